@@ -1,0 +1,15 @@
+"""Template context every page needs: the organisation and the navigation for this person."""
+from typing import Any
+
+from django.http import HttpRequest
+
+from qms_portal.navigation import navigation_for
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    organisation = getattr(request, "organisation", None)
+    user = getattr(request, "user", None)
+    return {
+        "organisation": organisation,
+        "nav_items": navigation_for(user, request.path) if user is not None and user.is_authenticated else [],
+    }

@@ -1,0 +1,135 @@
+"""Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from PIL import Image, UnidentifiedImageError
+
+from qms_portal.access import PortalRole
+from qms_portal.models import Organisation, OrgUnit, User
+
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, with one message whether the user name or the password was wrong."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That user name and password do not match an active account. Check both and try again.",
+        "inactive": "That user name and password do not match an active account. Check both and try again.",
+    }
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "logo", "scope_statement", "time_zone"]
+        widgets = {"scope_statement": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["logo"].help_text = (
+            f"PNG or JPEG, at most {settings.LOGO_MAX_BYTES // 1024} KB. Shown in the header and on evidence packs."
+        )
+
+    def clean_logo(self) -> Any:
+        logo = self.cleaned_data.get("logo")
+        if not logo or not hasattr(logo, "content_type"):  # unchanged or cleared
+            return logo
+        if logo.size > settings.LOGO_MAX_BYTES:
+            limit_kb = settings.LOGO_MAX_BYTES // 1024
+            raise ValidationError(f"The logo is {logo.size // 1024} KB; the limit is {limit_kb} KB.")
+        try:
+            with Image.open(logo) as image:
+                image_format = image.format
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            raise ValidationError("That file is not a PNG or JPEG image.") from None
+        if image_format not in LOGO_FORMATS:
+            raise ValidationError("The logo must be a PNG or JPEG image.")
+        logo.seek(0)
+        logo.name = f"logo.{LOGO_FORMATS[image_format]}"
+        return logo
+
+
+class OrgUnitForm(forms.ModelForm):
+    class Meta:
+        model = OrgUnit
+        fields = ["name", "code", "kind", "parent", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        parents = OrgUnit.objects.order_by("name")
+        if self.instance.pk:
+            parents = parents.exclude(pk__in=self.instance.descendant_ids())
+        self.fields["parent"].queryset = parents
+        self.fields["parent"].empty_label = "(top level)"
+
+
+class ProfileForm(forms.ModelForm):
+    """What a person may change about themselves."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "email", "job_title"]
+
+
+class PersonForm(forms.ModelForm):
+    """What a quality manager sets for a person, portal roles included."""
+
+    roles = forms.ModelMultipleChoiceField(
+        queryset=Group.objects.filter(name__in=PortalRole.values).order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Portal roles",
+        help_text="What the person can see and do in the portal. A person may hold several.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "job_title", "org_unit", "access_expires_on", "is_active"]
+        labels = {"is_active": "Active (can sign in)", "username": "User name"}
+        widgets = {"access_expires_on": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"username": "Used to sign in. Letters, digits and @ . + - _ only."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        self.fields["email"].required = True
+        self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
+        if self.instance.pk:
+            self.fields["roles"].initial = self.instance.groups.all()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        roles = {group.name for group in cleaned.get("roles") or []}
+        if PortalRole.AUDITOR in roles and len(roles) > 1:
+            self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the audit trail page; every field is optional."""
+
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    actor = forms.ModelChoiceField(queryset=User.objects.order_by("full_name"), required=False, label="Person")
+    record_type = forms.ChoiceField(required=False, label="Kind of record")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from qms_portal.audit import audited_record_types
+
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = [("", "All kinds"), *audited_record_types()]
+        self.fields["actor"].empty_label = "Anyone"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned

@@ -1,0 +1,168 @@
+"""Build the demo organisation: a valve and pump manufacturer with 8 departments and 40 people.
+
+Idempotent: records are found by their natural keys and changed only where they differ, so a
+second run writes nothing (and adds nothing to the audit trail). Later features add their records
+to this command.
+"""
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from qms_portal.access import PortalRole
+from qms_portal.audit import audit_context
+from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
+
+DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
+
+ORGANISATION = {
+    "name": "Calder Valve & Pump Ltd",
+    "scope_statement": (
+        "Design, machining, assembly and testing of industrial valves and centrifugal pumps for the water, "
+        "chemical and energy sectors, at the Halifax works and the Brighouse assembly plant, including "
+        "after-sales repair and spares."
+    ),
+    "time_zone": "Europe/London",
+}
+
+# code, name, kind, parent code
+UNITS = [
+    ("HFX", "Halifax works", OrgUnitKind.SITE, None),
+    ("BRG", "Brighouse assembly plant", OrgUnitKind.SITE, None),
+    ("EXEC", "Executive board", OrgUnitKind.DEPARTMENT, "HFX"),
+    ("QA", "Quality assurance", OrgUnitKind.DEPARTMENT, "HFX"),
+    ("ENG", "Engineering", OrgUnitKind.DEPARTMENT, "HFX"),
+    ("MACH", "Machining", OrgUnitKind.DEPARTMENT, "HFX"),
+    ("ASSY", "Assembly and test", OrgUnitKind.DEPARTMENT, "BRG"),
+    ("SCM", "Supply chain", OrgUnitKind.DEPARTMENT, "BRG"),
+    ("SALES", "Sales and customer service", OrgUnitKind.DEPARTMENT, "HFX"),
+    ("HRF", "People and finance", OrgUnitKind.DEPARTMENT, "HFX"),
+]
+
+TM, QM, PO, EMP, AUD = (
+    PortalRole.TOP_MANAGEMENT,
+    PortalRole.QUALITY_MANAGER,
+    PortalRole.PROCESS_OWNER,
+    PortalRole.EMPLOYEE,
+    PortalRole.AUDITOR,
+)
+
+# username, full name, job title, unit code, roles. The first five are the demo log-ins.
+PEOPLE = [
+    ("director", "Helen Marsh", "Managing Director", "EXEC", [TM, EMP]),
+    ("quality", "Priya Nair", "Quality Manager", "QA", [QM, EMP]),
+    ("owner", "Tom Ashworth", "Production Manager", "MACH", [PO, EMP]),
+    ("employee", "Jamie Clarke", "CNC Machinist", "MACH", [EMP]),
+    ("auditor", "Rachel Okafor", "Lead Auditor, Northern Certification Services", None, [AUD]),
+    ("d.whitaker", "David Whitaker", "Operations Director", "EXEC", [TM, EMP]),
+    ("s.hussain", "Sana Hussain", "Finance Director", "EXEC", [TM, EMP]),
+    ("m.booth", "Martin Booth", "Quality Engineer", "QA", [EMP]),
+    ("l.fenwick", "Laura Fenwick", "Quality Inspector", "QA", [EMP]),
+    ("a.kowalski", "Adam Kowalski", "Metrology Technician", "QA", [EMP]),
+    ("c.lister", "Claire Lister", "Engineering Manager", "ENG", [PO, EMP]),
+    ("r.patel", "Ravi Patel", "Design Engineer", "ENG", [EMP]),
+    ("e.sutcliffe", "Emma Sutcliffe", "Design Engineer", "ENG", [EMP]),
+    ("j.greenwood", "James Greenwood", "CAD Technician", "ENG", [EMP]),
+    ("n.ahmed", "Nadia Ahmed", "Process Engineer", "ENG", [EMP]),
+    ("p.holroyd", "Paul Holroyd", "Machining Supervisor", "MACH", [EMP]),
+    ("k.brennan", "Kieran Brennan", "CNC Machinist", "MACH", [EMP]),
+    ("s.barker", "Steven Barker", "CNC Programmer", "MACH", [EMP]),
+    ("l.moss", "Lucy Moss", "Machine Operator", "MACH", [EMP]),
+    ("g.thornton", "Gary Thornton", "Machine Operator", "MACH", [EMP]),
+    ("v.novak", "Viktor Novak", "Maintenance Technician", "MACH", [EMP]),
+    ("h.wood", "Hannah Wood", "Assembly Manager", "ASSY", [PO, EMP]),
+    ("b.riley", "Ben Riley", "Assembly Fitter", "ASSY", [EMP]),
+    ("o.adeyemi", "Olu Adeyemi", "Assembly Fitter", "ASSY", [EMP]),
+    ("f.crowther", "Fiona Crowther", "Test Technician", "ASSY", [EMP]),
+    ("i.mahmood", "Imran Mahmood", "Test Technician", "ASSY", [EMP]),
+    ("t.walsh", "Tracy Walsh", "Packing and Dispatch Lead", "ASSY", [EMP]),
+    ("r.dawson", "Rebecca Dawson", "Supply Chain Manager", "SCM", [PO, EMP]),
+    ("c.morgan", "Chris Morgan", "Buyer", "SCM", [EMP]),
+    ("y.chen", "Yan Chen", "Supplier Quality Engineer", "SCM", [EMP]),
+    ("w.jagger", "Wayne Jagger", "Stores Controller", "SCM", [EMP]),
+    ("k.oconnor", "Katie O'Connor", "Sales Manager", "SALES", [PO, EMP]),
+    ("m.firth", "Mark Firth", "Account Manager", "SALES", [EMP]),
+    ("z.begum", "Zara Begum", "Customer Service Coordinator", "SALES", [EMP]),
+    ("a.haigh", "Andrew Haigh", "Applications Engineer", "SALES", [EMP]),
+    ("j.pearson", "Julie Pearson", "HR Manager", "HRF", [PO, EMP]),
+    ("d.kaur", "Deepa Kaur", "Training Coordinator", "HRF", [EMP]),
+    ("s.ellis", "Simon Ellis", "Management Accountant", "HRF", [EMP]),
+    ("l.garside", "Lee Garside", "Health and Safety Advisor", "HRF", [EMP]),
+    ("former.employee", "Gordon Hartley", "Retired Toolmaker", "MACH", [EMP]),
+]
+INACTIVE = {"former.employee"}
+AUDITOR_ACCESS_DAYS = 90
+
+
+def _update(instance: Any, **values: Any) -> bool:
+    """Set ``values`` on ``instance`` and save only if something differs; True when saved."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if instance.pk is None or changed:
+        instance.save()
+        return True
+    return False
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo organisation, its people and the five demo log-ins."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when anyone already has an account.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and User.objects.exists():
+            self.stdout.write("People already exist; demo data not loaded.")
+            return
+        with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
+            self._organisation()
+            units = self._units()
+            people = self._people(units)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo organisation ready: {len(units)} org units, {len(people)} people. "
+            f"Demo log-ins: director, quality, owner, employee, auditor (password {DEMO_PASSWORD})."
+        ))
+
+    def _organisation(self) -> None:
+        _update(Organisation.current(), **ORGANISATION)
+
+    def _units(self) -> dict[str, OrgUnit]:
+        units: dict[str, OrgUnit] = {}
+        for code, name, kind, parent in UNITS:
+            unit = OrgUnit.objects.filter(code=code).first() or OrgUnit(code=code)
+            _update(unit, name=name, kind=kind, parent=units.get(parent) if parent else None)
+            units[code] = unit
+        return units
+
+    def _people(self, units: dict[str, OrgUnit]) -> list[User]:
+        groups = {group.name: group for group in Group.objects.filter(name__in=PortalRole.values)}
+        password_hash = None
+        people = []
+        for username, full_name, job_title, unit, roles in PEOPLE:
+            person = User.objects.filter(username=username).first()
+            if person is None:
+                password_hash = password_hash or make_password(DEMO_PASSWORD)
+                person = User(username=username, password=password_hash)
+            expires = None
+            if AUD in roles:
+                # Set once, when the account is made, so that running the seed again changes nothing.
+                expires = person.access_expires_on or timezone.localdate() + dt.timedelta(days=AUDITOR_ACCESS_DAYS)
+            _update(
+                person,
+                full_name=full_name,
+                job_title=job_title,
+                email=f"{username}@calder-valve.example",
+                org_unit=units.get(unit) if unit else None,
+                is_active=username not in INACTIVE,
+                access_expires_on=expires,
+            )
+            wanted = {groups[role] for role in roles}
+            if set(person.groups.all()) != wanted:
+                person.groups.set(wanted)
+            people.append(person)
+        return people

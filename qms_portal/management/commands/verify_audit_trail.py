@@ -1,0 +1,16 @@
+"""Walk the audit trail's hash chain; exit non-zero naming the first bad entry."""
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from qms_portal.audit import audit_verify
+
+
+class Command(BaseCommand):
+    help = "Check that no audit entry was edited or removed since it was written."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = audit_verify()
+        if not result.ok:
+            raise CommandError(f"Audit trail broken at entry #{result.bad_entry_id}: {result.problem}.")
+        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {result.checked} entries verified."))

@@ -1,0 +1,57 @@
+"""People: portal accounts with their profile (full name, job title, org unit) and portal roles."""
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from qms_portal.audit import AuditedModel
+
+
+class User(AuditedModel, AbstractUser):
+    """A person with a portal account. Portal roles are the groups in ``qms_portal.access.PortalRole``."""
+
+    full_name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=150, blank=True)
+    org_unit = models.ForeignKey(
+        "qms_portal.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    access_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For external auditors: the last day this account can sign in. Leave empty for no limit.",
+    )
+
+    audit_exclude = ("last_login",)
+    audit_redact = ("password",)
+
+    class Meta:
+        ordering = ["full_name", "username"]
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name()
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.username])[0]
+
+    @property
+    def access_expired(self) -> bool:
+        return self.access_expires_on is not None and self.access_expires_on < timezone.localdate()
+
+    def role_names(self) -> list[str]:
+        return sorted(group.name for group in self.groups.all())
+
+
+class LoginSession(models.Model):
+    """Which session belongs to whom, so that deactivating a person can end all their sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+

@@ -1,0 +1,51 @@
+"""The main navigation: each item names the capability it needs, so each role sees only what it can use.
+
+Apps add their own items from their ``AppConfig.ready`` with ``nav_register``.
+"""
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the top navigation."""
+
+    label: str
+    url_name: str
+    capability: str | None = None  # None: every signed-in person
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    active: bool
+
+
+_ITEMS: list[NavItem] = [
+    NavItem("Home", "home", order=0),
+    NavItem("People", "people", "qms_portal.view_people", order=80),
+    NavItem("Audit trail", "audit_trail", "qms_portal.view_audit_trail", order=90),
+    NavItem("Organisation", "organisation", "qms_portal.manage_organisation", order=95),
+]
+
+
+def nav_register(item: NavItem) -> None:
+    """Add an app's navigation entry."""
+    if item not in _ITEMS:
+        _ITEMS.append(item)
+
+
+def navigation_for(user: Any, path: str) -> list[NavLink]:
+    """The navigation entries ``user`` may use, the one for ``path`` marked active."""
+    links = []
+    for item in sorted(_ITEMS, key=lambda i: i.order):
+        if item.capability and not user.has_perm(item.capability):
+            continue
+        url = reverse(item.url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        links.append(NavLink(item.label, url, active))
+    return links

@@ -1,0 +1,25 @@
+"""Celery tasks of the shared core. Tasks take ids, never model instances."""
+import logging
+
+from celery import shared_task
+
+from qms_portal.audit import audit_verify
+from qms_portal.jobs import job_progress, job_start, job_task
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="qms_portal.tasks.verify_audit_trail")
+@job_task
+def verify_audit_trail(job_id: int) -> dict:
+    """Walk the audit chain for the job ``job_id`` and store what was found."""
+    result = audit_verify(
+        progress=lambda done, total: job_progress(job_id, done=done, total=total, note=f"{done:,} of {total:,} entries")
+    )
+    return {"ok": result.ok, "checked": result.checked, "bad_entry_id": result.bad_entry_id, "problem": result.problem}
+
+
+@shared_task(name="qms_portal.tasks.verify_audit_trail_nightly")
+def verify_audit_trail_nightly() -> None:
+    """The scheduled check: start a verification job so its outcome is kept beside the manual ones."""
+    job_start(kind="verify_audit_trail")

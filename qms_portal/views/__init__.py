@@ -1,0 +1,1 @@
+"""Views of the shared core, one module per feature."""

@@ -1,0 +1,81 @@
+"""The organisation's settings and its tree of departments and sites."""
+import mimetypes
+
+from django.contrib import messages
+from django.db.models import Count, ProtectedError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from qms_portal.access import Capability, public, requires
+from qms_portal.forms import OrganisationForm, OrgUnitForm
+from qms_portal.models import Organisation, OrgUnit
+
+
+@requires(Capability.MANAGE_ORGANISATION)
+def organisation(request: HttpRequest) -> HttpResponse:
+    instance = Organisation.current()
+    form = OrganisationForm(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The organisation's settings are saved.")
+        return redirect("organisation")
+    return render(request, "qms_portal/organisation.html", {"form": form})
+
+
+@public
+def organisation_logo(request: HttpRequest) -> FileResponse:
+    """The logo is public: it is shown on the sign-in page."""
+    logo = Organisation.current().logo
+    if not logo:
+        raise Http404("No logo has been uploaded.")
+    response = FileResponse(logo.open("rb"), content_type=mimetypes.guess_type(logo.name)[0] or "image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _tree_rows(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
+    """Units in tree order with their depth, for an indented list."""
+    by_parent: dict[int | None, list[OrgUnit]] = {}
+    for unit in units:
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    rows: list[tuple[OrgUnit, int]] = []
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in by_parent.get(parent_id, []):
+            rows.append((unit, depth))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+@requires(Capability.VIEW_PEOPLE)
+def org_units(request: HttpRequest) -> HttpResponse:
+    units = list(OrgUnit.objects.annotate(member_count=Count("members")).order_by("name"))
+    return render(request, "qms_portal/org_units.html", {"rows": _tree_rows(units)})
+
+
+@requires(Capability.MANAGE_ORGANISATION)
+def org_unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    unit = get_object_or_404(OrgUnit, pk=pk) if pk else None
+    form = OrgUnitForm(request.POST or None, instance=unit)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        messages.success(request, f"“{saved}” is saved.")
+        return redirect("org_units")
+    return render(request, "qms_portal/org_unit_form.html", {"form": form, "unit": unit})
+
+
+@require_POST
+@requires(Capability.MANAGE_ORGANISATION)
+def org_unit_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(OrgUnit, pk=pk)
+    try:
+        unit.delete()
+    except ProtectedError:
+        messages.error(request, f"“{unit}” still has sub-units or people in it: move them first, then delete it.")
+    else:
+        messages.success(request, f"“{unit}” is deleted.")
+    return redirect("org_units")

@@ -1,0 +1,1 @@
+"""Roles and responsibilities (5.3) of ISO 9001:2015."""

@@ -1,0 +1,16 @@
+// Small behaviours the templates ask for with data attributes (no inline scripts: the CSP forbids them).
+document.addEventListener("submit", (event) => {
+  const message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+
+// Progress bars carry their value in data-progress; inline styles are forbidden by the CSP.
+function sizeProgressBars(root) {
+  root.querySelectorAll("[data-progress]").forEach((bar) => {
+    bar.style.width = `${Number(bar.dataset.progress) || 0}%`;
+  });
+}
+document.addEventListener("DOMContentLoaded", () => sizeProgressBars(document));
+document.addEventListener("htmx:afterSwap", (event) => sizeProgressBars(event.target.parentElement || document));
