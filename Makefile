@@ -1,12 +1,16 @@
 # The two commands: `make run` serves the portal with demo data, `make test` runs every check and test.
-PYTHON ?= python3.11
+# A Python 3.11 for the virtualenv: python3.11 when there is one, else python3 if that is 3.11.
+PYTHON ?= $(shell for candidate in python3.11 python3; do \
+	if $$candidate -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then \
+	command -v $$candidate; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := qms_portal.settings
 
-.PHONY: run test lint install install-test seed clean
+.PHONY: run test lint install install-test seed clean print-python
 
 $(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: install python3.11 (or a python3 that is 3.11)." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -39,3 +43,6 @@ seed: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+print-python:
+	@echo $(PYTHON)

@@ -9,3 +9,8 @@ class QmsPortalConfig(AppConfig):
 
     def ready(self) -> None:
         from qms_portal import access, auth  # noqa: F401  (registers the access check and login receivers)
+        from qms_portal.celery import app
+
+        # Celery imports the apps' tasks modules only when a worker starts. Import them in every process, so
+        # that a task sent by name runs in-process when there is no Redis, instead of waiting in memory forever.
+        app.autodiscover_tasks(force=True)

@@ -15,7 +15,8 @@ import decimal
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -224,11 +225,12 @@ class AuditedModel(models.Model):
 
     ``audit_exclude`` names fields whose changes are not worth a record (``last_login``);
     ``audit_redact`` names fields whose values must never be stored (``password``): a change is
-    recorded without the values.
+    recorded without the values. ``audit_labels`` renames fields for people reading the trail.
     """
 
     audit_exclude: ClassVar[tuple[str, ...]] = ()
     audit_redact: ClassVar[tuple[str, ...]] = ()
+    audit_labels: ClassVar[dict[str, str]] = {}
 
     class Meta:
         abstract = True
@@ -338,6 +340,61 @@ def audited_record_types() -> list[tuple[str, str]]:
         if issubclass(model, AuditedModel)
     ]
     return sorted(kinds, key=lambda kind: kind[1])
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One field of a recorded change, labelled and with related records named, for display."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # a field since removed from the model: show its raw name
+        return None
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return value
+
+
+def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
+    """Give each entry ``change_lines``: field labels, and the names of related records instead of their ids.
+
+    Related records are looked up with one query per related model for the whole page of entries.
+    """
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for entry in entries:
+        model = _model_for(entry.record_type)
+        for name, values in entry.changes.items():
+            field = _field(model, name)
+            if field is not None and field.many_to_one:
+                wanted[field.related_model].update(v for v in values if v is not None)
+    names = {
+        related: {str(pk): str(obj) for pk, obj in related._base_manager.in_bulk(list(ids)).items()}
+        for related, ids in wanted.items()
+    }
+    for entry in entries:
+        model = _model_for(entry.record_type)
+        lines = []
+        for name, (before, after) in entry.changes.items():
+            field = _field(model, name)
+            label = str(getattr(field, "verbose_name", name))
+            if model is not None and issubclass(model, AuditedModel):
+                label = model.audit_labels.get(name, label)
+            if field is not None and field.many_to_one:
+                known = names.get(field.related_model, {})
+                before, after = (None if v is None else known.get(str(v), f"#{v} (deleted)") for v in (before, after))
+            lines.append(ChangeLine(label, _readable(before), _readable(after)))
+        entry.change_lines = lines
 
 
 @dataclass(frozen=True)

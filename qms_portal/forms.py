@@ -23,6 +23,10 @@ class LoginForm(AuthenticationForm):
         "inactive": "That user name and password do not match an active account. Check both and try again.",
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "User name"
+
 
 class OrganisationForm(forms.ModelForm):
     class Meta:
@@ -95,13 +99,17 @@ class PersonForm(forms.ModelForm):
         fields = ["username", "full_name", "email", "job_title", "org_unit", "access_expires_on", "is_active"]
         labels = {"is_active": "Active (can sign in)", "username": "User name"}
         widgets = {"access_expires_on": forms.DateInput(attrs={"type": "date"})}
-        help_texts = {"username": "Used to sign in. Letters, digits and @ . + - _ only."}
+        help_texts = {
+            "username": "Used to sign in. Letters, digits and @ . + - _ only.",
+            "is_active": "Untick to sign the person out everywhere and stop them signing in; their records stay.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["email"].required = True
         self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
+        self.fields["org_unit"].empty_label = "(none)"
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.groups.all()
 

@@ -22,6 +22,7 @@ class User(AuditedModel, AbstractUser):
 
     audit_exclude = ("last_login",)
     audit_redact = ("password",)
+    audit_labels = {"groups": "portal roles"}
 
     class Meta:
         ordering = ["full_name", "username"]

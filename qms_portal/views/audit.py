@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qms_portal.access import Capability, requires
-from qms_portal.audit import AuditEntry
+from qms_portal.audit import AuditEntry, audit_change_lines
 from qms_portal.exports import csv_response
 from qms_portal.forms import AuditFilterForm
 from qms_portal.jobs import job_start
@@ -40,10 +40,12 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         form = AuditFilterForm({})
     entries = _filtered(form)
+    page = paginate(request, entries)
+    audit_change_lines(page.object_list)
     last_check = Job.objects.filter(kind="verify_audit_trail").order_by("-created_at").first()
     return render(request, "qms_portal/audit_trail.html", {
         "form": form,
-        "page": paginate(request, entries),
+        "page": page,
         "querystring": querystring_without_page(request),
         "last_check": last_check,
     })

@@ -1,0 +1,107 @@
+"""Browser tests: Debian's Chromium, driven by Playwright's sync API, against pytest-django's live server.
+
+The demo organisation is seeded per test (``seed_demo``), so each test signs in with the documented
+demo log-ins through the real form.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.management import call_command
+
+from tests.services import CHROMIUM, CHROMIUM_ARGS, audit_trail_truncatable, require_chromium
+
+DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - the documented demo password (seed_demo)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/browser/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _flushable_test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+    with audit_trail_truncatable(django_db_blocker):
+        yield
+
+
+@dataclass
+class BrowserTab:
+    """A page in a fresh browser context, with every console error and failed request it met."""
+
+    page: object
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+    def watch(self) -> None:
+        """Record console errors (CSP violations among them), uncaught exceptions and failed requests."""
+        self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        self.page.on("requestfailed", lambda request: self.failed_requests.append(f"{request.url}: {request.failure}"))
+        self.page.on("response", self._on_response)
+
+    def _on_response(self, response: object) -> None:
+        if response.status >= 400:
+            self.failed_requests.append(f"{response.url}: {response.status}")
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+
+    def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> None:
+        """Sign in through the log-in form, as a person would."""
+        self.open("/accounts/login/")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Sign in").click()
+
+    def nav_labels(self) -> list[str]:
+        return [text.strip() for text in self.page.locator("#main-nav .nav-link").all_inner_texts()]
+
+
+@pytest.fixture(scope="session")
+def chromium_present() -> None:
+    require_chromium()
+
+
+@pytest.fixture
+def demo_portal(live_server, django_db_serialized_rollback) -> str:
+    """The live server's address, with the demo organisation and its five demo log-ins in its database.
+
+    Serialized rollback brings back what migrations wrote (portal roles and their capabilities), which
+    the flush after each live-server test removes.
+    """
+    call_command("seed_demo", verbosity=0)
+    return live_server.url
+
+
+@pytest.fixture
+def tab(chromium_present, demo_portal, monkeypatch) -> Iterator[BrowserTab]:
+    """A fresh Chromium page on the demo portal, recording console errors and failed requests.
+
+    Playwright is started per test, after the database is ready, and stopped before it is flushed:
+    while Playwright's event loop runs, Django hands this thread other connection objects (asgiref's
+    Local behaves like a context variable), which would miss the test database's set-up and teardown.
+    """
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses ORM calls
+    # from such a thread unless told it is deliberate: a test's own ORM calls are plain sync code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        opened = BrowserTab(page, demo_portal)
+        opened.watch()
+        try:
+            yield opened
+        finally:
+            connections.close_all()  # any the test itself opened while the loop ran
+            browser.close()

@@ -1,0 +1,119 @@
+"""Fixtures shared by every test: fast hashing, in-process Celery, media in a temporary folder, and people.
+
+``portal_users`` gives one person per portal role plus the two people who must be refused: an external
+auditor whose access has expired and a deactivated quality manager.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from qms_portal.access import PortalRole
+from qms_portal.models import User
+from tests.core.factories import UserFactory
+
+# The login backend a test uses to open a session directly (Axes' backend cannot load a user).
+PORTAL_BACKEND = "qms_portal.auth.PortalBackend"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # WhiteNoise warns on every client that collectstatic has not run; tests serve no static files.
+    config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning:django.core.handlers.base")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings) -> None:
+    """Argon2 is deliberately slow; tests hash with MD5. test_settings checks the real list in a subprocess."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path) -> None:
+    """Uploads go to a per-test folder, never to var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_in_process() -> Iterator[None]:
+    """Run tasks in-process even when CI sets REDIS_URL; a task's failure is kept on its job, not raised."""
+    from qms_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@dataclass
+class PortalUsers:
+    """One person per portal role, and the two kinds of account that must be turned away."""
+
+    top_management: User
+    quality_manager: User
+    process_owner: User
+    employee: User
+    auditor: User
+    expired_auditor: User
+    deactivated: User
+
+    def by_key(self, key: str) -> User:
+        return getattr(self, key)
+
+
+@pytest.fixture
+def portal_users(db) -> PortalUsers:
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    return PortalUsers(
+        top_management=UserFactory(username="tm", roles=[PortalRole.TOP_MANAGEMENT]),
+        quality_manager=UserFactory(username="qm", roles=[PortalRole.QUALITY_MANAGER]),
+        process_owner=UserFactory(username="po", roles=[PortalRole.PROCESS_OWNER]),
+        employee=UserFactory(username="emp", roles=[PortalRole.EMPLOYEE]),
+        auditor=UserFactory(username="aud", roles=[PortalRole.AUDITOR]),
+        expired_auditor=UserFactory(username="aud-expired", roles=[PortalRole.AUDITOR], access_expires_on=yesterday),
+        # A quality manager, so that being turned away is due to the deactivation and not to a missing role.
+        deactivated=UserFactory(username="gone", roles=[PortalRole.QUALITY_MANAGER], is_active=False),
+    )
+
+
+@pytest.fixture
+def client_for() -> Callable[[User | None], Client]:
+    """A new browser: signed in as ``user`` (an already open session), or anonymous for None."""
+
+    def make(user: User | None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user, backend=PORTAL_BACKEND)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def qm_client(portal_users, client_for) -> Client:
+    return client_for(portal_users.quality_manager)
+
+
+@pytest.fixture
+def allow_audit_tampering(db) -> Iterator[Callable[[], None]]:
+    """Call to let raw SQL change audit rows. On PostgreSQL the append-only trigger is disabled inside the
+    test's transaction, so the rollback restores it. SQLite has no trigger; the hash chain is its guard."""
+    disabled = []
+
+    def allow() -> None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE qms_portal_auditentry DISABLE TRIGGER qms_audit_append_only")
+            disabled.append(True)
+
+    yield allow
+    if disabled and not connection.in_atomic_block:
+        # A transactional test committed the change: put the guard back for the tests after it.
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE qms_portal_auditentry ENABLE TRIGGER qms_audit_append_only")

@@ -1,0 +1,258 @@
+"""Who gets what on every URL of the project: one table of URL x person x method with the expected answer.
+
+The table is keyed by URL name. A URL added to the project without a row here fails
+``test_every_url_of_the_project_is_in_the_table``, so each new feature states its access rules here:
+add a row with ``prepare`` (creates what the URL needs, returns its kwargs) and the answers for GET and POST.
+
+POST bodies are empty: an allowed POST whose form is then invalid answers 200 with the form's errors.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from PIL import Image
+
+from qms_portal.access import check_every_view_declares_access, iter_views
+from qms_portal.models import Organisation
+from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
+
+# --- Who asks ------------------------------------------------------------------------------------
+ANONYMOUS = "anonymous"
+TOP_MANAGEMENT = "top_management"
+QUALITY_MANAGER = "quality_manager"
+PROCESS_OWNER = "process_owner"
+EMPLOYEE = "employee"
+AUDITOR = "auditor"
+EXPIRED_AUDITOR = "expired_auditor"
+DEACTIVATED = "deactivated"
+
+ROLES = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, EMPLOYEE, AUDITOR)
+# People whose session no longer counts: for the portal they are anonymous.
+TURNED_AWAY = (ANONYMOUS, EXPIRED_AUDITOR, DEACTIVATED)
+PEOPLE = (ANONYMOUS, *ROLES, EXPIRED_AUDITOR, DEACTIVATED)
+METHODS = ("get", "post")
+
+
+# --- What they get -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to the URL named ``url_name``; ``keeps_next`` when the URL asked for must come back as ?next=."""
+
+    url_name: str
+    keeps_next: bool = False
+
+
+Expected = int | Redirect
+TO_LOGIN = Redirect("login", keeps_next=True)
+
+
+def public(answer: Expected, *, signed_in: Expected | None = None) -> dict[str, Expected]:
+    """Open to all: ``answer`` for everyone, or ``signed_in`` for people with a live session when it differs."""
+    return {who: answer if who in TURNED_AWAY or signed_in is None else signed_in for who in PEOPLE}
+
+
+def any_signed_in(answer: Expected) -> dict[str, Expected]:
+    """Any portal role gets ``answer``; people without a live session are sent to sign in."""
+    return {who: TO_LOGIN if who in TURNED_AWAY else answer for who in PEOPLE}
+
+
+def only(*roles: str, answer: Expected = 200) -> dict[str, Expected]:
+    """``roles`` get ``answer``; other roles are refused with 403; people without a live session sign in."""
+    return {who: TO_LOGIN if who in TURNED_AWAY else answer if who in roles else 403 for who in PEOPLE}
+
+
+def no_kwargs() -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Row:
+    """The answers one URL gives to each person, for GET and for POST."""
+
+    get: dict[str, Expected]
+    post: dict[str, Expected]
+    prepare: Callable[[], dict] = field(default=no_kwargs)
+
+
+# --- What each URL needs -------------------------------------------------------------------------
+def an_org_unit() -> dict:
+    return {"pk": OrgUnitFactory().pk}
+
+
+def an_active_person() -> dict:
+    return {"pk": UserFactory().pk}
+
+
+def a_verification_job() -> dict:
+    return {"pk": JobFactory().pk}
+
+
+def a_password_reset_link() -> dict:
+    person = UserFactory()
+    uidb64 = urlsafe_base64_encode(force_bytes(person.pk))
+    return {"uidb64": uidb64, "token": default_token_generator.make_token(person)}
+
+
+def an_uploaded_logo() -> dict:
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), "navy").save(buffer, format="PNG")
+    organisation = Organisation.current()
+    organisation.logo.save("logo.png", ContentFile(buffer.getvalue()))
+    return {}
+
+
+VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
+READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
+
+TABLE: dict[str, Row] = {
+    "home": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    # Accounts
+    "login": Row(get=public(200, signed_in=Redirect("home")), post=public(200, signed_in=Redirect("home"))),
+    "logout": Row(get=public(405), post=public(Redirect("login"))),
+    "password_change": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    "password_change_done": Row(get=any_signed_in(200), post=any_signed_in(405)),
+    "password_reset": Row(get=public(200), post=public(200)),
+    "password_reset_done": Row(get=public(200), post=public(405)),
+    "password_reset_confirm": Row(
+        get=public(Redirect("password_reset_confirm")),
+        post=public(Redirect("password_reset_confirm")),
+        prepare=a_password_reset_link,
+    ),
+    "password_reset_complete": Row(get=public(200), post=public(405)),
+    "profile": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    # Organisation
+    "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "organisation_logo": Row(get=public(200), post=public(200), prepare=an_uploaded_logo),
+    "org_units": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE)),
+    "org_unit_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "org_unit_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_org_unit),
+    "org_unit_delete": Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=Redirect("org_units")),
+        prepare=an_org_unit,
+    ),
+    # People
+    "people": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE)),
+    "person_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "person_detail": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE), prepare=an_active_person),
+    "person_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_active_person),
+    # Audit trail and jobs
+    "audit_trail": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL)),
+    "audit_trail_csv": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL)),
+    "audit_trail_verify": Row(
+        get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
+        post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),
+    ),
+    "job_detail": Row(
+        get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL), prepare=a_verification_job
+    ),
+    # Operations
+    "health": Row(get=public(200), post=public(200)),
+}
+
+
+# --- The project's URLs --------------------------------------------------------------------------
+def project_urls(patterns: list | None = None, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(route, URL name with its namespace) of every URL pattern; the name is "" when the pattern has none."""
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from project_urls(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), f"{namespace}{pattern.name}" if pattern.name else ""
+
+
+def test_the_url_walk_sees_every_view_the_access_check_sees():
+    assert sorted(route for route, _ in project_urls()) == sorted(route for route, _ in iter_views())
+
+
+def test_every_url_of_the_project_has_a_name():
+    unnamed = [route for route, name in project_urls() if not name]
+    assert unnamed == [], f"Name these URL patterns so the permission table can list them: {unnamed}"
+
+
+def test_every_url_of_the_project_is_in_the_table():
+    missing = sorted({name for _, name in project_urls() if name} - TABLE.keys())
+    assert missing == [], f"Add rows to TABLE in {__name__} for: {missing}"
+
+
+def test_every_row_of_the_table_is_a_url_of_the_project():
+    stale = sorted(TABLE.keys() - {name for _, name in project_urls()})
+    assert stale == [], f"These rows name no URL of the project: {stale}"
+
+
+@pytest.mark.parametrize("url_name", sorted(TABLE))
+def test_every_row_answers_for_every_person_and_method(url_name):
+    row = TABLE[url_name]
+    for method in METHODS:
+        assert set(getattr(row, method)) == set(PEOPLE), f"{url_name} {method.upper()}"
+
+
+def _cases() -> Iterator:
+    for url_name in sorted(TABLE):
+        for method in METHODS:
+            for who in PEOPLE:
+                yield pytest.param(url_name, method, who, id=f"{url_name}-{method.upper()}-{who}")
+
+
+@pytest.mark.parametrize(("url_name", "method", "who"), list(_cases()))
+def test_each_person_gets_the_expected_answer(url_name, method, who, portal_users, client_for, settings):
+    settings.REDIS_URL = ""  # the health check then needs no Redis; CI may set one for other tests
+    row = TABLE[url_name]
+    expected = getattr(row, method)[who]
+    url = reverse(url_name, kwargs=row.prepare())
+    client = client_for(None if who == ANONYMOUS else portal_users.by_key(who))
+
+    response = getattr(client, method)(url)
+    if response.streaming:
+        # Read the body as a browser would: a download that fails halfway fails here, and the test client
+        # closes the response once it is read.
+        b"".join(response.streaming_content)
+
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, f"{method.upper()} {url} as {who}"
+        location = urlparse(response["Location"])
+        assert resolve(location.path).url_name == expected.url_name
+        if expected.keeps_next:
+            assert parse_qs(location.query)["next"] == [url]
+    else:
+        assert response.status_code == expected, f"{method.upper()} {url} as {who}"
+
+
+# --- A view that declares no access --------------------------------------------------------------
+def undeclared(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("nobody should see this")
+
+
+# Used by the two tests below through @pytest.mark.urls: the project's URLs plus one forgetful view.
+urlpatterns = [path("undeclared/", undeclared, name="undeclared"), path("", include("qms_portal.urls"))]
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("who", [ANONYMOUS, QUALITY_MANAGER])
+def test_a_view_that_declares_no_access_is_refused_to_everyone(who, portal_users, client_for):
+    client = client_for(None if who == ANONYMOUS else portal_users.by_key(who))
+
+    response = client.get("/undeclared/")
+
+    assert response.status_code == 403
+    assert "nobody should see this" not in response.text
+
+
+@pytest.mark.urls(__name__)
+def test_the_system_check_names_a_view_that_declares_no_access():
+    errors = check_every_view_declares_access(None)
+
+    assert [(error.id, error.msg) for error in errors] == [
+        ("qms.E001", "The view for 'undeclared/' declares no access.")
+    ]

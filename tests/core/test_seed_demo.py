@@ -1,0 +1,131 @@
+"""The demo data: what ``seed_demo`` builds, that running it again changes nothing, and the demo log-ins."""
+import io
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from qms_portal.access import PortalRole
+from qms_portal.audit import AuditEntry
+from qms_portal.management.commands.seed_demo import DEMO_PASSWORD
+from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
+
+pytestmark = pytest.mark.django_db
+
+DEMO_LOGINS = {
+    "director": [PortalRole.EMPLOYEE, PortalRole.TOP_MANAGEMENT],
+    "quality": [PortalRole.EMPLOYEE, PortalRole.QUALITY_MANAGER],
+    "owner": [PortalRole.EMPLOYEE, PortalRole.PROCESS_OWNER],
+    "employee": [PortalRole.EMPLOYEE],
+    "auditor": [PortalRole.AUDITOR],
+}
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_the_demo_has_forty_people_eight_departments_and_two_sites():
+    seed()
+
+    assert User.objects.count() == 40
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.DEPARTMENT).count() == 8
+    assert OrgUnit.objects.filter(kind=OrgUnitKind.SITE).count() == 2
+    assert not OrgUnit.objects.filter(kind=OrgUnitKind.SITE, parent__isnull=False).exists()
+    assert not OrgUnit.objects.filter(kind=OrgUnitKind.DEPARTMENT, parent__isnull=True).exists()
+    assert Organisation.current().name == "Calder Valve & Pump Ltd"
+
+
+def test_the_five_demo_log_ins_have_their_portal_roles():
+    seed()
+
+    for username, roles in DEMO_LOGINS.items():
+        assert User.objects.get(username=username).role_names() == roles, username
+
+
+def test_the_demo_auditors_access_ends_in_the_future():
+    seed()
+
+    auditor = User.objects.get(username="auditor")
+    assert auditor.access_expires_on > timezone.localdate()
+    assert not auditor.access_expired
+
+
+def test_the_demo_includes_a_deactivated_person():
+    seed()
+
+    assert User.objects.filter(is_active=False).count() == 1
+
+
+@pytest.mark.parametrize("username", sorted(DEMO_LOGINS))
+def test_the_demo_password_signs_in_each_demo_log_in(username):
+    seed()
+    client = Client()
+
+    response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(username=username).pk)
+
+
+def test_running_the_seed_a_second_time_changes_nothing():
+    seed()
+    counts = row_counts()
+    last_entry = AuditEntry.objects.order_by("-id").first()
+    people = {person.username: (person.password, person.full_name, person.access_expires_on, person.role_names())
+              for person in User.objects.all()}
+
+    seed()
+
+    assert row_counts() == counts
+    assert AuditEntry.objects.order_by("-id").first() == last_entry
+    assert {person.username: (person.password, person.full_name, person.access_expires_on, person.role_names())
+            for person in User.objects.all()} == people
+
+
+def test_the_seed_completes_demo_data_that_was_changed_by_hand():
+    seed()
+    director = User.objects.get(username="director")
+    director.full_name = "Someone Else"
+    director.save()
+    director.groups.clear()
+    User.objects.get(username="m.booth").delete()
+    last_entry_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+
+    seed()
+
+    director.refresh_from_db()
+    assert director.full_name == "Helen Marsh"
+    assert director.role_names() == DEMO_LOGINS["director"]
+    assert User.objects.filter(username="m.booth").exists()
+    assert User.objects.count() == 40
+    assert AuditEntry.objects.filter(pk__gt=last_entry_id, actor_name="seed_demo").exists()
+
+
+def test_the_audit_trail_verifies_after_seeding():
+    seed()
+    seed()
+    out = io.StringIO()
+
+    call_command("verify_audit_trail", stdout=out)
+
+    assert f"Audit trail intact: {AuditEntry.objects.count()} entries verified." in out.getvalue()
+    assert AuditEntry.objects.filter(actor_name="seed_demo", reason="Demo data").count() == AuditEntry.objects.count()
+
+
+def test_if_empty_loads_nothing_when_people_exist(portal_users):
+    out = io.StringIO()
+
+    call_command("seed_demo", "--if-empty", stdout=out)
+
+    assert "demo data not loaded" in out.getvalue()
+    assert not User.objects.filter(username="director").exists()
