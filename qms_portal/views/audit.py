@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, requires
 from qms_portal.audit import AuditEntry, audit_change_lines
@@ -35,6 +35,7 @@ def _filtered(form: AuditFilterForm) -> QuerySet[AuditEntry]:
 
 
 @requires(Capability.VIEW_AUDIT_TRAIL)
+@require_safe
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     if not request.GET:
@@ -52,6 +53,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.VIEW_AUDIT_TRAIL)
+@require_safe
 def audit_trail_csv(request: HttpRequest) -> StreamingHttpResponse:
     entries = _filtered(AuditFilterForm(request.GET or {}))
     zone = timezone.get_current_timezone()

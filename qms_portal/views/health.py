@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from qms_portal.access import public
 
@@ -57,6 +58,7 @@ def _timed(check: Any) -> dict[str, Any]:
 
 
 @public
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     checks = {"database": _timed(_check_database), "redis": _timed(_check_redis), "worker": _timed(_check_worker)}

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from qms_portal.access import Capability, PortalRole, login_only, user_can
 
@@ -48,6 +49,7 @@ CARDS = [
 
 
 @login_only
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     roles = set(request.user.role_names())
     cards = [

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.db.models import Count, ProtectedError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
 from qms_portal.forms import OrganisationForm, OrgUnitForm
@@ -24,6 +24,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
 
 
 @public
+@require_safe
 def organisation_logo(request: HttpRequest) -> FileResponse:
     """The logo is public: it is shown on the sign-in page."""
     logo = Organisation.current().logo
@@ -52,6 +53,7 @@ def _tree_rows(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
 
 
 @requires(Capability.VIEW_PEOPLE)
+@require_safe
 def org_units(request: HttpRequest) -> HttpResponse:
     units = list(OrgUnit.objects.annotate(member_count=Count("members")).order_by("name"))
     return render(request, "qms_portal/org_units.html", {"rows": _tree_rows(units)})

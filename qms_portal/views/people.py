@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.views.decorators.http import require_safe
 
 from qms_portal.access import Capability, PortalRole, requires, user_can
 from qms_portal.accounts import person_save
@@ -18,6 +19,7 @@ from qms_portal.pagination import paginate, querystring_without_page
 
 
 @requires(Capability.VIEW_PEOPLE)
+@require_safe
 def people(request: HttpRequest) -> HttpResponse:
     people = User.objects.select_related("org_unit").prefetch_related("groups").order_by("full_name", "username")
     query = request.GET.get("q", "").strip()
@@ -45,6 +47,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Capability.VIEW_PEOPLE)
+@require_safe
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     people = User.objects.select_related("org_unit").prefetch_related("groups")
     if not user_can(request.user, Capability.MANAGE_PEOPLE):

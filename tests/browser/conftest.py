@@ -42,8 +42,14 @@ class BrowserTab:
         """Record console errors (CSP violations among them), uncaught exceptions and failed requests."""
         self.page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         self.page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
-        self.page.on("requestfailed", lambda request: self.failed_requests.append(f"{request.url}: {request.failure}"))
+        self.page.on("requestfailed", self._on_request_failed)
         self.page.on("response", self._on_response)
+
+    def _on_request_failed(self, request: object) -> None:
+        # ERR_ABORTED is the browser cancelling a request because the page moved on (a favicon still
+        # loading when the next page opens), not a failure of the portal.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed_requests.append(f"{request.url}: {request.failure}")
 
     def _on_response(self, response: object) -> None:
         if response.status >= 400:

@@ -115,7 +115,7 @@ VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
 READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
 
 TABLE: dict[str, Row] = {
-    "home": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    "home": Row(get=any_signed_in(200), post=any_signed_in(405)),
     # Accounts
     "login": Row(get=public(200, signed_in=Redirect("home")), post=public(200, signed_in=Redirect("home"))),
     "logout": Row(get=public(405), post=public(Redirect("login"))),
@@ -132,8 +132,8 @@ TABLE: dict[str, Row] = {
     "profile": Row(get=any_signed_in(200), post=any_signed_in(200)),
     # Organisation
     "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "organisation_logo": Row(get=public(200), post=public(200), prepare=an_uploaded_logo),
-    "org_units": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE)),
+    "organisation_logo": Row(get=public(200), post=public(405), prepare=an_uploaded_logo),
+    "org_units": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE, answer=405)),
     "org_unit_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "org_unit_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_org_unit),
     "org_unit_delete": Row(
@@ -142,22 +142,24 @@ TABLE: dict[str, Row] = {
         prepare=an_org_unit,
     ),
     # People
-    "people": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE)),
+    "people": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE, answer=405)),
     "person_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "person_detail": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE), prepare=an_active_person),
+    "person_detail": Row(
+        get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE, answer=405), prepare=an_active_person
+    ),
     "person_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_active_person),
     # Audit trail and jobs
-    "audit_trail": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL)),
-    "audit_trail_csv": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL)),
+    "audit_trail": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
+    "audit_trail_csv": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
     "audit_trail_verify": Row(
         get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
         post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),
     ),
     "job_detail": Row(
-        get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL), prepare=a_verification_job
+        get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405), prepare=a_verification_job
     ),
     # Operations
-    "health": Row(get=public(200), post=public(200)),
+    "health": Row(get=public(200), post=public(405)),
 }
 
 
