@@ -9,11 +9,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry, AuditTrailImmutable, audit_context
-from qms_portal.models import Organisation, OrgUnit, User
+from qms_portal.models import Job, Organisation, OrgUnit, User
 from qms_portal.pagination import PAGE_SIZE
 from tests.core.factories import PASSWORD, OrgUnitFactory, UserFactory
 
@@ -245,6 +245,57 @@ def test_a_row_removed_by_raw_sql_is_found_at_the_row_after_it(allow_audit_tampe
     run_sql("DELETE FROM qms_portal_auditentry WHERE id = %s", [removed.pk])
 
     with pytest.raises(CommandError, match=rf"#{following.pk}\b.*removed or altered"):
+        call_command("verify_audit_trail")
+
+
+@pytest.fixture
+def verify_from_the_page(qm_client, django_capture_on_commit_callbacks):
+    """Start a verification as a person would; what the job (run in-process after the commit) found."""
+
+    def verify() -> dict:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = qm_client.post(reverse("audit_trail_verify"))
+        return Job.objects.get(pk=resolve(response.url).kwargs["pk"]).result
+
+    return verify
+
+
+def test_entries_cut_from_the_end_after_a_verification_are_found(verify_from_the_page, allow_audit_tampering):
+    units = OrgUnitFactory.create_batch(3)
+    [last_unit] = entries_for(units[2])
+    assert verify_from_the_page()["ok"] is True
+    head_id = last_entry_id()
+    allow_audit_tampering()
+
+    run_sql("DELETE FROM qms_portal_auditentry WHERE id >= %s", [last_unit.pk])
+
+    with pytest.raises(CommandError, match=rf"#{head_id}\b.*removed from the end or the chain was rewritten"):
+        call_command("verify_audit_trail")
+    result = verify_from_the_page()
+    assert (result["ok"], result["bad_entry_id"]) == (False, head_id)
+
+
+def test_a_chain_rewritten_from_an_edited_row_onwards_is_found(verify_from_the_page, allow_audit_tampering):
+    """Recomputing every hash after an edit keeps the chain consistent, but not the head seen earlier."""
+    units = OrgUnitFactory.create_batch(3)
+    [target] = entries_for(units[0])
+    assert verify_from_the_page()["ok"] is True
+    head_id = last_entry_id()
+    allow_audit_tampering()
+
+    previous_hash = AuditEntry.objects.get(pk=target.pk).prev_hash
+    for entry in AuditEntry.objects.filter(pk__gte=target.pk, pk__lte=head_id).order_by("id"):
+        if entry.pk == target.pk:
+            entry.object_repr = "Forged"
+        entry.prev_hash = previous_hash
+        forged = entry.compute_hash()
+        run_sql(
+            "UPDATE qms_portal_auditentry SET object_repr = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.object_repr, previous_hash, forged, entry.pk],
+        )
+        previous_hash = forged
+
+    with pytest.raises(CommandError, match=rf"#{head_id}\b.*rewritten"):
         call_command("verify_audit_trail")
 
 
