@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
@@ -220,26 +220,67 @@ def audit_step(obj: models.Model, *, step: str, reason: str = "", changes: dict 
 # --- The model mixin --------------------------------------------------------------------------
 
 
+class AuditBypassRefused(Exception):
+    """Raised on a bulk write to an audited model: it would change records without a trail."""
+
+
+class AuditedQuerySet(models.QuerySet):
+    """Refuses the bulk writes that send no signals, so no change to an audited model goes unrecorded."""
+
+    def _refuse(self, what: str) -> None:
+        raise AuditBypassRefused(
+            f"{what} on {self.model._meta.label} would bypass the audit trail: save or delete each object instead."
+        )
+
+    def update(self, **kwargs: Any) -> int:
+        self._refuse("QuerySet.update()")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list:
+        self._refuse("bulk_create()")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        self._refuse("bulk_update()")
+
+
 class AuditedModel(models.Model):
     """Inherit to have every create, change and delete of the model recorded in the audit trail.
 
     ``audit_exclude`` names fields whose changes are not worth a record (``last_login``);
     ``audit_redact`` names fields whose values must never be stored (``password``): a change is
     recorded without the values. ``audit_labels`` renames fields for people reading the trail.
+    Saving and deleting run in a transaction, so a change and its entry are kept together or not at all.
     """
 
     audit_exclude: ClassVar[tuple[str, ...]] = ()
     audit_redact: ClassVar[tuple[str, ...]] = ()
     audit_labels: ClassVar[dict[str, str]] = {}
 
+    objects = AuditedQuerySet.as_manager()
+
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(using=kwargs.get("using")):
+            return super().delete(*args, **kwargs)
 
     @classmethod
     def from_db(cls, db: str, field_names: list[str], values: list[Any]) -> AuditedModel:
         instance = super().from_db(db, field_names, values)
         instance._audit_loaded = instance._audit_snapshot()
         return instance
+
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        fresh = self._audit_snapshot()
+        if fields is not None:
+            names = {self._meta.get_field(name).name for name in fields}
+            fresh = {name: value for name, value in fresh.items() if name in names}
+        self._audit_loaded = {**getattr(self, "_audit_loaded", {}), **fresh}
 
     def _audit_snapshot(self) -> dict[str, Any]:
         """The loaded values of the audited fields, by field name."""
@@ -254,17 +295,23 @@ class AuditedModel(models.Model):
         return "(redacted)" if name in self.audit_redact else value
 
 
-def _on_save(sender: type, instance: models.Model, created: bool, raw: bool, **kwargs: Any) -> None:
+def _on_save(
+    sender: type, instance: models.Model, created: bool, raw: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
     if raw or not isinstance(instance, AuditedModel):
         return
     after = instance._audit_snapshot()
-    before: dict[str, Any] = {} if created else getattr(instance, "_audit_loaded", {})
+    if update_fields is not None:  # only these were written; the others keep their loaded values
+        saved = {instance._meta.get_field(name).name for name in update_fields}
+        after = {name: value for name, value in after.items() if name in saved}
+    loaded = getattr(instance, "_audit_loaded", {})
+    before: dict[str, Any] = {} if created else loaded
     changes = {
         name: [instance._audit_display(name, before.get(name)), instance._audit_display(name, value)]
         for name, value in after.items()
         if (created and value not in (None, "")) or (not created and before.get(name) != value)
     }
-    instance._audit_loaded = after
+    instance._audit_loaded = {**loaded, **after}
     if not created and not changes:
         return
     _append(
@@ -276,10 +323,23 @@ def _on_save(sender: type, instance: models.Model, created: bool, raw: bool, **k
     )
 
 
+def _m2m_names(obj: models.Model, field: models.Field) -> list[str]:
+    return sorted(str(related) for related in getattr(obj, field.name).all())
+
+
+def _on_pre_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+    # The many-to-many rows go before post_delete fires: note them now for the delete entry.
+    if isinstance(instance, AuditedModel) and instance.pk is not None:
+        instance._audit_m2m_at_delete = {
+            field.name: names for field in instance._meta.many_to_many if (names := _m2m_names(instance, field))
+        }
+
+
 def _on_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
     if not isinstance(instance, AuditedModel):
         return
-    before = getattr(instance, "_audit_loaded", None) or instance._audit_snapshot()
+    before = {**(getattr(instance, "_audit_loaded", None) or instance._audit_snapshot())}
+    before.update(getattr(instance, "_audit_m2m_at_delete", {}))
     _append(
         record_type=sender._meta.label_lower,
         object_id=str(instance.pk),
@@ -289,31 +349,43 @@ def _on_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
     )
 
 
-def _on_m2m(sender: type, instance: models.Model, action: str, reverse: bool, **kwargs: Any) -> None:
-    """Record changes to many-to-many fields of audited models, such as a user's portal roles."""
-    if reverse or not isinstance(instance, AuditedModel):
+def _on_m2m(
+    sender: type, instance: models.Model, action: str, reverse: bool, model: type, pk_set: Any, **kwargs: Any
+) -> None:
+    """Record changes to many-to-many fields of audited models, such as a user's portal roles.
+
+    Changes made from either side are recorded on the audited record: ``person.groups.add(group)``
+    and ``group.user_set.add(person)`` both give an entry for the person.
+    """
+    audited = model if reverse else type(instance)
+    if not issubclass(audited, AuditedModel):
         return
-    field = next((f for f in instance._meta.many_to_many if f.remote_field.through is sender), None)
+    field = next((f for f in audited._meta.many_to_many if f.remote_field.through is sender), None)
     if field is None:
         return
-    current = sorted(str(obj) for obj in getattr(instance, field.name).all())
     if action.startswith("pre_"):
-        instance._audit_m2m_before = current
+        if not reverse:
+            targets = [instance]
+        elif pk_set is not None:
+            targets = list(audited._base_manager.filter(pk__in=pk_set))
+        else:  # clear(): everyone currently linked
+            targets = list(audited._base_manager.filter(**{field.name: instance}))
+        instance._audit_m2m_pending = [(target, _m2m_names(target, field)) for target in targets]
         return
-    before = getattr(instance, "_audit_m2m_before", None)
-    if before is None or before == current:
-        return
-    instance._audit_m2m_before = None
-    _append(
-        record_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        object_repr=str(instance),
-        action=AuditAction.UPDATE,
-        changes={field.name: [before, current]},
-    )
+    for target, before in instance.__dict__.pop("_audit_m2m_pending", []):
+        after = _m2m_names(target, field)
+        if after != before:
+            _append(
+                record_type=audited._meta.label_lower,
+                object_id=str(target.pk),
+                object_repr=str(target),
+                action=AuditAction.UPDATE,
+                changes={field.name: [before, after]},
+            )
 
 
 post_save.connect(_on_save, dispatch_uid="audit_on_save")
+pre_delete.connect(_on_pre_delete, dispatch_uid="audit_on_pre_delete")
 post_delete.connect(_on_delete, dispatch_uid="audit_on_delete")
 m2m_changed.connect(_on_m2m, dispatch_uid="audit_on_m2m")
 

@@ -1,12 +1,17 @@
 """Request middleware of the shared core: the organisation's time zone and the audit actor."""
+import logging
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from qms_portal.audit import audit_context
 from qms_portal.models import Organisation
+
+log = logging.getLogger(__name__)
 
 
 class OrganisationTimeZoneMiddleware:
@@ -16,10 +21,15 @@ class OrganisationTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        organisation = Organisation.current()
+        try:
+            organisation = Organisation.current()
+        except DatabaseError:
+            # The database is down: let the view answer (``/health/`` reports it; other pages fail there).
+            log.exception("could not read the organisation's settings")
+            organisation = None
         request.organisation = organisation
         try:
-            timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone))
+            timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone if organisation else settings.TIME_ZONE))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         try:

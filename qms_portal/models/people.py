@@ -1,9 +1,13 @@
 """People: portal accounts with their profile (full name, job title, org unit) and portal roles."""
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-from qms_portal.audit import AuditedModel
+from qms_portal.audit import AuditedModel, AuditedQuerySet
+
+
+class PersonManager(UserManager.from_queryset(AuditedQuerySet)):
+    """Django's user manager (create_user, create_superuser) with the audit trail's refusal of bulk writes."""
 
 
 class User(AuditedModel, AbstractUser):
@@ -23,6 +27,8 @@ class User(AuditedModel, AbstractUser):
     audit_exclude = ("last_login",)
     audit_redact = ("password",)
     audit_labels = {"groups": "portal roles"}
+
+    objects = PersonManager()
 
     class Meta:
         ordering = ["full_name", "username"]

@@ -3,7 +3,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -60,6 +60,7 @@ def _timed(check: Any) -> dict[str, Any]:
 @public
 @require_safe
 @never_cache
+@transaction.non_atomic_requests  # must answer (503) when the database is down, not fail opening a transaction
 def health(request: HttpRequest) -> JsonResponse:
     checks = {"database": _timed(_check_database), "redis": _timed(_check_redis), "worker": _timed(_check_worker)}
     healthy = all(check["ok"] for check in checks.values())

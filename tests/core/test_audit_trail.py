@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import resolve, reverse
 
 from qms_portal.access import PortalRole
-from qms_portal.audit import AuditEntry, AuditTrailImmutable, audit_context
+from qms_portal.audit import AuditBypassRefused, AuditEntry, AuditTrailImmutable, audit_context
 from qms_portal.models import Job, Organisation, OrgUnit, User
 from qms_portal.pagination import PAGE_SIZE
 from tests.core.factories import PASSWORD, OrgUnitFactory, UserFactory
@@ -127,6 +127,90 @@ def test_password_values_never_appear_in_the_trail(client_for):
     trail = json.dumps(list(AuditEntry.objects.values()), default=str)
     for secret in (PASSWORD, new_password, old_hash, person.password):
         assert secret not in trail
+
+
+def test_saving_some_fields_records_only_those_and_a_later_save_records_the_rest():
+    unit = OrgUnitFactory(name="Machining", description="old")
+    start = last_entry_id()
+    unit.name = "Machining and turning"
+    unit.description = "new"
+
+    unit.save(update_fields=["description"])
+    unit.save()
+
+    first, second = entries_for(unit, after=start)
+    assert first.changes == {"description": ["old", "new"]}
+    assert second.changes == {"name": ["Machining", "Machining and turning"]}
+
+
+def test_a_change_after_refresh_from_db_is_recorded_against_the_fresh_values():
+    unit = OrgUnitFactory(name="Stores")
+    stale = OrgUnit.objects.get(pk=unit.pk)
+    unit.name = "Goods in"
+    unit.save()
+    start = last_entry_id()
+
+    stale.refresh_from_db()
+    stale.name = "Stores"
+    stale.save()
+
+    [entry] = entries_for(unit, after=start)
+    assert entry.changes == {"name": ["Goods in", "Stores"]}
+
+
+def test_roles_given_from_the_groups_side_are_recorded_on_each_person():
+    first, second = UserFactory(roles=[PortalRole.EMPLOYEE]), UserFactory(roles=[PortalRole.EMPLOYEE])
+    auditors = Group.objects.get(name=PortalRole.AUDITOR)
+    start = last_entry_id()
+
+    auditors.user_set.add(first, second)
+    auditors.user_set.clear()
+
+    for person in (first, second):
+        added, cleared = entries_for(person, after=start)
+        assert added.changes == {"groups": [["Employee"], ["Auditor", "Employee"]]}
+        assert cleared.changes == {"groups": [["Auditor", "Employee"], ["Employee"]]}
+
+
+def test_deleting_a_person_records_the_roles_they_held():
+    person = UserFactory(roles=[PortalRole.PROCESS_OWNER, PortalRole.EMPLOYEE])
+    start = last_entry_id()
+
+    person.delete()
+
+    [entry] = [e for e in AuditEntry.objects.filter(pk__gt=start) if e.record_type == "qms_portal.user"]
+    assert entry.action == "delete"
+    assert entry.changes["groups"] == [["Employee", "Process owner"], None]
+
+
+@pytest.mark.parametrize("bulk_write", [
+    lambda: OrgUnit.objects.update(name="Renamed"),
+    lambda: OrgUnit.objects.bulk_create([OrgUnit(name="Bulk", code="BULK")]),
+    lambda: OrgUnit.objects.bulk_update(list(OrgUnit.objects.all()), ["name"]),
+    lambda: User.objects.filter(is_active=True).update(is_active=False),
+])
+def test_bulk_writes_that_would_skip_the_trail_are_refused(bulk_write):
+    unit = OrgUnitFactory(name="Assembly")
+    person = UserFactory()
+    start = last_entry_id()
+
+    with pytest.raises(AuditBypassRefused, match="bypass the audit trail"):
+        bulk_write()
+
+    assert OrgUnit.objects.get(pk=unit.pk).name == "Assembly"
+    assert not OrgUnit.objects.filter(code="BULK").exists()
+    assert User.objects.get(pk=person.pk).is_active
+    assert last_entry_id() == start
+
+
+def test_a_change_whose_entry_cannot_be_written_is_not_kept():
+    unit = OrgUnitFactory(name="Paint shop")
+
+    with mock.patch.object(AuditEntry, "save", side_effect=DatabaseError("disk full")), pytest.raises(DatabaseError):
+        unit.name = "Finishing"
+        unit.save()
+
+    assert OrgUnit.objects.get(pk=unit.pk).name == "Paint shop"
 
 
 # --- Nothing can change it -----------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """``/health/``: a JSON report of the database, Redis and the worker, 503 when any of them fails."""
+import json
 import socket
 
 import pytest
 from django.urls import reverse
+
+from tests.core.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +51,28 @@ def test_health_needs_no_sign_in_and_reveals_no_settings(client, settings):
 
     assert response.status_code == 503
     assert "hunter2-secret" not in response.text
+
+
+DATABASE_DOWN = """
+import json, django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+response = Client().get("/health/")
+print(json.dumps({"status": response.status_code, "type": response["Content-Type"], "body": response.json()}))
+"""
+
+
+def test_a_database_that_is_down_gives_a_json_503_naming_it(tmp_path):
+    """In a fresh process whose DATABASE_URL points at a port where no PostgreSQL listens."""
+    nowhere = f"postgres://qms@127.0.0.1:{closed_port()}/qms"
+    result = run_python(tmp_path, "-c", DATABASE_DOWN, DATABASE_URL=nowhere, LOG_LEVEL="CRITICAL")
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 503
+    assert answer["type"] == "application/json"
+    assert answer["body"]["status"] == "failing"
+    assert answer["body"]["checks"]["database"]["ok"] is False
+    assert "OperationalError" in answer["body"]["checks"]["database"]["detail"]
