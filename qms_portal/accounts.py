@@ -5,9 +5,25 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import QuerySet
 
+from qms_portal.access import Capability, PortalRole, user_can
 from qms_portal.audit import audit_context
 from qms_portal.models import LoginSession, User
+
+
+def people_visible_to(viewer: Any) -> QuerySet[User]:
+    """The people ``viewer`` may see and, with the capability, change.
+
+    Administrator (superuser) accounts are visible only to administrators, so that a quality manager
+    cannot take one over; deactivated people only to those who manage people.
+    """
+    people = User.objects.all()
+    if not viewer.is_superuser:
+        people = people.filter(is_superuser=False)
+    if not user_can(viewer, Capability.MANAGE_PEOPLE):
+        people = people.filter(is_active=True)
+    return people
 
 
 def sessions_end(*, user: User) -> int:
@@ -20,14 +36,29 @@ def sessions_end(*, user: User) -> int:
 
 @transaction.atomic
 def person_save(*, person: User, roles: Iterable[Group] | None = None, by: Any = None, reason: str = "") -> User:
-    """Save a new or changed person and, when given, their portal roles; ends their sessions if deactivated."""
+    """Save a new or changed person and, when given, their portal roles; ends their sessions if deactivated.
+
+    Only portal-role groups are changed: any other group the person belongs to stays.
+    """
     with audit_context(actor=by, reason=reason):
         if person.pk is None:
             person.set_unusable_password()
         was_active = User.objects.filter(pk=person.pk).values_list("is_active", flat=True).first()
         person.save()
         if roles is not None:
-            person.groups.set(roles)
+            wanted = set(roles)
+            held = set(person.groups.filter(name__in=PortalRole.values))
+            if held - wanted:
+                person.groups.remove(*(held - wanted))
+            if wanted - held:
+                person.groups.add(*(wanted - held))
     if was_active and not person.is_active:
         sessions_end(user=person)
     return person
+
+
+def person_invite_send(*, person: User, portal_url: str) -> None:
+    """Email ``person`` a link to set their password, once the current transaction commits."""
+    from qms_portal.tasks import send_invitation
+
+    transaction.on_commit(lambda: send_invitation.delay(person.pk, portal_url))

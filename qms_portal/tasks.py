@@ -2,9 +2,16 @@
 import logging
 
 from celery import shared_task
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from qms_portal.audit import audit_last_verified_head, audit_verify
 from qms_portal.jobs import job_progress, job_start, job_task
+from qms_portal.models import Organisation, User
 
 log = logging.getLogger(__name__)
 
@@ -31,3 +38,25 @@ def verify_audit_trail(job_id: int) -> dict:
 def verify_audit_trail_nightly() -> None:
     """The scheduled check: start a verification job so its outcome is kept beside the manual ones."""
     job_start(kind="verify_audit_trail")
+
+
+@shared_task(name="qms_portal.tasks.send_invitation")
+def send_invitation(person_id: int, portal_url: str) -> None:
+    """Email the person ``person_id`` a one-time link to set their password (Django's reset token)."""
+    person = User.objects.filter(pk=person_id, is_active=True).exclude(email="").first()
+    if person is None:
+        log.warning("invitation for person %s not sent: no such active person with an email address", person_id)
+        return
+    path = reverse("password_reset_confirm", kwargs={
+        "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
+        "token": default_token_generator.make_token(person),
+    })
+    organisation = Organisation.current()
+    context = {"person": person, "link": portal_url.rstrip("/") + path, "organisation": organisation}
+    send_mail(
+        subject=f"Your account on the {organisation} QMS portal",
+        message=render_to_string("registration/invitation_email.txt", context),
+        html_message=render_to_string("registration/invitation_email.html", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )

@@ -28,6 +28,7 @@ urlpatterns = [
     path("people/new/", people.person_edit, name="person_create"),
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
+    path("people/<int:pk>/invite/", people.person_invite, name="person_invite"),
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("audit/export.csv", audit.audit_trail_csv, name="audit_trail_csv"),
     path("audit/verify/", audit.audit_trail_verify, name="audit_trail_verify"),

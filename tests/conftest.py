@@ -70,15 +70,20 @@ class PortalUsers:
 @pytest.fixture
 def portal_users(db) -> PortalUsers:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
+    # Fixed names, so that searches in tests never match one of these people by chance.
     return PortalUsers(
-        top_management=UserFactory(username="tm", roles=[PortalRole.TOP_MANAGEMENT]),
-        quality_manager=UserFactory(username="qm", roles=[PortalRole.QUALITY_MANAGER]),
-        process_owner=UserFactory(username="po", roles=[PortalRole.PROCESS_OWNER]),
-        employee=UserFactory(username="emp", roles=[PortalRole.EMPLOYEE]),
-        auditor=UserFactory(username="aud", roles=[PortalRole.AUDITOR]),
-        expired_auditor=UserFactory(username="aud-expired", roles=[PortalRole.AUDITOR], access_expires_on=yesterday),
+        top_management=UserFactory(username="tm", full_name="Tessa Mann", roles=[PortalRole.TOP_MANAGEMENT]),
+        quality_manager=UserFactory(username="qm", full_name="Quentin Moss", roles=[PortalRole.QUALITY_MANAGER]),
+        process_owner=UserFactory(username="po", full_name="Pia Olsen", roles=[PortalRole.PROCESS_OWNER]),
+        employee=UserFactory(username="emp", full_name="Emil Park", roles=[PortalRole.EMPLOYEE]),
+        auditor=UserFactory(username="aud", full_name="Ada Ude", roles=[PortalRole.AUDITOR]),
+        expired_auditor=UserFactory(
+            username="aud-expired", full_name="Axel Ekdahl", roles=[PortalRole.AUDITOR], access_expires_on=yesterday
+        ),
         # A quality manager, so that being turned away is due to the deactivation and not to a missing role.
-        deactivated=UserFactory(username="gone", roles=[PortalRole.QUALITY_MANAGER], is_active=False),
+        deactivated=UserFactory(
+            username="gone", full_name="Gil Oni", roles=[PortalRole.QUALITY_MANAGER], is_active=False
+        ),
     )
 
 

@@ -186,7 +186,10 @@ def test_worker_runs_a_job_started_by_the_portal_and_writes_its_outcome(worker, 
     job = job_start(kind="verify_audit_trail")
 
     job = _wait_for_job(job.pk, JobStatus.SUCCEEDED, worker)
-    assert job.result == {"ok": True, "checked": entries, "bad_entry_id": None, "problem": ""}
+    head = AuditEntry.objects.order_by("-id").first()
+    assert job.result == {
+        "ok": True, "checked": entries, "bad_entry_id": None, "problem": "", "head_id": head.pk, "head_hash": head.hash
+    }
     assert job.progress == 100
     assert job.started_at is not None and job.finished_at is not None
     assert "qms_portal.tasks.verify_audit_trail[" in worker.log()

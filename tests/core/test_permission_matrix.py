@@ -148,6 +148,11 @@ TABLE: dict[str, Row] = {
         get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE, answer=405), prepare=an_active_person
     ),
     "person_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_active_person),
+    "person_invite": Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=Redirect("person_detail")),
+        prepare=an_active_person,
+    ),
     # Audit trail and jobs
     "audit_trail": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
     "audit_trail_csv": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
