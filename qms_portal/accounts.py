@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
 from qms_portal.audit import audit_context
@@ -32,6 +33,12 @@ def sessions_end(*, user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     LoginSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def sessions_clear_expired() -> None:
+    """Delete expired sessions, and the records linking people to sessions that no longer exist."""
+    Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    LoginSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
 
 
 @transaction.atomic

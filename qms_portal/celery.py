@@ -13,12 +13,22 @@ def _configure() -> None:
     from django.conf import settings
 
     app.conf.update(settings.CELERY_SETTINGS)
+    # Each entry expires before its next run is due, so runs missed while workers were down never pile up.
     app.conf.beat_schedule = {
         "verify-audit-trail-nightly": {
             "task": "qms_portal.tasks.verify_audit_trail_nightly",
             "schedule": crontab(hour=2, minute=15),
-            # A run that could not start within the hour is dropped, so missed runs never pile up.
             "options": {"expires": 3600},
+        },
+        "clear-expired-sessions-nightly": {
+            "task": "qms_portal.tasks.clear_expired_sessions",
+            "schedule": crontab(hour=3, minute=5),
+            "options": {"expires": 3600},
+        },
+        "fail-lost-jobs": {
+            "task": "qms_portal.tasks.fail_lost_jobs",
+            "schedule": crontab(minute="*/15"),
+            "options": {"expires": 600},
         },
     }
 

@@ -4,13 +4,16 @@ A job row is written first, the task is sent only after the transaction commits 
 job's id. The worker claims the job with a conditional UPDATE, so a task delivered twice runs once,
 and any exception marks the job failed with its reason instead of losing it.
 """
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qms_portal.models import Job, JobStatus
@@ -34,21 +37,60 @@ JOB_KINDS: dict[str, JobKind] = {
 }
 
 
+MAX_ATTEMPTS = 3
+
+
 def job_start(*, kind: str, by: Any = None) -> Job:
     """Create a queued job and send its task once the current transaction commits."""
-    from qms_portal.celery import app
-
     job = Job.objects.create(kind=kind, requested_by=by if getattr(by, "is_authenticated", False) else None)
-    signature = app.signature(JOB_KINDS[kind].task, args=[job.pk])
-    transaction.on_commit(signature.apply_async)
+    transaction.on_commit(functools.partial(_send, job.pk, JOB_KINDS[kind].task))
     return job
 
 
+def _send(job_id: int, task_name: str) -> None:
+    from qms_portal.celery import app
+
+    try:
+        app.signature(task_name, args=[job_id]).apply_async()
+    except Exception as exc:  # the broker is unreachable: say so on the job instead of leaving it queued
+        log.exception("could not send job %s to the task queue", job_id)
+        reason = f"The task queue could not be reached ({type(exc).__name__}). Start the job again later."
+        job_fail(job_id, reason=reason)
+
+
+def _lost_before() -> dt.datetime:
+    """A job still running since before this was lost with its worker: Redis hands its task out again
+    only after the visibility timeout, which is longer than any task may run."""
+    return timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
 def job_claim(job_id: int) -> bool:
-    """Mark a queued job running; False when another delivery of the task already took it."""
-    return Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+    """Mark a job running for this delivery of its task; False when another delivery has it or it is done.
+
+    A job left running by a worker that died may be claimed again, up to ``MAX_ATTEMPTS`` in all.
+    """
+    claimable = Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=_lost_before())
+    claimed = Job.objects.filter(claimable, pk=job_id).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
     ) == 1
+    if claimed and Job.objects.filter(pk=job_id, attempts__gt=MAX_ATTEMPTS).exists():
+        job_fail(job_id, reason=f"Its worker stopped {MAX_ATTEMPTS} times without finishing it.")
+        return False
+    return claimed
+
+
+def jobs_fail_lost() -> int:
+    """Mark failed the jobs whose worker died and whose task will not come again; returns how many."""
+    lost_for_good = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 3)
+    lost = Job.objects.filter(status=JobStatus.RUNNING, started_at__lt=lost_for_good)
+    never_started = Job.objects.filter(status=JobStatus.QUEUED, created_at__lt=timezone.now() - dt.timedelta(days=1))
+    count = lost.update(
+        status=JobStatus.FAILED, finished_at=timezone.now(), error="Its worker stopped without finishing it."
+    )
+    count += never_started.update(
+        status=JobStatus.FAILED, finished_at=timezone.now(), error="No worker took it up within a day."
+    )
+    return count
 
 
 def job_progress(job_id: int, *, done: int, total: int, note: str = "") -> None:

@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from qms_portal.accounts import sessions_clear_expired
 from qms_portal.audit import audit_last_verified_head, audit_verify
-from qms_portal.jobs import job_progress, job_start, job_task
+from qms_portal.jobs import job_progress, job_start, job_task, jobs_fail_lost
 from qms_portal.models import Organisation, User
 
 log = logging.getLogger(__name__)
@@ -60,3 +61,17 @@ def send_invitation(person_id: int, portal_url: str) -> None:
         from_email=None,
         recipient_list=[person.email],
     )
+
+
+@shared_task(name="qms_portal.tasks.fail_lost_jobs")
+def fail_lost_jobs() -> None:
+    """The scheduled sweep: no job stays "running" or "queued" for ever when its worker is gone."""
+    count = jobs_fail_lost()
+    if count:
+        log.warning("marked %s lost job(s) failed", count)
+
+
+@shared_task(name="qms_portal.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    """The scheduled clean-up of expired sessions and of the session records of people who signed out."""
+    sessions_clear_expired()

@@ -280,3 +280,22 @@ def test_the_profile_page_cannot_change_ones_own_roles_or_access(portal_users, c
     assert person.access_expires_on is None
     assert person.username == "emp"
     assert client_for(person).get(reverse("organisation")).status_code == 403
+
+
+def test_the_nightly_clean_up_removes_expired_sessions_and_their_records():
+    from qms_portal.tasks import clear_expired_sessions
+
+    person = UserFactory()
+    live, stale = Client(), Client()
+    for browser in (live, stale):
+        browser.post(reverse("login"), {"username": person.username, "password": PASSWORD})
+    stale_key = stale.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=stale_key).update(expire_date=timezone.now() - dt.timedelta(minutes=1))
+
+    clear_expired_sessions.apply()
+
+    assert list(LoginSession.objects.filter(user=person).values_list("session_key", flat=True)) == [
+        live.cookies[settings.SESSION_COOKIE_NAME].value
+    ]
+    assert not Session.objects.filter(session_key=stale_key).exists()
+    assert live.get(reverse("home")).status_code == 200

@@ -1,16 +1,20 @@
 """Background jobs: started after the commit, claimed once, failures kept, and followed on the job page."""
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from qms_portal.audit import AuditEntry
-from qms_portal.jobs import JOB_KINDS, job_claim, job_start, job_task
+from qms_portal.jobs import JOB_KINDS, MAX_ATTEMPTS, job_claim, job_start, job_task
 from qms_portal.models import Job, JobStatus
+from qms_portal.tasks import fail_lost_jobs
 from tests.core.factories import JobFactory, OrgUnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +216,66 @@ def test_a_running_job_keeps_polling_and_a_finished_one_stops(qm_client):
     assert f'hx-get="{url}"' in queued.text
     assert "hx-get" not in finished.text
     assert "The chain is intact." in finished.text
+
+
+# --- Jobs are never lost -------------------------------------------------------------------------
+
+
+def test_a_job_whose_task_cannot_reach_the_queue_is_marked_failed_with_the_reason(
+    qm_client, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    with mock.patch("celery.canvas.Signature.apply_async", side_effect=OperationalError("Connection refused")):
+        response = start_verification(qm_client, django_capture_on_commit_callbacks)
+
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert "task queue could not be reached (OperationalError)" in job.error
+    assert "task queue could not be reached" in qm_client.get(response["Location"]).text
+
+
+def test_a_job_left_running_by_a_lost_worker_can_be_claimed_again(settings):
+    job = JobFactory(status=JobStatus.RUNNING, attempts=1)
+    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(seconds=30))
+    assert job_claim(job.pk) is False  # still within the time limit: its worker may be at it
+
+    Job.objects.filter(pk=job.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    )
+    assert job_claim(job.pk) is True
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (JobStatus.RUNNING, 2)
+
+
+def test_a_job_that_keeps_losing_its_worker_fails_after_the_last_attempt(settings):
+    job = JobFactory(status=JobStatus.RUNNING, attempts=MAX_ATTEMPTS)
+    Job.objects.filter(pk=job.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    )
+
+    assert job_claim(job.pk) is False
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert f"stopped {MAX_ATTEMPTS} times" in job.error
+
+
+def test_the_sweep_fails_jobs_whose_worker_is_gone_and_leaves_live_ones(settings):
+    limit = settings.CELERY_TASK_TIME_LIMIT
+    lost = JobFactory(status=JobStatus.RUNNING)
+    busy = JobFactory(status=JobStatus.RUNNING)
+    waiting = JobFactory(status=JobStatus.QUEUED)
+    forgotten = JobFactory(status=JobStatus.QUEUED)
+    Job.objects.filter(pk=lost.pk).update(started_at=timezone.now() - dt.timedelta(seconds=limit * 3 + 60))
+    Job.objects.filter(pk=busy.pk).update(started_at=timezone.now() - dt.timedelta(seconds=60))
+    Job.objects.filter(pk=forgotten.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+
+    fail_lost_jobs.apply()
+
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses == {
+        lost.pk: JobStatus.FAILED, busy.pk: JobStatus.RUNNING,
+        waiting.pk: JobStatus.QUEUED, forgotten.pk: JobStatus.FAILED,
+    }
+    assert Job.objects.get(pk=lost.pk).error == "Its worker stopped without finishing it."
