@@ -1,7 +1,8 @@
 # The two commands: `make run` serves the portal with demo data, `make test` runs every check and test.
-# A Python 3.11 for the virtualenv: python3.11 when there is one, else python3 if that is 3.11.
+# The Python for the virtualenv: 3.11 (the version the project is built on) when there is one,
+# else a python3 of 3.12 or 3.13, which Django 5.2 and every pinned package also support.
 PYTHON ?= $(shell for candidate in python3.11 python3; do \
-	if $$candidate -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' >/dev/null 2>&1; then \
+	if $$candidate -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' >/dev/null 2>&1; then \
 	command -v $$candidate; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ export DJANGO_SETTINGS_MODULE := qms_portal.settings
 .PHONY: run test lint install install-test seed clean print-python
 
 $(BIN)/python:
-	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed: install python3.11 (or a python3 that is 3.11)." >&2; exit 1; }
+	@test -n "$(PYTHON)" || { echo "Python 3.11 (or 3.12, 3.13) is needed: install python3.11 with its venv module." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

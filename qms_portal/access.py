@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.checks import Error, register
@@ -120,7 +121,7 @@ class AccessMiddleware:
         if not request.user.is_authenticated:
             if getattr(request, "htmx", False):
                 response = HttpResponse(status=401)
-                response["HX-Redirect"] = f"{_login_url()}?next={request.get_full_path()}"
+                response["HX-Redirect"] = f"{_login_url()}?{urlencode({'next': request.get_full_path()})}"
                 return response
             return redirect_to_login(request.get_full_path())
         if not access.allows(request.user):

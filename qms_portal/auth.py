@@ -1,6 +1,7 @@
 """Authentication: who may sign in, and keeping track of sessions so they can be ended."""
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
@@ -19,6 +20,20 @@ class PortalBackend(ModelBackend):
     def get_user(self, user_id: int) -> Any:
         user = super().get_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def client_ip(request: Any) -> str:
+    """The address a sign-in came from, for the lockout after repeated failures.
+
+    Behind the portal's own proxy (``TRUST_X_FORWARDED_FOR``) every request comes from the proxy, so the
+    address is the last one in X-Forwarded-For: the one the proxy itself appended, which a client
+    cannot forge. Otherwise it is the connection's address.
+    """
+    if settings.TRUST_X_FORWARDED_FOR:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 @receiver(user_logged_in, dispatch_uid="track_login_session")

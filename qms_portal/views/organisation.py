@@ -2,6 +2,7 @@
 import mimetypes
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Count, ProtectedError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,15 +10,19 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
 from qms_portal.forms import OrganisationForm, OrgUnitForm
-from qms_portal.models import Organisation, OrgUnit
+from qms_portal.models import OrgUnit
 
 
 @requires(Capability.MANAGE_ORGANISATION)
 def organisation(request: HttpRequest) -> HttpResponse:
-    instance = Organisation.current()
+    instance = request.organisation
+    old_logo = instance.logo.name
     form = OrganisationForm(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        saved = form.save()
+        if old_logo and old_logo != saved.logo.name:
+            # A replaced or cleared logo's file would otherwise stay on disk for ever.
+            transaction.on_commit(lambda: saved.logo.storage.delete(old_logo))
         messages.success(request, "The organisation's settings are saved.")
         return redirect("organisation")
     return render(request, "qms_portal/organisation.html", {"form": form})
@@ -27,7 +32,7 @@ def organisation(request: HttpRequest) -> HttpResponse:
 @require_safe
 def organisation_logo(request: HttpRequest) -> FileResponse:
     """The logo is public: it is shown on the sign-in page."""
-    logo = Organisation.current().logo
+    logo = request.organisation.logo
     if not logo:
         raise Http404("No logo has been uploaded.")
     response = FileResponse(logo.open("rb"), content_type=mimetypes.guess_type(logo.name)[0] or "image/png")

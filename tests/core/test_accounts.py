@@ -299,3 +299,23 @@ def test_the_nightly_clean_up_removes_expired_sessions_and_their_records():
     ]
     assert not Session.objects.filter(session_key=stale_key).exists()
     assert live.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("trust_proxy, other_client_locked_out", [(True, False), (False, True)])
+def test_behind_the_proxy_the_lockout_counts_failures_per_client_address(
+    trust_proxy, other_client_locked_out, settings
+):
+    """Every request reaches the portal from the proxy (10.0.0.2); the proxy appends the client's address."""
+    settings.TRUST_X_FORWARDED_FOR = trust_proxy
+    person = UserFactory(username="h.wood")
+
+    def sign_in(client_address: str, password: str) -> int:
+        return Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"{client_address}").post(
+            reverse("login"), {"username": person.username, "password": password}
+        ).status_code
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in("203.0.113.5", "wrong password")
+
+    assert sign_in("203.0.113.5", PASSWORD) == 429
+    assert (sign_in("198.51.100.7", PASSWORD) == 429) is other_client_locked_out

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -166,6 +167,31 @@ def test_the_size_limit_is_named_when_a_logo_is_too_big(qm_client):
     assert f"the limit is {settings.LOGO_MAX_BYTES // 1024} KB" in message
 
 
+def test_an_image_with_an_absurd_pixel_count_is_refused_and_nothing_stored(qm_client, monkeypatch):
+    # Pillow refuses images over twice MAX_IMAGE_PIXELS; lower the bar so a small file can stand in for a bomb.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    bomb = SimpleUploadedFile("logo.png", image_bytes("PNG", size=(32, 32)), "image/png")
+
+    response = qm_client.post(reverse("organisation"), settings_form(logo=bomb))
+
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["logo"]
+    assert "Upload a valid image" in message
+    assert stored_files() == []
+
+
+def test_a_replaced_logo_leaves_only_the_new_file(qm_client, django_capture_on_commit_callbacks):
+    for image_format, name in (("PNG", "first.png"), ("JPEG", "second.jpg")):
+        with django_capture_on_commit_callbacks(execute=True):
+            qm_client.post(reverse("organisation"), settings_form(
+                logo=SimpleUploadedFile(name, image_bytes(image_format), f"image/{image_format.lower()}")
+            ))
+
+    [kept] = stored_files()
+    assert kept.endswith(".jpg")
+    assert Organisation.current().logo.name.endswith(kept)
+
+
 # --- Departments and sites -----------------------------------------------------------------------
 
 
@@ -259,3 +285,14 @@ def test_a_unit_cannot_be_put_inside_itself_or_its_descendants(qm_client):
         assert response.context["form"].errors["parent"]
     site.refresh_from_db()
     assert site.parent is None
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(portal_users):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(portal_users.quality_manager, backend="qms_portal.auth.PortalBackend")
+
+    response = browser.post(reverse("org_unit_create"), {"name": "Forged", "code": "FORGED", "kind": "department"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.text
+    assert not OrgUnit.objects.filter(code="FORGED").exists()

@@ -1,4 +1,5 @@
 """The demo data: what ``seed_demo`` builds, that running it again changes nothing, and the demo log-ins."""
+import datetime as dt
 import io
 
 import pytest
@@ -58,6 +59,19 @@ def test_the_demo_auditors_access_ends_in_the_future():
     auditor = User.objects.get(username="auditor")
     assert auditor.access_expires_on > timezone.localdate()
     assert not auditor.access_expired
+
+
+def test_seeding_again_renews_the_demo_auditors_access_once_it_has_ended():
+    seed()
+    auditor = User.objects.get(username="auditor")
+    auditor.access_expires_on = timezone.localdate() - dt.timedelta(days=1)
+    auditor.save()
+
+    seed()
+
+    auditor.refresh_from_db()
+    assert auditor.access_expires_on > timezone.localdate()
+    assert Client().post(reverse("login"), {"username": "auditor", "password": DEMO_PASSWORD}).status_code == 302
 
 
 def test_the_demo_includes_a_deactivated_person():

@@ -117,16 +117,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and User.objects.exists():
-            self.stdout.write("People already exist; demo data not loaded.")
+            if options["verbosity"]:
+                self.stdout.write("People already exist; demo data not loaded.")
             return
         with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
             self._organisation()
             units = self._units()
             people = self._people(units)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo organisation ready: {len(units)} org units, {len(people)} people. "
-            f"Demo log-ins: director, quality, owner, employee, auditor (password {DEMO_PASSWORD})."
-        ))
+        if options["verbosity"]:
+            self.stdout.write(self.style.SUCCESS(
+                f"Demo organisation ready: {len(units)} org units, {len(people)} people. "
+                f"Demo log-ins: director, quality, owner, employee, auditor (password {DEMO_PASSWORD})."
+            ))
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)
@@ -150,8 +152,10 @@ class Command(BaseCommand):
                 person = User(username=username, password=password_hash)
             expires = None
             if AUD in roles:
-                # Set once, when the account is made, so that running the seed again changes nothing.
-                expires = person.access_expires_on or timezone.localdate() + dt.timedelta(days=AUDITOR_ACCESS_DAYS)
+                # Kept while it lies ahead, so that running the seed again changes nothing; renewed once passed.
+                expires = person.access_expires_on
+                if expires is None or expires < timezone.localdate():
+                    expires = timezone.localdate() + dt.timedelta(days=AUDITOR_ACCESS_DAYS)
             _update(
                 person,
                 full_name=full_name,
