@@ -19,7 +19,6 @@ from django.core.checks import Error, register
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +94,6 @@ def access_of(view_func: Any) -> Access | None:
 
 def user_can(user: Any, capability: str) -> bool:
     return bool(user.is_authenticated) and user.has_perm(str(capability))
-
-
-def get_for_user_or_404(queryset: models.QuerySet, user: Any, **lookup: Any) -> models.Model:
-    """Fetch one object from ``queryset.visible_to(user)``: 404 when it does not exist for this person."""
-    return get_object_or_404(queryset.visible_to(user), **lookup)
 
 
 class AccessMiddleware:
