@@ -139,6 +139,14 @@ AXES_VERBOSE = False
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 AXES_CLIENT_IP_CALLABLE = "qms_portal.auth.client_ip"
 
+# Electronic signatures: consecutive wrong passwords before signing locks, and for how long.
+SIGNING_FAILURE_LIMIT = 5
+SIGNING_LOCKOUT_MINUTES = env_int("SIGNING_LOCKOUT_MINUTES", 30, minimum=1)
+
+# Policies: how long after publication a version is due for its periodic review, and when to flag it.
+POLICY_REVIEW_MONTHS = env_int("POLICY_REVIEW_MONTHS", 12, minimum=1)
+POLICY_REVIEW_WARNING_DAYS = 30
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):

@@ -1,0 +1,170 @@
+"""Policy documents (5.2), their numbered versions, acknowledgement campaigns and acknowledgements."""
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from qms_portal.audit import AuditedModel
+
+# The 5.2.1 commitments a policy must show, by requirement id, in our own words.
+CHECKLIST_ITEMS = {
+    "5.2.1.a": "Suits the organisation's purpose and context and supports its strategic direction",
+    "5.2.1.b": "Gives a framework for setting quality objectives",
+    "5.2.1.c": "Commits to satisfying applicable requirements",
+    "5.2.1.d": "Commits to continual improvement of the quality management system",
+}
+
+
+class PolicyKind(models.TextChoices):
+    QUALITY = "quality", "Quality policy"
+    ENVIRONMENTAL = "environmental", "Environmental policy"
+    HEALTH_SAFETY = "health_safety", "Occupational health and safety policy"
+    OTHER = "other", "Other policy"
+
+
+class PolicyDocument(AuditedModel):
+    """A controlled policy (the quality policy, or another of an integrated system) with its versions."""
+
+    title = models.CharField(max_length=200)
+    reference = models.SlugField(
+        max_length=30, unique=True, help_text="The document's reference number, such as QP-01 (ISO 9001, 7.5.2)."
+    )
+    kind = models.CharField(max_length=20, choices=PolicyKind.choices, default=PolicyKind.QUALITY)
+    is_public = models.BooleanField(
+        "Publish for interested parties",
+        default=False,
+        help_text="Show the current published version on a public page and as a PDF, without signing in (5.2.2.c).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "title"]
+        permissions = [
+            ("manage_policy", "Draft, submit, publish and withdraw policy versions; run acknowledgement campaigns"),
+            ("approve_policy", "Send policy versions back or approve them by electronic signature"),
+            ("view_policy_history", "Read every version of a policy, drafts and superseded ones included"),
+            ("view_acknowledgements", "Read acknowledgement reports"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    SUPERSEDED = "superseded", "Superseded"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SignedContentImmutable(Exception):
+    """Raised on any attempt to change what a signature covers."""
+
+
+class PolicyVersion(AuditedModel):
+    """One numbered version of a policy document; its text is frozen once signed.
+
+    ``checklist`` holds, for each 5.2.1 item, whether the author confirmed it and the passage of the
+    text that meets it: ``{"5.2.1.a": {"confirmed": true, "passage": "..."}, ...}``.
+    """
+
+    SIGNED_FIELDS = ("body", "change_summary", "number", "document_id")
+
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(help_text="Markdown: headings, lists, emphasis, tables and links.")
+    change_summary = models.TextField(help_text="What changed since the previous version, and why.")
+    status = models.CharField(max_length=12, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
+    checklist = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    signature = models.OneToOneField(
+        "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="policyversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(status="published"), name="policyversion_one_published"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} v{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            signed = PolicyVersion.objects.filter(pk=self.pk, signature__isnull=False)
+            frozen = signed.values(*self.SIGNED_FIELDS).first()
+            if frozen and any(frozen[name] != getattr(self, name) for name in self.SIGNED_FIELDS):
+                raise SignedContentImmutable(f"{self} is signed: its content can no longer change.")
+        super().save(*args, **kwargs)
+
+    def signed_content(self) -> str:
+        """The exact text an approval signature covers: the version number, change summary and body.
+
+        The signature row names the version (and so the document), so renaming a document does not
+        invalidate it.
+        """
+        return f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}"
+
+    @property
+    def signature_valid(self) -> bool:
+        from qms_portal.signatures import signature_is_valid
+
+        return self.signature is not None and signature_is_valid(self.signature, self.signed_content())
+
+
+class AudienceKind(models.TextChoices):
+    ALL_STAFF = "all", "All active staff"
+    DEPARTMENTS = "departments", "Chosen departments"
+
+
+class Campaign(AuditedModel):
+    """The request to an audience to read and acknowledge one published version, by a due date (5.2.2.b)."""
+
+    version = models.OneToOneField(PolicyVersion, on_delete=models.PROTECT, related_name="campaign")
+    audience = models.CharField(max_length=12, choices=AudienceKind.choices, default=AudienceKind.ALL_STAFF)
+    org_units = models.ManyToManyField(
+        "qms_portal.OrgUnit",
+        blank=True,
+        related_name="+",
+        help_text="With chosen departments: these and their sub-units.",
+    )
+    due_on = models.DateField()
+    question = models.CharField(max_length=300, blank=True, help_text="Optional: a question to check understanding.")
+    choices = models.JSONField(default=list, blank=True)
+    correct_choice = models.PositiveSmallIntegerField(null=True, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Acknowledgement of {self.version}"
+
+
+class Acknowledgement(AuditedModel):
+    """A person's confirmation that they read and understood one version; one per person and version."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "person"], name="acknowledgement_once_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} read {self.version}"

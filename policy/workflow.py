@@ -1,0 +1,250 @@
+"""The policy version lifecycle, one place for views, admin, commands and tasks alike.
+
+    draft -> in review -> approved (signed) -> published -> superseded
+    in review -> draft (sent back with a comment); any open or published version -> withdrawn
+
+Each step checks who is acting (``PermissionDenied``, answered 403) and the version's state
+(``WorkflowError``, answered 409), changes nothing when refused, and is recorded in the audit trail
+with its comment.
+"""
+import calendar
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from policy.models import (
+    CHECKLIST_ITEMS,
+    AudienceKind,
+    Campaign,
+    PolicyDocument,
+    PolicyKind,
+    PolicyVersion,
+    VersionStatus,
+)
+from qms_portal.audit import audit_context, audit_step
+from qms_portal.signatures import signature_sign
+
+MANAGE = "policy.manage_policy"
+APPROVE = "policy.approve_policy"
+OPEN_STATES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
+
+
+class WorkflowError(Exception):
+    """The step is not possible in the version's current state; the message says why."""
+
+
+class ChecklistIncomplete(Exception):
+    """Submission refused: ``problems`` maps each 5.2.1 item id to what is missing."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("The 5.2.1 checklist is not complete.")
+        self.problems = problems
+
+
+def _require(by: Any, capability: str, doing: str) -> None:
+    if not (by.is_authenticated and by.has_perm(capability)):
+        raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
+
+
+def _require_state(version: PolicyVersion, *states: str, doing: str) -> None:
+    if version.status not in states:
+        raise WorkflowError(f"{version} is {version.get_status_display().lower()}: it cannot be {doing} now.")
+
+
+def _locked(version: PolicyVersion) -> PolicyVersion:
+    """The version re-read under a row lock, so two people cannot move it at once."""
+    return PolicyVersion.objects.select_for_update().select_related("document").get(pk=version.pk)
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def checklist_problems(*, body: str, checklist: dict) -> dict[str, str]:
+    """For each 5.2.1 item not met: why. Each needs a confirmation and a passage quoted from the text."""
+    problems = {}
+    text = _normalised(body)
+    for item_id in CHECKLIST_ITEMS:
+        entry = checklist.get(item_id) or {}
+        passage = _normalised(entry.get("passage", ""))
+        if not entry.get("confirmed"):
+            problems[item_id] = "Confirm that the policy meets this."
+        elif not passage:
+            problems[item_id] = "Quote the passage of the policy that meets this."
+        elif passage not in text:
+            problems[item_id] = "The passage quoted is not in the policy text: copy it exactly."
+    return problems
+
+
+@transaction.atomic
+def document_create(
+    *, title: str, reference: str, kind: str = PolicyKind.QUALITY, body: str, change_summary: str, by: Any
+) -> PolicyVersion:
+    """Create a policy document with its first version, as a draft."""
+    _require(by, MANAGE, "create policies")
+    with audit_context(actor=by):
+        document = PolicyDocument.objects.create(title=title, reference=reference, kind=kind)
+        return PolicyVersion.objects.create(
+            document=document, number=1, body=body, change_summary=change_summary, author=by
+        )
+
+
+@transaction.atomic
+def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
+    """Start the next version as a draft, copied from the newest version; one open version at a time."""
+    _require(by, MANAGE, "draft policy versions")
+    document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
+    latest = document.versions.order_by("-number").first()
+    open_version = document.versions.filter(status__in=OPEN_STATES).first()
+    if open_version is not None:
+        raise WorkflowError(f"{open_version} is still {open_version.get_status_display().lower()}: finish it first.")
+    with audit_context(actor=by):
+        return PolicyVersion.objects.create(
+            document=document,
+            number=(latest.number + 1) if latest else 1,
+            body=latest.body if latest else "",
+            change_summary="",
+            checklist=latest.checklist if latest else {},
+            author=by,
+        )
+
+
+@transaction.atomic
+def version_edit(*, version: PolicyVersion, body: str, change_summary: str, checklist: dict, by: Any) -> PolicyVersion:
+    """Change a draft's text, change summary and 5.2.1 checklist."""
+    _require(by, MANAGE, "edit policy versions")
+    version = _locked(version)
+    _require_state(version, VersionStatus.DRAFT, doing="edited")
+    version.body, version.change_summary, version.checklist = body, change_summary, checklist
+    with audit_context(actor=by):
+        version.save()
+    return version
+
+
+@transaction.atomic
+def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
+    """Send a draft to top management for review; refused until the 5.2.1 checklist is complete."""
+    _require(by, MANAGE, "submit policy versions")
+    version = _locked(version)
+    _require_state(version, VersionStatus.DRAFT, doing="submitted")
+    if not version.change_summary.strip():
+        raise ChecklistIncomplete({"change_summary": "Say what changed since the previous version."})
+    problems = checklist_problems(body=version.body, checklist=version.checklist)
+    if problems:
+        raise ChecklistIncomplete(problems)
+    version.status, version.submitted_at = VersionStatus.IN_REVIEW, timezone.now()
+    with audit_context(actor=by):
+        version.save()
+        audit_step(version, step="submitted for review")
+    return version
+
+
+@transaction.atomic
+def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVersion:
+    """Send a version in review back to draft, saying why."""
+    _require(by, APPROVE, "review policy versions")
+    if not comment.strip():
+        raise ValueError("Say what needs to change: the comment is required.")
+    version = _locked(version)
+    _require_state(version, VersionStatus.IN_REVIEW, doing="sent back")
+    version.status, version.submitted_at = VersionStatus.DRAFT, None
+    with audit_context(actor=by):
+        version.save()
+        audit_step(version, step="sent back to draft", reason=comment.strip())
+    return version
+
+
+def version_approve(*, version: PolicyVersion, password: str, by: Any) -> PolicyVersion:
+    """Approve a version in review by electronic signature (the signer re-enters their password).
+
+    Not one transaction: a wrong password must be recorded even though the approval fails.
+    """
+    _require(by, APPROVE, "approve policy versions")
+    with transaction.atomic():
+        version = _locked(version)
+        _require_state(version, VersionStatus.IN_REVIEW, doing="approved")
+    signature = signature_sign(
+        obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"
+    )
+    with transaction.atomic():
+        version = _locked(version)
+        _require_state(version, VersionStatus.IN_REVIEW, doing="approved")
+        version.status, version.approved_at, version.signature = VersionStatus.APPROVED, timezone.now(), signature
+        with audit_context(actor=by):
+            version.save()
+            audit_step(version, step="approved", reason=f"Signed by {signature.printed_name}, meaning Approved")
+    return version
+
+
+def _next_review(published: dt.date) -> dt.date:
+    """``POLICY_REVIEW_MONTHS`` after publication, on the same day of the month where it exists."""
+    year, month = divmod(published.month - 1 + settings.POLICY_REVIEW_MONTHS, 12)
+    year, month = published.year + year, month + 1
+    return dt.date(year, month, min(published.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def version_publish(
+    *,
+    version: PolicyVersion,
+    due_on: dt.date,
+    audience: str = AudienceKind.ALL_STAFF,
+    org_units: Any = (),
+    question: str = "",
+    choices: list[str] | None = None,
+    correct_choice: int | None = None,
+    by: Any,
+) -> PolicyVersion:
+    """Publish an approved version: the published one before it is superseded, and an acknowledgement
+    campaign opens for the audience with its due date."""
+    _require(by, MANAGE, "publish policy versions")
+    version = _locked(version)
+    _require_state(version, VersionStatus.APPROVED, doing="published")
+    if not version.signature_valid:
+        raise WorkflowError(f"{version}'s signature no longer matches its content: it cannot be published.")
+    if audience == AudienceKind.DEPARTMENTS and not org_units:
+        raise ValueError("Choose at least one department, or send it to all active staff.")
+    if question and (not choices or correct_choice is None or not 0 <= correct_choice < len(choices)):
+        raise ValueError("A question needs its answers and which one is right.")
+    now = timezone.now()
+    with audit_context(actor=by):
+        previous = version.document.versions.select_for_update().filter(status=VersionStatus.PUBLISHED).first()
+        if previous is not None:
+            previous.status, previous.superseded_at = VersionStatus.SUPERSEDED, now
+            previous.save()
+            audit_step(previous, step="superseded", reason=f"by version {version.number}")
+        version.status, version.published_at = VersionStatus.PUBLISHED, now
+        version.next_review_on = _next_review(timezone.localdate(now))
+        version.save()
+        campaign = Campaign.objects.create(
+            version=version,
+            audience=audience,
+            due_on=due_on,
+            question=question,
+            choices=choices or [],
+            correct_choice=correct_choice if question else None,
+        )
+        if audience == AudienceKind.DEPARTMENTS:
+            campaign.org_units.set(org_units)
+        audit_step(version, step="published", reason=f"Acknowledgement due {due_on:%d %b %Y}")
+    return version
+
+
+@transaction.atomic
+def version_withdraw(*, version: PolicyVersion, reason: str, by: Any) -> PolicyVersion:
+    """Withdraw a version that is open or published: it is no longer in force or in progress."""
+    _require(by, MANAGE, "withdraw policy versions")
+    if not reason.strip():
+        raise ValueError("Say why the version is withdrawn.")
+    version = _locked(version)
+    _require_state(version, *OPEN_STATES, VersionStatus.PUBLISHED, doing="withdrawn")
+    version.status, version.withdrawn_at = VersionStatus.WITHDRAWN, timezone.now()
+    with audit_context(actor=by):
+        version.save()
+        audit_step(version, step="withdrawn", reason=reason.strip())
+    return version

@@ -1,0 +1,108 @@
+"""Electronic signatures, for policy approval and, later, management-review minutes.
+
+The signer re-enters their password. A signature stores the signer, their printed name, the time
+(UTC), the meaning ("Approved") and the SHA-256 of the exact content signed; it is valid only while
+that content still hashes the same. Wrong passwords sign nothing and are recorded in the audit trail;
+after ``SIGNING_FAILURE_LIMIT`` in a row, signing is locked for that person for a while and the
+quality managers are told.
+"""
+import datetime as dt
+import hashlib
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.utils import timezone
+
+from qms_portal.access import PortalRole
+from qms_portal.audit import audit_context, audit_step
+from qms_portal.models import ElectronicSignature, SigningLock
+
+log = logging.getLogger(__name__)
+
+
+class SignatureRefused(Exception):
+    """The signature was not made; the message says why, for the person signing."""
+
+
+def content_sha256(content: str) -> str:
+    """The SHA-256 of the exact text being signed (UTF-8)."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
+    """True while ``content`` is still exactly what was signed."""
+    return signature.content_sha256 == content_sha256(content)
+
+
+def signing_locked_until(user: Any) -> dt.datetime | None:
+    """When signing unlocks for ``user``, or None when they may sign."""
+    lock = SigningLock.objects.filter(user=user, locked_until__gt=timezone.now()).first()
+    return lock.locked_until if lock else None
+
+
+def signature_sign(*, obj: models.Model, content: str, signer: Any, password: str, meaning: str) -> ElectronicSignature:
+    """Sign ``content`` (the exact text of ``obj`` being approved) as ``signer`` after checking the password.
+
+    Raises ``SignatureRefused`` when signing is locked or the password is wrong; a wrong password is
+    recorded (and committed) even though nothing is signed.
+    """
+    locked_until = signing_locked_until(signer)
+    if locked_until is not None:
+        raise SignatureRefused(
+            f"Signing is locked after repeated wrong passwords until {timezone.localtime(locked_until):%H:%M}."
+        )
+    if not signer.check_password(password):
+        _record_failure(obj=obj, signer=signer)
+        raise SignatureRefused("That password is not right. Nothing was signed.")
+    SigningLock.objects.filter(user=signer).delete()
+    with audit_context(actor=signer):
+        return ElectronicSignature.objects.create(
+            record_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            signer=signer,
+            printed_name=signer.get_full_name(),
+            meaning=meaning,
+            signed_at=timezone.now(),
+            content_sha256=content_sha256(content),
+        )
+
+
+def _record_failure(*, obj: models.Model, signer: Any) -> None:
+    # Kept only if the caller's transaction commits: views catch SignatureRefused and show the form again.
+    with transaction.atomic():
+        lock, _ = SigningLock.objects.get_or_create(user=signer)
+        lock.failures += 1
+        locks_now = lock.failures >= settings.SIGNING_FAILURE_LIMIT
+        if locks_now:
+            lock.failures = 0
+            lock.locked_until = timezone.now() + dt.timedelta(minutes=settings.SIGNING_LOCKOUT_MINUTES)
+        lock.save()
+        with audit_context(actor=signer):
+            reason = "wrong password" + (": signing locked" if locks_now else "")
+            audit_step(obj, step="signature refused", reason=reason)
+    if locks_now:
+        transaction.on_commit(lambda: _tell_quality_managers(signer=signer, obj=obj))
+
+
+def _tell_quality_managers(*, signer: Any, obj: models.Model) -> None:
+    recipients = list(
+        get_user_model().objects.filter(groups__name=PortalRole.QUALITY_MANAGER, is_active=True)
+        .exclude(email="").values_list("email", flat=True)
+    )
+    if not recipients:
+        log.warning("signing locked for %s, and no quality manager has an email address", signer)
+        return
+    send_mail(
+        subject=f"Signing locked for {signer.get_full_name()}",
+        message=(
+            f"{signer.get_full_name()} gave a wrong password {settings.SIGNING_FAILURE_LIMIT} times in a row "
+            f"while signing {obj}. Signing is locked for them for {settings.SIGNING_LOCKOUT_MINUTES} minutes.\n\n"
+            "If this was not them, their account may be at risk: check with them and reset their password."
+        ),
+        from_email=None,
+        recipient_list=recipients,
+    )
