@@ -106,9 +106,11 @@ class PolicyVersion(AuditedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
+            # The signature itself is frozen too: removing it first would let the text change next.
+            frozen_fields = (*self.SIGNED_FIELDS, "signature_id")
             signed = PolicyVersion.objects.filter(pk=self.pk, signature__isnull=False)
-            frozen = signed.values(*self.SIGNED_FIELDS).first()
-            if frozen and any(frozen[name] != getattr(self, name) for name in self.SIGNED_FIELDS):
+            frozen = signed.values(*frozen_fields).first()
+            if frozen and any(frozen[name] != getattr(self, name) for name in frozen_fields):
                 raise SignedContentImmutable(f"{self} is signed: its content can no longer change.")
         super().save(*args, **kwargs)
 

@@ -27,7 +27,7 @@ from policy.models import (
     VersionStatus,
 )
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.signatures import signature_sign
+from qms_portal.signatures import SignatureRefused, signature_sign
 
 MANAGE = "policy.manage_policy"
 APPROVE = "policy.approve_policy"
@@ -96,20 +96,34 @@ def document_create(
 
 @transaction.atomic
 def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
-    """Start the next version as a draft, copied from the newest version; one open version at a time."""
+    """Start the next version as a draft, one open version at a time.
+
+    Its text is copied from the version in force (else the newest one not withdrawn). The checklist's
+    passages are copied too, but not its confirmations: the author confirms each item again.
+    """
     _require(by, MANAGE, "draft policy versions")
     document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
-    latest = document.versions.order_by("-number").first()
     open_version = document.versions.filter(status__in=OPEN_STATES).first()
     if open_version is not None:
         raise WorkflowError(f"{open_version} is still {open_version.get_status_display().lower()}: finish it first.")
+    versions = document.versions.order_by("-number")
+    latest = versions.first()
+    source = (
+        versions.filter(status=VersionStatus.PUBLISHED).first()
+        or versions.exclude(status=VersionStatus.WITHDRAWN).first()
+        or latest
+    )
+    checklist = {
+        item_id: {"confirmed": False, "passage": (entry or {}).get("passage", "")}
+        for item_id, entry in (source.checklist if source else {}).items()
+    }
     with audit_context(actor=by):
         return PolicyVersion.objects.create(
             document=document,
             number=(latest.number + 1) if latest else 1,
-            body=latest.body if latest else "",
+            body=source.body if source else "",
             change_summary="",
-            checklist=latest.checklist if latest else {},
+            checklist=checklist,
             author=by,
         )
 
@@ -132,9 +146,10 @@ def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
     _require(by, MANAGE, "submit policy versions")
     version = _locked(version)
     _require_state(version, VersionStatus.DRAFT, doing="submitted")
-    if not version.change_summary.strip():
-        raise ChecklistIncomplete({"change_summary": "Say what changed since the previous version."})
+    # Every gap at once, so the author does not fix one only to be refused for the next.
     problems = checklist_problems(body=version.body, checklist=version.checklist)
+    if not version.change_summary.strip():
+        problems["change_summary"] = "Say what changed since the previous version."
     if problems:
         raise ChecklistIncomplete(problems)
     version.status, version.submitted_at = VersionStatus.IN_REVIEW, timezone.now()
@@ -162,22 +177,27 @@ def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVe
 def version_approve(*, version: PolicyVersion, password: str, by: Any) -> PolicyVersion:
     """Approve a version in review by electronic signature (the signer re-enters their password).
 
-    Not one transaction: a wrong password must be recorded even though the approval fails.
+    A wrong password signs nothing but is recorded: the refusal is raised only after this
+    function's transaction has committed it.
     """
     _require(by, APPROVE, "approve policy versions")
+    refused = None
     with transaction.atomic():
         version = _locked(version)
         _require_state(version, VersionStatus.IN_REVIEW, doing="approved")
-    signature = signature_sign(
-        obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"
-    )
-    with transaction.atomic():
-        version = _locked(version)
-        _require_state(version, VersionStatus.IN_REVIEW, doing="approved")
-        version.status, version.approved_at, version.signature = VersionStatus.APPROVED, timezone.now(), signature
-        with audit_context(actor=by):
-            version.save()
-            audit_step(version, step="approved", reason=f"Signed by {signature.printed_name}, meaning Approved")
+        try:
+            signature = signature_sign(
+                obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"
+            )
+        except SignatureRefused as exc:
+            refused = exc
+        else:
+            version.status, version.approved_at, version.signature = VersionStatus.APPROVED, timezone.now(), signature
+            with audit_context(actor=by):
+                version.save()
+                audit_step(version, step="approved", reason=f"Signed by {signature.printed_name}, meaning Approved")
+    if refused is not None:
+        raise refused
     return version
 
 

@@ -14,6 +14,11 @@ from qms_portal.models import Organisation, OrgUnit, User
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker; it needs ISO dates whatever the portal's language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class LoginForm(AuthenticationForm):
     """Django's log-in form, with one message whether the user name or the password was wrong."""
 
@@ -98,7 +103,7 @@ class PersonForm(forms.ModelForm):
         model = User
         fields = ["username", "full_name", "email", "job_title", "org_unit", "access_expires_on", "is_active"]
         labels = {"is_active": "Active (can sign in)", "username": "User name"}
-        widgets = {"access_expires_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"access_expires_on": date_input()}
         help_texts = {
             "username": "Used to sign in. Letters, digits and @ . + - _ only.",
             "is_active": "Untick to sign the person out everywhere and stop them signing in; their records stay.",
@@ -124,8 +129,8 @@ class PersonForm(forms.ModelForm):
 class AuditFilterForm(forms.Form):
     """Filters of the audit trail page; every field is optional."""
 
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(required=False, label="From", widget=date_input())
+    date_to = forms.DateField(required=False, label="To", widget=date_input())
     actor = forms.ModelChoiceField(queryset=User.objects.order_by("full_name"), required=False, label="Person")
     record_type = forms.ChoiceField(required=False, label="Kind of record")
 

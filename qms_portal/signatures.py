@@ -47,11 +47,14 @@ def signing_locked_until(user: Any) -> dt.datetime | None:
 def signature_sign(*, obj: models.Model, content: str, signer: Any, password: str, meaning: str) -> ElectronicSignature:
     """Sign ``content`` (the exact text of ``obj`` being approved) as ``signer`` after checking the password.
 
-    Raises ``SignatureRefused`` when signing is locked or the password is wrong; a wrong password is
-    recorded (and committed) even though nothing is signed.
+    Raises ``SignatureRefused`` when signing is locked or the password is wrong. The refusal is written
+    to the audit trail: callers must let their transaction commit (catch the exception, do not let it
+    roll back), so that repeated wrong passwords are counted.
     """
     locked_until = signing_locked_until(signer)
     if locked_until is not None:
+        with audit_context(actor=signer):
+            audit_step(obj, step="signature refused", reason="signing locked after repeated wrong passwords")
         raise SignatureRefused(
             f"Signing is locked after repeated wrong passwords until {timezone.localtime(locked_until):%H:%M}."
         )
@@ -74,7 +77,7 @@ def signature_sign(*, obj: models.Model, content: str, signer: Any, password: st
 def _record_failure(*, obj: models.Model, signer: Any) -> None:
     # Kept only if the caller's transaction commits: views catch SignatureRefused and show the form again.
     with transaction.atomic():
-        lock, _ = SigningLock.objects.get_or_create(user=signer)
+        lock, _ = SigningLock.objects.select_for_update().get_or_create(user=signer)
         lock.failures += 1
         locks_now = lock.failures >= settings.SIGNING_FAILURE_LIMIT
         if locks_now:

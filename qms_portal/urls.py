@@ -34,4 +34,5 @@ urlpatterns = [
     path("audit/verify/", audit.audit_trail_verify, name="audit_trail_verify"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("health/", health.health, name="health"),
+    path("", include("policy.urls")),
 ]

@@ -1,4 +1,6 @@
 """Electronic signatures: who signed what, when, with which meaning, bound to the content's SHA-256."""
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -22,6 +24,18 @@ class ElectronicSignature(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.meaning} by {self.printed_name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise SignatureImmutable("A signature cannot be changed once made.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise SignatureImmutable("A signature cannot be removed.")
+
+
+class SignatureImmutable(Exception):
+    """Raised on any attempt to change or remove an electronic signature."""
 
 
 class SigningLock(models.Model):

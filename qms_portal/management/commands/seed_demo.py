@@ -1,8 +1,9 @@
 """Build the demo organisation: a valve and pump manufacturer with 8 departments and 40 people.
 
 Idempotent: records are found by their natural keys and changed only where they differ, so a
-second run writes nothing (and adds nothing to the audit trail). Later features add their records
-to this command.
+second run writes nothing (and adds nothing to the audit trail). Apps add their own records through
+steps they register with ``qms_portal.demo.demo_register`` (the core imports no app); the steps run
+after the core's, in the same transaction, and must be idempotent too.
 """
 import datetime as dt
 from typing import Any
@@ -15,6 +16,7 @@ from django.utils import timezone
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
+from qms_portal.demo import demo_steps
 from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
@@ -124,11 +126,14 @@ class Command(BaseCommand):
             self._organisation()
             units = self._units()
             people = self._people(units)
+            summaries = [step.run(password=DEMO_PASSWORD) for step in demo_steps()]
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(
                 f"Demo organisation ready: {len(units)} org units, {len(people)} people. "
                 f"Demo log-ins: director, quality, owner, employee, auditor (password {DEMO_PASSWORD})."
             ))
+            for summary in filter(None, summaries):
+                self.stdout.write(summary)
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)

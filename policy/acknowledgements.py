@@ -1,0 +1,251 @@
+"""Acknowledgement campaigns (5.2.2.b): who is asked to read a published version, recording that they
+did, what each person still has to read, and the campaign's figures.
+
+Each acknowledgement belongs to one version: reading version N does not count for N+1, whose campaign
+asks everyone again. Every function here costs a fixed number of queries, whatever the audience size.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
+from policy.workflow import WorkflowError
+from qms_portal.access import PortalRole
+from qms_portal.audit import audit_context
+from qms_portal.models import OrgUnit
+
+# Staff are asked to acknowledge; auditors are external and never are (unless they also hold a staff role).
+STAFF_ROLES = tuple(role.value for role in PortalRole if role != PortalRole.AUDITOR)
+NO_UNIT = "No department"
+
+
+class AlreadyAcknowledged(WorkflowError):
+    """The person has already acknowledged this version; the first acknowledgement stands."""
+
+
+def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
+    """The chosen units and every unit below them, from one query of the whole unit tree."""
+    roots = set(root_ids)
+    if not roots:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = set(), list(roots)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found
+
+
+def _staff() -> QuerySet:
+    """Active people holding a staff portal role (any role but Auditor)."""
+    User = get_user_model()
+    staff_role = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=STAFF_ROLES)
+    return User.objects.filter(is_active=True).filter(Exists(staff_role))
+
+
+def _audience_unit_ids(campaign: Campaign) -> set[int] | None:
+    """The org units a department campaign reaches (sub-units included); None for all staff."""
+    if campaign.audience != AudienceKind.DEPARTMENTS:
+        return None
+    return _subtree_ids(campaign.org_units.values_list("pk", flat=True))
+
+
+def campaign_audience(campaign: Campaign) -> QuerySet:
+    """The people asked to acknowledge the campaign's version: active staff (auditors and people without
+    a portal role are never asked), limited to the chosen departments and their sub-units if so set."""
+    people = _staff()
+    unit_ids = _audience_unit_ids(campaign)
+    if unit_ids is not None:
+        people = people.filter(org_unit_id__in=unit_ids)
+    return people
+
+
+def acknowledgement_check(*, version: PolicyVersion, person: Any) -> None:
+    """Refuse unless ``person`` may acknowledge ``version`` now: it must be the published version, with a
+    campaign whose audience includes them (``WorkflowError``, ``PermissionDenied``)."""
+    campaign = getattr(version, "campaign", None)
+    if version.status != VersionStatus.PUBLISHED or campaign is None:
+        raise WorkflowError(
+            f"{version} is {version.get_status_display().lower()}: only the published version can be acknowledged."
+        )
+    if not (person.is_authenticated and campaign_audience(campaign).filter(pk=person.pk).exists()):
+        raise PermissionDenied(f"{version} is not addressed to you: you are not in its acknowledgement campaign.")
+
+
+def has_acknowledged(*, version: PolicyVersion, person: Any) -> bool:
+    """Whether ``person`` has acknowledged this very version (an earlier version's does not count)."""
+    return Acknowledgement.objects.filter(version=version, person=person).exists()
+
+
+def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int | None = None) -> Acknowledgement:
+    """Record that ``person`` read and understood ``version``; the campaign's question, if any, must be
+    answered right. One acknowledgement per person and version: a second one is refused."""
+    acknowledgement_check(version=version, person=person)
+    campaign = version.campaign
+    if campaign.question:
+        if answer is None:
+            raise ValueError("Answer the question to confirm that you understood the policy.")
+        if answer != campaign.correct_choice:
+            raise ValueError("That is not the right answer. Read the policy again, then choose another answer.")
+    refusal = f"You already acknowledged {version}: your first acknowledgement stands."
+    if has_acknowledged(version=version, person=person):
+        raise AlreadyAcknowledged(refusal)
+    try:
+        # A savepoint: two submissions at once both pass the check above, and the database's
+        # acknowledgement_once_per_version constraint turns the second away without spoiling the transaction.
+        with transaction.atomic(), audit_context(actor=person):
+            return Acknowledgement.objects.create(version=version, person=person)
+    except IntegrityError:
+        raise AlreadyAcknowledged(refusal) from None
+
+
+def pending_for(person: Any) -> list[PolicyVersion]:
+    """The published versions addressed to ``person`` that they have not acknowledged yet, soonest due
+    first; each comes with its ``campaign`` (due date) and ``document`` loaded. At most four queries."""
+    if not (person.is_authenticated and person.is_active):
+        return []
+    if not person.groups.filter(name__in=STAFF_ROLES).exists():
+        return []
+    versions = list(
+        PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED, campaign__isnull=False)
+        .filter(~Exists(Acknowledgement.objects.filter(version=OuterRef("pk"), person=person)))
+        .select_related("document", "campaign")
+        .prefetch_related("campaign__org_units")
+        .order_by("campaign__due_on", "document__title")
+    )
+    by_departments = [v for v in versions if v.campaign.audience == AudienceKind.DEPARTMENTS]
+    if by_departments and person.org_unit_id is None:
+        return [v for v in versions if v.campaign.audience != AudienceKind.DEPARTMENTS]
+    if by_departments:
+        # Which chosen units lie above the person's unit: its ancestors, from one query of the tree.
+        parents = dict(OrgUnit.objects.values_list("pk", "parent_id"))
+        above, unit = set(), person.org_unit_id
+        while unit is not None and unit not in above:
+            above.add(unit)
+            unit = parents.get(unit)
+        versions = [
+            v for v in versions
+            if v.campaign.audience != AudienceKind.DEPARTMENTS
+            or above.intersection(unit.pk for unit in v.campaign.org_units.all())
+        ]
+    return versions
+
+
+def _rate(done: int, asked: int) -> int:
+    """Per cent, rounded down, so that 100% means everyone."""
+    return done * 100 // asked if asked else 0
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One org unit's figures in a campaign (people are counted in their own unit)."""
+
+    unit: str
+    asked: int
+    acknowledged: int
+
+    @property
+    def rate(self) -> int:
+        return _rate(self.acknowledged, self.asked)
+
+    @property
+    def pending(self) -> int:
+        return self.asked - self.acknowledged
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """A campaign's figures: how many were asked, how many acknowledged, by department, and who is pending.
+
+    ``pending`` is an unevaluated query of dicts (``name``, ``username``, ``unit``, ``job_title``), ordered
+    by name, for the caller to paginate.
+    """
+
+    campaign: Campaign
+    asked: int
+    acknowledged: int
+    overdue: bool
+    departments: list[DepartmentRow] = field(default_factory=list)
+    pending: Any = None
+
+    @property
+    def rate(self) -> int:
+        return _rate(self.acknowledged, self.asked)
+
+    @property
+    def pending_count(self) -> int:
+        return self.asked - self.acknowledged
+
+    @property
+    def due_on(self) -> dt.date:
+        return self.campaign.due_on
+
+
+def _with_acknowledgement(people: QuerySet, version_id: int) -> QuerySet:
+    mine = Acknowledgement.objects.filter(version_id=version_id, person_id=OuterRef("pk"))
+    return people.annotate(
+        acknowledged=Exists(mine), acknowledged_at=Subquery(mine.values("acknowledged_at")[:1])
+    )
+
+
+def campaign_report(campaign: Campaign) -> CampaignReport:
+    """The campaign's figures overall and by department, and the query of pending people, in a fixed
+    number of queries (one for all the counts, two more for a department campaign's units)."""
+    people = _with_acknowledgement(campaign_audience(campaign), campaign.version_id)
+    counts = (
+        people.order_by()
+        .values("org_unit_id", "org_unit__name")
+        .annotate(asked=Count("pk"), done=Count("pk", filter=Q(acknowledged=True)))
+    )
+    departments = sorted(
+        (DepartmentRow(row["org_unit__name"] or NO_UNIT, row["asked"], row["done"]) for row in counts),
+        key=lambda row: (row.unit == NO_UNIT, row.unit.lower()),
+    )
+    asked = sum(row.asked for row in departments)
+    acknowledged = sum(row.acknowledged for row in departments)
+    pending = (
+        people.filter(acknowledged=False)
+        .annotate(name=F("full_name"), unit=F("org_unit__name"))
+        .order_by("full_name", "username")
+        .values("pk", "name", "username", "unit", "job_title")
+    )
+    return CampaignReport(
+        campaign=campaign,
+        asked=asked,
+        acknowledged=acknowledged,
+        overdue=acknowledged < asked and timezone.localdate() > campaign.due_on,
+        departments=departments,
+        pending=pending,
+    )
+
+
+def campaign_rows(campaign: Campaign) -> Iterable[list[Any]]:
+    """One row per person in the audience, for the CSV export: name, user name, department, job title,
+    acknowledged (yes/no) and when, in the current time zone. Read in chunks, one query per 2,000 people."""
+    people = (
+        _with_acknowledgement(campaign_audience(campaign), campaign.version_id)
+        .order_by("full_name", "username")
+        .values_list("full_name", "username", "org_unit__name", "job_title", "acknowledged", "acknowledged_at")
+    )
+    for name, username, unit, job_title, acknowledged, when in people.iterator(chunk_size=2000):
+        yield [
+            name or username,
+            username,
+            unit or "",
+            job_title,
+            "yes" if acknowledged else "no",
+            timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "",
+        ]

@@ -1,0 +1,266 @@
+"""Forms of the quality policy pages. Templates render them with crispy-forms' Bootstrap 5 pack.
+
+The forms only parse input; the lifecycle rules (who, which state, the 5.2.1 gate) stay in
+``policy/workflow.py`` and come back to the form as field errors.
+"""
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from policy.models import CHECKLIST_ITEMS, AudienceKind, PolicyDocument, PolicyKind, PolicyVersion
+from qms_portal.forms import date_input
+from qms_portal.models import OrgUnit
+
+# Paths under /policies/ that a document reference would hide.
+RESERVED_REFERENCES = {"new"}
+QUESTION_CHOICES = 4
+CAMPAIGN_DAYS = 30
+
+BODY_HELP = (
+    "Markdown: # for headings, - for lists, **bold**, *italic*, [text](https://...) for links. "
+    "Images and scripts are removed."
+)
+
+
+def _suffix(item_id: str) -> str:
+    """The field-name part of a checklist item: "5.2.1.a" gives "a"."""
+    return item_id.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One 5.2.1 item as the edit form shows it: the requirement and its two fields."""
+
+    item_id: str
+    requirement: str
+    confirmed: forms.BoundField
+    passage: forms.BoundField
+
+
+class VersionForm(forms.Form):
+    """A draft's text, change summary and 5.2.1 checklist (a confirmation and a passage per item)."""
+
+    body = forms.CharField(
+        label="Policy text",
+        widget=forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),
+        help_text=BODY_HELP,
+    )
+    change_summary = forms.CharField(
+        label="Change summary",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What changed since the previous version, and why. Needed before you submit it for review.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for item_id in CHECKLIST_ITEMS:
+            self.fields[f"checklist_{_suffix(item_id)}_confirmed"] = forms.BooleanField(
+                label="The policy meets this", required=False
+            )
+            self.fields[f"checklist_{_suffix(item_id)}_passage"] = forms.CharField(
+                label="Where: the passage of the text that meets it",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Copy the words exactly as they appear in the policy text.",
+            )
+
+    @staticmethod
+    def data_of(version: PolicyVersion) -> dict[str, Any]:
+        """What the form holds for ``version`` as it is stored."""
+        data: dict[str, Any] = {"body": version.body, "change_summary": version.change_summary}
+        for item_id in CHECKLIST_ITEMS:
+            entry = version.checklist.get(item_id) or {}
+            data[f"checklist_{_suffix(item_id)}_confirmed"] = bool(entry.get("confirmed"))
+            data[f"checklist_{_suffix(item_id)}_passage"] = entry.get("passage", "")
+        return data
+
+    def checklist(self) -> dict[str, dict[str, Any]]:
+        """The checklist as ``PolicyVersion.checklist`` stores it."""
+        return {
+            item_id: {
+                "confirmed": bool(self.cleaned_data[f"checklist_{_suffix(item_id)}_confirmed"]),
+                "passage": self.cleaned_data[f"checklist_{_suffix(item_id)}_passage"].strip(),
+            }
+            for item_id in CHECKLIST_ITEMS
+        }
+
+    def checklist_rows(self) -> Iterator[ChecklistRow]:
+        for item_id, requirement in CHECKLIST_ITEMS.items():
+            yield ChecklistRow(
+                item_id,
+                requirement,
+                self[f"checklist_{_suffix(item_id)}_confirmed"],
+                self[f"checklist_{_suffix(item_id)}_passage"],
+            )
+
+    def add_checklist_problems(self, problems: dict[str, str]) -> None:
+        """Show the workflow's refusal of a submission beside the fields it concerns."""
+        for key, message in problems.items():
+            if key in CHECKLIST_ITEMS:
+                missing_confirmation = not self.cleaned_data.get(f"checklist_{_suffix(key)}_confirmed")
+                field = f"checklist_{_suffix(key)}_{'confirmed' if missing_confirmation else 'passage'}"
+                self.add_error(field, message)
+            elif key in self.fields:
+                self.add_error(key, message)
+            else:
+                self.add_error(None, message)
+
+
+class NewPolicyForm(forms.Form):
+    """A new policy document and the text of its first draft."""
+
+    title = forms.CharField(max_length=200, help_text="As it appears on the document, such as “Quality policy”.")
+    reference = forms.SlugField(
+        max_length=30,
+        help_text="The document's reference number, such as QP-01: letters, digits and hyphens. It appears in "
+        "the page's address and cannot be changed later.",
+    )
+    kind = forms.ChoiceField(choices=PolicyKind.choices, initial=PolicyKind.QUALITY)
+    body = forms.CharField(label="Policy text", widget=forms.Textarea(attrs={"rows": 14}), help_text=BODY_HELP)
+    change_summary = forms.CharField(
+        label="Change summary",
+        initial="First issue.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For a first version, say why the policy is being issued.",
+    )
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"]
+        if reference.lower() in RESERVED_REFERENCES:
+            raise ValidationError("This reference is reserved by the portal: choose another.")
+        if PolicyDocument.objects.filter(reference__iexact=reference).exists():
+            raise ValidationError("Another policy already has this reference.")
+        return reference
+
+
+class DocumentSettingsForm(forms.ModelForm):
+    """What a quality manager may change about a document once it exists."""
+
+    class Meta:
+        model = PolicyDocument
+        fields = ["title", "kind", "is_public"]
+        help_texts = {
+            "is_public": (
+                "When ticked, anyone, without signing in, can read the current published version on a public "
+                "page and download it as a PDF: for customers, suppliers and other interested parties (5.2.2.c). "
+                "Drafts and earlier versions are never shown there."
+            ),
+        }
+
+
+class ReturnForm(forms.Form):
+    """Top management sends a version back to draft, saying why."""
+
+    comment = forms.CharField(
+        label="What needs to change",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The quality manager sees this comment on the version; it is kept in the audit trail.",
+    )
+
+
+class SignForm(forms.Form):
+    """The signer re-enters their password to approve."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        help_text="The same password you sign in with. Entering it is your electronic signature.",
+    )
+
+
+class WithdrawForm(forms.Form):
+    """The quality manager withdraws a version, saying why."""
+
+    reason = forms.CharField(
+        label="Why is it withdrawn",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Kept in the audit trail and shown on the version.",
+    )
+
+
+def _default_due_on() -> dt.date:
+    return timezone.localdate() + dt.timedelta(days=CAMPAIGN_DAYS)
+
+
+class PublishForm(forms.Form):
+    """Publishing opens an acknowledgement campaign: who, by when, and an optional question."""
+
+    due_on = forms.DateField(
+        label="Acknowledgement due on",
+        initial=_default_due_on,
+        widget=date_input(),
+        help_text="Everyone in the audience is asked to read and acknowledge the version by this date.",
+    )
+    audience = forms.ChoiceField(
+        choices=AudienceKind.choices,
+        initial=AudienceKind.ALL_STAFF,
+        widget=forms.RadioSelect,
+        label="Who must acknowledge it",
+    )
+    org_units = forms.ModelMultipleChoiceField(
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Departments",
+        help_text="Only with chosen departments: the people in the departments ticked and in the units below them.",
+    )
+    question = forms.CharField(
+        label="Question",
+        required=False,
+        max_length=300,
+        help_text="A multiple-choice question that must be answered correctly to acknowledge, "
+        "to check the policy is understood.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_units"].queryset = OrgUnit.objects.order_by("name")
+        for number in range(1, QUESTION_CHOICES + 1):
+            self.fields[f"choice_{number}"] = forms.CharField(
+                label=f"Answer {number}", required=False, max_length=200
+            )
+        self.fields["correct_choice"] = forms.TypedChoiceField(
+            label="The right answer",
+            choices=[("", "—"), *((str(n), f"Answer {n}") for n in range(1, QUESTION_CHOICES + 1))],
+            coerce=int,
+            required=False,
+            empty_value=None,
+        )
+
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [self[f"choice_{number}"] for number in range(1, QUESTION_CHOICES + 1)]
+
+    def clean_due_on(self) -> dt.date:
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise ValidationError("The due date is in the past.")
+        return due_on
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("audience") == AudienceKind.DEPARTMENTS and not cleaned.get("org_units"):
+            self.add_error("org_units", "Choose at least one department, or send it to all active staff.")
+        question = cleaned.get("question", "").strip()
+        answers = {n: cleaned.get(f"choice_{n}", "").strip() for n in range(1, QUESTION_CHOICES + 1)}
+        filled = [n for n, text in answers.items() if text]
+        correct = cleaned.get("correct_choice")
+        cleaned["choices"], cleaned["correct_index"] = [], None
+        if question:
+            if len(filled) < 2:
+                self.add_error("choice_1", "Give at least two answers to choose from.")
+            elif correct is None or correct not in filled:
+                self.add_error("correct_choice", "Say which of the answers you gave is the right one.")
+            else:
+                cleaned["choices"] = [answers[n] for n in filled]
+                cleaned["correct_index"] = filled.index(correct)
+        elif filled:
+            self.add_error("question", "Write the question, or clear the answers.")
+        return cleaned

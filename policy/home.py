@@ -1,0 +1,50 @@
+"""The quality policy's card on the home page: the policy in force for everyone, and for the quality
+manager and top management what awaits them and which policies are due for their periodic review."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+from django.http import HttpRequest
+
+from policy.models import PolicyKind, PolicyVersion, VersionStatus
+from policy.periodic_review import review_flag
+from qms_portal.access import user_can
+
+MANAGE = "policy.manage_policy"
+APPROVE = "policy.approve_policy"
+
+
+def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
+    """What the card shows this person, in at most two queries."""
+    user = request.user
+    published = list(
+        PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .select_related("document")
+        .order_by("document__created_at")
+    )
+    quality = [v for v in published if v.document.kind == PolicyKind.QUALITY]
+    current = (quality or published or [None])[0]
+    manages, approves = user_can(user, MANAGE), user_can(user, APPROVE)
+    context: dict[str, Any] = {"current": current, "others": len(published) - (1 if current else 0)}
+    if not (manages or approves):
+        return context
+    by_status = dict(
+        PolicyVersion.objects.filter(status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED])
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    tasks = []
+    if approves and by_status.get(VersionStatus.IN_REVIEW):
+        tasks.append(("awaiting your review and signature", by_status[VersionStatus.IN_REVIEW]))
+    if manages and by_status.get(VersionStatus.APPROVED):
+        tasks.append(("approved, awaiting publication", by_status[VersionStatus.APPROVED]))
+    if manages and by_status.get(VersionStatus.DRAFT):
+        tasks.append(("in draft", by_status[VersionStatus.DRAFT]))
+    flagged = [(version, review_flag(version.next_review_on)) for version in published]
+    context.update({
+        "tasks": tasks,
+        "reviews": [(version, flag) for version, flag in flagged if flag is not None],
+        "manages": manages,
+    })
+    return context

@@ -1,0 +1,1 @@
+"""Views of the quality policy, one module per feature."""

@@ -1,0 +1,137 @@
+"""Views: reading and acknowledging a published version (5.2.2.b), the campaign report and its CSV export."""
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from policy.acknowledgements import (
+    AlreadyAcknowledged,
+    acknowledgement_check,
+    acknowledgement_record,
+    campaign_report,
+    campaign_rows,
+    pending_for,
+)
+from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
+from policy.workflow import WorkflowError
+from qms_portal.access import login_only, requires
+from qms_portal.exports import csv_response
+from qms_portal.pagination import paginate
+
+VIEW_ACKNOWLEDGEMENTS = "policy.view_acknowledgements"
+
+
+class AcknowledgeForm(forms.Form):
+    """The confirmation, and the campaign's question when it has one."""
+
+    answer = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, required=False)
+    understood = forms.BooleanField(
+        label="I have read and understood this policy",
+        error_messages={"required": "Tick the box to confirm that you have read and understood the policy."},
+    )
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if campaign.question:
+            self.fields["answer"].label = campaign.question
+            self.fields["answer"].choices = list(enumerate(campaign.choices))
+            self.fields["answer"].required = True
+            self.fields["answer"].error_messages["required"] = "Choose an answer to the question."
+        else:
+            del self.fields["answer"]
+
+
+def _version(reference: str, number: int) -> PolicyVersion:
+    return get_object_or_404(
+        PolicyVersion.objects.select_related("document", "campaign", "signature"),
+        document__reference=reference,
+        number=number,
+    )
+
+
+@login_only
+@require_http_methods(["GET", "HEAD", "POST"])
+def version_acknowledge(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    """Read the published version and confirm it; only for the people its campaign addresses."""
+    version = _version(reference, number)
+    done = Acknowledgement.objects.filter(version=version, person=request.user).first()
+    try:
+        acknowledgement_check(version=version, person=request.user)
+    except WorkflowError as refusal:
+        current = version.document.versions.select_related("campaign").filter(status=VersionStatus.PUBLISHED).first()
+        return render(request, "policy/acknowledge.html", {
+            "version": version,
+            "refusal": str(refusal),
+            "acknowledgement": done,
+            "current": current,
+            "current_is_mine": current is not None and current in pending_for(request.user),
+        }, status=409)
+    campaign = version.campaign
+    form = AcknowledgeForm(request.POST if request.method == "POST" else None, campaign=campaign)
+    if request.method == "POST" and done is not None:
+        messages.info(request, f"You already acknowledged {version}: your first acknowledgement stands.")
+        return redirect(request.path)
+    if request.method == "POST" and form.is_valid():
+        try:
+            acknowledgement_record(version=version, person=request.user, answer=form.cleaned_data.get("answer"))
+        except ValueError as error:
+            form.add_error("answer" if campaign.question else None, str(error))
+        except AlreadyAcknowledged as refusal:
+            messages.info(request, str(refusal))
+            return redirect(request.path)
+        else:
+            messages.success(request, f"Thank you: your acknowledgement of {version} is recorded.")
+            return redirect(request.path)
+    return render(request, "policy/acknowledge.html", {
+        "version": version, "campaign": campaign, "form": form, "acknowledgement": done,
+    })
+
+
+def _campaign(reference: str, number: int) -> Campaign:
+    return get_object_or_404(
+        Campaign.objects.select_related("version__document"),
+        version__document__reference=reference,
+        version__number=number,
+    )
+
+
+@requires(VIEW_ACKNOWLEDGEMENTS)
+@require_safe
+def campaign_report_page(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    """The campaign's rate overall and by department, and who is still pending."""
+    campaign = _campaign(reference, number)
+    report = campaign_report(campaign)
+    return render(request, "policy/campaign_report.html", {
+        "campaign": campaign,
+        "version": campaign.version,
+        "report": report,
+        "page": paginate(request, report.pending),
+        "units": list(campaign.org_units.order_by("name")) if campaign.audience == AudienceKind.DEPARTMENTS else [],
+        "csv_url": reverse("campaign_report_csv", args=[reference, number]),
+    })
+
+
+@requires(VIEW_ACKNOWLEDGEMENTS)
+@require_safe
+def campaign_report_csv(request: HttpRequest, reference: str, number: int) -> StreamingHttpResponse:
+    """One row per person asked, acknowledged or not, for a spreadsheet."""
+    campaign = _campaign(reference, number)
+    header = ["name", "user name", "department", "job title", "acknowledged", "when"]
+    filename = f"acknowledgements-{campaign.version.document.reference}-v{campaign.version.number}.csv"
+    return csv_response(filename, header, campaign_rows(campaign))
+
+
+def ack_prompt_context(request: HttpRequest) -> dict[str, Any] | None:
+    """The home page's attention panel: each published version the person still has to acknowledge."""
+    versions = pending_for(request.user)
+    if not versions:
+        return None
+    today = timezone.localdate()
+    for version in versions:
+        version.overdue = version.campaign.due_on < today
+    return {"versions": versions}

@@ -1,0 +1,126 @@
+"""What the document and version pages share: who may see which version, the 409 page, the timeline."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from policy.acknowledgements import pending_for
+from policy.models import CHECKLIST_ITEMS, Acknowledgement, PolicyVersion, VersionStatus
+from qms_portal.access import user_can
+from qms_portal.audit import AuditAction, AuditEntry
+
+VIEW_HISTORY = "policy.view_policy_history"
+MANAGE = "policy.manage_policy"
+APPROVE = "policy.approve_policy"
+
+
+def can_see_history(user: object) -> bool:
+    return user_can(user, VIEW_HISTORY)
+
+
+def version_for(request: HttpRequest, reference: str, number: int) -> PolicyVersion:
+    """The version, if this person may read it: the published one for everyone signed in, any other only
+    for holders of ``view_policy_history``. Others get 404, so that a draft's existence is not revealed."""
+    versions = PolicyVersion.objects.select_related("document", "author", "signature")
+    version = get_object_or_404(versions, document__reference=reference, number=number)
+    if version.status != VersionStatus.PUBLISHED and not can_see_history(request.user):
+        raise Http404("No such version.")
+    return version
+
+
+def conflict(request: HttpRequest, message: str, *, back_url: str, back_label: str = "Back") -> HttpResponse:
+    """The step is not possible in the record's state: say why, change nothing (HTTP 409)."""
+    return render(
+        request, "policy/conflict.html", {"message": message, "back_url": back_url, "back_label": back_label},
+        status=409,
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One dated step in a version's life, with who took it and any comment."""
+
+    when: dt.datetime
+    label: str
+    who: str = ""
+    note: str = ""
+    tone: str = "neutral"  # neutral, good, warning, bad
+
+
+def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[TimelineEvent]:
+    """The version's dated steps, oldest first. The dates come from the version itself; with
+    ``with_comments``, the audit trail adds who took each step, the send-backs and their comments."""
+    steps: list[AuditEntry] = []
+    if with_comments:
+        steps = list(
+            AuditEntry.objects.filter(
+                record_type=version._meta.label_lower, object_id=str(version.pk), action=AuditAction.STEP
+            ).order_by("created_at", "pk")
+        )
+    last_step = {entry.step: entry for entry in steps}
+
+    def by(step: str) -> str:
+        entry = last_step.get(step)
+        return entry.actor_name if entry else ""
+
+    events = [TimelineEvent(version.created_at, "Drafted", who=version.author.get_full_name())]
+    submissions = [entry for entry in steps if entry.step == "submitted for review"]
+    if submissions:  # each round of review, when the audit trail has them
+        events += [TimelineEvent(e.created_at, "Submitted for review", who=e.actor_name) for e in submissions]
+    elif version.submitted_at:
+        events.append(TimelineEvent(version.submitted_at, "Submitted for review"))
+    if version.approved_at:
+        signer = version.signature.printed_name if version.signature else by("approved")
+        events.append(TimelineEvent(version.approved_at, "Approved and signed", who=signer, tone="good"))
+    if version.published_at:
+        events.append(TimelineEvent(version.published_at, "Published", who=by("published"), tone="good"))
+    if version.superseded_at:
+        note = last_step["superseded"].reason if "superseded" in last_step else ""
+        events.append(TimelineEvent(version.superseded_at, "Superseded", note=note.capitalize()))
+    if version.withdrawn_at:
+        entry = last_step.get("withdrawn")
+        events.append(TimelineEvent(
+            version.withdrawn_at, "Withdrawn", who=entry.actor_name if entry else "",
+            note=entry.reason if entry else "", tone="bad",
+        ))
+    for entry in steps:
+        if entry.step == "sent back to draft":
+            events.append(TimelineEvent(
+                entry.created_at, "Sent back to draft", who=entry.actor_name, note=entry.reason, tone="warning"
+            ))
+    return sorted(events, key=lambda event: event.when)
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    """A 5.2.1 item as a version page shows it: the requirement, whether it was confirmed, and where."""
+
+    item_id: str
+    requirement: str
+    confirmed: bool
+    passage: str
+    problem: str = ""
+
+
+def checklist_lines(version: PolicyVersion, problems: dict[str, str] | None = None) -> list[ChecklistLine]:
+    """The version's 5.2.1 checklist, item by item, with what still blocks submission where given."""
+    problems = problems or {}
+    lines = []
+    for item_id, requirement in CHECKLIST_ITEMS.items():
+        entry = version.checklist.get(item_id) or {}
+        lines.append(ChecklistLine(
+            item_id, requirement, bool(entry.get("confirmed")), entry.get("passage", ""), problems.get(item_id, "")
+        ))
+    return lines
+
+
+def acknowledgement_state(user: object, version: PolicyVersion | None) -> dict[str, object]:
+    """Whether this person is asked to acknowledge ``version`` (the published one), or did already."""
+    if version is None or version.status != VersionStatus.PUBLISHED:
+        return {"ack_pending": None, "acknowledged": None}
+    pending = next((v for v in pending_for(user) if v.pk == version.pk), None)
+    done = None if pending else Acknowledgement.objects.filter(version=version, person=user).first()
+    return {"ack_pending": pending, "acknowledged": done}

@@ -1,0 +1,54 @@
+"""The side-by-side comparison of two versions of a policy, word by word (issue 3, item 5).
+
+``?a=N&b=M`` picks the versions (``a`` on the left); with neither, the newest version is compared
+with the one before it.
+"""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from policy.diff import versions_compare
+from policy.models import PolicyDocument, PolicyVersion
+from policy.views.common import VIEW_HISTORY
+from qms_portal.access import requires
+
+
+def _number(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+@requires(VIEW_HISTORY)
+@require_safe
+def version_diff(request: HttpRequest, reference: str) -> HttpResponse:
+    document = get_object_or_404(PolicyDocument, reference=reference)
+    versions = list(document.versions.select_related("author", "signature").order_by("number"))
+    by_number: dict[int, PolicyVersion] = {version.number: version for version in versions}
+    context: dict = {"document": document, "versions": versions, "left": None, "right": None, "diff": None}
+    a, b = request.GET.get("a"), request.GET.get("b")
+
+    if a is None and b is None:
+        if len(versions) < 2:
+            return render(request, "policy/diff.html", context)
+        left, right = versions[-2], versions[-1]
+    elif not a or not b:
+        context["problem"] = "Choose two versions to compare: one for each side."
+        context["left"], context["right"] = by_number.get(_number(a or "")), by_number.get(_number(b or ""))
+        return render(request, "policy/diff.html", context)
+    else:
+        unknown = [raw for raw in (a, b) if _number(raw) not in by_number]
+        if unknown:
+            name = document.reference.upper()
+            context["problem"] = (
+                f"{name} has no version {unknown[0][:12]}. Its versions are numbered 1 to {versions[-1].number}."
+                if versions else f"{name} has no versions yet."
+            )
+            return render(request, "policy/diff.html", context, status=404)
+        left, right = by_number[_number(a)], by_number[_number(b)]
+        if left == right:
+            context.update(left=left, right=right, problem="Choose two different versions to see what changed.")
+            return render(request, "policy/diff.html", context)
+
+    context.update(left=left, right=right, diff=versions_compare(left=left, right=right))
+    return render(request, "policy/diff.html", context)

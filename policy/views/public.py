@@ -1,0 +1,70 @@
+"""The public page and PDF of a policy's version in force, for interested parties (5.2.2.c).
+
+Both answer 404 unless the quality manager opted the document in (``is_public``) and a version is
+published, so that nothing else about the organisation's policies is revealed to visitors.
+"""
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from policy.models import PolicyDocument, PolicyVersion, VersionStatus
+from qms_portal.access import public
+from qms_portal.pdf import pdf_response, render_pdf
+
+PDF_CACHE_SECONDS = 3600
+
+
+def _public_version(reference: str) -> PolicyVersion:
+    document = get_object_or_404(PolicyDocument, reference=reference, is_public=True)
+    version = (
+        PolicyVersion.objects.filter(document=document, status=VersionStatus.PUBLISHED)
+        .select_related("document", "signature__signer")
+        .first()
+    )
+    if version is None:
+        raise Http404("No version of this policy is in force.")
+    return version
+
+
+def _body_without_title(version: PolicyVersion) -> str:
+    """The policy text without its first heading when that only repeats the title the page already shows."""
+    first, _, rest = version.body.lstrip().partition("\n")
+    if first.lstrip("#").strip().casefold() == version.document.title.strip().casefold() and first.startswith("#"):
+        return rest
+    return version.body
+
+
+@public
+@require_safe
+def public_policy(request: HttpRequest, reference: str) -> HttpResponse:
+    version = _public_version(reference)
+    return render(request, "policy/public.html", {
+        "version": version, "document": version.document, "body": _body_without_title(version),
+    })
+
+
+@public
+@require_safe
+def public_policy_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+    version = _public_version(reference)
+    organisation = request.organisation
+    # Anyone may ask for it, and drawing a PDF is costly: keep it while neither the version (its text is
+    # frozen by the signature) nor the organisation's name and logo change.
+    key = f"public-policy-pdf:{version.pk}:{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}"
+    pdf = cache.get(key)
+    if pdf is None:
+        html = render_to_string("policy/pdf_policy.html", {
+            "version": version,
+            "document": version.document,
+            "organisation": organisation,
+            "body": _body_without_title(version),
+            "public_url": request.build_absolute_uri(reverse("public_policy", args=[version.document.reference])),
+        })
+        pdf = render_pdf(html)
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf_response(pdf, filename=f"{version.document.reference.upper()}-v{version.number}.pdf")

@@ -1,0 +1,248 @@
+"""A policy version's page and its lifecycle steps: draft, edit, submit, send back, approve (sign),
+publish and withdraw. Each view parses a form and calls one function of ``policy/workflow.py``;
+refusals come back as 403 (role), 409 (state) or the form again with its errors."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from policy import workflow
+from policy.forms import PublishForm, ReturnForm, SignForm, VersionForm, WithdrawForm
+from policy.models import PolicyDocument, PolicyVersion, VersionStatus
+from policy.views.common import (
+    APPROVE,
+    MANAGE,
+    acknowledgement_state,
+    can_see_history,
+    checklist_lines,
+    conflict,
+    version_for,
+    version_timeline,
+)
+from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError, checklist_problems
+from qms_portal.access import login_only, requires
+from qms_portal.signatures import SignatureRefused, signing_locked_until
+
+
+def _version_url(version: PolicyVersion) -> str:
+    return reverse("version_detail", kwargs={"reference": version.document.reference, "number": version.number})
+
+
+def _wrong_state(request: HttpRequest, version: PolicyVersion, doing: str) -> HttpResponse:
+    status = version.get_status_display().lower()
+    return conflict(
+        request, f"{version} is {status}: it cannot be {doing} now.",
+        back_url=_version_url(version), back_label=f"Back to version {version.number}",
+    )
+
+
+def _workflow_refused(request: HttpRequest, version: PolicyVersion, error: WorkflowError) -> HttpResponse:
+    return conflict(request, str(error), back_url=_version_url(version), back_label=f"Back to version {version.number}")
+
+
+@login_only
+@require_safe
+def version_detail(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    history = can_see_history(request.user)
+    problems = {}
+    if version.status == VersionStatus.DRAFT:
+        problems = checklist_problems(body=version.body, checklist=version.checklist)
+        if not version.change_summary.strip():
+            problems["change_summary"] = "Say what changed since the previous version."
+    in_force = None
+    if history:
+        in_force = PolicyVersion.objects.filter(
+            document=version.document, status=VersionStatus.PUBLISHED
+        ).exclude(pk=version.pk).only("number").first()
+    timeline = version_timeline(version, with_comments=history)
+    last = timeline[-1]
+    sent_back = last if version.status == VersionStatus.DRAFT and last.label == "Sent back to draft" else None
+    return render(request, "policy/version.html", {
+        "version": version,
+        "document": version.document,
+        "history": history,
+        "checklist": checklist_lines(version, problems),
+        "problems": problems,
+        "timeline": timeline,
+        "sent_back": sent_back,
+        "in_force": in_force,
+        "is_open": version.status in OPEN_STATES,
+        **acknowledgement_state(request.user, version),
+    })
+
+
+@require_POST
+@requires(MANAGE)
+def version_create(request: HttpRequest, reference: str) -> HttpResponse:
+    document = get_object_or_404(PolicyDocument, reference=reference)
+    try:
+        version = workflow.version_create_draft(document=document, by=request.user)
+    except WorkflowError as error:
+        return conflict(
+            request, str(error), back_url=reverse("policy_detail", args=[reference]), back_label="Back to the policy"
+        )
+    messages.success(request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it.")
+    return redirect("version_edit", reference=reference, number=version.number)
+
+
+def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm) -> HttpResponse:
+    return render(request, "policy/version_form.html", {
+        "version": version,
+        "document": version.document,
+        "form": form,
+        "previous": version.document.versions.filter(number__lt=version.number).order_by("-number").first(),
+    })
+
+
+@requires(MANAGE)
+def version_edit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    if version.status != VersionStatus.DRAFT:
+        return _wrong_state(request, version, "edited")
+    if request.method != "POST":
+        return _render_edit(request, version, VersionForm(initial=VersionForm.data_of(version)))
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        return _render_edit(request, version, form)
+    try:
+        version = workflow.version_edit(
+            version=version,
+            body=form.cleaned_data["body"],
+            change_summary=form.cleaned_data["change_summary"].strip(),
+            checklist=form.checklist(),
+            by=request.user,
+        )
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
+    messages.success(request, f"Version {version.number} is saved.")
+    return redirect(_version_url(version))
+
+
+@require_POST
+@requires(MANAGE)
+def version_submit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    try:
+        version = workflow.version_submit(version=version, by=request.user)
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
+    except ChecklistIncomplete as incomplete:
+        # Show the draft's own fields with what blocks each one; nothing was changed.
+        form = VersionForm(VersionForm.data_of(version))
+        form.is_valid()
+        form.add_checklist_problems(incomplete.problems)
+        count = len(incomplete.problems)
+        messages.error(
+            request,
+            f"Version {version.number} was not submitted: "
+            + (f"{count} items below need attention." if count != 1 else "1 item below needs attention."),
+        )
+        return _render_edit(request, version, form)
+    messages.success(request, f"Version {version.number} is submitted: top management can now review and sign it.")
+    return redirect(_version_url(version))
+
+
+@requires(APPROVE)
+def version_return(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    if version.status != VersionStatus.IN_REVIEW:
+        return _wrong_state(request, version, "sent back")
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = workflow.version_return(version=version, comment=form.cleaned_data["comment"], by=request.user)
+        except WorkflowError as error:
+            return _workflow_refused(request, version, error)
+        except ValueError as error:
+            form.add_error("comment", str(error))
+        else:
+            messages.success(
+                request, f"Version {version.number} is sent back to the quality manager with your comment."
+            )
+            return redirect(_version_url(version))
+    return render(request, "policy/return.html", {"version": version, "document": version.document, "form": form})
+
+
+@requires(APPROVE)
+def version_approve(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    if version.status != VersionStatus.IN_REVIEW:
+        return _wrong_state(request, version, "approved")
+    form = SignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signed = workflow.version_approve(version=version, password=form.cleaned_data["password"], by=request.user)
+        except WorkflowError as error:
+            return _workflow_refused(request, version, error)
+        except SignatureRefused as refused:
+            # Answered, not raised: the refused attempt is recorded and must be committed with the request.
+            form.add_error("password", str(refused))
+        else:
+            messages.success(request, f"You approved version {signed.number}. The quality manager can now publish it.")
+            return redirect(_version_url(signed))
+    return render(request, "policy/approve.html", {
+        "version": version,
+        "document": version.document,
+        "form": form,
+        "checklist": checklist_lines(version),
+        "locked_until": signing_locked_until(request.user),
+    })
+
+
+@requires(MANAGE)
+def version_publish(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    if version.status != VersionStatus.APPROVED:
+        return _wrong_state(request, version, "published")
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = workflow.version_publish(
+                version=version,
+                due_on=data["due_on"],
+                audience=data["audience"],
+                org_units=list(data["org_units"]),
+                question=data["question"].strip(),
+                choices=data["choices"],
+                correct_choice=data["correct_index"],
+                by=request.user,
+            )
+        except WorkflowError as error:
+            return _workflow_refused(request, version, error)
+        except ValueError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Version {version.number} is published and in force. The audience is asked to acknowledge it "
+                f"by {data['due_on']:%-d %B %Y}.",
+            )
+            return redirect(_version_url(version))
+    current = version.document.versions.filter(status=VersionStatus.PUBLISHED).first()
+    return render(request, "policy/publish.html", {
+        "version": version, "document": version.document, "form": form, "current": current,
+    })
+
+
+@requires(MANAGE)
+def version_withdraw(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+    version = version_for(request, reference, number)
+    if version.status not in (*OPEN_STATES, VersionStatus.PUBLISHED):
+        return _wrong_state(request, version, "withdrawn")
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = workflow.version_withdraw(version=version, reason=form.cleaned_data["reason"], by=request.user)
+        except WorkflowError as error:
+            return _workflow_refused(request, version, error)
+        except ValueError as error:
+            form.add_error("reason", str(error))
+        else:
+            messages.success(request, f"Version {version.number} is withdrawn.")
+            return redirect(_version_url(version))
+    return render(request, "policy/withdraw.html", {"version": version, "document": version.document, "form": form})

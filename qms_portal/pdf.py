@@ -1,0 +1,136 @@
+"""PDF rendering for the whole portal: WeasyPrint with a locked-down URL fetcher.
+
+Why our own fetcher: WeasyPrint's default one opens whatever URL the HTML names. A
+``<link rel="attachment" href="file:///etc/passwd">`` embeds that server file in the PDF, an
+``<img src="file:///...">`` or a stylesheet ``@import`` reads local files, and ``http(s)://`` URLs
+reach any host the server can (request forgery into the internal network). The text of our records is
+sanitised before it reaches a template, but the fetcher is the last line: a PDF may use our own static
+files and the organisation's logo, read from disk by a path we compute, and small inline images;
+everything else is refused, and WeasyPrint leaves the resource out with a warning.
+
+Templates name resources exactly as web pages do (``{% static 'css/pdf.css' %}``, ``{% url
+'organisation_logo' %}``): those root-relative URLs resolve against ``base_url`` and the fetcher serves
+them from disk without any network request.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils._os import safe_join
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+# WeasyPrint logs each of its seven rendering steps at INFO: one evidence pack would fill a worker's log.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+# The origin root-relative URLs resolve against. ``.invalid`` never resolves (RFC 2606): nothing is
+# ever fetched from it, it only marks a URL as one of ours.
+INTERNAL_BASE_URL = "https://portal.invalid/"
+DATA_IMAGE_MAX_BYTES = 256 * 1024
+_DATA_IMAGE = re.compile(r"^data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)$", re.IGNORECASE)
+
+
+class ResourceRefused(ValueError):
+    """A PDF asked for a resource outside what the fetcher serves; WeasyPrint treats it as a failed fetch."""
+
+
+class PortalURLFetcher(URLFetcher):
+    """Serves a PDF our static files, the organisation's logo and small inline images; refuses the rest.
+
+    WeasyPrint 70 calls ``fetch(url, headers)`` and expects a ``URLFetcherResponse``; any exception it
+    raises makes WeasyPrint skip the resource with a warning (``fail_on_errors`` stays off, so one
+    refused image does not cost the whole document).
+    """
+
+    def __init__(self, base_url: str = INTERNAL_BASE_URL) -> None:
+        # No protocol is allowed through urllib: this class never calls the parent's fetch().
+        super().__init__(allowed_protocols=())
+        base = urlsplit(base_url)
+        self.origin = (base.scheme.lower(), base.netloc.lower())
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            return self._serve(url)
+        except ResourceRefused:
+            log.warning("PDF resource refused: %.200s", url)
+            raise
+
+    def _serve(self, url: str) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme.lower() == "data":
+            return self._data_image(url)
+        if (parts.scheme.lower(), parts.netloc.lower()) != self.origin:
+            raise ResourceRefused("only the portal's own files may be used in a PDF")
+        path = unquote(parts.path)
+        if path == reverse("organisation_logo"):
+            return self._logo(url)
+        if path.startswith(settings.STATIC_URL):
+            return self._static(url, path.removeprefix(settings.STATIC_URL))
+        raise ResourceRefused("not a static file of the portal")
+
+    def _static(self, url: str, name: str) -> URLFetcherResponse:
+        if not name or name.startswith("/") or "\\" in name or ".." in name.split("/"):
+            raise ResourceRefused("not a static file name")
+        name = posixpath.normpath(name)
+        found = None
+        # Collected files first (their hashed names only exist there), then the finders (development).
+        if settings.STATIC_ROOT:
+            try:
+                collected = Path(safe_join(settings.STATIC_ROOT, name))
+            except SuspiciousFileOperation as error:
+                raise ResourceRefused("outside the static files") from error
+            found = collected if collected.is_file() else None
+        if found is None:
+            located = finders.find(name)
+            found = Path(located) if isinstance(located, str) else None
+        if found is None or not found.is_file():
+            raise ResourceRefused("no such static file")
+        return _response(url, found.read_bytes(), found.name)
+
+    def _logo(self, url: str) -> URLFetcherResponse:
+        from qms_portal.models import Organisation
+
+        logo = Organisation.current().logo
+        if not logo:
+            raise ResourceRefused("no logo has been uploaded")
+        with logo.open("rb") as file:
+            return _response(url, file.read(), logo.name)
+
+    def _data_image(self, url: str) -> URLFetcherResponse:
+        match = _DATA_IMAGE.match(url)
+        if match is None or len(url) > DATA_IMAGE_MAX_BYTES * 4 // 3 + 100:
+            raise ResourceRefused("only small base64 PNG, JPEG, GIF or WebP images may be inline")
+        body = base64.b64decode(unquote_to_bytes(match[2]))
+        return URLFetcherResponse(url, body, {"Content-Type": match[1].lower()})
+
+
+def _response(url: str, body: bytes, filename: str) -> URLFetcherResponse:
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+
+def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL) -> bytes:
+    """The PDF of ``html``, with resources served only by ``PortalURLFetcher``."""
+    return HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url)).write_pdf()
+
+
+def pdf_response(pdf: bytes, *, filename: str, inline: bool = True) -> HttpResponse:
+    """An HTTP response carrying ``pdf``, shown in the browser (``inline``) or saved as ``filename``."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    response["Content-Disposition"] = f'{disposition}; filename="{safe_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
