@@ -51,9 +51,24 @@ def _require(by: Any, capability: str, doing: str) -> None:
         raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
 
 
-def _require_state(version: PolicyVersion, *states: str, doing: str) -> None:
-    if version.status not in states:
-        raise WorkflowError(f"{version} is {version.get_status_display().lower()}: it cannot be {doing} now.")
+# The states in which each step may be taken, by the word that completes "it cannot be ... now".
+STEP_STATES: dict[str, tuple[str, ...]] = {
+    "edited": (VersionStatus.DRAFT,),
+    "submitted": (VersionStatus.DRAFT,),
+    "sent back": (VersionStatus.IN_REVIEW,),
+    "approved": (VersionStatus.IN_REVIEW,),
+    "published": (VersionStatus.APPROVED,),
+    "withdrawn": (*OPEN_STATES, VersionStatus.PUBLISHED),
+}
+
+
+def step_check(version: PolicyVersion, step: str) -> None:
+    """Raise ``WorkflowError`` unless ``step`` (a key of ``STEP_STATES``) may be taken in the version's state.
+
+    Views call it before showing a step's form, so the form is never offered when the step would fail.
+    """
+    if version.status not in STEP_STATES[step]:
+        raise WorkflowError(f"{version} is {version.get_status_display().lower()}: it cannot be {step} now.")
 
 
 def _locked(version: PolicyVersion) -> PolicyVersion:
@@ -133,7 +148,7 @@ def version_edit(*, version: PolicyVersion, body: str, change_summary: str, chec
     """Change a draft's text, change summary and 5.2.1 checklist."""
     _require(by, MANAGE, "edit policy versions")
     version = _locked(version)
-    _require_state(version, VersionStatus.DRAFT, doing="edited")
+    step_check(version, "edited")
     version.body, version.change_summary, version.checklist = body, change_summary, checklist
     with audit_context(actor=by):
         version.save()
@@ -145,7 +160,7 @@ def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
     """Send a draft to top management for review; refused until the 5.2.1 checklist is complete."""
     _require(by, MANAGE, "submit policy versions")
     version = _locked(version)
-    _require_state(version, VersionStatus.DRAFT, doing="submitted")
+    step_check(version, "submitted")
     # Every gap at once, so the author does not fix one only to be refused for the next.
     problems = checklist_problems(body=version.body, checklist=version.checklist)
     if not version.change_summary.strip():
@@ -166,7 +181,7 @@ def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVe
     if not comment.strip():
         raise ValueError("Say what needs to change: the comment is required.")
     version = _locked(version)
-    _require_state(version, VersionStatus.IN_REVIEW, doing="sent back")
+    step_check(version, "sent back")
     version.status, version.submitted_at = VersionStatus.DRAFT, None
     with audit_context(actor=by):
         version.save()
@@ -184,7 +199,7 @@ def version_approve(*, version: PolicyVersion, password: str, by: Any) -> Policy
     refused = None
     with transaction.atomic():
         version = _locked(version)
-        _require_state(version, VersionStatus.IN_REVIEW, doing="approved")
+        step_check(version, "approved")
         try:
             signature = signature_sign(
                 obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"
@@ -224,7 +239,7 @@ def version_publish(
     campaign opens for the audience with its due date."""
     _require(by, MANAGE, "publish policy versions")
     version = _locked(version)
-    _require_state(version, VersionStatus.APPROVED, doing="published")
+    step_check(version, "published")
     if not version.signature_valid:
         raise WorkflowError(f"{version}'s signature no longer matches its content: it cannot be published.")
     if audience == AudienceKind.DEPARTMENTS and not org_units:
@@ -262,7 +277,7 @@ def version_withdraw(*, version: PolicyVersion, reason: str, by: Any) -> PolicyV
     if not reason.strip():
         raise ValueError("Say why the version is withdrawn.")
     version = _locked(version)
-    _require_state(version, *OPEN_STATES, VersionStatus.PUBLISHED, doing="withdrawn")
+    step_check(version, "withdrawn")
     version.status, version.withdrawn_at = VersionStatus.WITHDRAWN, timezone.now()
     with audit_context(actor=by):
         version.save()

@@ -31,14 +31,6 @@ def _version_url(version: PolicyVersion) -> str:
     return reverse("version_detail", kwargs={"reference": version.document.reference, "number": version.number})
 
 
-def _wrong_state(request: HttpRequest, version: PolicyVersion, doing: str) -> HttpResponse:
-    status = version.get_status_display().lower()
-    return conflict(
-        request, f"{version} is {status}: it cannot be {doing} now.",
-        back_url=_version_url(version), back_label=f"Back to version {version.number}",
-    )
-
-
 def _workflow_refused(request: HttpRequest, version: PolicyVersion, error: WorkflowError) -> HttpResponse:
     return conflict(request, str(error), back_url=_version_url(version), back_label=f"Back to version {version.number}")
 
@@ -101,8 +93,10 @@ def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm
 @requires(MANAGE)
 def version_edit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    if version.status != VersionStatus.DRAFT:
-        return _wrong_state(request, version, "edited")
+    try:
+        workflow.step_check(version, "edited")
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
     if request.method != "POST":
         return _render_edit(request, version, VersionForm(initial=VersionForm.data_of(version)))
     form = VersionForm(request.POST)
@@ -149,8 +143,10 @@ def version_submit(request: HttpRequest, reference: str, number: int) -> HttpRes
 @requires(APPROVE)
 def version_return(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    if version.status != VersionStatus.IN_REVIEW:
-        return _wrong_state(request, version, "sent back")
+    try:
+        workflow.step_check(version, "sent back")
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -170,8 +166,10 @@ def version_return(request: HttpRequest, reference: str, number: int) -> HttpRes
 @requires(APPROVE)
 def version_approve(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    if version.status != VersionStatus.IN_REVIEW:
-        return _wrong_state(request, version, "approved")
+    try:
+        workflow.step_check(version, "approved")
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -196,8 +194,10 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
 @requires(MANAGE)
 def version_publish(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    if version.status != VersionStatus.APPROVED:
-        return _wrong_state(request, version, "published")
+    try:
+        workflow.step_check(version, "published")
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
     form = PublishForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -232,8 +232,10 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
 @requires(MANAGE)
 def version_withdraw(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    if version.status not in (*OPEN_STATES, VersionStatus.PUBLISHED):
-        return _wrong_state(request, version, "withdrawn")
+    try:
+        workflow.step_check(version, "withdrawn")
+    except WorkflowError as error:
+        return _workflow_refused(request, version, error)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

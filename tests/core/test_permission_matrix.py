@@ -22,9 +22,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from policy.models import PolicyVersion, VersionStatus
 from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
+from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
 
 # --- Who asks ------------------------------------------------------------------------------------
 ANONYMOUS = "anonymous"
@@ -66,9 +68,10 @@ def any_signed_in(answer: Expected) -> dict[str, Expected]:
     return {who: TO_LOGIN if who in TURNED_AWAY else answer for who in PEOPLE}
 
 
-def only(*roles: str, answer: Expected = 200) -> dict[str, Expected]:
-    """``roles`` get ``answer``; other roles are refused with 403; people without a live session sign in."""
-    return {who: TO_LOGIN if who in TURNED_AWAY else answer if who in roles else 403 for who in PEOPLE}
+def only(*roles: str, answer: Expected = 200, others: Expected = 403) -> dict[str, Expected]:
+    """``roles`` get ``answer``; other roles are refused with ``others`` (403, or 404 where the record's very
+    existence is hidden from them); people without a live session sign in."""
+    return {who: TO_LOGIN if who in TURNED_AWAY else answer if who in roles else others for who in PEOPLE}
 
 
 def no_kwargs() -> dict:
@@ -111,8 +114,81 @@ def an_uploaded_logo() -> dict:
     return {}
 
 
+def _version(version: PolicyVersion) -> dict:
+    return {"reference": version.document.reference, "number": version.number}
+
+
+def a_draft() -> dict:
+    """Version 1 of a new policy, in draft, its 5.2.1 checklist complete: ready to submit."""
+    return _version(PolicyVersionFactory(status=VersionStatus.DRAFT))
+
+
+def a_version_in_review() -> dict:
+    return _version(PolicyVersionFactory(status=VersionStatus.IN_REVIEW))
+
+
+def an_approved_version() -> dict:
+    """Signed by a top manager, not yet published."""
+    return _version(PolicyVersionFactory(status=VersionStatus.APPROVED))
+
+
+def _in_force(**document) -> PolicyVersion:
+    """Version 1, published and signed, with a campaign for all staff that one employee has acknowledged."""
+    version = CampaignFactory(**{f"version__document__{key}": value for key, value in document.items()}).version
+    AcknowledgementFactory(version=version)
+    return version
+
+
+def the_version_in_force() -> dict:
+    return _version(_in_force())
+
+
+def a_superseded_version() -> dict:
+    """Version 1, superseded by version 2; both had their campaign."""
+    superseded = CampaignFactory(version__status=VersionStatus.SUPERSEDED).version
+    CampaignFactory(version__document=superseded.document, version__number=2)
+    return _version(superseded)
+
+
+def a_policy_in_force() -> dict:
+    return {"reference": the_version_in_force()["reference"]}
+
+
+def a_policy_in_force_with_a_new_draft() -> dict:
+    document = _in_force().document
+    PolicyVersionFactory(document=document, number=2, change_summary="Objectives made measurable.")
+    return {"reference": document.reference}
+
+
+def a_policy_only_in_draft() -> dict:
+    return {"reference": a_draft()["reference"]}
+
+
+def a_policy_revised_once() -> dict:
+    return {"reference": a_superseded_version()["reference"]}
+
+
+def policies_in_force_and_in_draft() -> dict:
+    a_policy_in_force_with_a_new_draft()
+    a_policy_only_in_draft()
+    return {}
+
+
+def a_public_policy_in_force() -> dict:
+    """A policy the quality manager opted in to show publicly, with a version in force."""
+    return {"reference": _in_force(is_public=True).document.reference}
+
+
+def a_public_policy_only_in_draft() -> dict:
+    return {"reference": PolicyVersionFactory(document__is_public=True).document.reference}
+
+
 VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
 READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
+# policy.view_policy_history and policy.view_acknowledgements: every version, and who acknowledged it.
+READERS_OF_POLICY_HISTORY = (TOP_MANAGEMENT, QUALITY_MANAGER, AUDITOR)
+# Staff are asked to acknowledge a policy; auditors are external and never are.
+STAFF = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, EMPLOYEE)
 
 TABLE: dict[str, Row] = {
     "home": Row(get=any_signed_in(200), post=any_signed_in(405)),
@@ -165,6 +241,100 @@ TABLE: dict[str, Row] = {
     ),
     # Operations
     "health": Row(get=public(200), post=public(405)),
+    # Quality policy (5.2): documents
+    "policy_list": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=policies_in_force_and_in_draft),
+    "policy_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "policy_detail": Row(
+        get=any_signed_in(200), post=any_signed_in(405), prepare=a_policy_in_force_with_a_new_draft
+    ),
+    "policy_settings": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_policy_in_force),
+    # Quality policy: a version's lifecycle, each step on a version in the state that allows it
+    "version_create": Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=Redirect("version_edit")),
+        prepare=a_policy_in_force,
+    ),
+    "version_detail": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=the_version_in_force),
+    "version_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_draft),
+    "version_submit": Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=Redirect("version_detail")),
+        prepare=a_draft,
+    ),
+    "version_return": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
+    "version_approve": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
+    "version_publish": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_approved_version),
+    "version_withdraw": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=the_version_in_force),
+    "version_diff": Row(
+        get=only(*READERS_OF_POLICY_HISTORY),
+        post=only(*READERS_OF_POLICY_HISTORY, answer=405),
+        prepare=a_policy_revised_once,
+    ),
+    # Quality policy: acknowledgements (5.2.2.b)
+    "version_acknowledge": Row(get=only(*STAFF), post=only(*STAFF), prepare=the_version_in_force),
+    "campaign_report": Row(
+        get=only(*READERS_OF_POLICY_HISTORY),
+        post=only(*READERS_OF_POLICY_HISTORY, answer=405),
+        prepare=the_version_in_force,
+    ),
+    "campaign_report_csv": Row(
+        get=only(*READERS_OF_POLICY_HISTORY),
+        post=only(*READERS_OF_POLICY_HISTORY, answer=405),
+        prepare=the_version_in_force,
+    ),
+    # Quality policy: for interested parties (5.2.2.c)
+    "public_policy": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
+    "public_policy_pdf": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
+}
+
+# Where a URL answers differently as its record's state changes, the states other than the one of its row in
+# TABLE, keyed by (URL name, state): wrong-state steps (409), and what stays hidden from whom (404).
+OTHER_STATES: dict[tuple[str, str], Row] = {
+    ("policy_detail", "only_in_draft"): Row(
+        get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_policy_only_in_draft
+    ),
+    ("version_create", "new_draft_open"): Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=409),
+        prepare=a_policy_in_force_with_a_new_draft,
+    ),
+    ("version_detail", "draft"): Row(
+        get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_draft
+    ),
+    ("version_detail", "superseded"): Row(
+        get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_superseded_version
+    ),
+    ("version_edit", "in_review"): Row(
+        get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_version_in_review
+    ),
+    ("version_submit", "in_review"): Row(
+        get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER, answer=409), prepare=a_version_in_review
+    ),
+    ("version_approve", "draft"): Row(
+        get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_draft
+    ),
+    ("version_publish", "in_force"): Row(
+        get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=the_version_in_force
+    ),
+    ("version_withdraw", "superseded"): Row(
+        get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_superseded_version
+    ),
+    # A version never published is not revealed to people who may not read drafts; to the others it says why
+    # it cannot be acknowledged.
+    ("version_acknowledge", "draft"): Row(
+        get=only(*READERS_OF_POLICY_HISTORY, answer=409, others=404),
+        post=only(*READERS_OF_POLICY_HISTORY, answer=409, others=404),
+        prepare=a_draft,
+    ),
+    ("version_acknowledge", "superseded"): Row(
+        get=any_signed_in(409), post=any_signed_in(409), prepare=a_superseded_version
+    ),
+    ("public_policy", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
+    ("public_policy", "only_in_draft"): Row(get=public(404), post=public(405), prepare=a_public_policy_only_in_draft),
+    ("public_policy_pdf", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
+    ("public_policy_pdf", "only_in_draft"): Row(
+        get=public(404), post=public(405), prepare=a_public_policy_only_in_draft
+    ),
 }
 
 
@@ -194,28 +364,41 @@ def test_every_url_of_the_project_is_in_the_table():
 
 
 def test_every_row_of_the_table_is_a_url_of_the_project():
-    stale = sorted(TABLE.keys() - {name for _, name in project_urls()})
+    stale = sorted((TABLE.keys() | {name for name, _ in OTHER_STATES}) - {name for _, name in project_urls()})
     assert stale == [], f"These rows name no URL of the project: {stale}"
 
 
-@pytest.mark.parametrize("url_name", sorted(TABLE))
-def test_every_row_answers_for_every_person_and_method(url_name):
-    row = TABLE[url_name]
+def _rows() -> Iterator[tuple[str, str, Row]]:
+    """(URL name, state, row) of every row: TABLE's (state ""), then OTHER_STATES'."""
+    for url_name in sorted(TABLE):
+        yield url_name, "", TABLE[url_name]
+    for (url_name, state), row in sorted(OTHER_STATES.items()):
+        yield url_name, state, row
+
+
+def _row_id(url_name: str, state: str) -> str:
+    return f"{url_name}@{state}" if state else url_name
+
+
+@pytest.mark.parametrize(("url_name", "state"), [pytest.param(n, s, id=_row_id(n, s)) for n, s, _ in _rows()])
+def test_every_row_answers_for_every_person_and_method(url_name, state):
+    row = OTHER_STATES[url_name, state] if state else TABLE[url_name]
     for method in METHODS:
-        assert set(getattr(row, method)) == set(PEOPLE), f"{url_name} {method.upper()}"
+        assert set(getattr(row, method)) == set(PEOPLE), f"{_row_id(url_name, state)} {method.upper()}"
 
 
 def _cases() -> Iterator:
-    for url_name in sorted(TABLE):
+    for url_name, state, _ in _rows():
         for method in METHODS:
             for who in PEOPLE:
-                yield pytest.param(url_name, method, who, id=f"{url_name}-{method.upper()}-{who}")
+                case = f"{_row_id(url_name, state)}-{method.upper()}-{who}"
+                yield pytest.param(url_name, state, method, who, id=case)
 
 
-@pytest.mark.parametrize(("url_name", "method", "who"), list(_cases()))
-def test_each_person_gets_the_expected_answer(url_name, method, who, portal_users, client_for, settings):
+@pytest.mark.parametrize(("url_name", "state", "method", "who"), list(_cases()))
+def test_each_person_gets_the_expected_answer(url_name, state, method, who, portal_users, client_for, settings):
     settings.REDIS_URL = ""  # the health check then needs no Redis; CI may set one for other tests
-    row = TABLE[url_name]
+    row = OTHER_STATES[url_name, state] if state else TABLE[url_name]
     expected = getattr(row, method)[who]
     url = reverse(url_name, kwargs=row.prepare())
     client = client_for(None if who == ANONYMOUS else portal_users.by_key(who))
