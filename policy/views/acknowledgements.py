@@ -3,7 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from policy.acknowledgements import (
     pending_for,
 )
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
+from policy.views.common import can_see_history
 from policy.workflow import WorkflowError
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
@@ -59,6 +60,10 @@ def _version(reference: str, number: int) -> PolicyVersion:
 def version_acknowledge(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     """Read the published version and confirm it; only for the people its campaign addresses."""
     version = _version(reference, number)
+    if version.published_at is None and not can_see_history(request.user):
+        # As on the version's own page: a version never published is not revealed to those who may not read
+        # drafts. One that was published (now superseded) gets the 409 page, pointing to the version in force.
+        raise Http404("No such version.")
     done = Acknowledgement.objects.filter(version=version, person=request.user).first()
     try:
         acknowledgement_check(version=version, person=request.user)

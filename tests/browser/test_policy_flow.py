@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
+import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from policy.acknowledgements import campaign_audience
 from policy.models import Acknowledgement, PolicyVersion, VersionStatus
+from tests.browser.conftest import DEMO_PASSWORD
 
 OLD_SENTENCE = "If something is not right, stop and say so."
 NEW_SENTENCE = "If something is not right, stop the work and tell your team leader at once."
 CHANGE_SUMMARY = "Says who to tell when something is not right: the team leader, at once."
 CHECKLIST = ("5.2.1.a", "5.2.1.b", "5.2.1.c", "5.2.1.d")
 FULL_NAMES = {"director": "Helen Marsh", "quality": "Priya Nair", "employee": "Jamie Clarke"}
+EXPECT_DEFAULT_TIMEOUT_MS = 5_000  # Playwright's documented default for expect()
+
+
+@pytest.fixture(autouse=True)
+def _patient_expectations() -> Iterator[None]:
+    """Give each expectation as long as the tab gives an action (15 s): a busy machine serves pages slower."""
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=EXPECT_DEFAULT_TIMEOUT_MS)
 
 
 def _sign_out(page: Page, username: str) -> None:
@@ -84,7 +96,7 @@ def _director_signs_version_4(page: Page) -> None:
     assert version.status == VersionStatus.IN_REVIEW
     assert version.signature is None
 
-    page.get_by_label("Your password").fill("Demo-Portal-2026")
+    page.get_by_label("Your password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign and approve version 4").click()
     _expect_message(page, "You approved version 4. The quality manager can now publish it.")
     expect(page.locator("h1 .status-badge")).to_have_text("Approved")
