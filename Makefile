@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := qms_portal.settings
 
-.PHONY: run test lint install install-test seed clean print-python
+.PHONY: run test lint install install-test seed measure clean print-python
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 (or 3.12, 3.13) is needed: install python3.11 with its venv module." >&2; exit 1; }
@@ -38,6 +38,9 @@ lint: install-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+measure: install
+	$(BIN)/python scripts/measure.py
 
 seed: install
 	$(BIN)/python manage.py seed_demo

@@ -131,7 +131,10 @@ class AuditFilterForm(forms.Form):
 
     date_from = forms.DateField(required=False, label="From", widget=date_input())
     date_to = forms.DateField(required=False, label="To", widget=date_input())
-    actor = forms.ModelChoiceField(queryset=User.objects.order_by("full_name"), required=False, label="Person")
+    # A name to search for, not a list of everyone: the list would hold every person who ever acted.
+    actor = forms.CharField(
+        required=False, label="Person", max_length=100, widget=forms.TextInput(attrs={"placeholder": "Any name"})
+    )
     record_type = forms.ChoiceField(required=False, label="Kind of record")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -139,7 +142,6 @@ class AuditFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["record_type"].choices = [("", "All kinds"), *audited_record_types()]
-        self.fields["actor"].empty_label = "Anyone"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -27,8 +27,8 @@ def _filtered(form: AuditFilterForm) -> QuerySet[AuditEntry]:
     if data["date_to"]:
         end = dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, zone)
         entries = entries.filter(created_at__lt=end)
-    if data["actor"]:
-        entries = entries.filter(actor_id=data["actor"].pk)
+    if data["actor"].strip():
+        entries = entries.filter(actor_name__icontains=data["actor"].strip())
     if data["record_type"]:
         entries = entries.filter(record_type=data["record_type"])
     return entries

@@ -1,0 +1,114 @@
+"""Measure SQL queries and server time of the main pages, with few and with many records.
+
+usage: .venv/bin/python scripts/measure.py [--repeat 7]
+
+Builds a throw-away SQLite database in a temporary folder (the demo organisation), measures each
+page, grows the data (people to 500, then the acknowledgement audience to 2,000), measures again,
+and prints a table: page, records, SQL queries, median milliseconds. Nothing is asserted here: the
+tests guard the query counts; this prints the figures.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="qms-measure-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qms_portal.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+from policy.acknowledgements import campaign_audience  # noqa: E402
+from policy.models import PolicyVersion, VersionStatus  # noqa: E402
+from qms_portal.access import PortalRole  # noqa: E402
+from qms_portal.audit import audit_context  # noqa: E402
+from qms_portal.models import OrgUnit, User  # noqa: E402
+
+
+def measure(client: Client, url: str, repeat: int) -> tuple[int, float]:
+    """(queries of one request, median milliseconds over ``repeat`` requests)."""
+    reset_queries()  # the log holds at most 9,000 queries; a full log would hide this request's
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    return len(queries), statistics.median(times)
+
+
+def add_staff(count: int) -> None:
+    """``count`` more employees, spread over the departments (audited one by one, as the portal does)."""
+    units = list(OrgUnit.objects.filter(kind="department"))
+    password = make_password(None)
+    start = User.objects.count()
+    with audit_context(actor="measure"):
+        people = [
+            User.objects.create(
+                username=f"staff{start + n}", full_name=f"Staff Member {start + n}", password=password,
+                org_unit=units[n % len(units)],
+            )
+            for n in range(count)
+        ]
+        Group.objects.get(name=PortalRole.EMPLOYEE).user_set.add(*people)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    repeat = parser.parse_args().repeat
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    client = Client()
+    client.force_login(User.objects.get(username="quality"), backend="qms_portal.auth.PortalBackend")
+    version = PolicyVersion.objects.get(document__reference="QP-01", status=VersionStatus.PUBLISHED)
+    report = f"/policies/QP-01/v{version.number}/acknowledgements/"
+    pages = {
+        "home (quality manager)": "/",
+        "people list": "/people/",
+        "audit trail": "/audit/",
+        "policy list": "/policies/",
+        "policy page QP-01": "/policies/QP-01/",
+        "acknowledgement report": report,
+    }
+
+    rows = []
+
+    def snapshot(label: str) -> None:
+        people = User.objects.count()
+        asked = campaign_audience(version.campaign).count()
+        for name, url in pages.items():
+            queries, ms = measure(client, url, repeat)
+            rows.append((label, name, people, asked, queries, ms))
+
+    snapshot("demo")
+    add_staff(500 - User.objects.count())
+    snapshot("500 people")
+    add_staff(2000 - campaign_audience(version.campaign).count())
+    snapshot("2,000 asked")
+
+    print(f"{'data':<12} {'page':<26} {'people':>7} {'asked':>6} {'queries':>8} {'median ms':>10}")
+    for label, name, people, asked, queries, ms in rows:
+        print(f"{label:<12} {name:<26} {people:>7} {asked:>6} {queries:>8} {ms:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
