@@ -30,7 +30,7 @@ from policy.workflow import (
     version_submit,
 )
 from qms_portal.audit import audit_context
-from qms_portal.signatures import SignatureRefused
+from qms_portal.signatures import SignatureRefused, content_sha256
 
 AUTHOR, SIGNER = "quality", "director"  # the demo quality manager and the demo managing director
 CAMPAIGN_DAYS = 30
@@ -276,7 +276,12 @@ def _take_forward(
         version = version_submit(version=version, by=author)
     if version.status == VersionStatus.IN_REVIEW:
         try:
-            version = version_approve(version=version, password=password, by=signer)
+            version = version_approve(
+            version=version,
+            password=password,
+            expected_sha256=content_sha256(PolicyVersion.objects.get(pk=version.pk).signed_content()),
+            by=signer,
+        )
         except SignatureRefused as refused:
             raise RuntimeError(
                 f"The demo managing director ({SIGNER}) could not sign {version}: {refused} "

@@ -166,7 +166,9 @@ class ReturnForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    """The signer re-enters their password to approve."""
+    """The signer re-enters their password to approve the content they were shown (its hash rides along)."""
+
+    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     password = forms.CharField(
         label="Your password",

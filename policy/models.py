@@ -71,7 +71,7 @@ class PolicyVersion(AuditedModel):
     text that meets it: ``{"5.2.1.a": {"confirmed": true, "passage": "..."}, ...}``.
     """
 
-    SIGNED_FIELDS = ("body", "change_summary", "number", "document_id")
+    SIGNED_FIELDS = ("body", "change_summary", "checklist", "number", "document_id")
 
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -115,12 +115,20 @@ class PolicyVersion(AuditedModel):
         super().save(*args, **kwargs)
 
     def signed_content(self) -> str:
-        """The exact text an approval signature covers: the version number, change summary and body.
+        """The exact text an approval signature covers: version number, change summary, body and 5.2.1 checklist.
 
         The signature row names the version (and so the document), so renaming a document does not
         invalidate it.
         """
-        return f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}"
+        checklist = "\n".join(
+            f"{item_id}: {'confirmed' if entry.get('confirmed') else 'not confirmed'}; "
+            f"passage: {entry.get('passage', '')}"
+            for item_id, entry in sorted(self.checklist.items())
+        )
+        return (
+            f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}\n\n"
+            f"5.2.1 checklist:\n{checklist}"
+        )
 
     @property
     def signature_valid(self) -> bool:

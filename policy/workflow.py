@@ -27,11 +27,12 @@ from policy.models import (
     VersionStatus,
 )
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.signatures import SignatureRefused, signature_sign
+from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
 
 MANAGE = "policy.manage_policy"
 APPROVE = "policy.approve_policy"
 OPEN_STATES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
+MIN_PASSAGE_WORDS = 4
 
 
 class WorkflowError(Exception):
@@ -91,7 +92,9 @@ def checklist_problems(*, body: str, checklist: dict) -> dict[str, str]:
             problems[item_id] = "Confirm that the policy meets this."
         elif not passage:
             problems[item_id] = "Quote the passage of the policy that meets this."
-        elif passage not in text:
+        elif len(passage.split()) < MIN_PASSAGE_WORDS:
+            problems[item_id] = f"Quote the whole passage, at least {MIN_PASSAGE_WORDS} words, not a word or two."
+        elif not re.search(rf"(?<!\w){re.escape(passage)}(?!\w)", text):
             problems[item_id] = "The passage quoted is not in the policy text: copy it exactly."
     return problems
 
@@ -189,17 +192,20 @@ def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVe
     return version
 
 
-def version_approve(*, version: PolicyVersion, password: str, by: Any) -> PolicyVersion:
+def version_approve(*, version: PolicyVersion, password: str, expected_sha256: str, by: Any) -> PolicyVersion:
     """Approve a version in review by electronic signature (the signer re-enters their password).
 
-    A wrong password signs nothing but is recorded: the refusal is raised only after this
-    function's transaction has committed it.
+    ``expected_sha256`` is the hash of the content the signer was shown: if the version changed since
+    (sent back, edited and resubmitted in the meantime), nothing is signed. A wrong password signs
+    nothing but is recorded: the refusal is raised only after this function's transaction committed it.
     """
     _require(by, APPROVE, "approve policy versions")
     refused = None
     with transaction.atomic():
         version = _locked(version)
         step_check(version, "approved")
+        if content_sha256(version.signed_content()) != expected_sha256:
+            raise WorkflowError(f"{version} changed after you opened it: read it again before you sign.")
         try:
             signature = signature_sign(
                 obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"

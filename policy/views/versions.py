@@ -24,7 +24,7 @@ from policy.views.common import (
 )
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError, checklist_problems
 from qms_portal.access import login_only, requires
-from qms_portal.signatures import SignatureRefused, signing_locked_until
+from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
 
 
 def _version_url(version: PolicyVersion) -> str:
@@ -170,10 +170,15 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
         workflow.step_check(version, "approved")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = SignForm(request.POST or None)
+    form = SignForm(request.POST or None, initial={"content_sha256": content_sha256(version.signed_content())})
     if request.method == "POST" and form.is_valid():
         try:
-            signed = workflow.version_approve(version=version, password=form.cleaned_data["password"], by=request.user)
+            signed = workflow.version_approve(
+                version=version,
+                password=form.cleaned_data["password"],
+                expected_sha256=form.cleaned_data["content_sha256"],
+                by=request.user,
+            )
         except WorkflowError as error:
             return _workflow_refused(request, version, error)
         except SignatureRefused as refused:

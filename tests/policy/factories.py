@@ -114,3 +114,8 @@ class AcknowledgementFactory(factory.django.DjangoModelFactory):
 
     version = factory.SubFactory(PolicyVersionFactory, status=VersionStatus.PUBLISHED)
     person = factory.SubFactory(UserFactory, roles=[PortalRole.EMPLOYEE])
+
+
+def shown_hash(version: PolicyVersion) -> str:
+    """The hash of the version's content as stored now: what a signer opening the sign page is shown."""
+    return content_sha256(PolicyVersion.objects.get(pk=version.pk).signed_content())

@@ -33,7 +33,7 @@ from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry
 from qms_portal.models import User
 from tests.core.factories import PASSWORD, OrgUnitFactory, UserFactory
-from tests.policy.factories import POLICY_BODY, complete_checklist
+from tests.policy.factories import POLICY_BODY, complete_checklist, shown_hash
 
 QUESTION = "Who may change the quality policy?"
 CHOICES = ["Anyone", "Top management, by signing a new version", "The auditor"]
@@ -52,7 +52,9 @@ def publish(
         version = version_create_draft(document=document, by=qm)
     version_edit(version=version, body=POLICY_BODY, change_summary="Reviewed.", checklist=complete_checklist(), by=qm)
     version_submit(version=version, by=qm)
-    version_approve(version=version, password=PASSWORD, by=tm)
+    version_approve(
+            version=version, password=PASSWORD, expected_sha256=shown_hash(version), by=tm
+        )
     due_on = timezone.localdate() + dt.timedelta(days=due_in_days)
     return version_publish(version=version, due_on=due_on, by=qm, **campaign)
 

@@ -168,9 +168,15 @@ def test_the_sign_form_shows_exactly_what_is_signed(portal_users, client_for):
     assert "Tessa Mann" in page and "Approved" in page and 'type="password"' in page
 
 
+def sign_as(client, version, password: str):
+    """Open the sign page and post it, as a browser does: the hash of the text shown rides along."""
+    shown = client.get(url("version_approve", version)).context["form"]["content_sha256"].value()
+    return client.post(url("version_approve", version), {"password": password, "content_sha256": shown})
+
+
 def test_top_manager_approves_with_the_right_password(portal_users, client_for, qm_client):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
-    response = client_for(portal_users.top_management).post(url("version_approve", version), {"password": PASSWORD})
+    response = sign_as(client_for(portal_users.top_management), version, PASSWORD)
     assert response.status_code == 302
     version.refresh_from_db()
     assert version.status == VersionStatus.APPROVED
@@ -181,13 +187,30 @@ def test_top_manager_approves_with_the_right_password(portal_users, client_for, 
 
 def test_a_wrong_password_shows_the_error_approves_nothing_and_is_recorded(portal_users, client_for):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
-    response = client_for(portal_users.top_management).post(url("version_approve", version), {"password": "wrong"})
+    response = sign_as(client_for(portal_users.top_management), version, "wrong")
     assert response.status_code == 200
     assert response.context["form"].errors["password"] == ["That password is not right. Nothing was signed."]
     version.refresh_from_db()
     assert (version.status, version.signature) == (VersionStatus.IN_REVIEW, None)
     refused = AuditEntry.objects.filter(object_id=str(version.pk), step="signature refused")
     assert refused.count() == 1
+
+
+def test_a_version_changed_after_the_sign_page_was_opened_is_not_signed(portal_users, client_for, qm_client):
+    version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
+    director = client_for(portal_users.top_management)
+    shown = director.get(url("version_approve", version)).context["form"]["content_sha256"].value()
+    # Meanwhile the version is sent back, changed and submitted again.
+    changed = PolicyVersion.objects.get(pk=version.pk)
+    changed.body += "\n\nA sentence added later."
+    changed.save()
+
+    response = director.post(url("version_approve", version), {"password": PASSWORD, "content_sha256": shown})
+
+    assert response.status_code == 409
+    assert "changed after you opened it" in response.content.decode()
+    version.refresh_from_db()
+    assert (version.status, version.signature) == (VersionStatus.IN_REVIEW, None)
 
 
 def test_when_signing_is_locked_the_sign_form_says_so(portal_users, client_for):

@@ -15,7 +15,7 @@ from qms_portal.audit import AuditAction, AuditEntry
 from qms_portal.models import ElectronicSignature, SigningLock
 from qms_portal.signatures import SignatureRefused, signature_is_valid, signature_sign
 from tests.core.factories import PASSWORD, OrgUnitFactory
-from tests.policy.factories import POLICY_BODY, PolicyDocumentFactory, PolicyVersionFactory
+from tests.policy.factories import POLICY_BODY, PolicyDocumentFactory, PolicyVersionFactory, shown_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,9 @@ def in_review(portal_users) -> PolicyVersion:
 
 
 def approve(version: PolicyVersion, by, password: str) -> PolicyVersion:
-    return workflow.version_approve(version=version, password=password, by=by)
+    return workflow.version_approve(
+            version=version, password=password, expected_sha256=shown_hash(version), by=by
+        )
 
 
 def refused_steps(version: PolicyVersion) -> list[str]:
@@ -217,7 +219,12 @@ def signed(portal_users, in_review) -> PolicyVersion:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("body", POLICY_BODY + "\nAnd one more promise.\n"), ("change_summary", "Something else."), ("number", 7)],
+    [
+        ("body", POLICY_BODY + "\nAnd one more promise.\n"),
+        ("change_summary", "Something else."),
+        ("number", 7),
+        ("checklist", {"5.2.1.a": {"confirmed": True, "passage": "A different passage altogether, quoted."}}),
+    ],
 )
 def test_changing_signed_content_is_refused_and_the_database_keeps_the_signed_text(signed, field, value):
     kept = getattr(signed, field)

@@ -18,7 +18,7 @@ from policy.workflow import ChecklistIncomplete, WorkflowError
 from qms_portal.audit import AuditAction, AuditEntry
 from qms_portal.models import ElectronicSignature, SigningLock
 from tests.core.factories import PASSWORD, OrgUnitFactory
-from tests.policy.factories import PASSAGES, POLICY_BODY, PolicyVersionFactory, complete_checklist
+from tests.policy.factories import PASSAGES, POLICY_BODY, PolicyVersionFactory, complete_checklist, shown_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,9 @@ STEPS = [
     ),
     Step(
         "version_approve",
-        lambda version, by: workflow.version_approve(version=version, password=PASSWORD, by=by),
+        lambda version, by: workflow.version_approve(
+            version=version, password=PASSWORD, expected_sha256=shown_hash(version), by=by
+        ),
         accepts=(VersionStatus.IN_REVIEW,),
         role="top_management",
         becomes=VersionStatus.APPROVED,
@@ -464,7 +466,9 @@ def test_the_whole_lifecycle_keeps_one_published_version_at_a_time(portal_users)
             checklist=complete_checklist(), by=qm,
         )
         workflow.version_submit(version=version, by=qm)
-        workflow.version_approve(version=version, password=PASSWORD, by=tm)
+        workflow.version_approve(
+            version=version, password=PASSWORD, expected_sha256=shown_hash(version), by=tm
+        )
         assert document.versions.filter(status=VersionStatus.PUBLISHED).count() == (0 if number == 1 else 1)
         workflow.version_publish(version=version, due_on=due_date(), by=qm)
         assert list(document.versions.filter(status=VersionStatus.PUBLISHED)) == [version]
@@ -586,6 +590,20 @@ def test_a_passage_removed_from_the_text_after_it_was_quoted_blocks_submission(p
     with pytest.raises(ChecklistIncomplete) as refused:
         workflow.version_submit(version=version, by=portal_users.quality_manager)
     assert list(refused.value.problems) == ["5.2.1.d"]
+
+
+@pytest.mark.parametrize("passage", ["we", "We meet customer", "meet customer, statutory and regulatory require"])
+def test_a_passage_of_a_word_or_two_or_cut_mid_word_does_not_count(portal_users, passage):
+    version = PolicyVersionFactory(status=VersionStatus.DRAFT)
+    checklist = {**version.checklist, "5.2.1.c": {"confirmed": True, "passage": passage}}
+    workflow.version_edit(
+        version=version, body=version.body, change_summary="Edited.", checklist=checklist,
+        by=portal_users.quality_manager,
+    )
+
+    with pytest.raises(ChecklistIncomplete) as refused:
+        workflow.version_submit(version=version, by=portal_users.quality_manager)
+    assert list(refused.value.problems) == ["5.2.1.c"]
 
 
 def test_a_complete_checklist_lets_the_draft_go_to_review(portal_users):
