@@ -18,7 +18,7 @@ from policy.acknowledgements import (
     pending_for,
 )
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
-from policy.views.common import can_see_history
+from policy.views.common import may_see_work_in_progress
 from policy.workflow import WorkflowError
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
@@ -60,7 +60,7 @@ def _version(reference: str, number: int) -> PolicyVersion:
 def version_acknowledge(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     """Read the published version and confirm it; only for the people its campaign addresses."""
     version = _version(reference, number)
-    if version.published_at is None and not can_see_history(request.user):
+    if version.approved_at is None and not may_see_work_in_progress(request.user):
         # As on the version's own page: a version never published is not revealed to those who may not read
         # drafts. One that was published (now superseded) gets the 409 page, pointing to the version in force.
         raise Http404("No such version.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from policy.acknowledgements import pending_for
@@ -21,14 +22,27 @@ def can_see_history(user: object) -> bool:
     return user_can(user, VIEW_HISTORY)
 
 
+def may_see_work_in_progress(user: object) -> bool:
+    """Drafts and versions in review are seen only by those who write or approve them, not by auditors."""
+    return user_can(user, MANAGE) or user_can(user, APPROVE)
+
+
+def versions_visible_to(user: object, versions: QuerySet[PolicyVersion] | None = None) -> QuerySet[PolicyVersion]:
+    """The versions this person may read: the one in force for everyone signed in; every version ever
+    approved for history readers (auditors); all of them for those who write or approve policies."""
+    versions = PolicyVersion.objects.all() if versions is None else versions
+    if may_see_work_in_progress(user):
+        return versions
+    if can_see_history(user):
+        return versions.filter(Q(status=VersionStatus.PUBLISHED) | Q(approved_at__isnull=False))
+    return versions.filter(status=VersionStatus.PUBLISHED)
+
+
 def version_for(request: HttpRequest, reference: str, number: int) -> PolicyVersion:
-    """The version, if this person may read it: the published one for everyone signed in, any other only
-    for holders of ``view_policy_history``. Others get 404, so that a draft's existence is not revealed."""
-    versions = PolicyVersion.objects.select_related("document", "author", "signature")
-    version = get_object_or_404(versions, document__reference=reference, number=number)
-    if version.status != VersionStatus.PUBLISHED and not can_see_history(request.user):
-        raise Http404("No such version.")
-    return version
+    """The version, if this person may read it (``versions_visible_to``); 404 otherwise, so that the
+    existence of a draft is not revealed to people who may not see it."""
+    versions = versions_visible_to(request.user).select_related("document", "author", "signature")
+    return get_object_or_404(versions, document__reference=reference, number=number)
 
 
 def conflict(request: HttpRequest, message: str, *, back_url: str, back_label: str = "Back") -> HttpResponse:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from policy.diff import versions_compare
 from policy.models import PolicyDocument, PolicyVersion
-from policy.views.common import VIEW_HISTORY
+from policy.views.common import VIEW_HISTORY, versions_visible_to
 from qms_portal.access import requires
 
 
@@ -23,7 +23,8 @@ def _number(raw: str) -> int | None:
 @require_safe
 def version_diff(request: HttpRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
-    versions = list(document.versions.select_related("author", "signature").order_by("number"))
+    readable = versions_visible_to(request.user, document.versions.select_related("author", "signature"))
+    versions = list(readable.order_by("number"))
     by_number: dict[int, PolicyVersion] = {version.number: version for version in versions}
     context: dict = {"document": document, "versions": versions, "left": None, "right": None, "diff": None}
     a, b = request.GET.get("a"), request.GET.get("b")

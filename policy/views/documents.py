@@ -12,7 +12,13 @@ from django.views.decorators.http import require_safe
 from policy.forms import DocumentSettingsForm, NewPolicyForm
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from policy.periodic_review import ReviewFlag, review_flag
-from policy.views.common import MANAGE, acknowledgement_state, can_see_history, checklist_lines
+from policy.views.common import (
+    MANAGE,
+    acknowledgement_state,
+    can_see_history,
+    checklist_lines,
+    versions_visible_to,
+)
 from policy.workflow import OPEN_STATES, document_create
 from qms_portal.access import login_only, requires
 from qms_portal.pagination import paginate
@@ -32,11 +38,11 @@ class DocumentRow:
 @require_safe
 def policy_list(request: HttpRequest) -> HttpResponse:
     history = can_see_history(request.user)
-    shown_states = [VersionStatus.PUBLISHED, *OPEN_STATES] if history else [VersionStatus.PUBLISHED]
-    live = PolicyVersion.objects.filter(status__in=shown_states).select_related("signature").order_by("-number")
+    visible = versions_visible_to(request.user)
+    live = visible.filter(status__in=[VersionStatus.PUBLISHED, *OPEN_STATES]).order_by("-number")
     documents = PolicyDocument.objects.prefetch_related(Prefetch("versions", queryset=live, to_attr="live"))
-    if not history:  # people who read only what is in force do not learn of documents still in draft
-        documents = documents.filter(versions__status=VersionStatus.PUBLISHED)
+    # People do not learn of documents none of whose versions they may read.
+    documents = documents.filter(versions__in=visible).distinct()
     page = paginate(request, documents)
     rows = []
     for document in page.object_list:
@@ -53,16 +59,13 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 def policy_detail(request: HttpRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
     history = can_see_history(request.user)
-    versions = PolicyVersion.objects.filter(document=document).select_related("author", "signature")
-    if history:
-        all_versions = list(versions)
-        current = next((v for v in all_versions if v.status == VersionStatus.PUBLISHED), None)
-        open_version = next((v for v in all_versions if v.status in OPEN_STATES), None)
-    else:
-        all_versions, open_version = [], None
-        current = versions.filter(status=VersionStatus.PUBLISHED).first()
-        if current is None:
-            raise Http404("This policy has no published version.")
+    versions = versions_visible_to(request.user, document.versions.select_related("author", "signature"))
+    visible = list(versions)
+    if not visible:
+        raise Http404("This policy has no version you may read.")
+    current = next((v for v in visible if v.status == VersionStatus.PUBLISHED), None)
+    open_version = next((v for v in visible if v.status in OPEN_STATES), None)
+    all_versions = visible if history else []
     return render(request, "policy/document.html", {
         "document": document,
         "current": current,

@@ -187,6 +187,8 @@ VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
 READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
 # policy.view_policy_history and policy.view_acknowledgements: every version, and who acknowledged it.
 READERS_OF_POLICY_HISTORY = (TOP_MANAGEMENT, QUALITY_MANAGER, AUDITOR)
+# Drafts and versions in review are work in progress: seen by those who write and approve them, not auditors.
+READERS_OF_DRAFTS = (TOP_MANAGEMENT, QUALITY_MANAGER)
 # Staff are asked to acknowledge a policy; auditors are external and never are.
 STAFF = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, EMPLOYEE)
 
@@ -291,7 +293,7 @@ TABLE: dict[str, Row] = {
 # TABLE, keyed by (URL name, state): wrong-state steps (409), and what stays hidden from whom (404).
 OTHER_STATES: dict[tuple[str, str], Row] = {
     ("policy_detail", "only_in_draft"): Row(
-        get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_policy_only_in_draft
+        get=only(*READERS_OF_DRAFTS, others=404), post=any_signed_in(405), prepare=a_policy_only_in_draft
     ),
     ("version_create", "new_draft_open"): Row(
         get=only(QUALITY_MANAGER, answer=405),
@@ -299,7 +301,7 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
         prepare=a_policy_in_force_with_a_new_draft,
     ),
     ("version_detail", "draft"): Row(
-        get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_draft
+        get=only(*READERS_OF_DRAFTS, others=404), post=any_signed_in(405), prepare=a_draft
     ),
     ("version_detail", "superseded"): Row(
         get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_superseded_version
@@ -322,8 +324,8 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
     # A version never published is not revealed to people who may not read drafts; to the others it says why
     # it cannot be acknowledged.
     ("version_acknowledge", "draft"): Row(
-        get=only(*READERS_OF_POLICY_HISTORY, answer=409, others=404),
-        post=only(*READERS_OF_POLICY_HISTORY, answer=409, others=404),
+        get=only(*READERS_OF_DRAFTS, answer=409, others=404),
+        post=only(*READERS_OF_DRAFTS, answer=409, others=404),
         prepare=a_draft,
     ),
     ("version_acknowledge", "superseded"): Row(

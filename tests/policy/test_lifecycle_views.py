@@ -316,13 +316,26 @@ def test_an_employee_reads_the_current_version_but_gets_404_on_a_draft(in_force,
     assert "Secret draft text" not in page and "Version 2" not in page
 
 
-def test_documents_with_nothing_published_are_hidden_from_employees(client_for, portal_users):
+def test_documents_with_nothing_approved_are_hidden_from_employees_and_auditors(client_for, portal_users):
     PolicyVersionFactory(document__title="Environmental policy", document__reference="ep-01")
-    employee = client_for(portal_users.employee)
-    assert "Environmental policy" not in employee.get(reverse("policy_list")).content.decode()
-    assert employee.get(reverse("policy_detail", args=["ep-01"])).status_code == 404
-    auditor_list = client_for(portal_users.auditor).get(reverse("policy_list")).content.decode()
-    assert "Environmental policy" in auditor_list and "Not published yet" in auditor_list
+    for reader in (portal_users.employee, portal_users.auditor):
+        client = client_for(reader)
+        assert "Environmental policy" not in client.get(reverse("policy_list")).content.decode()
+        assert client.get(reverse("policy_detail", args=["ep-01"])).status_code == 404
+    director_list = client_for(portal_users.top_management).get(reverse("policy_list")).content.decode()
+    assert "Environmental policy" in director_list and "Not published yet" in director_list
+
+
+def test_auditors_read_every_approved_version_but_no_work_in_progress(client_for, portal_users, in_force):
+    superseded = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.SUPERSEDED)
+    draft = PolicyVersionFactory(document=in_force.document, number=3)
+    auditor = client_for(portal_users.auditor)
+
+    page = auditor.get(reverse("policy_detail", args=[in_force.document.reference])).content.decode()
+
+    assert auditor.get(url("version_detail", superseded)).status_code == 200
+    assert auditor.get(url("version_detail", draft)).status_code == 404
+    assert f"Version {superseded.number}" in page and f"Version {draft.number}" not in page
 
 
 def test_withdrawing_needs_a_reason_which_the_timeline_then_shows(in_force, qm_client):
