@@ -65,8 +65,15 @@ def _audience_unit_ids(campaign: Campaign) -> set[int] | None:
 
 def campaign_audience(campaign: Campaign) -> QuerySet:
     """The people asked to acknowledge the campaign's version: active staff (auditors and people without
-    a portal role are never asked), limited to the chosen departments and their sub-units if so set."""
+    a portal role are never asked), limited to the chosen departments and their sub-units if so set.
+
+    A closed campaign (its version superseded or withdrawn) counts only people who joined while it ran,
+    so its figures do not drift as people join later.
+    """
     people = _staff()
+    closed_at = campaign.version.superseded_at or campaign.version.withdrawn_at
+    if closed_at is not None:
+        people = people.filter(date_joined__lt=closed_at)
     unit_ids = _audience_unit_ids(campaign)
     if unit_ids is not None:
         people = people.filter(org_unit_id__in=unit_ids)

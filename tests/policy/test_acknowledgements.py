@@ -358,3 +358,16 @@ def test_selectors_give_the_current_quality_policy_and_its_figures(portal_users)
     summary = acknowledgement_summary()
     assert (summary.version, summary.asked, summary.acknowledged, summary.rate) == (version_2, 4, 1, 25)
     assert summary.due_on == version_2.campaign.due_on
+
+
+def test_a_closed_campaign_does_not_count_people_who_joined_after_it(portal_users, qm_client, published):
+    newer = publish(portal_users, document=published.document)
+    published.refresh_from_db()
+    asked_while_open = campaign_audience(published.campaign).count()
+
+    UserFactory(username="new.starter", roles=[PortalRole.EMPLOYEE])
+
+    assert campaign_audience(published.campaign).count() == asked_while_open
+    assert campaign_audience(newer.campaign).count() == asked_while_open + 1
+    page = qm_client.get(report_url(published)).content.decode()
+    assert f"0 of {asked_while_open} people asked" in page
