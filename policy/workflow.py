@@ -63,6 +63,18 @@ STEP_STATES: dict[str, tuple[str, ...]] = {
 }
 
 
+STEP_CAPABILITY = {"edited": MANAGE, "submitted": MANAGE, "sent back": APPROVE, "approved": APPROVE,
+                   "published": MANAGE, "withdrawn": MANAGE}
+
+
+def steps_allowed(version: PolicyVersion, user: Any) -> set[str]:
+    """The steps ``user`` may take on ``version`` now: those its state allows and their role holds."""
+    return {
+        step for step, states in STEP_STATES.items()
+        if version.status in states and user.is_authenticated and user.has_perm(STEP_CAPABILITY[step])
+    }
+
+
 def step_check(version: PolicyVersion, step: str) -> None:
     """Raise ``WorkflowError`` unless ``step`` (a key of ``STEP_STATES``) may be taken in the version's state.
 

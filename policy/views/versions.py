@@ -63,6 +63,7 @@ def version_detail(request: HttpRequest, reference: str, number: int) -> HttpRes
         "sent_back": sent_back,
         "in_force": in_force,
         "is_open": version.status in OPEN_STATES,
+        "steps": workflow.steps_allowed(version, request.user),
         **acknowledgement_state(request.user, version),
     })
 

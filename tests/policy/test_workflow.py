@@ -617,3 +617,19 @@ def test_a_complete_checklist_lets_the_draft_go_to_review(portal_users):
     assert [entry.step for entry in entries_since(version, after) if entry.action == AuditAction.STEP] == [
         "submitted for review"
     ]
+
+
+@pytest.mark.parametrize(("status", "who", "expected"), [
+    (VersionStatus.DRAFT, "quality_manager", {"edited", "submitted", "withdrawn"}),
+    (VersionStatus.IN_REVIEW, "quality_manager", {"withdrawn"}),
+    (VersionStatus.IN_REVIEW, "top_management", {"sent back", "approved"}),
+    (VersionStatus.APPROVED, "quality_manager", {"published", "withdrawn"}),
+    (VersionStatus.PUBLISHED, "quality_manager", {"withdrawn"}),
+    (VersionStatus.SUPERSEDED, "quality_manager", set()),
+    (VersionStatus.IN_REVIEW, "auditor", set()),
+    (VersionStatus.DRAFT, "employee", set()),
+])
+def test_the_steps_offered_are_those_the_state_and_role_allow(portal_users, status, who, expected):
+    version = PolicyVersionFactory(status=status)
+
+    assert workflow.steps_allowed(version, portal_users.by_key(who)) == expected
