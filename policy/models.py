@@ -114,6 +114,11 @@ class PolicyVersion(AuditedModel):
                 raise SignedContentImmutable(f"{self} is signed: its content can no longer change.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.signature_id is not None:
+            raise SignedContentImmutable(f"{self} is signed: it is a record and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
     def signed_content(self) -> str:
         """The exact text an approval signature covers: version number, change summary, body and 5.2.1 checklist.
 

@@ -111,6 +111,14 @@ def checklist_problems(*, body: str, checklist: dict) -> dict[str, str]:
     return problems
 
 
+def submission_problems(version: PolicyVersion) -> dict[str, str]:
+    """Everything that stops a draft going to review, at once: the 5.2.1 gaps and a missing change summary."""
+    problems = checklist_problems(body=version.body, checklist=version.checklist)
+    if not version.change_summary.strip():
+        problems["change_summary"] = "Say what changed since the previous version."
+    return problems
+
+
 @transaction.atomic
 def document_create(
     *, title: str, reference: str, kind: str = PolicyKind.QUALITY, body: str, change_summary: str, by: Any
@@ -176,10 +184,7 @@ def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
     _require(by, MANAGE, "submit policy versions")
     version = _locked(version)
     step_check(version, "submitted")
-    # Every gap at once, so the author does not fix one only to be refused for the next.
-    problems = checklist_problems(body=version.body, checklist=version.checklist)
-    if not version.change_summary.strip():
-        problems["change_summary"] = "Say what changed since the previous version."
+    problems = submission_problems(version)
     if problems:
         raise ChecklistIncomplete(problems)
     version.status, version.submitted_at = VersionStatus.IN_REVIEW, timezone.now()

@@ -22,7 +22,7 @@ from policy.views.common import (
     version_for,
     version_timeline,
 )
-from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError, checklist_problems
+from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError
 from qms_portal.access import login_only, requires
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
 
@@ -40,11 +40,7 @@ def _workflow_refused(request: HttpRequest, version: PolicyVersion, error: Workf
 def version_detail(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     history = can_see_history(request.user)
-    problems = {}
-    if version.status == VersionStatus.DRAFT:
-        problems = checklist_problems(body=version.body, checklist=version.checklist)
-        if not version.change_summary.strip():
-            problems["change_summary"] = "Say what changed since the previous version."
+    problems = workflow.submission_problems(version) if version.status == VersionStatus.DRAFT else {}
     in_force = None
     if history:
         in_force = PolicyVersion.objects.filter(

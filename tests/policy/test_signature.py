@@ -306,3 +306,10 @@ def test_an_attempt_while_signing_is_locked_is_audited_too(portal_users, in_revi
     reasons = refused_steps(in_review)
     assert len(reasons) == before + 1
     assert "locked" in reasons[-1]
+
+
+def test_a_signed_version_cannot_be_deleted(signed):
+    with pytest.raises(SignedContentImmutable):
+        signed.delete()
+
+    assert PolicyVersion.objects.filter(pk=signed.pk).exists()
