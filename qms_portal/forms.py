@@ -6,12 +6,18 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
 from qms_portal.models import Organisation, OrgUnit, User
 
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST (even an empty one, so that it is validated), or None to show a blank form."""
+    return request.POST if request.method == "POST" else None
 
 
 def date_input() -> forms.DateInput:

@@ -21,6 +21,7 @@ from policy.views.common import (
 )
 from policy.workflow import OPEN_STATES, document_create
 from qms_portal.access import login_only, requires
+from qms_portal.forms import posted
 from qms_portal.pagination import paginate
 
 
@@ -80,7 +81,7 @@ def policy_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @requires(MANAGE)
 def policy_create(request: HttpRequest) -> HttpResponse:
-    form = NewPolicyForm(request.POST or None)
+    form = NewPolicyForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = document_create(
@@ -106,7 +107,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def policy_settings(request: HttpRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
-    form = DocumentSettingsForm(request.POST or None, instance=document)
+    form = DocumentSettingsForm(posted(request), instance=document)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"The settings of {saved} are saved.")

@@ -24,6 +24,7 @@ from policy.views.common import (
 )
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError
 from qms_portal.access import login_only, requires
+from qms_portal.forms import posted
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
 
 
@@ -144,7 +145,7 @@ def version_return(request: HttpRequest, reference: str, number: int) -> HttpRes
         workflow.step_check(version, "sent back")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = ReturnForm(request.POST or None)
+    form = ReturnForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = workflow.version_return(version=version, comment=form.cleaned_data["comment"], by=request.user)
@@ -167,7 +168,7 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
         workflow.step_check(version, "approved")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = SignForm(request.POST or None, initial={"content_sha256": content_sha256(version.signed_content())})
+    form = SignForm(posted(request), initial={"content_sha256": content_sha256(version.signed_content())})
     if request.method == "POST" and form.is_valid():
         try:
             signed = workflow.version_approve(
@@ -200,7 +201,7 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
         workflow.step_check(version, "published")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = PublishForm(request.POST or None)
+    form = PublishForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -238,7 +239,7 @@ def version_withdraw(request: HttpRequest, reference: str, number: int) -> HttpR
         workflow.step_check(version, "withdrawn")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = workflow.version_withdraw(version=version, reason=form.cleaned_data["reason"], by=request.user)

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from qms_portal.access import login_only, public
 from qms_portal.accounts import person_save
-from qms_portal.forms import LoginForm, ProfileForm
+from qms_portal.forms import LoginForm, ProfileForm, posted
 
 login = public(
     auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
@@ -28,7 +28,7 @@ password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view())
 
 @login_only
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(posted(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         person_save(person=form.save(commit=False), by=request.user)
         messages.success(request, "Your profile is saved.")

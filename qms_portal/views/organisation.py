@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
-from qms_portal.forms import OrganisationForm, OrgUnitForm
+from qms_portal.forms import OrganisationForm, OrgUnitForm, posted
 from qms_portal.models import OrgUnit
 
 
@@ -17,7 +17,7 @@ from qms_portal.models import OrgUnit
 def organisation(request: HttpRequest) -> HttpResponse:
     instance = request.organisation
     old_logo = instance.logo.name
-    form = OrganisationForm(request.POST or None, request.FILES or None, instance=instance)
+    form = OrganisationForm(posted(request), request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         if old_logo and old_logo != saved.logo.name:
@@ -67,7 +67,7 @@ def org_units(request: HttpRequest) -> HttpResponse:
 @requires(Capability.MANAGE_ORGANISATION)
 def org_unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     unit = get_object_or_404(OrgUnit, pk=pk) if pk else None
-    form = OrgUnitForm(request.POST or None, instance=unit)
+    form = OrgUnitForm(posted(request), instance=unit)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"“{saved}” is saved.")

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, PortalRole, requires
 from qms_portal.accounts import people_visible_to, person_invite_send, person_save
-from qms_portal.forms import PersonForm
+from qms_portal.forms import PersonForm, posted
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
 
@@ -50,7 +50,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Capability.MANAGE_PEOPLE)
 def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user), pk=pk) if pk else None
-    form = PersonForm(request.POST or None, instance=person)
+    form = PersonForm(posted(request), instance=person)
     if request.method == "POST" and form.is_valid():
         if person is not None and person.pk == request.user.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", "You cannot deactivate your own account.")
