@@ -7,12 +7,13 @@ from typing import Any
 from django.db.models import Count
 from django.http import HttpRequest
 
+from policy.access import PolicyCapability
 from policy.models import PolicyKind, PolicyVersion, VersionStatus
 from policy.periodic_review import review_flag
 from qms_portal.access import user_can
 
-MANAGE = "policy.manage_policy"
-APPROVE = "policy.approve_policy"
+MANAGE = PolicyCapability.MANAGE
+APPROVE = PolicyCapability.APPROVE
 
 
 def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from policy.access import PolicyCapability
 from policy.models import (
     CHECKLIST_ITEMS,
     AudienceKind,
@@ -29,8 +30,8 @@ from policy.models import (
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
 
-MANAGE = "policy.manage_policy"
-APPROVE = "policy.approve_policy"
+MANAGE = PolicyCapability.MANAGE
+APPROVE = PolicyCapability.APPROVE
 OPEN_STATES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
 MIN_PASSAGE_WORDS = 4
 

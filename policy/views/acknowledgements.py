@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
+from policy.access import PolicyCapability
 from policy.acknowledgements import (
     AlreadyAcknowledged,
     acknowledgement_check,
@@ -24,7 +25,7 @@ from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
 from qms_portal.pagination import paginate
 
-VIEW_ACKNOWLEDGEMENTS = "policy.view_acknowledgements"
+VIEW_ACKNOWLEDGEMENTS = PolicyCapability.VIEW_ACKNOWLEDGEMENTS
 
 
 class AcknowledgeForm(forms.Form):

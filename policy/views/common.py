@@ -8,14 +8,15 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
 from policy.models import CHECKLIST_ITEMS, Acknowledgement, PolicyVersion, VersionStatus
 from qms_portal.access import user_can
 from qms_portal.audit import AuditAction, AuditEntry
 
-VIEW_HISTORY = "policy.view_policy_history"
-MANAGE = "policy.manage_policy"
-APPROVE = "policy.approve_policy"
+VIEW_HISTORY = PolicyCapability.VIEW_HISTORY
+MANAGE = PolicyCapability.MANAGE
+APPROVE = PolicyCapability.APPROVE
 
 
 def can_see_history(user: object) -> bool:
