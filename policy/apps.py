@@ -8,8 +8,7 @@ class PolicyConfig(AppConfig):
     verbose_name = "Quality policy (5.2)"
 
     def ready(self) -> None:
-        from policy.home import policy_home_card
-        from policy.views.acknowledgements import ack_prompt_context
+        from policy.home import ack_prompt_context, policy_home_card
         from qms_portal.home import HomePanel, home_register
         from qms_portal.navigation import NavItem, nav_register
 

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.db.models import Count
 from django.http import HttpRequest
+from django.utils import timezone
 
 from policy.access import PolicyCapability
+from policy.acknowledgements import pending_for
 from policy.models import PolicyKind, PolicyVersion, VersionStatus
 from policy.periodic_review import review_flag
 from qms_portal.access import user_can
@@ -49,3 +51,14 @@ def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
         "manages": manages,
     })
     return context
+
+
+def ack_prompt_context(request: HttpRequest) -> dict[str, Any] | None:
+    """The home page's attention panel: each published version the person still has to acknowledge."""
+    versions = pending_for(request.user)
+    if not versions:
+        return None
+    today = timezone.localdate()
+    for version in versions:
+        version.overdue = version.campaign.due_on < today
+    return {"versions": versions}

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from policy.access import PolicyCapability
@@ -130,14 +129,3 @@ def campaign_report_csv(request: HttpRequest, reference: str, number: int) -> St
     header = ["name", "user name", "department", "job title", "acknowledged", "when"]
     filename = f"acknowledgements-{campaign.version.document.reference}-v{campaign.version.number}.csv"
     return csv_response(filename, header, campaign_rows(campaign))
-
-
-def ack_prompt_context(request: HttpRequest) -> dict[str, Any] | None:
-    """The home page's attention panel: each published version the person still has to acknowledge."""
-    versions = pending_for(request.user)
-    if not versions:
-        return None
-    today = timezone.localdate()
-    for version in versions:
-        version.overdue = version.campaign.due_on < today
-    return {"versions": versions}
