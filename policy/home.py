@@ -1,5 +1,6 @@
-"""The quality policy's card on the home page: the policy in force for everyone, and for the quality
-manager and top management what awaits them and which policies are due for their periodic review."""
+"""The quality policy on the home page: a card with the policy in force for everyone (and, for the quality
+manager and top management, what awaits them and which policies are due for their periodic review), and
+a prompt above it for each version the person still has to acknowledge."""
 from __future__ import annotations
 
 from typing import Any
