@@ -1,0 +1,175 @@
+"""Roles, who holds them, the processes and their RACI matrix, and the 5.3 a-e duties (clause 5.3)."""
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from qms_portal.audit import AuditedModel
+
+# The duties 5.3 asks top management to assign, by requirement id, in our own words.
+DUTY_CATALOGUE = {
+    "5.3.a": "Making sure the QMS conforms to ISO 9001",
+    "5.3.b": "Making sure processes deliver their intended outputs",
+    "5.3.c": "Reporting on QMS performance and improvement opportunities, in particular to top management",
+    "5.3.d": "Promoting customer focus throughout the organisation",
+    "5.3.e": "Keeping the QMS intact when changes to it are planned and made",
+}
+
+
+class Role(AuditedModel):
+    """A role in the organisation: its purpose, responsibilities and authorities, and whom it reports to.
+
+    ``revision`` goes up whenever the responsibilities or authorities change, so holders acknowledge again.
+    """
+
+    title = models.CharField(max_length=150)
+    org_unit = models.ForeignKey("qms_portal.OrgUnit", on_delete=models.PROTECT, related_name="roles")
+    purpose = models.TextField(blank=True)
+    responsibilities = models.TextField(blank=True, help_text="One responsibility per line.")
+    authorities = models.TextField(blank=True, help_text="One authority per line: what the role may decide.")
+    reports_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="direct_reports"
+    )
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "title"], name="role_unique_title_in_unit")]
+        permissions = [
+            ("manage_roles", "Define roles, assignments, processes, the RACI matrix and the 5.3 duties"),
+            ("view_roles", "See roles, their holders, the org chart and the RACI matrix"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def responsibility_list(self) -> list[str]:
+        return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+
+    @property
+    def authority_list(self) -> list[str]:
+        return [line.strip() for line in self.authorities.splitlines() if line.strip()]
+
+
+class RoleAssignment(AuditedModel):
+    """A person holding a role from ``starts_on`` until ``ends_on`` (open-ended when empty), maybe as deputy."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_assignments")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    is_deputy = models.BooleanField("Deputy", default=False)
+
+    class Meta:
+        ordering = ["role", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")), name="assignment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} as {self.role}" + (" (deputy)" if self.is_deputy else "")
+
+    def current_on(self, day: dt.date) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+def held_on(day: dt.date) -> Q:
+    """The condition on assignments (or ``assignments__`` from roles) that makes them current on ``day``."""
+    return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+class Process(AuditedModel):
+    """A process of the QMS, owned by a role, made of ordered activities."""
+
+    name = models.CharField(max_length=150, unique=True)
+    code = models.SlugField(max_length=30, unique=True)
+    owner_role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="owned_processes")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "processes"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(AuditedModel):
+    """One step of a process; a row of the RACI matrix."""
+
+    process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="activities")
+    position = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["process", "position"]
+        verbose_name_plural = "activities"
+        constraints = [
+            models.UniqueConstraint(fields=["process", "name"], name="activity_unique_name_in_process"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process}: {self.name}"
+
+
+class RaciLetter(models.TextChoices):
+    RESPONSIBLE = "R", "Responsible"
+    ACCOUNTABLE = "A", "Accountable"
+    CONSULTED = "C", "Consulted"
+    INFORMED = "I", "Informed"
+
+
+class RaciCell(AuditedModel):
+    """The one letter a role has for an activity; no row means no letter."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="cells")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="cells")
+    letter = models.CharField(max_length=1, choices=RaciLetter.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "role"], name="raci_one_letter_per_activity_and_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter}: {self.role} on {self.activity}"
+
+
+class Duty(AuditedModel):
+    """One of the 5.3 a-e duties and the role it is assigned to."""
+
+    code = models.CharField(max_length=10, unique=True)
+    summary = models.CharField(max_length=200)
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.PROTECT, related_name="duties")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "duties"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.summary}"
+
+
+class RoleAcknowledgement(AuditedModel):
+    """A holder's confirmation that they understand one revision of a role's responsibilities and authorities."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="acknowledgements")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_acknowledgements"
+    )
+    revision = models.PositiveIntegerField()
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "person", "revision"], name="role_ack_once_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} understood {self.role} (revision {self.revision})"

@@ -1,0 +1,95 @@
+"""The rules of the RACI matrix and the 5.3 duties, in one place for the matrix page, the health panel,
+the import (which checks a matrix before anything is written) and the readiness score.
+
+The rules work on a ``Matrix``, a plain snapshot: ``matrix_load()`` reads one from the database in a
+fixed number of queries, and an import builds one from its file to check it before it is saved.
+
+- every activity has exactly one A and at least one R;
+- every role used in the matrix has at least one current holder;
+- no role is left without any letter;
+- each 5.3 a-e duty is assigned to a role that has a current holder.
+"""
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
+
+
+@dataclass
+class Matrix:
+    """What the rules look at: activities, roles, letters by (activity id, role id), held roles, duties."""
+
+    activities: dict[int, str]
+    roles: dict[int, str]
+    letters: dict[tuple[int, int], str] = field(default_factory=dict)
+    held_role_ids: set[int] = field(default_factory=set)
+    duties: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RuleBreak:
+    """One broken rule, naming what breaks it so the page can link to the fix."""
+
+    rule: str
+    message: str
+    activity_id: int | None = None
+    role_id: int | None = None
+    duty_code: str | None = None
+
+
+def matrix_load(*, on: dt.date | None = None) -> Matrix:
+    """The whole matrix as it stands, with role holders as of ``on`` (today by default): five queries."""
+    day = on or timezone.localdate()
+    activities = {
+        pk: f"{process} — {name}"
+        for pk, process, name in Activity.objects.values_list("pk", "process__name", "name")
+    }
+    roles = dict(Role.objects.values_list("pk", "title"))
+    letters = {(a, r): letter for a, r, letter in RaciCell.objects.values_list("activity_id", "role_id", "letter")}
+    held = set(RoleAssignment.objects.filter(held_on(day)).values_list("role_id", flat=True))
+    duties = dict(Duty.objects.values_list("code", "role_id"))
+    return Matrix(activities, roles, letters, held, duties)
+
+
+def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
+    """Every broken rule of ``matrix``: activities first (in id order), then roles, then duties."""
+    breaks: list[RuleBreak] = []
+    by_activity: dict[int, Counter] = {pk: Counter() for pk in matrix.activities}
+    roles_used: set[int] = set()
+    for (activity_id, role_id), letter in matrix.letters.items():
+        by_activity.setdefault(activity_id, Counter())[letter] += 1
+        roles_used.add(role_id)
+
+    for activity_id in sorted(matrix.activities):
+        name, counts = matrix.activities[activity_id], by_activity[activity_id]
+        accountable = counts[RaciLetter.ACCOUNTABLE]
+        if accountable == 0:
+            breaks.append(RuleBreak("one_accountable", f"“{name}” has no A: give exactly one role the A.",
+                                    activity_id=activity_id))
+        elif accountable > 1:
+            breaks.append(RuleBreak("one_accountable", f"“{name}” has {accountable} A's: keep exactly one.",
+                                    activity_id=activity_id))
+        if counts[RaciLetter.RESPONSIBLE] == 0:
+            breaks.append(RuleBreak("responsible", f"“{name}” has no R: at least one role must do it.",
+                                    activity_id=activity_id))
+
+    for role_id in sorted(matrix.roles):
+        title = matrix.roles[role_id]
+        if role_id in roles_used and role_id not in matrix.held_role_ids:
+            breaks.append(RuleBreak("role_held", f"“{title}” has letters in the matrix but nobody holds it now.",
+                                    role_id=role_id))
+        if role_id not in roles_used:
+            breaks.append(RuleBreak("role_used", f"“{title}” has no letter anywhere in the matrix.", role_id=role_id))
+
+    for code in sorted(matrix.duties):
+        role_id = matrix.duties[code]
+        if role_id is None:
+            breaks.append(RuleBreak("duty_assigned", f"Duty {code} is not assigned to any role.", duty_code=code))
+        elif role_id not in matrix.held_role_ids:
+            title = matrix.roles.get(role_id, f"role #{role_id}")
+            breaks.append(RuleBreak("duty_held", f"Duty {code} is assigned to “{title}”, which nobody holds now.",
+                                    role_id=role_id, duty_code=code))
+    return breaks
