@@ -12,9 +12,13 @@ fixed number of queries, and an import builds one from its file to check it befo
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 
+from qms_portal.audit import audit_context
 from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
 
 
@@ -93,3 +97,24 @@ def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
             breaks.append(RuleBreak("duty_held", f"Duty {code} is assigned to “{title}”, which nobody holds now.",
                                     role_id=role_id, duty_code=code))
     return breaks
+
+
+@transaction.atomic
+def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: Any) -> RaciCell | None:
+    """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None."""
+    if not (by.is_authenticated and by.has_perm("roles.manage_roles")):
+        raise PermissionDenied("Your portal role does not allow you to change the RACI matrix.")
+    if letter is not None and letter not in RaciLetter.values:
+        raise ValueError(f"“{letter}” is not a RACI letter: use R, A, C or I.")
+    cell = RaciCell.objects.select_for_update().filter(activity=activity, role=role).first()
+    with audit_context(actor=by):
+        if letter is None:
+            if cell is not None:
+                cell.delete()
+            return None
+        if cell is None:
+            return RaciCell.objects.create(activity=activity, role=role, letter=letter)
+        if cell.letter != letter:
+            cell.letter = letter
+            cell.save()
+    return cell

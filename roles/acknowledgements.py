@@ -1,0 +1,36 @@
+"""Role holders confirming they understand their roles (5.3: assigned, communicated and understood)."""
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from qms_portal.audit import audit_context
+from roles.models import Role, RoleAcknowledgement, RoleAssignment, held_on
+
+
+def roles_held(person: Any) -> list[Role]:
+    """The roles ``person`` holds today."""
+    today = timezone.localdate()
+    ids = RoleAssignment.objects.filter(held_on(today), person=person).values("role_id")
+    return list(Role.objects.filter(pk__in=ids).select_related("org_unit"))
+
+
+def role_acknowledge(*, role: Role, person: Any) -> RoleAcknowledgement:
+    """Record that ``person``, a current holder, understands the role's current revision (once per revision)."""
+    if role not in roles_held(person):
+        raise PermissionDenied(f"You do not hold “{role}”: only its holders acknowledge it.")
+    try:
+        with transaction.atomic(), audit_context(actor=person):
+            return RoleAcknowledgement.objects.create(role=role, person=person, revision=role.revision)
+    except IntegrityError:
+        raise ValueError(f"You already acknowledged revision {role.revision} of “{role}”.") from None
+
+
+def roles_to_acknowledge(person: Any) -> list[Role]:
+    """The roles ``person`` holds whose current revision they have not acknowledged yet."""
+    held = roles_held(person)
+    done = set(
+        RoleAcknowledgement.objects.filter(person=person, role__in=held).values_list("role_id", "revision")
+    )
+    return [role for role in held if (role.pk, role.revision) not in done]

@@ -1,0 +1,129 @@
+"""Writing roles, assignments, letters and duties; holders acknowledging their roles."""
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from qms_portal.audit import AuditEntry
+from roles.acknowledgements import role_acknowledge, roles_to_acknowledge
+from roles.definitions import assignment_save, duty_assign, role_save
+from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
+from roles.raci import raci_cell_set
+from tests.core.factories import OrgUnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def role(portal_users) -> Role:
+    return role_save(
+        role=Role(title="Production manager", org_unit=OrgUnitFactory(), responsibilities="Plan the week"),
+        by=portal_users.quality_manager,
+    )
+
+
+@pytest.fixture
+def activity(role) -> Activity:
+    process = Process.objects.create(name="Production", code="prod", owner_role=role)
+    return Activity.objects.create(process=process, position=1, name="Plan the week")
+
+
+def entries_for(obj) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(record_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("id"))
+
+
+def test_changing_responsibilities_starts_a_new_revision_and_a_title_change_does_not(portal_users, role):
+    qm = portal_users.quality_manager
+    role.title = "Head of production"
+    role_save(role=role, by=qm)
+    assert role.revision == 1
+
+    role.responsibilities += "\nApprove overtime"
+    role_save(role=role, by=qm)
+
+    assert Role.objects.get(pk=role.pk).revision == 2
+    assert entries_for(role)[-1].changes["revision"] == [1, 2]
+
+
+def test_only_the_quality_manager_defines_roles(portal_users):
+    with pytest.raises(PermissionDenied):
+        role_save(role=Role(title="Shadow", org_unit=OrgUnitFactory()), by=portal_users.employee)
+    assert not Role.objects.filter(title="Shadow").exists()
+
+
+def test_a_letter_is_set_changed_and_cleared_and_each_change_is_audited(portal_users, role, activity):
+    qm = portal_users.quality_manager
+
+    cell = raci_cell_set(activity=activity, role=role, letter="R", by=qm)
+    raci_cell_set(activity=activity, role=role, letter="A", by=qm)
+    raci_cell_set(activity=activity, role=role, letter=None, by=qm)
+
+    assert not RaciCell.objects.exists()
+    assert [(e.action, e.changes.get("letter")) for e in entries_for(cell)] == [
+        ("create", [None, "R"]), ("update", ["R", "A"]), ("delete", ["A", None]),
+    ]
+    assert {e.actor_id for e in entries_for(cell)} == {qm.pk}
+
+
+@pytest.mark.parametrize(("who", "letter", "error"), [
+    ("quality_manager", "X", ValueError), ("employee", "R", PermissionDenied), ("auditor", "A", PermissionDenied),
+])
+def test_a_bad_letter_or_a_role_that_may_not_edit_changes_nothing(portal_users, role, activity, who, letter, error):
+    with pytest.raises(error):
+        raci_cell_set(activity=activity, role=role, letter=letter, by=portal_users.by_key(who))
+    assert not RaciCell.objects.exists()
+
+
+def test_the_database_holds_one_letter_per_activity_and_role(role, activity):
+    RaciCell.objects.create(activity=activity, role=role, letter="R")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RaciCell.objects.create(activity=activity, role=role, letter="A")
+
+
+def test_an_assignment_cannot_end_before_it_starts(portal_users, role):
+    assignment = RoleAssignment(
+        role=role, person=portal_users.employee, starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 4, 1)
+    )
+    with pytest.raises(ValueError, match="before the start"):
+        assignment_save(assignment=assignment, by=portal_users.quality_manager)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        assignment.save()
+    assert not RoleAssignment.objects.exists()
+
+
+def test_a_duty_is_assigned_to_a_role_and_the_change_is_audited(portal_users, role):
+    duty = Duty.objects.get(code="5.3.a")
+
+    duty_assign(duty=duty, role=role, by=portal_users.quality_manager)
+
+    assert Duty.objects.get(code="5.3.a").role == role
+    assert entries_for(duty)[-1].changes == {"role": [None, role.pk]}
+
+
+def test_holders_acknowledge_each_revision_once_and_again_after_a_change(portal_users, role):
+    holder, qm = portal_users.employee, portal_users.quality_manager
+    assignment_save(assignment=RoleAssignment(role=role, person=holder, starts_on=dt.date(2020, 1, 1)), by=qm)
+    assert roles_to_acknowledge(holder) == [role]
+
+    role_acknowledge(role=role, person=holder)
+    assert roles_to_acknowledge(holder) == []
+    with pytest.raises(ValueError, match="already acknowledged revision 1"):
+        role_acknowledge(role=role, person=holder)
+
+    role.authorities = "Stop the line"
+    role_save(role=role, by=qm)
+    assert roles_to_acknowledge(holder) == [role]
+
+
+def test_only_current_holders_acknowledge_a_role(portal_users, role):
+    qm = portal_users.quality_manager
+    assignment_save(
+        assignment=RoleAssignment(
+            role=role, person=portal_users.process_owner, starts_on=dt.date(2020, 1, 1), ends_on=dt.date(2021, 1, 1)
+        ),
+        by=qm,
+    )
+    for outsider in (portal_users.employee, portal_users.process_owner):
+        with pytest.raises(PermissionDenied):
+            role_acknowledge(role=role, person=outsider)
