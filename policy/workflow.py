@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from policy.models import (
     PolicyVersion,
     VersionStatus,
 )
+from qms_portal.access import require_capability
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
 
@@ -46,11 +46,6 @@ class ChecklistIncomplete(Exception):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("The 5.2.1 checklist is not complete.")
         self.problems = problems
-
-
-def _require(by: Any, capability: str, doing: str) -> None:
-    if not (by.is_authenticated and by.has_perm(capability)):
-        raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
 
 
 # The states in which each step may be taken, by the word that completes "it cannot be ... now".
@@ -125,7 +120,7 @@ def document_create(
     *, title: str, reference: str, kind: str = PolicyKind.QUALITY, body: str, change_summary: str, by: Any
 ) -> PolicyVersion:
     """Create a policy document with its first version, as a draft."""
-    _require(by, MANAGE, "create policies")
+    require_capability(by, MANAGE, doing="create policies")
     with audit_context(actor=by):
         document = PolicyDocument.objects.create(title=title, reference=reference, kind=kind)
         return PolicyVersion.objects.create(
@@ -140,7 +135,7 @@ def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
     Its text is copied from the version in force (else the newest one not withdrawn). The checklist's
     passages are copied too, but not its confirmations: the author confirms each item again.
     """
-    _require(by, MANAGE, "draft policy versions")
+    require_capability(by, MANAGE, doing="draft policy versions")
     document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
     open_version = document.versions.filter(status__in=OPEN_STATES).first()
     if open_version is not None:
@@ -170,7 +165,7 @@ def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
 @transaction.atomic
 def version_edit(*, version: PolicyVersion, body: str, change_summary: str, checklist: dict, by: Any) -> PolicyVersion:
     """Change a draft's text, change summary and 5.2.1 checklist."""
-    _require(by, MANAGE, "edit policy versions")
+    require_capability(by, MANAGE, doing="edit policy versions")
     version = _locked(version)
     step_check(version, "edited")
     version.body, version.change_summary, version.checklist = body, change_summary, checklist
@@ -182,7 +177,7 @@ def version_edit(*, version: PolicyVersion, body: str, change_summary: str, chec
 @transaction.atomic
 def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
     """Send a draft to top management for review; refused until the 5.2.1 checklist is complete."""
-    _require(by, MANAGE, "submit policy versions")
+    require_capability(by, MANAGE, doing="submit policy versions")
     version = _locked(version)
     step_check(version, "submitted")
     problems = submission_problems(version)
@@ -198,7 +193,7 @@ def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
 @transaction.atomic
 def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVersion:
     """Send a version in review back to draft, saying why."""
-    _require(by, APPROVE, "review policy versions")
+    require_capability(by, APPROVE, doing="review policy versions")
     if not comment.strip():
         raise ValueError("Say what needs to change: the comment is required.")
     version = _locked(version)
@@ -217,7 +212,7 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
     (sent back, edited and resubmitted in the meantime), nothing is signed. A wrong password signs
     nothing but is recorded: the refusal is raised only after this function's transaction committed it.
     """
-    _require(by, APPROVE, "approve policy versions")
+    require_capability(by, APPROVE, doing="approve policy versions")
     refused = None
     with transaction.atomic():
         version = _locked(version)
@@ -261,7 +256,7 @@ def version_publish(
 ) -> PolicyVersion:
     """Publish an approved version: the published one before it is superseded, and an acknowledgement
     campaign opens for the audience with its due date."""
-    _require(by, MANAGE, "publish policy versions")
+    require_capability(by, MANAGE, doing="publish policy versions")
     version = _locked(version)
     step_check(version, "published")
     if not version.signature_valid:
@@ -297,7 +292,7 @@ def version_publish(
 @transaction.atomic
 def version_withdraw(*, version: PolicyVersion, reason: str, by: Any) -> PolicyVersion:
     """Withdraw a version that is open or published: it is no longer in force or in progress."""
-    _require(by, MANAGE, "withdraw policy versions")
+    require_capability(by, MANAGE, doing="withdraw policy versions")
     if not reason.strip():
         raise ValueError("Say why the version is withdrawn.")
     version = _locked(version)

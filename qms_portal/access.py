@@ -96,6 +96,12 @@ def user_can(user: Any, capability: str) -> bool:
     return bool(user.is_authenticated) and user.has_perm(str(capability))
 
 
+def require_capability(user: Any, capability: str, *, doing: str) -> None:
+    """For business functions: raise ``PermissionDenied`` (answered 403) unless ``user`` may be ``doing`` it."""
+    if not user_can(user, capability):
+        raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
+
+
 class AccessMiddleware:
     """Enforces each view's declared access before it runs; refuses views that declared none."""
 

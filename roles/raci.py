@@ -14,10 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
 from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
 
@@ -102,8 +102,7 @@ def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
 @transaction.atomic
 def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: Any) -> RaciCell | None:
     """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None."""
-    if not (by.is_authenticated and by.has_perm("roles.manage_roles")):
-        raise PermissionDenied("Your portal role does not allow you to change the RACI matrix.")
+    require_capability(by, "roles.manage_roles", doing="change the RACI matrix")
     if letter is not None and letter not in RaciLetter.values:
         raise ValueError(f"“{letter}” is not a RACI letter: use R, A, C or I.")
     cell = RaciCell.objects.select_for_update().filter(activity=activity, role=role).first()
