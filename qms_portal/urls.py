@@ -35,4 +35,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("health/", health.health, name="health"),
     path("", include("policy.urls")),
+    path("", include("roles.urls")),
 ]

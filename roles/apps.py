@@ -6,3 +6,20 @@ class RolesConfig(AppConfig):
 
     name = "roles"
     verbose_name = "Roles and responsibilities (5.3)"
+
+    def ready(self) -> None:
+        from qms_portal.navigation import NavItem, nav_register
+
+        nav_register(NavItem("Roles", "role_list", "roles.view_roles", order=30))
+        nav_register(NavItem("RACI matrix", "raci_matrix", "roles.view_roles", order=31))
+        # Every signed-in person may see what their own roles ask of them (5.3: communicated, understood).
+        nav_register(NavItem("My roles", "my_roles", None, order=32))
+
+        from roles.home import register_home_panels
+
+        register_home_panels()
+
+        from qms_portal.demo import demo_register
+        from roles.demo import seed_roles_demo
+
+        demo_register("roles", seed_roles_demo)

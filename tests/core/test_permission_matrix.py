@@ -24,9 +24,10 @@ from PIL import Image
 
 from policy.models import PolicyVersion, VersionStatus
 from qms_portal.access import check_every_view_declares_access, iter_views
-from qms_portal.models import Organisation
+from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
 from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
+from tests.roles.factories import ActivityFactory, AssignmentFactory, RoleFactory
 
 # --- Who asks ------------------------------------------------------------------------------------
 ANONYMOUS = "anonymous"
@@ -183,6 +184,40 @@ def a_public_policy_only_in_draft() -> dict:
     return {"reference": PolicyVersionFactory(document__is_public=True).document.reference}
 
 
+def a_role() -> dict:
+    """A role with one current holder (not one of the people asking)."""
+    return {"pk": AssignmentFactory().role.pk}
+
+
+def a_role_held_by_the_staff() -> dict:
+    """A role that the top manager, quality manager, process owner and employee of the table all hold now."""
+    role = RoleFactory()
+    for person in User.objects.filter(username__in=["tm", "qm", "po", "emp"]):
+        AssignmentFactory(role=role, person=person)
+    return {"pk": role.pk}
+
+
+def an_assignment() -> dict:
+    return {"pk": AssignmentFactory().pk}
+
+
+def a_duty() -> dict:
+    return {"code": "5.3.a"}  # seeded, unassigned, by roles/migrations/0002
+
+
+def a_process() -> dict:
+    return {"code": ActivityFactory().process.code}
+
+
+def an_activity() -> dict:
+    return {"pk": ActivityFactory().pk}
+
+
+def a_matrix_cell() -> dict:
+    """An activity and a role with no letter for it yet."""
+    return {"activity": ActivityFactory().pk, "role": AssignmentFactory().role.pk}
+
+
 VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
 READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
 # policy.view_policy_history and policy.view_acknowledgements: every version, and who acknowledged it.
@@ -191,6 +226,9 @@ READERS_OF_POLICY_HISTORY = (TOP_MANAGEMENT, QUALITY_MANAGER, AUDITOR)
 READERS_OF_DRAFTS = (TOP_MANAGEMENT, QUALITY_MANAGER)
 # Staff are asked to acknowledge a policy; auditors are external and never are.
 STAFF = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, EMPLOYEE)
+
+# roles.view_roles: every portal role sees roles, the org chart and the RACI matrix; roles.manage_roles: the QM.
+VIEWERS_OF_ROLES = ROLES
 
 TABLE: dict[str, Row] = {
     "home": Row(get=any_signed_in(200), post=any_signed_in(405)),
@@ -287,6 +325,61 @@ TABLE: dict[str, Row] = {
     # Quality policy: for interested parties (5.2.2.c)
     "public_policy": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
     "public_policy_pdf": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
+    # Roles and responsibilities (5.3): roles, holders and acknowledgements
+    "role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    "role_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "my_roles": Row(get=any_signed_in(200), post=any_signed_in(405)),
+    "role_detail": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    "role_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
+    # Only a role's holders acknowledge it: the auditor of the table holds nothing.
+    "role_acknowledge": Row(
+        get=any_signed_in(405),
+        post=only(*STAFF, answer=Redirect("my_roles"), others=403),
+        prepare=a_role_held_by_the_staff,
+    ),
+    "assignment_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
+    "assignment_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_assignment),
+    "org_chart": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    # The 5.3 a-e duties: an empty choice leaves the duty unassigned, which is a valid answer.
+    "duty_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405)),
+    "duty_edit": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=Redirect("duty_list")), prepare=a_duty
+    ),
+    # Processes and activities
+    "process_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_process),
+    "process_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "process_detail": Row(
+        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_process
+    ),
+    "process_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
+    "activity_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
+    "activity_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_activity),
+    "activity_move": Row(
+        get=only(QUALITY_MANAGER, answer=405),
+        post=only(QUALITY_MANAGER, answer=Redirect("process_detail")),
+        prepare=an_activity,
+    ),
+    "activity_delete": Row(
+        get=only(QUALITY_MANAGER),
+        post=only(QUALITY_MANAGER, answer=Redirect("process_detail")),
+        prepare=an_activity,
+    ),
+    # The RACI matrix: an empty choice clears the cell, which is a valid answer.
+    "raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell),
+    "raci_cell": Row(
+        get=only(QUALITY_MANAGER),
+        post=only(QUALITY_MANAGER, answer=Redirect("raci_matrix")),
+        prepare=a_matrix_cell,
+    ),
+    "raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell),
+    "raci_export_csv": Row(
+        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell
+    ),
+    "raci_export_xlsx": Row(
+        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell
+    ),
+    "raci_import": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    # ROLES-IMPORT-PREVIEW-ROW (added with the import)
 }
 
 # Where a URL answers differently as its record's state changes, the states other than the one of its row in

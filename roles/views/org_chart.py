@@ -1,0 +1,9 @@
+"""PLACEHOLDER: being written; every view answers 404 until then."""
+from django.http import Http404
+
+from qms_portal.access import requires
+
+
+@requires("roles.manage_roles")
+def org_chart(request, **kwargs):
+    raise Http404("not built yet")
