@@ -147,6 +147,9 @@ SIGNING_LOCKOUT_MINUTES = env_int("SIGNING_LOCKOUT_MINUTES", 30, minimum=1)
 POLICY_REVIEW_MONTHS = env_int("POLICY_REVIEW_MONTHS", 12, minimum=1)
 POLICY_REVIEW_WARNING_DAYS = 30
 
+# Leadership evidence: the largest attachment accepted, in megabytes.
+EVIDENCE_MAX_UPLOAD_MB = env_int("EVIDENCE_MAX_UPLOAD_MB", 20, minimum=1)
+
 # --- Security ---------------------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
