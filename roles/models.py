@@ -173,3 +173,53 @@ class RoleAcknowledgement(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.person} understood {self.role} (revision {self.revision})"
+
+
+class ImportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for confirmation"
+    APPLIED = "applied", "Applied"
+    REJECTED = "rejected", "Refused"
+    DISCARDED = "discarded", "Discarded"
+
+
+class MatrixImport(AuditedModel):
+    """An uploaded RACI matrix file that passed every check: the file as received, the changes it makes to the
+    matrix, and what became of it (confirmed and applied by a job, discarded, or refused when applied).
+
+    Audited so the trail shows who uploaded which file (by its SHA-256) and who applied it; the file itself and
+    the change set stay out of the trail, which records each letter as it is written.
+    """
+
+    audit_exclude = ("content", "change_set")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField("format", max_length=4, choices=ImportFormat.choices)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    content = models.BinaryField(help_text="The file exactly as it was uploaded.")
+    # {"cells": [[activity id, role id, letter before, letter after], ...], "activity_ids": [...],
+    #  "role_ids": [...], "rows": {activity id: row of the file}, "warnings": [...]}
+    change_set = models.JSONField(default=dict)
+    # The letters of the file's activities when it was checked, hashed: applying refuses if they have changed.
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    job = models.ForeignKey("qms_portal.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name = "RACI matrix import"
+
+    def __str__(self) -> str:
+        return f"RACI import #{self.pk} ({self.file_name})"
