@@ -5,13 +5,25 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
+# What makes a spreadsheet run a cell as a formula (OWASP, "CSV injection"): = + - @, and tab or carriage return.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_escape(text: str) -> bool:
+    # Text that already starts with apostrophes before a formula prefix gets one more, so that
+    # ``safe_cell_read`` can always take exactly one off and give back the original text.
+    return text.lstrip("'").startswith(FORMULA_PREFIXES)
 
 
 def safe_cell(value: Any) -> str:
     """The value as text; text a spreadsheet would read as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if _needs_escape(text) else text
+
+
+def safe_cell_read(text: str) -> str:
+    """The original text of a cell that ``safe_cell`` wrote: an import reads back exactly what was exported."""
+    return text[1:] if text.startswith("'") and _needs_escape(text[1:]) else text
 
 
 class _Echo:
@@ -25,7 +37,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
 
     def lines() -> Iterable[str]:
         yield "\ufeff"  # lets spreadsheet programs detect UTF-8
-        yield writer.writerow(header)
+        yield writer.writerow([safe_cell(cell) for cell in header])  # headers may hold people's data too
         for row in rows:
             yield writer.writerow([safe_cell(cell) for cell in row])
 

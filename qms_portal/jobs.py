@@ -23,11 +23,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class JobKind:
-    """What a kind of job is called, which task runs it, and who may start and follow it."""
+    """What a kind of job is called, which task runs it, who may start and follow it, and the page (URL name,
+    taking no arguments) that its job page links back to."""
 
     label: str
     task: str
     capability: str
+    back_url_name: str = ""
+    back_label: str = ""
 
 
 JOB_KINDS: dict[str, JobKind] = {
@@ -35,6 +38,22 @@ JOB_KINDS: dict[str, JobKind] = {
         "Audit trail verification", "qms_portal.tasks.verify_audit_trail", "qms_portal.view_audit_trail"
     ),
 }
+
+
+def job_kind_register(name: str, kind: JobKind) -> None:
+    """Make a kind of job known to the core; apps call this for their own jobs, since the core imports no app.
+
+    Registering the same kind again is harmless; a different kind under a name already taken is an error.
+    """
+    known = JOB_KINDS.get(name)
+    if known is not None and known != kind:
+        raise ValueError(f"The job kind {name!r} is already registered as {known}.")
+    JOB_KINDS[name] = kind
+
+
+class JobRefused(Exception):
+    """Raise from a task body to fail its job with this message as the reason, shown to people as it is:
+    for refusals the person can act on, as opposed to errors."""
 
 
 MAX_ATTEMPTS = 3
@@ -119,6 +138,10 @@ def job_task(func: Callable[[int], dict]) -> Callable[[int], None]:
             return
         try:
             result = func(job_id)
+        except JobRefused as refusal:
+            log.info("job %s refused: %s", job_id, refusal)
+            job_fail(job_id, reason=str(refusal))
+            return
         except Exception as exc:
             log.exception("job %s failed", job_id)
             job_fail(job_id, reason=f"{type(exc).__name__}: {exc}")

@@ -206,6 +206,8 @@ STORAGES = {
     },
 }
 LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
+# The largest RACI matrix file (CSV or XLSX) an import accepts; 400 activities x 120 roles is about 200 KB.
+RACI_IMPORT_MAX_BYTES = env_int("RACI_IMPORT_MAX_KB", 5120, minimum=1) * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email ------------------------------------------------------------------------------------
