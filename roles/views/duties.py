@@ -1,14 +1,46 @@
-"""PLACEHOLDER: being written; every view answers 404 until then."""
-from django.http import Http404
+"""The 5.3 a-e duties: which role each is assigned to, whether someone holds that role now, and assigning them."""
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 
-from qms_portal.access import requires
+from qms_portal.access import requires, user_can
+from qms_portal.forms import posted
+from roles.definitions import duty_assign
+from roles.forms.roles import DutyForm, role_choices
+from roles.models import Duty, held_on
+from roles.selectors import duties_status
+
+VIEW = "roles.view_roles"
+MANAGE = "roles.manage_roles"
 
 
-@requires("roles.manage_roles")
-def duty_list(request, **kwargs):
-    raise Http404("not built yet")
+@requires(VIEW)
+@require_safe
+def duty_list(request: HttpRequest) -> HttpResponse:
+    statuses = duties_status()
+    return render(request, "roles/duties.html", {
+        "statuses": statuses,
+        "broken": sum(1 for status in statuses if status.rule_break),
+        # The quality manager changes a duty's role from the list itself: one list of roles for every row.
+        "role_choices": list(role_choices()) if user_can(request.user, MANAGE) else [],
+    })
 
 
-@requires("roles.manage_roles")
-def duty_edit(request, **kwargs):
-    raise Http404("not built yet")
+@requires(MANAGE)
+def duty_edit(request: HttpRequest, code: str) -> HttpResponse:
+    duty = get_object_or_404(Duty.objects.select_related("role"), code=code)
+    form = DutyForm(posted(request), initial={"role": duty.role_id})
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data["role"]
+        duty_assign(duty=duty, role=role, by=request.user)
+        if role is None:
+            messages.warning(request, f"Duty {duty.code} is not assigned to any role now.")
+        elif not role.assignments.filter(held_on(timezone.localdate())).exists():
+            messages.warning(request, f"Duty {duty.code} is assigned to “{role}”, but nobody holds that role now: "
+                             "assign a person to it for the duty to count as assigned.")
+        else:
+            messages.success(request, f"Duty {duty.code} is assigned to “{role}”.")
+        return redirect("duty_list")
+    return render(request, "roles/duty_edit.html", {"duty": duty, "form": form})

@@ -1,0 +1,193 @@
+"""Forms of the role pages: a role, an assignment of a person to a role, and the role a 5.3 duty is assigned to.
+
+Templates render them with crispy-forms' Bootstrap 5 pack. The forms parse input and refuse what cannot be
+saved (a reporting loop, an overlapping assignment) next to the field concerned; the writes themselves go
+through ``roles.definitions``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from qms_portal.forms import date_input
+from qms_portal.models import OrgUnit, User
+from roles.models import Role, RoleAssignment
+
+LINES_HELP = "One per line."
+
+
+class RoleChoiceField(forms.ModelChoiceField):
+    """A role, named with its org unit, as titles are unique only within a unit."""
+
+    def label_from_instance(self, obj: Role) -> str:
+        return f"{obj.title} ({obj.org_unit})"
+
+
+def role_choices() -> Any:
+    return Role.objects.select_related("org_unit").order_by("title", "org_unit__name")
+
+
+class RoleForm(forms.ModelForm):
+    """A role's title, unit, purpose, responsibilities, authorities and whom it reports to."""
+
+    reports_to = RoleChoiceField(
+        queryset=Role.objects.none(),
+        required=False,
+        empty_label="(reports to no role)",
+        help_text="The role this one answers to; it draws the line above it in the org chart.",
+    )
+
+    class Meta:
+        model = Role
+        fields = ["title", "org_unit", "purpose", "responsibilities", "authorities", "reports_to"]
+        labels = {"org_unit": "Org unit"}
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 2}),
+            "responsibilities": forms.Textarea(attrs={"rows": 6}),
+            "authorities": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "title": "As people call it, such as “Purchasing manager”.",
+            "purpose": "Why the role exists, in a sentence.",
+            "responsibilities": "What the role must do, one per line. Changing them asks every holder to "
+            "acknowledge the role again.",
+            "authorities": "What the role may decide, one per line. Changing them asks every holder to "
+            "acknowledge the role again.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
+        self.fields["org_unit"].empty_label = "(choose a unit)"
+        # Every role is accepted by the field, so that choosing the role itself or one below it gets a clear
+        # message from clean_reports_to rather than "not a valid choice"; the list offers only sensible ones.
+        field = self.fields["reports_to"]
+        field.queryset = role_choices()
+        below = self._below(self.instance.pk) if self.instance.pk else set()
+        field.widget.choices = [
+            (value, label) for value, label in field.choices if not value or int(str(value)) not in below
+        ]
+
+    @staticmethod
+    def _lines_up() -> dict[int, tuple[int | None, str]]:
+        """Each role's id with the id of the role it reports to and its title (one query)."""
+        rows = Role.objects.values_list("pk", "reports_to_id", "title")
+        return {pk: (parent_id, title) for pk, parent_id, title in rows}
+
+    def _below(self, pk: int) -> set[int]:
+        """``pk`` and every role reporting to it directly or not."""
+        children: dict[int | None, list[int]] = {}
+        for role_id, (parent_id, _) in self._lines_up().items():
+            children.setdefault(parent_id, []).append(role_id)
+        found, stack = set(), [pk]
+        while stack:
+            current = stack.pop()
+            found.add(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    def clean_reports_to(self) -> Role | None:
+        reports_to = self.cleaned_data["reports_to"]
+        if reports_to is None or self.instance.pk is None:
+            return reports_to
+        if reports_to.pk == self.instance.pk:
+            raise ValidationError("A role cannot report to itself.")
+        # Walk up from the chosen role: meeting this role on the way means the new line would close a loop.
+        lines, chain, current = self._lines_up(), [], reports_to.pk
+        while current is not None and current not in chain:
+            if current == self.instance.pk:
+                path = " → ".join(f"“{lines[pk][1]}”" for pk in chain)
+                raise ValidationError(
+                    f"{path} → this role: “{reports_to.title}” already reports to this role, so this role "
+                    "cannot report to it. Choose a role above this one."
+                )
+            chain.append(current)
+            current = lines.get(current, (None, ""))[0]
+        return reports_to
+
+
+class AssignmentForm(forms.ModelForm):
+    """A person holding the role from a date, until an optional end date, maybe as deputy."""
+
+    person = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="(choose a person)")
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["person", "starts_on", "ends_on", "is_deputy"]
+        labels = {"starts_on": "Holds the role from", "ends_on": "Until", "is_deputy": "Deputy"}
+        widgets = {"starts_on": date_input(), "ends_on": date_input()}
+        help_texts = {
+            "ends_on": "The last day the person holds the role. Leave empty while they hold it; set it to end "
+            "the assignment, which stays on record.",
+            "is_deputy": "Stands in for the main holder; deputies acknowledge the role too.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only active people can take a role; one who has left can still have their assignment ended.
+        people = Q(is_active=True)
+        if self.instance.person_id:
+            people |= Q(pk=self.instance.person_id)
+        self.fields["person"].queryset = User.objects.filter(people).order_by("full_name", "username")
+        self.fields["person"].label_from_instance = _person_label
+        if self.instance.pk is None and self.initial.get("starts_on") is None:
+            self.initial["starts_on"] = timezone.localdate()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        person, starts_on, ends_on = cleaned.get("person"), cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The end date is before the start date.")
+            return cleaned
+        if person and starts_on:
+            other = assignment_overlapping(
+                assignment=self.instance, person=person, starts_on=starts_on, ends_on=ends_on
+            )
+            if other is not None:
+                self.add_error(None, f"{person} already holds {self.instance.role} {_period(other)}. "
+                               "Change the dates, or end that assignment first.")
+        return cleaned
+
+
+def _person_label(person: User) -> str:
+    details = [part for part in (person.job_title, str(person.org_unit or "")) if part]
+    return f"{person}" + (f" — {', '.join(details)}" if details else "")
+
+
+def _period(assignment: RoleAssignment) -> str:
+    start = date_format(assignment.starts_on, "j F Y")
+    if assignment.ends_on is None:
+        return f"from {start} with no end date"
+    return f"from {start} to {date_format(assignment.ends_on, 'j F Y')}"
+
+
+def assignment_overlapping(
+    *, assignment: RoleAssignment, person: User, starts_on: Any, ends_on: Any
+) -> RoleAssignment | None:
+    """Another assignment of ``person`` to the same role whose dates meet ``starts_on``..``ends_on``."""
+    others = RoleAssignment.objects.filter(role_id=assignment.role_id, person=person).exclude(pk=assignment.pk)
+    others = others.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+    if ends_on is not None:
+        others = others.filter(starts_on__lte=ends_on)
+    return others.order_by("starts_on").first()
+
+
+class DutyForm(forms.Form):
+    """The role a 5.3 duty is assigned to; no role leaves it unassigned."""
+
+    role = RoleChoiceField(
+        queryset=Role.objects.none(),
+        required=False,
+        empty_label="(not assigned)",
+        label="Assigned to the role",
+        help_text="Choose a role that someone holds now; the duty counts as assigned only then.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = role_choices()
