@@ -27,7 +27,7 @@ from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
 from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
-from tests.roles.factories import ActivityFactory, AssignmentFactory, RoleFactory
+from tests.roles.factories import ActivityFactory, AssignmentFactory, MatrixImportFactory, RoleFactory
 
 # --- Who asks ------------------------------------------------------------------------------------
 ANONYMOUS = "anonymous"
@@ -218,6 +218,23 @@ def a_matrix_cell() -> dict:
     return {"activity": ActivityFactory().pk, "role": AssignmentFactory().role.pk}
 
 
+def some_roles() -> dict:
+    """A role with a holder, for the pages that list roles (they take no arguments)."""
+    a_role()
+    return {}
+
+
+def a_matrix() -> dict:
+    """A process with one activity and a held role without a letter for it, for the matrix-wide pages."""
+    a_matrix_cell()
+    return {}
+
+
+def a_pending_import() -> dict:
+    """An uploaded RACI matrix file, checked and waiting for confirmation; an empty POST confirms it."""
+    return {"pk": MatrixImportFactory().pk}
+
+
 VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
 READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
 # policy.view_policy_history and policy.view_acknowledgements: every version, and who acknowledged it.
@@ -326,7 +343,7 @@ TABLE: dict[str, Row] = {
     "public_policy": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
     "public_policy_pdf": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
     # Roles and responsibilities (5.3): roles, holders and acknowledgements
-    "role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    "role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
     "role_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "my_roles": Row(get=any_signed_in(200), post=any_signed_in(405)),
     "role_detail": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
@@ -339,14 +356,14 @@ TABLE: dict[str, Row] = {
     ),
     "assignment_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
     "assignment_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_assignment),
-    "org_chart": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    "org_chart": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
     # The 5.3 a-e duties: an empty choice leaves the duty unassigned, which is a valid answer.
     "duty_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405)),
     "duty_edit": Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=Redirect("duty_list")), prepare=a_duty
     ),
     # Processes and activities
-    "process_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_process),
+    "process_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
     "process_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "process_detail": Row(
         get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_process
@@ -365,21 +382,26 @@ TABLE: dict[str, Row] = {
         prepare=an_activity,
     ),
     # The RACI matrix: an empty choice clears the cell, which is a valid answer.
-    "raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell),
+    "raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
     "raci_cell": Row(
         get=only(QUALITY_MANAGER),
         post=only(QUALITY_MANAGER, answer=Redirect("raci_matrix")),
         prepare=a_matrix_cell,
     ),
-    "raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell),
+    "raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
     "raci_export_csv": Row(
-        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell
+        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix
     ),
     "raci_export_xlsx": Row(
-        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix_cell
+        get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix
     ),
     "raci_import": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     # ROLES-IMPORT-PREVIEW-ROW (added with the import)
+    "raci_import_preview": Row(
+        get=only(QUALITY_MANAGER),
+        post=only(QUALITY_MANAGER, answer=Redirect("job_detail")),
+        prepare=a_pending_import,
+    ),
 }
 
 # Where a URL answers differently as its record's state changes, the states other than the one of its row in

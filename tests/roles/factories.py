@@ -4,7 +4,9 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from roles.models import Activity, Process, RaciCell, Role, RoleAssignment
+from qms_portal.access import PortalRole
+from roles.models import Activity, MatrixImport, Process, RaciCell, Role, RoleAssignment
+from roles.transfer import matrix_import_create, role_heading
 from tests.core.factories import OrgUnitFactory, UserFactory
 
 
@@ -59,3 +61,23 @@ class RaciCellFactory(factory.django.DjangoModelFactory):
     activity = factory.SubFactory(ActivityFactory)
     role = factory.SubFactory(RoleFactory)
     letter = "R"
+
+
+class MatrixImportFactory(factory.django.DjangoModelFactory):
+    """A pending RACI import, checked as an upload is: a CSV file giving a new activity an A and an R."""
+
+    class Meta:
+        model = MatrixImport
+
+    activity = factory.SubFactory(ActivityFactory)
+    accountable = factory.SubFactory(RoleFactory)
+    responsible = factory.SubFactory(RoleFactory)
+    uploaded_by = factory.SubFactory(UserFactory, roles=[PortalRole.QUALITY_MANAGER])
+
+    @classmethod
+    def _create(cls, model_class, *, activity, accountable, responsible, uploaded_by, **kwargs):
+        roles = [accountable, responsible]
+        header = ["Process code", "Process", "Activity", *(role_heading(r.title, r.org_unit.code) for r in roles)]
+        row = [activity.process.code, activity.process.name, activity.name, "A", "R"]
+        content = "\n".join(",".join(cells) for cells in (header, row)).encode()
+        return matrix_import_create(file_name="matrix.csv", content=content, by=uploaded_by)

@@ -1,0 +1,33 @@
+"""The form of the RACI matrix import: it takes the file; roles/transfer.py reads and checks it."""
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from roles.transfer import EMPTY_FILE, import_size_problem
+
+
+class MatrixImportForm(forms.Form):
+    """The uploaded file, refused here only when it is empty or too large to read."""
+
+    file = forms.FileField(
+        label="Matrix file",
+        error_messages={"required": "Choose the CSV or XLSX file to import.", "empty": EMPTY_FILE},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_kb = settings.RACI_IMPORT_MAX_BYTES // 1024
+        size = f"{limit_kb // 1024} MB" if limit_kb >= 1024 else f"{limit_kb} KB"
+        self.fields["file"].help_text = f"CSV (UTF-8) or XLSX, at most {size}."
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        problem = import_size_problem(upload.size)
+        if problem:
+            raise ValidationError(problem)
+        return upload

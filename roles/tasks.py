@@ -1,0 +1,40 @@
+"""Celery tasks of roles (5.3). Tasks take ids, never model instances.
+
+Celery's autodiscovery imports this module in every process (``qms_portal/apps.py`` forces it), which is
+also where the roles jobs become known to the core's job page.
+"""
+from celery import shared_task
+
+from qms_portal.jobs import JobKind, JobRefused, job_kind_register, job_progress, job_task
+from roles.transfer import RACI_IMPORT_JOB, ImportRefused, matrix_import_apply
+
+
+def register_job_kinds() -> None:
+    """Tell the core about the roles jobs: who may start and follow them, and where their page leads back."""
+    job_kind_register(
+        RACI_IMPORT_JOB,
+        JobKind(
+            "RACI matrix import",
+            "roles.tasks.raci_import_apply",
+            "roles.manage_roles",
+            back_url_name="raci_matrix",
+            back_label="Back to the RACI matrix",
+        ),
+    )
+
+
+register_job_kinds()
+
+
+@shared_task(name="roles.tasks.raci_import_apply")
+@job_task
+def raci_import_apply(job_id: int) -> dict:
+    """Apply the confirmed RACI matrix import of the job ``job_id``, all or nothing."""
+
+    def progress(done: int, total: int, note: str) -> None:
+        job_progress(job_id, done=done, total=total, note=note)
+
+    try:
+        return matrix_import_apply(job_id=job_id, progress=progress)
+    except ImportRefused as refusal:
+        raise JobRefused(str(refusal)) from refusal

@@ -1,0 +1,474 @@
+"""Importing the RACI matrix: a file is checked whole, every problem is listed by row and column and nothing is
+written unless every row is valid; a preview shows the changes, and a job applies them all or nothing."""
+import html
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils.html import strip_tags
+from openpyxl import Workbook
+
+from qms_portal.audit import AuditEntry
+from qms_portal.models import Job, JobStatus
+from roles.models import ImportStatus, MatrixImport, RaciCell
+from roles.raci import raci_cell_set
+from roles.transfer import matrix_import_create
+from tests.core.factories import OrgUnitFactory
+from tests.roles.factories import ActivityFactory, AssignmentFactory, ProcessFactory, RaciCellFactory, RoleFactory
+
+HEADER = "Process code,Process,Activity,Buyer [PURCH],Quality manager [QA],Director [MGT]"
+
+
+@pytest.fixture
+def matrix(db):
+    """Purchasing with two activities, three held roles, every activity with one A and one R."""
+    purch, qa, mgt = (OrgUnitFactory(code=code) for code in ("PURCH", "QA", "MGT"))
+    buyer = RoleFactory(title="Buyer", org_unit=purch)
+    quality = RoleFactory(title="Quality manager", org_unit=qa)
+    director = RoleFactory(title="Director", org_unit=mgt)
+    for role in (buyer, quality, director):
+        AssignmentFactory(role=role)
+    process = ProcessFactory(name="Purchasing", code="purchasing", owner_role=director)
+    select = ActivityFactory(process=process, position=1, name="Select supplier")
+    order = ActivityFactory(process=process, position=2, name="Order goods")
+    for activity, letters in ((select, "RCA"), (order, "RIA")):
+        for role, letter in zip((buyer, quality, director), letters, strict=True):
+            RaciCellFactory(activity=activity, role=role, letter=letter)
+    return {"buyer": buyer, "quality": quality, "director": director, "select": select, "order": order}
+
+
+def letters() -> list[tuple[int, int, str]]:
+    """Every letter of the matrix, to compare before and after."""
+    return sorted(RaciCell.objects.values_list("activity_id", "role_id", "letter"))
+
+
+def csv_file(*lines: str, name: str = "matrix.csv", encoding: str = "utf-8") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, "\r\n".join(lines).encode(encoding), content_type="text/csv")
+
+
+def xlsx_file(rows: list[list], name: str = "matrix.xlsx") -> SimpleUploadedFile:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def page_text(response) -> str:
+    """The words of the page as a reader sees them: no tags, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(strip_tags(response.text)).split())
+
+
+def upload(client, file):
+    return client.post(reverse("raci_import"), {"file": file})
+
+
+def assert_refused(response, *messages: str) -> None:
+    """The form comes back with each message, and nothing is kept."""
+    assert response.status_code == 200
+    text = page_text(response)
+    for message in messages:
+        assert message in text, text
+    assert MatrixImport.objects.count() == 0
+
+
+# --- A file that cannot be read -------------------------------------------------------------------------------------
+
+
+def test_an_empty_file_is_refused(matrix, qm_client):
+    before = letters()
+
+    response = upload(qm_client, SimpleUploadedFile("matrix.csv", b""))
+
+    assert_refused(response, "The file is empty")
+    assert letters() == before
+
+
+def test_a_file_of_blank_lines_is_refused_as_empty(matrix, qm_client):
+    response = upload(qm_client, csv_file("", " ", ",,,"))
+
+    assert_refused(response, "The file is empty")
+
+
+def test_a_file_over_the_size_limit_is_refused(matrix, qm_client, settings):
+    settings.RACI_IMPORT_MAX_BYTES = 100
+    before = letters()
+
+    response = upload(qm_client, csv_file(HEADER, "purchasing,Purchasing,Select supplier,R,C,A"))
+
+    assert_refused(response, "the largest accepted is 100 bytes")
+    assert letters() == before
+
+
+def test_a_file_in_another_encoding_is_refused_with_its_row(matrix, qm_client):
+    before = letters()
+    file = csv_file(HEADER, "purchasing,Purchasing,Select supplier,R,C,A", "purchasing,Purchasing,Café,R,C,A",
+                    encoding="latin-1")
+
+    response = upload(qm_client, file)
+
+    assert_refused(response, "Row 3: the file is not UTF-8 text: save it as “CSV UTF-8”")
+    assert letters() == before
+
+
+def test_a_damaged_workbook_is_refused(matrix, qm_client):
+    response = upload(qm_client, SimpleUploadedFile("matrix.xlsx", b"PK\x03\x04 not really a zip"))
+
+    assert_refused(response, "The file cannot be read as an XLSX workbook: it may be damaged.")
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused(matrix, qm_client):
+    response = upload(qm_client, SimpleUploadedFile("matrix.xlsx", b"Process code,Process,Activity\n"))
+
+    assert_refused(response, "The file is named .xlsx but is not an Excel workbook")
+
+
+def test_an_old_xls_workbook_is_refused_with_what_to_do(matrix, qm_client):
+    response = upload(qm_client, SimpleUploadedFile("matrix.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64))
+
+    assert_refused(response, "save it as .xlsx without a password, or as CSV UTF-8")
+
+
+def test_a_missing_file_is_asked_for(matrix, qm_client):
+    response = qm_client.post(reverse("raci_import"))
+
+    assert_refused(response, "Choose the CSV or XLSX file to import.")
+
+
+# --- A file that does not match the matrix -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    pytest.param(
+        ("Code,Process,Activity,Buyer [PURCH]", "purchasing,Purchasing,Select supplier,R"),
+        "Row 1, column A: expected “Process code”, found “Code”", id="wrong-header",
+    ),
+    pytest.param(
+        (HEADER, "nope,Purchasing,Select supplier,R,C,A"),
+        "Row 2, column A: no process has the code “nope”.", id="unknown-process",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Fly to the moon,R,C,A"),
+        "Row 2, column C: the process “Purchasing” (purchasing) has no activity “Fly to the moon”.",
+        id="unknown-activity",
+    ),
+    pytest.param(
+        (HEADER, ",Purchasing,Select supplier,R,C,A"),
+        "Row 2, column A: the process code is empty.", id="no-process-code",
+    ),
+    pytest.param(
+        (HEADER + ",Pilot [QA]", "purchasing,Purchasing,Select supplier,R,C,A,"),
+        "Row 1, column G: there is no role “Pilot [QA]”", id="unknown-role",
+    ),
+    pytest.param(
+        ("Process code,Process,Activity,Buyer", "purchasing,Purchasing,Select supplier,R"),
+        "Row 1, column D: “Buyer” does not say which org unit the role belongs to: write it as “Buyer [PURCH]”",
+        id="role-without-unit",
+    ),
+    pytest.param(
+        (HEADER + ",Buyer [PURCH]", "purchasing,Purchasing,Select supplier,R,C,A,R"),
+        "Row 1, column G: “Buyer [PURCH]” is also column D: keep one column per role.", id="duplicate-role",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Select supplier,X,C,A"),
+        "Row 2, column D: “X” is not a RACI letter: use R, A, C or I.", id="bad-letter",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Select supplier,R,C,A", "purchasing,Purchasing,Select supplier,R,I,A"),
+        "Row 3, column C: “Select supplier” of purchasing is already in row 2: keep one row per activity.",
+        id="duplicate-activity",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Select supplier,R,A,A"),
+        "Row 2: “Purchasing — Select supplier” has 2 A's: keep exactly one.", id="two-accountable",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Order goods,C,I,A"),
+        "Row 2: “Purchasing — Order goods” has no R: at least one role must do it.", id="no-responsible",
+    ),
+    pytest.param(
+        (HEADER, "purchasing,Purchasing,Order goods,R,I,"),
+        "Row 2: “Purchasing — Order goods” has no A: give exactly one role the A.", id="no-accountable",
+    ),
+    pytest.param(
+        (HEADER,), "Row 2: the file has no activity rows under its header row.", id="header-only",
+    ),
+    pytest.param(
+        ("Process code,Process,Activity", "purchasing,Purchasing,Select supplier"),
+        "Row 1: the file has no role columns after Activity: nothing to import.", id="no-roles",
+    ),
+    pytest.param(
+        ("Process code,Process,Activity,Buyer [PURCH],", "purchasing,Purchasing,Select supplier,R,A"),
+        "Row 1, column E: this column has letters but no role in row 1.", id="letters-without-role",
+    ),
+])
+def test_a_file_that_does_not_fit_the_matrix_is_refused_by_row_and_column(matrix, qm_client, lines, message):
+    before = letters()
+
+    response = upload(qm_client, csv_file(*lines))
+
+    assert_refused(response, message, "Nothing was changed.")
+    assert letters() == before
+
+
+def test_every_problem_of_a_file_is_listed_not_only_the_first(matrix, qm_client):
+    file = csv_file(
+        HEADER + ",Pilot [QA]",
+        "purchasing,Purchasing,Select supplier,X,C,A,",
+        "nope,Purchasing,Order goods,R,I,A,",
+        "purchasing,Purchasing,Order goods,R,I,Q,",
+    )
+
+    response = upload(qm_client, file)
+
+    assert_refused(
+        response,
+        "4 problems",
+        "Row 1, column G: there is no role “Pilot [QA]”",
+        "Row 2, column D: “X” is not a RACI letter",
+        "Row 3, column A: no process has the code “nope”.",
+        "Row 4, column F: “Q” is not a RACI letter",
+    )
+
+
+def test_a_file_with_very_many_problems_lists_the_first_hundred_and_counts_the_rest(matrix, qm_client):
+    wide = ",".join(f"Role {n} [QA]" for n in range(150))
+    response = upload(qm_client, csv_file(f"Process code,Process,Activity,{wide}", "purchasing,Purchasing,Order goods"))
+
+    assert_refused(response, "150 problems", "… and 50 more problems not listed.")
+    assert response.text.count("there is no role") == 100
+
+
+def test_a_formula_in_a_workbook_is_refused_where_it_is(matrix, qm_client):
+    header = HEADER.split(",")
+    file = xlsx_file([header, ["purchasing", "Purchasing", "Select supplier", '=IF(1,"R","C")', "C", "A"]])
+
+    response = upload(qm_client, file)
+
+    assert_refused(response, "Row 2, column D: “=IF(1,\"R\",\"C\")” is a formula: type the value itself.")
+
+
+def test_an_employee_cannot_import(matrix, portal_users, client_for):
+    before = letters()
+
+    response = upload(client_for(portal_users.employee), csv_file(HEADER, "purchasing,Purchasing,Order goods,R,I,A"))
+
+    assert response.status_code == 403
+    assert MatrixImport.objects.count() == 0
+    assert letters() == before
+    with pytest.raises(PermissionDenied):
+        matrix_import_create(file_name="m.csv", content=b"x", by=portal_users.employee)
+
+
+# --- A valid file: the preview ---------------------------------------------------------------------------------------
+
+
+def changing_file():
+    """Select supplier: the buyer's R becomes C and the quality manager's C becomes R (changed); Order goods:
+    the quality manager's I is cleared; a new activity gets its letters (added)."""
+    return csv_file(
+        HEADER,
+        "purchasing,Purchasing,Select supplier,C,R,A",
+        "purchasing,Purchasing,Order goods,R,,A",
+        "purchasing,Purchasing,Receive goods,r, a ,i",
+    )
+
+
+@pytest.fixture
+def receive(matrix):
+    return ActivityFactory(process=matrix["select"].process, position=3, name="Receive goods")
+
+
+def test_a_valid_file_is_kept_and_previewed_without_changing_the_matrix(matrix, receive, qm_client):
+    before = letters()
+
+    response = upload(qm_client, changing_file())
+
+    matrix_import = MatrixImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("raci_import_preview", args=[matrix_import.pk])
+    assert letters() == before
+    assert matrix_import.status == ImportStatus.PENDING
+    assert (matrix_import.file_name, matrix_import.file_format) == ("matrix.csv", "csv")
+    assert len(matrix_import.sha256) == 64 and bytes(matrix_import.content).startswith(b"Process code")
+
+    page = qm_client.get(response["Location"])
+
+    assert page.status_code == 200
+    text = page_text(page)
+    assert "3 letters added" in text
+    assert "2 letters changed" in text
+    assert "1 letter cleared" in text
+    assert "3 activities affected" in text
+    assert "Purchasing — Receive goods" in text
+    assert "row 4 of the file · 3 changes" in text
+    assert "Apply 6 changes" in text
+
+
+def test_the_preview_says_when_nothing_would_change(matrix, qm_client):
+    response = upload(qm_client, csv_file(HEADER, "purchasing,Purchasing,Select supplier,R,C,A"))
+
+    page = qm_client.get(response["Location"])
+
+    assert "Nothing would change" in page.text
+    assert "Apply" not in page.text
+
+
+def test_a_file_with_a_byte_order_mark_or_semicolons_is_read(matrix, qm_client):
+    content = "\ufeff" + HEADER.replace(",", ";") + "\r\npurchasing;Purchasing;Select supplier;C;R;A\r\n"
+
+    response = upload(qm_client, SimpleUploadedFile("matrix.csv", content.encode()))
+
+    assert response.status_code == 302
+    assert len(MatrixImport.objects.get().change_set["cells"]) == 2
+
+
+def test_activities_and_roles_left_out_of_the_file_keep_their_letters(matrix, qm_client):
+    response = upload(qm_client, csv_file(
+        "Process code,Process,Activity,Buyer [PURCH],Quality manager [QA]",
+        "purchasing,Purchasing,Select supplier,C,R",
+    ))
+
+    cells = MatrixImport.objects.get().change_set["cells"]
+    assert response.status_code == 302
+    assert sorted(cells) == sorted([
+        [matrix["select"].pk, matrix["buyer"].pk, "R", "C"],
+        [matrix["select"].pk, matrix["quality"].pk, "C", "R"],
+    ])
+
+
+# --- Confirming: the job applies the changes -----------------------------------------------------------------------
+
+
+def pending(qm_client, file) -> MatrixImport:
+    response = upload(qm_client, file)
+    assert response.status_code == 302, response.text
+    return MatrixImport.objects.get()
+
+
+def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_client, portal_users,
+                                                         django_capture_on_commit_callbacks):
+    matrix_import = pending(qm_client, changing_file())
+    url = reverse("raci_import_preview", args=[matrix_import.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = qm_client.post(url)
+
+    job = Job.objects.get(kind="raci_import")
+    assert response["Location"] == reverse("job_detail", args=[job.pk])
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.result == {"import_id": matrix_import.pk, "added": 3, "changed": 2, "cleared": 1}
+    m = matrix
+    assert letters() == sorted([
+        (m["select"].pk, m["buyer"].pk, "C"), (m["select"].pk, m["quality"].pk, "R"),
+        (m["select"].pk, m["director"].pk, "A"),
+        (m["order"].pk, m["buyer"].pk, "R"), (m["order"].pk, m["director"].pk, "A"),
+        (receive.pk, m["buyer"].pk, "R"), (receive.pk, m["quality"].pk, "A"), (receive.pk, m["director"].pk, "I"),
+    ])
+    matrix_import.refresh_from_db()
+    assert matrix_import.status == ImportStatus.APPLIED
+    assert matrix_import.job == job
+    assert matrix_import.decided_by == portal_users.quality_manager
+    # Each letter is in the audit trail, written as the quality manager.
+    entries = AuditEntry.objects.filter(record_type="roles.racicell", actor=portal_users.quality_manager)
+    assert entries.count() == 6
+    # The job page tells the quality manager, and only them, how it went.
+    assert qm_client.get(response["Location"]).status_code == 200
+
+
+def test_the_import_job_page_is_for_quality_managers_only(matrix, qm_client, portal_users, client_for):
+    matrix_import = pending(qm_client, changing_file_without_new_activity())
+    response = qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+    job_url = response["Location"]
+
+    assert qm_client.get(job_url).status_code == 200
+    assert "RACI matrix import" in qm_client.get(job_url).text
+    assert client_for(portal_users.employee).get(job_url).status_code == 403
+    assert client_for(portal_users.auditor).get(job_url).status_code == 403
+
+
+def changing_file_without_new_activity():
+    return csv_file(HEADER, "purchasing,Purchasing,Select supplier,C,R,A")
+
+
+def test_a_failure_while_applying_writes_nothing_and_fails_the_job(matrix, qm_client, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    matrix_import = pending(qm_client, csv_file(HEADER, "purchasing,Purchasing,Select supplier,C,R,A",
+                                                "purchasing,Purchasing,Order goods,A,R,I"))
+    assert len(matrix_import.change_set["cells"]) == 5
+    before = letters()
+    written = []
+
+    def set_then_break(**kwargs):
+        if len(written) == 3:
+            raise RuntimeError("the disk is full")
+        written.append(kwargs)
+        return raci_cell_set(**kwargs)
+
+    monkeypatch.setattr("roles.transfer.raci_cell_set", set_then_break)
+    with django_capture_on_commit_callbacks(execute=True):
+        qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+
+    job = Job.objects.get(kind="raci_import")
+    assert len(written) == 3
+    assert job.status == JobStatus.FAILED
+    assert "the disk is full" in job.error
+    assert letters() == before
+    matrix_import.refresh_from_db()
+    assert matrix_import.status == ImportStatus.PENDING  # it may be confirmed again
+
+
+def test_an_import_is_refused_if_the_matrix_changed_since_the_upload(matrix, qm_client, portal_users):
+    matrix_import = pending(qm_client, changing_file_without_new_activity())
+    raci_cell_set(activity=matrix["select"], role=matrix["director"], letter="I", by=portal_users.quality_manager)
+    before = letters()
+    url = reverse("raci_import_preview", args=[matrix_import.pk])
+
+    assert "The matrix changed since you uploaded the file; upload it again." in qm_client.get(url).text
+    response = qm_client.post(url)
+
+    assert response.status_code == 409
+    assert "The matrix changed since you uploaded the file; upload it again." in response.text
+    assert letters() == before
+    assert not Job.objects.filter(kind="raci_import").exists()
+    matrix_import.refresh_from_db()
+    assert matrix_import.status == ImportStatus.REJECTED
+
+
+def test_a_change_between_confirming_and_the_job_fails_the_job_and_writes_nothing(
+    matrix, qm_client, portal_users, django_capture_on_commit_callbacks
+):
+    matrix_import = pending(qm_client, changing_file_without_new_activity())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+    raci_cell_set(activity=matrix["select"], role=matrix["director"], letter="I", by=portal_users.quality_manager)
+    before = letters()
+
+    for callback in callbacks:
+        callback()
+
+    job = Job.objects.get(kind="raci_import")
+    assert job.status == JobStatus.FAILED
+    assert job.error == "The matrix changed since you uploaded the file; upload it again."
+    assert letters() == before
+    matrix_import.refresh_from_db()
+    assert matrix_import.status == ImportStatus.REJECTED
+
+
+def test_a_discarded_import_changes_nothing_and_cannot_be_applied_later(matrix, qm_client):
+    matrix_import = pending(qm_client, changing_file_without_new_activity())
+    before = letters()
+    url = reverse("raci_import_preview", args=[matrix_import.pk])
+
+    response = qm_client.post(url, {"discard": "1"})
+
+    assert response["Location"] == reverse("raci_import")
+    matrix_import.refresh_from_db()
+    assert matrix_import.status == ImportStatus.DISCARDED
+    again = qm_client.post(url)
+    assert again.status_code == 409
+    assert "This import is discarded already" in again.text
+    assert letters() == before
