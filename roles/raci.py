@@ -11,10 +11,13 @@ fixed number of queries, and an import builds one from its file to check it befo
 """
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import require_capability
@@ -117,3 +120,129 @@ def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: Any
             cell.letter = letter
             cell.save()
     return cell
+
+
+# --- Where each broken rule is fixed: one answer for the matrix page, the health page and the home panel ----------
+
+# Every rule, in the order pages list them, with what keeping it means.
+RULES: dict[str, str] = {
+    "one_accountable": "Every activity has exactly one A",
+    "responsible": "Every activity has at least one R",
+    "role_held": "Every role used in the matrix has a current holder",
+    "role_used": "Every role has at least one letter in the matrix",
+    "duty_assigned": "Each 5.3 a-e duty is assigned to a role",
+    "duty_held": "Each 5.3 a-e duty is assigned to a role that someone holds",
+}
+
+# What the fix link says, for the quality manager and for people who may only look.
+FIX_LABELS: dict[str, tuple[str, str]] = {
+    "one_accountable": ("Set the letters", "See its row"),
+    "responsible": ("Set the letters", "See its row"),
+    "role_held": ("Assign a holder", "See the role"),
+    "role_used": ("Give it a letter", "See its column"),
+    "duty_assigned": ("Assign the duty", "See the duties"),
+    "duty_held": ("Reassign the duty", "See the duties"),
+}
+
+
+def activity_process_codes() -> dict[int, str]:
+    """The process code of every activity, by activity id, as ``rule_break_fix_url`` needs it: one query."""
+    return dict(Activity.objects.values_list("pk", "process__code"))
+
+
+def rule_break_fix_url(
+    rule_break: RuleBreak, processes_by_activity: Mapping[int, str], *, can_manage: bool = True
+) -> str:
+    """The page where ``rule_break`` is fixed: the activity's rows of the matrix, the role's new assignment,
+    the role's column of the matrix, or the duty's assignment. ``processes_by_activity`` maps activity ids
+    to process codes (``activity_process_codes()``). For people who may not change roles (``can_manage``
+    False), the pages that show the problem instead: the role's page and the list of duties."""
+    if rule_break.duty_code is not None:
+        if not can_manage:
+            return reverse("duty_list")
+        return reverse("duty_edit", kwargs={"code": rule_break.duty_code})
+    if rule_break.activity_id is not None:
+        code = processes_by_activity.get(rule_break.activity_id)
+        query = f"?{urlencode({'process': code})}" if code else ""
+        return f"{reverse('raci_matrix')}{query}#activity-{rule_break.activity_id}"
+    if rule_break.rule == "role_held":
+        if not can_manage:
+            return reverse("role_detail", kwargs={"pk": rule_break.role_id})
+        return reverse("assignment_create", kwargs={"pk": rule_break.role_id})
+    return f"{reverse('raci_matrix')}#role-{rule_break.role_id}"
+
+
+def rule_break_fix_label(rule_break: RuleBreak, *, can_manage: bool = True) -> str:
+    """The words of the link to ``rule_break_fix_url``."""
+    for_manager, for_others = FIX_LABELS.get(rule_break.rule, ("Fix it", "See it"))
+    return for_manager if can_manage else for_others
+
+
+@dataclass(frozen=True)
+class LinkedBreak:
+    """A broken rule with the link to its fix."""
+
+    rule_break: RuleBreak
+    fix_url: str
+    fix_label: str
+
+    @property
+    def rule(self) -> str:
+        return self.rule_break.rule
+
+    @property
+    def message(self) -> str:
+        return self.rule_break.message
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    """One rule and the places that break it (none when the rule is met)."""
+
+    rule: str
+    title: str
+    breaks: list[LinkedBreak]
+
+
+@dataclass(frozen=True)
+class RaciHealth:
+    """Every broken rule of the matrix and the duties, each linked to its fix, in the order of the rules."""
+
+    breaks: list[LinkedBreak]
+
+    @property
+    def count(self) -> int:
+        return len(self.breaks)
+
+    @property
+    def all_met(self) -> bool:
+        return not self.breaks
+
+    def by_rule(self) -> list[RuleGroup]:
+        """Every rule, met or not, with its breaks."""
+        grouped: dict[str, list[LinkedBreak]] = {rule: [] for rule in RULES}
+        for linked in self.breaks:
+            grouped.setdefault(linked.rule, []).append(linked)
+        return [RuleGroup(rule, RULES.get(rule, rule), found) for rule, found in grouped.items()]
+
+
+def health_summary(
+    *,
+    matrix: Matrix | None = None,
+    processes_by_activity: Mapping[int, str] | None = None,
+    on: dt.date | None = None,
+    can_manage: bool = True,
+) -> RaciHealth:
+    """The rule breaks of ``matrix`` (the stored one as of ``on`` by default) with their fix links, for the
+    quality manager or (``can_manage`` False) for people who may only look: at most six queries, however
+    large the matrix."""
+    matrix = matrix_load(on=on) if matrix is None else matrix
+    codes = activity_process_codes() if processes_by_activity is None else processes_by_activity
+    order = {rule: n for n, rule in enumerate(RULES)}
+    breaks = sorted(matrix_rule_breaks(matrix), key=lambda b: order.get(b.rule, len(order)))
+    return RaciHealth([
+        LinkedBreak(
+            b, rule_break_fix_url(b, codes, can_manage=can_manage), rule_break_fix_label(b, can_manage=can_manage)
+        )
+        for b in breaks
+    ])

@@ -1,19 +1,323 @@
-"""PLACEHOLDER: being written; every view answers 404 until then."""
-from django.http import Http404
+"""The RACI matrix page, the one-cell editor (inline with htmx, or a plain form page) and the RACI health page.
 
-from qms_portal.access import requires
+A 400 x 120 matrix has 48,000 cells: the grid is read in a fixed number of queries (the ``Matrix`` snapshot
+of roles/raci.py plus processes, activities, roles and org units) and its cells are written as HTML here, in
+one tight loop, instead of a template include per cell. The same functions draw a cell, a row head and a
+column head for the page and for the htmx answer to a change, so both always look alike.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_http_methods, require_safe
+
+from qms_portal.access import requires, user_can
+from qms_portal.models import OrgUnit
+from roles.forms.processes import CellForm, MatrixFilterForm
+from roles.models import Activity, Process, RaciCell, RaciLetter, Role
+from roles.raci import RaciHealth, health_summary, matrix_load, raci_cell_set
+
+VIEW = "roles.view_roles"
+MANAGE = "roles.manage_roles"
+FILTERS = ("unit", "process")
+# How many rule breaks the matrix page lists above the grid; the health page lists them all.
+BREAKS_SHOWN = 12
 
 
-@requires("roles.manage_roles")
-def raci_matrix(request, **kwargs):
-    raise Http404("not built yet")
+# --- The filters, kept from the matrix to the cell form and back -------------------------------------------------
+def filters_of(query: QueryDict) -> dict[str, str]:
+    """The matrix filters present in ``query`` (org unit and process codes), nothing else."""
+    return {name: query[name] for name in FILTERS if query.get(name)}
 
 
-@requires("roles.manage_roles")
-def raci_cell(request, **kwargs):
-    raise Http404("not built yet")
+def with_filters(url: str, filters: dict[str, str]) -> str:
+    return f"{url}?{urlencode(filters)}" if filters else url
 
 
-@requires("roles.manage_roles")
-def raci_health(request, **kwargs):
-    raise Http404("not built yet")
+def matrix_url(filters: dict[str, str], *, activity_id: int | None = None) -> str:
+    """The matrix page with ``filters``, scrolled to an activity's row when given."""
+    url = with_filters(reverse("raci_matrix"), filters)
+    return f"{url}#activity-{activity_id}" if activity_id else url
+
+
+# --- Drawing the grid's pieces: one function each, for the page and the htmx answers -----------------------------
+# The letters as they may appear in HTML: anything else stored by mistake shows as "?", never as markup.
+_SAFE_LETTERS = {letter: letter for letter in RaciLetter.values}
+
+
+def cell_html(activity_id: int, role_id: int, letter: str | None, *, link: str | None) -> str:
+    """One cell: its letter, and for the quality manager a link to its editor (``link``, already escaped)."""
+    letter = _SAFE_LETTERS.get(letter, "?") if letter else None
+    css = f' class="l-{letter}"' if letter else ""
+    if link is None:
+        return f'<td id="cell-{activity_id}-{role_id}"{css}>{letter or ""}</td>'
+    return f'<td id="cell-{activity_id}-{role_id}"{css}><a href="{link}">{letter or ""}</a></td>'
+
+
+def _oob(oob: bool) -> SafeString:
+    return mark_safe(' hx-swap-oob="true"' if oob else "")  # noqa: S308 - a constant
+
+
+def _break_marks(problems: list[str]) -> SafeString:
+    """The warning sign of a head that breaks a rule, with the reasons for screen readers."""
+    if not problems:
+        return mark_safe("")
+    return format_html(
+        '<span class="break-mark" aria-hidden="true">⚠</span><span class="visually-hidden"> ({})</span> ',
+        " ".join(problems),
+    )
+
+
+def activity_head_html(activity_id: int, name: str, problems: list[str], *, oob: bool = False) -> SafeString:
+    """The row head of an activity, marked when the activity breaks a rule (the messages as its tooltip)."""
+    return format_html(
+        '<th id="activity-head-{}" scope="row" class="row-head{}"{}{}>{}{}</th>',
+        activity_id,
+        " broken" if problems else "",
+        format_html(' title="{}"', " ".join(problems)) if problems else "",
+        _oob(oob),
+        _break_marks(problems),
+        name,
+    )
+
+
+def role_head_html(role_id: int, title: str, unit: str, problems: list[str], *, oob: bool = False) -> SafeString:
+    """The column head of a role, linking to the role, marked when the role breaks a rule."""
+    return format_html(
+        '<th id="role-{}" scope="col" class="role-head{}" title="{}"{}><a href="{}">{}{}</a></th>',
+        role_id,
+        " broken" if problems else "",
+        " ".join([f"{title} ({unit}).", *problems]),
+        _oob(oob),
+        reverse("role_detail", kwargs={"pk": role_id}),
+        _break_marks(problems),
+        title,
+    )
+
+
+def cell_link(activity_id: int, role_id: int, filters: dict[str, str]) -> str:
+    return escape(with_filters(reverse("raci_cell", kwargs={"activity": activity_id, "role": role_id}), filters))
+
+
+# --- The grid ----------------------------------------------------------------------------------------------------
+@dataclass
+class GridRow:
+    activity_id: int
+    head: SafeString
+    cells: SafeString
+
+
+@dataclass
+class GridGroup:
+    """A process and its activities' rows."""
+
+    code: str
+    name: str
+    rows: list[GridRow] = field(default_factory=list)
+
+
+@dataclass
+class UnitSpan:
+    """An org unit over the columns of its roles."""
+
+    unit_id: int
+    name: str
+    span: int
+
+
+@dataclass
+class Grid:
+    """What the matrix template draws: column heads grouped by org unit, row groups by process."""
+
+    units: list[UnitSpan]
+    columns: list[SafeString]
+    groups: list[GridGroup]
+    activity_count: int
+    role_count: int
+
+
+def breaks_context(health: RaciHealth) -> dict:
+    """What the rule-break list above the grid (``_matrix_breaks.html``) needs."""
+    return {"health": health, "shown_breaks": health.breaks[:BREAKS_SHOWN], "more_breaks": health.count - BREAKS_SHOWN}
+
+
+def _problems(health: RaciHealth) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """The messages of the broken rules, by activity id and by role id (duties aside: they have their page)."""
+    by_activity: dict[int, list[str]] = defaultdict(list)
+    by_role: dict[int, list[str]] = defaultdict(list)
+    for linked in health.breaks:
+        rule_break = linked.rule_break
+        if rule_break.activity_id is not None:
+            by_activity[rule_break.activity_id].append(rule_break.message)
+        elif rule_break.role_id is not None and rule_break.duty_code is None:
+            by_role[rule_break.role_id].append(rule_break.message)
+    return by_activity, by_role
+
+
+def _descendants(unit_id: int, parents: dict[int, int | None]) -> set[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent_id in parents.items():
+        children[parent_id].append(pk)
+    found, stack = set(), [unit_id]
+    while stack:
+        pk = stack.pop()
+        found.add(pk)
+        stack.extend(children[pk])
+    return found
+
+
+def _page_data(request: HttpRequest) -> dict:
+    """Everything the matrix page shows, in a fixed number of queries whatever the size of the matrix."""
+    matrix = matrix_load()
+    processes = list(Process.objects.order_by("name").values_list("pk", "code", "name"))
+    activities = list(Activity.objects.order_by("process_id", "position", "pk").values_list("pk", "process_id", "name"))
+    roles = list(
+        Role.objects.order_by("org_unit__name", "title").values_list("pk", "title", "org_unit_id", "org_unit__name")
+    )
+    units = list(OrgUnit.objects.order_by("name").values_list("pk", "code", "name", "parent_id"))
+
+    code_of_process = {pk: code for pk, code, _ in processes}
+    codes = {pk: code_of_process[process_id] for pk, process_id, _ in activities}
+    editable = user_can(request.user, MANAGE)
+    health = health_summary(matrix=matrix, processes_by_activity=codes, can_manage=editable)
+    activity_problems, role_problems = _problems(health)
+
+    form = MatrixFilterForm(
+        request.GET or None,
+        units=[(code, name) for _, code, name, _ in units],
+        processes=[(code, name) for _, code, name in processes],
+    )
+    chosen: dict = {}
+    if form.is_bound:
+        form.is_valid()
+        chosen = form.cleaned_data  # the valid filters only: a stale one is dropped, the other kept
+    filters = {name: chosen[name] for name in FILTERS if chosen.get(name)}
+    if "unit" in filters:
+        unit_id = next(pk for pk, code, _, _ in units if code == filters["unit"])
+        shown_units = _descendants(unit_id, {pk: parent for pk, _, _, parent in units})
+        roles = [role for role in roles if role[2] in shown_units]
+    if "process" in filters:
+        processes = [process for process in processes if process[1] == filters["process"]]
+
+    spans: list[UnitSpan] = []
+    for _, _, unit_id, unit_name in roles:
+        if spans and spans[-1].unit_id == unit_id:
+            spans[-1].span += 1
+        else:
+            spans.append(UnitSpan(unit_id, unit_name, 1))
+    columns = [role_head_html(pk, title, unit, role_problems.get(pk, [])) for pk, title, _, unit in roles]
+
+    groups = {pk: GridGroup(code, name) for pk, code, name in processes}
+    role_ids = [role[0] for role in roles]
+    letters = matrix.letters
+    # The cell link is the cell editor's URL, built once and filled in per cell: reverse() per cell is slow.
+    prefix = reverse("raci_cell", kwargs={"activity": 0, "role": 0}).removesuffix("0/0/")
+    query = escape(f"?{urlencode(filters)}") if filters else ""
+    for activity_id, process_id, name in activities:
+        group = groups.get(process_id)
+        if group is None:
+            continue
+        if editable:
+            cells = "".join(
+                cell_html(activity_id, role_id, letters.get((activity_id, role_id)),
+                          link=f"{prefix}{activity_id}/{role_id}/{query}")
+                for role_id in role_ids
+            )
+        else:
+            cells = "".join(
+                cell_html(activity_id, role_id, letters.get((activity_id, role_id)), link=None) for role_id in role_ids
+            )
+        head = activity_head_html(activity_id, name, activity_problems.get(activity_id, []))
+        group.rows.append(GridRow(activity_id, head, mark_safe(cells)))  # noqa: S308 - ids and letters only, names escaped
+
+    grid = Grid(spans, columns, list(groups.values()), sum(len(g.rows) for g in groups.values()), len(roles))
+    return {
+        "grid": grid,
+        "form": form,
+        "filters": filters,
+        **breaks_context(health),
+        "editable": editable,
+        "matrix_size": (len(matrix.activities), len(matrix.roles)),
+    }
+
+
+@requires(VIEW)
+@require_safe
+def raci_matrix(request: HttpRequest) -> HttpResponse:
+    return render(request, "roles/matrix.html", _page_data(request))
+
+
+# --- One cell -----------------------------------------------------------------------------------------------------
+def _cell_answer(request: HttpRequest, activity: Activity, role: Role, filters: dict[str, str]) -> HttpResponse:
+    """The htmx answer to a change: the cell, and out of band the rule-break list and the heads of its row and
+    column, whose marks may have changed."""
+    health = health_summary()
+    activity_problems, role_problems = _problems(health)
+    letter = RaciCell.objects.filter(activity=activity, role=role).values_list("letter", flat=True).first()
+    cell = cell_html(activity.pk, role.pk, letter, link=cell_link(activity.pk, role.pk, filters))
+    return render(request, "roles/_matrix_cell_changed.html", {
+        "cell": mark_safe(cell),  # noqa: S308 - ids and a letter; the link is escaped
+        "activity_head": activity_head_html(activity.pk, activity.name, activity_problems[activity.pk], oob=True),
+        "role_head": role_head_html(role.pk, role.title, str(role.org_unit), role_problems[role.pk], oob=True),
+        **breaks_context(health),
+        "oob": True,
+    })
+
+
+@requires(MANAGE)
+@require_http_methods(["GET", "HEAD", "POST"])
+def raci_cell(request: HttpRequest, activity: int, role: int) -> HttpResponse:
+    """Set one letter: the inline editor for htmx, a plain form page without JavaScript."""
+    activity = get_object_or_404(Activity.objects.select_related("process"), pk=activity)
+    role = get_object_or_404(Role.objects.select_related("org_unit"), pk=role)
+    filters = filters_of(request.GET)
+    current = RaciCell.objects.filter(activity=activity, role=role).values_list("letter", flat=True).first()
+    if request.method == "POST":
+        form = CellForm(request.POST)
+        if form.is_valid():
+            letter = form.letter_or_none()
+            raci_cell_set(activity=activity, role=role, letter=letter, by=request.user)
+            if request.htmx:
+                return _cell_answer(request, activity, role, filters)
+            if letter:
+                meaning = f"{RaciLetter(letter).label} ({letter})"
+                messages.success(request, f"{role.title} is now {meaning} for “{activity.name}”.")
+            else:
+                messages.success(request, f"{role.title} has no letter for “{activity.name}” any more.")
+            return redirect(matrix_url(filters, activity_id=activity.pk))
+    elif request.htmx and request.GET.get("view") == "cell":
+        # The editor's cancel button: the cell as it was.
+        return HttpResponse(cell_html(activity.pk, role.pk, current, link=cell_link(activity.pk, role.pk, filters)))
+    else:
+        form = CellForm(initial={"letter": current or ""})
+    context = {
+        "activity": activity,
+        "role": role,
+        "form": form,
+        "current": current,
+        "filters": filters,
+        "cell_url": with_filters(request.path, filters),
+        "cancel_url": with_filters(request.path, {**filters, "view": "cell"}),
+        "back_url": matrix_url(filters, activity_id=activity.pk),
+        "letters": RaciLetter.choices,
+    }
+    if request.htmx:
+        return render(request, "roles/_matrix_cell_editor.html", context)
+    others = RaciCell.objects.filter(activity=activity).exclude(role=role).select_related("role").order_by("letter")
+    return render(request, "roles/raci_cell.html", {**context, "others": list(others)})
+
+
+# --- Health --------------------------------------------------------------------------------------------------------
+@requires(VIEW)
+@require_safe
+def raci_health(request: HttpRequest) -> HttpResponse:
+    health = health_summary(can_manage=user_can(request.user, MANAGE))
+    return render(request, "roles/health.html", {"health": health, "groups": health.by_rule()})

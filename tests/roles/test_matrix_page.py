@@ -1,0 +1,255 @@
+"""The RACI matrix page: the grid, its filters, rule breaks shown live, and the quality manager setting a
+letter in place with htmx or through the plain cell form; read-only viewers; a fixed number of queries."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from qms_portal.audit import AuditEntry, audit_context
+from qms_portal.models import Organisation, OrgUnit
+from roles.definitions import duty_assign
+from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
+from tests.core.factories import OrgUnitFactory, UserFactory
+from tests.roles.factories import AssignmentFactory, RaciCellFactory, RoleFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def build_matrix(
+    *, activities: int, roles: int, processes: int, units: int, prefix: str = ""
+) -> tuple[list[Activity], list[Role]]:
+    """A sound matrix of ``activities`` rows (spread over ``processes``) and ``roles`` columns (over ``units``
+    org units), every role held: each activity has an A and an R, so every rule is kept. Written through the
+    audited models, one row at a time, as the portal writes them."""
+    year_ago = timezone.localdate() - dt.timedelta(days=365)
+    people = [UserFactory() for _ in range(5)]
+    with audit_context(actor="test"):
+        org_units = [
+            OrgUnit.objects.create(name=f"{prefix}Unit {n:02}", code=f"{prefix}unit-{n}") for n in range(units)
+        ]
+        role_list = [Role.objects.create(title=f"Role {n:03}", org_unit=org_units[n % units]) for n in range(roles)]
+        for n, role in enumerate(role_list):
+            RoleAssignment.objects.create(role=role, person=people[n % len(people)], starts_on=year_ago)
+        process_list = [
+            Process.objects.create(name=f"Process {n}", code=f"process-{n}", owner_role=role_list[n % roles])
+            for n in range(processes)
+        ]
+        activity_list = [
+            Activity.objects.create(process=process_list[n % processes], position=n, name=f"Activity {n:03}")
+            for n in range(activities)
+        ]
+        for n, activity in enumerate(activity_list):
+            RaciCell.objects.create(activity=activity, role=role_list[n % roles], letter="A")
+            RaciCell.objects.create(activity=activity, role=role_list[(n + 1) % roles], letter="R")
+    return activity_list, role_list
+
+
+def page_of(client, **params) -> str:
+    response = client.get(reverse("raci_matrix"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def small(portal_users):
+    """Two processes, each in its own department: a sound "Purchasing" and a "Design" whose review has no A."""
+    purchasing_unit = OrgUnitFactory(name="Purchasing dept", code="purch")
+    design_unit = OrgUnitFactory(name="Design office", code="design-office")
+    buyer = AssignmentFactory(role__title="Buyer", role__org_unit=purchasing_unit).role
+    clerk = AssignmentFactory(role__title="Clerk", role__org_unit=purchasing_unit).role
+    designer = AssignmentFactory(role__title="Designer", role__org_unit=design_unit).role
+    with audit_context(actor="test"):
+        purchasing = Process.objects.create(name="Purchasing", code="purchasing", owner_role=buyer)
+        design = Process.objects.create(name="Design", code="design", owner_role=designer)
+        order = Activity.objects.create(process=purchasing, position=1, name="Place the order")
+        review = Activity.objects.create(process=design, position=1, name="Review the drawing")
+    RaciCellFactory(activity=order, role=buyer, letter="A")
+    RaciCellFactory(activity=order, role=clerk, letter="R")
+    RaciCellFactory(activity=review, role=designer, letter="R")
+    for duty in Duty.objects.all():
+        duty_assign(duty=duty, role=buyer, by=portal_users.quality_manager)
+    Organisation.current()  # made on the first request otherwise, with its own audit entry
+    return {"buyer": buyer, "clerk": clerk, "designer": designer, "order": order, "review": review}
+
+
+# --- What the grid shows -------------------------------------------------------------------------
+def test_the_grid_shows_processes_as_row_groups_and_roles_as_columns_with_their_letters(qm_client, small):
+    page = page_of(qm_client)
+
+    grid = page[page.index('<table class="raci-grid'):]
+    assert grid.index('id="process-design"') < grid.index("Review the drawing") < grid.index(
+        'id="process-purchasing"'
+    ) < grid.index("Place the order")
+    for role in ("buyer", "clerk", "designer"):
+        assert f'id="role-{small[role].pk}"' in page
+    order, buyer = small["order"], small["buyer"]
+    assert re.search(rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+">A</a></td>', page)
+    assert f'<tr id="activity-{order.pk}">' in page
+    assert "Responsible: does the work" in page  # the legend
+
+
+def test_a_broken_rule_is_marked_in_the_grid_and_listed_with_its_fix(qm_client, small):
+    page = page_of(qm_client)
+
+    review = small["review"]
+    head = re.search(rf'<th id="activity-head-{review.pk}"[^>]*>', page).group(0)
+    assert "broken" in head and "has no A" in head
+    order_head = re.search(rf'<th id="activity-head-{small["order"].pk}"[^>]*>', page).group(0)
+    assert "broken" not in order_head
+    breaks = page[page.index('id="raci-breaks"'):page.index("</section>", page.index('id="raci-breaks"'))]
+    assert "1 rule break" in breaks and "“Design — Review the drawing” has no A" in breaks
+    assert f'href="{reverse("raci_matrix")}?process=design#activity-{review.pk}"' in breaks
+
+
+def test_a_role_without_a_holder_is_marked_in_its_column_head(qm_client, small):
+    nobody = RoleFactory(title="Vacant inspector", org_unit=small["buyer"].org_unit)
+    RaciCellFactory(activity=small["order"], role=nobody, letter="I")
+
+    page = page_of(qm_client)
+
+    head = re.search(rf'<th id="role-{nobody.pk}"[^>]*>', page).group(0)
+    assert "broken" in head and "nobody holds it now" in head
+    assert reverse("assignment_create", args=[nobody.pk]) in page  # the fix, in the list of breaks
+
+
+def test_filtering_by_org_unit_keeps_that_units_roles_as_columns(qm_client, small):
+    page = page_of(qm_client, unit="purch")
+
+    assert f'id="role-{small["buyer"].pk}"' in page and f'id="role-{small["clerk"].pk}"' in page
+    assert f'id="role-{small["designer"].pk}"' not in page
+    assert "Showing 2 of 2 activities and 2 of 3 roles" in page
+    # The cell links keep the filter, so the cell form leads back to the same view.
+    assert f'{reverse("raci_cell", args=[small["order"].pk, small["buyer"].pk])}?unit=purch"' in page
+
+
+def test_filtering_by_process_keeps_its_rows_only(qm_client, small):
+    page = page_of(qm_client, process="purchasing")
+
+    grid = page[page.index('<table class="raci-grid'):]
+    assert "Place the order" in grid and "Review the drawing" not in grid
+    # The list of rule breaks stays whole: a break elsewhere is still a break.
+    assert "“Design — Review the drawing” has no A" in page
+
+
+def test_an_unknown_filter_value_is_named_and_ignored(qm_client, small):
+    page = page_of(qm_client, process="nope")
+
+    assert "No process has the code “nope”" in page
+    assert "Place the order" in page and "Review the drawing" in page
+
+
+def test_an_empty_matrix_says_what_to_add_first(qm_client):
+    page = page_of(qm_client)
+
+    assert "The matrix is empty" in page and reverse("process_list") in page
+
+
+@pytest.mark.parametrize("who", ["employee", "auditor", "top_management", "process_owner"])
+def test_read_only_viewers_see_the_grid_without_edit_links(who, portal_users, client_for, small):
+    page = page_of(client_for(portal_users.by_key(who)))
+
+    order, buyer = small["order"], small["buyer"]
+    assert f'<td id="cell-{order.pk}-{buyer.pk}" class="l-A">A</td>' in page
+    assert "/roles/matrix/cell/" not in page
+    assert "matrix.js" not in page
+    assert reverse("raci_import") not in page
+
+
+# --- Setting a letter ----------------------------------------------------------------------------
+def test_the_cell_link_opens_the_inline_editor_for_htmx_and_the_form_page_without(qm_client, small):
+    url = reverse("raci_cell", args=[small["review"].pk, small["designer"].pk])
+
+    inline = qm_client.get(url, **HTMX).content.decode()
+    full = qm_client.get(url).content.decode()
+
+    assert inline.startswith(f'<td id="cell-{small["review"].pk}-{small["designer"].pk}"')
+    assert 'hx-post="' in inline and "<html" not in inline
+    assert "<html" in full and 'type="radio"' in full and "Designer for “Review the drawing”" in full
+
+
+def test_quality_manager_sets_a_letter_with_htmx_and_the_break_clears_out_of_band(qm_client, small):
+    review, buyer = small["review"], small["buyer"]
+    url = reverse("raci_cell", args=[review.pk, buyer.pk]) + "?process=design"
+
+    response = qm_client.post(url, {"letter": "A"}, **HTMX)
+    body = response.content.decode()
+
+    assert RaciCell.objects.get(activity=review, role=buyer).letter == "A"
+    assert body.startswith(f'<td id="cell-{review.pk}-{buyer.pk}" class="l-A"><a href=')
+    assert "?process=design" in body.split("</td>")[0]  # the new cell keeps the filters in its link
+    assert '<section id="raci-breaks"' in body and 'hx-swap-oob="true"' in body
+    assert "All RACI rules are met" in body
+    head = re.search(rf'<th id="activity-head-{review.pk}"[^>]*>', body).group(0)
+    assert "broken" not in head and 'hx-swap-oob="true"' in head
+
+
+def test_quality_manager_sets_a_letter_by_plain_post_and_returns_to_the_row(qm_client, small):
+    review, clerk = small["review"], small["clerk"]
+    url = reverse("raci_cell", args=[review.pk, clerk.pk]) + "?unit=purch&process=design"
+
+    response = qm_client.post(url, {"letter": "C"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('raci_matrix')}?unit=purch&process=design#activity-{review.pk}"
+    assert RaciCell.objects.get(activity=review, role=clerk).letter == "C"
+    assert AuditEntry.objects.filter(record_type="roles.racicell", actor_name="Quentin Moss").exists()
+
+
+def test_no_letter_clears_the_cell(qm_client, small):
+    order, clerk = small["order"], small["clerk"]
+
+    qm_client.post(reverse("raci_cell", args=[order.pk, clerk.pk]), {"letter": ""})
+
+    assert not RaciCell.objects.filter(activity=order, role=clerk).exists()
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["form page", "htmx"])
+def test_a_letter_other_than_r_a_c_i_is_refused_and_nothing_changes(qm_client, small, headers):
+    order, buyer = small["order"], small["buyer"]
+    entries = AuditEntry.objects.count()
+
+    response = qm_client.post(reverse("raci_cell", args=[order.pk, buyer.pk]), {"letter": "X"}, **headers)
+
+    assert response.status_code == 200
+    assert "“X” is not a RACI letter: choose R, A, C, I or none." in response.content.decode()
+    assert RaciCell.objects.get(activity=order, role=buyer).letter == "A"
+    assert AuditEntry.objects.count() == entries
+
+
+def test_the_editors_cancel_button_gives_the_cell_back_unchanged(qm_client, small):
+    order, buyer = small["order"], small["buyer"]
+
+    body = qm_client.get(reverse("raci_cell", args=[order.pk, buyer.pk]), {"view": "cell"}, **HTMX).content.decode()
+
+    assert re.fullmatch(rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+">A</a></td>', body)
+
+
+# --- Cost ----------------------------------------------------------------------------------------
+def test_the_page_costs_the_same_queries_for_a_10_x_5_and_a_400_x_120_matrix(portal_users, client_for):
+    build_matrix(activities=10, roles=5, processes=2, units=2)
+    clients = {who: client_for(portal_users.by_key(who)) for who in ("quality_manager", "employee")}
+
+    def queries(client) -> int:
+        page_of(client)  # the first request of a session may do more (the organisation's record, the session)
+        with CaptureQueriesContext(connection) as captured:
+            page_of(client)
+        return len(captured)
+
+    small = {who: queries(client) for who, client in clients.items()}
+    with audit_context(actor="test"):
+        for model in (RaciCell, Activity, Process, RoleAssignment, Role):
+            for record in model.objects.all():
+                record.delete()
+    build_matrix(activities=400, roles=120, processes=8, units=6, prefix="big-")
+    big = {who: queries(client) for who, client in clients.items()}
+
+    assert big == small
+    assert page_of(clients["quality_manager"]).count("<td id=\"cell-") == 400 * 120
