@@ -339,3 +339,11 @@ def test_an_assignment_of_someone_who_has_left_can_still_be_ended(qm_client):
     assert response.status_code == 302
     assignment.refresh_from_db()
     assert assignment.ends_on == days_ago(1)
+
+
+def test_a_new_role_can_start_below_an_existing_one(qm_client):
+    boss = RoleFactory(title="Plant manager")
+
+    form = qm_client.get(reverse("role_create"), {"reports_to": boss.pk, "org_unit": boss.org_unit_id}).context["form"]
+
+    assert form["reports_to"].value() == str(boss.pk) and form["org_unit"].value() == str(boss.org_unit_id)
