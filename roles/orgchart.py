@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,11 +33,12 @@ from roles.models import Role, RoleAssignment, held_on
 
 # --- Reading the chart -------------------------------------------------------------------------------------
 
-# Unit colours, muted enough for text on white; red is kept for vacant roles.
+# Unit colours, dark enough for text on white, neighbours far apart; red is kept for vacant roles.
 UNIT_COLOURS = (
-    "#2563eb", "#0f766e", "#c2410c", "#7c3aed", "#15803d",
-    "#be185d", "#a16207", "#0369a1", "#4d7c0f", "#6d28d9",
+    "#2563eb", "#c2410c", "#0f766e", "#9333ea", "#a16207",
+    "#be185d", "#15803d", "#0369a1", "#7c2d12", "#4d7c0f",
 )
+NO_ROLES_COLOUR = "#94a3b8"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Holder:
 
     name: str
     is_deputy: bool
+    person_id: int = 0
 
 
 @dataclass
@@ -117,27 +120,30 @@ class OrgChart:
 
 
 def orgchart_units() -> list[ChartUnit]:
-    """Every org unit in tree order (parents before their sub-units, by name), with a colour each: one query."""
-    rows = list(OrgUnit.objects.order_by("name").values_list("pk", "name", "parent_id"))
-    known = {pk for pk, _, _ in rows}
-    children: dict[int | None, list[tuple[int, str, int | None]]] = {}
+    """Every org unit in tree order (parents before their sub-units, by name), each unit with roles in a colour
+    of its own: one query."""
+    has_roles = Exists(Role.objects.filter(org_unit=OuterRef("pk")))
+    rows = list(OrgUnit.objects.order_by("name").values_list("pk", "name", "parent_id", has_roles))
+    known = {row[0] for row in rows}
+    children: dict[int | None, list[tuple]] = {}
     for row in rows:
-        parent = row[2] if row[2] in known else None
-        children.setdefault(parent, []).append(row)
-    units: list[ChartUnit] = []
+        children.setdefault(row[2] if row[2] in known else None, []).append(row)
+    ordered: list[tuple[tuple, int]] = []
     seen: set[int] = set()
     stack = [(row, 0) for row in reversed(children.get(None, []))]
     while stack:
-        (pk, name, parent_id), depth = stack.pop()
-        if pk in seen:
-            continue
-        seen.add(pk)
-        units.append(ChartUnit(pk, name, parent_id, depth, UNIT_COLOURS[len(units) % len(UNIT_COLOURS)]))
-        stack.extend((child, depth + 1) for child in reversed(children.get(pk, [])))
-    # Units caught in a parent loop (the model refuses them, the database does not) still get listed.
-    for pk, name, parent_id in rows:
-        if pk not in seen:
-            units.append(ChartUnit(pk, name, parent_id, 0, UNIT_COLOURS[len(units) % len(UNIT_COLOURS)]))
+        row, depth = stack.pop()
+        if row[0] not in seen:
+            seen.add(row[0])
+            ordered.append((row, depth))
+            stack.extend((child, depth + 1) for child in reversed(children.get(row[0], [])))
+    # Units caught in a parent loop (the model refuses them, the database does not) are still listed.
+    ordered += [(row, 0) for row in rows if row[0] not in seen]
+    units, coloured = [], 0
+    for (pk, name, parent_id, with_roles), depth in ordered:
+        colour = UNIT_COLOURS[coloured % len(UNIT_COLOURS)] if with_roles else NO_ROLES_COLOUR
+        coloured += bool(with_roles)
+        units.append(ChartUnit(pk, name, parent_id, depth, colour))
     return units
 
 
@@ -167,16 +173,16 @@ def orgchart_load(*, on: dt.date, units: list[ChartUnit] | None = None, unit_id:
 
 def _attach_holders(roles: dict[int, ChartRole], day: dt.date) -> None:
     # A person holding the role twice (as holder and as deputy) is listed once, as holder.
-    deputy_only: dict[tuple[int, int], tuple[str, bool]] = {}
+    deputy_only: dict[tuple[int, int], tuple[str, bool]] = {}  # (role, person): (name, only as deputy)
     rows = RoleAssignment.objects.filter(held_on(day)).values_list(
         "role_id", "person_id", "person__full_name", "person__username", "is_deputy"
     )
     for role_id, person_id, full_name, username, is_deputy in rows:
         name, was_deputy = deputy_only.get((role_id, person_id), (full_name or username, True))
         deputy_only[(role_id, person_id)] = (name, was_deputy and is_deputy)
-    for (role_id, _), (name, is_deputy) in deputy_only.items():
+    for (role_id, person_id), (name, is_deputy) in deputy_only.items():
         if role_id in roles:
-            roles[role_id].holders.append(Holder(name, is_deputy))
+            roles[role_id].holders.append(Holder(name, is_deputy, person_id))
     for role in roles.values():
         role.holders.sort(key=lambda holder: (holder.is_deputy, holder.name.casefold()))
 
@@ -347,6 +353,7 @@ BOX_STROKE, BOX_FILL = "#d3dbe5", "#ffffff"
 VACANT_STROKE, VACANT_FILL, VACANT_TEXT = "#dc2626", "#fff5f5", "#b42318"
 CONTEXT_STROKE, CONTEXT_FILL, CONTEXT_STRIP = "#d7dde5", "#f3f5f8", "#c5ced9"
 DEPUTY_FILL, DEPUTY_TEXT = "#fff1c2", "#7a4d00"
+YOURS_FILL, YOURS_STROKE = "#eef4ff", "#1f6feb"
 DEPUTY_LABEL = "deputy"
 
 
@@ -357,7 +364,7 @@ class _Box:
     role: ChartRole
     title: list[str]
     unit: str | None  # only where the unit changes from the manager's: the colour strip says the rest
-    holders: list[tuple[str, bool]]  # (text, is a deputy)
+    holders: list[tuple[str, Holder]]  # the name as it fits, and the holder
     more: int
     height: float
     x: float = 0
@@ -382,9 +389,8 @@ def _measure(role: ChartRole, manager: ChartRole | None) -> _Box:
         unit = _fit(_clean(role.unit.name), UNIT_SIZE, TEXT_WIDTH)
     shown = role.holders[:MAX_HOLDER_LINES] if len(role.holders) <= MAX_HOLDER_LINES else role.holders[:2]
     badge = text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 12
-    holders = [
-        (_fit(_clean(h.name), HOLDER_SIZE, TEXT_WIDTH - (badge if h.is_deputy else 0)), h.is_deputy) for h in shown
-    ]
+    holders = [(_fit(_clean(h.name), HOLDER_SIZE, TEXT_WIDTH - (badge if h.is_deputy else 0), bold=True), h)
+               for h in shown]
     more = len(role.holders) - len(shown)
     holder_lines = max(1, len(holders) + (1 if more else 0))  # a vacant role says so on one line
     height = PADDING + TITLE_LEAD * len(title) + (UNIT_LEAD if unit else 0) + 8 + HOLDER_LEAD * holder_lines + PADDING
@@ -503,9 +509,10 @@ def _tooltip(role: ChartRole, on: dt.date) -> str:
     return _clean(f"{role.title} · {role.unit.name}") + "\n" + _clean(who) + context
 
 
-def _draw_box(box: _Box, *, on: dt.date, href: str | None) -> str:
+def _draw_box(box: _Box, *, on: dt.date, href: str | None, viewer_id: int | None) -> str:
     role = box.role
     x, y, h = box.x, box.y, box.height
+    mine = viewer_id is not None and any(holder.person_id == viewer_id for holder in role.holders)
     if not role.in_focus:
         fill, stroke, strip, title_ink, unit_ink, holder_ink = (
             CONTEXT_FILL, CONTEXT_STROKE, CONTEXT_STRIP, MUTED, MUTED, MUTED)
@@ -516,9 +523,11 @@ def _draw_box(box: _Box, *, on: dt.date, href: str | None) -> str:
         fill, stroke, strip, title_ink, unit_ink, holder_ink = (
             BOX_FILL, BOX_STROKE, role.unit.colour, INK, role.unit.colour, "#334155")
     dash = ' stroke-dasharray="5 3"' if role.vacant and role.in_focus else ""
+    if mine:
+        fill, stroke = YOURS_FILL, YOURS_STROKE
     parts = [
         f'<rect x="{_num(x)}" y="{_num(y)}" width="{BOX_WIDTH}" height="{_num(h)}" rx="{STRIP}" fill="{fill}" '
-        f'stroke="{stroke}" stroke-width="{1.5 if dash else 1}"{dash}/>',
+        f'stroke="{stroke}" stroke-width="{2 if mine else 1.5 if dash else 1}"{dash}/>',
         _strip(x, y, h, strip),
     ]
     tx = x + TEXT_X
@@ -541,24 +550,26 @@ def _draw_box(box: _Box, *, on: dt.date, href: str | None) -> str:
         parts.append(_text(tx, baseline, "Vacant", size=HOLDER_SIZE, fill=ink, bold=True))
         note_x = tx + text_width("Vacant", HOLDER_SIZE, bold=True) + 6
         parts.append(_text(note_x, baseline, "no holder", size=HOLDER_SIZE - 1, fill=ink))
-    for name, is_deputy in box.holders:
-        parts.append(_text(tx, baseline, name, size=HOLDER_SIZE, fill=holder_ink))
-        if is_deputy:
-            parts.append(_deputy_badge(tx + text_width(name, HOLDER_SIZE) + 6, baseline))
+    for name, holder in box.holders:
+        you = holder.person_id == viewer_id
+        parts.append(_text(tx, baseline, name, size=HOLDER_SIZE, fill=YOURS_STROKE if you else holder_ink, bold=you))
+        if holder.is_deputy:
+            parts.append(_deputy_badge(tx + text_width(name, HOLDER_SIZE, bold=you) + 6, baseline))
         baseline += HOLDER_LEAD
     if box.more:
         parts.append(_text(tx, baseline, f"and {box.more} more", size=HOLDER_SIZE - 1, fill=MUTED))
     tooltip = _tooltip(role, on)
     if href is None:
         return f"<g>{''.join(parts)}</g>"
+    group = f'<g id="orgchart-role-{role.pk}">'
     # The link is a transparent pane over the box rather than a wrapper around it: the page's stylesheet
     # underlines the text of links, and the portal's CSP allows no style attribute to undo that.
     pane = (
         f'<rect x="{_num(x)}" y="{_num(y)}" width="{BOX_WIDTH}" height="{_num(h)}" rx="{STRIP}" '
         'fill="#ffffff" fill-opacity="0"/>'
     )
-    label = tooltip.replace("\n", ". ")
-    return f"<g>{''.join(parts)}<a {_attrs(href=href, aria_label=label)}><title>{escape(tooltip)}</title>{pane}</a></g>"
+    label = _attrs(href=href, aria_label=tooltip.replace("\n", ". "))
+    return f"{group}{''.join(parts)}<a {label}><title>{escape(tooltip)}</title>{pane}</a></g>"
 
 
 def _clip(line: tuple[float, float, float, float], top: float, bottom: float) -> tuple[float, ...] | None:
@@ -596,7 +607,9 @@ def _continued(layout: _Layout, top: float) -> str:
     return _text(MARGIN, top - 8, _fit(text, 11, layout.width - 2 * MARGIN), size=11, fill=MUTED)
 
 
-def _draw(layout: _Layout, chart: OrgChart, *, top: float, bottom: float, links: bool, label: str) -> str:
+def _draw(
+    layout: _Layout, chart: OrgChart, *, top: float, bottom: float, links: bool, label: str, viewer_id: int | None
+) -> str:
     continued = _continued(layout, top) if top > 0 else ""
     view_top = top - CONTINUED if continued else top
     width, height = layout.width, bottom - view_top
@@ -615,7 +628,12 @@ def _draw(layout: _Layout, chart: OrgChart, *, top: float, bottom: float, links:
         if top <= y <= bottom
     )
     boxes = "".join(
-        _draw_box(box, on=chart.on, href=reverse("role_detail", args=[box.role.pk]) + suffix if links else None)
+        _draw_box(
+            box,
+            on=chart.on,
+            href=reverse("role_detail", args=[box.role.pk]) + suffix if links else None,
+            viewer_id=viewer_id,
+        )
         for box in layout.boxes
         if box.y < bottom and box.y + box.height > top
     )
@@ -627,19 +645,22 @@ def _draw(layout: _Layout, chart: OrgChart, *, top: float, bottom: float, links:
     )
 
 
-def orgchart_svg(chart: OrgChart, *, for_pdf: bool = False) -> SafeString:
-    """The chart as inline SVG markup, every text escaped: one ``<svg>`` whose boxes link to the role pages,
-    or ``for_pdf``, a ``<div class="orgchart-band">`` per page-high band of the same drawing, without links."""
+def orgchart_svg(chart: OrgChart, *, for_pdf: bool = False, viewer_id: int | None = None) -> SafeString:
+    """The chart as inline SVG markup, every text escaped: one ``<svg>`` whose boxes link to the role pages
+    (the roles ``viewer_id`` holds stand out, each box is ``#orgchart-role-<pk>``), or ``for_pdf``, a
+    ``<div class="orgchart-band">`` per page-high band of the same drawing, without links."""
     if not chart.roots:
         return mark_safe("")  # noqa: S308 - nothing to escape in an empty string
     layout = _layout(chart.roots, width=PDF_WIDTH if for_pdf else PAGE_WIDTH)
     day = date_format(chart.on, "j F Y")
     label = f"Org chart: {chart.focus_count} roles and their holders on {day}"
     if not for_pdf:
-        markup = _draw(layout, chart, top=0, bottom=layout.height, links=True, label=label)
+        markup = _draw(layout, chart, top=0, bottom=layout.height, links=True, label=label, viewer_id=viewer_id)
     else:
         markup = "".join(
-            f'<div class="orgchart-band">{_draw(layout, chart, top=top, bottom=bottom, links=False, label=label)}</div>'
+            '<div class="orgchart-band">'
+            + _draw(layout, chart, top=top, bottom=bottom, links=False, label=label, viewer_id=None)
+            + "</div>"
             for top, bottom in _bands(layout)
         )
     # Safe: every text above went through escape() (_text, _attrs, the tooltips); the rest are our numbers.
@@ -659,11 +680,12 @@ def orgchart_swatch(kind: str) -> SafeString:
         "held": (BOX_FILL, BOX_STROKE, UNIT_COLOURS[0], ""),
         "vacant": (VACANT_FILL, VACANT_STROKE, UNIT_COLOURS[0], ' stroke-dasharray="4 2"'),
         "context": (CONTEXT_FILL, CONTEXT_STROKE, CONTEXT_STRIP, ""),
+        "yours": (YOURS_FILL, YOURS_STROKE, UNIT_COLOURS[0], ""),
     }[kind]
     return mark_safe(  # noqa: S308 - fixed markup
         '<svg xmlns="http://www.w3.org/2000/svg" width="30" height="18" viewBox="0 0 30 18" aria-hidden="true">'
         f'<rect x="1" y="1" width="28" height="16" rx="{STRIP}" fill="{fill}" stroke="{stroke}" '
-        f'stroke-width="{1.5 if dash else 1}"{dash}/>{_strip(1, 1, 16, strip)}</svg>'
+        f'stroke-width="{1 if kind == "held" or kind == "context" else 1.5}"{dash}/>{_strip(1, 1, 16, strip)}</svg>'
     )
 
 

@@ -47,11 +47,13 @@ def org_chart(request: HttpRequest) -> HttpResponse:
         form.is_valid()  # errors are shown next to their field; the chart falls back to what could be read
     on, unit_id = form.chosen()
     chart = orgchart_load(on=on, units=units, unit_id=unit_id)
+    mine = [role for role in chart.roles() if any(h.person_id == request.user.pk for h in role.holders)]
     return render(request, "roles/org_chart.html", {
         "form": form,
         "chart": chart,
-        "svg": orgchart_svg(chart),
+        "svg": orgchart_svg(chart, viewer_id=request.user.pk),
+        "mine": mine,
         "past": on != timezone.localdate(),
         "summaries": [(summary, unit_dot(summary.unit.colour)) for summary in chart.summaries],
-        "swatches": {kind: orgchart_swatch(kind) for kind in ("held", "vacant", "deputy", "context")},
+        "swatches": {kind: orgchart_swatch(kind) for kind in ("held", "vacant", "deputy", "context", "yours")},
     })

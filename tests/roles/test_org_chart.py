@@ -139,6 +139,21 @@ def test_text_from_the_records_is_escaped_in_the_drawing(client_for, portal_user
     assert "R&D <lab>" in texts(svg)
 
 
+def test_the_roles_you_hold_stand_out_and_are_listed_with_a_link_to_their_box(client_for, portal_users):
+    mine = RoleFactory(title="CNC Machinist")
+    AssignmentFactory(role=mine, person=portal_users.employee)
+    AssignmentFactory(role=RoleFactory(title="Buyer"))
+
+    response = client_for(portal_users.employee).get(URL)
+
+    assert f'You hold: <a href="#orgchart-role-{mine.pk}">CNC Machinist</a>' in page_text(response)
+    svg = chart_svg(response)
+    box = next(group for group in svg.iter(f"{SVG}g") if group.get("id") == f"orgchart-role-{mine.pk}")
+    name = next(text for text in box.iter(f"{SVG}text") if text.text == "Emil Park")
+    assert name.get("font-weight") == "bold"
+    assert "You hold" not in page_text(client_for(portal_users.auditor).get(URL))
+
+
 def test_a_past_date_shows_who_held_the_role_then(client_for, portal_users):
     role = RoleFactory(title="Assembly and Test Supervisor")
     AssignmentFactory(role=role, person=UserFactory(full_name="Ben Riley"),
