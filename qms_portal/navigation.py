@@ -40,12 +40,13 @@ def nav_register(item: NavItem) -> None:
 
 
 def navigation_for(user: Any, path: str) -> list[NavLink]:
-    """The navigation entries ``user`` may use, the one for ``path`` marked active."""
-    links = []
-    for item in sorted(_ITEMS, key=lambda i: i.order):
-        if item.capability and not user.has_perm(item.capability):
-            continue
-        url = reverse(item.url_name)
-        active = path == url if url == "/" else path.startswith(url)
-        links.append(NavLink(item.label, url, active))
-    return links
+    """The navigation entries ``user`` may use; the one whose URL is the longest start of ``path`` is active
+    (so /roles/matrix/ marks "RACI matrix", not "Roles" as well)."""
+    entries = [
+        (item.label, reverse(item.url_name))
+        for item in sorted(_ITEMS, key=lambda i: i.order)
+        if not item.capability or user.has_perm(item.capability)
+    ]
+    matching = [url for _, url in entries if (path == url if url == "/" else path.startswith(url))]
+    active = max(matching, key=len, default=None)
+    return [NavLink(label, url, url == active) for label, url in entries]

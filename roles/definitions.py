@@ -2,6 +2,8 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
@@ -24,12 +26,35 @@ def role_save(*, role: Role, by: Any) -> Role:
     return role
 
 
+def assignment_overlapping(assignment: RoleAssignment) -> RoleAssignment | None:
+    """Another assignment of the same person to the same role whose dates meet this one's."""
+    others = RoleAssignment.objects.filter(role_id=assignment.role_id, person_id=assignment.person_id)
+    others = others.exclude(pk=assignment.pk).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=assignment.starts_on))
+    if assignment.ends_on is not None:
+        others = others.filter(starts_on__lte=assignment.ends_on)
+    return others.order_by("starts_on").first()
+
+
+def assignment_problem(assignment: RoleAssignment) -> str | None:
+    """Why ``assignment`` cannot be saved (an end before its start, or an overlap), or None when it can."""
+    if assignment.ends_on is not None and assignment.ends_on < assignment.starts_on:
+        return "The end date is before the start date."
+    other = assignment_overlapping(assignment)
+    if other is None:
+        return None
+    start = date_format(other.starts_on, "j F Y")
+    period = (f"from {start} with no end date" if other.ends_on is None
+              else f"from {start} to {date_format(other.ends_on, 'j F Y')}")
+    return f"{other.person} already holds {other.role} {period}. Change the dates, or end that assignment first."
+
+
 @transaction.atomic
 def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
-    """Save a new or changed assignment of a person to a role."""
+    """Save a new or changed assignment of a person to a role; overlapping assignments are refused."""
     require_capability(by, MANAGE, doing="assign roles")
-    if assignment.ends_on is not None and assignment.ends_on < assignment.starts_on:
-        raise ValueError("The end date is before the start date.")
+    problem = assignment_problem(assignment)
+    if problem is not None:
+        raise ValueError(problem)
     with audit_context(actor=by):
         assignment.save()
     return assignment

@@ -127,3 +127,14 @@ def test_only_current_holders_acknowledge_a_role(portal_users, role):
     for outsider in (portal_users.employee, portal_users.process_owner):
         with pytest.raises(PermissionDenied):
             role_acknowledge(role=role, person=outsider)
+
+
+def test_an_overlapping_assignment_of_the_same_person_is_refused_whoever_writes_it(portal_users, role):
+    qm, person = portal_users.quality_manager, portal_users.employee
+    assignment_save(assignment=RoleAssignment(role=role, person=person, starts_on=dt.date(2026, 1, 1)), by=qm)
+
+    later = RoleAssignment(role=role, person=person, starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 7, 1))
+    with pytest.raises(ValueError, match="already holds Production manager from 1 January 2026 with no end date"):
+        assignment_save(assignment=later, by=qm)
+
+    assert RoleAssignment.objects.filter(role=role, person=person).count() == 1
