@@ -16,10 +16,23 @@ def roles_held(person: Any) -> list[Role]:
     return list(Role.objects.filter(pk__in=ids).select_related("org_unit"))
 
 
-def role_acknowledge(*, role: Role, person: Any) -> RoleAcknowledgement:
-    """Record that ``person``, a current holder, understands the role's current revision (once per revision)."""
+class RoleChangedSinceShown(ValueError):
+    """The person was shown a revision of the role that is no longer the current one."""
+
+
+def role_acknowledge(*, role: Role, person: Any, revision_seen: int | None = None) -> RoleAcknowledgement:
+    """Record that ``person``, a current holder, understands the role's current revision (once per revision).
+
+    ``revision_seen`` is the revision the page showed them: when the role changed since, nothing is recorded,
+    as they have not read what they would be acknowledging.
+    """
     if role not in roles_held(person):
         raise PermissionDenied(f"You do not hold “{role}”: only its holders acknowledge it.")
+    if revision_seen is not None and revision_seen != role.revision:
+        raise RoleChangedSinceShown(
+            f"“{role}” changed while you were reading it (it is now revision {role.revision}): "
+            "read it again below, then acknowledge it."
+        )
     try:
         with transaction.atomic(), audit_context(actor=person):
             return RoleAcknowledgement.objects.create(role=role, person=person, revision=role.revision)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from itertools import groupby
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,8 +18,8 @@ from qms_portal.access import login_only, requires
 from qms_portal.forms import posted
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
+from roles.acknowledgements import RoleChangedSinceShown
 from roles.acknowledgements import role_acknowledge as acknowledgement_record
-from roles.acknowledgements import roles_held
 from roles.definitions import assignment_save, role_save
 from roles.forms.roles import AssignmentForm, RoleForm
 from roles.models import Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment, held_on
@@ -253,16 +252,10 @@ def role_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """A holder confirms they understand the revision of the role they were shown."""
     role = get_object_or_404(Role, pk=pk)
     seen = request.POST.get("revision", "")
-    if seen != str(role.revision):
-        # The role changed after the page was drawn (or the form came from elsewhere): acknowledging now would
-        # record a revision the person has not read. Non-holders are refused all the same.
-        if role not in roles_held(request.user):
-            raise PermissionDenied(f"You do not hold “{role}”: only its holders acknowledge it.")
-        messages.warning(request, f"“{role}” changed while you were reading it (it is now revision {role.revision}): "
-                         "read it again below, then acknowledge it.")
-        return redirect("my_roles")
     try:
-        acknowledgement_record(role=role, person=request.user)
+        acknowledgement_record(role=role, person=request.user, revision_seen=int(seen) if seen.isdigit() else 0)
+    except RoleChangedSinceShown as changed:
+        messages.warning(request, str(changed))
     except ValueError as already:
         messages.info(request, f"{already} Your first acknowledgement stands.")
     else:

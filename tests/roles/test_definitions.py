@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from qms_portal.audit import AuditEntry
-from roles.acknowledgements import role_acknowledge, roles_to_acknowledge
+from roles.acknowledgements import RoleChangedSinceShown, role_acknowledge, roles_to_acknowledge
 from roles.definitions import assignment_save, duty_assign, role_save
-from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
+from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment
 from roles.raci import raci_cell_set
 from tests.core.factories import OrgUnitFactory
 
@@ -138,3 +138,17 @@ def test_an_overlapping_assignment_of_the_same_person_is_refused_whoever_writes_
         assignment_save(assignment=later, by=qm)
 
     assert RoleAssignment.objects.filter(role=role, person=person).count() == 1
+
+
+def test_a_holder_shown_an_older_revision_acknowledges_nothing(portal_users, role):
+    holder = portal_users.employee
+    assignment_save(assignment=RoleAssignment(role=role, person=holder, starts_on=dt.date(2026, 1, 1)),
+                    by=portal_users.quality_manager)
+    role.authorities = "Approve overtime"
+    role_save(role=role, by=portal_users.quality_manager)
+
+    with pytest.raises(RoleChangedSinceShown, match="now revision 2"):
+        role_acknowledge(role=role, person=holder, revision_seen=1)
+
+    assert not RoleAcknowledgement.objects.filter(role=role, person=holder).exists()
+    assert roles_to_acknowledge(holder) == [role]
