@@ -226,15 +226,23 @@ def import_size_problem(size: int) -> str | None:
 Cell = str | None
 
 
+def _delimiter(first_line: str) -> str:
+    """The separator of the header line: Excel writes ";" where the decimal sign is a comma, and tab-separated
+    text is common too. The one that splits off the three fixed columns wins, else the most frequent."""
+    candidates = (",", ";", "\t")
+    for delimiter in candidates:
+        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        if [cell.strip().casefold() for cell in cells[:3]] == [name.casefold() for name in FIXED_HEADER]:
+            return delimiter
+    return max(candidates, key=first_line.count)
+
+
 def _read_csv(content: bytes) -> list[list[Cell]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _reject(NOT_UTF8, row=content[: error.start].count(b"\n") + 1) from None
-    first_line = text.split("\n", 1)[0]
-    # Excel writes ";" between cells where the decimal sign is a comma; tab-separated text is common too.
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
     rows: list[list[Cell]] = []
     try:
         for record in reader:
@@ -711,9 +719,6 @@ def matrix_import_apply(*, job_id: int, progress: Callable[[int, int, str], None
             _decide(refused, status=ImportStatus.REJECTED, by=by, reason=str(refusal))
         raise
     kinds = [CellChange(r, "", before, after).kind for _, r, before, after in cells]
-    return {
-        "import_id": matrix_import.pk,
-        "added": kinds.count("added"),
-        "changed": kinds.count("changed"),
-        "cleared": kinds.count("cleared"),
-    }
+    counts = {kind: kinds.count(kind) for kind in ("added", "changed", "cleared")}
+    summary = f"{counts['added']} letter(s) added, {counts['changed']} changed, {counts['cleared']} cleared."
+    return {"import_id": matrix_import.pk, **counts, "summary": summary}

@@ -1,5 +1,6 @@
 """Importing the RACI matrix: a file is checked whole, every problem is listed by row and column and nothing is
 written unless every row is valid; a preview shows the changes, and a job applies them all or nothing."""
+import csv
 import html
 import io
 
@@ -317,10 +318,18 @@ def test_the_preview_says_when_nothing_would_change(matrix, qm_client):
     assert "Apply" not in page.text
 
 
-def test_a_file_with_a_byte_order_mark_or_semicolons_is_read(matrix, qm_client):
-    content = "\ufeff" + HEADER.replace(",", ";") + "\r\npurchasing;Purchasing;Select supplier;C;R;A\r\n"
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_a_file_with_a_byte_order_mark_and_any_usual_separator_is_read(matrix, qm_client, delimiter):
+    # Commas in a title must not make a file separated by semicolons look separated by commas.
+    matrix["buyer"].title = "Buyer, Europe, Middle East, Africa, Asia, Americas"
+    matrix["buyer"].save()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["Process code", "Process", "Activity", "Buyer, Europe, Middle East, Africa, Asia, Americas [PURCH]",
+                     "Quality manager [QA]", "Director [MGT]"])
+    writer.writerow(["purchasing", "Purchasing", "Select supplier", "C", "R", "A"])
 
-    response = upload(qm_client, SimpleUploadedFile("matrix.csv", content.encode()))
+    response = upload(qm_client, SimpleUploadedFile("matrix.csv", ("\ufeff" + buffer.getvalue()).encode()))
 
     assert response.status_code == 302
     assert len(MatrixImport.objects.get().change_set["cells"]) == 2
@@ -360,7 +369,8 @@ def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_clien
     job = Job.objects.get(kind="raci_import")
     assert response["Location"] == reverse("job_detail", args=[job.pk])
     assert job.status == JobStatus.SUCCEEDED, job.error
-    assert job.result == {"import_id": matrix_import.pk, "added": 3, "changed": 2, "cleared": 1}
+    assert job.result == {"import_id": matrix_import.pk, "added": 3, "changed": 2, "cleared": 1,
+                          "summary": "3 letter(s) added, 2 changed, 1 cleared."}
     m = matrix
     assert letters() == sorted([
         (m["select"].pk, m["buyer"].pk, "C"), (m["select"].pk, m["quality"].pk, "R"),
