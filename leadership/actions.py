@@ -1,0 +1,182 @@
+"""Actions: creating them, moving them through their states, progress notes, and each person's own list.
+
+    open <-> in progress -> done;  open or in progress -> cancelled;  done or cancelled -> open (reopened)
+
+The action's owner may start it, put it back to open and mark it done, whatever their portal role, and
+add progress notes; holders of ``manage_actions`` may do all of that on any action, and alone may cancel,
+reopen and edit one. Every change is recorded in the audit trail, a status change as a step with its note.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from leadership.access import LeadershipCapability
+from leadership.errors import StateError
+from leadership.models import (
+    Action,
+    ActionNote,
+    ActionStatus,
+    Commitment,
+    ManagementReview,
+    QualityObjective,
+    ReviewOutput,
+)
+from qms_portal.access import require_capability, user_can
+from qms_portal.audit import audit_context, audit_step
+
+MANAGE = LeadershipCapability.MANAGE_ACTIONS
+
+TRANSITIONS: dict[str, set[str]] = {
+    ActionStatus.OPEN: {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED},
+    ActionStatus.IN_PROGRESS: {ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.CANCELLED},
+    ActionStatus.DONE: {ActionStatus.OPEN},
+    ActionStatus.CANCELLED: {ActionStatus.OPEN},
+}
+# What the owner may do without manage_actions: work on it and finish it, not cancel or reopen it.
+OWNER_MOVES = {
+    (ActionStatus.OPEN, ActionStatus.IN_PROGRESS),
+    (ActionStatus.IN_PROGRESS, ActionStatus.OPEN),
+    (ActionStatus.OPEN, ActionStatus.DONE),
+    (ActionStatus.IN_PROGRESS, ActionStatus.DONE),
+}
+
+
+def _is_owner(action: Action, user: Any) -> bool:
+    return bool(user.is_authenticated and user.is_active and action.owner_id == user.pk)
+
+
+def status_moves_allowed(action: Action, user: Any) -> set[str]:
+    """The statuses ``user`` may move ``action`` to now, for views to offer only those."""
+    moves = TRANSITIONS[action.status]
+    if user_can(user, MANAGE):
+        return set(moves)
+    if _is_owner(action, user):
+        return {target for target in moves if (action.status, target) in OWNER_MOVES}
+    return set()
+
+
+def _check_fields(*, title: str, owner: Any, due_on: dt.date | None) -> None:
+    errors = {}
+    if not title.strip():
+        errors["title"] = "Say what must be done."
+    if owner is None or not owner.is_active:
+        errors["owner"] = "Choose an active person to own the action."
+    if due_on is None:
+        errors["due_on"] = "Give the date it is due."
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_from_source(
+    *,
+    title: str,
+    owner: Any,
+    due_on: dt.date,
+    description: str = "",
+    source_review: ManagementReview | None = None,
+    decision: ReviewOutput | None = None,
+    source_commitment: Commitment | None = None,
+    source_objective: QualityObjective | None = None,
+    by: Any,
+) -> Action:
+    """Create an action once the caller has checked who may; used by ``action_create`` and review decisions."""
+    _check_fields(title=title, owner=owner, due_on=due_on)
+    with audit_context(actor=by):
+        return Action.objects.create(
+            title=title.strip(),
+            description=description.strip(),
+            owner=owner,
+            due_on=due_on,
+            source_review=source_review,
+            decision=decision,
+            source_commitment=source_commitment,
+            source_objective=source_objective,
+            created_by=by,
+        )
+
+
+@transaction.atomic
+def action_create(
+    *,
+    title: str,
+    owner: Any,
+    due_on: dt.date,
+    description: str = "",
+    source: ManagementReview | Commitment | QualityObjective | None = None,
+    by: Any,
+) -> Action:
+    """Create an action for ``owner``, optionally started by a review, a commitment or an objective."""
+    require_capability(by, MANAGE, doing="create actions")
+    sources = {"source_review": ManagementReview, "source_commitment": Commitment, "source_objective": QualityObjective}
+    links = {field: source for field, model in sources.items() if isinstance(source, model)}
+    if source is not None and not links:
+        raise ValueError(f"{source!r} cannot be the source of an action.")
+    return create_from_source(title=title, owner=owner, due_on=due_on, description=description, by=by, **links)
+
+
+@transaction.atomic
+def action_edit(*, action: Action, title: str, description: str, owner: Any, due_on: dt.date, by: Any) -> Action:
+    """Change what an action asks, of whom and by when (its source and status stay)."""
+    require_capability(by, MANAGE, doing="change actions")
+    _check_fields(title=title, owner=owner, due_on=due_on)
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    action.title, action.description, action.owner, action.due_on = title.strip(), description.strip(), owner, due_on
+    with audit_context(actor=by):
+        action.save()
+    return action
+
+
+@transaction.atomic
+def action_update_status(
+    *, action: Action, status: str, note: str = "", today: dt.date | None = None, by: Any
+) -> Action:
+    """Move an action to ``status``; the note, when given, is kept as a progress note and as the step's reason."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    if not (user_can(by, MANAGE) or _is_owner(action, by)):
+        raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
+    if status not in TRANSITIONS[action.status]:
+        raise StateError(
+            f"“{action}” is {action.get_status_display().lower()}: it cannot become "
+            f"{ActionStatus(status).label.lower() if status in ActionStatus.values else status!r}."
+        )
+    if status not in status_moves_allowed(action, by):
+        raise PermissionDenied("Only a manager of actions may cancel or reopen an action.")
+    before = action.status
+    action.status = status
+    action.completed_on = (today or timezone.localdate()) if status == ActionStatus.DONE else None
+    with audit_context(actor=by):
+        action.save()
+        audit_step(
+            action,
+            step=f"status {ActionStatus(status).label.lower()}",
+            reason=note.strip(),
+            changes={"status": [before, status]},
+        )
+        if note.strip():
+            ActionNote.objects.create(action=action, author=by, text=note.strip())
+    return action
+
+
+@transaction.atomic
+def action_note_add(*, action: Action, text: str, by: Any) -> ActionNote:
+    """Add a progress note to an action (its owner or a manager of actions)."""
+    if not (user_can(by, MANAGE) or _is_owner(action, by)):
+        raise PermissionDenied("Only the action's owner or a manager of actions may add notes to it.")
+    if not text.strip():
+        raise ValidationError({"text": "Write the note."})
+    with audit_context(actor=by):
+        return ActionNote.objects.create(action=action, author=by, text=text.strip())
+
+
+def actions_for(person: Any, *, include_closed: bool = False) -> QuerySet[Action]:
+    """The actions ``person`` owns, soonest due first, with their sources loaded; open ones only unless asked."""
+    actions = Action.objects.filter(owner=person).select_related(
+        "source_review", "source_commitment", "source_objective", "decision"
+    )
+    return actions if include_closed else actions.active()

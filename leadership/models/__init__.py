@@ -1,0 +1,28 @@
+"""Models of leadership (5.1): commitments and their evidence, management reviews, actions, quality objectives."""
+from leadership.models.actions import Action, ActionNote, ActionQuerySet, ActionSource, ActionStatus
+from leadership.models.commitments import (
+    Commitment,
+    CommitmentQuerySet,
+    EvidenceAttachment,
+    EvidenceEntry,
+    EvidenceKind,
+    evidence_file_path,
+)
+from leadership.models.objectives import Direction, Measurement, QualityObjective
+from leadership.models.reviews import (
+    InputCode,
+    ManagementReview,
+    OutputCategory,
+    ReviewAttendance,
+    ReviewInput,
+    ReviewOutput,
+    ReviewStatus,
+    SignedMinutesImmutable,
+)
+
+__all__ = [
+    "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
+    "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
+    "Measurement", "OutputCategory", "QualityObjective", "ReviewAttendance", "ReviewInput", "ReviewOutput",
+    "ReviewStatus", "SignedMinutesImmutable", "evidence_file_path",
+]

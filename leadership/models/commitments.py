@@ -1,0 +1,121 @@
+"""Commitments of top management (5.1.1 a-j, 5.1.2 a-c) and the dated evidence of what leaders did for them."""
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Max
+
+from qms_portal.audit import AuditedModel, AuditedQuerySet
+
+
+class CommitmentQuerySet(AuditedQuerySet):
+    def with_latest_evidence(self) -> CommitmentQuerySet:
+        """Annotate ``latest_evidence_on``: the date of the newest evidence entry linked (None when none)."""
+        return self.annotate(latest_evidence_on=Max("evidence_entries__occurred_on"))
+
+
+class Commitment(AuditedModel):
+    """One 5.1 requirement top management must be seen to meet, with the top manager accountable for it and
+    how often it must be evidenced. Its status (current, due soon, stale, never evidenced) is computed
+    from its evidence by ``leadership.commitments.commitment_status``, never stored."""
+
+    code = models.CharField(max_length=10, unique=True, help_text="The requirement id, such as 5.1.1.a.")
+    summary = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leadership_commitments",
+        verbose_name="accountable top manager",
+    )
+    evidence_every_days = models.PositiveSmallIntegerField(
+        "evidence needed every (days)",
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text="New evidence is due this many days after the latest.",
+    )
+
+    objects = CommitmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(evidence_every_days__gte=1), name="commitment_interval_positive"),
+        ]
+        permissions = [
+            ("view_leadership", "Read commitments, evidence, management reviews, actions and objectives"),
+            ("record_evidence", "Record evidence of what top management did for the QMS"),
+            ("manage_commitments", "Name the top manager accountable for a commitment and how often it is evidenced"),
+            ("manage_reviews", "Plan and run management reviews: inputs, attendance, decisions, closing"),
+            ("sign_minutes", "Sign the minutes of a management review they chaired"),
+            ("manage_actions", "Create actions for anyone and change any action"),
+            ("manage_objectives", "Create and change quality objectives; record any objective's measurements"),
+            ("record_measurements", "Record measurements of the quality objectives they own"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.summary}"
+
+
+class EvidenceKind(models.TextChoices):
+    MEETING = "meeting", "Meeting"
+    COMMUNICATION = "communication", "Communication"
+    RESOURCE_DECISION = "resource_decision", "Resource decision"
+    REVIEW_PARTICIPATION = "review_participation", "Management review participation"
+    TRAINING = "training", "Training"
+    OTHER = "other", "Other"
+
+
+class EvidenceEntry(AuditedModel):
+    """A dated record of something a top manager did for the QMS, linked to the commitments it evidences."""
+
+    occurred_on = models.DateField("date")
+    kind = models.CharField(max_length=24, choices=EvidenceKind.choices)
+    summary = models.TextField()
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leadership_evidence"
+    )
+    commitments = models.ManyToManyField(Commitment, related_name="evidence_entries")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        verbose_name = "evidence entry"
+        verbose_name_plural = "evidence entries"
+        indexes = [models.Index(fields=["occurred_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_on:%Y-%m-%d} {self.get_kind_display()} by {self.leader}"
+
+
+def evidence_file_path(instance: EvidenceAttachment, filename: str) -> str:
+    """Where an attachment is stored: a new random name under ``evidence/``, keeping only the extension.
+
+    The name the uploader gave is kept in ``original_name`` for downloads, never used on disk.
+    """
+    return f"evidence/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class EvidenceAttachment(AuditedModel):
+    """A file backing an evidence entry, checked by ``leadership.uploads`` before it is stored."""
+
+    entry = models.ForeignKey(EvidenceEntry, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=evidence_file_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, help_text="As detected from the content, not as sent.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+

@@ -1,0 +1,254 @@
+"""Management reviews (9.3): the meeting, who attended, the 9.3.2 inputs, the 9.3.3 decisions, signed minutes.
+
+Once the chair has signed the minutes, the review and everything the minutes hold (inputs, decisions,
+attendance) are frozen: the write functions in ``leadership.reviews`` refuse, and so do these models'
+``save`` and ``delete`` and their querysets' ``delete``, as the policy app does for signed versions.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from qms_portal.audit import AuditedModel, AuditedQuerySet
+
+
+class SignedMinutesImmutable(Exception):
+    """Raised on any attempt to change or remove what signed review minutes hold."""
+
+
+class ReviewStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    HELD = "held", "Held"
+    CLOSED = "closed", "Closed"
+
+
+class InputCode(models.TextChoices):
+    """The 9.3.2 inputs every review covers, in our own words. Codes sort in agenda order."""
+
+    A = "a", "Status of actions from earlier management reviews"
+    B = "b", "Changes in external and internal issues that matter to the QMS"
+    C1 = "c1", "Customer satisfaction and feedback from interested parties"
+    C2 = "c2", "How far the quality objectives were met"
+    C3 = "c3", "Process performance and conformity of products and services"
+    C4 = "c4", "Nonconformities and corrective actions"
+    C5 = "c5", "Monitoring and measurement results"
+    C6 = "c6", "Audit results"
+    C7 = "c7", "Performance of external providers"
+    D = "d", "Whether resources are adequate"
+    E = "e", "How effective the actions on risks and opportunities were"
+    F = "f", "Opportunities for improvement"
+
+
+class OutputCategory(models.TextChoices):
+    """The 9.3.3 outputs a decision falls under, in our own words."""
+
+    IMPROVEMENT = "a", "Improvement opportunities"
+    QMS_CHANGE = "b", "Changes needed to the QMS"
+    RESOURCES = "c", "Resource needs"
+
+
+class MinutesQuerySet(AuditedQuerySet):
+    """Refuses a bulk delete that would remove part of signed minutes (the rows' ``delete()`` is bypassed)."""
+
+    signed_lookup = "review__minutes_signature__isnull"
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(**{self.signed_lookup: False}).exists():
+            raise SignedMinutesImmutable("Signed review minutes cannot be removed.")
+        return super().delete()
+
+
+class ReviewQuerySet(MinutesQuerySet):
+    signed_lookup = "minutes_signature__isnull"
+
+
+def _review_is_signed(review_id: int | None) -> bool:
+    return review_id is not None and ManagementReview.objects.filter(
+        pk=review_id, minutes_signature__isnull=False
+    ).exists()
+
+
+class ManagementReview(AuditedModel):
+    """A management review meeting: planned for a date with a chair and invitees, then held, closed and
+    its minutes signed by the chair. A recurring review proposes the next one when it is held."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Names it in calendars.")
+    title = models.CharField(max_length=200)
+    planned_on = models.DateField()
+    chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chaired_reviews")
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ReviewAttendance", related_name="management_reviews"
+    )
+    recurrence_months = models.PositiveSmallIntegerField(
+        "repeat every (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text="Leave empty for a one-off review.",
+    )
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PLANNED)
+    held_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    minutes_signature = models.OneToOneField(
+        "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_review",
+        help_text="The recurring review whose holding proposed this one.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-planned_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="planned") | models.Q(held_on__isnull=False), name="review_held_has_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes_signature__isnull=True) | models.Q(status="closed"),
+                name="review_signed_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.planned_on:%Y-%m-%d})"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.minutes_signature_id is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            names = [field.attname for field in self._meta.concrete_fields]
+            stored = ManagementReview.objects.filter(pk=self.pk, minutes_signature__isnull=False).values(*names).first()
+            if stored and any(stored[name] != getattr(self, name) for name in names):
+                raise SignedMinutesImmutable(f"The minutes of {self} are signed: the review can no longer change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if _review_is_signed(self.pk):
+            raise SignedMinutesImmutable(f"The minutes of {self} are signed: the review is a record and stays.")
+        return super().delete(*args, **kwargs)
+
+    def minutes_content(self) -> str:
+        """The exact text the chair's signature covers: the review, attendance, every input with its notes,
+        and every decision. People are named by their record number, so that a later change of someone's
+        name does not make the signature look broken."""
+        attendance = {True: "attended", False: "absent", None: "not recorded"}
+        lines = [
+            f"Management review {self.uid}",
+            f"Title: {self.title}",
+            f"Planned for: {self.planned_on.isoformat()}",
+            f"Held on: {self.held_on.isoformat() if self.held_on else '-'}",
+            f"Chair: person {self.chair_id}",
+            "",
+            "Attendance:",
+            *(
+                f"- person {row.person_id}: {attendance[row.attended]}"
+                for row in self.attendance.order_by("person_id")
+            ),
+            "",
+            "Inputs (9.3.2):",
+        ]
+        for review_input in self.inputs.order_by("code"):
+            lines += [f"{review_input.code}. {review_input.get_code_display()}", review_input.notes.strip(), ""]
+        lines.append("Decisions (9.3.3):")
+        lines += [
+            f"{number}. [{output.category}] {output.get_category_display()}: {output.decision.strip()}"
+            for number, output in enumerate(self.outputs.order_by("pk"), start=1)
+        ]
+        return "\n".join(lines) + "\n"
+
+    @property
+    def minutes_signature_valid(self) -> bool:
+        from qms_portal.signatures import signature_is_valid
+
+        return self.minutes_signature is not None and signature_is_valid(self.minutes_signature, self.minutes_content())
+
+
+class _PartOfMinutes(AuditedModel):
+    """A row the signed minutes hold: it cannot be added, changed or removed once the review is signed."""
+
+    objects = MinutesQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def _refuse_if_signed(self) -> None:
+        stored_review = None
+        if self.pk is not None:  # moving a row away from signed minutes would change them too
+            stored_review = type(self).objects.filter(pk=self.pk).values_list("review_id", flat=True).first()
+        if _review_is_signed(self.review_id) or (stored_review != self.review_id and _review_is_signed(stored_review)):
+            raise SignedMinutesImmutable(
+                f"The minutes of review #{self.review_id} are signed: they can no longer change."
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._refuse_if_signed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        self._refuse_if_signed()
+        return super().delete(*args, **kwargs)
+
+
+class ReviewAttendance(_PartOfMinutes):
+    """A person invited to a review, and whether they attended (None until recorded)."""
+
+    review = models.ForeignKey(ManagementReview, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    attended = models.BooleanField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "person__full_name"]
+        verbose_name = "review attendance"
+        verbose_name_plural = "review attendance"
+        constraints = [models.UniqueConstraint(fields=["review", "person"], name="attendance_once_per_person")]
+
+    def __str__(self) -> str:
+        state = {True: "attended", False: "absent", None: "invited"}[self.attended]
+        return f"{self.person} {state}: {self.review}"
+
+
+class ReviewInput(_PartOfMinutes):
+    """One 9.3.2 input on a review's agenda, with the notes recording how it was covered."""
+
+    review = models.ForeignKey(ManagementReview, on_delete=models.CASCADE, related_name="inputs")
+    code = models.CharField(max_length=2, choices=InputCode.choices)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["review", "code"]
+        constraints = [models.UniqueConstraint(fields=["review", "code"], name="review_input_once_per_code")]
+
+    def __str__(self) -> str:
+        return f"9.3.2 {self.code}: {self.get_code_display()}"
+
+
+class ReviewOutput(_PartOfMinutes):
+    """A decision a review took, under its 9.3.3 category; actions it starts point back to it."""
+
+    review = models.ForeignKey(ManagementReview, on_delete=models.CASCADE, related_name="outputs")
+    category = models.CharField(max_length=1, choices=OutputCategory.choices)
+    decision = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "pk"]
+        verbose_name = "review decision"
+
+    def __str__(self) -> str:
+        return f"9.3.3 {self.category}: {self.decision[:60]}"

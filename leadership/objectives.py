@@ -1,0 +1,163 @@
+"""Quality objectives (6.2): saving them, recording measurements, their status and their trend chart.
+
+Status from the latest measurement and the pace between the latest two:
+
+- no data: nothing measured yet;
+- on track: the latest value meets the target (equal to the target counts as met, in both directions);
+- at risk: not met, the due date not yet passed, and the pace between the latest two measurements moves
+  toward the target fast enough that, kept up, it reaches the target by the due date;
+- off track: anything else: not met with a single measurement (no trend yet), moving away from the target
+  or too slowly, or the due date passed (``today`` after it, or the latest measurement taken on or after it).
+
+Holders of ``manage_objectives`` save objectives and record any objective's measurements; holders of
+``record_measurements`` (process owners) record measurements of the objectives they own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from leadership.access import LeadershipCapability
+from leadership.models import Direction, Measurement, QualityObjective
+from qms_portal.access import require_capability, user_can
+from qms_portal.audit import audit_context
+from qms_portal.charts import trend_chart_svg
+
+MANAGE = LeadershipCapability.MANAGE_OBJECTIVES
+RECORD = LeadershipCapability.RECORD_MEASUREMENTS
+OBJECTIVE_FIELDS = (
+    "title", "policy", "measure", "unit", "target", "direction", "owner", "org_unit", "due_on", "plan",
+    "planned_resources", "evaluation_method",
+)
+
+
+class ObjectiveState(models.TextChoices):
+    NO_DATA = "no_data", "No data"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
+@dataclass(frozen=True)
+class ObjectiveStatus:
+    """An objective's state, the measurement it was judged on, and the value projected for the due date."""
+
+    state: ObjectiveState
+    latest: Measurement | None = None
+    projected: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        return self.state.label
+
+
+def objective_status(
+    objective: QualityObjective, measurements: Iterable[Measurement], *, today: dt.date
+) -> ObjectiveStatus:
+    """The status of ``objective`` from its measurements (any order; only the latest two are used)."""
+    ordered = sorted(measurements, key=lambda m: m.measured_on)
+    if not ordered:
+        return ObjectiveStatus(ObjectiveState.NO_DATA)
+    latest = ordered[-1]
+    if objective.meets_target(latest.value):
+        return ObjectiveStatus(ObjectiveState.ON_TRACK, latest)
+    if len(ordered) < 2 or today > objective.due_on or latest.measured_on >= objective.due_on:
+        return ObjectiveStatus(ObjectiveState.OFF_TRACK, latest)
+    previous = ordered[-2]
+    pace = (latest.value - previous.value) / Decimal((latest.measured_on - previous.measured_on).days)
+    projected = latest.value + pace * (objective.due_on - latest.measured_on).days
+    toward = pace > 0 if objective.direction == Direction.AT_LEAST else pace < 0
+    state = ObjectiveState.AT_RISK if toward and objective.meets_target(projected) else ObjectiveState.OFF_TRACK
+    return ObjectiveStatus(state, latest, projected)
+
+
+def latest_measurements(
+    objectives: Iterable[QualityObjective], *, per_objective: int = 2
+) -> dict[int, list[Measurement]]:
+    """The newest ``per_objective`` measurements of each objective, newest first, in one query."""
+    ranked = Measurement.objects.filter(objective__in=[o.pk for o in objectives]).annotate(
+        rank=Window(RowNumber(), partition_by=[F("objective_id")], order_by=F("measured_on").desc())
+    )
+    found: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in ranked.filter(rank__lte=per_objective).order_by("objective_id", "-measured_on"):
+        found[measurement.objective_id].append(measurement)
+    return found
+
+
+def objective_statuses(objectives: Iterable[QualityObjective], *, today: dt.date) -> dict[int, ObjectiveStatus]:
+    """The status of each objective by id, reading their measurements in one query."""
+    objectives = list(objectives)
+    latest = latest_measurements(objectives)
+    return {o.pk: objective_status(o, latest.get(o.pk, []), today=today) for o in objectives}
+
+
+def objective_chart_svg(
+    objective: QualityObjective, measurements: Sequence[Measurement], *, width: int = 640, height: int = 260
+) -> str:
+    """The objective's trend chart (SVG), the same drawing for the web page and the evidence pack."""
+    return trend_chart_svg(
+        [(m.measured_on, m.value) for m in sorted(measurements, key=lambda m: m.measured_on)],
+        target=objective.target,
+        direction=objective.direction,
+        unit=objective.unit,
+        width=width,
+        height=height,
+        title=objective.title,
+    )
+
+
+@transaction.atomic
+def objective_save(*, fields: dict[str, Any], objective: QualityObjective | None = None, by: Any) -> QualityObjective:
+    """Create an objective, or change ``objective``, from ``fields`` (names from ``OBJECTIVE_FIELDS``)."""
+    require_capability(by, MANAGE, doing="create or change quality objectives")
+    unknown = set(fields) - set(OBJECTIVE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not fields of an objective: {', '.join(sorted(unknown))}")
+    if objective is None:
+        objective = QualityObjective()
+    else:
+        objective = QualityObjective.objects.select_for_update().get(pk=objective.pk)
+    for name, value in fields.items():
+        setattr(objective, name, value.strip() if isinstance(value, str) else value)
+    objective.full_clean()
+    if not objective.owner.is_active:
+        raise ValidationError({"owner": f"{objective.owner} is no longer active: choose someone else."})
+    with audit_context(actor=by):
+        objective.save()
+    return objective
+
+
+@transaction.atomic
+def measurement_record(
+    *, objective: QualityObjective, measured_on: dt.date, value: Decimal | str, note: str = "", by: Any
+) -> Measurement:
+    """Record the value measured on a date; a second value for the same date corrects the first (audited)."""
+    if not (user_can(by, MANAGE) or (user_can(by, RECORD) and objective.owner_id == by.pk)):
+        raise PermissionDenied("Only the objective's owner or a manager of objectives may record its measurements.")
+    if measured_on > timezone.localdate():
+        raise ValidationError({"measured_on": "A measurement cannot be dated in the future."})
+    try:
+        value = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError({"value": f"“{value}” is not a number."}) from None
+    if not value.is_finite():
+        raise ValidationError({"value": "Give a finite number."})
+    measurement = (
+        Measurement.objects.select_for_update().filter(objective=objective, measured_on=measured_on).first()
+        or Measurement(objective=objective, measured_on=measured_on, recorded_by=by)
+    )
+    measurement.value, measurement.note, measurement.recorded_by = value, note.strip(), by
+    measurement.full_clean(validate_unique=False)
+    with audit_context(actor=by):
+        measurement.save()
+    return measurement

@@ -1,0 +1,346 @@
+"""Management reviews (9.3), one place for views, admin, commands and tasks alike.
+
+    planned -> held -> closed -> minutes signed by the chair
+
+Planning puts the 9.3.2 inputs on the agenda. Input notes may be written while the review is planned or
+held; attendance, decisions and closing need it held; a review closes only when every input has notes.
+The chair alone signs the minutes (``minutes_content``) with the electronic signature; from then on
+nothing the minutes hold can change. Holding a recurring review proposes the next one,
+``recurrence_months`` after this one's planned date (so the cycle does not drift when a review is held
+late), exactly once. Each step checks who is acting (``PermissionDenied``) and the state (``StateError``),
+changes nothing when refused, and is recorded in the audit trail.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from leadership import ics
+from leadership.access import LeadershipCapability
+from leadership.actions import create_from_source
+from leadership.errors import InputsUnaddressed, StateError
+from leadership.models import (
+    InputCode,
+    ManagementReview,
+    OutputCategory,
+    ReviewAttendance,
+    ReviewInput,
+    ReviewOutput,
+    ReviewStatus,
+)
+from leadership.people import check_top_manager
+from qms_portal.access import require_capability, user_can
+from qms_portal.audit import audit_context, audit_step
+from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
+
+MANAGE = LeadershipCapability.MANAGE_REVIEWS
+SIGN = LeadershipCapability.SIGN_MINUTES
+MINUTES_MEANING = "Minutes approved"
+
+# Each step: what it is called in messages, the states it may be taken in, and the capability it needs.
+STEPS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "reschedule": ("Changing the plan", (ReviewStatus.PLANNED,), MANAGE),
+    "note_input": ("Writing input notes", (ReviewStatus.PLANNED, ReviewStatus.HELD), MANAGE),
+    "hold": ("Marking it held", (ReviewStatus.PLANNED,), MANAGE),
+    "record_attendance": ("Recording attendance", (ReviewStatus.HELD,), MANAGE),
+    "decide": ("Recording decisions", (ReviewStatus.HELD,), MANAGE),
+    "close": ("Closing it", (ReviewStatus.HELD,), MANAGE),
+    "sign": ("Signing the minutes", (ReviewStatus.CLOSED,), SIGN),
+}
+
+
+def step_check(review: ManagementReview, step: str) -> None:
+    """Raise ``StateError`` unless ``step`` (a key of ``STEPS``) may be taken in the review's state."""
+    if review.is_signed:
+        raise StateError(f"The minutes of {review} are signed: they can no longer change.")
+    label, states, _ = STEPS[step]
+    if review.status not in states:
+        allowed = " or ".join(ReviewStatus(state).label.lower() for state in states)
+        raise StateError(f"{review} is {review.get_status_display().lower()}: {label.lower()} needs it {allowed}.")
+
+
+def steps_allowed(review: ManagementReview, user: Any) -> set[str]:
+    """The steps ``user`` may take on ``review`` now: its state allows them and the person may (the chair signs)."""
+    allowed = set()
+    for step, (_, states, capability) in STEPS.items():
+        if review.is_signed or review.status not in states or not user_can(user, capability):
+            continue
+        if step == "sign" and review.chair_id != user.pk:
+            continue
+        allowed.add(step)
+    return allowed
+
+
+def _locked(review: ManagementReview) -> ManagementReview:
+    """The review re-read under a row lock, so two people cannot move it at once."""
+    return ManagementReview.objects.select_for_update().get(pk=review.pk)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it has no such day (31 Jan + 1 = 28/29 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _check_plan(*, title: str, chair: Any, recurrence_months: int | None) -> None:
+    if not title.strip():
+        raise ValidationError({"title": "Give the review a title."})
+    if recurrence_months is not None and not 1 <= recurrence_months <= 36:
+        raise ValidationError({"recurrence_months": "Repeat every 1 to 36 months, or leave it empty."})
+    check_top_manager(chair, field="chair")
+
+
+def _plan(
+    *, title: str, planned_on: dt.date, chair: Any, attendees: Iterable[Any], recurrence_months: int | None,
+    proposed_from: ManagementReview | None = None, by: Any,
+) -> ManagementReview:
+    review = ManagementReview.objects.create(
+        title=title.strip(),
+        planned_on=planned_on,
+        chair=chair,
+        recurrence_months=recurrence_months,
+        proposed_from=proposed_from,
+        created_by=by,
+    )
+    for code in InputCode.values:
+        ReviewInput.objects.create(review=review, code=code)
+    for person in {chair.pk: chair, **{person.pk: person for person in attendees}}.values():
+        ReviewAttendance.objects.create(review=review, person=person)
+    return review
+
+
+@transaction.atomic
+def review_plan(
+    *,
+    title: str,
+    planned_on: dt.date,
+    chair: Any,
+    attendees: Sequence[Any] = (),
+    recurrence_months: int | None = None,
+    by: Any,
+) -> ManagementReview:
+    """Plan a review with its chair (a top manager) and invitees; every 9.3.2 input is put on its agenda."""
+    require_capability(by, MANAGE, doing="plan management reviews")
+    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months)
+    with audit_context(actor=by):
+        return _plan(
+            title=title, planned_on=planned_on, chair=chair, attendees=attendees,
+            recurrence_months=recurrence_months, by=by,
+        )
+
+
+@transaction.atomic
+def review_update(
+    *,
+    review: ManagementReview,
+    title: str,
+    planned_on: dt.date,
+    chair: Any,
+    attendees: Sequence[Any],
+    recurrence_months: int | None,
+    by: Any,
+) -> ManagementReview:
+    """Change a planned review's title, date, chair, invitees or recurrence."""
+    require_capability(by, MANAGE, doing="change management reviews")
+    review = _locked(review)
+    step_check(review, "reschedule")
+    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months)
+    review.title, review.planned_on, review.chair = title.strip(), planned_on, chair
+    review.recurrence_months = recurrence_months
+    wanted = {chair.pk: chair, **{person.pk: person for person in attendees}}
+    with audit_context(actor=by):
+        review.save()
+        for row in review.attendance.exclude(person_id__in=wanted):
+            row.delete()
+        invited = set(review.attendance.values_list("person_id", flat=True))
+        for pk, person in wanted.items():
+            if pk not in invited:
+                ReviewAttendance.objects.create(review=review, person=person)
+    return review
+
+
+@transaction.atomic
+def review_input_save(*, review_input: ReviewInput, notes: str, by: Any) -> ReviewInput:
+    """Write the notes recording how one 9.3.2 input was covered (planned or held reviews)."""
+    require_capability(by, MANAGE, doing="write management review inputs")
+    review = _locked(review_input.review)
+    step_check(review, "note_input")
+    review_input = ReviewInput.objects.get(pk=review_input.pk)
+    review_input.notes = notes.strip()
+    with audit_context(actor=by):
+        review_input.save()
+    return review_input
+
+
+@transaction.atomic
+def review_attendance_record(*, review: ManagementReview, person: Any, attended: bool, by: Any) -> ReviewAttendance:
+    """Record whether a person attended a held review; someone not invited is added."""
+    require_capability(by, MANAGE, doing="record management review attendance")
+    review = _locked(review)
+    step_check(review, "record_attendance")
+    with audit_context(actor=by):
+        row, _ = ReviewAttendance.objects.get_or_create(review=review, person=person)
+        row.attended, row.recorded_at = bool(attended), timezone.now()
+        row.save()
+    return row
+
+
+@transaction.atomic
+def review_hold(*, review: ManagementReview, held_on: dt.date, by: Any) -> ManagementReview:
+    """Mark a planned review as held on ``held_on``; a recurring one proposes its next review, once."""
+    require_capability(by, MANAGE, doing="run management reviews")
+    review = _locked(review)
+    step_check(review, "hold")
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": "A review cannot be marked held on a date still to come."})
+    review.status, review.held_on = ReviewStatus.HELD, held_on
+    with audit_context(actor=by):
+        review.save()
+        audit_step(review, step="held", reason=f"Held on {held_on:%d %b %Y}")
+        if review.recurrence_months and not ManagementReview.objects.filter(proposed_from=review).exists():
+            next_review = _plan(
+                title=review.title,
+                planned_on=add_months(review.planned_on, review.recurrence_months),
+                chair=review.chair,
+                attendees=[row.person for row in review.attendance.select_related("person")],
+                recurrence_months=review.recurrence_months,
+                proposed_from=review,
+                by=by,
+            )
+            audit_step(review, step="next review proposed", reason=f"for {next_review.planned_on:%d %b %Y}")
+    return review
+
+
+@transaction.atomic
+def review_decision_add(
+    *,
+    review: ManagementReview,
+    category: str,
+    decision: str,
+    action_title: str = "",
+    action_owner: Any = None,
+    action_due_on: dt.date | None = None,
+    action_description: str = "",
+    by: Any,
+) -> ReviewOutput:
+    """Record a decision of a held review under its 9.3.3 category, with the action it starts when one is given."""
+    require_capability(by, MANAGE, doing="record management review decisions")
+    review = _locked(review)
+    step_check(review, "decide")
+    if category not in OutputCategory.values:
+        raise ValidationError({"category": f"“{category}” is not a 9.3.3 category."})
+    if not decision.strip():
+        raise ValidationError({"decision": "Write the decision."})
+    with audit_context(actor=by):
+        output = ReviewOutput.objects.create(
+            review=review, category=category, decision=decision.strip(), recorded_by=by
+        )
+        if action_title.strip() or action_owner is not None or action_due_on is not None:
+            create_from_source(
+                title=action_title,
+                owner=action_owner,
+                due_on=action_due_on,
+                description=action_description,
+                source_review=review,
+                decision=output,
+                by=by,
+            )
+    return output
+
+
+@transaction.atomic
+def review_close(*, review: ManagementReview, by: Any) -> ManagementReview:
+    """Close a held review once every 9.3.2 input has notes; ``InputsUnaddressed`` names the ones without."""
+    require_capability(by, MANAGE, doing="close management reviews")
+    review = _locked(review)
+    step_check(review, "close")
+    missing = [row for row in review.inputs.order_by("code") if not row.notes.strip()]
+    if missing:
+        listed = "; ".join(f"{row.code} ({row.get_code_display()})" for row in missing)
+        raise InputsUnaddressed(
+            f"{review} cannot close: these inputs have no notes yet: {listed}.", [row.code for row in missing]
+        )
+    review.status, review.closed_at = ReviewStatus.CLOSED, timezone.now()
+    with audit_context(actor=by):
+        review.save()
+        audit_step(review, step="closed")
+    return review
+
+
+def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha256: str, by: Any) -> ManagementReview:
+    """The chair signs the closed review's minutes by electronic signature (re-entering their password).
+
+    ``expected_sha256`` is the hash of the minutes the chair was shown: if they changed since, nothing is
+    signed. A wrong password signs nothing but is recorded: the refusal is raised only after this
+    function's transaction committed it.
+    """
+    require_capability(by, SIGN, doing="sign management review minutes")
+    refused = None
+    with transaction.atomic():
+        review = _locked(review)
+        if review.chair_id != by.pk:
+            raise PermissionDenied(f"Only the chair of {review}, {review.chair}, signs its minutes.")
+        step_check(review, "sign")
+        content = review.minutes_content()
+        if content_sha256(content) != expected_sha256:
+            raise StateError(f"The minutes of {review} changed after you opened them: read them again before you sign.")
+        try:
+            signature = signature_sign(
+                obj=review, content=content, signer=by, password=password, meaning=MINUTES_MEANING
+            )
+        except SignatureRefused as exc:
+            refused = exc
+        else:
+            review.minutes_signature = signature
+            with audit_context(actor=by):
+                review.save()
+                audit_step(review, step="minutes signed", reason=f"Signed by {signature.printed_name}")
+    if refused is not None:
+        raise refused
+    return review
+
+
+def review_ics(review: ManagementReview, *, now: dt.datetime | None = None) -> str:
+    """The review as an iCalendar file with one all-day VEVENT, for people's calendars.
+
+    Its UID stays the same for the life of the review, so a calendar that imports it again updates the
+    event instead of adding a second one; DTSTAMP is when the file was made, in UTC.
+    """
+    invitees = [row.person for row in review.attendance.select_related("person") if row.person.email]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//QMS Leadership Portal//Management reviews//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "BEGIN:VEVENT",
+        f"UID:management-review-{review.uid}@qms-portal",
+        f"DTSTAMP:{ics.utc_stamp(now or timezone.now())}",
+        f"DTSTART;VALUE=DATE:{ics.date_value(review.planned_on)}",
+        f"DTEND;VALUE=DATE:{ics.date_value(review.planned_on + dt.timedelta(days=1))}",
+        f"SUMMARY:{ics.escape_text(review.title)}",
+        f"DESCRIPTION:{ics.escape_text(_ics_description(review))}",
+        "STATUS:CONFIRMED",
+        "TRANSP:OPAQUE",
+    ]
+    if review.chair.email:
+        lines.append(f"ORGANIZER;CN={ics.param_value(review.chair.get_full_name())}:mailto:{review.chair.email}")
+    lines += [
+        f"ATTENDEE;CN={ics.param_value(person.get_full_name())};ROLE="
+        f"{'CHAIR' if person.pk == review.chair_id else 'REQ-PARTICIPANT'}:mailto:{person.email}"
+        for person in invitees
+    ]
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ics.calendar_text(lines)
+
+
+def _ics_description(review: ManagementReview) -> str:
+    agenda = "\n".join(f"{row.code}. {row.get_code_display()}" for row in review.inputs.order_by("code"))
+    return f"Management review chaired by {review.chair.get_full_name()}.\n\nAgenda (9.3.2 inputs):\n{agenda}"
