@@ -153,12 +153,15 @@ def orgchart_load(*, on: dt.date, units: list[ChartUnit] | None = None, unit_id:
     units = units if units is not None else orgchart_units()
     unit_by_pk = {unit.pk: unit for unit in units}
     order = {unit.pk: index for index, unit in enumerate(units)}
+    rows = Role.objects.values_list("pk", "title", "org_unit_id", "org_unit__name", "reports_to_id")
     roles = {
-        pk: ChartRole(pk, title, unit_by_pk[unit_pk], reports_to_id)
-        for pk, title, unit_pk, reports_to_id in Role.objects.values_list("pk", "title", "org_unit_id", "reports_to_id")
+        # A unit added since the units were read (a moment ago) gets a plain colour rather than an error.
+        pk: ChartRole(pk, title, unit_by_pk.get(unit_pk) or ChartUnit(unit_pk, unit_name, None, 0, NO_ROLES_COLOUR),
+                      reports_to_id)
+        for pk, title, unit_pk, unit_name, reports_to_id in rows
     }
     _attach_holders(roles, on)
-    roots = _build_forest(roles, key=lambda role: (order[role.unit.pk], role.title.casefold(), role.pk))
+    roots = _build_forest(roles, key=lambda role: (order.get(role.unit.pk, 0), role.title.casefold(), role.pk))
     chosen = unit_by_pk.get(unit_id) if unit_id is not None else None
     if chosen is not None:
         inside = _unit_and_below(chosen, units)
@@ -286,7 +289,7 @@ def _char_width(char: str, table: tuple[int, ...]) -> int:
     return 1000 if char == ELLIPSIS else 700
 
 
-def text_width(text: str, size: float, *, bold: bool = False) -> float:
+def _text_width(text: str, size: float, *, bold: bool = False) -> float:
     """The width of ``text`` at ``size`` pixels, measured with DejaVu Sans (see above)."""
     table = _BOLD if bold else _REGULAR
     return sum(_char_width(char, table) for char in text) * size / 1000
@@ -298,9 +301,9 @@ def _clean(text: str) -> str:
 
 def _fit(text: str, size: float, width: float, *, bold: bool = False) -> str:
     """``text``, cut and ended with an ellipsis if it is wider than ``width``."""
-    if text_width(text, size, bold=bold) <= width:
+    if _text_width(text, size, bold=bold) <= width:
         return text
-    while text and text_width(text + ELLIPSIS, size, bold=bold) > width:
+    while text and _text_width(text + ELLIPSIS, size, bold=bold) > width:
         text = text[:-1]
     return text.rstrip() + ELLIPSIS
 
@@ -311,7 +314,7 @@ def _wrap(text: str, size: float, width: float, *, bold: bool = False, max_lines
     current = ""
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if not current or text_width(candidate, size, bold=bold) <= width:
+        if not current or _text_width(candidate, size, bold=bold) <= width:
             current = candidate
         else:
             lines.append(current)
@@ -388,7 +391,7 @@ def _measure(role: ChartRole, manager: ChartRole | None) -> _Box:
     if manager is None or manager.unit.pk != role.unit.pk:
         unit = _fit(_clean(role.unit.name), UNIT_SIZE, TEXT_WIDTH)
     shown = role.holders[:MAX_HOLDER_LINES] if len(role.holders) <= MAX_HOLDER_LINES else role.holders[:2]
-    badge = text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 12
+    badge = _text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 12
     holders = [(_fit(_clean(h.name), HOLDER_SIZE, TEXT_WIDTH - (badge if h.is_deputy else 0), bold=True), h)
                for h in shown]
     more = len(role.holders) - len(shown)
@@ -482,7 +485,7 @@ def _text(x: float, y: float, text: str, *, size: float, fill: str, bold: bool =
 
 
 def _deputy_badge(x: float, baseline: float) -> str:
-    width = text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 8
+    width = _text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 8
     return (
         f'<rect x="{_num(x)}" y="{_num(baseline - 10.5)}" width="{_num(width)}" height="14" rx="3" '
         f'fill="{DEPUTY_FILL}"/>'
@@ -548,13 +551,13 @@ def _draw_box(box: _Box, *, on: dt.date, href: str | None, viewer_id: int | None
     if role.vacant:
         ink = VACANT_TEXT if role.in_focus else MUTED
         parts.append(_text(tx, baseline, "Vacant", size=HOLDER_SIZE, fill=ink, bold=True))
-        note_x = tx + text_width("Vacant", HOLDER_SIZE, bold=True) + 6
+        note_x = tx + _text_width("Vacant", HOLDER_SIZE, bold=True) + 6
         parts.append(_text(note_x, baseline, "no holder", size=HOLDER_SIZE - 1, fill=ink))
     for name, holder in box.holders:
         you = holder.person_id == viewer_id
         parts.append(_text(tx, baseline, name, size=HOLDER_SIZE, fill=YOURS_STROKE if you else holder_ink, bold=you))
         if holder.is_deputy:
-            parts.append(_deputy_badge(tx + text_width(name, HOLDER_SIZE, bold=you) + 6, baseline))
+            parts.append(_deputy_badge(tx + _text_width(name, HOLDER_SIZE, bold=you) + 6, baseline))
         baseline += HOLDER_LEAD
     if box.more:
         parts.append(_text(tx, baseline, f"and {box.more} more", size=HOLDER_SIZE - 1, fill=MUTED))
@@ -601,7 +604,7 @@ def _continued(layout: _Layout, top: float) -> str:
         return ""
     names = [_clean(box.role.title) for box in chain]
     text = "Continued: " + " › ".join(names)
-    while len(names) > 1 and text_width(text, 11) > layout.width - 2 * MARGIN:
+    while len(names) > 1 and _text_width(text, 11) > layout.width - 2 * MARGIN:
         names = names[1:]
         text = "Continued: … › " + " › ".join(names)
     return _text(MARGIN, top - 8, _fit(text, 11, layout.width - 2 * MARGIN), size=11, fill=MUTED)
@@ -670,7 +673,7 @@ def orgchart_svg(chart: OrgChart, *, for_pdf: bool = False, viewer_id: int | Non
 def orgchart_swatch(kind: str) -> SafeString:
     """A small sample of a box for the legend ("held", "vacant", "context") or the deputy mark ("deputy")."""
     if kind == "deputy":
-        width = text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 8
+        width = _text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 8
         body = _deputy_badge(0, 12)
         return mark_safe(  # noqa: S308 - fixed markup
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="16" viewBox="0 0 {_num(width)} 16" '

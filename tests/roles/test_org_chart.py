@@ -240,6 +240,19 @@ def test_a_reporting_loop_in_the_database_still_draws_every_role_once():
     assert len(links(parse(orgchart_svg(chart)))) == 3
 
 
+def test_several_top_roles_each_draw_their_line_and_roles_outside_any_line_are_set_apart():
+    board, works = RoleFactory(title="Chair of the board"), RoleFactory(title="Works manager")
+    RoleFactory(title="Company secretary", reports_to=board)
+    RoleFactory(title="Shift lead", reports_to=works)
+    RoleFactory(title="Fire warden")
+
+    svg = parse(orgchart_svg(orgchart_load(on=today())))
+
+    top = {text.text: float(text.get("y")) for text in svg.iter(f"{SVG}text")}
+    assert top["Chair of the board"] < top["Company secretary"] < top["Works manager"] < top["Shift lead"]
+    assert top["Shift lead"] < top["ROLES OUTSIDE ANY REPORTING LINE"] < top["Fire warden"]
+
+
 def test_a_long_title_is_cut_to_fit_and_given_whole_in_the_tooltip(client_for, portal_users):
     title = "Coordinator of supplier corrective action requests and incoming inspection escalations"
     role = RoleFactory(title=title)
