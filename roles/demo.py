@@ -1,6 +1,675 @@
-"""PLACEHOLDER: the roles demo data is being written."""
+"""The roles part of the demo data (5.3), run by ``seed_demo`` after the core and policy steps.
+
+Builds, through the same write functions the quality manager's pages use (so the audit trail reads as it
+would in real life), acting as the demo quality manager: 26 roles of Calder Valve & Pump with reporting
+lines under the managing director and holders from the demo staff (some with a deputy, and two assignments
+that ended), 6 processes with 40 activities owned by roles, a complete RACI matrix, the 5.3 a-e duties
+assigned to held roles, and most holders' acknowledgements of their roles.
+
+The matrix breaks exactly two rules on purpose, so that the matrix and the health panel have something to
+show: the purchasing activity "Evaluate and approve new suppliers" has two A's (the supply chain manager's
+and the quality manager's), and the Toolmaker role keeps letters although its only holder moved to another role.
+
+Idempotent: records are found by their natural keys and written only where they differ from the demo, so
+a second run writes nothing (and adds nothing to the audit trail).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from qms_portal.models import OrgUnit
+from roles.acknowledgements import role_acknowledge
+from roles.definitions import assignment_save, duty_assign, role_save
+from roles.models import (
+    DUTY_CATALOGUE,
+    Activity,
+    Duty,
+    Process,
+    RaciCell,
+    Role,
+    RoleAcknowledgement,
+    RoleAssignment,
+    held_on,
+)
+from roles.processes import activity_save, process_save
+from roles.raci import matrix_load, matrix_rule_breaks, raci_cell_set
+
+ACTOR = "quality"  # the demo quality manager defines the roles, the processes and the matrix
+
+
+@dataclass(frozen=True)
+class DemoRole:
+    """One demo role; ``key`` names it in the tables below, ``reports_to`` is another role's key."""
+
+    key: str
+    title: str
+    unit: str
+    reports_to: str | None
+    purpose: str
+    responsibilities: tuple[str, ...]
+    authorities: tuple[str, ...]
+
+
+# In reporting order: a role comes after the role it reports to.
+ROLES = [
+    DemoRole(
+        "md", "Managing Director", "EXEC", None,
+        "Leads the company and is accountable for the quality management system as a whole.",
+        (
+            "Set the direction of the company and the quality policy",
+            "Chair the management review and decide on its outputs",
+            "Provide the people, equipment and money the QMS needs",
+            "Make sure responsibilities and authorities are assigned and understood",
+        ),
+        (
+            "Approve the quality policy and the quality objectives",
+            "Approve capital spending and hiring",
+            "Assign roles and the 5.3 duties",
+        ),
+    ),
+    DemoRole(
+        "ops", "Operations Director", "EXEC", "md",
+        "Runs engineering, machining, assembly and the supply chain so that orders leave on time and right.",
+        (
+            "Make sure the operational processes deliver what they are meant to",
+            "Balance capacity across the Halifax and Brighouse sites",
+            "Review on-time delivery and first-pass yield every week",
+        ),
+        (
+            "Move people and work between the two sites",
+            "Approve overtime and subcontracting",
+            "Stop shipments when product safety is in doubt",
+        ),
+    ),
+    DemoRole(
+        "fin", "Finance Director", "EXEC", "md",
+        "Keeps the company solvent and gives the QMS the budget it needs.",
+        (
+            "Prepare the budget and report costs, including the cost of poor quality",
+            "Check customers' credit before large orders are accepted",
+            "Keep supplier payment terms under control",
+        ),
+        (
+            "Approve customer credit limits",
+            "Approve spending within the budget delegated by the board",
+        ),
+    ),
+    DemoRole(
+        "qm", "Quality Manager", "QA", "md",
+        "Keeps the quality management system working, conforming to ISO 9001 and improving.",
+        (
+            "Maintain the QMS and its documented information",
+            "Run the internal audit programme and the corrective action process",
+            "Report the performance of the QMS to top management",
+            "Keep the QMS intact when changes are planned and made",
+            "Keep the quality policy and see that everyone understands it",
+        ),
+        (
+            "Stop the release of any product that does not conform",
+            "Approve inspection and test plans",
+            "Accept or reject a supplier on quality grounds",
+        ),
+    ),
+    DemoRole(
+        "qe", "Quality Engineer", "QA", "qm",
+        "Turns failures and complaints into lasting fixes.",
+        (
+            "Investigate nonconformities and customer complaints to their root cause",
+            "Write inspection and test plans",
+            "Carry out internal audits",
+            "Follow corrective actions through to a check of their effect",
+        ),
+        (
+            "Quarantine suspect stock anywhere on site",
+            "Ask any department for the records an investigation needs",
+        ),
+    ),
+    DemoRole(
+        "qi", "Quality Inspector", "QA", "qm",
+        "Checks parts and finished products against their drawings and releases what conforms.",
+        (
+            "Inspect first articles and parts in process",
+            "Review test records before release",
+            "Keep measuring equipment calibrated and labelled",
+        ),
+        (
+            "Release product that conforms",
+            "Reject parts and raise a nonconformity report",
+        ),
+    ),
+    DemoRole(
+        "engm", "Engineering Manager", "ENG", "ops",
+        "Owns the design and engineering process, from customer requirements to released drawings.",
+        (
+            "Plan each design, its reviews, verification and validation",
+            "Approve drawings and specifications for release",
+            "Control changes to released designs",
+        ),
+        (
+            "Release drawings to production",
+            "Approve design changes and deviations from drawings",
+        ),
+    ),
+    DemoRole(
+        "de", "Design Engineer", "ENG", "engm",
+        "Designs valves and pumps that meet the customer's requirements and the pressure equipment rules.",
+        (
+            "Turn design inputs into drawings, models and calculations",
+            "Take part in design reviews",
+            "Support prototype testing and first production",
+        ),
+        ("Choose materials and standard parts within the approved lists",),
+    ),
+    DemoRole(
+        "pe", "Process Engineer", "ENG", "engm",
+        "Makes sure parts can be made right first time: routes, CNC programs and fixtures.",
+        (
+            "Write route cards and prove CNC programs",
+            "Design fixtures and specify tooling",
+            "Help find the root cause of machining and assembly faults",
+        ),
+        ("Change a route card or program after a proving run",),
+    ),
+    DemoRole(
+        "pm", "Production Manager", "MACH", "ops",
+        "Owns the production process: plans and runs machining and makes sure parts are made as planned.",
+        (
+            "Plan the production schedule with supply chain and assembly",
+            "Make sure people are trained for the machines they run",
+            "Keep machines and tooling maintained",
+            "Carry out corrective actions in production",
+        ),
+        (
+            "Set production priorities",
+            "Stop a machine or a job when quality is at risk",
+            "Authorise overtime within the agreed budget",
+        ),
+    ),
+    DemoRole(
+        "msup", "Machining Shift Supervisor", "MACH", "pm",
+        "Runs a machining shift: people, machines and the work in hand.",
+        (
+            "Brief the shift on the plan and on quality alerts",
+            "Set up machines and sign off first articles with the inspector",
+            "Keep batch records and traceability complete",
+        ),
+        (
+            "Stop a machine that makes parts out of tolerance",
+            "Move operators between machines on the shift",
+        ),
+    ),
+    DemoRole(
+        "cnc", "CNC Machinist", "MACH", "msup",
+        "Machines valve and pump parts to the route card and the drawing.",
+        (
+            "Set up and run CNC machines to the route card",
+            "Check parts at the frequency the route card gives",
+            "Record batch numbers and measurements",
+            "Put aside and label any part that is not right",
+        ),
+        ("Stop the machine when a part is out of tolerance",),
+    ),
+    DemoRole(
+        "mop", "Machine Operator", "MACH", "msup",
+        "Runs manual and semi-automatic machines on proven jobs.",
+        (
+            "Run machines to the route card",
+            "Check parts and record measurements",
+            "Report faults on machines and tooling",
+        ),
+        ("Stop the machine when a part is out of tolerance",),
+    ),
+    DemoRole(
+        "mt", "Maintenance Technician", "MACH", "pm",
+        "Keeps machines and test rigs running and safe.",
+        (
+            "Carry out planned maintenance",
+            "Repair breakdowns and record what was done",
+            "Check measuring equipment on machines",
+        ),
+        ("Take a machine out of use until it is safe",),
+    ),
+    DemoRole(
+        "tool", "Toolmaker", "MACH", "pm",
+        "Makes and repairs fixtures, gauges and special tools.",
+        (
+            "Make fixtures and gauges to the process engineer's design",
+            "Repair worn tooling",
+        ),
+        ("Withdraw a worn gauge or fixture from use",),
+    ),
+    DemoRole(
+        "am", "Assembly Manager", "ASSY", "ops",
+        "Owns inspection and release at Brighouse: assembly, pressure testing and dispatch.",
+        (
+            "Plan assembly and test to meet delivery dates",
+            "Make sure every valve and pump is pressure-tested before dispatch",
+            "Keep test rigs calibrated and their records complete",
+        ),
+        (
+            "Hold a shipment that has not passed test",
+            "Set priorities in assembly and test",
+        ),
+    ),
+    DemoRole(
+        "ats", "Assembly and Test Supervisor", "ASSY", "am",
+        "Runs the assembly floor and the test bay on a shift.",
+        (
+            "Allocate assembly work and check that build records are complete",
+            "Record traceability of parts fitted to each unit",
+            "Raise nonconformity reports for assembly faults",
+        ),
+        ("Stop the build of a unit when a part is suspect",),
+    ),
+    DemoRole(
+        "tt", "Test Technician", "ASSY", "am",
+        "Pressure-tests valves and pumps and records the results.",
+        (
+            "Carry out hydrostatic and performance tests to the test plan",
+            "Record results on the test certificate",
+            "Report failures at once",
+        ),
+        ("Fail a unit that does not meet the test plan",),
+    ),
+    DemoRole(
+        "dl", "Packing and Dispatch Lead", "ASSY", "am",
+        "Packs released products safely and ships them with the right documents.",
+        (
+            "Pack to the customer's and the product's requirements",
+            "Check that certificates go with each shipment",
+            "Book transport and confirm dispatch",
+        ),
+        ("Refuse to ship a unit without a release record",),
+    ),
+    DemoRole(
+        "scm", "Supply Chain Manager", "SCM", "ops",
+        "Owns the purchasing process: suppliers, orders and stores.",
+        (
+            "Select and evaluate suppliers with quality",
+            "Make sure purchase orders state all requirements",
+            "Review supplier delivery and quality performance",
+        ),
+        (
+            "Place orders within the delegated limit",
+            "Add a supplier to the approved list",
+            "Suspend a supplier",
+        ),
+    ),
+    DemoRole(
+        "buy", "Buyer", "SCM", "scm",
+        "Buys materials, parts and services from approved suppliers.",
+        (
+            "Raise purchase orders that state every requirement",
+            "Chase late deliveries",
+            "Keep supplier records up to date",
+        ),
+        ("Place orders with approved suppliers within the buying limit",),
+    ),
+    DemoRole(
+        "sqe", "Supplier Quality Engineer", "SCM", "scm",
+        "Makes sure what suppliers send us is right, and helps them improve when it is not.",
+        (
+            "Assess new suppliers and audit existing ones",
+            "Raise supplier corrective action requests",
+            "Report supplier quality each month",
+        ),
+        ("Reject a delivery that does not conform",),
+    ),
+    DemoRole(
+        "stores", "Stores Controller", "SCM", "scm",
+        "Receives, stores and issues materials so that the right material reaches the machine.",
+        (
+            "Check deliveries against the order and the certificates",
+            "Keep stock labelled and traceable",
+            "Issue materials against works orders",
+        ),
+        ("Refuse a delivery without the required certificates",),
+    ),
+    DemoRole(
+        "sm", "Sales Manager", "SALES", "md",
+        "Owns sales and contract review: understands what customers need and commits only to what we can do.",
+        (
+            "Review every enquiry and order against our capability before we commit",
+            "Keep customers informed of their orders",
+            "Handle complaints and see that customers get an answer",
+            "Bring customers' views to the management review",
+        ),
+        (
+            "Agree prices and delivery dates within the price list",
+            "Accept or decline orders",
+        ),
+    ),
+    DemoRole(
+        "csc", "Customer Service Coordinator", "SALES", "sm",
+        "Is the customer's first contact, from the first enquiry to delivery.",
+        (
+            "Log enquiries, orders and complaints",
+            "Prepare quotations and order acknowledgements",
+            "Pass changes to orders on to everyone affected",
+        ),
+        ("Confirm delivery dates that planning has agreed",),
+    ),
+    DemoRole(
+        "hr", "HR Manager", "HRF", "md",
+        "Makes sure we have competent people, and that they know what their roles ask of them.",
+        (
+            "Recruit people against role descriptions",
+            "Keep training records and plan training with managers",
+            "Brief new starters on their roles and the quality policy",
+        ),
+        ("Approve training courses within the training budget",),
+    ),
+]
+
+# Fixed dates, so that a second run finds the same records.
+SINCE = dt.date(2021, 4, 1)
+
+# role key: (username, starts_on, ends_on, is_deputy), current holders first
+HOLDERS: dict[str, list[tuple[str, dt.date, dt.date | None, bool]]] = {
+    "md": [("director", dt.date(2019, 1, 7), None, False)],
+    "ops": [("d.whitaker", dt.date(2020, 6, 1), None, False)],
+    "fin": [("s.hussain", SINCE, None, False)],
+    "qm": [("quality", dt.date(2022, 2, 14), None, False), ("m.booth", dt.date(2022, 2, 14), None, True)],
+    "qe": [("m.booth", SINCE, None, False)],
+    "qi": [("l.fenwick", SINCE, None, False), ("a.kowalski", dt.date(2023, 9, 4), None, False)],
+    "engm": [("c.lister", SINCE, None, False), ("r.patel", dt.date(2024, 1, 8), None, True)],
+    "de": [("r.patel", SINCE, None, False), ("e.sutcliffe", dt.date(2022, 10, 3), None, False)],
+    "pe": [("n.ahmed", SINCE, None, False)],
+    "pm": [("owner", SINCE, None, False), ("p.holroyd", dt.date(2023, 5, 2), None, True)],
+    "msup": [("p.holroyd", SINCE, None, False)],
+    "cnc": [("employee", dt.date(2024, 9, 2), None, False), ("k.brennan", dt.date(2025, 10, 1), None, False)],
+    "mop": [("l.moss", SINCE, None, False), ("g.thornton", dt.date(2023, 3, 6), None, False)],
+    "mt": [("v.novak", SINCE, None, False)],
+    # Kieran Brennan left the toolroom for CNC machining when toolmaking went to a subcontractor: nobody holds
+    # the role now, yet it keeps its letters (a deliberate rule break).
+    "tool": [("k.brennan", dt.date(2012, 1, 9), dt.date(2025, 9, 30), False)],
+    "am": [("h.wood", SINCE, None, False)],
+    # Ben Riley stood in as supervisor until Olu Adeyemi took the role over: the role's history shows both.
+    "ats": [
+        ("o.adeyemi", dt.date(2025, 7, 1), None, False),
+        ("b.riley", dt.date(2024, 3, 4), dt.date(2025, 6, 30), False),
+    ],
+    "tt": [("f.crowther", SINCE, None, False), ("i.mahmood", dt.date(2024, 4, 15), None, False)],
+    "dl": [("t.walsh", SINCE, None, False)],
+    "scm": [("r.dawson", SINCE, None, False)],
+    "buy": [("c.morgan", SINCE, None, False)],
+    "sqe": [("y.chen", dt.date(2022, 5, 9), None, False)],
+    "stores": [("w.jagger", SINCE, None, False)],
+    "sm": [("k.oconnor", SINCE, None, False), ("m.firth", dt.date(2023, 1, 9), None, True)],
+    "csc": [("z.begum", SINCE, None, False)],
+    "hr": [("j.pearson", SINCE, None, False)],
+}
+
+# Holders who have not yet acknowledged their role (the demo "employee" among them, so the home page prompts).
+NOT_ACKNOWLEDGED = {("cnc", "employee"), ("qm", "m.booth"), ("mop", "g.thornton"), ("tt", "i.mahmood")}
+
+# code: (name, owner role key, description, activities in order)
+PROCESSES: dict[str, tuple[str, str, str, list[str]]] = {
+    "sales": (
+        "Sales and contract review", "sm",
+        "From a customer's enquiry to an accepted order we are sure we can meet, and the answers to complaints.",
+        [
+            "Receive and log customer enquiries",
+            "Clarify technical requirements with the customer",
+            "Review the contract and our capability before quoting",
+            "Prepare and issue the quotation",
+            "Accept the order and confirm the delivery date",
+            "Handle changes to an accepted order",
+            "Record and answer customer complaints",
+        ],
+    ),
+    "design": (
+        "Design and engineering", "engm",
+        "New and changed valve and pump designs, from design inputs to drawings released to production.",
+        [
+            "Plan the design and its reviews",
+            "Define the design inputs",
+            "Produce drawings and specifications",
+            "Verify the design by calculation and review",
+            "Validate the prototype by test",
+            "Release drawings to production",
+            "Control design changes",
+        ],
+    ),
+    "purchasing": (
+        "Purchasing", "scm",
+        "Choosing suppliers, ordering from them, and checking and storing what they deliver.",
+        [
+            "Evaluate and approve new suppliers",
+            "Raise and issue purchase orders",
+            "Check incoming goods against the order",
+            "Monitor supplier performance",
+            "Raise supplier corrective action requests",
+            "Store and issue materials",
+        ],
+    ),
+    "production": (
+        "Production", "pm",
+        "Machining at Halifax and assembly at Brighouse, to the route card and the drawing.",
+        [
+            "Plan the production schedule",
+            "Write and prove CNC programs",
+            "Set up machines and approve the first article",
+            "Machine parts to the route card",
+            "Maintain machines and tooling",
+            "Assemble valves and pumps",
+            "Record batch traceability",
+            "Quarantine nonconforming parts",
+        ],
+    ),
+    "inspection": (
+        "Inspection and release", "am",
+        "Checking parts and finished products, pressure testing, and releasing and dispatching what conforms.",
+        [
+            "Plan inspection and test",
+            "Inspect machined parts in process",
+            "Calibrate measuring equipment",
+            "Pressure-test every valve and pump",
+            "Review test records and release the product",
+            "Pack and dispatch with certificates",
+        ],
+    ),
+    "improvement": (
+        "Improvement and corrective action", "qm",
+        "Internal audits, nonconformities and corrective actions, and reporting how the QMS performs.",
+        [
+            "Plan and run internal audits",
+            "Raise nonconformity reports",
+            "Investigate the root cause",
+            "Agree and carry out corrective action",
+            "Check that corrective action worked",
+            "Report QMS performance to the management review",
+        ],
+    ),
+}
+
+# (process code, activity name): {role key: letter}
+RACI: dict[tuple[str, str], dict[str, str]] = {
+    ("sales", "Receive and log customer enquiries"): {"sm": "A", "csc": "R"},
+    ("sales", "Clarify technical requirements with the customer"): {"sm": "A", "csc": "R", "engm": "C", "de": "C"},
+    ("sales", "Review the contract and our capability before quoting"): {
+        "sm": "A", "csc": "R", "engm": "C", "pm": "C", "qm": "C", "fin": "C",
+    },
+    ("sales", "Prepare and issue the quotation"): {"sm": "A", "csc": "R", "fin": "I"},
+    ("sales", "Accept the order and confirm the delivery date"): {
+        "sm": "A", "csc": "R", "pm": "C", "scm": "I", "ops": "I",
+    },
+    ("sales", "Handle changes to an accepted order"): {"sm": "A", "csc": "R", "engm": "C", "pm": "C", "scm": "I"},
+    ("sales", "Record and answer customer complaints"): {"sm": "A", "csc": "R", "qe": "R", "qm": "C", "md": "I"},
+    ("design", "Plan the design and its reviews"): {"engm": "A", "de": "R", "qm": "I"},
+    ("design", "Define the design inputs"): {"engm": "A", "de": "R", "sm": "C", "qe": "C"},
+    ("design", "Produce drawings and specifications"): {"engm": "A", "de": "R", "pe": "C"},
+    ("design", "Verify the design by calculation and review"): {"engm": "A", "de": "R", "qe": "C"},
+    ("design", "Validate the prototype by test"): {"engm": "A", "de": "R", "tt": "R", "qm": "C"},
+    ("design", "Release drawings to production"): {"engm": "A", "de": "R", "pm": "I", "pe": "I", "qi": "I"},
+    ("design", "Control design changes"): {"engm": "A", "de": "R", "pe": "C", "qm": "C", "sm": "I", "pm": "I"},
+    # Deliberate rule break: two A's, the supply chain manager's and the quality manager's.
+    ("purchasing", "Evaluate and approve new suppliers"): {"scm": "A", "qm": "A", "sqe": "R", "buy": "C", "fin": "I"},
+    ("purchasing", "Raise and issue purchase orders"): {"scm": "A", "buy": "R", "fin": "I", "stores": "I"},
+    ("purchasing", "Check incoming goods against the order"): {"scm": "A", "stores": "R", "qi": "C", "buy": "I"},
+    ("purchasing", "Monitor supplier performance"): {"scm": "A", "sqe": "R", "buy": "C", "qm": "I", "ops": "I"},
+    ("purchasing", "Raise supplier corrective action requests"): {"scm": "A", "sqe": "R", "qe": "C", "buy": "I"},
+    ("purchasing", "Store and issue materials"): {"scm": "A", "stores": "R", "pm": "I"},
+    ("production", "Plan the production schedule"): {
+        "pm": "A", "msup": "R", "ats": "C", "scm": "C", "sm": "I", "ops": "I",
+    },
+    ("production", "Write and prove CNC programs"): {"pm": "A", "pe": "R", "msup": "C", "cnc": "I"},
+    # The Toolmaker keeps an I and a C here although nobody holds the role now (the second rule break).
+    ("production", "Set up machines and approve the first article"): {
+        "pm": "A", "msup": "R", "cnc": "R", "qi": "C", "tool": "I",
+    },
+    ("production", "Machine parts to the route card"): {"pm": "A", "cnc": "R", "mop": "R", "msup": "C"},
+    ("production", "Maintain machines and tooling"): {"pm": "A", "mt": "R", "tool": "C", "msup": "C", "mop": "I"},
+    ("production", "Assemble valves and pumps"): {"am": "A", "ats": "R", "pe": "C", "tt": "I"},
+    ("production", "Record batch traceability"): {
+        "pm": "A", "msup": "R", "ats": "R", "cnc": "R", "qi": "C", "stores": "I",
+    },
+    ("production", "Quarantine nonconforming parts"): {
+        "qm": "A", "cnc": "R", "mop": "R", "msup": "R", "qi": "C", "qe": "I",
+    },
+    ("inspection", "Plan inspection and test"): {"qm": "A", "qe": "R", "am": "C", "engm": "C"},
+    ("inspection", "Inspect machined parts in process"): {"qm": "A", "qi": "R", "msup": "C", "cnc": "I"},
+    ("inspection", "Calibrate measuring equipment"): {"qm": "A", "qi": "R", "mt": "C"},
+    ("inspection", "Pressure-test every valve and pump"): {"am": "A", "tt": "R", "ats": "C", "qi": "I"},
+    ("inspection", "Review test records and release the product"): {
+        "qm": "A", "qi": "R", "tt": "C", "am": "I", "sm": "I",
+    },
+    ("inspection", "Pack and dispatch with certificates"): {"am": "A", "dl": "R", "stores": "C", "csc": "I"},
+    ("improvement", "Plan and run internal audits"): {"qm": "A", "qe": "R", "hr": "C", "md": "I"},
+    ("improvement", "Raise nonconformity reports"): {"qm": "A", "qe": "R", "qi": "R", "msup": "C", "ats": "C"},
+    ("improvement", "Investigate the root cause"): {"qm": "A", "qe": "R", "pe": "C", "engm": "C", "msup": "C"},
+    ("improvement", "Agree and carry out corrective action"): {
+        "qm": "A", "qe": "R", "pm": "R", "hr": "C", "am": "C",
+    },
+    ("improvement", "Check that corrective action worked"): {"qm": "A", "qe": "R", "ops": "I"},
+    ("improvement", "Report QMS performance to the management review"): {
+        "md": "A", "qm": "R", "ops": "C", "fin": "C", "sm": "C", "hr": "I", "engm": "I", "scm": "I", "am": "I",
+        "pm": "I",
+    },
+}
+
+DUTIES = {"5.3.a": "qm", "5.3.b": "ops", "5.3.c": "qm", "5.3.d": "md", "5.3.e": "qm"}
 
 
 def seed_roles_demo(*, password: str) -> str:
-    """Add the demo roles, processes and RACI matrix."""
-    return "Roles demo not built yet."
+    """Build (or complete) the demo roles, processes, RACI matrix, duties and acknowledgements."""
+    User = get_user_model()
+    quality = User.objects.get(username=ACTOR)
+    people = {person.username: person for person in User.objects.filter(username__in=_usernames())}
+    roles = _roles(by=quality)
+    _assignments(roles, people, by=quality)
+    activities = _processes(roles, by=quality)
+    _matrix(roles, activities, by=quality)
+    _duties(roles, by=quality)
+    _acknowledgements(roles, people)
+    return _summary()
+
+
+def _usernames() -> set[str]:
+    return {username for holders in HOLDERS.values() for username, *_ in holders}
+
+
+def _roles(*, by: Any) -> dict[str, Role]:
+    units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in={demo.unit for demo in ROLES})}
+    roles: dict[str, Role] = {}
+    for demo in ROLES:
+        unit = units[demo.unit]
+        role = Role.objects.filter(org_unit=unit, title=demo.title).first() or Role(org_unit=unit, title=demo.title)
+        wanted = {
+            "purpose": demo.purpose,
+            "responsibilities": "\n".join(demo.responsibilities),
+            "authorities": "\n".join(demo.authorities),
+            "reports_to_id": roles[demo.reports_to].pk if demo.reports_to else None,
+        }
+        if _differs(role, wanted):
+            role = role_save(role=role, by=by)
+        roles[demo.key] = role
+    return roles
+
+
+def _assignments(roles: dict[str, Role], people: dict[str, Any], *, by: Any) -> None:
+    for key, holders in HOLDERS.items():
+        for username, starts_on, ends_on, is_deputy in holders:
+            person = people[username]
+            assignment = RoleAssignment.objects.filter(role=roles[key], person=person, starts_on=starts_on).first()
+            assignment = assignment or RoleAssignment(role=roles[key], person=person, starts_on=starts_on)
+            if _differs(assignment, {"ends_on": ends_on, "is_deputy": is_deputy}):
+                assignment_save(assignment=assignment, by=by)
+
+
+def _processes(roles: dict[str, Role], *, by: Any) -> dict[tuple[str, str], Activity]:
+    activities: dict[tuple[str, str], Activity] = {}
+    for code, (name, owner, description, steps) in PROCESSES.items():
+        process = Process.objects.filter(code=code).first() or Process(code=code)
+        if _differs(process, {"name": name, "owner_role_id": roles[owner].pk, "description": description}):
+            process = process_save(process=process, by=by)
+        existing = {activity.name: activity for activity in process.activities.all()}
+        for position, step in enumerate(steps, start=1):
+            activity = existing.get(step) or Activity(process=process, name=step)
+            if _differs(activity, {"position": position}):
+                # A new activity goes to the end of its process: in this order, that is ``position``.
+                activity = activity_save(activity=activity, by=by)
+            activities[(code, step)] = activity
+    return activities
+
+
+def _matrix(roles: dict[str, Role], activities: dict[tuple[str, str], Activity], *, by: Any) -> None:
+    letters = {
+        (activity_id, role_id): letter
+        for activity_id, role_id, letter in RaciCell.objects.values_list("activity_id", "role_id", "letter")
+    }
+    for key, row in RACI.items():
+        activity = activities[key]
+        for role_key, letter in row.items():
+            role = roles[role_key]
+            if letters.get((activity.pk, role.pk)) != letter:
+                raci_cell_set(activity=activity, role=role, letter=letter, by=by)
+
+
+def _duties(roles: dict[str, Role], *, by: Any) -> None:
+    duties = {duty.code: duty for duty in Duty.objects.all()}
+    for code, role_key in DUTIES.items():
+        duty = duties.get(code) or Duty(code=code, summary=DUTY_CATALOGUE[code])
+        if duty.pk is None or duty.role_id != roles[role_key].pk:
+            duty_assign(duty=duty, role=roles[role_key], by=by)
+
+
+def _acknowledgements(roles: dict[str, Role], people: dict[str, Any]) -> None:
+    """Every current holder, but for those in ``NOT_ACKNOWLEDGED``, acknowledges the role's current revision."""
+    today = timezone.localdate()
+    done = set(RoleAcknowledgement.objects.values_list("role_id", "person_id", "revision"))
+    for key, holders in HOLDERS.items():
+        role = roles[key]
+        for username, starts_on, ends_on, _deputy in holders:
+            person = people[username]
+            current = starts_on <= today and (ends_on is None or today <= ends_on)
+            if not current or (key, username) in NOT_ACKNOWLEDGED or (role.pk, person.pk, role.revision) in done:
+                continue
+            role_acknowledge(role=role, person=person)
+
+
+def _summary() -> str:
+    """One line: what the demo holds, and the rule breaks it shows."""
+    today = timezone.localdate()
+    held = RoleAssignment.objects.filter(held_on(today)).values_list("role_id", "person_id", "role__revision")
+    acknowledged = set(RoleAcknowledgement.objects.values_list("role_id", "person_id", "revision"))
+    done = sum(1 for holding in held if holding in acknowledged)
+    breaks = matrix_rule_breaks(matrix_load())
+    return (
+        f"{Role.objects.count()} roles, {Process.objects.count()} processes, {Activity.objects.count()} activities; "
+        f"{done} of {len(held)} role holders acknowledged their role; {len(breaks)} rule breaks to show: "
+        + " ".join(rule_break.message for rule_break in breaks)
+    )
+
+
+def _differs(instance: Any, wanted: dict[str, Any]) -> bool:
+    """Set ``wanted`` on ``instance``; True when it is new or something differed (so it needs saving)."""
+    changed = [name for name, value in wanted.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, wanted[name])
+    return instance.pk is None or bool(changed)
