@@ -327,7 +327,7 @@ def _wrap(text: str, size: float, width: float, *, bold: bool = False, max_lines
 
 # --- Laying out ------------------------------------------------------------------------------------------
 
-PAGE_WIDTH = 1100  # px: fits the portal's content column on a 1366 px wide screen
+PAGE_WIDTH = 1080  # px: fits the portal's content column (1098 px inside the card) on a 1366 px wide screen
 # The PDF: drawing units scaled to the width of an A4 portrait page (180 mm, about 0.79), three boxes a row;
 # bands in drawing units that fill such a page, the first leaving room for a heading above it.
 PDF_WIDTH = 860

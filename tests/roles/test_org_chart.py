@@ -300,7 +300,7 @@ def test_150_roles_need_no_horizontal_scrolling_and_every_box_is_drawn(client_fo
     svg = chart_svg(client_for(portal_users.employee).get(URL))
 
     assert len(links(svg)) == 150
-    assert float(svg.get("width")) <= 1100
+    assert float(svg.get("width")) <= 1080
 
 
 # --- The PDF ---------------------------------------------------------------------------------------------
