@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,7 +64,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 EMPTY_FILE = "The file is empty: export the matrix to get a file to start from."
 NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8” (in Excel: Save as › CSV UTF-8) and upload it again."
 STALE = "The matrix changed since you uploaded the file; upload it again."
-ROLE_HEADING = re.compile(r"^(?P<title>.+?)\s*\[(?P<code>[^\[\]]+)\]$")
+# Longer than any title and org unit code together: such a heading names no role, and is not worth parsing.
+MAX_HEADING = 200
 
 
 # --- The table, as exported ---------------------------------------------------------------------------------------
@@ -290,7 +290,7 @@ def _read_xlsx(content: bytes, problems: _Problems) -> list[list[Cell]]:
             row: list[Cell] = []
             for column, cell in enumerate(cells, start=1):
                 if getattr(cell, "data_type", None) == "f":
-                    problems.add(f"“{cell.value}” is a formula: type the value itself.", number, column)
+                    problems.add(f"“{_shown(str(cell.value))}” is a formula: type the value itself.", number, column)
                     row.append(None)
                 else:
                     row.append(_xlsx_text_of(cell.value))
@@ -343,6 +343,21 @@ def _strip(cell: Cell) -> str:
     return "" if cell is None else safe_cell_read(cell.strip())
 
 
+def _shown(text: str) -> str:
+    """Text from the file as a message quotes it: cut short, since a cell may hold pages of it."""
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _parse_heading(heading: str) -> tuple[str, str] | None:
+    """(title, org unit code) of a role column's heading "Title [CODE]", or None when it is not written so."""
+    if len(heading) > MAX_HEADING or not heading.endswith("]"):
+        return None
+    title, bracket, code = heading[:-1].rpartition("[")
+    if not bracket or not title.strip() or not code.strip() or "]" in code:
+        return None
+    return title.strip(), code.strip()
+
+
 def _role_columns(
     header_row: int, header: list[Cell], width: int, body: list[tuple[int, list[Cell]]], problems: _Problems
 ) -> dict[int, int]:
@@ -366,16 +381,15 @@ def _role_columns(
             if any(index < len(cells) and _strip(cells[index]) for _, cells in body):
                 problems.add(f"this column has letters but no role in row {header_row}.", header_row, column)
             continue
-        match = ROLE_HEADING.match(heading)
-        if match is None:
+        key = _parse_heading(heading)
+        if key is None:
             codes = titles.get(heading, [])
-            example = role_heading(heading, codes[0]) if len(codes) == 1 else role_heading(heading, "ORG-UNIT-CODE")
+            example = role_heading(_shown(heading), codes[0] if len(codes) == 1 else "ORG-UNIT-CODE")
             problems.add(
-                f"“{heading}” does not say which org unit the role belongs to: write it as “{example}”, "
+                f"“{_shown(heading)}” does not say which org unit the role belongs to: write it as “{example}”, "
                 "as the exported file does.", header_row, column,
             )
             continue
-        key = (match["title"].strip(), match["code"].strip())
         role_id = roles.get(key)
         if role_id is None:
             problems.add(
@@ -398,7 +412,7 @@ def _check_header(header_row: int, header: list[Cell], problems: _Problems) -> b
     for index, expected in enumerate(FIXED_HEADER):
         found = _strip(header[index]) if index < len(header) else ""
         if found.casefold() != expected.casefold():
-            shown = f"“{found}”" if found else "nothing"
+            shown = f"“{_shown(found)}”" if found else "nothing"
             problems.add(
                 f"expected “{expected}”, found {shown}: the first three columns are Process code, Process and "
                 "Activity, as in the exported file.", header_row, index + 1,
@@ -449,7 +463,7 @@ def matrix_import_check(*, file_name: str, content: bytes) -> CheckedImport:
                 continue
             value = padded[index].strip()
             if value and value.upper() not in LETTERS:
-                problems.add(f"“{value}” is not a RACI letter: use R, A, C or I.", number, index + 1)
+                problems.add(f"“{_shown(value)}” is not a RACI letter: use R, A, C or I.", number, index + 1)
                 continue
             letters[role_id] = value.upper() or None
         if activity_id is not None:
@@ -476,7 +490,7 @@ def _activity_of(
         problems.add("the process code is empty.", number, PROCESS_CODE + 1)
         return None
     if code not in processes:
-        problems.add(f"no process has the code “{code}”.", number, PROCESS_CODE + 1)
+        problems.add(f"no process has the code “{_shown(code)}”.", number, PROCESS_CODE + 1)
         return None
     process_id, process_name = processes[code]
     if not name:
@@ -484,7 +498,9 @@ def _activity_of(
         return None
     activity_id = activities.get((process_id, name))
     if activity_id is None:
-        problems.add(f"the process “{process_name}” ({code}) has no activity “{name}”.", number, ACTIVITY_NAME + 1)
+        problems.add(
+            f"the process “{process_name}” ({code}) has no activity “{_shown(name)}”.", number, ACTIVITY_NAME + 1
+        )
         return None
     if activity_id in row_of:
         problems.add(

@@ -243,6 +243,30 @@ def test_a_file_with_very_many_problems_lists_the_first_hundred_and_counts_the_r
     assert response.text.count("there is no role") == 100
 
 
+def test_a_huge_cell_is_quoted_short_in_its_message(matrix, qm_client):
+    huge = "R" * 100_000
+    file = csv_file(f"{HEADER},{'Q' * 50_000} [QA]", f"purchasing,Purchasing,Order goods,{huge},I,A,")
+
+    response = upload(qm_client, file)
+
+    assert_refused(
+        response,
+        f"Row 1, column G: “{'Q' * 59}…” does not say which org unit",
+        f"Row 2, column D: “{'R' * 59}…” is not a RACI letter",
+    )
+    assert len(response.content) < 50_000
+
+
+def test_a_role_title_with_brackets_of_its_own_is_found(matrix, qm_client):
+    matrix["buyer"].title = "Buyer [lead]"
+    matrix["buyer"].save()
+
+    response = upload(qm_client, csv_file(HEADER.replace("Buyer", "Buyer [lead]"),
+                                          "purchasing,Purchasing,Select supplier,C,R,A"))
+
+    assert response.status_code == 302, page_text(response)
+
+
 def test_a_formula_in_a_workbook_is_refused_where_it_is(matrix, qm_client):
     header = HEADER.split(",")
     file = xlsx_file([header, ["purchasing", "Purchasing", "Select supplier", '=IF(1,"R","C")', "C", "A"]])
@@ -325,8 +349,8 @@ def test_a_file_with_a_byte_order_mark_and_any_usual_separator_is_read(matrix, q
     matrix["buyer"].save()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(["Process code", "Process", "Activity", "Buyer, Europe, Middle East, Africa, Asia, Americas [PURCH]",
-                     "Quality manager [QA]", "Director [MGT]"])
+    buyer = "Buyer, Europe, Middle East, Africa, Asia, Americas [PURCH]"
+    writer.writerow(["Process code", "Process", "Activity", buyer, "Quality manager [QA]", "Director [MGT]"])
     writer.writerow(["purchasing", "Purchasing", "Select supplier", "C", "R", "A"])
 
     response = upload(qm_client, SimpleUploadedFile("matrix.csv", ("\ufeff" + buffer.getvalue()).encode()))
