@@ -36,4 +36,5 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("", include("policy.urls")),
     path("", include("roles.urls")),
+    path("", include("leadership.urls")),
 ]
