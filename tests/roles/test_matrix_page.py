@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
@@ -15,6 +17,7 @@ from qms_portal.audit import AuditEntry, audit_context
 from qms_portal.models import Organisation, OrgUnit
 from roles.definitions import duty_assign
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
+from roles.views.matrix import cell_html
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.roles.factories import AssignmentFactory, RaciCellFactory, RoleFactory
 
@@ -127,7 +130,9 @@ def test_filtering_by_org_unit_keeps_that_units_roles_as_columns(qm_client, smal
     assert f'id="role-{small["designer"].pk}"' not in page
     assert "Showing 2 of 2 activities and 2 of 3 roles" in page
     # The cell links keep the filter, so the cell form leads back to the same view.
-    assert f'{reverse("raci_cell", args=[small["order"].pk, small["buyer"].pk])}?unit=purch"' in page
+    href = re.search(rf'<td id="cell-{small["order"].pk}-{small["buyer"].pk}"[^>]*><a href="([^"]+)"', page).group(1)
+    target = reverse("raci_cell", args=[small["order"].pk, small["buyer"].pk])
+    assert urljoin(reverse("raci_matrix"), unescape(href)) == f"{target}?unit=purch"
 
 
 def test_filtering_by_process_keeps_its_rows_only(qm_client, small):
@@ -158,9 +163,25 @@ def test_read_only_viewers_see_the_grid_without_edit_links(who, portal_users, cl
 
     order, buyer = small["order"], small["buyer"]
     assert f'<td id="cell-{order.pk}-{buyer.pk}" class="l-A">A</td>' in page
-    assert "/roles/matrix/cell/" not in page
+    assert page.count('<td id="cell-') == 2 * 3
+    assert not re.search(r'<td id="cell-[^>]*><a ', page)
     assert "matrix.js" not in page
     assert reverse("raci_import") not in page
+
+
+@pytest.mark.parametrize("editable", [True, False], ids=["quality manager", "employee"])
+def test_the_grid_writes_every_cell_as_the_single_cell_answer_does(editable, portal_users, client_for):
+    activities, roles = build_matrix(activities=6, roles=4, processes=2, units=2)
+    who = portal_users.quality_manager if editable else portal_users.employee
+    page = page_of(client_for(who), unit="unit-1")
+
+    letters = {(c.activity_id, c.role_id): c.letter for c in RaciCell.objects.all()}
+    shown = [role for role in roles if role.org_unit.code == "unit-1"]
+    for activity in activities:
+        for role in shown:
+            link = f"cell/{activity.pk}/{role.pk}/?unit=unit-1" if editable else None
+            assert cell_html(activity.pk, role.pk, letters.get((activity.pk, role.pk)), link=link) in page
+    assert page.count('<td id="cell-') == len(activities) * len(shown)
 
 
 # --- Setting a letter ----------------------------------------------------------------------------
@@ -253,3 +274,18 @@ def test_the_page_costs_the_same_queries_for_a_10_x_5_and_a_400_x_120_matrix(por
 
     assert big == small
     assert page_of(clients["quality_manager"]).count("<td id=\"cell-") == 400 * 120
+
+
+def test_clearing_the_only_r_with_htmx_marks_the_row_and_column_and_lists_the_new_breaks(qm_client, small):
+    order, clerk = small["order"], small["clerk"]
+
+    body = qm_client.post(reverse("raci_cell", args=[order.pk, clerk.pk]), {"letter": ""}, **HTMX).content.decode()
+
+    assert body.startswith(f'<td id="cell-{order.pk}-{clerk.pk}"><a href=')
+    head = re.search(rf'<th id="activity-head-{order.pk}"[^>]*>', body).group(0)
+    assert "broken" in head and "has no R" in head
+    breaks = body[body.index('<section id="raci-breaks"'):]
+    assert "“Purchasing — Place the order” has no R" in breaks and "3 rule breaks" in breaks
+    # The clerk has no letter left: its column head is marked too.
+    role_head = re.search(rf'<th id="role-{clerk.pk}"[^>]*>', body).group(0)
+    assert "broken" in role_head and 'hx-swap-oob="true"' in role_head
