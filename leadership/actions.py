@@ -51,6 +51,16 @@ def _is_owner(action: Action, user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and action.owner_id == user.pk)
 
 
+def may_see_action(action: Action, user: Any) -> bool:
+    """Whether ``user`` may open ``action``: its owner, or anyone who reads the leadership records."""
+    return _is_owner(action, user) or user_can(user, LeadershipCapability.VIEW)
+
+
+def may_work_on_action(action: Action, user: Any) -> bool:
+    """Whether ``user`` may move ``action`` or note its progress at all: its owner or a manager of actions."""
+    return user_can(user, MANAGE) or _is_owner(action, user)
+
+
 def status_moves_allowed(action: Action, user: Any) -> set[str]:
     """The statuses ``user`` may move ``action`` to now, for views to offer only those."""
     moves = TRANSITIONS[action.status]
@@ -138,7 +148,7 @@ def action_update_status(
 ) -> Action:
     """Move an action to ``status``; the note, when given, is kept as a progress note and as the step's reason."""
     action = Action.objects.select_for_update().get(pk=action.pk)
-    if not (user_can(by, MANAGE) or _is_owner(action, by)):
+    if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
     if status not in TRANSITIONS[action.status]:
         raise StateError(
@@ -166,7 +176,7 @@ def action_update_status(
 @transaction.atomic
 def action_note_add(*, action: Action, text: str, by: Any) -> ActionNote:
     """Add a progress note to an action (its owner or a manager of actions)."""
-    if not (user_can(by, MANAGE) or _is_owner(action, by)):
+    if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may add notes to it.")
     if not text.strip():
         raise ValidationError({"text": "Write the note."})

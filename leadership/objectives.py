@@ -137,12 +137,18 @@ def objective_save(*, fields: dict[str, Any], objective: QualityObjective | None
     return objective
 
 
+def may_record_measurements(objective: QualityObjective, user: Any) -> bool:
+    """Whether ``user`` may record ``objective``'s measurements: a manager of objectives, or its owner holding
+    ``record_measurements``."""
+    return user_can(user, MANAGE) or (user_can(user, RECORD) and objective.owner_id == user.pk)
+
+
 @transaction.atomic
 def measurement_record(
     *, objective: QualityObjective, measured_on: dt.date, value: Decimal | str, note: str = "", by: Any
 ) -> Measurement:
     """Record the value measured on a date; a second value for the same date corrects the first (audited)."""
-    if not (user_can(by, MANAGE) or (user_can(by, RECORD) and objective.owner_id == by.pk)):
+    if not may_record_measurements(objective, by):
         raise PermissionDenied("Only the objective's owner or a manager of objectives may record its measurements.")
     if measured_on > timezone.localdate():
         raise ValidationError({"measured_on": "A measurement cannot be dated in the future."})
