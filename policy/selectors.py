@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Case, QuerySet, When
+
 from policy.acknowledgements import campaign_report
-from policy.models import Campaign, PolicyKind, PolicyVersion, VersionStatus
+from policy.models import Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
 
 
 def current_version(document_reference: str | None = None) -> PolicyVersion | None:
@@ -50,3 +52,9 @@ def acknowledgement_summary() -> AcknowledgementSummary | None:
         due_on=campaign.due_on,
         overdue=report.overdue,
     )
+
+
+def policy_documents() -> QuerySet[PolicyDocument]:
+    """Every policy document (the quality policy first), for choosing the policy that frames an objective."""
+    quality_first = Case(When(kind=PolicyKind.QUALITY, then=0), default=1)
+    return PolicyDocument.objects.order_by(quality_first, "title")
