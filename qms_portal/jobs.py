@@ -35,7 +35,11 @@ class JobKind:
 
 JOB_KINDS: dict[str, JobKind] = {
     "verify_audit_trail": JobKind(
-        "Audit trail verification", "qms_portal.tasks.verify_audit_trail", "qms_portal.view_audit_trail"
+        "Audit trail verification",
+        "qms_portal.tasks.verify_audit_trail",
+        "qms_portal.view_audit_trail",
+        back_url_name="audit_trail",
+        back_label="Back to the audit trail",
     ),
 }
 

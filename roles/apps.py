@@ -15,6 +15,10 @@ class RolesConfig(AppConfig):
         # Every signed-in person may see what their own roles ask of them (5.3: communicated, understood).
         nav_register(NavItem("My roles", "my_roles", None, order=32))
 
+        from roles.tasks import register_job_kinds
+
+        register_job_kinds()
+
         from roles.home import register_home_panels
 
         register_home_panels()

@@ -1,7 +1,6 @@
 """Celery tasks of roles (5.3). Tasks take ids, never model instances.
 
-Celery's autodiscovery imports this module in every process (``qms_portal/apps.py`` forces it), which is
-also where the roles jobs become known to the core's job page.
+``RolesConfig.ready`` calls ``register_job_kinds`` in every process, web and worker alike.
 """
 from celery import shared_task
 
@@ -22,8 +21,6 @@ def register_job_kinds() -> None:
         ),
     )
 
-
-register_job_kinds()
 
 
 @shared_task(name="roles.tasks.raci_import_apply")

@@ -17,4 +17,4 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):  # checked after access, so a refusal never hints the job exists
         return HttpResponseNotAllowed(["GET", "HEAD"])
     template = "qms_portal/_job_status.html" if request.htmx else "qms_portal/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "kind": kind})

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.audit import AuditEntry
-from qms_portal.jobs import JOB_KINDS, MAX_ATTEMPTS, job_claim, job_start, job_task
+from qms_portal.jobs import JOB_KINDS, MAX_ATTEMPTS, JobKind, job_claim, job_kind_register, job_start, job_task
 from qms_portal.models import Job, JobStatus
 from qms_portal.tasks import fail_lost_jobs
 from tests.core.factories import JobFactory, OrgUnitFactory
@@ -279,3 +279,21 @@ def test_the_sweep_fails_jobs_whose_worker_is_gone_and_leaves_live_ones(settings
         waiting.pk: JobStatus.QUEUED, forgotten.pk: JobStatus.FAILED,
     }
     assert Job.objects.get(pk=lost.pk).error == "Its worker stopped without finishing it."
+
+
+def test_a_finished_job_page_says_what_the_job_did_and_leads_back_to_its_area(qm_client):
+    job = JobFactory(kind="raci_import", status=JobStatus.SUCCEEDED, finished_at=timezone.now(),
+                     result={"summary": "3 letter(s) added, 2 changed, 1 cleared."})
+
+    html = qm_client.get(reverse("job_detail", args=[job.pk])).content.decode()
+
+    assert "3 letter(s) added, 2 changed, 1 cleared." in html
+    assert f'href="{reverse("raci_matrix")}">Back to the RACI matrix</a>' in html
+
+
+def test_an_app_cannot_take_a_job_kind_name_that_is_already_registered():
+    taken = JOB_KINDS["verify_audit_trail"]
+    job_kind_register("verify_audit_trail", taken)  # the same kind again: harmless
+    with pytest.raises(ValueError, match="already registered"):
+        job_kind_register("verify_audit_trail", JobKind("Other", "other.task", taken.capability))
+    assert JOB_KINDS["verify_audit_trail"] == taken
