@@ -165,3 +165,59 @@ def trend_chart_svg(
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def sparkline_svg(
+    points: Sequence[tuple[dt.date, Decimal]],
+    *,
+    target: Decimal,
+    direction: str,
+    unit: str = "",
+    width: int = 120,
+    height: int = 32,
+) -> str:
+    """A word-sized trend for tables: the values as a line, the target as a dashed line, the latest value as a
+    dot coloured met or not; no axes or labels (the table's columns say the figures). Empty with no points."""
+    if direction not in DIRECTION_SIGNS:
+        raise ValueError(f"direction must be one of {sorted(DIRECTION_SIGNS)}, not {direction!r}")
+    points = sorted((day, Decimal(value)) for day, value in points)
+    if not points:
+        return ""
+    target = Decimal(target)
+    values = [value for _, value in points]
+    low, high = float(min(*values, target)), float(max(*values, target))
+    if low == high:
+        low, high = low - 1, high + 1
+    pad = 3  # keeps the dot whole at the edges
+
+    def y_of(value: Decimal) -> float:
+        return round(height - pad - (float(value) - low) / (high - low) * (height - 2 * pad), 1)
+
+    first, span = points[0][0], (points[-1][0] - points[0][0]).days
+
+    def x_of(day: dt.date) -> float:
+        return round(width / 2 if span == 0 else pad + (day - first).days / span * (width - 2 * pad), 1)
+
+    last_day, last_value = points[-1]
+    met = last_value >= target if direction == "at_least" else last_value <= target
+    summary = (
+        f"{len(points)} measurement(s) from {first:%d %b %Y} to {last_day:%d %b %Y}, latest "
+        f"{_with_unit(last_value, unit)}, target {DIRECTION_SIGNS[direction]} {_with_unit(target, unit)}"
+    )
+    target_y = y_of(target)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_text(summary)}">',
+        f"<title>{_text(summary)}</title>",
+        f'<line x1="0" y1="{target_y}" x2="{width}" y2="{target_y}" stroke="{TARGET_COLOUR}" stroke-width="1" '
+        'stroke-dasharray="3 2"/>',
+    ]
+    if len(points) > 1:
+        coordinates = " ".join(f"{x_of(day)},{y_of(value)}" for day, value in points)
+        parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{LINE_COLOUR}" stroke-width="1.5"/>')
+    parts.append(
+        f'<circle cx="{x_of(last_day)}" cy="{y_of(last_value)}" r="2.5" '
+        f'fill="{MET_COLOUR if met else NOT_MET_COLOUR}"/>'
+    )
+    parts.append("</svg>")
+    return "".join(parts)

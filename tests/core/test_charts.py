@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from qms_portal.charts import format_number, trend_chart_svg, value_ticks
+from qms_portal.charts import format_number, sparkline_svg, trend_chart_svg, value_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 POINTS = [(dt.date(2026, month, 1), Decimal(value)) for month, value in enumerate(["88", "90.5", "93", "96.25"], 1)]
@@ -108,3 +108,22 @@ def test_value_ticks_are_round_and_cover_every_value(values, ticks):
 def test_a_bad_direction_is_refused():
     with pytest.raises(ValueError, match="direction"):
         draw(POINTS, direction="up")
+
+
+# --- The sparkline ---------------------------------------------------------------------------------------------
+def test_a_sparkline_is_a_small_self_contained_line_with_the_target_and_the_latest_value_coloured():
+    svg = sparkline_svg(POINTS, target=Decimal("95"), direction="at_least", unit="%")
+    root = parse(svg)
+
+    assert (root.get("width"), root.get("height")) == ("120", "32")
+    assert len(root.find(f"{SVG}polyline").get("points").split()) == 4
+    assert root.find(f"{SVG}circle").get("fill") == "#198754"  # 96.25 meets at least 95
+    assert "latest 96.25 %, target ≥ 95 %" in root.find(f"{SVG}title").text
+    assert "<script" not in svg and "href" not in svg and svg.count("http") == 1
+
+
+def test_a_sparkline_of_one_value_is_a_dot_and_of_none_is_nothing():
+    one = parse(sparkline_svg(POINTS[:1], target=Decimal("95"), direction="at_most"))
+
+    assert one.find(f"{SVG}polyline") is None and one.find(f"{SVG}circle").get("fill") == "#198754"
+    assert sparkline_svg([], target=Decimal("95"), direction="at_least") == ""
