@@ -79,10 +79,10 @@ def _break_marks(problems: list[str]) -> SafeString:
 def activity_head_html(activity_id: int, name: str, problems: list[str], *, oob: bool = False) -> SafeString:
     """The row head of an activity, marked when the activity breaks a rule (the messages as its tooltip)."""
     return format_html(
-        '<th id="activity-head-{}" scope="row" class="row-head{}"{}{}>{}{}</th>',
+        '<th id="activity-head-{}" scope="row" class="row-head{}" title="{}"{}>{}{}</th>',
         activity_id,
         " broken" if problems else "",
-        format_html(' title="{}"', " ".join(problems)) if problems else "",
+        " ".join([name, *problems]),  # the whole name too: long ones are cut short in the column
         _oob(oob),
         _break_marks(problems),
         name,
