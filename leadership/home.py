@@ -1,5 +1,79 @@
-"""PLACEHOLDER: the leadership panels of the home page are being written."""
+"""Leadership (5.1) on the home page: a card for those who see leadership (commitments needing evidence, the next
+management review, overdue actions), a "My actions" card for people who own actions, and a prompt above
+everything for anyone with overdue actions of their own."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from leadership.access import LeadershipCapability
+from leadership.models import Action
+from leadership.selectors import NEEDS_EVIDENCE, action_counts, commitments_with_status, next_review, status_counts
+from qms_portal.access import PortalRole, user_can
+
+# The portal roles whose members are likely to own actions; anyone else gets the card once they own one.
+ACTION_OWNING_ROLES = {
+    PortalRole.TOP_MANAGEMENT, PortalRole.QUALITY_MANAGER, PortalRole.PROCESS_OWNER, PortalRole.EMPLOYEE,
+}
+
+
+def leadership_home_card(request: HttpRequest) -> dict[str, Any] | None:
+    """Where leadership stands, for people who may see it: five queries whatever the amount of data."""
+    user = request.user
+    if not user_can(user, LeadershipCapability.VIEW):
+        return None
+    today = timezone.localdate()
+    commitments = commitments_with_status(today=today)
+    counts = status_counts(commitments)
+    mine = [c for c in commitments if c.owner_id == user.pk]
+    review = next_review(today=today)
+    return {
+        "total": len(commitments),
+        "needing": sum(counts[state] for state in NEEDS_EVIDENCE),
+        "stale": counts["stale"] + counts["never"],
+        "mine": len(mine),
+        "mine_needing": sum(1 for c in mine if c.status.state in NEEDS_EVIDENCE),
+        "next_review": review,
+        "invited": review.is_invited(user) if review else False,
+        "overdue": action_counts(today=today)["overdue"],
+    }
+
+
+def my_actions_card(request: HttpRequest) -> dict[str, Any] | None:
+    """The person's own open actions: how many, how many overdue, and the next one due."""
+    today = timezone.localdate()
+    user = request.user
+    counts = action_counts(owners=[user], today=today)
+    if not counts["open"] and not ACTION_OWNING_ROLES.intersection(user.role_names()):
+        return None
+    upcoming = Action.objects.active().filter(owner=user).order_by("due_on", "pk").first()
+    return {"open": counts["open"], "overdue": counts["overdue"], "next": upcoming, "today": today}
+
+
+def overdue_prompt(request: HttpRequest) -> dict[str, Any] | None:
+    """A prompt above everything while the person owns overdue actions; None when they own none."""
+    today = timezone.localdate()
+    overdue = list(Action.objects.overdue(today).filter(owner=request.user).order_by("due_on", "pk")[:4])
+    if not overdue:
+        return None
+    count = len(overdue) if len(overdue) < 4 else Action.objects.overdue(today).filter(owner=request.user).count()
+    return {"count": count, "oldest": overdue[0], "actions": overdue[:3], "today": today}
 
 
 def register_home_panels() -> None:
     """Register the leadership panels of the home page."""
+    from qms_portal.home import HomePanel, home_register
+
+    home_register(HomePanel(
+        area="leadership", template="leadership/_home_card.html", context=leadership_home_card, order=10
+    ))
+    home_register(HomePanel(
+        area="actions", template="leadership/_home_actions.html", context=my_actions_card, order=40
+    ))
+    # Overdue work of one's own stands above the cards until it is done or moved.
+    home_register(HomePanel(
+        area="leadership_overdue", template="leadership/_home_overdue.html", context=overdue_prompt,
+        slot="attention", order=120,
+    ))

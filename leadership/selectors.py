@@ -1,0 +1,177 @@
+"""Reads of leadership (5.1) that several pages share: the overview, the home page, and later the readiness score.
+
+Each read is a small, fixed number of queries whatever the amount of data, so that pages calling them keep a
+constant query count. Dates come in as ``today`` so that callers (and tests) decide what "today" is.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.formats import date_format
+
+from leadership.commitments import CommitmentState, CommitmentStatus, commitment_statuses
+from leadership.models import Action, Commitment, EvidenceEntry, ManagementReview, ReviewStatus
+from leadership.models.actions import overdue_q
+
+# The clauses the catalogue is grouped by, in our own words (ISO9001-CLAUSE5.md).
+CLAUSES = {
+    "5.1.1": "General: leadership and commitment to the QMS",
+    "5.1.2": "Customer focus",
+}
+# Most urgent first: what a page lists on top and counts first.
+STATE_ORDER = (
+    CommitmentState.STALE, CommitmentState.NEVER_EVIDENCED, CommitmentState.DUE_SOON, CommitmentState.CURRENT,
+)
+NEEDS_EVIDENCE = (CommitmentState.STALE, CommitmentState.NEVER_EVIDENCED, CommitmentState.DUE_SOON)
+
+
+def _day(day: dt.date) -> str:
+    return date_format(day, "j M Y")
+
+
+# --- Commitments ---------------------------------------------------------------------------------
+def clause_of(commitment: Commitment) -> str:
+    """The clause a commitment belongs to: ``5.1.1`` for ``5.1.1.a``."""
+    return commitment.code.rsplit(".", 1)[0]
+
+
+def commitments_with_status(
+    commitments: QuerySet[Commitment] | None = None, *, today: dt.date
+) -> list[Commitment]:
+    """The commitments (all by default) with their owner loaded and ``status`` set, in two queries."""
+    queryset = Commitment.objects.all() if commitments is None else commitments
+    found = list(queryset.select_related("owner").order_by("code"))
+    statuses = commitment_statuses(found, today=today)
+    for commitment in found:
+        commitment.status = statuses[commitment.pk]
+    return found
+
+
+def status_counts(commitments: Iterable[Commitment]) -> dict[str, int]:
+    """How many commitments (with ``status`` set) are in each state, every state present, most urgent first."""
+    counted = Counter(commitment.status.state for commitment in commitments)
+    return {state: counted.get(state, 0) for state in STATE_ORDER}
+
+
+def commitment_status_counts(*, owner: Any = None, today: dt.date) -> dict[str, int]:
+    """How many commitments (all, or those ``owner`` is accountable for) are in each state."""
+    commitments = Commitment.objects.all() if owner is None else Commitment.objects.filter(owner=owner)
+    return status_counts(commitments_with_status(commitments, today=today))
+
+
+def status_reason(status: CommitmentStatus, *, today: dt.date) -> str:
+    """Why a commitment has its status, in a sentence: "Last evidenced 3 Oct 2026; due again by 1 Jan 2027."."""
+    if status.state == CommitmentState.NEVER_EVIDENCED:
+        return "No evidence has been recorded for it yet."
+    last = f"Last evidenced {_day(status.latest_evidence_on)}"
+    due = status.due_on
+    if status.state == CommitmentState.STALE:
+        days = (today - due).days
+        return f"{last}; new evidence was due by {_day(due)}, {days} day{'s' if days != 1 else ''} ago."
+    if status.state == CommitmentState.DUE_SOON:
+        days = (due - today).days
+        when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+        return f"{last}; due again by {_day(due)}, {when}."
+    return f"{last}; due again by {_day(due)}."
+
+
+# --- Evidence ------------------------------------------------------------------------------------
+def evidence_with_counts(entries: QuerySet[EvidenceEntry] | None = None) -> QuerySet[EvidenceEntry]:
+    """Evidence entries with their leader, their commitments (one more query) and ``attachment_count``."""
+    queryset = EvidenceEntry.objects.all() if entries is None else entries
+    return (
+        queryset.select_related("leader")
+        .prefetch_related("commitments")
+        .annotate(attachment_count=Count("attachments", distinct=True))
+    )
+
+
+def recent_evidence(*, leader: Any = None, limit: int = 5) -> list[EvidenceEntry]:
+    """The newest evidence entries (of ``leader``, or of anyone), newest first."""
+    entries = EvidenceEntry.objects.all() if leader is None else EvidenceEntry.objects.filter(leader=leader)
+    return list(evidence_with_counts(entries).order_by("-occurred_on", "-pk")[:limit])
+
+
+# --- Management reviews --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NextReview:
+    """The next management review and what a page says about it."""
+
+    review: ManagementReview
+    invited: list[Any]
+    today: dt.date
+
+    @property
+    def days_away(self) -> int:
+        return (self.review.planned_on - self.today).days
+
+    @property
+    def date_passed(self) -> bool:
+        """Planned for a day gone by and not yet marked held."""
+        return self.days_away < 0
+
+    def is_invited(self, person: Any) -> bool:
+        return person is not None and any(invitee.pk == person.pk for invitee in self.invited)
+
+
+def next_review(*, today: dt.date) -> NextReview | None:
+    """The planned review due soonest (one whose date has passed without being held comes first: it is still
+    to be held), with its chair and the people invited; None when no review is planned. Two queries."""
+    review = (
+        ManagementReview.objects.filter(status=ReviewStatus.PLANNED)
+        .select_related("chair")
+        .order_by("planned_on", "pk")
+        .first()
+    )
+    if review is None:
+        return None
+    invited = [row.person for row in review.attendance.select_related("person").order_by("person__full_name")]
+    return NextReview(review=review, invited=invited, today=today)
+
+
+def last_held_review() -> ManagementReview | None:
+    """The review held most recently, or None."""
+    return (
+        ManagementReview.objects.exclude(status=ReviewStatus.PLANNED)
+        .select_related("chair")
+        .order_by("-held_on", "-pk")
+        .first()
+    )
+
+
+# --- Actions -------------------------------------------------------------------------------------
+def open_actions(*, owners: Iterable[Any] | None = None, today: dt.date, limit: int | None = None) -> list[Action]:
+    """Open and in-progress actions (of ``owners``, or everyone's), soonest due first, with ``overdue`` set."""
+    actions = Action.objects.active().select_related("owner").order_by("due_on", "pk")
+    if owners is not None:
+        actions = actions.filter(owner__in=[person.pk for person in owners])
+    found = list(actions[:limit] if limit else actions)
+    for action in found:
+        action.overdue = action.overdue_on(today)
+    return found
+
+
+def action_counts(*, owners: Iterable[Any] | None = None, today: dt.date) -> dict[str, int]:
+    """``open`` (open or in progress) and ``overdue`` actions of ``owners`` (everyone's by default), in one query."""
+    actions = Action.objects.active()
+    if owners is not None:
+        actions = actions.filter(owner__in=[person.pk for person in owners])
+    return actions.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))
+
+
+def overdue_actions_count(*, owner: Any = None, today: dt.date) -> int:
+    """How many actions (of ``owner``, or everyone's) are overdue."""
+    actions = Action.objects.filter(overdue_q(today))
+    if owner is not None:
+        actions = actions.filter(owner=owner)
+    return actions.count()
+
+
+def due_within(days: int, *, today: dt.date) -> Q:
+    """Open or in-progress actions due from today up to ``days`` days ahead."""
+    return Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))
