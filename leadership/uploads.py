@@ -62,6 +62,7 @@ EXTENSION_LIKE = {
     "wsf", "wsh", "hta", "jar", "py", "pl", "rb", "cgi", "php", "php3", "php4", "php5", "php7", "phtml", "phar",
     "asp", "aspx", "jsp", "jspx", "html", "htm", "shtml", "xhtml", "svg", "svgz", "xml", "xsl", "swf",
 }
+DRIVE = re.compile(r"^[A-Za-z]:")
 MARKUP = re.compile(
     r"<\s*(?:!doctype|\?xml|html|head|body|script|svg|iframe|object|embed|meta|link|style|a\s|img\s|div|form)",
     re.IGNORECASE,
@@ -97,7 +98,8 @@ def _check_name(name: str) -> FileType:
     """The accepted type the file's name claims, or ``UploadRejected`` saying what is wrong with the name."""
     if not name or not name.strip():
         raise UploadRejected("The file has no name.", code="no_name")
-    if "/" in name or "\\" in name or name.strip() in {".", ".."}:
+    # A drive letter ("C:report.pdf") is a path Django's upload parser lets through: it splits only on slashes.
+    if "/" in name or "\\" in name or name.strip() in {".", ".."} or DRIVE.match(name):
         raise UploadRejected(
             f"The file name “{name}” holds a folder path: send the file under its own name only.", code="path"
         )

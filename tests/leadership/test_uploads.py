@@ -97,7 +97,9 @@ def test_a_file_of_exactly_the_limit_is_accepted(portal_users, settings):
     assert entry.attachments.get().size == 1024 * 1024
 
 
-@pytest.mark.parametrize("name", ["../x.pdf", "a/b.pdf", "a\\b.pdf", "..\\..\\etc\\x.pdf", "/etc/x.pdf"])
+@pytest.mark.parametrize(
+    "name", ["../x.pdf", "a/b.pdf", "a\\b.pdf", "..\\..\\etc\\x.pdf", "/etc/x.pdf", "C:x.pdf", "c:..x.pdf"]
+)
 def test_a_path_in_the_file_name_is_rejected(portal_users, settings, name):
     # Django strips folders from names it receives (SimpleUploadedFile would too); File keeps them as given.
     assert_rejected(portal_users, settings, File(io.BytesIO(PDF_BYTES), name=name), code="path", says="folder path")
