@@ -129,13 +129,18 @@ class AuditEntry(models.Model):
 
 @contextmanager
 def audit_context(*, actor: Any = None, reason: str = "") -> Iterator[None]:
-    """Attribute every entry written inside the block to ``actor`` (a user or a label) with ``reason``."""
+    """Attribute every entry written inside the block to ``actor`` (a user or a label) with ``reason``.
+
+    An inner block that names no actor or no reason keeps the outer one's, so a write function called by an
+    import keeps the import's reason on its entries.
+    """
     actor_token = _actor.set(actor) if actor is not None else None
-    reason_token = _reason.set(reason)
+    reason_token = _reason.set(reason) if reason else None
     try:
         yield
     finally:
-        _reason.reset(reason_token)
+        if reason_token is not None:
+            _reason.reset(reason_token)
         if actor_token is not None:
             _actor.reset(actor_token)
 

@@ -725,8 +725,10 @@ def matrix_import_apply(*, job_id: int, progress: Callable[[int, int, str], None
                 raise ImportRefused(STALE)
             activities = Activity.objects.in_bulk({a for a, _, _, _ in cells})
             roles = Role.objects.in_bulk({r for _, r, _, _ in cells})
-            for activity_id, role_id, _before, after in cells:
-                raci_cell_set(activity=activities[activity_id], role=roles[role_id], letter=after, by=by)
+            # The letters' audit entries say which file they came from.
+            with audit_context(actor=by, reason=f"RACI import #{locked.pk} ({locked.file_name})"):
+                for activity_id, role_id, _before, after in cells:
+                    raci_cell_set(activity=activities[activity_id], role=roles[role_id], letter=after, by=by)
             _decide(locked, status=ImportStatus.APPLIED, by=by)
     except ImportRefused as refusal:
         # Outside the rolled-back transaction, so that the refusal is kept on the import.

@@ -507,3 +507,11 @@ def test_only_the_quality_manager_and_auditors_read_the_trail(who, status, porta
 
     assert client.get(reverse("audit_trail")).status_code == status
     assert client.get(reverse("audit_trail_csv")).status_code == status
+
+
+def test_an_inner_audit_block_without_a_reason_keeps_the_outer_reason(portal_users):
+    qm = portal_users.quality_manager
+    with audit_context(actor=qm, reason="Reorganisation of 1 March"), audit_context(actor=qm):
+        unit = OrgUnitFactory()
+
+    assert entries_for(unit)[-1].reason == "Reorganisation of 1 March"

@@ -409,6 +409,7 @@ def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_clien
     # Each letter is in the audit trail, written as the quality manager.
     entries = AuditEntry.objects.filter(record_type="roles.racicell", actor=portal_users.quality_manager)
     assert entries.count() == 6
+    assert set(entries.values_list("reason", flat=True)) == {f"RACI import #{matrix_import.pk} (matrix.csv)"}
     # The job page tells the quality manager, and only them, how it went.
     assert qm_client.get(response["Location"]).status_code == 200
 
