@@ -8,6 +8,9 @@ fixed number of queries, and an import builds one from its file to check it befo
 - every role used in the matrix has at least one current holder;
 - no role is left without any letter;
 - each 5.3 a-e duty is assigned to a role that has a current holder.
+
+Where each broken rule is fixed is decided here too (``rule_break_fix_url``), and ``health_summary()`` gives
+every break with its link, so the matrix page, the health page and the home panel all link alike.
 """
 import datetime as dt
 from collections import Counter
@@ -205,7 +208,7 @@ class RuleGroup:
 
 
 @dataclass(frozen=True)
-class RaciHealth:
+class HealthReport:
     """Every broken rule of the matrix and the duties, each linked to its fix, in the order of the rules."""
 
     breaks: list[LinkedBreak]
@@ -232,7 +235,7 @@ def health_summary(
     processes_by_activity: Mapping[int, str] | None = None,
     on: dt.date | None = None,
     can_manage: bool = True,
-) -> RaciHealth:
+) -> HealthReport:
     """The rule breaks of ``matrix`` (the stored one as of ``on`` by default) with their fix links, for the
     quality manager or (``can_manage`` False) for people who may only look: at most six queries, however
     large the matrix."""
@@ -240,7 +243,7 @@ def health_summary(
     codes = activity_process_codes() if processes_by_activity is None else processes_by_activity
     order = {rule: n for n, rule in enumerate(RULES)}
     breaks = sorted(matrix_rule_breaks(matrix), key=lambda b: order.get(b.rule, len(order)))
-    return RaciHealth([
+    return HealthReport([
         LinkedBreak(
             b, rule_break_fix_url(b, codes, can_manage=can_manage), rule_break_fix_label(b, can_manage=can_manage)
         )

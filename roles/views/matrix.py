@@ -23,7 +23,7 @@ from qms_portal.access import requires, user_can
 from qms_portal.models import OrgUnit
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.models import Activity, Process, RaciCell, RaciLetter, Role
-from roles.raci import RaciHealth, health_summary, matrix_load, raci_cell_set
+from roles.raci import HealthReport, health_summary, matrix_load, raci_cell_set
 
 VIEW = "roles.view_roles"
 MANAGE = "roles.manage_roles"
@@ -188,12 +188,12 @@ class Grid:
     role_count: int
 
 
-def breaks_context(health: RaciHealth) -> dict:
+def breaks_context(health: HealthReport) -> dict:
     """What the rule-break list above the grid (``_matrix_breaks.html``) needs."""
     return {"health": health, "shown_breaks": health.breaks[:BREAKS_SHOWN], "more_breaks": health.count - BREAKS_SHOWN}
 
 
-def _problems(health: RaciHealth) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+def _problems(health: HealthReport) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
     """The messages of the broken rules, by activity id and by role id (duties aside: they have their page)."""
     by_activity: dict[int, list[str]] = defaultdict(list)
     by_role: dict[int, list[str]] = defaultdict(list)
