@@ -1,29 +1,181 @@
-"""PLACEHOLDER: being written; every view answers 404 until then."""
-from django.http import Http404
+"""Quality objective pages (6.2): the list with each objective's status, an objective's page with its trend
+chart, measurements and actions, saving objectives and recording measurements. Writes go through
+``leadership.objectives``; refusals come back as 403 (who) or the form again with its errors."""
+from __future__ import annotations
 
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_safe
+
+from leadership.access import LeadershipCapability
+from leadership.forms.objectives import MeasurementForm, ObjectiveForm
+from leadership.models import QualityObjective
+from leadership.objectives import (
+    ObjectiveState,
+    ObjectiveStatus,
+    latest_measurements,
+    may_record_measurements,
+    measurement_record,
+    objective_chart_svg,
+    objective_save,
+    objective_status,
+)
 from qms_portal.access import requires
+from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg
+from qms_portal.forms import posted
+from qms_portal.pagination import paginate
+
+VIEW = LeadershipCapability.VIEW
+MANAGE = LeadershipCapability.MANAGE_OBJECTIVES
+SPARKLINE_POINTS = 12
 
 
-@requires("leadership.manage_reviews")
-def objective_list(request, **kwargs):
-    raise Http404("not built yet")
+def _amount(value: object, objective: QualityObjective) -> str:
+    return f"{format_number(value)} {objective.unit}".strip()
 
 
-@requires("leadership.manage_reviews")
-def objective_create(request, **kwargs):
-    raise Http404("not built yet")
+def target_text(objective: QualityObjective) -> str:
+    """The target with its direction and unit: "≥ 95 %"."""
+    return f"{DIRECTION_SIGNS[objective.direction]} {_amount(objective.target, objective)}"
 
 
-@requires("leadership.manage_reviews")
-def objective_detail(request, **kwargs):
-    raise Http404("not built yet")
+def status_reason(objective: QualityObjective, status: ObjectiveStatus, *, today: dt.date) -> str:
+    """Why the objective has its status, in a sentence a reader can check against the measurements."""
+    if status.state == ObjectiveState.NO_DATA:
+        return "Nothing has been measured yet."
+    latest = status.latest
+    said = f"The latest value, {_amount(latest.value, objective)} on {date_format(latest.measured_on, 'j M Y')},"
+    due = date_format(objective.due_on, "j M Y")
+    if status.state == ObjectiveState.ON_TRACK:
+        return f"{said} meets the target {target_text(objective)}."
+    if status.state == ObjectiveState.AT_RISK:
+        return (
+            f"{said} does not meet the target {target_text(objective)} yet; at the pace of the last two "
+            f"measurements it reaches {_amount(round(status.projected, 2), objective)} by {due}."
+        )
+    if today > objective.due_on or latest.measured_on >= objective.due_on:
+        return f"{said} does not meet the target {target_text(objective)}, and it was due by {due}."
+    if status.projected is None:
+        return f"{said} does not meet the target {target_text(objective)}, and there is no trend yet to show it will."
+    return (
+        f"{said} does not meet the target {target_text(objective)}; at the pace of the last two measurements it "
+        f"would be {_amount(round(status.projected, 2), objective)} by {due}, short of the target."
+    )
 
 
-@requires("leadership.manage_reviews")
-def objective_edit(request, **kwargs):
-    raise Http404("not built yet")
+# --- The list ------------------------------------------------------------------------------------
+@requires(VIEW)
+@require_safe
+def objective_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    objectives = QualityObjective.objects.select_related("policy", "owner", "org_unit").order_by("due_on", "title")
+    page = paginate(request, objectives)
+    # One query for every objective on the page: enough points for the sparkline, the latest two for the status.
+    recent = latest_measurements(page.object_list, per_objective=SPARKLINE_POINTS)
+    for objective in page.object_list:
+        measurements = recent.get(objective.pk, [])
+        objective.status = objective_status(objective, measurements, today=today)
+        objective.target_text = target_text(objective)
+        latest = objective.status.latest
+        objective.latest_text = _amount(latest.value, objective) if latest else ""
+        objective.sparkline = sparkline_svg(
+            [(m.measured_on, m.value) for m in measurements],
+            target=objective.target, direction=objective.direction, unit=objective.unit,
+        )
+    return render(request, "leadership/objective_list.html", {"page": page, "today": today})
 
 
-@requires("leadership.manage_reviews")
-def measurement_create(request, **kwargs):
-    raise Http404("not built yet")
+# --- An objective's page -------------------------------------------------------------------------
+@requires(VIEW)
+@require_safe
+def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    today = timezone.localdate()
+    objective = get_object_or_404(QualityObjective.objects.select_related("policy", "owner", "org_unit"), pk=pk)
+    measurements = list(objective.measurements.select_related("recorded_by").order_by("measured_on"))
+    status = objective_status(objective, measurements, today=today)
+    for measurement in measurements:
+        measurement.value_text = _amount(measurement.value, objective)
+        measurement.met = objective.meets_target(measurement.value)
+    return render(request, "leadership/objective_detail.html", {
+        "objective": objective,
+        "target_text": target_text(objective),
+        "status": status,
+        "reason": status_reason(objective, status, today=today),
+        "chart": objective_chart_svg(objective, measurements),
+        "measurements": list(reversed(measurements)),
+        "actions": list(objective.actions.select_related("owner").order_by("due_on", "pk")),
+        "may_record": may_record_measurements(objective, request.user),
+        "today": today,
+    })
+
+
+# --- Saving objectives ---------------------------------------------------------------------------
+def _save(request: HttpRequest, form: ObjectiveForm, objective: QualityObjective | None) -> QualityObjective | None:
+    try:
+        return objective_save(fields=form.fields_to_save(), objective=objective, by=request.user)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+@requires(MANAGE)
+def objective_create(request: HttpRequest) -> HttpResponse:
+    form = ObjectiveForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        objective = _save(request, form, None)
+        if objective is not None:
+            messages.success(request, f"The objective “{objective}” is created. {objective.owner} records its "
+                             "measurements.")
+            return redirect("objective_detail", pk=objective.pk)
+    return render(request, "leadership/objective_form.html", {"form": form, "objective": None})
+
+
+@requires(MANAGE)
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = get_object_or_404(QualityObjective, pk=pk)
+    form = ObjectiveForm(posted(request), instance=objective)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(request, form, objective)
+        if saved is not None:
+            messages.success(request, f"“{saved}” is saved.")
+            return redirect("objective_detail", pk=saved.pk)
+    if request.method == "POST":
+        objective.refresh_from_db()  # the form's cleaning wrote its values onto the instance; show the stored ones
+    return render(request, "leadership/objective_form.html", {"form": form, "objective": objective})
+
+
+# --- Recording measurements ----------------------------------------------------------------------
+@requires(VIEW)
+def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = get_object_or_404(QualityObjective.objects.select_related("owner"), pk=pk)
+    if not may_record_measurements(objective, request.user):
+        raise PermissionDenied("Only the objective's owner or the quality manager may record its measurements.")
+    form = MeasurementForm(posted(request), objective=objective)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            measurement = measurement_record(
+                objective=objective, measured_on=data["measured_on"], value=data["value"], note=data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"{_amount(measurement.value, objective)} on {date_format(measurement.measured_on, 'j M Y')} "
+                "is recorded.",
+            )
+            return redirect("objective_detail", pk=objective.pk)
+    recent = list(objective.measurements.order_by("-measured_on")[:5])
+    for measurement in recent:
+        measurement.value_text = _amount(measurement.value, objective)
+    return render(request, "leadership/measurement_form.html", {
+        "objective": objective, "form": form, "recent": recent, "target_text": target_text(objective),
+    })
