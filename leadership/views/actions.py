@@ -130,7 +130,12 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 def _moves(action: Action, request: HttpRequest) -> list[tuple[str, str]]:
     """The status buttons this person may press on ``action``, as (status, label), in a fixed order."""
     allowed = workflow.status_moves_allowed(action, request.user)
-    return [(status, label) for status, label in MOVE_LABELS.items() if status in allowed]
+    finished = action.status in (ActionStatus.DONE, ActionStatus.CANCELLED)
+    return [
+        (status, "Reopen" if finished and status == ActionStatus.OPEN else label)
+        for status, label in MOVE_LABELS.items()
+        if status in allowed
+    ]
 
 
 # --- An action's page ----------------------------------------------------------------------------

@@ -359,3 +359,12 @@ def test_a_manager_changes_an_action_but_not_its_source(portal_users, qm_client)
     )
     history = qm_client.get(reverse("action_detail", args=[action.pk])).text
     assert "Changed:" in history and "due on" in history
+
+
+def test_an_employee_sees_the_source_of_their_action_without_a_link_they_could_not_follow(portal_users, client_for):
+    objective = QualityObjectiveFactory(title="Scrap rate")
+    ActionFactory(owner=portal_users.employee, source_objective=objective)
+
+    page = client_for(portal_users.employee).get(reverse("my_actions")).text
+
+    assert "Scrap rate" in page and reverse("objective_detail", args=[objective.pk]) not in page
