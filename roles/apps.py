@@ -11,7 +11,6 @@ class RolesConfig(AppConfig):
         from qms_portal.navigation import NavItem, nav_register
 
         nav_register(NavItem("Roles", "role_list", "roles.view_roles", order=30))
-        nav_register(NavItem("RACI matrix", "raci_matrix", "roles.view_roles", order=31))
         # Every signed-in person may see what their own roles ask of them (5.3: communicated, understood).
         nav_register(NavItem("My roles", "my_roles", None, order=32))
 
