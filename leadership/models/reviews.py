@@ -122,7 +122,7 @@ class ManagementReview(AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.planned_on:%Y-%m-%d})"
+        return f"{self.title} ({self.planned_on.day} {self.planned_on:%b %Y})"
 
     @property
     def is_signed(self) -> bool:
