@@ -127,7 +127,9 @@ class DecisionForm(forms.Form):
     """A decision under its 9.3.3 category, and optionally the action it starts (title, owner and due date)."""
 
     category = forms.ChoiceField(
-        label="9.3.3 output", choices=OutputCategory.choices, widget=forms.RadioSelect
+        label="9.3.3 output",
+        choices=[(code, f"{code}) {label}") for code, label in OutputCategory.choices],
+        widget=forms.RadioSelect,
     )
     decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What the review decided.")
     action_title = forms.CharField(label="Action", max_length=200, required=False, help_text="What must be done.")
