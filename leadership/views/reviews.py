@@ -136,8 +136,8 @@ def review_list(request: HttpRequest) -> HttpResponse:
         state = ""
     if state:
         shown = ManagementReview.objects.filter(STATES[state][1])
-        if state == "planned":
-            shown = shown.order_by("planned_on", "pk")
+        # Planned reviews soonest first; the others most recently held first.
+        shown = shown.order_by("planned_on", "pk") if state == "planned" else shown.order_by("-held_on", "-pk")
         upcoming, upcoming_more = [], 0
     else:
         shown = ManagementReview.objects.exclude(status=ReviewStatus.PLANNED).order_by("-held_on", "-pk")
