@@ -151,7 +151,7 @@ def action_update_status(
     if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
     if status not in TRANSITIONS[action.status]:
-        # (The conditional is bracketed: ``!r`` would otherwise quote the label too.)
+        # Named first: inside the f-string, ``!r`` would apply to the whole conditional and quote the label too.
         wanted = ActionStatus(status).label.lower() if status in ActionStatus.values else repr(status)
         raise StateError(f"“{action}” is {action.get_status_display().lower()}: it cannot become {wanted}.")
     if status not in status_moves_allowed(action, by):
