@@ -20,7 +20,7 @@ from leadership import actions as workflow
 from leadership.access import LeadershipCapability
 from leadership.errors import StateError
 from leadership.forms.actions import ACTIVE, ActionFilterForm, ActionForm, NoteForm, StatusForm, source_value
-from leadership.models import Action, ActionStatus, QualityObjective
+from leadership.models import Action, ActionStatus, Commitment, QualityObjective
 from leadership.models.actions import ACTIVE_STATUSES, overdue_q
 from qms_portal.access import login_only, requires
 from qms_portal.audit import AuditAction, AuditEntry
@@ -243,11 +243,13 @@ def action_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Creating and changing -----------------------------------------------------------------------
 @requires(MANAGE)
 def action_create(request: HttpRequest) -> HttpResponse:
+    # Raised from an objective's or a commitment's page: ?objective=<pk> or ?commitment=<code> chooses the source.
     initial = {}
-    objective = request.GET.get("objective", "")
+    objective, commitment = request.GET.get("objective", ""), request.GET.get("commitment", "")
     if objective.isdigit():
-        found = QualityObjective.objects.filter(pk=objective).first()
-        initial["source"] = source_value(found)
+        initial["source"] = source_value(QualityObjective.objects.filter(pk=objective).first())
+    elif commitment:
+        initial["source"] = source_value(Commitment.objects.filter(code=commitment).first())
     form = ActionForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

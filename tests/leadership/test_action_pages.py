@@ -76,6 +76,14 @@ def test_a_filter_that_matches_nothing_says_so(portal_users, qm_client):
     assert "No action matches" in page and titles(page) == []
 
 
+def test_an_action_raised_from_a_commitment_starts_with_it_chosen(portal_users, qm_client):
+    commitment = Commitment.objects.get(code="5.1.1.e")
+
+    page = qm_client.get(reverse("action_create"), {"commitment": "5.1.1.e"}).text
+
+    assert f'value="commitment:{commitment.pk}" selected' in page
+
+
 def test_sources_link_to_their_commitment(portal_users, qm_client):
     commitment = Commitment.objects.get(code="5.1.1.e")
     ActionFactory(title="Budget a second CMM", source_commitment=commitment)
