@@ -83,6 +83,8 @@ class EvidenceFilterForm(forms.Form):
             Q(pk__in=EvidenceEntry.objects.values("leader")) | Q(pk__in=top_managers().values("pk"))
         )
         self.fields["leader"].queryset = leaders.order_by("full_name", "username")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -157,9 +157,13 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 @requires(RECORD)
 def evidence_create(request: HttpRequest) -> HttpResponse:
     initial = {}
-    asked = request.GET.get("commitment", "")
-    if asked and Commitment.objects.filter(code=asked).exists():
-        initial["commitments"] = [asked]
+    asked = Commitment.objects.filter(code=request.GET.get("commitment", "")).select_related("owner").first()
+    if asked is not None:
+        initial["commitments"] = [asked.code]
+        # Someone recording for a top manager most likely records what the accountable one did.
+        leaders = top_managers()
+        if asked.owner_id and not leaders.filter(pk=request.user.pk).exists():
+            initial["leader"] = asked.owner_id
     form = EvidenceForm(
         posted(request), request.FILES if request.method == "POST" else None, initial=initial, user=request.user
     )

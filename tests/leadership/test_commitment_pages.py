@@ -178,7 +178,7 @@ def test_the_evidence_history_lists_the_entries_newest_first_and_is_paginated(po
     first = client.get(reverse("commitment_detail", args=["5.1.1.i"])).text
     second = client.get(reverse("commitment_detail", args=["5.1.1.i"]), {"page": 2}).text
 
-    assert "27 entries" in first and "1–25 of 27" in first
+    assert "1–25 of 27" in first
     assert first.index("Entry 00.") < first.index("Entry 01.")
     assert "Entry 26." in second and "Entry 00." not in second
     assert "Someone else's." not in first + second

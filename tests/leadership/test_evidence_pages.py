@@ -84,6 +84,19 @@ def test_a_commitment_asked_in_the_address_is_ticked(portal_users, client_for):
     assert reverse("commitment_detail", args=["5.1.1.c"]) in page  # Cancel goes back to it
 
 
+def test_from_a_commitment_the_quality_manager_starts_with_its_accountable_top_manager(portal_users, client_for):
+    commitment = Commitment.objects.get(code="5.1.2.c")
+    commitment.owner = portal_users.top_management
+    commitment.save()
+    client = client_for(portal_users.quality_manager)
+
+    from_commitment = client.get(reverse("evidence_create"), {"commitment": "5.1.2.c"}).text
+    plain = client.get(reverse("evidence_create")).text
+
+    assert re.search(rf'<option value="{portal_users.top_management.pk}" selected>Tessa Mann', from_commitment)
+    assert f'<option value="{portal_users.top_management.pk}">Tessa Mann' in plain
+
+
 def test_a_top_manager_records_evidence_with_two_files(portal_users, client_for, settings):
     client = client_for(portal_users.top_management)
     files = [SimpleUploadedFile("Board minutes.pdf", PDF_BYTES), SimpleUploadedFile("notes.txt", TXT_BYTES)]

@@ -69,10 +69,10 @@ def test_an_overdue_action_is_highlighted(board, portal_users, client_for):
     page = client_for(portal_users.top_management).get(reverse("leadership_home")).text
 
     item = page[page.rindex("<li", 0, page.index("Visit two customers")):page.index("Visit two customers")]
-    assert "list-group-item-danger" in item
+    assert "action-overdue" in item
     assert "1 overdue" in page
     calm = page[page.rindex("<li", 0, page.index("Brief the night shift")):page.index("Brief the night shift")]
-    assert "list-group-item-danger" not in calm
+    assert "action-overdue" not in calm
 
 
 def test_the_quality_manager_sees_top_management_as_a_whole_and_why(board, portal_users, client_for):
