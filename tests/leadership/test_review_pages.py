@@ -602,3 +602,13 @@ def test_the_review_page_costs_the_same_number_of_queries_for_1_and_12_decisions
 
     assert page.count("Decision ") >= 12
     assert len(twelve) == len(one)
+
+
+def test_the_list_points_the_chair_to_minutes_awaiting_their_signature(portal_users, client_for):
+    review = closed(portal_users)
+
+    as_chair = client_for(portal_users.top_management).get(reverse("review_list")).text
+    as_quality = client_for(portal_users.quality_manager).get(reverse("review_list")).text
+
+    assert url("review_sign", review) in as_chair
+    assert url("review_sign", review) not in as_quality
