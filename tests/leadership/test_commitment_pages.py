@@ -191,6 +191,13 @@ def test_the_page_lists_the_actions_the_commitment_started(portal_users, client_
     page = client_for(portal_users.auditor).get(reverse("commitment_detail", args=["5.1.2.c"])).text
 
     assert "Write the customer-focus briefing" in page and f"overdue since {day(days_ago(3))}" in page
+    assert reverse("action_create") not in page  # the auditor raises none
+
+
+def test_a_manager_of_actions_may_raise_one_from_the_commitment(portal_users, client_for):
+    page = client_for(portal_users.top_management).get(reverse("commitment_detail", args=["5.1.1.d"])).text
+
+    assert f'{reverse("action_create")}?commitment=5.1.1.d' in page and "None yet." in page
 
 
 def test_an_unknown_commitment_is_not_found(portal_users, client_for):
