@@ -63,7 +63,8 @@ def test_the_quality_manager_sets_letters_in_place_and_sees_a_rule_break_clear_a
     finance = Role.objects.get(title="Finance Director")
     tab.sign_in("quality")
 
-    page.locator("#main-nav").get_by_role("link", name="RACI matrix").click()
+    page.locator("#main-nav").get_by_role("link", name="Roles", exact=True).click()
+    page.get_by_label("Roles and responsibilities").get_by_role("link", name="RACI matrix").click()
     expect(page.get_by_role("heading", name="RACI matrix", exact=True)).to_be_visible()
     page.evaluate("window.__openedOnce = true")
     breaks = page.locator("#raci-breaks")
