@@ -7,19 +7,21 @@ from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
-from roles.models import Duty, Role, RoleAssignment
+from roles.models import Duty, Role, RoleAssignment, text_lines
 
 MANAGE = "roles.manage_roles"
 
 
 @transaction.atomic
 def role_save(*, role: Role, by: Any) -> Role:
-    """Save a new or changed role; a change to its responsibilities or authorities starts a new revision,
-    which its holders must acknowledge again."""
+    """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
+    revision, which its holders must acknowledge again."""
     require_capability(by, MANAGE, doing="define roles")
     if role.pk is not None:
         stored = Role.objects.select_for_update().values("responsibilities", "authorities").get(pk=role.pk)
-        if (stored["responsibilities"], stored["authorities"]) != (role.responsibilities, role.authorities):
+        # The lines, not the raw text: a browser sends CRLF line endings, and an untouched role is not new.
+        before = (text_lines(stored["responsibilities"]), text_lines(stored["authorities"]))
+        if before != (role.responsibility_list, role.authority_list):
             role.revision += 1
     with audit_context(actor=by):
         role.save()

@@ -17,10 +17,17 @@ DUTY_CATALOGUE = {
 }
 
 
+def text_lines(text: str | None) -> list[str]:
+    """The non-blank lines of a list written one item per line, trimmed: how responsibilities and authorities
+    are read, shown and compared (so line endings and spacing alone never make a new revision)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class Role(AuditedModel):
     """A role in the organisation: its purpose, responsibilities and authorities, and whom it reports to.
 
-    ``revision`` goes up whenever the responsibilities or authorities change, so holders acknowledge again.
+    ``revision`` goes up whenever the list of responsibilities or authorities changes, so holders acknowledge
+    again.
     """
 
     title = models.CharField(max_length=150)
@@ -47,11 +54,11 @@ class Role(AuditedModel):
 
     @property
     def responsibility_list(self) -> list[str]:
-        return [line.strip() for line in self.responsibilities.splitlines() if line.strip()]
+        return text_lines(self.responsibilities)
 
     @property
     def authority_list(self) -> list[str]:
-        return [line.strip() for line in self.authorities.splitlines() if line.strip()]
+        return text_lines(self.authorities)
 
 
 class RoleAssignment(AuditedModel):

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from qms_portal.audit import AuditAction, AuditEntry
-from roles.models import Duty, Role, RoleAcknowledgement, RoleAssignment, held_on
+from roles.models import Duty, Role, RoleAcknowledgement, RoleAssignment, held_on, text_lines
 from roles.raci import Matrix, RuleBreak, matrix_load, matrix_rule_breaks
 
 
@@ -142,10 +142,6 @@ class RevisionChanges:
                     self.added_authorities, self.removed_authorities))
 
 
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
 def _added_and_removed(before: list[str], after: list[str]) -> tuple[list[str], list[str]]:
     return [line for line in after if line not in before], [line for line in before if line not in after]
 
@@ -178,7 +174,7 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
         before = {}
         for name in ("responsibilities", "authorities"):
             first = next((c[name][0] for c, _ in later if name in c), None)
-            before[name] = _lines(first) if first is not None else _lines(getattr(role, name))
+            before[name] = text_lines(first if first is not None else getattr(role, name))
         responsibilities = _added_and_removed(before["responsibilities"], role.responsibility_list)
         authorities = _added_and_removed(before["authorities"], role.authority_list)
         result[pk] = RevisionChanges(since, *responsibilities, *authorities, changed_at=later[-1][1] if later else None)

@@ -91,6 +91,16 @@ class RoleForm(forms.ModelForm):
             stack.extend(children.get(current, []))
         return found
 
+    def _lines_of(self, name: str) -> str:
+        # Browsers send CRLF: keep LF, so that saving an untouched role records no change in the audit trail.
+        return "\n".join(self.cleaned_data[name].splitlines())
+
+    def clean_responsibilities(self) -> str:
+        return self._lines_of("responsibilities")
+
+    def clean_authorities(self) -> str:
+        return self._lines_of("authorities")
+
     def clean_reports_to(self) -> Role | None:
         reports_to = self.cleaned_data["reports_to"]
         if reports_to is None or self.instance.pk is None:

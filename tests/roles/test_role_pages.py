@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from qms_portal.audit import AuditEntry
 from roles.models import Duty, Role, RoleAcknowledgement, RoleAssignment
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.roles.factories import ActivityFactory, AssignmentFactory, RaciCellFactory, RoleFactory
@@ -189,6 +190,21 @@ def test_renaming_a_role_keeps_its_revision_and_says_so(qm_client):
     assert "need not acknowledge it again" in response.text
     role.refresh_from_db()
     assert (role.title, role.revision) == ("Senior buyer", 1)
+
+
+def test_saving_an_untouched_role_from_a_browser_keeps_its_revision_and_records_no_change(qm_client):
+    role = RoleFactory(title="Buyer", responsibilities="Buy\nNegotiate", authorities="Choose suppliers\nSign orders")
+    AssignmentFactory(role=role)
+    # What a browser posts for the untouched form: its text areas send their lines with CRLF endings.
+    untouched = role_data(role, responsibilities="Buy\r\nNegotiate\r\n", authorities="Choose suppliers\r\nSign orders")
+
+    response = qm_client.post(reverse("role_edit", args=[role.pk]), untouched, follow=True)
+
+    assert "need not acknowledge it again" in response.text
+    role.refresh_from_db()
+    assert role.revision == 1
+    assert (role.responsibilities, role.authorities) == ("Buy\nNegotiate", "Choose suppliers\nSign orders")
+    assert not AuditEntry.objects.filter(record_type="roles.role", object_id=str(role.pk), action="update").exists()
 
 
 def test_an_employee_cannot_change_a_role(portal_users, client_for):
