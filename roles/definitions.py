@@ -7,16 +7,53 @@ from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from qms_portal.trees import ids_below
 from roles.models import Duty, Role, RoleAssignment, text_lines
 
 MANAGE = "roles.manage_roles"
 
 
+def reporting_lines() -> dict[int, tuple[int | None, str]]:
+    """Each role's id with the id of the role it reports to and its title: one query."""
+    return {pk: (parent_id, title) for pk, parent_id, title in Role.objects.values_list("pk", "reports_to_id", "title")}
+
+
+def roles_below(role: Role) -> set[int]:
+    """The ids of ``role`` and of every role reporting to it, directly or not: those it cannot report to."""
+    if role.pk is None:
+        return set()
+    return ids_below([role.pk], ((pk, parent_id) for pk, (parent_id, _) in reporting_lines().items()))
+
+
+def role_reporting_problem(role: Role) -> str | None:
+    """Why ``role`` cannot report to the role it names (itself, or a role below it, which would close a loop),
+    or None when it can."""
+    if role.reports_to_id is None or role.pk is None:
+        return None
+    if role.reports_to_id == role.pk:
+        return "A role cannot report to itself."
+    # Walk up from the chosen role: meeting this role on the way means the new line would close a loop.
+    lines, chain, current = reporting_lines(), [], role.reports_to_id
+    while current is not None and current not in chain:
+        if current == role.pk:
+            path = " → ".join(f"“{lines[pk][1]}”" for pk in chain)
+            return (
+                f"{path} → this role: “{lines[chain[0]][1]}” already reports to this role, so this role cannot "
+                "report to it. Choose a role above this one."
+            )
+        chain.append(current)
+        current = lines.get(current, (None, ""))[0]
+    return None
+
+
 @transaction.atomic
 def role_save(*, role: Role, by: Any) -> Role:
     """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
-    revision, which its holders must acknowledge again."""
+    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused."""
     require_capability(by, MANAGE, doing="define roles")
+    problem = role_reporting_problem(role)
+    if problem is not None:
+        raise ValueError(problem)
     if role.pk is not None:
         stored = Role.objects.select_for_update().values("responsibilities", "authorities").get(pk=role.pk)
         # The lines, not the raw text: a browser sends CRLF line endings, and an untouched role is not new.

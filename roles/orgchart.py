@@ -29,6 +29,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from qms_portal.models import OrgUnit
+from qms_portal.trees import ids_below
 from roles.models import Role, RoleAssignment, held_on
 
 # --- Reading the chart -------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def orgchart_load(*, on: dt.date, units: list[ChartUnit] | None = None, unit_id:
     roots = _build_forest(roles, key=lambda role: (order.get(role.unit.pk, 0), role.title.casefold(), role.pk))
     chosen = unit_by_pk.get(unit_id) if unit_id is not None else None
     if chosen is not None:
-        inside = _unit_and_below(chosen, units)
+        inside = ids_below([chosen.pk], ((unit.pk, unit.parent_id) for unit in units))
         for role in roles.values():
             role.in_focus = role.unit.pk in inside
         roots = _prune(roots)
@@ -220,19 +221,6 @@ def _build_forest(roles: dict[int, ChartRole], *, key) -> list[ChartRole]:
             roots.append(role)
             place(role)
     return sorted(roots, key=key)
-
-
-def _unit_and_below(unit: ChartUnit, units: list[ChartUnit]) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for each in units:
-        children.setdefault(each.parent_id, []).append(each.pk)
-    found, stack = set(), [unit.pk]
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-    return found
 
 
 def _prune(roles: list[ChartRole]) -> list[ChartRole]:

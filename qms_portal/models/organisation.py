@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from qms_portal.audit import AuditedModel
+from qms_portal.trees import ids_below
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -88,12 +89,4 @@ class OrgUnit(AuditedModel):
 
     def descendant_ids(self) -> set[int]:
         """Ids of this unit and every unit below it (one query for the whole tree)."""
-        children: dict[int | None, list[int]] = {}
-        for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
-            children.setdefault(parent_id, []).append(pk)
-        found, stack = set(), [self.pk]
-        while stack:
-            pk = stack.pop()
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-        return found
+        return ids_below([self.pk], OrgUnit.objects.values_list("pk", "parent_id"))

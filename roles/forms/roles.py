@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from qms_portal.forms import date_input
 from qms_portal.models import OrgUnit, User
-from roles.definitions import assignment_problem
+from roles.definitions import assignment_problem, role_reporting_problem, roles_below
 from roles.models import Role, RoleAssignment
 
 LINES_HELP = "One per line."
@@ -68,28 +68,10 @@ class RoleForm(forms.ModelForm):
         # message from clean_reports_to rather than "not a valid choice"; the list offers only sensible ones.
         field = self.fields["reports_to"]
         field.queryset = role_choices()
-        below = self._below(self.instance.pk) if self.instance.pk else set()
+        below = roles_below(self.instance)
         field.widget.choices = [
             (value, label) for value, label in field.choices if not value or int(str(value)) not in below
         ]
-
-    @staticmethod
-    def _lines_up() -> dict[int, tuple[int | None, str]]:
-        """Each role's id with the id of the role it reports to and its title (one query)."""
-        rows = Role.objects.values_list("pk", "reports_to_id", "title")
-        return {pk: (parent_id, title) for pk, parent_id, title in rows}
-
-    def _below(self, pk: int) -> set[int]:
-        """``pk`` and every role reporting to it directly or not."""
-        children: dict[int | None, list[int]] = {}
-        for role_id, (parent_id, _) in self._lines_up().items():
-            children.setdefault(parent_id, []).append(role_id)
-        found, stack = set(), [pk]
-        while stack:
-            current = stack.pop()
-            found.add(current)
-            stack.extend(children.get(current, []))
-        return found
 
     def _lines_of(self, name: str) -> str:
         # Browsers send CRLF: keep LF, so that saving an untouched role records no change in the audit trail.
@@ -103,21 +85,11 @@ class RoleForm(forms.ModelForm):
 
     def clean_reports_to(self) -> Role | None:
         reports_to = self.cleaned_data["reports_to"]
-        if reports_to is None or self.instance.pk is None:
-            return reports_to
-        if reports_to.pk == self.instance.pk:
-            raise ValidationError("A role cannot report to itself.")
-        # Walk up from the chosen role: meeting this role on the way means the new line would close a loop.
-        lines, chain, current = self._lines_up(), [], reports_to.pk
-        while current is not None and current not in chain:
-            if current == self.instance.pk:
-                path = " → ".join(f"“{lines[pk][1]}”" for pk in chain)
-                raise ValidationError(
-                    f"{path} → this role: “{reports_to.title}” already reports to this role, so this role "
-                    "cannot report to it. Choose a role above this one."
-                )
-            chain.append(current)
-            current = lines.get(current, (None, ""))[0]
+        # The rule lives with the write (roles.definitions); asked here to show it beside the field.
+        candidate = Role(pk=self.instance.pk, reports_to=reports_to)
+        problem = role_reporting_problem(candidate)
+        if problem is not None:
+            raise ValidationError(problem)
         return reports_to
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from qms_portal.access import requires, user_can
 from qms_portal.models import OrgUnit
+from qms_portal.trees import ids_below
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.models import Activity, Process, RaciCell, RaciLetter, Role
 from roles.raci import HealthReport, health_summary, matrix_load, raci_cell_set
@@ -206,18 +207,6 @@ def _problems(health: HealthReport) -> tuple[dict[int, list[str]], dict[int, lis
     return by_activity, by_role
 
 
-def _descendants(unit_id: int, parents: dict[int, int | None]) -> set[int]:
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for pk, parent_id in parents.items():
-        children[parent_id].append(pk)
-    found, stack = set(), [unit_id]
-    while stack:
-        pk = stack.pop()
-        found.add(pk)
-        stack.extend(children[pk])
-    return found
-
-
 def _page_data(request: HttpRequest) -> dict:
     """Everything the matrix page shows, in a fixed number of queries whatever the size of the matrix."""
     matrix = matrix_load()
@@ -246,7 +235,7 @@ def _page_data(request: HttpRequest) -> dict:
     filters = {name: chosen[name] for name in FILTERS if chosen.get(name)}
     if "unit" in filters:
         unit_id = next(pk for pk, code, _, _ in units if code == filters["unit"])
-        shown_units = _descendants(unit_id, {pk: parent for pk, _, _, parent in units})
+        shown_units = ids_below([unit_id], ((pk, parent) for pk, _, _, parent in units))
         roles = [role for role in roles if role[2] in shown_units]
     if "process" in filters:
         processes = [process for process in processes if process[1] == filters["process"]]

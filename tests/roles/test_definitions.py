@@ -46,6 +46,20 @@ def test_changing_responsibilities_starts_a_new_revision_and_a_title_change_does
     assert entries_for(role)[-1].changes["revision"] == [1, 2]
 
 
+def test_a_reporting_line_that_would_close_a_loop_is_refused_by_the_write_itself(portal_users, role):
+    qm = portal_users.quality_manager
+    lead = role_save(role=Role(title="Shift lead", org_unit=role.org_unit, reports_to=role), by=qm)
+
+    role.reports_to = lead
+    with pytest.raises(ValueError, match="“Shift lead” already reports to this role"):
+        role_save(role=role, by=qm)
+    role.reports_to = role
+    with pytest.raises(ValueError, match="cannot report to itself"):
+        role_save(role=role, by=qm)
+
+    assert Role.objects.get(pk=role.pk).reports_to_id is None
+
+
 def test_only_the_quality_manager_defines_roles(portal_users):
     with pytest.raises(PermissionDenied):
         role_save(role=Role(title="Shadow", org_unit=OrgUnitFactory()), by=portal_users.employee)
