@@ -165,19 +165,6 @@ class ReturnForm(forms.Form):
     )
 
 
-class SignForm(forms.Form):
-    """The signer re-enters their password to approve the content they were shown (its hash rides along)."""
-
-    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-        help_text="The same password you sign in with. Entering it is your electronic signature.",
-    )
-
-
 class WithdrawForm(forms.Form):
     """The quality manager withdraws a version, saying why."""
 

@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
 from qms_portal.models import Organisation, OrgUnit, User
+from qms_portal.signatures import content_sha256
 
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
@@ -154,3 +155,21 @@ class AuditFilterForm(forms.Form):
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
+
+
+class SignatureForm(forms.Form):
+    """The electronic signature: the signer re-enters their password to sign ``content`` as they were shown it.
+
+    The hash of that content rides along, so that content changed since the page was opened is not signed.
+    """
+
+    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        help_text="The same password you sign in with. Entering it is your electronic signature.",
+    )
+
+    def __init__(self, data: QueryDict | None = None, *, content: str) -> None:
+        super().__init__(data, initial={"content_sha256": content_sha256(content)})

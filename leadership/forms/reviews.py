@@ -149,15 +149,3 @@ class DecisionForm(forms.Form):
     def has_action(self) -> bool:
         data = self.cleaned_data
         return bool(data.get("action_title") or data.get("action_owner") or data.get("action_due_on"))
-
-
-class MinutesSignForm(forms.Form):
-    """The chair re-enters their password to sign the minutes they were shown (their hash rides along)."""
-
-    content_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    password = forms.CharField(
-        label="Your password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
-        help_text="The same password you sign in with. Entering it is your electronic signature.",
-    )

@@ -215,8 +215,11 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
             action=action, status=form.cleaned_data["status"], note=form.cleaned_data["note"], by=request.user
         )
     except StateError as error:
-        return render(request, "leadership/action_conflict.html", {
-            "message": str(error), "action": action,
+        return render(request, "qms_portal/conflict.html", {
+            "message": str(error),
+            "record": "the action",
+            "back_url": reverse("action_detail", args=[action.pk]),
+            "back_label": "Back to the action",
         }, status=409)
     messages.success(request, f"“{action}” moved from {before.lower()} to {action.get_status_display().lower()}.")
     return redirect(_safe_next(request, reverse("action_detail", args=[action.pk])))

@@ -30,7 +30,6 @@ from leadership.forms.reviews import (
     DecisionForm,
     HoldForm,
     InputNotesForm,
-    MinutesSignForm,
     ReviewForm,
     add_errors,
 )
@@ -46,7 +45,7 @@ from leadership.models import (
 from leadership.models.actions import ACTIVE_STATUSES
 from leadership.review_inputs import figures_text, live_figures
 from qms_portal.access import requires
-from qms_portal.forms import posted
+from qms_portal.forms import SignatureForm, posted
 from qms_portal.pagination import paginate, querystring_without_page
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
 
@@ -88,12 +87,12 @@ def _conflict(request: HttpRequest, review: ManagementReview, error: StateError)
         response = HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
         response["HX-Refresh"] = "true"
         return response
-    return render(
-        request,
-        "leadership/review_conflict.html",
-        {"review": review, "message": str(error), "state": state_of(review)},
-        status=409,
-    )
+    return render(request, "qms_portal/conflict.html", {
+        "message": str(error),
+        "record": "the review",
+        "back_url": _review_url(review),
+        "back_label": "Back to the review",
+    }, status=409)
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -451,7 +450,7 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
     except StateError as error:
         return _conflict(request, review, error)
     content = review.minutes_content()
-    form = MinutesSignForm(posted(request), initial={"content_sha256": content_sha256(content)})
+    form = SignatureForm(posted(request), content=content)
     if request.method == "POST" and form.is_valid():
         try:
             signed = reviews.review_sign_minutes(

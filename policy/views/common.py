@@ -49,7 +49,9 @@ def version_for(request: HttpRequest, reference: str, number: int) -> PolicyVers
 def conflict(request: HttpRequest, message: str, *, back_url: str, back_label: str = "Back") -> HttpResponse:
     """The step is not possible in the record's state: say why, change nothing (HTTP 409)."""
     return render(
-        request, "policy/conflict.html", {"message": message, "back_url": back_url, "back_label": back_label},
+        request,
+        "qms_portal/conflict.html",
+        {"message": message, "record": "the version", "back_url": back_url, "back_label": back_label},
         status=409,
     )
 

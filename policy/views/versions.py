@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from policy import workflow
-from policy.forms import PublishForm, ReturnForm, SignForm, VersionForm, WithdrawForm
+from policy.forms import PublishForm, ReturnForm, VersionForm, WithdrawForm
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from policy.views.common import (
     APPROVE,
@@ -24,8 +24,8 @@ from policy.views.common import (
 )
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError
 from qms_portal.access import login_only, requires
-from qms_portal.forms import posted
-from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
+from qms_portal.forms import SignatureForm, posted
+from qms_portal.signatures import SignatureRefused, signing_locked_until
 
 
 def _version_url(version: PolicyVersion) -> str:
@@ -168,7 +168,7 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
         workflow.step_check(version, "approved")
     except WorkflowError as error:
         return _workflow_refused(request, version, error)
-    form = SignForm(posted(request), initial={"content_sha256": content_sha256(version.signed_content())})
+    form = SignatureForm(posted(request), content=version.signed_content())
     if request.method == "POST" and form.is_valid():
         try:
             signed = workflow.version_approve(
