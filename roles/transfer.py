@@ -51,8 +51,13 @@ RACI_IMPORT_JOB = "raci_import"
 FIXED_HEADER = ("Process code", "Process", "Activity")
 PROCESS_CODE, PROCESS_NAME, ACTIVITY_NAME = range(3)
 LETTERS = frozenset(RaciLetter.values)
-# Rules an import is refused for: the ones about an activity's own row of letters.
+# The rules about an activity's own row of letters: a file may not leave an activity it changes breaking them.
 ACTIVITY_RULES = frozenset({"one_accountable", "responsible"})
+# What to do when a file would break a rule about a role that it keeps now.
+ROLE_RULE_FIXES = {
+    "role_held": "Assign someone to the role first, or leave its column empty.",
+    "role_used": "Keep at least one of its letters.",
+}
 MAX_PROBLEMS = 100
 # An XLSX file is a zip: refuse one that unpacks to far more than any matrix needs (a "zip bomb").
 XLSX_MAX_UNPACKED_FACTOR = 10
@@ -473,7 +478,7 @@ def matrix_import_check(*, file_name: str, content: bytes) -> CheckedImport:
 
     result = CheckedImport(file_format, [], sorted(row_of), sorted(set(columns.values())), row_of)
     if header_fine and body:
-        _check_rules(imported, list(columns.values()), problems, result)
+        _check_rules(imported, header_row, columns, problems, result)
     if problems:
         raise problems.reject()
     return result
@@ -512,11 +517,17 @@ def _activity_of(
 
 
 def _check_rules(
-    imported: dict[int, dict[int, str | None]], role_order: list[int], problems: _Problems, result: CheckedImport
+    imported: dict[int, dict[int, str | None]],
+    header_row: int,
+    columns: dict[int, int],
+    problems: _Problems,
+    result: CheckedImport,
 ) -> None:
     """Apply the file's letters to the stored matrix and check the rules of ``roles/raci.py``: an activity whose
-    letters change must keep them; fills ``result`` with the changes, warnings and fingerprint."""
+    letters change must keep them, and no role may break a rule it keeps now (the file clearing its last letter,
+    or giving letters to a role nobody holds); fills ``result`` with the changes, warnings and fingerprint."""
     row_of = result.rows
+    column_of = {role_id: index + 1 for index, role_id in columns.items()}
     matrix = matrix_load()
     before_breaks = set(matrix_rule_breaks(matrix))
     after = Matrix(matrix.activities, matrix.roles, dict(matrix.letters), matrix.held_role_ids, matrix.duties)
@@ -541,8 +552,9 @@ def _check_rules(
                 f"Row {row_of[activity_id]}: {rule_break.message} The file leaves this activity as it is."
             )
         elif rule_break not in before_breaks:
-            result.warnings.append(rule_break.message)
-    column_of = {role_id: n for n, role_id in enumerate(role_order)}
+            # Only a role's own letters decide its rules, so a new break is in one of the file's role columns.
+            problems.add(f"{rule_break.message} {ROLE_RULE_FIXES.get(rule_break.rule, '')}".strip(),
+                         header_row, column_of.get(rule_break.role_id))
     result.cells.sort(key=lambda cell: (row_of[cell[0]], column_of[cell[1]]))
     result.fingerprint = _fingerprint(matrix, result.activity_ids, result.role_ids)
 

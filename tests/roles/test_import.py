@@ -195,6 +195,11 @@ def test_a_missing_file_is_asked_for(matrix, qm_client):
         "Row 2: “Purchasing — Order goods” has no A: give exactly one role the A.", id="no-accountable",
     ),
     pytest.param(
+        (HEADER, "purchasing,Purchasing,Select supplier,R,,A", "purchasing,Purchasing,Order goods,R,,A"),
+        "Row 1, column E: “Quality manager” has no letter anywhere in the matrix. Keep at least one of its letters.",
+        id="role-left-without-letters",
+    ),
+    pytest.param(
         (HEADER,), "Row 2: the file has no activity rows under its header row.", id="header-only",
     ),
     pytest.param(
@@ -213,6 +218,33 @@ def test_a_file_that_does_not_fit_the_matrix_is_refused_by_row_and_column(matrix
 
     assert_refused(response, message, "Nothing was changed.")
     assert letters() == before
+
+
+def test_a_first_letter_for_a_role_nobody_holds_is_refused_in_its_column(matrix, qm_client):
+    RoleFactory(title="Pilot", org_unit=matrix["quality"].org_unit)
+    before = letters()
+
+    response = upload(qm_client, csv_file(HEADER + ",Pilot [QA]", "purchasing,Purchasing,Select supplier,R,C,A,I"))
+
+    assert_refused(response, "Row 1, column G: “Pilot” has letters in the matrix but nobody holds it now. "
+                   "Assign someone to the role first, or leave its column empty.")
+    assert letters() == before
+
+
+def test_a_rule_broken_before_in_a_row_the_file_leaves_as_it_is_is_worth_a_look_not_a_refusal(
+    matrix, qm_client, portal_users
+):
+    raci_cell_set(activity=matrix["order"], role=matrix["quality"], letter="A", by=portal_users.quality_manager)
+
+    response = upload(qm_client, csv_file(
+        HEADER, "purchasing,Purchasing,Select supplier,R,I,A", "purchasing,Purchasing,Order goods,R,A,A",
+    ))
+
+    text = page_text(qm_client.get(response["Location"]))
+    assert "Worth a look" in text
+    warning = "Row 3: “Purchasing — Order goods” has 2 A's: keep exactly one. The file leaves this activity as it is."
+    assert warning in text
+    assert "Apply 1 change" in text
 
 
 def test_every_problem_of_a_file_is_listed_not_only_the_first(matrix, qm_client):
