@@ -12,6 +12,7 @@ from django import forms
 from django.db.models import Model
 from django.utils import timezone
 
+from leadership.forms.common import PersonChoiceField
 from leadership.models import ActionSource, ActionStatus, Commitment, QualityObjective
 from qms_portal.forms import date_input
 from qms_portal.models import User
@@ -28,13 +29,6 @@ SOURCE_FILTERS = [
     (ActionSource.NONE, "No source"),
 ]
 OVERDUE_FILTERS = [("", "Overdue or not"), ("yes", "Overdue only"), ("no", "Not overdue")]
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    """A person by full name, with the job title where there is one."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return f"{obj} ({obj.job_title})" if obj.job_title else str(obj)
 
 
 class ActionFilterForm(forms.Form):
@@ -82,7 +76,6 @@ class ActionForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text="Background, scope, what done looks like."
     )
     owner = PersonChoiceField(
-        queryset=User.objects.none(),
         empty_label="(choose a person)",
         help_text="The person who must do it. They see it under “My actions” and may note progress on it.",
     )
@@ -96,7 +89,6 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, with_source: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("full_name", "username")
         if with_source:
             self.fields["source"].choices = _source_choices()
         else:

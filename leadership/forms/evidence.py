@@ -10,35 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from leadership.forms.common import TopManagerField
 from leadership.models import Commitment, EvidenceEntry, EvidenceKind
 from leadership.people import top_managers
 from leadership.selectors import CLAUSES, clause_of
 from leadership.uploads import ACCEPTED_EXTENSIONS, ACCEPTED_LIST, UploadRejected, upload_check
 from qms_portal.forms import date_input
 from qms_portal.models import User
-
-
-def add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a business function's refusal beside the fields it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-def person_label(person: User) -> str:
-    return f"{person.full_name or person.username}{f' ({person.job_title})' if person.job_title else ''}"
-
-
-class TopManagerField(forms.ModelChoiceField):
-    """A choice of one active top manager, shown with their job title."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=top_managers().order_by("full_name", "username"), **kwargs)
-
-    def label_from_instance(self, obj: User) -> str:
-        return person_label(obj)
 
 
 # --- Commitments ---------------------------------------------------------------------------------

@@ -11,20 +11,19 @@ from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from leadership.forms.actions import PersonChoiceField
+from leadership.forms.common import PersonChoiceField
 from leadership.models import Measurement, QualityObjective
 from leadership.objectives import OBJECTIVE_FIELDS
 from policy.selectors import policy_documents
 from qms_portal.charts import format_number
 from qms_portal.forms import date_input
-from qms_portal.models import OrgUnit, User
+from qms_portal.models import OrgUnit
 
 
 class ObjectiveForm(forms.ModelForm):
     """What an objective measures and aims for, who owns it, by when, and the 6.2.2 plan around it."""
 
     owner = PersonChoiceField(
-        queryset=User.objects.none(),
         empty_label="(choose a person)",
         help_text="Who answers for it. A process owner records the measurements of the objectives they own.",
     )
@@ -59,7 +58,6 @@ class ObjectiveForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["policy"].queryset = policy_documents()
         self.fields["policy"].empty_label = "(choose a policy)"
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("full_name", "username")
         self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
         self.fields["org_unit"].empty_label = "(the whole organisation)"
         if not self.is_bound and not self.instance.pk:

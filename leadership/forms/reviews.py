@@ -6,40 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from leadership.forms.common import PeopleChoiceField, PersonChoiceField, TopManagerField
 from leadership.models import ManagementReview, OutputCategory
-from leadership.people import top_managers
 from qms_portal.forms import date_input
-
-
-def _people() -> Any:
-    return get_user_model().objects.filter(is_active=True).order_by("full_name", "username")
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    """A person shown with their job title, so that two people of one name can be told apart."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.get_full_name()} ({obj.job_title})" if obj.job_title else obj.get_full_name()
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.get_full_name()} ({obj.job_title})" if obj.job_title else obj.get_full_name()
-
-
-def add_errors(form: forms.Form, error: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put the errors of a business function on the form, renaming its field names where the form's differ."""
-    fields = fields or {}
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            target = fields.get(name, name)
-            form.add_error(target if target in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class ReviewForm(forms.Form):
@@ -47,13 +18,11 @@ class ReviewForm(forms.Form):
 
     title = forms.CharField(max_length=200, initial="Management review")
     planned_on = forms.DateField(label="Planned for", widget=date_input())
-    chair = PersonChoiceField(
-        queryset=top_managers().order_by("full_name"),
+    chair = TopManagerField(
         empty_label="Choose a top manager",
         help_text="A member of top management. The chair signs the minutes.",
     )
     attendees = PeopleChoiceField(
-        queryset=_people(),
         required=False,
         label="Invited",
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
@@ -71,9 +40,6 @@ class ReviewForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["planned_on"].initial = timezone.localdate
-        # Querysets are re-read per form, so that a person added a moment ago is listed.
-        self.fields["chair"].queryset = top_managers().order_by("full_name")
-        self.fields["attendees"].queryset = _people()
 
     @staticmethod
     def data_of(review: ManagementReview) -> dict[str, Any]:
@@ -133,7 +99,7 @@ class DecisionForm(forms.Form):
     )
     decision = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), help_text="What the review decided.")
     action_title = forms.CharField(label="Action", max_length=200, required=False, help_text="What must be done.")
-    action_owner = PersonChoiceField(queryset=_people(), required=False, label="Owner", empty_label="Choose a person")
+    action_owner = PersonChoiceField(required=False, label="Owner", empty_label="Choose a person")
     action_due_on = forms.DateField(label="Due on", required=False, widget=date_input())
     action_description = forms.CharField(
         label="Details", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -141,11 +107,3 @@ class DecisionForm(forms.Form):
 
     # The business function names the action's fields as Action does.
     ACTION_FIELDS = {"title": "action_title", "owner": "action_owner", "due_on": "action_due_on"}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["action_owner"].queryset = _people()
-
-    def has_action(self) -> bool:
-        data = self.cleaned_data
-        return bool(data.get("action_title") or data.get("action_owner") or data.get("action_due_on"))

@@ -21,7 +21,8 @@ from leadership.commitments import (
     commitment_update,
     evidence_record,
 )
-from leadership.forms.evidence import CommitmentForm, EvidenceFilterForm, EvidenceForm, add_errors
+from leadership.forms.common import add_errors
+from leadership.forms.evidence import CommitmentForm, EvidenceFilterForm, EvidenceForm
 from leadership.models import Commitment, EvidenceAttachment, EvidenceEntry
 from leadership.people import top_managers
 from leadership.selectors import (

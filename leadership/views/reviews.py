@@ -25,13 +25,13 @@ from django.views.decorators.http import require_POST, require_safe
 from leadership import reviews
 from leadership.access import LeadershipCapability
 from leadership.errors import InputsUnaddressed, StateError
+from leadership.forms.common import add_errors
 from leadership.forms.reviews import (
     AttendanceForm,
     DecisionForm,
     HoldForm,
     InputNotesForm,
     ReviewForm,
-    add_errors,
 )
 from leadership.models import (
     Action,
