@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
+from django.utils.text import capfirst
 
 GENESIS_HASH = "0" * 64
 _CHAIN_LOCK_KEY = 90010501  # any constant; names the PostgreSQL advisory lock that orders appends
@@ -121,7 +122,7 @@ class AuditEntry(models.Model):
     @property
     def model_verbose_name(self) -> str:
         model = _model_for(self.record_type)
-        return str(model._meta.verbose_name).capitalize() if model else self.record_type
+        return capfirst(model._meta.verbose_name) if model else self.record_type
 
 
 # --- Who and why ------------------------------------------------------------------------------
@@ -412,7 +413,7 @@ def audited_record_types() -> list[tuple[str, str]]:
     from django.apps import apps
 
     kinds = [
-        (model._meta.label_lower, str(model._meta.verbose_name).capitalize())
+        (model._meta.label_lower, capfirst(model._meta.verbose_name))  # capfirst keeps "RACI" as written
         for model in apps.get_models()
         if issubclass(model, AuditedModel)
     ]

@@ -139,6 +139,7 @@ class RaciCell(AuditedModel):
     letter = models.CharField(max_length=1, choices=RaciLetter.choices)
 
     class Meta:
+        verbose_name = "RACI letter"
         constraints = [
             models.UniqueConstraint(fields=["activity", "role"], name="raci_one_letter_per_activity_and_role"),
         ]

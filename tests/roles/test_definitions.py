@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from qms_portal.audit import AuditEntry
+from qms_portal.audit import AuditEntry, audited_record_types
 from roles.acknowledgements import RoleChangedSinceShown, role_acknowledge, roles_to_acknowledge
 from roles.definitions import assignment_save, duty_assign, role_save
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment
@@ -78,6 +78,9 @@ def test_a_letter_is_set_changed_and_cleared_and_each_change_is_audited(portal_u
         ("create", [None, "R"]), ("update", ["R", "A"]), ("delete", ["A", None]),
     ]
     assert {e.actor_id for e in entries_for(cell)} == {qm.pk}
+    # How the trail names the kind of record, in its list and its filter.
+    assert {e.model_verbose_name for e in entries_for(cell)} == {"RACI letter"}
+    assert ("roles.racicell", "RACI letter") in audited_record_types()
 
 
 @pytest.mark.parametrize(("who", "letter", "error"), [
