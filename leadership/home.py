@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from leadership.access import LeadershipCapability
 from leadership.models import Action
-from leadership.selectors import NEEDS_EVIDENCE, action_counts, commitments_with_status, next_review, status_counts
+from leadership.selectors import (
+    NEEDS_EVIDENCE,
+    action_counts,
+    commitments_with_status,
+    next_review,
+    overdue_actions_count,
+    status_counts,
+)
 from qms_portal.access import PortalRole, user_can
 
 # The portal roles whose members are likely to own actions; anyone else gets the card once they own one.
@@ -58,7 +65,7 @@ def overdue_prompt(request: HttpRequest) -> dict[str, Any] | None:
     overdue = list(Action.objects.overdue(today).filter(owner=request.user).order_by("due_on", "pk")[:4])
     if not overdue:
         return None
-    count = len(overdue) if len(overdue) < 4 else Action.objects.overdue(today).filter(owner=request.user).count()
+    count = len(overdue) if len(overdue) < 4 else overdue_actions_count(owner=request.user, today=today)
     return {"count": count, "oldest": overdue[0], "actions": overdue[:3], "today": today}
 
 

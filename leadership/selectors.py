@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.formats import date_format
 
 from leadership.commitments import CommitmentState, CommitmentStatus, commitment_statuses
@@ -56,12 +56,6 @@ def status_counts(commitments: Iterable[Commitment]) -> dict[str, int]:
     """How many commitments (with ``status`` set) are in each state, every state present, most urgent first."""
     counted = Counter(commitment.status.state for commitment in commitments)
     return {state: counted.get(state, 0) for state in STATE_ORDER}
-
-
-def commitment_status_counts(*, owner: Any = None, today: dt.date) -> dict[str, int]:
-    """How many commitments (all, or those ``owner`` is accountable for) are in each state."""
-    commitments = Commitment.objects.all() if owner is None else Commitment.objects.filter(owner=owner)
-    return status_counts(commitments_with_status(commitments, today=today))
 
 
 def status_reason(status: CommitmentStatus, *, today: dt.date) -> str:
@@ -170,8 +164,3 @@ def overdue_actions_count(*, owner: Any = None, today: dt.date) -> int:
     if owner is not None:
         actions = actions.filter(owner=owner)
     return actions.count()
-
-
-def due_within(days: int, *, today: dt.date) -> Q:
-    """Open or in-progress actions due from today up to ``days`` days ahead."""
-    return Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=days))

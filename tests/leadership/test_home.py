@@ -14,9 +14,10 @@ from leadership.models import ActionStatus, Commitment
 from leadership.reviews import review_plan
 from leadership.selectors import (
     action_counts,
-    commitment_status_counts,
+    commitments_with_status,
     next_review,
     overdue_actions_count,
+    status_counts,
     status_reason,
 )
 from tests.leadership.factories import ActionFactory, EvidenceEntryFactory
@@ -189,7 +190,7 @@ def test_status_and_action_counts(portal_users):
     ActionFactory(owner=portal_users.employee, due_on=days_from_now(-1))
     ActionFactory(owner=portal_users.employee, due_on=days_from_now(1))
 
-    counts = commitment_status_counts(today=today)
+    counts = status_counts(commitments_with_status(today=today))
 
     assert counts == {"stale": 1, "never": 11, "due_soon": 0, "current": 1}
     assert action_counts(owners=[portal_users.employee], today=today) == {"open": 2, "overdue": 1}
