@@ -24,6 +24,11 @@ def _text(value: object) -> str:
     return escape(str(value), quote=True)
 
 
+def format_day(day: dt.date) -> str:
+    """A date as the portal's pages show dates: 8 Aug 2026."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def format_number(value: Decimal) -> str:
     """A decimal without trailing zeros or exponent: 95.50 -> 95.5, 100 -> 100."""
     text = f"{Decimal(value).normalize():f}"
@@ -151,7 +156,7 @@ def trend_chart_svg(
             parts.append(
                 f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 4}" stroke="{AXIS_COLOUR}" stroke-width="1"/>'
                 f'<text x="{x}" y="{bottom + 16}" text-anchor="{anchor}" fill="{AXIS_COLOUR}" {FONT}>'
-                f"{_text(day.strftime('%d %b %Y'))}</text>"
+                f"{_text(format_day(day))}</text>"
             )
         if len(points) > 1:
             coordinates = " ".join(f"{x_of(day)},{y_of(value)}" for day, value in points)
@@ -161,7 +166,7 @@ def trend_chart_svg(
             parts.append(
                 f'<circle cx="{x_of(day)}" cy="{y_of(value)}" r="3.5" '
                 f'fill="{MET_COLOUR if met else NOT_MET_COLOUR}">'
-                f"<title>{_text(f'{day:%d %b %Y}: {_with_unit(value, unit)}')}</title></circle>"
+                f"<title>{_text(f'{format_day(day)}: {_with_unit(value, unit)}')}</title></circle>"
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -201,7 +206,7 @@ def sparkline_svg(
     last_day, last_value = points[-1]
     met = last_value >= target if direction == "at_least" else last_value <= target
     summary = (
-        f"{len(points)} measurement(s) from {first:%d %b %Y} to {last_day:%d %b %Y}, latest "
+        f"{len(points)} measurement(s) from {format_day(first)} to {format_day(last_day)}, latest "
         f"{_with_unit(last_value, unit)}, target {DIRECTION_SIGNS[direction]} {_with_unit(target, unit)}"
     )
     target_y = y_of(target)

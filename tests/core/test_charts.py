@@ -32,10 +32,10 @@ def test_many_points_give_a_line_a_dot_each_the_target_and_labelled_axes():
     assert len(root.findall(f"{SVG}polyline")[0].get("points").split()) == 4
     labels = texts(root)
     assert "Target ≥ 95 %" in labels
-    assert "01 Jan 2026" in labels and "01 Apr 2026" in labels
+    assert "1 Jan 2026" in labels and "1 Apr 2026" in labels
     assert {"87.5", "90", "92.5", "95", "97.5"} <= set(labels)  # value labels at round steps
     dots = [(c.get("fill"), c.find(f"{SVG}title").text) for c in root.findall(f"{SVG}circle")]
-    assert dots[0] == ("#dc3545", "01 Jan 2026: 88 %") and dots[-1] == ("#198754", "01 Apr 2026: 96.25 %")
+    assert dots[0] == ("#dc3545", "1 Jan 2026: 88 %") and dots[-1] == ("#198754", "1 Apr 2026: 96.25 %")
 
 
 def test_points_out_of_order_are_drawn_by_date():
@@ -58,7 +58,7 @@ def test_one_point_sits_in_the_middle_without_a_line():
     (dot,) = root.findall(f"{SVG}circle")
     assert not root.findall(f"{SVG}polyline")
     assert float(dot.get("cx")) == pytest.approx((64 + 580) / 2)
-    assert "01 Jan 2026" in texts(root)
+    assert "1 Jan 2026" in texts(root)
 
 
 def test_at_most_colours_values_at_or_below_the_target_as_met():
