@@ -139,6 +139,27 @@ def test_my_actions_lists_mine_to_do_first_then_recently_done(portal_users, clie
     assert f'name="next" value="{reverse("my_actions")}"' in page
 
 
+def test_my_actions_costs_the_same_number_of_queries_for_5_and_500_of_mine(portal_users, client_for):
+    me = portal_users.process_owner  # reads leadership records too, so that sources are links
+    client = client_for(me)
+    client.get(reverse("home"))  # the first page of a session loads what later pages find cached
+
+    def mine(count: int) -> None:
+        _actions(count, [me])
+        for _ in range(count // 5):
+            ActionFactory(owner=me, status=ActionStatus.DONE, completed_on=days_from_today(-1))
+
+    mine(5)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("my_actions")).status_code == 200
+    mine(495)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("my_actions")).text
+
+    assert "500 to do" in page
+    assert len(many) == len(few), f"{len(few)} queries for 5 actions, {len(many)} for 500"
+
+
 def test_my_actions_says_so_when_nothing_is_assigned(portal_users, client_for):
     ActionFactory(title="Not mine")
 
