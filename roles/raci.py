@@ -153,6 +153,17 @@ def activity_process_codes() -> dict[int, str]:
     return dict(Activity.objects.values_list("pk", "process__code"))
 
 
+def matrix_url(
+    filters: Mapping[str, str] | None = None, *, activity_id: int | None = None, role_id: int | None = None
+) -> str:
+    """The matrix page with ``filters`` (``unit`` and ``process`` codes), scrolled to an activity's row or a
+    role's column when given."""
+    url = reverse("raci_matrix") + (f"?{urlencode(filters)}" if filters else "")
+    if activity_id is not None:
+        return f"{url}#activity-{activity_id}"
+    return f"{url}#role-{role_id}" if role_id is not None else url
+
+
 def rule_break_fix_url(
     rule_break: RuleBreak, processes_by_activity: Mapping[int, str], *, can_manage: bool = True
 ) -> str:
@@ -166,13 +177,12 @@ def rule_break_fix_url(
         return reverse("duty_edit", kwargs={"code": rule_break.duty_code})
     if rule_break.activity_id is not None:
         code = processes_by_activity.get(rule_break.activity_id)
-        query = f"?{urlencode({'process': code})}" if code else ""
-        return f"{reverse('raci_matrix')}{query}#activity-{rule_break.activity_id}"
+        return matrix_url({"process": code} if code else None, activity_id=rule_break.activity_id)
     if rule_break.rule == "role_held":
         if not can_manage:
             return reverse("role_detail", kwargs={"pk": rule_break.role_id})
         return reverse("assignment_create", kwargs={"pk": rule_break.role_id})
-    return f"{reverse('raci_matrix')}#role-{rule_break.role_id}"
+    return matrix_url(role_id=rule_break.role_id)
 
 
 def rule_break_fix_label(rule_break: RuleBreak, *, can_manage: bool = True) -> str:

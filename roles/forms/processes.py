@@ -122,3 +122,11 @@ class MatrixFilterForm(forms.Form):
         )
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def chosen(self) -> dict[str, str]:
+        """The filters asked for that name a unit or a process: a stale one is dropped (its error shown), the
+        other kept."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -19,7 +19,7 @@ from roles.models import Activity, Process, RaciCell, RaciLetter
 from roles.processes import activity_delete as delete_activity
 from roles.processes import activity_move as move_activity
 from roles.processes import activity_save, process_save
-from roles.raci import LinkedBreak, Matrix, activity_process_codes, health_summary
+from roles.raci import LinkedBreak, Matrix, activity_process_codes, health_summary, matrix_url
 
 VIEW = "roles.view_roles"
 MANAGE = "roles.manage_roles"
@@ -46,11 +46,6 @@ class ActivityLine:
     last: bool
 
 
-def matrix_url(process: Process) -> str:
-    """The rows of ``process`` in the RACI matrix."""
-    return f"{reverse('raci_matrix')}?process={process.code}"
-
-
 @requires(VIEW)
 @require_safe
 def process_list(request: HttpRequest) -> HttpResponse:
@@ -60,7 +55,7 @@ def process_list(request: HttpRequest) -> HttpResponse:
     breaks = health_summary(processes_by_activity=codes, can_manage=False).breaks
     breaks_by_process = Counter(codes.get(b.rule_break.activity_id) for b in breaks if b.rule_break.activity_id)
     for process in page.object_list:
-        process.matrix_url = matrix_url(process)
+        process.matrix_url = matrix_url({"process": process.code})
         process.break_count = breaks_by_process[process.code]
     return render(request, "roles/process_list.html", {"page": page})
 
@@ -102,7 +97,7 @@ def process_detail(request: HttpRequest, code: str) -> HttpResponse:
         "process": process,
         "lines": lines,
         "break_count": sum(len(line.breaks) for line in lines),
-        "matrix_url": matrix_url(process),
+        "matrix_url": matrix_url({"process": process.code}),
     })
 
 

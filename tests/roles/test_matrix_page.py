@@ -16,8 +16,8 @@ from django.utils import timezone
 from qms_portal.audit import AuditEntry, audit_context
 from qms_portal.models import Organisation, OrgUnit
 from roles.definitions import duty_assign
+from roles.grid import cell_html
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
-from roles.views.matrix import cell_html
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.roles.factories import AssignmentFactory, RaciCellFactory, RoleFactory
 

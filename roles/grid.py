@@ -1,0 +1,265 @@
+"""The RACI matrix as its page draws it: the grid's cells, row heads and column heads written as HTML.
+
+A 400 x 120 matrix has 48,000 cells: the grid is read in a fixed number of queries (``matrix_data_load``: the
+``Matrix`` snapshot of roles/raci.py plus processes, activities, roles and org units) and its cells are written
+here, in one tight loop, instead of a template include per cell. The same functions draw a cell, a row head and
+a column head for the page and for the htmx answer to a change, so both always look alike. Every text from the
+database goes through ``escape`` or ``format_html``; the rest is ids, fixed markup and the four letters.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from qms_portal.models import OrgUnit
+from qms_portal.trees import ids_below
+from roles.models import Activity, Process, RaciLetter, Role
+from roles.raci import HealthReport, Matrix, matrix_load
+
+# The filters of the matrix page, kept from the matrix to the cell form and back: org unit and process codes.
+FILTERS = ("unit", "process")
+
+
+def filters_of(query: QueryDict) -> dict[str, str]:
+    """The matrix filters present in ``query`` (org unit and process codes), nothing else."""
+    return {name: query[name] for name in FILTERS if query.get(name)}
+
+
+def with_filters(url: str, filters: dict[str, str]) -> str:
+    """``url`` with ``filters`` as its query."""
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+# --- Drawing the grid's pieces: one function each, for the page and the htmx answers -----------------------------
+# The letters as they may appear in HTML: anything else stored by mistake shows as "?", never as markup.
+_SAFE_LETTERS = {letter: letter for letter in RaciLetter.values}
+
+
+def cell_html(activity_id: int, role_id: int, letter: str | None, *, link: str | None) -> str:
+    """One cell: its letter, and for the quality manager a link to its editor (``link``, already escaped)."""
+    letter = _SAFE_LETTERS.get(letter, "?") if letter else None
+    css = f' class="l-{letter}"' if letter else ""
+    if link is None:
+        return f'<td id="cell-{activity_id}-{role_id}"{css}>{letter or ""}</td>'
+    return f'<td id="cell-{activity_id}-{role_id}"{css}><a href="{link}">{letter or ""}</a></td>'
+
+
+def _oob(oob: bool) -> SafeString:
+    return mark_safe(' hx-swap-oob="true"' if oob else "")  # noqa: S308 - a constant
+
+
+def _break_marks(problems: list[str]) -> SafeString:
+    """The warning sign of a head that breaks a rule, with the reasons for screen readers."""
+    if not problems:
+        return mark_safe("")
+    return format_html(
+        '<span class="break-mark" aria-hidden="true">⚠</span><span class="visually-hidden"> ({})</span> ',
+        " ".join(problems),
+    )
+
+
+def activity_head_html(activity_id: int, name: str, problems: list[str], *, oob: bool = False) -> SafeString:
+    """The row head of an activity, marked when the activity breaks a rule (the messages as its tooltip)."""
+    return format_html(
+        '<th id="activity-head-{}" scope="row" class="row-head{}" title="{}"{}>{}{}</th>',
+        activity_id,
+        " broken" if problems else "",
+        " ".join([name, *problems]),  # the whole name too: long ones are cut short in the column
+        _oob(oob),
+        _break_marks(problems),
+        name,
+    )
+
+
+def role_head_html(role_id: int, title: str, unit: str, problems: list[str], *, oob: bool = False) -> SafeString:
+    """The column head of a role, linking to the role, marked when the role breaks a rule."""
+    return format_html(
+        '<th id="role-{}" scope="col" class="role-head{}" title="{}"{}><a href="{}">{}{}</a></th>',
+        role_id,
+        " broken" if problems else "",
+        " ".join([f"{title} ({unit}).", *problems]),
+        _oob(oob),
+        reverse("role_detail", kwargs={"pk": role_id}),
+        _break_marks(problems),
+        title,
+    )
+
+
+def cell_link(activity_id: int, role_id: int, filters: dict[str, str]) -> str:
+    """The escaped link from a cell to its editor, keeping the matrix's filters."""
+    return escape(with_filters(reverse("raci_cell", kwargs={"activity": activity_id, "role": role_id}), filters))
+
+
+# --- The grid ----------------------------------------------------------------------------------------------------
+class RowCells:
+    """Writes the cells of a row exactly as ``cell_html`` would, fast enough for 48,000 cells.
+
+    Every cell of a row holds the row's activity id (once, or twice with the link); apart from it and the
+    few letters, a row's text depends only on the columns. So a row is its activity id joined between fixed
+    pieces prepared once per page, after swapping in the pieces of its lettered cells: one ``str.join``.
+    """
+
+    START = '<td id="cell-'
+
+    def __init__(self, role_ids: list[int], *, link_prefix: str | None, query: str = "") -> None:
+        self.role_ids = role_ids
+        self.column = {role_id: n for n, role_id in enumerate(role_ids)}
+        self.link_prefix, self.query = link_prefix, query
+        self.empty = [self.START]
+        for n in range(len(role_ids)):
+            self.empty += self._cell_pieces(n, None)
+
+    def _after(self, n: int) -> str:
+        return "" if n == len(self.role_ids) - 1 else self.START
+
+    def _cell_pieces(self, n: int, letter: str | None) -> list[str]:
+        """The pieces that follow the activity id in column ``n``: one per activity id the cell holds."""
+        role_id = self.role_ids[n]
+        css = f' class="l-{letter}"' if letter else ""
+        shown = letter or ""
+        if self.link_prefix is None:  # <td id="cell-{a}-{r}"{css}>{letter}</td>
+            return [f'-{role_id}"{css}>{shown}</td>{self._after(n)}']
+        # <td id="cell-{a}-{r}"{css}><a href="{prefix}{a}/{r}/{query}">{letter}</a></td>
+        return [
+            f'-{role_id}"{css}><a href="{self.link_prefix}',
+            f'/{role_id}/{self.query}">{shown}</a></td>{self._after(n)}',
+        ]
+
+    def write(self, activity_id: int, letters: dict[int, str]) -> str:
+        """The cells of ``activity_id``'s row; ``letters`` are its letters by role id."""
+        if not self.role_ids:
+            return ""
+        pieces = self.empty.copy()
+        width = 1 if self.link_prefix is None else 2
+        for role_id, letter in letters.items():
+            n = self.column.get(role_id)
+            if n is not None:
+                pieces[1 + n * width:1 + (n + 1) * width] = self._cell_pieces(n, _SAFE_LETTERS.get(letter, "?"))
+        return str(activity_id).join(pieces)
+
+
+@dataclass
+class GridGroup:
+    """A process and the rows of its activities, already written."""
+
+    code: str
+    name: str
+    rows: list[str] = field(default_factory=list)
+
+    @property
+    def html(self) -> SafeString:
+        return mark_safe("".join(self.rows))  # noqa: S308 - written by activity_head_html and RowCells
+
+
+@dataclass
+class UnitSpan:
+    """An org unit over the columns of its roles."""
+
+    unit_id: int
+    name: str
+    span: int
+
+
+@dataclass
+class Grid:
+    """What the matrix template draws: column heads grouped by org unit, row groups by process."""
+
+    units: list[UnitSpan]
+    columns: list[SafeString]
+    groups: list[GridGroup]
+    activity_count: int
+    role_count: int
+
+
+def grid_problems(health: HealthReport) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """The messages of the broken rules, by activity id and by role id (duties aside: they have their page)."""
+    by_activity: dict[int, list[str]] = defaultdict(list)
+    by_role: dict[int, list[str]] = defaultdict(list)
+    for linked in health.breaks:
+        rule_break = linked.rule_break
+        if rule_break.activity_id is not None:
+            by_activity[rule_break.activity_id].append(rule_break.message)
+        elif rule_break.role_id is not None and rule_break.duty_code is None:
+            by_role[rule_break.role_id].append(rule_break.message)
+    return by_activity, by_role
+
+
+@dataclass(frozen=True)
+class MatrixData:
+    """What the matrix page reads, whatever the size of the matrix: the rules' snapshot, and processes
+    (pk, code, name), activities (pk, process pk, name), roles (pk, title, org unit pk, org unit name) and org units
+    (pk, code, name, parent pk) in the order the grid shows them."""
+
+    matrix: Matrix
+    processes: list[tuple[int, str, str]]
+    activities: list[tuple[int, int, str]]
+    roles: list[tuple[int, str, int, str]]
+    units: list[tuple[int, str, str, int | None]]
+
+    def process_codes(self) -> dict[int, str]:
+        """The process code of each activity, by activity id, as ``rule_break_fix_url`` needs it."""
+        code_of_process = {pk: code for pk, code, _ in self.processes}
+        return {pk: code_of_process[process_id] for pk, process_id, _ in self.activities}
+
+
+def matrix_data_load() -> MatrixData:
+    """The matrix and the names around it: nine queries."""
+    return MatrixData(
+        matrix=matrix_load(),
+        processes=list(Process.objects.order_by("name").values_list("pk", "code", "name")),
+        activities=list(
+            Activity.objects.order_by("process_id", "position", "pk").values_list("pk", "process_id", "name")
+        ),
+        roles=list(
+            Role.objects.order_by("org_unit__name", "title").values_list("pk", "title", "org_unit_id", "org_unit__name")
+        ),
+        units=list(OrgUnit.objects.order_by("name").values_list("pk", "code", "name", "parent_id")),
+    )
+
+
+def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str], editable: bool) -> Grid:
+    """The grid of ``data`` narrowed to ``filters`` (valid ones only), its heads marked with the breaks of
+    ``health``, and for the quality manager (``editable``) each cell a link to its editor."""
+    activity_problems, role_problems = grid_problems(health)
+    roles, processes = data.roles, data.processes
+    if "unit" in filters:
+        unit_id = next(pk for pk, code, _, _ in data.units if code == filters["unit"])
+        shown_units = ids_below([unit_id], ((pk, parent) for pk, _, _, parent in data.units))
+        roles = [role for role in roles if role[2] in shown_units]
+    if "process" in filters:
+        processes = [process for process in processes if process[1] == filters["process"]]
+
+    spans: list[UnitSpan] = []
+    for _, _, unit_id, unit_name in roles:
+        if spans and spans[-1].unit_id == unit_id:
+            spans[-1].span += 1
+        else:
+            spans.append(UnitSpan(unit_id, unit_name, 1))
+    columns = [role_head_html(pk, title, unit, role_problems.get(pk, [])) for pk, title, _, unit in roles]
+
+    groups = {pk: GridGroup(code, name) for pk, code, name in processes}
+    letters_by_activity: dict[int, dict[int, str]] = defaultdict(dict)
+    for (activity_id, role_id), letter in data.matrix.letters.items():
+        letters_by_activity[activity_id][role_id] = letter
+    link_prefix = None
+    if editable:
+        # Cell links are relative to the matrix page ("cell/12/34/"), a fifth less to send for 48,000 cells.
+        page_path = reverse("raci_matrix")
+        link_prefix = reverse("raci_cell", kwargs={"activity": 0, "role": 0}).removesuffix("0/0/")
+        link_prefix = link_prefix.removeprefix(page_path) if link_prefix.startswith(page_path) else link_prefix
+    cells = RowCells([role[0] for role in roles], link_prefix=link_prefix,
+                     query=escape(f"?{urlencode(filters)}") if filters else "")
+    for activity_id, process_id, name in data.activities:
+        group = groups.get(process_id)
+        if group is not None:
+            head = activity_head_html(activity_id, name, activity_problems.get(activity_id, []))
+            row = cells.write(activity_id, letters_by_activity.get(activity_id, {}))
+            group.rows.append(f'<tr id="activity-{activity_id}">{head}{row}</tr>\n')
+
+    return Grid(spans, columns, list(groups.values()), sum(len(g.rows) for g in groups.values()), len(roles))
