@@ -694,7 +694,7 @@ def matrix_import_confirm(*, matrix_import: MatrixImport, by: Any) -> Job:
     was checked (then the import is refused for good). Confirming twice gives the job already running."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
     with transaction.atomic():
-        locked = MatrixImport.objects.select_for_update().select_related("job").get(pk=matrix_import.pk)
+        locked = MatrixImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=matrix_import.pk)
         _pending_check(locked)
         if locked.job is not None and locked.job.status != JobStatus.FAILED:
             return locked.job
@@ -714,7 +714,7 @@ def matrix_import_confirm(*, matrix_import: MatrixImport, by: Any) -> Job:
 def matrix_import_discard(*, matrix_import: MatrixImport, by: Any) -> None:
     """Drop a pending import without changing the matrix."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
-    locked = MatrixImport.objects.select_for_update().select_related("job").get(pk=matrix_import.pk)
+    locked = MatrixImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=matrix_import.pk)
     _pending_check(locked)
     if locked.job is not None and locked.job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise ImportRefused("This import is being applied now: it can no longer be discarded.")
