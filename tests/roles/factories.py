@@ -64,7 +64,8 @@ class RaciCellFactory(factory.django.DjangoModelFactory):
 
 
 class MatrixImportFactory(factory.django.DjangoModelFactory):
-    """A pending RACI import, checked as an upload is: a CSV file giving a new activity an A and an R."""
+    """A pending RACI import, checked as an upload is: a CSV file giving a new activity an A and an R, each to a
+    role someone holds (an import may not give a first letter to a role nobody holds)."""
 
     class Meta:
         model = MatrixImport
@@ -77,6 +78,9 @@ class MatrixImportFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *, activity, accountable, responsible, uploaded_by, **kwargs):
         roles = [accountable, responsible]
+        for role in roles:
+            if not role.assignments.exists():
+                AssignmentFactory(role=role)
         header = ["Process code", "Process", "Activity", *(role_heading(r.title, r.org_unit.code) for r in roles)]
         row = [activity.process.code, activity.process.name, activity.name, "A", "R"]
         content = "\n".join(",".join(cells) for cells in (header, row)).encode()
