@@ -42,7 +42,7 @@ from leadership.models import (
     ReviewInput,
     ReviewStatus,
 )
-from leadership.models.actions import ACTIVE_STATUSES
+from leadership.models.actions import ACTIVE_STATUSES, overdue_q
 from leadership.review_inputs import figures_text, live_figures
 from qms_portal.access import requires
 from qms_portal.forms import SignatureForm, posted
@@ -108,9 +108,7 @@ def _with_figures(reviews_qs: QuerySet[ManagementReview]) -> QuerySet[Management
     today = timezone.localdate()
     actions = Action.objects.filter(source_review=OuterRef("pk"), status__in=ACTIVE_STATUSES).order_by()
     open_actions = actions.values("source_review").annotate(n=Count("pk")).values("n")[:1]
-    overdue_actions = (
-        actions.filter(due_on__lt=today).values("source_review").annotate(n=Count("pk")).values("n")[:1]
-    )
+    overdue_actions = actions.filter(overdue_q(today)).values("source_review").annotate(n=Count("pk")).values("n")[:1]
     return reviews_qs.select_related("chair", "next_review").annotate(
         invited=_count(ReviewAttendance.objects.all()),
         attended=_count(ReviewAttendance.objects.filter(attended=True)),
