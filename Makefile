@@ -36,8 +36,9 @@ lint: install-test
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# One test process per core (pytest-xdist); the slowest tests are listed at the end of each run.
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=15
 
 measure: install
 	$(BIN)/python scripts/measure.py

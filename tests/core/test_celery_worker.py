@@ -31,7 +31,12 @@ from tests.services import DEFAULT_REDIS_URL, audit_trail_truncatable, require_p
 # Rows must be committed for the worker to see them. With serialized rollback the flush after each test
 # leaves the tables empty (no post_migrate), so the next transactional test can reload what migrations
 # wrote (portal roles) without clashing with re-created content types.
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# One test process runs them all (pytest-xdist's group), as they share one worker and one Redis database.
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.xdist_group("celery-worker"),
+]
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_TEST_DB = 15  # a database of its own, emptied before use, so no other queue is touched
