@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from leadership.forms.common import PersonChoiceField
@@ -45,8 +45,11 @@ class ActionFilterForm(forms.Form):
             data = data.copy()
             data["status"] = ACTIVE
         super().__init__(data, **kwargs)
-        # Only people who own an action: the filter is for finding them, not for listing everyone.
-        self.fields["owner"].queryset = User.objects.filter(leadership_actions__isnull=False).distinct()
+        # Only people who own an action: the filter is for finding them, not for listing everyone. Someone asked
+        # for by a link (the overview's "their actions") stays chosen even when they own none yet.
+        asked = str((data or {}).get("owner", ""))
+        owners = Q(leadership_actions__isnull=False) | (Q(pk=int(asked)) if asked.isdigit() else Q(pk__in=[]))
+        self.fields["owner"].queryset = User.objects.filter(owners).distinct()
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
 

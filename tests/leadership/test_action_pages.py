@@ -76,6 +76,16 @@ def test_a_filter_that_matches_nothing_says_so(portal_users, qm_client):
     assert "No action matches" in page and titles(page) == []
 
 
+def test_filtering_by_someone_who_owns_no_action_lists_none_of_the_others(portal_users, qm_client):
+    ActionFactory(title="Someone else's")
+
+    # As the overview links to the actions of a top manager who owns none yet.
+    page = qm_client.get(reverse("action_list"), {"owner": portal_users.top_management.pk}).text
+
+    assert titles(page) == [] and "No action matches" in page
+    assert f'<option value="{portal_users.top_management.pk}" selected>' in page
+
+
 def test_an_action_raised_from_a_commitment_starts_with_it_chosen(portal_users, qm_client):
     commitment = Commitment.objects.get(code="5.1.1.e")
 
