@@ -22,6 +22,7 @@ from policy.workflow import WorkflowError
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
 from qms_portal.models import OrgUnit
+from qms_portal.trees import ids_below
 
 # Staff are asked to acknowledge; auditors are external and never are (unless they also hold a staff role).
 STAFF_ROLES = tuple(role.value for role in PortalRole if role != PortalRole.AUDITOR)
@@ -37,16 +38,7 @@ def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
     roots = set(root_ids)
     if not roots:
         return set()
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in OrgUnit.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    found, stack = set(), list(roots)
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.add(pk)
-            stack.extend(children.get(pk, []))
-    return found
+    return ids_below(roots, OrgUnit.objects.values_list("pk", "parent_id"))
 
 
 def _staff() -> QuerySet:
