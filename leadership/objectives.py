@@ -130,6 +130,9 @@ def objective_save(*, fields: dict[str, Any], objective: QualityObjective | None
     for name, value in fields.items():
         setattr(objective, name, value.strip() if isinstance(value, str) else value)
     objective.full_clean()
+    if objective.pk is None and objective.due_on < timezone.localdate():
+        # An objective already overdue on the day it is set is a record of the past, not a plan (6.2).
+        raise ValidationError({"due_on": "A new objective needs a date still to come to be met by."})
     if not objective.owner.is_active:
         raise ValidationError({"owner": f"{objective.owner} is no longer active: choose someone else."})
     with audit_context(actor=by):

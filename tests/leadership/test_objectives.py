@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from leadership.models import Direction, Measurement, QualityObjective
 from leadership.objectives import (
@@ -127,7 +128,7 @@ def objective_fields(portal_users) -> dict:
         "direction": AT_MOST,
         "owner": portal_users.process_owner,
         "org_unit": OrgUnitFactory(),
-        "due_on": DUE,
+        "due_on": timezone.localdate() + dt.timedelta(days=91),
         "plan": "Root-cause every complaint within a week.",
         "planned_resources": "Two days a month of the quality engineer.",
         "evaluation_method": "Monthly count from the CRM, reviewed at the management review.",
@@ -160,6 +161,19 @@ def test_an_objective_is_validated_whole(portal_users):
     assert {"title", "direction"} <= set(refused.value.message_dict)
     with pytest.raises(ValueError, match="colour"):
         objective_save(fields={"colour": "red"}, by=portal_users.quality_manager)
+
+
+def test_a_new_objective_must_be_met_by_a_date_to_come_but_an_existing_one_keeps_its_past_date(portal_users):
+    qm = portal_users.quality_manager
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        objective_save(fields=objective_fields(portal_users) | {"due_on": yesterday}, by=qm)
+    assert "date still to come" in refused.value.message_dict["due_on"][0]
+    assert not QualityObjective.objects.exists()
+
+    lapsed = QualityObjectiveFactory(due_on=yesterday)
+    objective_save(objective=lapsed, fields={"target": Decimal("90")}, by=qm)
+    assert QualityObjective.objects.get(pk=lapsed.pk).target == Decimal("90")
 
 
 # --- Recording measurements -----------------------------------------------------------------------------------
