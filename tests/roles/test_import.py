@@ -475,7 +475,7 @@ def test_a_failure_while_applying_writes_nothing_and_fails_the_job(matrix, qm_cl
         written.append(kwargs)
         return raci_cell_set(**kwargs)
 
-    monkeypatch.setattr("roles.transfer.raci_cell_set", set_then_break)
+    monkeypatch.setattr("roles.transfer.imports.raci_cell_set", set_then_break)
     with django_capture_on_commit_callbacks(execute=True):
         qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
 
