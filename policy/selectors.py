@@ -58,3 +58,8 @@ def policy_documents() -> QuerySet[PolicyDocument]:
     """Every policy document (the quality policy first), for choosing the policy that frames an objective."""
     quality_first = Case(When(kind=PolicyKind.QUALITY, then=0), default=1)
     return PolicyDocument.objects.order_by(quality_first, "title")
+
+
+def policy_document(reference: str) -> PolicyDocument | None:
+    """The policy document with this reference (published or not), or None: one query."""
+    return PolicyDocument.objects.filter(reference=reference).first()
