@@ -1,0 +1,18 @@
+"""The policy part of the demo data, run by ``seed_demo`` (registered in ``PolicyConfig.ready``).
+
+Builds, through the same workflow functions people use, so that the audit trail reads as it would in
+real life: the Quality Policy QP-01 in three versions (v1 and v2 superseded, v3 published and open to
+interested parties), each drafted by the quality manager and signed by the managing director, with
+acknowledgement campaigns (about 80% of staff have acknowledged v3), and an Environmental Policy EP-01
+whose first version is still a draft.
+
+Idempotent: each version is taken forward from the state it is in, and nothing is written once it has
+reached its demo state, so a second run changes nothing. Records people changed in the portal since
+(a new draft, a withdrawn version) are left as they are.
+
+The demo's records are data (``data``); ``build`` writes them through the business functions.
+"""
+from policy.demo.build import seed_policy_demo
+from policy.demo.data import QUALITY_POLICY_V1
+
+__all__ = ["QUALITY_POLICY_V1", "seed_policy_demo"]
