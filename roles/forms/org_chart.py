@@ -1,4 +1,4 @@
-"""The filters of the org chart page: which org unit it shows and on which day; roles/orgchart.py draws it."""
+"""The filters of the org chart page: which org unit it shows and on which day; roles/orgchart/ draws it."""
 from __future__ import annotations
 
 import datetime as dt

@@ -47,6 +47,9 @@ class Box:
 
 @dataclass
 class Layout:
+    """The whole drawing placed: its size, boxes, lines and labels, where a PDF page may cut it, and each
+    manager's team with the bottom it reaches."""
+
     width: float
     height: float = 0
     boxes: list[Box] = field(default_factory=list)
@@ -72,6 +75,8 @@ def _measure(role: ChartRole, manager: ChartRole | None) -> Box:
 
 
 def layout_chart(roots: list[ChartRole], *, width: float) -> Layout:
+    """Place the reporting forest ``roots`` in a drawing ``width`` wide: the trees first, then the roles outside
+    any reporting line, packed in rows."""
     layout = Layout(width=width)
     branches = [role for role in roots if role.reports]
     loose = [role for role in roots if not role.reports]

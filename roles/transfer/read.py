@@ -80,6 +80,7 @@ class ProblemList:
 
 
 def rejected(message: str, row: int | None = None, column: int | None = None) -> ImportRejected:
+    """The refusal of a file for one problem."""
     return ImportRejected([Problem(message, row, column)])
 
 
