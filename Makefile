@@ -31,8 +31,12 @@ run: install
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The floors of the architecture (import contracts) and the types (mypy, cached in .mypy_cache) are
+# checked beside the style, so `make test` and CI fail on either.
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
@@ -47,7 +51,7 @@ seed: install
 	$(BIN)/python manage.py seed_demo
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 print-python:
 	@echo $(PYTHON)

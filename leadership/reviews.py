@@ -21,7 +21,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from leadership import ics
 from leadership.access import LeadershipCapability
 from leadership.actions import create_from_source
 from leadership.errors import InputsUnaddressed, StateError
@@ -305,42 +304,3 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
     if refused is not None:
         raise refused
     return review
-
-
-def review_ics(review: ManagementReview, *, now: dt.datetime | None = None) -> str:
-    """The review as an iCalendar file with one all-day VEVENT, for people's calendars.
-
-    Its UID stays the same for the life of the review, so a calendar that imports it again updates the
-    event instead of adding a second one; DTSTAMP is when the file was made, in UTC.
-    """
-    invitees = [row.person for row in review.attendance.select_related("person") if row.person.email]
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//QMS Leadership Portal//Management reviews//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:management-review-{review.uid}@qms-portal",
-        f"DTSTAMP:{ics.utc_stamp(now or timezone.now())}",
-        f"DTSTART;VALUE=DATE:{ics.date_value(review.planned_on)}",
-        f"DTEND;VALUE=DATE:{ics.date_value(review.planned_on + dt.timedelta(days=1))}",
-        f"SUMMARY:{ics.escape_text(review.title)}",
-        f"DESCRIPTION:{ics.escape_text(_ics_description(review))}",
-        "STATUS:CONFIRMED",
-        "TRANSP:OPAQUE",
-    ]
-    if review.chair.email:
-        lines.append(f"ORGANIZER;CN={ics.param_value(review.chair.get_full_name())}:mailto:{review.chair.email}")
-    lines += [
-        f"ATTENDEE;CN={ics.param_value(person.get_full_name())};ROLE="
-        f"{'CHAIR' if person.pk == review.chair_id else 'REQ-PARTICIPANT'}:mailto:{person.email}"
-        for person in invitees
-    ]
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ics.calendar_text(lines)
-
-
-def _ics_description(review: ManagementReview) -> str:
-    agenda = "\n".join(f"{row.code}. {row.get_code_display()}" for row in review.inputs.order_by("code"))
-    return f"Management review chaired by {review.chair.get_full_name()}.\n\nAgenda (9.3.2 inputs):\n{agenda}"

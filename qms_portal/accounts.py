@@ -1,6 +1,5 @@
 """Business functions for people: creating accounts, changing roles, deactivating, ending sessions."""
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
@@ -13,7 +12,7 @@ from qms_portal.audit import audit_context
 from qms_portal.models import LoginSession, User
 
 
-def people_visible_to(viewer: Any) -> QuerySet[User]:
+def people_visible_to(viewer: User) -> QuerySet[User]:
     """The people ``viewer`` may see and, with the capability, change.
 
     Administrator (superuser) accounts are visible only to administrators, so that a quality manager
@@ -42,7 +41,9 @@ def sessions_clear_expired() -> None:
 
 
 @transaction.atomic
-def person_save(*, person: User, roles: Iterable[Group] | None = None, by: Any = None, reason: str = "") -> User:
+def person_save(
+    *, person: User, roles: Iterable[Group] | None = None, by: User | None = None, reason: str = ""
+) -> User:
     """Save a new or changed person and, when given, their portal roles; ends their sessions if deactivated.
 
     Only portal-role groups are changed: any other group the person belongs to stays.

@@ -1,10 +1,18 @@
 """Authentication: who may sign in, and keeping track of sessions so they can be ended."""
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
+from django.http import HttpRequest
+
+if TYPE_CHECKING:  # loaded by settings (the backend, the lockout callable): the models are imported late
+    from django.contrib.auth.models import AnonymousUser
+
+    from qms_portal.models import User
 
 
 class PortalBackend(ModelBackend):
@@ -14,15 +22,15 @@ class PortalBackend(ModelBackend):
     is signed out at its next click, not only at its next log-in.
     """
 
-    def user_can_authenticate(self, user: Any) -> bool:
+    def user_can_authenticate(self, user: User | AnonymousUser | None) -> bool:
         return super().user_can_authenticate(user) and not getattr(user, "access_expired", False)
 
-    def get_user(self, user_id: int) -> Any:
+    def get_user(self, user_id: int) -> User | None:
         user = super().get_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def client_ip(request: Any) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The address a sign-in came from, for the lockout after repeated failures.
 
     Behind the portal's own proxy (``TRUST_X_FORWARDED_FOR``) every request comes from the proxy, so the
@@ -32,12 +40,12 @@ def client_ip(request: Any) -> str:
     if settings.TRUST_X_FORWARDED_FOR:
         hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR", "")
+            return str(hops[-1])
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 @receiver(user_logged_in, dispatch_uid="track_login_session")
-def _track_login_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _track_login_session(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     from qms_portal.models import LoginSession
 
     if request is not None and getattr(request, "session", None) is not None and request.session.session_key:
@@ -45,7 +53,7 @@ def _track_login_session(sender: Any, request: Any, user: Any, **kwargs: Any) ->
 
 
 @receiver(user_logged_out, dispatch_uid="forget_login_session")
-def _forget_login_session(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _forget_login_session(sender: object, request: HttpRequest | None, user: User | None, **kwargs: object) -> None:
     from qms_portal.models import LoginSession
 
     if request is not None and getattr(request, "session", None) is not None and request.session.session_key:

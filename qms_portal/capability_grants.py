@@ -3,10 +3,15 @@
 Permissions are normally created after all migrations run, too late for a data migration, so
 ``grant`` creates the permission rows it needs. Keep this module stable: migrations import it.
 """
-from typing import Any
+from typing import TYPE_CHECKING
+
+from django.apps.registry import Apps
+
+if TYPE_CHECKING:  # migrations get historical models from ``apps``, never the real ones
+    from django.contrib.auth.models import Permission
 
 
-def _permission(apps: Any, app_label: str, model: str, codename: str) -> Any:
+def _permission(apps: Apps, app_label: str, model: str, codename: str) -> "Permission":
     ContentType = apps.get_model("contenttypes", "ContentType")
     Permission = apps.get_model("auth", "Permission")
     content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
@@ -18,7 +23,7 @@ def _permission(apps: Any, app_label: str, model: str, codename: str) -> Any:
     return permission
 
 
-def grant(apps: Any, app_label: str, model: str, grants: dict[str, list[str]]) -> None:
+def grant(apps: Apps, app_label: str, model: str, grants: dict[str, list[str]]) -> None:
     """Make sure each role (group) exists and holds the named permissions of ``app_label.model``."""
     Group = apps.get_model("auth", "Group")
     for role, codenames in grants.items():
@@ -26,7 +31,7 @@ def grant(apps: Any, app_label: str, model: str, grants: dict[str, list[str]]) -
         group.permissions.add(*(_permission(apps, app_label, model, codename) for codename in codenames))
 
 
-def revoke(apps: Any, app_label: str, model: str, grants: dict[str, list[str]]) -> None:
+def revoke(apps: Apps, app_label: str, model: str, grants: dict[str, list[str]]) -> None:
     """Undo ``grant`` for these permissions (the groups stay)."""
     Group = apps.get_model("auth", "Group")
     for role, codenames in grants.items():

@@ -9,9 +9,9 @@ from qms_portal.navigation import navigation_for
 def portal(request: HttpRequest) -> dict[str, Any]:
     organisation = getattr(request, "organisation", None)
     user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
+    person = user if user is not None and user.is_authenticated else None
     return {
         "organisation": organisation,
-        "nav_items": navigation_for(user, request.path) if signed_in else [],
-        "user_menu_items": navigation_for(user, request.path, menu="user") if signed_in else [],
+        "nav_items": navigation_for(person, request.path) if person else [],
+        "user_menu_items": navigation_for(person, request.path, menu="user") if person else [],
     }

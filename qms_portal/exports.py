@@ -15,7 +15,7 @@ def _needs_escape(text: str) -> bool:
     return text.lstrip("'").startswith(FORMULA_PREFIXES)
 
 
-def safe_cell(value: Any) -> str:
+def safe_cell(value: object) -> str:
     """The value as text; text a spreadsheet would read as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
     return "'" + text if _needs_escape(text) else text

@@ -1,5 +1,5 @@
 """Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -83,8 +83,9 @@ class OrgUnitForm(forms.ModelForm):
         parents = OrgUnit.objects.order_by("name")
         if self.instance.pk:
             parents = parents.exclude(pk__in=self.instance.descendant_ids())
-        self.fields["parent"].queryset = parents
-        self.fields["parent"].empty_label = "(top level)"
+        parent = cast(forms.ModelChoiceField, self.fields["parent"])
+        parent.queryset = parents
+        parent.empty_label = "(top level)"
 
 
 class ProfileForm(forms.ModelForm):
@@ -120,13 +121,15 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
         self.fields["email"].required = True
-        self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
-        self.fields["org_unit"].empty_label = "(none)"
+        org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
+        org_unit.queryset = OrgUnit.objects.order_by("name")
+        org_unit.empty_label = "(none)"
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.groups.all()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         roles = {group.name for group in cleaned.get("roles") or []}
         if PortalRole.AUDITOR in roles and len(roles) > 1:
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
@@ -148,10 +151,11 @@ class AuditFilterForm(forms.Form):
         from qms_portal.audit import audited_record_types
 
         super().__init__(*args, **kwargs)
-        self.fields["record_type"].choices = [("", "All kinds"), *audited_record_types()]
+        cast(forms.ChoiceField, self.fields["record_type"]).choices = [("", "All kinds"), *audited_record_types()]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned

@@ -9,14 +9,14 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from qms_portal.models import Job, JobStatus
+from qms_portal.models import Job, JobStatus, User
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +63,9 @@ class JobRefused(Exception):
 MAX_ATTEMPTS = 3
 
 
-def job_start(*, kind: str, by: Any = None) -> Job:
+def job_start(*, kind: str, by: User | AnonymousUser | None = None) -> Job:
     """Create a queued job and send its task once the current transaction commits."""
-    job = Job.objects.create(kind=kind, requested_by=by if getattr(by, "is_authenticated", False) else None)
+    job = Job.objects.create(kind=kind, requested_by=by if isinstance(by, User) else None)
     transaction.on_commit(functools.partial(_send, job.pk, JOB_KINDS[kind].task))
     return job
 

@@ -5,9 +5,12 @@ bar to one line on a laptop screen. Apps add their own items from their ``AppCon
 ``nav_register``.
 """
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from qms_portal.models import User
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def nav_register(item: NavItem) -> None:
         _ITEMS.append(item)
 
 
-def navigation_for(user: Any, path: str, *, menu: str = "main") -> list[NavLink]:
+def navigation_for(user: "User", path: str, *, menu: str = "main") -> list[NavLink]:
     """The entries of ``menu`` that ``user`` may use; the one whose URL is the longest start of ``path`` is
     active (so /roles/mine/ marks "My roles", not "Roles" as well)."""
     entries = [

@@ -106,7 +106,7 @@ class PortalURLFetcher(URLFetcher):
         if not logo:
             raise ResourceRefused("no logo has been uploaded")
         with logo.open("rb") as file:
-            return _response(url, file.read(), logo.name)
+            return _response(url, file.read(), logo.name or "")
 
     def _data_image(self, url: str) -> URLFetcherResponse:
         match = _DATA_IMAGE.match(url)
@@ -123,7 +123,8 @@ def _response(url: str, body: bytes, filename: str) -> URLFetcherResponse:
 
 def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL) -> bytes:
     """The PDF of ``html``, with resources served only by ``PortalURLFetcher``."""
-    return HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url)).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url)).write_pdf()
+    return pdf
 
 
 def pdf_response(pdf: bytes, *, filename: str, inline: bool = True) -> HttpResponse:

@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
-from leadership import reviews
+from leadership import ics, reviews
 from leadership.access import LeadershipCapability
 from leadership.errors import InputsUnaddressed, StateError
 from leadership.forms.common import add_errors
@@ -482,6 +482,6 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def review_ics(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    response = HttpResponse(reviews.review_ics(review), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(ics.review_ics(review), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="management-review-{review.planned_on.isoformat()}.ics"'
     return response

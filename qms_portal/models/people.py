@@ -1,4 +1,6 @@
 """People: portal accounts with their profile (full name, job title, org unit) and portal roles."""
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -6,8 +8,13 @@ from django.utils import timezone
 from qms_portal.audit import AuditedModel, AuditedQuerySet
 
 
-class PersonManager(UserManager.from_queryset(AuditedQuerySet)):
+class PersonManager(UserManager["User"]):
     """Django's user manager (create_user, create_superuser) with the audit trail's refusal of bulk writes."""
+
+    # Written out rather than ``UserManager.from_queryset(AuditedQuerySet)``, which the type checker cannot
+    # follow; the manager's bulk writes go through this queryset all the same.
+    def get_queryset(self) -> AuditedQuerySet:
+        return AuditedQuerySet(self.model, using=self._db)
 
 
 class User(AuditedModel, AbstractUser):
@@ -28,7 +35,8 @@ class User(AuditedModel, AbstractUser):
     audit_redact = ("password",)
     audit_labels = {"groups": "portal roles"}
 
-    objects = PersonManager()
+    # The user manager (create_user) in place of AuditedModel's plain one, refusing the same bulk writes.
+    objects: ClassVar[PersonManager] = PersonManager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["full_name", "username"]

@@ -1,12 +1,13 @@
 """Signing in and out, passwords, and each person's own profile."""
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from qms_portal.access import login_only, public
 from qms_portal.accounts import person_save
 from qms_portal.forms import LoginForm, ProfileForm, posted
+from qms_portal.http import SignedInRequest
 
 login = public(
     auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
@@ -27,7 +28,7 @@ password_reset_complete = public(auth_views.PasswordResetCompleteView.as_view())
 
 
 @login_only
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     form = ProfileForm(posted(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         person_save(person=form.save(commit=False), by=request.user)

@@ -1,5 +1,6 @@
 """``/health/``: is the database reachable, is Redis, and does a worker answer."""
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -47,7 +48,7 @@ def _check_worker() -> dict[str, Any]:
     return {"ok": True, "workers": len(replies)}
 
 
-def _timed(check: Any) -> dict[str, Any]:
+def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         outcome = check()

@@ -1,15 +1,16 @@
 """Following a background job: its progress while it runs, its outcome or failure reason after."""
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 
 from qms_portal.access import login_only, user_can
+from qms_portal.http import SignedInRequest
 from qms_portal.jobs import JOB_KINDS
 from qms_portal.models import Job
 
 
 @login_only
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk)
     kind = JOB_KINDS.get(job.kind)
     if kind is None or not user_can(request.user, kind.capability):

@@ -1,20 +1,22 @@
 """The organisation's settings and its tree of departments and sites."""
 import mimetypes
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, ProtectedError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
 from qms_portal.forms import OrganisationForm, OrgUnitForm, posted
+from qms_portal.http import PortalRequest, SignedInRequest
 from qms_portal.models import OrgUnit
 
 
 @requires(Capability.MANAGE_ORGANISATION)
-def organisation(request: HttpRequest) -> HttpResponse:
+def organisation(request: SignedInRequest) -> HttpResponse:
     instance = request.organisation
     old_logo = instance.logo.name
     form = OrganisationForm(posted(request), request.FILES or None, instance=instance)
@@ -30,18 +32,18 @@ def organisation(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_safe
-def organisation_logo(request: HttpRequest) -> FileResponse:
+def organisation_logo(request: PortalRequest) -> FileResponse:
     """The logo is public: it is shown on the sign-in page."""
     logo = request.organisation.logo
     if not logo:
         raise Http404("No logo has been uploaded.")
-    response = FileResponse(logo.open("rb"), content_type=mimetypes.guess_type(logo.name)[0] or "image/png")
+    response = FileResponse(logo.open("rb"), content_type=mimetypes.guess_type(logo.name or "")[0] or "image/png")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=300"
     return response
 
 
-def _tree_rows(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
+def _tree_rows(units: Sequence[OrgUnit]) -> list[tuple[OrgUnit, int]]:
     """Units in tree order with their depth, for an indented list."""
     by_parent: dict[int | None, list[OrgUnit]] = {}
     for unit in units:
@@ -59,13 +61,13 @@ def _tree_rows(units: list[OrgUnit]) -> list[tuple[OrgUnit, int]]:
 
 @requires(Capability.VIEW_PEOPLE)
 @require_safe
-def org_units(request: HttpRequest) -> HttpResponse:
+def org_units(request: SignedInRequest) -> HttpResponse:
     units = list(OrgUnit.objects.annotate(member_count=Count("members")).order_by("name"))
     return render(request, "qms_portal/org_units.html", {"rows": _tree_rows(units)})
 
 
 @requires(Capability.MANAGE_ORGANISATION)
-def org_unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def org_unit_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     unit = get_object_or_404(OrgUnit, pk=pk) if pk else None
     form = OrgUnitForm(posted(request), instance=unit)
     if request.method == "POST" and form.is_valid():
@@ -77,7 +79,7 @@ def org_unit_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_POST
 @requires(Capability.MANAGE_ORGANISATION)
-def org_unit_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def org_unit_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(OrgUnit, pk=pk)
     try:
         unit.delete()

@@ -1,20 +1,21 @@
 """The people directory, and adding and changing people and their portal roles."""
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, PortalRole, requires
 from qms_portal.accounts import people_visible_to, person_invite_send, person_save
 from qms_portal.forms import PersonForm, posted
+from qms_portal.http import SignedInRequest
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
 
 
 @requires(Capability.VIEW_PEOPLE)
 @require_safe
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: SignedInRequest) -> HttpResponse:
     people = people_visible_to(request.user).select_related("org_unit").prefetch_related("groups")
     people = people.order_by("full_name", "username")
     query = request.GET.get("q", "").strip()
@@ -41,14 +42,14 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @requires(Capability.VIEW_PEOPLE)
 @require_safe
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     people = people_visible_to(request.user).select_related("org_unit").prefetch_related("groups")
     person = get_object_or_404(people, pk=pk)
     return render(request, "qms_portal/person_detail.html", {"person": person})
 
 
 @requires(Capability.MANAGE_PEOPLE)
-def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user), pk=pk) if pk else None
     form = PersonForm(posted(request), instance=person)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +69,7 @@ def person_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @require_POST
 @requires(Capability.MANAGE_PEOPLE)
-def person_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def person_invite(request: SignedInRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user).filter(is_active=True), pk=pk)
     if not person.email:
         messages.error(request, f"{person} has no email address: add one first.")
