@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from qms_portal import presentation
@@ -28,3 +29,29 @@ def day(value: dt.date | dt.datetime | None, style: str = "date") -> str:
         return presentation.day(value, style)
     except (AttributeError, TypeError):
         return ""
+
+
+# A status's tone -> its look: every status badge on every page takes its colours from here.
+TONES = {
+    "good": "bg-success-subtle text-success-emphasis border-success-subtle",
+    "warning": "bg-warning-subtle text-warning-emphasis border-warning-subtle",
+    "bad": "bg-danger-subtle text-danger-emphasis border-danger-subtle",
+    "info": "bg-primary-subtle text-primary-emphasis border-primary-subtle",
+    "neutral": "bg-secondary-subtle text-secondary-emphasis border-secondary-subtle",
+    "muted": "bg-body-tertiary text-body-secondary",
+}
+
+
+def badge_html(label: str, tone: str) -> SafeString:
+    """A status as a badge: ``label`` (escaped) in the look of ``tone``, a key of ``TONES``."""
+    if tone not in TONES:
+        raise ValueError(f"Unknown badge tone {tone!r}; use one of {', '.join(TONES)}.")
+    return format_html(
+        '<span class="badge rounded-pill border status-badge tone-{} {}">{}</span>', tone, TONES[tone], label
+    )
+
+
+@register.simple_tag
+def badge(label: str, tone: str) -> SafeString:
+    """A status badge: ``{% badge "Published" "good" %}``; apps' status tags name the tone of each status."""
+    return badge_html(label, tone)
