@@ -4,8 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from qms_portal import presentation
 from qms_portal.richtext import markdown_to_html
@@ -55,3 +57,33 @@ def badge_html(label: str, tone: str) -> SafeString:
 def badge(label: str, tone: str) -> SafeString:
     """A status badge: ``{% badge "Published" "good" %}``; apps' status tags name the tone of each status."""
     return badge_html(label, tone)
+
+
+class PageHeadNode(template.Node):
+    """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.
+
+    The blocks a page fills (``eyebrow``, ``heading``, ``heading_class``, ``lead``, ``actions``) go into
+    ``includes/page_head.html``; an empty part leaves no empty element, and no ``heading`` means no head.
+    """
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        parts = {
+            node.name: mark_safe(node.render(context).strip())  # noqa: S308  (rendered, so already escaped)
+            for node in self.nodelist.get_nodes_by_type(BlockNode)
+        }
+        if not parts.get("heading"):
+            return ""
+        return get_template("includes/page_head.html").render(parts)
+
+
+@register.tag
+def page_head(parser: template.base.Parser, token: template.base.Token) -> PageHeadNode:
+    """``{% page_head %}{% block eyebrow %}{% endblock %}...{% end_page_head %}``: used once, in base.html."""
+    nodelist = parser.parse(("end_page_head",))
+    parser.delete_first_token()
+    return PageHeadNode(nodelist)
