@@ -20,12 +20,12 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from leadership.models import Action, InputCode, ManagementReview, QualityObjective
 from leadership.objectives import ObjectiveState, objective_statuses
 from policy import selectors as policy_selectors
 from qms_portal.access import user_can
+from qms_portal.presentation import day as _day
 from roles import selectors as roles_selectors
 
 # How many of the open actions of earlier reviews are listed by name; the rest are counted.
@@ -60,10 +60,6 @@ class LiveFigure:
         """The figure as a line for the input's notes, so the minutes keep the value of the day."""
         text = f"{self.label}: {self.value}"
         return f"{text} ({self.detail})" if self.detail else text
-
-
-def _day(day: dt.date) -> str:
-    return date_format(day, "j M Y")
 
 
 def _earlier_review_actions(review: ManagementReview, today: dt.date) -> LiveFigure:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.utils.formats import date_format
 
 from leadership.commitments import CommitmentState, CommitmentStatus, commitment_statuses
 from leadership.models import Action, Commitment, EvidenceEntry, ManagementReview, ReviewStatus
 from leadership.models.actions import overdue_q
+from qms_portal.presentation import day as _day
 
 # The clauses the catalogue is grouped by, in our own words (ISO9001-CLAUSE5.md).
 CLAUSES = {
@@ -28,10 +28,6 @@ STATE_ORDER = (
     CommitmentState.STALE, CommitmentState.NEVER_EVIDENCED, CommitmentState.DUE_SOON, CommitmentState.CURRENT,
 )
 NEEDS_EVIDENCE = (CommitmentState.STALE, CommitmentState.NEVER_EVIDENCED, CommitmentState.DUE_SOON)
-
-
-def _day(day: dt.date) -> str:
-    return date_format(day, "j M Y")
 
 
 # --- Commitments ---------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from html import escape
 
+from qms_portal import presentation
+
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 64, 20, 32, 40
 INSET = 14  # keeps the first and last points off the axes
 FONT = 'font-family="sans-serif" font-size="11"'
@@ -22,11 +24,6 @@ DIRECTION_SIGNS = {"at_least": "≥", "at_most": "≤"}
 
 def _text(value: object) -> str:
     return escape(str(value), quote=True)
-
-
-def format_day(day: dt.date) -> str:
-    """A date as the portal's pages show dates: 8 Aug 2026."""
-    return f"{day.day} {day:%b %Y}"
 
 
 def format_number(value: Decimal) -> str:
@@ -156,7 +153,7 @@ def trend_chart_svg(
             parts.append(
                 f'<line x1="{x}" y1="{bottom}" x2="{x}" y2="{bottom + 4}" stroke="{AXIS_COLOUR}" stroke-width="1"/>'
                 f'<text x="{x}" y="{bottom + 16}" text-anchor="{anchor}" fill="{AXIS_COLOUR}" {FONT}>'
-                f"{_text(format_day(day))}</text>"
+                f"{_text(presentation.day(day))}</text>"
             )
         if len(points) > 1:
             coordinates = " ".join(f"{x_of(day)},{y_of(value)}" for day, value in points)
@@ -166,7 +163,7 @@ def trend_chart_svg(
             parts.append(
                 f'<circle cx="{x_of(day)}" cy="{y_of(value)}" r="3.5" '
                 f'fill="{MET_COLOUR if met else NOT_MET_COLOUR}">'
-                f"<title>{_text(f'{format_day(day)}: {_with_unit(value, unit)}')}</title></circle>"
+                f"<title>{_text(f'{presentation.day(day)}: {_with_unit(value, unit)}')}</title></circle>"
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -206,7 +203,7 @@ def sparkline_svg(
     last_day, last_value = points[-1]
     met = last_value >= target if direction == "at_least" else last_value <= target
     summary = (
-        f"{len(points)} measurement(s) from {format_day(first)} to {format_day(last_day)}, latest "
+        f"{len(points)} measurement(s) from {presentation.day(first)} to {presentation.day(last_day)}, latest "
         f"{_with_unit(last_value, unit)}, target {DIRECTION_SIGNS[direction]} {_with_unit(target, unit)}"
     )
     target_y = y_of(target)

@@ -1,14 +1,17 @@
-"""What apps put on the home page. Each app registers panels from its ``AppConfig.ready``.
+"""What goes on the home page. Each app registers its panels from its ``AppConfig.ready``; the core adds its own.
 
-A panel belongs to an area (``policy``, ``roles``...) and replaces that area's placeholder card. Its
-``context`` function returns what its template needs, or None when it has nothing for this person.
-Panels in the ``attention`` slot stand above the cards, full width: things the person should do now.
+A panel's ``context`` function returns what its template needs, or None when it has nothing for this
+person. Panels in the ``attention`` slot stand above the cards, full width: things the person should do now.
+The core names no app here: an area shows on the home page only when its app plugs a panel in.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+
+from qms_portal.access import Capability, user_can
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,6 @@ def home_register(panel: HomePanel) -> None:
         _PANELS.append(panel)
 
 
-def home_areas_provided() -> set[str]:
-    return {panel.area for panel in _PANELS}
-
-
 def home_panels_for(request: HttpRequest, slot: str) -> list[tuple[HomePanel, dict[str, Any]]]:
     """The panels of ``slot`` that have something for this person, in order, with their context."""
     shown = []
@@ -45,3 +44,29 @@ def home_panels_for(request: HttpRequest, slot: str) -> list[tuple[HomePanel, di
         if context is not None:
             shown.append((panel, context))
     return shown
+
+
+# --- The core's own areas, after the apps' cards -------------------------------------------------
+def _link_card(
+    capability: str, url_name: str, title: str, clause: str, text: str
+) -> Callable[[HttpRequest], dict[str, Any] | None]:
+    """A card that links to a page of the core, for those who may open it."""
+
+    def context(request: HttpRequest) -> dict[str, Any] | None:
+        if not user_can(request.user, capability):
+            return None
+        return {"url": reverse(url_name), "title": title, "clause": clause, "text": text}
+
+    return context
+
+
+home_register(HomePanel(
+    area="audit", template="qms_portal/_home_link_card.html", order=900,
+    context=_link_card(Capability.VIEW_AUDIT_TRAIL, "audit_trail", "Audit trail", "7.5",
+                       "Every change to every record, who made it and why, in a tamper-evident chain."),
+))
+home_register(HomePanel(
+    area="organisation", template="qms_portal/_home_link_card.html", order=910,
+    context=_link_card(Capability.MANAGE_ORGANISATION, "organisation", "Organisation", "4.3",
+                       "Name, logo, QMS scope, time zone, departments and sites, and the people in them."),
+))

@@ -187,6 +187,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates and times are written one way on every page: qms_portal/formats, read through qms_portal.presentation.
+FORMAT_MODULE_PATH = ["qms_portal.formats"]
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
@@ -47,6 +46,7 @@ from leadership.review_inputs import figures_text, live_figures
 from qms_portal.access import requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.pagination import paginate, querystring_without_page
+from qms_portal.presentation import day as _day
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
 
 VIEW = LeadershipCapability.VIEW
@@ -65,10 +65,6 @@ UPCOMING_SHOWN = 5
 
 def state_of(review: ManagementReview) -> str:
     return "signed" if review.is_signed else review.status
-
-
-def _day(day: Any) -> str:
-    return date_format(day, "j M Y")
 
 
 def _review_url(review: ManagementReview, anchor: str = "") -> str:

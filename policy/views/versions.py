@@ -25,6 +25,7 @@ from policy.views.common import (
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError
 from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
+from qms_portal.presentation import day
 from qms_portal.signatures import SignatureRefused, signing_locked_until
 
 
@@ -223,7 +224,7 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
             messages.success(
                 request,
                 f"Version {version.number} is published and in force. The audience is asked to acknowledge it "
-                f"by {data['due_on']:%-d %B %Y}.",
+                f"by {day(data['due_on'], 'long')}.",
             )
             return redirect(_version_url(version))
     current = version.document.versions.filter(status=VersionStatus.PUBLISHED).first()

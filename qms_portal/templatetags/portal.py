@@ -1,7 +1,15 @@
-"""Template filters of the shared core."""
-from django import template
-from django.utils.safestring import SafeString
+"""Template filters and tags of the shared core: Markdown, dates (``day``) and status badges (``badge``)."""
+from __future__ import annotations
 
+import datetime as dt
+
+from django import template
+from django.template.loader import get_template
+from django.template.loader_tags import BlockNode
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from qms_portal import presentation
 from qms_portal.richtext import markdown_to_html
 
 register = template.Library()
@@ -11,3 +19,71 @@ register = template.Library()
 def markdown(text: str) -> SafeString:
     """Render Markdown as sanitised HTML: ``{{ version.body|markdown }}``."""
     return markdown_to_html(text)
+
+
+@register.filter(expects_localtime=True)
+def day(value: dt.date | dt.datetime | None, style: str = "date") -> str:
+    """A date written the portal's way: ``{{ action.due_on|day }}``, ``{{ signed_at|day:"long_signed" }}``.
+
+    Like Django's ``date`` filter it writes nothing for a missing or unreadable value.
+    """
+    try:
+        return presentation.day(value, style)
+    except (AttributeError, TypeError):
+        return ""
+
+
+# A status's tone -> its look: every status badge on every page takes its colours from here.
+TONES = {
+    "good": "bg-success-subtle text-success-emphasis border-success-subtle",
+    "warning": "bg-warning-subtle text-warning-emphasis border-warning-subtle",
+    "bad": "bg-danger-subtle text-danger-emphasis border-danger-subtle",
+    "info": "bg-primary-subtle text-primary-emphasis border-primary-subtle",
+    "neutral": "bg-secondary-subtle text-secondary-emphasis border-secondary-subtle",
+    "muted": "bg-body-tertiary text-body-secondary",
+}
+
+
+def badge_html(label: str, tone: str) -> SafeString:
+    """A status as a badge: ``label`` (escaped) in the look of ``tone``, a key of ``TONES``."""
+    if tone not in TONES:
+        raise ValueError(f"Unknown badge tone {tone!r}; use one of {', '.join(TONES)}.")
+    return format_html(
+        '<span class="badge rounded-pill border status-badge tone-{} {}">{}</span>', tone, TONES[tone], label
+    )
+
+
+@register.simple_tag
+def badge(label: str, tone: str) -> SafeString:
+    """A status badge: ``{% badge "Published" "good" %}``; apps' status tags name the tone of each status."""
+    return badge_html(label, tone)
+
+
+class PageHeadNode(template.Node):
+    """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.
+
+    The blocks a page fills (``eyebrow``, ``heading``, ``heading_class``, ``lead``, ``actions``) go into
+    ``includes/page_head.html``; an empty part leaves no empty element, and no ``heading`` means no head.
+    """
+
+    child_nodelists = ("nodelist",)
+
+    def __init__(self, nodelist: template.NodeList) -> None:
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        parts = {
+            node.name: mark_safe(node.render(context).strip())  # noqa: S308  (rendered, so already escaped)
+            for node in self.nodelist.get_nodes_by_type(BlockNode)
+        }
+        if not parts.get("heading"):
+            return ""
+        return get_template("includes/page_head.html").render(parts)
+
+
+@register.tag
+def page_head(parser: template.base.Parser, token: template.base.Token) -> PageHeadNode:
+    """``{% page_head %}{% block eyebrow %}{% endblock %}...{% end_page_head %}``: used once, in base.html."""
+    nodelist = parser.parse(("end_page_head",))
+    parser.delete_first_token()
+    return PageHeadNode(nodelist)

@@ -55,9 +55,9 @@ def test_the_list_shows_each_objective_with_its_target_latest_value_and_status(p
 
     row = row_of(page, "On-time delivery")
     assert "≥ 95 %" in row and "96.5 %" in row and "Pia Olsen" in row and "Logistics" in row
-    assert "text-bg-success" in row and "On track" in row and "<svg" in row and "framed by Quality Policy" in row
-    assert "text-bg-warning" in row_of(page, "First-pass yield") and "At risk" in row_of(page, "First-pass yield")
-    assert "≤ 5" in row_of(page, "Complaints") and "text-bg-danger" in row_of(page, "Complaints")
+    assert "tone-good" in row and "On track" in row and "<svg" in row and "framed by Quality Policy" in row
+    assert "tone-warning" in row_of(page, "First-pass yield") and "At risk" in row_of(page, "First-pass yield")
+    assert "≤ 5" in row_of(page, "Complaints") and "tone-bad" in row_of(page, "Complaints")
     no_data = row_of(page, "Supplier score")
     assert "No data" in no_data and "<svg" not in no_data and "Whole organisation" in no_data
 

@@ -1,0 +1,1 @@
+"""English (and so en-gb) formats of the portal."""
