@@ -75,6 +75,7 @@ class PageHeadNode(template.Node):
         parts = {
             node.name: mark_safe(node.render(context).strip())  # noqa: S308  (rendered, so already escaped)
             for node in self.nodelist.get_nodes_by_type(BlockNode)
+            if isinstance(node, BlockNode)  # always so; it tells mypy the node has a name
         }
         if not parts.get("heading"):
             return ""
