@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from qms_portal.audit import AuditAction, AuditEntry
+from qms_portal.audit import AuditAction, audit_history
 from roles.models import Duty, Role, RoleAcknowledgement, RoleAssignment, held_on, text_lines
 from roles.raci import Matrix, RuleBreak, matrix_load, matrix_rule_breaks
 
@@ -153,13 +153,8 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
     if not wanted:
         return {}
     entries = (
-        AuditEntry.objects.filter(
-            record_type=Role._meta.label_lower,
-            object_id__in=[str(pk) for pk in wanted],
-            action=AuditAction.UPDATE,
-            changes__has_key="revision",
-        )
-        .order_by("id")
+        audit_history(*(role for role, _ in wanted.values()))
+        .filter(action=AuditAction.UPDATE, changes__has_key="revision")
         .values_list("object_id", "changes", "created_at")
     )
     by_role: dict[int, list[tuple[dict, dt.datetime]]] = {}
