@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, QuerySet, When
 
+from policy.access import PolicyCapability
 from policy.acknowledgements import campaign_report
 from policy.models import Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
 
@@ -58,3 +59,7 @@ def policy_documents() -> QuerySet[PolicyDocument]:
     """Every policy document (the quality policy first), for choosing the policy that frames an objective."""
     quality_first = Case(When(kind=PolicyKind.QUALITY, then=0), default=1)
     return PolicyDocument.objects.order_by(quality_first, "title")
+
+
+# Who may open a version's acknowledgement report: other apps ask it before linking to that report.
+ACKNOWLEDGEMENT_REPORT_CAPABILITY = PolicyCapability.VIEW_ACKNOWLEDGEMENTS

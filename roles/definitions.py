@@ -8,9 +8,8 @@ from django.utils.formats import date_format
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
 from qms_portal.trees import ids_below
+from roles.access import RolesCapability
 from roles.models import Duty, Role, RoleAssignment, text_lines
-
-MANAGE = "roles.manage_roles"
 
 
 def reporting_lines() -> dict[int, tuple[int | None, str]]:
@@ -50,7 +49,7 @@ def role_reporting_problem(role: Role) -> str | None:
 def role_save(*, role: Role, by: Any) -> Role:
     """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
     revision, which its holders must acknowledge again. A reporting line that would close a loop is refused."""
-    require_capability(by, MANAGE, doing="define roles")
+    require_capability(by, RolesCapability.MANAGE, doing="define roles")
     problem = role_reporting_problem(role)
     if problem is not None:
         raise ValueError(problem)
@@ -90,7 +89,7 @@ def assignment_problem(assignment: RoleAssignment) -> str | None:
 @transaction.atomic
 def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
     """Save a new or changed assignment of a person to a role; overlapping assignments are refused."""
-    require_capability(by, MANAGE, doing="assign roles")
+    require_capability(by, RolesCapability.MANAGE, doing="assign roles")
     problem = assignment_problem(assignment)
     if problem is not None:
         raise ValueError(problem)
@@ -102,7 +101,7 @@ def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
 @transaction.atomic
 def duty_assign(*, duty: Duty, role: Role | None, by: Any) -> Duty:
     """Assign a 5.3 duty to a role (or leave it unassigned with None)."""
-    require_capability(by, MANAGE, doing="assign the 5.3 duties")
+    require_capability(by, RolesCapability.MANAGE, doing="assign the 5.3 duties")
     duty.role = role
     with audit_context(actor=by):
         duty.save()

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q
 
 from qms_portal.audit import AuditedModel
+from qms_portal.capabilities import capability_permissions
+from roles.access import RolesCapability
 
 # The duties 5.3 asks top management to assign, by requirement id, in our own words.
 DUTY_CATALOGUE = {
@@ -44,10 +46,10 @@ class Role(AuditedModel):
     class Meta:
         ordering = ["title"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "title"], name="role_unique_title_in_unit")]
-        permissions = [
-            ("manage_roles", "Define roles, assignments, processes, the RACI matrix and the 5.3 duties"),
-            ("view_roles", "See roles, their holders, the org chart and the RACI matrix"),
-        ]
+        permissions = capability_permissions({
+            RolesCapability.MANAGE: "Define roles, assignments, processes, the RACI matrix and the 5.3 duties",
+            RolesCapability.VIEW: "See roles, their holders, the org chart and the RACI matrix",
+        })
 
     def __str__(self) -> str:
         return self.title

@@ -18,15 +18,13 @@ from qms_portal.access import login_only, requires
 from qms_portal.forms import posted
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
+from roles.access import RolesCapability
 from roles.acknowledgements import RoleChangedSinceShown
 from roles.acknowledgements import role_acknowledge as acknowledgement_record
 from roles.definitions import assignment_save, role_save
 from roles.forms.roles import AssignmentForm, RoleForm
 from roles.models import Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment, held_on
 from roles.selectors import RevisionChanges, role_changes_since, roles_with_holders
-
-VIEW = "roles.view_roles"
-MANAGE = "roles.manage_roles"
 
 
 # --- What the pages show -------------------------------------------------------------------------
@@ -91,7 +89,7 @@ def _day_asked(request: HttpRequest) -> tuple[dt.date, str]:
 
 
 # --- The list ------------------------------------------------------------------------------------
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def role_list(request: HttpRequest) -> HttpResponse:
     roles = Role.objects.order_by("title", "org_unit__name")
@@ -123,7 +121,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- A role's page -------------------------------------------------------------------------------
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit", "reports_to__org_unit"), pk=pk)
@@ -162,7 +160,7 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Defining roles ------------------------------------------------------------------------------
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def role_create(request: HttpRequest) -> HttpResponse:
     initial = {name: request.GET[name] for name in ("org_unit", "reports_to") if request.GET.get(name, "").isdigit()}
     form = RoleForm(posted(request), initial=initial)
@@ -173,7 +171,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/role_form.html", {"form": form, "role": None})
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit"), pk=pk)
     revision = role.revision
@@ -224,7 +222,7 @@ def _assignment_page(request: HttpRequest, form: AssignmentForm, assignment: Rol
     return redirect("role_detail", pk=saved.role_id)
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit"), pk=pk)
     assignment = RoleAssignment(role=role)
@@ -234,7 +232,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(RoleAssignment.objects.select_related("role__org_unit", "person"), pk=pk)
     role, person = assignment.role, assignment.person
