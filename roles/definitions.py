@@ -1,6 +1,7 @@
 """Writing roles, assignments and duties: one place for the pages, the import and the demo data."""
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -48,11 +49,12 @@ def role_reporting_problem(role: Role) -> str | None:
 @transaction.atomic
 def role_save(*, role: Role, by: Any) -> Role:
     """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
-    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused."""
+    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused
+    with ``ValidationError`` on ``reports_to``."""
     require_capability(by, RolesCapability.MANAGE, doing="define roles")
     problem = role_reporting_problem(role)
     if problem is not None:
-        raise ValueError(problem)
+        raise ValidationError({"reports_to": problem})
     if role.pk is not None:
         stored = Role.objects.select_for_update().values("responsibilities", "authorities").get(pk=role.pk)
         # The lines, not the raw text: a browser sends CRLF line endings, and an untouched role is not new.
@@ -88,11 +90,13 @@ def assignment_problem(assignment: RoleAssignment) -> str | None:
 
 @transaction.atomic
 def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
-    """Save a new or changed assignment of a person to a role; overlapping assignments are refused."""
+    """Save a new or changed assignment of a person to a role; an end before the start (on ``ends_on``) and
+    overlapping assignments are refused with ``ValidationError``."""
     require_capability(by, RolesCapability.MANAGE, doing="assign roles")
     problem = assignment_problem(assignment)
     if problem is not None:
-        raise ValueError(problem)
+        ends_too_early = assignment.ends_on is not None and assignment.ends_on < assignment.starts_on
+        raise ValidationError({"ends_on": problem} if ends_too_early else problem)
     with audit_context(actor=by):
         assignment.save()
     return assignment

@@ -1,11 +1,13 @@
 """Roles, who holds them, the processes and their RACI matrix, and the 5.3 a-e duties (clause 5.3)."""
+from __future__ import annotations
+
 import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
-from qms_portal.audit import AuditedModel
+from qms_portal.audit import AuditedModel, AuditedQuerySet
 from qms_portal.capabilities import capability_permissions
 from roles.access import RolesCapability
 
@@ -63,6 +65,18 @@ class Role(AuditedModel):
         return text_lines(self.authorities)
 
 
+class RoleAssignmentQuerySet(AuditedQuerySet):
+    """Assignments of people to roles."""
+
+    def with_acknowledged(self) -> RoleAssignmentQuerySet:
+        """Mark each assignment ``acknowledged`` when its person has acknowledged its role's current revision:
+        the one place that says what "has acknowledged the role" means."""
+        current_revision = RoleAcknowledgement.objects.filter(
+            role=OuterRef("role"), person=OuterRef("person"), revision=OuterRef("role__revision")
+        )
+        return self.annotate(acknowledged=Exists(current_revision))
+
+
 class RoleAssignment(AuditedModel):
     """A person holding a role from ``starts_on`` until ``ends_on`` (open-ended when empty), maybe as deputy."""
 
@@ -71,6 +85,8 @@ class RoleAssignment(AuditedModel):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     is_deputy = models.BooleanField("Deputy", default=False)
+
+    objects = RoleAssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["role", "-starts_on"]

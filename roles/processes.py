@@ -1,6 +1,7 @@
 """Writing processes and their ordered activities: one place for the pages, the import and the demo data."""
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
@@ -43,7 +44,7 @@ def activity_move(*, activity: Activity, direction: str, by: Any) -> bool:
     """
     require_capability(by, RolesCapability.MANAGE, doing="reorder activities")
     if direction not in DIRECTIONS:
-        raise ValueError(f"“{direction}” is not a direction: move an activity up or down.")
+        raise ValidationError({"direction": f"“{direction}” is not a direction: move an activity up or down."})
     Process.objects.select_for_update().filter(pk=activity.process_id).exists()
     ordered = list(Activity.objects.filter(process_id=activity.process_id).order_by("position", "pk"))
     index = next(n for n, other in enumerate(ordered) if other.pk == activity.pk)
