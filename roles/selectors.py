@@ -270,7 +270,7 @@ class RoleOverview:
 
 
 def role_overview(role: Role, *, on: dt.date, person: User) -> RoleOverview:
-    """The role's page as of ``on``, seen by ``person``: seven queries, whatever the number of holders."""
+    """The role's page as of ``on``, seen by ``person``: six queries, whatever the number of holders."""
     assignments = list(
         role.assignments.select_related("person").with_acknowledged().order_by("-starts_on", "person__full_name")
     )
@@ -320,7 +320,7 @@ class MyRole:
 
 def my_roles_of(person: User) -> list[MyRole]:
     """The roles ``person`` holds today, those waiting for their acknowledgement first, each with its letters,
-    duties, their latest acknowledgement and what changed since: six queries, whatever the number of roles."""
+    duties, their latest acknowledgement and what changed since: five queries at most, whatever the number of roles."""
     held = (
         RoleAssignment.objects.filter(held_on(timezone.localdate()), person=person)
         .select_related("role__org_unit", "role__reports_to")
