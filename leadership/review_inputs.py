@@ -30,7 +30,6 @@ from roles import selectors as roles_selectors
 
 # How many of the open actions of earlier reviews are listed by name; the rest are counted.
 ACTIONS_LISTED = 8
-POLICY_REPORT = "policy.view_acknowledgements"
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def _policy(user: Any) -> tuple[LiveFigure, LiveFigure]:
             label="Policy acknowledgement", value="no campaign", url=version_url,
             link_text=f"Version {version.number}", tone="warning",
         )
-    if user_can(user, POLICY_REPORT):
+    if user_can(user, policy_selectors.ACKNOWLEDGEMENT_REPORT_CAPABILITY):
         url = reverse("campaign_report", args=[version.document.reference, version.number])
         link_text = "Acknowledgement report"
     else:

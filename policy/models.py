@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from policy.access import PolicyCapability
 from qms_portal.audit import AuditedModel
+from qms_portal.capabilities import capability_permissions
 
 # The 5.2.1 commitments a policy must show, by requirement id, in our own words.
 CHECKLIST_ITEMS = {
@@ -40,12 +42,13 @@ class PolicyDocument(AuditedModel):
 
     class Meta:
         ordering = ["kind", "title"]
-        permissions = [
-            ("manage_policy", "Draft, submit, publish and withdraw policy versions; run acknowledgement campaigns"),
-            ("approve_policy", "Send policy versions back or approve them by electronic signature"),
-            ("view_policy_history", "Read every version of a policy, drafts and superseded ones included"),
-            ("view_acknowledgements", "Read acknowledgement reports"),
-        ]
+        permissions = capability_permissions({
+            PolicyCapability.MANAGE:
+                "Draft, submit, publish and withdraw policy versions; run acknowledgement campaigns",
+            PolicyCapability.APPROVE: "Send policy versions back or approve them by electronic signature",
+            PolicyCapability.VIEW_HISTORY: "Read every version of a policy, drafts and superseded ones included",
+            PolicyCapability.VIEW_ACKNOWLEDGEMENTS: "Read acknowledgement reports",
+        })
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, QuerySet, When
 
+from policy.access import PolicyCapability
 from policy.acknowledgements import campaign_report
 from policy.models import Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
 
@@ -63,3 +64,7 @@ def policy_documents() -> QuerySet[PolicyDocument]:
 def policy_document(reference: str) -> PolicyDocument | None:
     """The policy document with this reference (published or not), or None: one query."""
     return PolicyDocument.objects.filter(reference=reference).first()
+
+
+# Who may open a version's acknowledgement report: other apps ask it before linking to that report.
+ACKNOWLEDGEMENT_REPORT_CAPABILITY = PolicyCapability.VIEW_ACKNOWLEDGEMENTS

@@ -9,6 +9,7 @@ class QmsPortalConfig(AppConfig):
 
     def ready(self) -> None:
         from qms_portal import access, auth  # noqa: F401  (registers the access check and login receivers)
+        from qms_portal.audit import recording  # noqa: F401  (connects the receivers that write the audit trail)
         from qms_portal.celery import app
 
         # Celery imports the apps' tasks modules only when a worker starts. Import them in every process, so

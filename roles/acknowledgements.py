@@ -1,7 +1,7 @@
 """Role holders confirming they understand their roles (5.3: assigned, communicated and understood)."""
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ def roles_held(person: Any) -> list[Role]:
     return list(Role.objects.filter(pk__in=ids).select_related("org_unit"))
 
 
-class RoleChangedSinceShown(ValueError):
+class RoleChangedSinceShown(ValidationError):
     """The person was shown a revision of the role that is no longer the current one."""
 
 
@@ -24,7 +24,8 @@ def role_acknowledge(*, role: Role, person: Any, revision_seen: int | None = Non
     """Record that ``person``, a current holder, understands the role's current revision (once per revision).
 
     ``revision_seen`` is the revision the page showed them: when the role changed since, nothing is recorded,
-    as they have not read what they would be acknowledging.
+    as they have not read what they would be acknowledging (``RoleChangedSinceShown``). A second acknowledgement
+    of the same revision is refused with ``ValidationError`` (code ``already_acknowledged``).
     """
     if role not in roles_held(person):
         raise PermissionDenied(f"You do not hold “{role}”: only its holders acknowledge it.")
@@ -37,13 +38,17 @@ def role_acknowledge(*, role: Role, person: Any, revision_seen: int | None = Non
         with transaction.atomic(), audit_context(actor=person):
             return RoleAcknowledgement.objects.create(role=role, person=person, revision=role.revision)
     except IntegrityError:
-        raise ValueError(f"You already acknowledged revision {role.revision} of “{role}”.") from None
+        raise ValidationError(
+            f"You already acknowledged revision {role.revision} of “{role}”.", code="already_acknowledged"
+        ) from None
 
 
 def roles_to_acknowledge(person: Any) -> list[Role]:
     """The roles ``person`` holds whose current revision they have not acknowledged yet."""
-    held = roles_held(person)
-    done = set(
-        RoleAcknowledgement.objects.filter(person=person, role__in=held).values_list("role_id", "revision")
+    waiting = (
+        RoleAssignment.objects.filter(held_on(timezone.localdate()), person=person)
+        .with_acknowledged()
+        .filter(acknowledged=False)
+        .values("role_id")
     )
-    return [role for role in held if (role.pk, role.revision) not in done]
+    return list(Role.objects.filter(pk__in=waiting).select_related("org_unit"))

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from roles.access import RolesCapability
+
 
 class RolesConfig(AppConfig):
     """Roles and responsibilities (5.3) of ISO 9001:2015."""
@@ -10,7 +12,7 @@ class RolesConfig(AppConfig):
     def ready(self) -> None:
         from qms_portal.navigation import NavItem, nav_register
 
-        nav_register(NavItem("Roles", "role_list", "roles.view_roles", order=30))
+        nav_register(NavItem("Roles", "role_list", RolesCapability.VIEW, order=30))
         # Every signed-in person may see what their own roles ask of them (5.3: communicated, understood).
         nav_register(NavItem("My roles", "my_roles", None, order=32))
 

@@ -1,6 +1,7 @@
 """Writing roles, assignments and duties: one place for the pages, the import and the demo data."""
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -8,9 +9,8 @@ from django.utils.formats import date_format
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
 from qms_portal.trees import ids_below
+from roles.access import RolesCapability
 from roles.models import Duty, Role, RoleAssignment, text_lines
-
-MANAGE = "roles.manage_roles"
 
 
 def reporting_lines() -> dict[int, tuple[int | None, str]]:
@@ -49,11 +49,12 @@ def role_reporting_problem(role: Role) -> str | None:
 @transaction.atomic
 def role_save(*, role: Role, by: Any) -> Role:
     """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
-    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused."""
-    require_capability(by, MANAGE, doing="define roles")
+    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused
+    with ``ValidationError`` on ``reports_to``."""
+    require_capability(by, RolesCapability.MANAGE, doing="define roles")
     problem = role_reporting_problem(role)
     if problem is not None:
-        raise ValueError(problem)
+        raise ValidationError({"reports_to": problem})
     if role.pk is not None:
         stored = Role.objects.select_for_update().values("responsibilities", "authorities").get(pk=role.pk)
         # The lines, not the raw text: a browser sends CRLF line endings, and an untouched role is not new.
@@ -89,11 +90,13 @@ def assignment_problem(assignment: RoleAssignment) -> str | None:
 
 @transaction.atomic
 def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
-    """Save a new or changed assignment of a person to a role; overlapping assignments are refused."""
-    require_capability(by, MANAGE, doing="assign roles")
+    """Save a new or changed assignment of a person to a role; an end before the start (on ``ends_on``) and
+    overlapping assignments are refused with ``ValidationError``."""
+    require_capability(by, RolesCapability.MANAGE, doing="assign roles")
     problem = assignment_problem(assignment)
     if problem is not None:
-        raise ValueError(problem)
+        ends_too_early = assignment.ends_on is not None and assignment.ends_on < assignment.starts_on
+        raise ValidationError({"ends_on": problem} if ends_too_early else problem)
     with audit_context(actor=by):
         assignment.save()
     return assignment
@@ -102,7 +105,7 @@ def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
 @transaction.atomic
 def duty_assign(*, duty: Duty, role: Role | None, by: Any) -> Duty:
     """Assign a 5.3 duty to a role (or leave it unassigned with None)."""
-    require_capability(by, MANAGE, doing="assign the 5.3 duties")
+    require_capability(by, RolesCapability.MANAGE, doing="assign the 5.3 duties")
     duty.role = role
     with audit_context(actor=by):
         duty.save()

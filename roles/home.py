@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from qms_portal.access import user_can
+from roles.access import RolesCapability
 from roles.acknowledgements import roles_to_acknowledge
 from roles.selectors import duties_status, raci_health, role_acknowledgement_rate
 
@@ -19,7 +20,7 @@ def roles_ack_prompt(request: HttpRequest) -> dict[str, Any] | None:
 
 def roles_home_card(request: HttpRequest) -> dict[str, Any] | None:
     """The health of the matrix and the duties, and how well roles are acknowledged, for those who see roles."""
-    if not user_can(request.user, "roles.view_roles"):
+    if not user_can(request.user, RolesCapability.VIEW):
         return None
     duties = duties_status()
     return {

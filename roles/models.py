@@ -1,11 +1,16 @@
 """Roles, who holds them, the processes and their RACI matrix, and the 5.3 a-e duties (clause 5.3)."""
+from __future__ import annotations
+
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
-from qms_portal.audit import AuditedModel
+from qms_portal.audit import AuditedModel, AuditedQuerySet
+from qms_portal.capabilities import capability_permissions
+from roles.access import RolesCapability
 
 # The duties 5.3 asks top management to assign, by requirement id, in our own words.
 DUTY_CATALOGUE = {
@@ -44,10 +49,10 @@ class Role(AuditedModel):
     class Meta:
         ordering = ["title"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "title"], name="role_unique_title_in_unit")]
-        permissions = [
-            ("manage_roles", "Define roles, assignments, processes, the RACI matrix and the 5.3 duties"),
-            ("view_roles", "See roles, their holders, the org chart and the RACI matrix"),
-        ]
+        permissions = capability_permissions({
+            RolesCapability.MANAGE: "Define roles, assignments, processes, the RACI matrix and the 5.3 duties",
+            RolesCapability.VIEW: "See roles, their holders, the org chart and the RACI matrix",
+        })
 
     def __str__(self) -> str:
         return self.title
@@ -61,6 +66,21 @@ class Role(AuditedModel):
         return text_lines(self.authorities)
 
 
+class RoleAssignmentQuerySet(AuditedQuerySet):
+    """Assignments of people to roles."""
+
+    def with_acknowledged(self) -> RoleAssignmentQuerySet:
+        """Mark each assignment ``acknowledged`` when its person has acknowledged its role's current revision:
+        the one place that says what "has acknowledged the role" means."""
+        current_revision = RoleAcknowledgement.objects.filter(
+            role=OuterRef("role"), person=OuterRef("person"), revision=OuterRef("role__revision")
+        )
+        return self.annotate(acknowledged=Exists(current_revision))
+
+
+RoleAssignmentManager = models.Manager.from_queryset(RoleAssignmentQuerySet)
+
+
 class RoleAssignment(AuditedModel):
     """A person holding a role from ``starts_on`` until ``ends_on`` (open-ended when empty), maybe as deputy."""
 
@@ -69,6 +89,8 @@ class RoleAssignment(AuditedModel):
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)
     is_deputy = models.BooleanField("Deputy", default=False)
+
+    objects: ClassVar[RoleAssignmentManager] = RoleAssignmentManager()
 
     class Meta:
         ordering = ["role", "-starts_on"]

@@ -1,21 +1,22 @@
 """Writing processes and their ordered activities: one place for the pages, the import and the demo data."""
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from roles.access import RolesCapability
 from roles.models import Activity, Process
 
-MANAGE = "roles.manage_roles"
 DIRECTIONS = ("up", "down")
 
 
 @transaction.atomic
 def process_save(*, process: Process, by: Any) -> Process:
     """Save a new or changed process."""
-    require_capability(by, MANAGE, doing="define processes")
+    require_capability(by, RolesCapability.MANAGE, doing="define processes")
     with audit_context(actor=by):
         process.save()
     return process
@@ -24,7 +25,7 @@ def process_save(*, process: Process, by: Any) -> Process:
 @transaction.atomic
 def activity_save(*, activity: Activity, by: Any) -> Activity:
     """Save a new or changed activity; a new one goes to the end of its process."""
-    require_capability(by, MANAGE, doing="define activities")
+    require_capability(by, RolesCapability.MANAGE, doing="define activities")
     if activity.pk is None:
         # Lock the process so that two activities added at once do not take the same position.
         Process.objects.select_for_update().filter(pk=activity.process_id).exists()
@@ -41,9 +42,9 @@ def activity_move(*, activity: Activity, direction: str, by: Any) -> bool:
 
     Positions are renumbered 1, 2, 3... on the way, so gaps or ties left by deletions or imports go away.
     """
-    require_capability(by, MANAGE, doing="reorder activities")
+    require_capability(by, RolesCapability.MANAGE, doing="reorder activities")
     if direction not in DIRECTIONS:
-        raise ValueError(f"“{direction}” is not a direction: move an activity up or down.")
+        raise ValidationError({"direction": f"“{direction}” is not a direction: move an activity up or down."})
     Process.objects.select_for_update().filter(pk=activity.process_id).exists()
     ordered = list(Activity.objects.filter(process_id=activity.process_id).order_by("position", "pk"))
     index = next(n for n, other in enumerate(ordered) if other.pk == activity.pk)
@@ -64,7 +65,7 @@ def activity_move(*, activity: Activity, direction: str, by: Any) -> bool:
 @transaction.atomic
 def activity_delete(*, activity: Activity, by: Any) -> None:
     """Delete ``activity`` and its letters in the RACI matrix; each deletion is in the audit trail."""
-    require_capability(by, MANAGE, doing="delete activities")
+    require_capability(by, RolesCapability.MANAGE, doing="delete activities")
     with audit_context(actor=by):
         # Letters first, one by one, so the trail names each letter that went with the activity.
         for cell in activity.cells.all():

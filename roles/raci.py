@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from roles.access import RolesCapability
 from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
 
 
@@ -108,9 +110,9 @@ def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
 @transaction.atomic
 def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: Any) -> RaciCell | None:
     """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None."""
-    require_capability(by, "roles.manage_roles", doing="change the RACI matrix")
+    require_capability(by, RolesCapability.MANAGE, doing="change the RACI matrix")
     if letter is not None and letter not in RaciLetter.values:
-        raise ValueError(f"“{letter}” is not a RACI letter: use R, A, C or I.")
+        raise ValidationError({"letter": f"“{letter}” is not a RACI letter: use R, A, C or I."})
     cell = RaciCell.objects.select_for_update().filter(activity=activity, role=role).first()
     with audit_context(actor=by):
         if letter is None:

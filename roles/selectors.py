@@ -9,12 +9,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from qms_portal.audit import AuditAction, AuditEntry
-from roles.models import Duty, Role, RoleAcknowledgement, RoleAssignment, held_on, text_lines
+from qms_portal.audit import AuditAction, audit_history
+from qms_portal.models import OrgUnit, User
+from roles.models import (
+    Duty,
+    Process,
+    RaciCell,
+    Role,
+    RoleAcknowledgement,
+    RoleAssignment,
+    held_on,
+    text_lines,
+)
 from roles.raci import Matrix, RuleBreak, matrix_load, matrix_rule_breaks
 
 
@@ -41,13 +52,10 @@ def holders_prefetch(*, on: dt.date | None = None, to_attr: str = "holders") -> 
     """Prefetch, onto each role, its assignments current on ``on`` with the person, each marked
     ``acknowledged`` when that person has acknowledged the role's current revision."""
     day = on or timezone.localdate()
-    acknowledged = RoleAcknowledgement.objects.filter(
-        role=OuterRef("role"), person=OuterRef("person"), revision=OuterRef("role__revision")
-    )
     assignments = (
         RoleAssignment.objects.filter(held_on(day))
         .select_related("person")
-        .annotate(acknowledged=Exists(acknowledged))
+        .with_acknowledged()
         .order_by("is_deputy", "person__full_name", "starts_on")
     )
     return Prefetch("assignments", queryset=assignments, to_attr=to_attr)
@@ -105,12 +113,9 @@ class AcknowledgementRate:
 
 def role_acknowledgement_rate() -> AcknowledgementRate:
     """The (holder, role) pairs of today, and how many of them are acknowledged at the current revision: one query."""
-    acknowledged = RoleAcknowledgement.objects.filter(
-        role=OuterRef("role"), person=OuterRef("person"), revision=OuterRef("role__revision")
-    )
     pairs = set(
         RoleAssignment.objects.filter(held_on(timezone.localdate()))
-        .annotate(acknowledged=Exists(acknowledged))
+        .with_acknowledged()
         .values_list("role_id", "person_id", "acknowledged")
     )
     # A person holding a role twice (holder and deputy on overlapping dates) counts once.
@@ -153,13 +158,8 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
     if not wanted:
         return {}
     entries = (
-        AuditEntry.objects.filter(
-            record_type=Role._meta.label_lower,
-            object_id__in=[str(pk) for pk in wanted],
-            action=AuditAction.UPDATE,
-            changes__has_key="revision",
-        )
-        .order_by("id")
+        audit_history(*(role for role, _ in wanted.values()))
+        .filter(action=AuditAction.UPDATE, changes__has_key="revision")
         .values_list("object_id", "changes", "created_at")
     )
     by_role: dict[int, list[tuple[dict, dt.datetime]]] = {}
@@ -179,3 +179,169 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
         authorities = _added_and_removed(before["authorities"], role.authority_list)
         result[pk] = RevisionChanges(since, *responsibilities, *authorities, changed_at=later[-1][1] if later else None)
     return result
+
+
+# --- What the role pages show ---------------------------------------------------------------------------------
+@dataclass
+class Holders:
+    """A role's holders on a day, counted by person (someone may hold a role twice, as holder and deputy).
+
+    Each assignment carries ``acknowledged`` (``RoleAssignmentQuerySet.with_acknowledged``)."""
+
+    assignments: list[RoleAssignment]
+
+    @property
+    def people(self) -> int:
+        return len({a.person_id for a in self.assignments})
+
+    @property
+    def acknowledged(self) -> int:
+        return len({a.person_id for a in self.assignments if getattr(a, "acknowledged", False)})
+
+
+@dataclass(frozen=True)
+class ProcessLetters:
+    """A role's RACI letters in one process, in the order of its activities."""
+
+    process: Process
+    cells: list[RaciCell]
+
+
+def _letters_by_process(cells: list[RaciCell]) -> list[ProcessLetters]:
+    """Group cells, already ordered by process and activity position, by process."""
+    return [ProcessLetters(process, list(group)) for process, group in groupby(cells, key=lambda c: c.activity.process)]
+
+
+def _letters_of(roles: list[Role]) -> dict[int, list[ProcessLetters]]:
+    """Each role's letters by process, ordered by process name and activity position: one query for all roles."""
+    cells = (
+        RaciCell.objects.filter(role__in=roles)
+        .select_related("activity__process")
+        .order_by("activity__process__name", "activity__position")
+    )
+    by_role: dict[int, list[RaciCell]] = {}
+    for cell in cells:
+        by_role.setdefault(cell.role_id, []).append(cell)
+    return {pk: _letters_by_process(role_cells) for pk, role_cells in by_role.items()}
+
+
+def _duties_of(roles: list[Role]) -> dict[int, list[Duty]]:
+    by_role: dict[int, list[Duty]] = {}
+    for duty in Duty.objects.filter(role__in=roles).order_by("code"):
+        by_role.setdefault(duty.role_id, []).append(duty)
+    return by_role
+
+
+def roles_matching(*, words: str = "", unit: OrgUnit | None = None) -> QuerySet[Role]:
+    """The roles, by title, whose texts or current holders' names contain ``words``, in ``unit`` or a unit below
+    it; with their holders (``roles_with_holders``)."""
+    roles = Role.objects.order_by("title", "org_unit__name")
+    if words:
+        holder_named = RoleAssignment.objects.filter(
+            held_on(timezone.localdate()), role=OuterRef("pk"), person__full_name__icontains=words
+        )
+        roles = roles.filter(
+            Q(title__icontains=words) | Q(purpose__icontains=words) | Q(responsibilities__icontains=words)
+            | Q(authorities__icontains=words) | Exists(holder_named)
+        )
+    if unit is not None:
+        roles = roles.filter(org_unit_id__in=unit.descendant_ids())
+    return roles_with_holders(roles)
+
+
+def role_holders_count(role: Role) -> int:
+    """How many people hold ``role`` today."""
+    return Holders(list(role.assignments.filter(held_on(timezone.localdate())))).people
+
+
+@dataclass(frozen=True)
+class RoleOverview:
+    """What a role's page shows: its holders on a day (each with ``ack``, their latest acknowledgement), the
+    other assignments, the roles reporting to it, its letters, duties and processes, and where ``person`` stands."""
+
+    holders: Holders
+    others: list[RoleAssignment]
+    direct_reports: list[Role]
+    letters: list[ProcessLetters]
+    duties: list[Duty]
+    owned_processes: list[Process]
+    i_hold_it: bool
+    i_must_acknowledge: bool
+
+
+def role_overview(role: Role, *, on: dt.date, person: User) -> RoleOverview:
+    """The role's page as of ``on``, seen by ``person``: six queries, whatever the number of holders."""
+    assignments = list(
+        role.assignments.select_related("person").with_acknowledged().order_by("-starts_on", "person__full_name")
+    )
+    held = sorted((a for a in assignments if a.current_on(on)), key=lambda a: (a.is_deputy, a.person.full_name))
+    # Each person's latest acknowledgement of the role, to show when they acknowledged and which revision.
+    latest: dict[int, RoleAcknowledgement] = {}
+    for ack in role.acknowledgements.order_by("revision"):
+        latest[ack.person_id] = ack
+    for assignment in held:
+        assignment.ack = latest.get(assignment.person_id)
+    mine = [a for a in held if a.person_id == person.pk] if on == timezone.localdate() else []
+    return RoleOverview(
+        holders=Holders(held),
+        others=[a for a in assignments if not a.current_on(on)],
+        direct_reports=list(role.direct_reports.select_related("org_unit").order_by("title")),
+        letters=_letters_of([role]).get(role.pk, []),
+        duties=list(role.duties.order_by("code")),
+        owned_processes=list(role.owned_processes.order_by("name")),
+        i_hold_it=bool(mine),
+        i_must_acknowledge=bool(mine) and not any(a.acknowledged for a in mine),
+    )
+
+
+@dataclass
+class MyRole:
+    """One role the person holds, with what it asks of them and where they stand on acknowledging it."""
+
+    role: Role
+    assignments: list[RoleAssignment]
+    letters: list[ProcessLetters] = field(default_factory=list)
+    duties: list[Duty] = field(default_factory=list)
+    acknowledged: RoleAcknowledgement | None = None  # their latest acknowledgement, of whichever revision
+    changes: RevisionChanges | None = None
+
+    @property
+    def is_deputy(self) -> bool:
+        return all(a.is_deputy for a in self.assignments)
+
+    @property
+    def since(self) -> dt.date:
+        return min(a.starts_on for a in self.assignments)
+
+    @property
+    def to_acknowledge(self) -> bool:
+        return not any(a.acknowledged for a in self.assignments)
+
+
+def my_roles_of(person: User) -> list[MyRole]:
+    """The roles ``person`` holds today, those waiting for their acknowledgement first, each with its letters,
+    duties, their latest acknowledgement and what changed since: five queries at most, whatever the number of roles."""
+    held = (
+        RoleAssignment.objects.filter(held_on(timezone.localdate()), person=person)
+        .select_related("role__org_unit", "role__reports_to")
+        .with_acknowledged()
+        .order_by("role__title", "starts_on")
+    )
+    mine: dict[int, MyRole] = {}
+    for assignment in held:
+        mine.setdefault(assignment.role_id, MyRole(assignment.role, [])).assignments.append(assignment)
+    roles = [entry.role for entry in mine.values()]
+    letters, duties = _letters_of(roles), _duties_of(roles)
+    for ack in RoleAcknowledgement.objects.filter(person=person, role__in=roles).order_by("revision"):
+        mine[ack.role_id].acknowledged = ack
+    # Why a role asks to be acknowledged again: what changed since the revision the person acknowledged (or
+    # since the revision before, for a role they have not acknowledged yet).
+    changed = role_changes_since(
+        (e.role, e.acknowledged.revision if e.acknowledged else e.role.revision - 1)
+        for e in mine.values() if e.to_acknowledge and e.role.revision > 1
+    )
+    for entry in mine.values():
+        entry.letters = letters.get(entry.role.pk, [])
+        entry.duties = duties.get(entry.role.pk, [])
+        entry.changes = changed.get(entry.role.pk)
+    return sorted(mine.values(), key=lambda e: (not e.to_acknowledge, e.role.title))

@@ -5,6 +5,7 @@
 from celery import shared_task
 
 from qms_portal.jobs import JobKind, JobRefused, job_kind_register, job_progress, job_task
+from roles.access import RolesCapability
 from roles.transfer import RACI_IMPORT_JOB, ImportRefused, matrix_import_apply
 
 
@@ -15,7 +16,7 @@ def register_job_kinds() -> None:
         JobKind(
             "RACI matrix import",
             "roles.tasks.raci_import_apply",
-            "roles.manage_roles",
+            RolesCapability.MANAGE,
             back_url_name="raci_matrix",
             back_label="Back to the RACI matrix",
         ),

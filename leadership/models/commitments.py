@@ -9,7 +9,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Max
 
+from leadership.access import LeadershipCapability
 from qms_portal.audit import AuditedModel, AuditedQuerySet
+from qms_portal.capabilities import capability_permissions
 
 
 class CommitmentQuerySet(AuditedQuerySet):
@@ -47,16 +49,19 @@ class Commitment(AuditedModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(evidence_every_days__gte=1), name="commitment_interval_positive"),
         ]
-        permissions = [
-            ("view_leadership", "Read commitments, evidence, management reviews, actions and objectives"),
-            ("record_evidence", "Record evidence of what top management did for the QMS"),
-            ("manage_commitments", "Name the top manager accountable for a commitment and how often it is evidenced"),
-            ("manage_reviews", "Plan and run management reviews: inputs, attendance, decisions, closing"),
-            ("sign_minutes", "Sign the minutes of a management review they chaired"),
-            ("manage_actions", "Create actions for anyone and change any action"),
-            ("manage_objectives", "Create and change quality objectives; record any objective's measurements"),
-            ("record_measurements", "Record measurements of the quality objectives they own"),
-        ]
+        permissions = capability_permissions({
+            LeadershipCapability.VIEW: "Read commitments, evidence, management reviews, actions and objectives",
+            LeadershipCapability.RECORD_EVIDENCE: "Record evidence of what top management did for the QMS",
+            LeadershipCapability.MANAGE_COMMITMENTS:
+                "Name the top manager accountable for a commitment and how often it is evidenced",
+            LeadershipCapability.MANAGE_REVIEWS:
+                "Plan and run management reviews: inputs, attendance, decisions, closing",
+            LeadershipCapability.SIGN_MINUTES: "Sign the minutes of a management review they chaired",
+            LeadershipCapability.MANAGE_ACTIONS: "Create actions for anyone and change any action",
+            LeadershipCapability.MANAGE_OBJECTIVES:
+                "Create and change quality objectives; record any objective's measurements",
+            LeadershipCapability.RECORD_MEASUREMENTS: "Record measurements of the quality objectives they own",
+        })
 
     def __str__(self) -> str:
         return f"{self.code} {self.summary}"

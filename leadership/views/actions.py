@@ -23,7 +23,7 @@ from leadership.forms.actions import ACTIVE, ActionFilterForm, ActionForm, NoteF
 from leadership.models import Action, ActionStatus, Commitment, QualityObjective
 from leadership.models.actions import ACTIVE_STATUSES, overdue_q
 from qms_portal.access import login_only, requires
-from qms_portal.audit import AuditAction, AuditEntry
+from qms_portal.audit import AuditAction, AuditEntry, audit_history
 from qms_portal.forms import posted
 from qms_portal.pagination import paginate, querystring_without_page
 
@@ -141,11 +141,7 @@ def _moves(action: Action, request: HttpRequest) -> list[tuple[str, str]]:
 # --- An action's page ----------------------------------------------------------------------------
 def _history(action: Action) -> list[AuditEntry]:
     """The action's recorded life from the audit trail, oldest first: created, changed, each status move."""
-    entries = list(
-        AuditEntry.objects.filter(record_type=action._meta.label_lower, object_id=str(action.pk)).order_by(
-            "created_at", "pk"
-        )
-    )
+    entries = list(audit_history(action))
     for entry in entries:
         if entry.action == AuditAction.STEP and "status" in entry.changes:
             before, after = entry.changes["status"]

@@ -12,7 +12,7 @@ from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
 from policy.models import CHECKLIST_ITEMS, Acknowledgement, PolicyVersion, VersionStatus
 from qms_portal.access import user_can
-from qms_portal.audit import AuditAction, AuditEntry
+from qms_portal.audit import AuditEntry, audit_history
 
 VIEW_HISTORY = PolicyCapability.VIEW_HISTORY
 MANAGE = PolicyCapability.MANAGE
@@ -72,11 +72,7 @@ def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[Tim
     ``with_comments``, the audit trail adds who took each step, the send-backs and their comments."""
     steps: list[AuditEntry] = []
     if with_comments:
-        steps = list(
-            AuditEntry.objects.filter(
-                record_type=version._meta.label_lower, object_id=str(version.pk), action=AuditAction.STEP
-            ).order_by("created_at", "pk")
-        )
+        steps = list(audit_history(version, steps_only=True))
     last_step = {entry.step: entry for entry in steps}
 
     def by(step: str) -> str:

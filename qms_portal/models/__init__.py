@@ -1,5 +1,5 @@
 """Models of the shared core: the organisation, its units and people, jobs, and the audit trail."""
-from qms_portal.audit import AuditEntry
+from qms_portal.models.audit import AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
 from qms_portal.models.organisation import Organisation, OrgUnit, OrgUnitKind
 from qms_portal.models.people import LoginSession, User

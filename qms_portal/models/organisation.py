@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from qms_portal.audit import AuditedModel
+from qms_portal.models.audit import AuditedModel
 from qms_portal.trees import ids_below
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-from qms_portal.audit import AuditedModel, AuditedQuerySet
+from qms_portal.models.audit import AuditedModel, AuditedQuerySet
 
 
 class PersonManager(UserManager["User"]):

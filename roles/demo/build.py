@@ -126,13 +126,12 @@ def _acknowledgements(roles: dict[str, Role], people: dict[str, Any]) -> None:
 def _summary() -> str:
     """One line: what the demo holds, and the rule breaks it shows."""
     today = timezone.localdate()
-    held = RoleAssignment.objects.filter(held_on(today)).values_list("role_id", "person_id", "role__revision")
-    acknowledged = set(RoleAcknowledgement.objects.values_list("role_id", "person_id", "revision"))
-    done = sum(1 for holding in held if holding in acknowledged)
+    held = RoleAssignment.objects.filter(held_on(today)).with_acknowledged()
+    done = held.filter(acknowledged=True).count()
     breaks = matrix_rule_breaks(matrix_load())
     return (
         f"{Role.objects.count()} roles, {Process.objects.count()} processes, {Activity.objects.count()} activities; "
-        f"{done} of {len(held)} role holders acknowledged their role; {len(breaks)} rule breaks to show: "
+        f"{done} of {held.count()} role holders acknowledged their role; {len(breaks)} rule breaks to show: "
         + " ".join(rule_break.message for rule_break in breaks)
     )
 

@@ -155,3 +155,9 @@ class DutyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["role"].queryset = role_choices()
+
+
+class DayForm(forms.Form):
+    """The day a role's page shows its holders on (``?on=YYYY-MM-DD``); today when empty."""
+
+    on = forms.DateField(required=False, input_formats=["%Y-%m-%d"])

@@ -14,12 +14,13 @@ from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
 from qms_portal.jobs import job_start
 from qms_portal.models import Job, JobStatus
+from roles.access import RolesCapability
 from roles.models import Activity, ImportStatus, MatrixImport, Role
 from roles.raci import matrix_load, raci_cell_set
 from roles.transfer.check import matrix_fingerprint, matrix_import_check
 from roles.transfer.export import role_heading
 
-MANAGE = "roles.manage_roles"
+MANAGE = RolesCapability.MANAGE
 RACI_IMPORT_JOB = "raci_import"
 STALE = "The matrix changed since you uploaded the file; upload it again."
 

@@ -7,16 +7,14 @@ from django.views.decorators.http import require_safe
 
 from qms_portal.access import requires, user_can
 from qms_portal.forms import posted
+from roles.access import RolesCapability
 from roles.definitions import duty_assign
 from roles.forms.roles import DutyForm, role_choices
 from roles.models import Duty, held_on
 from roles.selectors import duties_status
 
-VIEW = "roles.view_roles"
-MANAGE = "roles.manage_roles"
 
-
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def duty_list(request: HttpRequest) -> HttpResponse:
     statuses = duties_status()
@@ -24,11 +22,11 @@ def duty_list(request: HttpRequest) -> HttpResponse:
         "statuses": statuses,
         "broken": sum(1 for status in statuses if status.rule_break),
         # The quality manager changes a duty's role from the list itself: one list of roles for every row.
-        "role_choices": list(role_choices()) if user_can(request.user, MANAGE) else [],
+        "role_choices": list(role_choices()) if user_can(request.user, RolesCapability.MANAGE) else [],
     })
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def duty_edit(request: HttpRequest, code: str) -> HttpResponse:
     duty = get_object_or_404(Duty.objects.select_related("role"), code=code)
     form = DutyForm(posted(request), initial={"role": duty.role_id})

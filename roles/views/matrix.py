@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from qms_portal.access import requires, user_can
+from roles.access import RolesCapability
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.grid import (
     activity_head_html,
@@ -26,8 +27,6 @@ from roles.grid import (
 from roles.models import Activity, RaciCell, RaciLetter, Role
 from roles.raci import HealthReport, health_summary, matrix_url, raci_cell_set
 
-VIEW = "roles.view_roles"
-MANAGE = "roles.manage_roles"
 # How many rule breaks the matrix page lists above the grid; the health page lists them all.
 BREAKS_SHOWN = 12
 
@@ -37,7 +36,7 @@ def breaks_context(health: HealthReport) -> dict:
     return {"health": health, "shown_breaks": health.breaks[:BREAKS_SHOWN], "more_breaks": health.count - BREAKS_SHOWN}
 
 
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def raci_matrix(request: HttpRequest) -> HttpResponse:
     data = matrix_data_load()
@@ -47,7 +46,7 @@ def raci_matrix(request: HttpRequest) -> HttpResponse:
         processes=[(code, name) for _, code, name in data.processes],
     )
     filters = form.chosen()
-    editable = user_can(request.user, MANAGE)
+    editable = user_can(request.user, RolesCapability.MANAGE)
     health = health_summary(matrix=data.matrix, processes_by_activity=data.process_codes(), can_manage=editable)
     return render(request, "roles/matrix.html", {
         "grid": grid_build(data, health, filters=filters, editable=editable),
@@ -76,7 +75,7 @@ def _cell_answer(request: HttpRequest, activity: Activity, role: Role, filters: 
     })
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
 def raci_cell(request: HttpRequest, activity: int, role: int) -> HttpResponse:
     """Set one letter: the inline editor for htmx, a plain form page without JavaScript."""
@@ -120,8 +119,8 @@ def raci_cell(request: HttpRequest, activity: int, role: int) -> HttpResponse:
 
 
 # --- Health --------------------------------------------------------------------------------------------------------
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def raci_health(request: HttpRequest) -> HttpResponse:
-    health = health_summary(can_manage=user_can(request.user, MANAGE))
+    health = health_summary(can_manage=user_can(request.user, RolesCapability.MANAGE))
     return render(request, "roles/health.html", {"health": health, "groups": health.by_rule()})

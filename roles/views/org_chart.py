@@ -7,13 +7,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from qms_portal.access import requires
+from roles.access import RolesCapability
 from roles.forms.org_chart import OrgChartFilterForm
 from roles.orgchart import orgchart_load, orgchart_svg, orgchart_swatch, orgchart_units, unit_dot
 
-VIEW = "roles.view_roles"
 
-
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def org_chart(request: HttpRequest) -> HttpResponse:
     units = orgchart_units()

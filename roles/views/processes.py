@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from qms_portal.access import requires, user_can
 from qms_portal.forms import posted
 from qms_portal.pagination import paginate
+from roles.access import RolesCapability
 from roles.forms.processes import ActivityForm, MoveForm, ProcessForm
 from roles.models import Activity, Process, RaciCell, RaciLetter
 from roles.processes import activity_delete as delete_activity
@@ -21,8 +22,6 @@ from roles.processes import activity_move as move_activity
 from roles.processes import activity_save, process_save
 from roles.raci import LinkedBreak, Matrix, activity_process_codes, health_summary, matrix_url
 
-VIEW = "roles.view_roles"
-MANAGE = "roles.manage_roles"
 LETTER_ORDER = [RaciLetter.ACCOUNTABLE, RaciLetter.RESPONSIBLE, RaciLetter.CONSULTED, RaciLetter.INFORMED]
 
 
@@ -46,7 +45,7 @@ class ActivityLine:
     last: bool
 
 
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def process_list(request: HttpRequest) -> HttpResponse:
     processes = Process.objects.select_related("owner_role").annotate(activity_count=Count("activities"))
@@ -71,7 +70,9 @@ def _activity_lines(request: HttpRequest, process: Process) -> list[ActivityLine
         letters={(a.pk, c.role_id): c.letter for a in activities for c in a.cells.all()},
     )
     codes = {a.pk: process.code for a in activities}
-    health = health_summary(matrix=matrix, processes_by_activity=codes, can_manage=user_can(request.user, MANAGE))
+    health = health_summary(
+        matrix=matrix, processes_by_activity=codes, can_manage=user_can(request.user, RolesCapability.MANAGE)
+    )
     lines = []
     for n, activity in enumerate(activities):
         groups = [
@@ -88,7 +89,7 @@ def _activity_lines(request: HttpRequest, process: Process) -> list[ActivityLine
     return lines
 
 
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def process_detail(request: HttpRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process.objects.select_related("owner_role__org_unit"), code=code)
@@ -101,7 +102,7 @@ def process_detail(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def process_create(request: HttpRequest) -> HttpResponse:
     form = ProcessForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -111,7 +112,7 @@ def process_create(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/process_form.html", {"form": form, "process": None})
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def process_edit(request: HttpRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process, code=code)
     form = ProcessForm(posted(request), instance=process)
@@ -127,7 +128,7 @@ def _to_activity(activity: Activity) -> HttpResponse:
     return redirect(f"{url}#activity-{activity.pk}")
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def activity_create(request: HttpRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process, code=code)
     form = ActivityForm(posted(request), process=process, instance=Activity(process=process))
@@ -144,7 +145,7 @@ def _activity(pk: int) -> Activity:
     return get_object_or_404(Activity.objects.select_related("process"), pk=pk)
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
     process = activity.process
@@ -156,7 +157,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "roles/activity_form.html", {"form": form, "process": process, "activity": activity})
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 @require_POST
 def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
@@ -169,7 +170,7 @@ def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_activity(activity)
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
     if request.method == "POST":

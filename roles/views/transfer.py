@@ -8,6 +8,7 @@ from qms_portal.access import requires
 from qms_portal.exports import csv_response
 from qms_portal.forms import posted
 from qms_portal.pagination import paginate
+from roles.access import RolesCapability
 from roles.forms.transfer import MatrixImportForm
 from roles.models import MatrixImport
 from roles.transfer import (
@@ -23,13 +24,11 @@ from roles.transfer import (
     matrix_xlsx,
 )
 
-VIEW = "roles.view_roles"
-MANAGE = "roles.manage_roles"
 RECENT_IMPORTS = 10
 ACTIVITIES_PER_PAGE = 50
 
 
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def raci_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The whole matrix as CSV (UTF-8 with a byte order mark, so that Excel opens it right)."""
@@ -37,7 +36,7 @@ def raci_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return csv_response(export_filename("csv"), table.header, table.rows)
 
 
-@requires(VIEW)
+@requires(RolesCapability.VIEW)
 @require_safe
 def raci_export_xlsx(request: HttpRequest) -> HttpResponse:
     """The whole matrix as an Excel workbook."""
@@ -46,7 +45,7 @@ def raci_export_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
 def raci_import(request: HttpRequest) -> HttpResponse:
     """Upload a matrix file; it is checked whole, and kept for a preview only when every row is valid."""
@@ -64,7 +63,7 @@ def raci_import(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/import.html", {"form": form, "rejected": rejected, "recent": recent})
 
 
-@requires(MANAGE)
+@requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
 def raci_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """What an uploaded file would change; confirming starts the job that applies it, or the file is discarded."""

@@ -12,7 +12,15 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import resolve, reverse
 
 from qms_portal.access import PortalRole
-from qms_portal.audit import AuditBypassRefused, AuditEntry, AuditTrailImmutable, audit_context
+from qms_portal.audit import (
+    AuditAction,
+    AuditBypassRefused,
+    AuditEntry,
+    AuditTrailImmutable,
+    audit_context,
+    audit_history,
+    audit_step,
+)
 from qms_portal.models import Job, Organisation, OrgUnit, User
 from qms_portal.pagination import PAGE_SIZE
 from tests.core.factories import PASSWORD, OrgUnitFactory, UserFactory
@@ -515,3 +523,19 @@ def test_an_inner_audit_block_without_a_reason_keeps_the_outer_reason(portal_use
         unit = OrgUnitFactory()
 
     assert entries_for(unit)[-1].reason == "Reorganisation of 1 March"
+
+
+def test_a_records_history_lists_its_own_entries_oldest_first_and_its_steps_alone_on_request():
+    unit, neighbour = OrgUnitFactory(name="Sales"), OrgUnitFactory(name="Stores")
+    unit.name = "Sales and marketing"
+    unit.save()
+    audit_step(unit, step="reviewed", reason="Yearly look")
+    neighbour.name = "Stores and shipping"
+    neighbour.save()
+
+    history = list(audit_history(unit))
+    assert [entry.action for entry in history] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.STEP]
+    assert [entry.step for entry in audit_history(unit, steps_only=True)] == ["reviewed"]
+    assert list(audit_history(unit, newest_first=True)) == history[::-1]
+    both = list(audit_history(unit, neighbour))
+    assert len(both) == 5 and {entry.object_id for entry in both} == {str(unit.pk), str(neighbour.pk)}

@@ -2,7 +2,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from qms_portal.audit import AuditEntry, audited_record_types
@@ -51,10 +51,11 @@ def test_a_reporting_line_that_would_close_a_loop_is_refused_by_the_write_itself
     lead = role_save(role=Role(title="Shift lead", org_unit=role.org_unit, reports_to=role), by=qm)
 
     role.reports_to = lead
-    with pytest.raises(ValueError, match="“Shift lead” already reports to this role"):
+    with pytest.raises(ValidationError, match="“Shift lead” already reports to this role") as loop:
         role_save(role=role, by=qm)
+    assert list(loop.value.message_dict) == ["reports_to"]
     role.reports_to = role
-    with pytest.raises(ValueError, match="cannot report to itself"):
+    with pytest.raises(ValidationError, match="cannot report to itself"):
         role_save(role=role, by=qm)
 
     assert Role.objects.get(pk=role.pk).reports_to_id is None
@@ -84,7 +85,7 @@ def test_a_letter_is_set_changed_and_cleared_and_each_change_is_audited(portal_u
 
 
 @pytest.mark.parametrize(("who", "letter", "error"), [
-    ("quality_manager", "X", ValueError), ("employee", "R", PermissionDenied), ("auditor", "A", PermissionDenied),
+    ("quality_manager", "X", ValidationError), ("employee", "R", PermissionDenied), ("auditor", "A", PermissionDenied),
 ])
 def test_a_bad_letter_or_a_role_that_may_not_edit_changes_nothing(portal_users, role, activity, who, letter, error):
     with pytest.raises(error):
@@ -102,8 +103,9 @@ def test_an_assignment_cannot_end_before_it_starts(portal_users, role):
     assignment = RoleAssignment(
         role=role, person=portal_users.employee, starts_on=dt.date(2026, 5, 1), ends_on=dt.date(2026, 4, 1)
     )
-    with pytest.raises(ValueError, match="before the start"):
+    with pytest.raises(ValidationError, match="before the start") as refused:
         assignment_save(assignment=assignment, by=portal_users.quality_manager)
+    assert list(refused.value.message_dict) == ["ends_on"]
     with pytest.raises(IntegrityError), transaction.atomic():
         assignment.save()
     assert not RoleAssignment.objects.exists()
@@ -125,7 +127,7 @@ def test_holders_acknowledge_each_revision_once_and_again_after_a_change(portal_
 
     role_acknowledge(role=role, person=holder)
     assert roles_to_acknowledge(holder) == []
-    with pytest.raises(ValueError, match="already acknowledged revision 1"):
+    with pytest.raises(ValidationError, match="already acknowledged revision 1"):
         role_acknowledge(role=role, person=holder)
 
     role.authorities = "Stop the line"
@@ -151,7 +153,7 @@ def test_an_overlapping_assignment_of_the_same_person_is_refused_whoever_writes_
     assignment_save(assignment=RoleAssignment(role=role, person=person, starts_on=dt.date(2026, 1, 1)), by=qm)
 
     later = RoleAssignment(role=role, person=person, starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 7, 1))
-    with pytest.raises(ValueError, match="already holds Production manager from 1 January 2026 with no end date"):
+    with pytest.raises(ValidationError, match="already holds Production manager from 1 January 2026 with no end date"):
         assignment_save(assignment=later, by=qm)
 
     assert RoleAssignment.objects.filter(role=role, person=person).count() == 1

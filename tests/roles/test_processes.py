@@ -3,7 +3,7 @@ with the refusals a person meets on the way."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from qms_portal.audit import AuditAction, AuditEntry
@@ -210,6 +210,16 @@ def test_moving_closes_gaps_and_ties_in_positions(portal_users, purchasing):
     assert list(purchasing.activities.order_by("position").values_list("name", "position")) == [
         ("Request", 1), ("Approve", 2), ("Pay", 3), ("Order", 4),
     ]
+
+
+def test_the_write_refuses_a_direction_other_than_up_or_down_on_the_direction(portal_users, purchasing):
+    order = purchasing.activities.get(name="Order")
+
+    with pytest.raises(ValidationError, match="not a direction") as refused:
+        activity_move(activity=order, direction="sideways", by=portal_users.quality_manager)
+
+    assert list(refused.value.message_dict) == ["direction"]
+    assert purchasing.activities.get(name="Order").position == order.position
 
 
 def test_deleting_an_activity_asks_first_naming_the_letters_that_go(qm_client, purchasing):

@@ -156,6 +156,20 @@ def test_a_reporting_line_that_would_close_a_loop_is_refused_next_to_the_field(q
     assert director.reports_to is None
 
 
+def test_a_loop_the_form_did_not_see_is_refused_by_the_write_next_to_the_field(qm_client, monkeypatch):
+    director = RoleFactory(title="Director")
+    lead = RoleFactory(title="Lead", reports_to=director)
+    # As if another manager made "Lead" report to "Director" between the form's check and the write.
+    monkeypatch.setattr("roles.forms.roles.role_reporting_problem", lambda role: None)
+
+    response = qm_client.post(reverse("role_edit", args=[director.pk]), role_data(director, reports_to=lead.pk))
+
+    assert response.status_code == 200
+    assert "“Lead” already reports to this role" in response.context["form"].errors["reports_to"][0]
+    director.refresh_from_db()
+    assert director.reports_to is None
+
+
 def test_the_reporting_list_offers_neither_the_role_nor_those_below_it(qm_client):
     director = RoleFactory(title="Director")
     RoleFactory(title="Manager", reports_to=director)

@@ -1,0 +1,31 @@
+"""The audit trail: one append-only, hash-chained record of every change to a business record.
+
+A model takes part by inheriting ``AuditedModel``. Creates, changes and deletes (cascades included)
+are recorded by the receivers of ``recording``; workflow steps by ``audit_step()``. Who acted and why
+come from ``audit_context()`` (``context``), which the request middleware, commands and tasks set.
+A record's trail is read with ``audit_history()`` (``history``).
+
+Each entry stores the SHA-256 of its own content and of the entry before it, so editing or removing
+a row by hand breaks the chain, and ``audit_verify()`` (``verification``) names the first bad row. The
+ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002) refuses it in the
+database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
+"""
+from qms_portal.audit.context import audit_context
+from qms_portal.audit.history import ChangeLine, audit_change_lines, audit_history, audited_record_types
+from qms_portal.audit.recording import audit_step
+from qms_portal.audit.verification import ChainHead, VerifyResult, audit_last_verified_head, audit_verify
+from qms_portal.models.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditBypassRefused,
+    AuditedModel,
+    AuditedQuerySet,
+    AuditEntry,
+    AuditTrailImmutable,
+)
+
+__all__ = [
+    "GENESIS_HASH", "AuditAction", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable", "AuditedModel",
+    "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_change_lines", "audit_context",
+    "audit_history", "audit_last_verified_head", "audit_step", "audit_verify", "audited_record_types",
+]

@@ -1,0 +1,48 @@
+"""Who acted and why: the person (or label) and reason that every entry written inside a block is attributed to.
+
+The request middleware, management commands and tasks set it with ``audit_context()``; the recording reads it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+_actor: ContextVar[Any] = ContextVar("audit_actor", default=None)
+_reason: ContextVar[str] = ContextVar("audit_reason", default="")
+
+
+@contextmanager
+def audit_context(*, actor: Any = None, reason: str = "") -> Iterator[None]:
+    """Attribute every entry written inside the block to ``actor`` (a user or a label) with ``reason``.
+
+    An inner block that names no actor or no reason keeps the outer one's, so a write function called by an
+    import keeps the import's reason on its entries.
+    """
+    actor_token = _actor.set(actor) if actor is not None else None
+    reason_token = _reason.set(reason) if reason else None
+    try:
+        yield
+    finally:
+        if reason_token is not None:
+            _reason.reset(reason_token)
+        if actor_token is not None:
+            _actor.reset(actor_token)
+
+
+def current_actor() -> tuple[int | None, str]:
+    """The id (None for a label or nobody) and the name of whoever the current block acts for."""
+    actor = _actor.get()
+    if actor is None:
+        return None, "system"
+    if isinstance(actor, str):
+        return None, actor
+    if getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_full_name() or actor.get_username()
+    return None, "anonymous"
+
+
+def current_reason() -> str:
+    """The reason given by the innermost block that gave one, or an empty string."""
+    return _reason.get()

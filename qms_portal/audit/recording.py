@@ -1,0 +1,164 @@
+"""Writing the audit trail: appending a hash-chained entry, workflow steps, and the receivers that record every
+create, change and delete of an ``AuditedModel`` (cascades included).
+
+The receivers are connected when this module is imported, which ``QmsPortalConfig.ready()`` makes sure of.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
+
+from qms_portal.audit.context import current_actor, current_reason
+from qms_portal.models.audit import GENESIS_HASH, AuditAction, AuditedModel, AuditEntry, jsonable
+
+_CHAIN_LOCK_KEY = 90010501  # any constant; names the PostgreSQL advisory lock that orders appends
+
+
+# --- Appending to the chain -------------------------------------------------------------------
+
+
+def _lock_chain() -> None:
+    # SQLite runs write transactions one at a time (transaction_mode IMMEDIATE); PostgreSQL needs a lock
+    # so that two appends cannot both read the same last hash.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _append(
+    *, record_type: str, object_id: str, object_repr: str, action: str, changes: dict, step: str = "", reason: str = ""
+) -> AuditEntry:
+    actor_id, actor_name = current_actor()
+    with transaction.atomic():
+        _lock_chain()
+        prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        entry = AuditEntry(
+            created_at=timezone.now(),
+            actor_id=actor_id,
+            actor_name=actor_name[:200],
+            record_type=record_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:300],
+            action=action,
+            step=step,
+            changes=jsonable(changes),
+            reason=reason or current_reason(),
+            prev_hash=prev,
+        )
+        entry.hash = entry.compute_hash()
+        entry.save()
+    return entry
+
+
+def audit_step(obj: models.Model, *, step: str, reason: str = "", changes: dict | None = None) -> AuditEntry:
+    """Record a workflow step (``submitted``, ``approved``...) on ``obj``, with the comment given."""
+    return _append(
+        record_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj),
+        action=AuditAction.STEP,
+        step=step,
+        changes=changes or {},
+        reason=reason,
+    )
+
+
+# --- The receivers that record creates, changes and deletes --------------------------------
+
+
+def _on_save(
+    sender: type, instance: models.Model, created: bool, raw: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    if raw or not isinstance(instance, AuditedModel):
+        return
+    after = instance._audit_snapshot()
+    if update_fields is not None:  # only these were written; the others keep their loaded values
+        saved = {instance._meta.get_field(name).name for name in update_fields}
+        after = {name: value for name, value in after.items() if name in saved}
+    loaded = getattr(instance, "_audit_loaded", {})
+    before: dict[str, Any] = {} if created else loaded
+    changes = {
+        name: [instance._audit_display(name, before.get(name)), instance._audit_display(name, value)]
+        for name, value in after.items()
+        if (created and value not in (None, "")) or (not created and before.get(name) != value)
+    }
+    instance._audit_loaded = {**loaded, **after}
+    if not created and not changes:
+        return
+    _append(
+        record_type=sender._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance),
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        changes=changes,
+    )
+
+
+def _m2m_names(obj: models.Model, field: models.Field) -> list[str]:
+    return sorted(str(related) for related in getattr(obj, field.name).all())
+
+
+def _on_pre_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+    # The many-to-many rows go before post_delete fires: note them now for the delete entry.
+    if isinstance(instance, AuditedModel) and instance.pk is not None:
+        instance._audit_m2m_at_delete = {
+            field.name: names for field in instance._meta.many_to_many if (names := _m2m_names(instance, field))
+        }
+
+
+def _on_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+    if not isinstance(instance, AuditedModel):
+        return
+    before = {**(getattr(instance, "_audit_loaded", None) or instance._audit_snapshot())}
+    before.update(getattr(instance, "_audit_m2m_at_delete", {}))
+    _append(
+        record_type=sender._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance),
+        action=AuditAction.DELETE,
+        changes={name: [instance._audit_display(name, value), None] for name, value in before.items()},
+    )
+
+
+def _on_m2m(
+    sender: type, instance: models.Model, action: str, reverse: bool, model: type, pk_set: Any, **kwargs: Any
+) -> None:
+    """Record changes to many-to-many fields of audited models, such as a user's portal roles.
+
+    Changes made from either side are recorded on the audited record: ``person.groups.add(group)``
+    and ``group.user_set.add(person)`` both give an entry for the person.
+    """
+    audited = model if reverse else type(instance)
+    if not issubclass(audited, AuditedModel):
+        return
+    field = next((f for f in audited._meta.many_to_many if f.remote_field.through is sender), None)
+    if field is None:
+        return
+    if action.startswith("pre_"):
+        if not reverse:
+            targets = [instance]
+        elif pk_set is not None:
+            targets = list(audited._base_manager.filter(pk__in=pk_set))
+        else:  # clear(): everyone currently linked
+            targets = list(audited._base_manager.filter(**{field.name: instance}))
+        instance._audit_m2m_pending = [(target, _m2m_names(target, field)) for target in targets]
+        return
+    for target, before in instance.__dict__.pop("_audit_m2m_pending", []):
+        after = _m2m_names(target, field)
+        if after != before:
+            _append(
+                record_type=audited._meta.label_lower,
+                object_id=str(target.pk),
+                object_repr=str(target),
+                action=AuditAction.UPDATE,
+                changes={field.name: [before, after]},
+            )
+
+
+post_save.connect(_on_save, dispatch_uid="audit_on_save")
+pre_delete.connect(_on_pre_delete, dispatch_uid="audit_on_pre_delete")
+post_delete.connect(_on_delete, dispatch_uid="audit_on_delete")
+m2m_changed.connect(_on_m2m, dispatch_uid="audit_on_m2m")

@@ -1,0 +1,229 @@
+"""The audit trail's models: the append-only ``AuditEntry`` and the ``AuditedModel`` mixin that records changes.
+
+They live with the other core models so that ``qms_portal.models`` imports nothing from ``qms_portal.audit``:
+the trail's functions (``qms_portal.audit``) import the models, never the other way round.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from typing import Any, ClassVar, NoReturn, Self
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.text import capfirst
+
+GENESIS_HASH = "0" * 64  # the "previous hash" of the first entry of the chain
+
+
+class AuditTrailImmutable(Exception):
+    """Raised on any attempt to change or remove an audit entry."""
+
+
+class AuditBypassRefused(Exception):
+    """Raised on a bulk write to an audited model: it would change records without a trail."""
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    DELETE = "delete", "Deleted"
+    STEP = "step", "Workflow step"
+
+
+def model_for_record_type(record_type: str) -> type[models.Model] | None:
+    """The model an entry's ``record_type`` (``app.model``) names, or None for a model since removed."""
+    try:
+        return apps.get_model(record_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def jsonable(value: Any) -> Any:
+    """Turn a field value into a JSON value that survives a database round trip unchanged."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, decimal.Decimal | float | uuid.UUID | dt.timedelta):
+        return str(value)
+    if hasattr(value, "name") and hasattr(value, "storage"):  # a FieldFile
+        return value.name or ""
+    return str(value)
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Entries of the trail: they are appended one at a time, never changed or removed in bulk."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditTrailImmutable("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditTrailImmutable("Audit entries cannot be deleted.")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailImmutable("Audit entries are appended one at a time through the chain.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailImmutable("Audit entries cannot be changed.")
+
+    def of_records(self, records: Iterable[models.Model]) -> AuditEntryQuerySet:
+        """The entries about any of ``records``, by each one's model label and primary key."""
+        ids: dict[str, set[str]] = defaultdict(set)
+        for record in records:
+            ids[record._meta.label_lower].add(str(record.pk))
+        if not ids:
+            return self.none()
+        about = Q()
+        for record_type, object_ids in ids.items():
+            about |= Q(record_type=record_type, object_id__in=sorted(object_ids))
+        return self.filter(about)
+
+
+class AuditEntry(models.Model):
+    """One recorded event: who did what to which record, when, and why; chained by hash to the last."""
+
+    created_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=200)
+    record_type = models.CharField(max_length=100, db_index=True)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    step = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        app_label = "qms_portal"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["record_type", "object_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditTrailImmutable("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditTrailImmutable("Audit entries cannot be deleted.")
+
+    def compute_hash(self) -> str:
+        """SHA-256 over every recorded field and the previous entry's hash."""
+        payload = [
+            self.prev_hash,
+            self.created_at.astimezone(dt.UTC).isoformat(),
+            self.actor_id,
+            self.actor_name,
+            self.record_type,
+            self.object_id,
+            self.object_repr,
+            self.action,
+            self.step,
+            self.changes,
+            self.reason,
+        ]
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def model_verbose_name(self) -> str:
+        model = model_for_record_type(self.record_type)
+        return str(capfirst(model._meta.verbose_name)) if model else self.record_type
+
+
+class AuditedQuerySet(models.QuerySet):
+    """Refuses the bulk writes that send no signals, so no change to an audited model goes unrecorded."""
+
+    def _refuse(self, what: str) -> NoReturn:
+        raise AuditBypassRefused(
+            f"{what} on {self.model._meta.label} would bypass the audit trail: save or delete each object instead."
+        )
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        self._refuse("QuerySet.update()")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse("bulk_create()")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse("bulk_update()")
+
+
+class AuditedModel(models.Model):
+    """Inherit to have every create, change and delete of the model recorded in the audit trail.
+
+    ``audit_exclude`` names fields whose changes are not worth a record (``last_login``);
+    ``audit_redact`` names fields whose values must never be stored (``password``): a change is
+    recorded without the values. ``audit_labels`` renames fields for people reading the trail.
+    Saving and deleting run in a transaction, so a change and its entry are kept together or not at all.
+    The entries are written by the receivers of ``qms_portal.audit.recording``.
+    """
+
+    audit_exclude: ClassVar[tuple[str, ...]] = ()
+    audit_redact: ClassVar[tuple[str, ...]] = ()
+    audit_labels: ClassVar[dict[str, str]] = {}
+
+    objects = AuditedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(using=kwargs.get("using")):
+            return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._audit_loaded = instance._audit_snapshot()
+        return instance
+
+    def refresh_from_db(self, using: str | None = None, fields: Any = None, from_queryset: Any = None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        fresh = self._audit_snapshot()
+        if fields is not None:
+            names = {self._meta.get_field(name).name for name in fields}
+            fresh = {name: value for name, value in fresh.items() if name in names}
+        self._audit_loaded = {**getattr(self, "_audit_loaded", {}), **fresh}
+
+    def _audit_snapshot(self) -> dict[str, Any]:
+        """The loaded values of the audited fields, by field name."""
+        deferred = self.get_deferred_fields()
+        return {
+            field.name: jsonable(getattr(self, field.attname))
+            for field in self._meta.concrete_fields
+            if field.attname not in deferred and field.name not in self.audit_exclude
+        }
+
+    def _audit_display(self, name: str, value: Any) -> Any:
+        return "(redacted)" if name in self.audit_redact else value
