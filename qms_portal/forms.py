@@ -10,6 +10,7 @@ from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
+from qms_portal.audit import audited_record_types
 from qms_portal.models import Organisation, OrgUnit, User
 from qms_portal.signatures import content_sha256
 
@@ -148,8 +149,6 @@ class AuditFilterForm(forms.Form):
     record_type = forms.ChoiceField(required=False, label="Kind of record")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from qms_portal.audit import audited_record_types
-
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["record_type"]).choices = [("", "All kinds"), *audited_record_types()]
 

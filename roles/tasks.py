@@ -4,7 +4,8 @@
 """
 from celery import shared_task
 
-from qms_portal.jobs import JobKind, JobRefused, job_kind_register, job_progress, job_task
+from qms_portal.job_kinds import JobKind, job_kind_register
+from qms_portal.jobs import JobRefused, job_progress, job_task
 from roles.access import RolesCapability
 from roles.transfer import RACI_IMPORT_JOB, ImportRefused, matrix_import_apply
 

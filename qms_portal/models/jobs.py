@@ -2,6 +2,8 @@
 from django.conf import settings
 from django.db import models
 
+from qms_portal.job_kinds import JOB_KINDS
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -35,8 +37,6 @@ class Job(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
     def get_kind_display(self) -> str:
-        from qms_portal.jobs import JOB_KINDS
-
         kind = JOB_KINDS.get(self.kind)
         return kind.label if kind else self.kind
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 
 from qms_portal.access import login_only, user_can
 from qms_portal.http import SignedInRequest
-from qms_portal.jobs import JOB_KINDS
+from qms_portal.job_kinds import JOB_KINDS
 from qms_portal.models import Job
 
 

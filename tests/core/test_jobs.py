@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.audit import AuditEntry
-from qms_portal.jobs import JOB_KINDS, MAX_ATTEMPTS, JobKind, job_claim, job_kind_register, job_start, job_task
+from qms_portal.job_kinds import JOB_KINDS, JobKind, job_kind_register
+from qms_portal.jobs import MAX_ATTEMPTS, job_claim, job_start, job_task
 from qms_portal.models import Job, JobStatus
 from qms_portal.tasks import fail_lost_jobs
 from tests.core.factories import JobFactory, OrgUnitFactory
