@@ -8,15 +8,16 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from policy import workflow
 from policy.models import CHECKLIST_ITEMS, AudienceKind, Campaign, PolicyDocument, PolicyVersion, VersionStatus
-from policy.workflow import ChecklistIncomplete, WorkflowError
+from policy.workflow import ChecklistIncomplete
 from qms_portal.audit import AuditAction, AuditEntry
 from qms_portal.models import ElectronicSignature, SigningLock
+from qms_portal.refusals import StepRefused
 from tests.core.factories import PASSWORD, OrgUnitFactory
 from tests.policy.factories import PASSAGES, POLICY_BODY, PolicyVersionFactory, complete_checklist, shown_hash
 
@@ -181,7 +182,7 @@ def test_a_step_in_a_state_that_does_not_allow_it_is_refused_and_changes_nothing
     version = PolicyVersionFactory(status=state, author=portal_users.quality_manager)
     before = snapshot(version)
 
-    with pytest.raises(WorkflowError, match="cannot be .* now"):
+    with pytest.raises(StepRefused, match="cannot be .* now"):
         step.take(version, actor(portal_users, step.role))
 
     assert snapshot(version) == before
@@ -251,7 +252,7 @@ def test_a_new_draft_needs_the_quality_manager_and_no_open_version(portal_users,
         with pytest.raises(PermissionDenied):
             workflow.version_create_draft(document=latest.document, by=by)
     elif state not in NEW_DRAFT_ALLOWED_AFTER:
-        with pytest.raises(WorkflowError, match="finish it first"):
+        with pytest.raises(StepRefused, match="finish it first"):
             workflow.version_create_draft(document=latest.document, by=by)
     else:
         draft = workflow.version_create_draft(document=latest.document, by=by)
@@ -289,7 +290,7 @@ def test_a_second_draft_is_refused_while_the_first_is_open(portal_users):
     published = PolicyVersionFactory(status=VersionStatus.PUBLISHED)
     workflow.version_create_draft(document=published.document, by=qm)
 
-    with pytest.raises(WorkflowError, match="v2 is still draft"):
+    with pytest.raises(StepRefused, match="v2 is still draft"):
         workflow.version_create_draft(document=published.document, by=qm)
     assert published.document.versions.count() == 2
 
@@ -302,7 +303,7 @@ def test_sending_back_without_a_comment_is_refused_and_changes_nothing(portal_us
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
     before = snapshot(version)
 
-    with pytest.raises(ValueError, match="comment is required"):
+    with pytest.raises(ValidationError, match="comment is required"):
         workflow.version_return(version=version, comment=comment, by=portal_users.top_management)
     assert snapshot(version) == before
 
@@ -312,7 +313,7 @@ def test_withdrawing_without_a_reason_is_refused_and_changes_nothing(portal_user
     version = PolicyVersionFactory(status=VersionStatus.PUBLISHED)
     before = snapshot(version)
 
-    with pytest.raises(ValueError, match="Say why"):
+    with pytest.raises(ValidationError, match="Say why"):
         workflow.version_withdraw(version=version, reason=reason, by=portal_users.quality_manager)
     assert snapshot(version) == before
 
@@ -408,7 +409,7 @@ def test_publishing_with_an_incomplete_audience_or_question_is_refused_and_chang
     approved = PolicyVersionFactory(document=previous.document, number=2, status=VersionStatus.APPROVED)
     before, previous_before = snapshot(approved), snapshot(previous)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         workflow.version_publish(version=approved, due_on=due_date(), by=portal_users.quality_manager, **options)
 
     assert snapshot(approved) == before and snapshot(previous) == previous_before
@@ -447,7 +448,7 @@ def test_a_version_whose_text_no_longer_matches_its_signature_cannot_be_publishe
                        ["0" * 64, approved.signature_id])
     before = snapshot(approved)
 
-    with pytest.raises(WorkflowError, match="signature no longer matches"):
+    with pytest.raises(StepRefused, match="signature no longer matches"):
         workflow.version_publish(version=approved, due_on=due_date(), by=portal_users.quality_manager)
     assert snapshot(approved) == before
 
