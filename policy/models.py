@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from qms_portal.audit import AuditedModel
 from qms_portal.models import SignedRecord
+from qms_portal.models.signatures import SignedQuerySet
 
 # The 5.2.1 commitments a policy must show, by requirement id, in our own words.
 CHECKLIST_ITEMS = {
@@ -67,6 +68,7 @@ class PolicyVersion(SignedRecord, AuditedModel):
     """
 
     signed_fields = ("body", "change_summary", "checklist", "number", "document_id")
+    objects = SignedQuerySet.as_manager()
 
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()

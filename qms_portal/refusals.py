@@ -25,7 +25,8 @@ class StepRefused(Exception):
     """The step is not possible in the record's current state: nothing changed (answered 409).
 
     ``back_url``/``back_label`` say where the person goes back to, ``record`` names what may have moved on
-    ("the review"). A refusal that lists things to fix gives ``heading``, ``items`` and ``note``.
+    ("the review"). A refusal that lists things to fix gives ``heading``, ``lead`` (what the page says
+    instead of the message), ``items`` and ``note``.
     """
 
     def __init__(
@@ -37,6 +38,7 @@ class StepRefused(Exception):
         record: str = "the record",
         title: str = "",
         heading: str = "",
+        lead: str = "",
         items: Sequence[RefusalItem] = (),
         note: str = "",
     ) -> None:
@@ -45,12 +47,12 @@ class StepRefused(Exception):
         self.back_url = back_url or "/"
         self.back_label = back_label or ("Back" if back_url else "Back to the home page")
         self.record = record
-        self.title, self.heading, self.items, self.note = title, heading, list(items), note
+        self.title, self.heading, self.lead, self.items, self.note = title, heading, lead, list(items), note
 
     def context(self) -> dict[str, Any]:
         """What ``qms_portal/conflict.html`` shows."""
         return {
-            "message": self.message, "record": self.record, "back_url": self.back_url,
+            "message": self.lead or self.message, "record": self.record, "back_url": self.back_url,
             "back_label": self.back_label, "title": self.title, "heading": self.heading,
             "items": self.items, "note": self.note,
         }

@@ -72,7 +72,7 @@ def closed(portal_users, **overrides) -> ManagementReview:
 def signed(portal_users) -> ManagementReview:
     review = closed(portal_users)
     return reviews.review_sign_minutes(
-        review=review, password=PASSWORD, expected_sha256=content_sha256(review.minutes_content()),
+        review=review, password=PASSWORD, expected_sha256=content_sha256(review.signed_content()),
         by=portal_users.top_management,
     )
 
@@ -124,7 +124,7 @@ def test_a_review_goes_from_plan_to_signed_minutes_through_the_pages(portal_user
     assert response.status_code == 409
     assert "Opportunities for improvement" in response.text
     assert url("review_input_edit", review, "f") in response.text
-    assert "c6" not in [row.code for row in response.context["missing"]]
+    assert "c6" not in [item.code for item in response.context["items"]]
     assert fresh(review).status == ReviewStatus.HELD and fresh(review).closed_at is None
 
     qm_client.post(url("review_input_edit", review, "f"), {"notes": "A set-up checklist on the route card."})
@@ -135,7 +135,7 @@ def test_a_review_goes_from_plan_to_signed_minutes_through_the_pages(portal_user
     chair = client_for(tm)
     page = chair.get(url("review_sign", review))
     shown = page.context["sha256"]
-    assert shown == content_sha256(fresh(review).minutes_content())
+    assert shown == content_sha256(fresh(review).signed_content())
     assert "Visit the three late suppliers." in page.text and shown in page.text
     response = chair.post(url("review_sign", review), {"content_sha256": shown, "password": "not-my-password"})
     assert response.status_code == 200
@@ -269,7 +269,7 @@ def test_the_notes_of_signed_minutes_cannot_be_changed(portal_users, qm_client):
     assert response.status_code == 409
     assert "signed" in response.text
     assert review.inputs.get(code="c1").notes == "Covered c1."
-    assert fresh(review).minutes_signature_valid
+    assert fresh(review).signature_valid
 
 
 def test_an_in_place_edit_refused_by_the_state_reloads_the_page_with_the_reason(portal_users, qm_client):
@@ -369,7 +369,7 @@ def test_a_top_manager_who_does_not_chair_the_review_cannot_sign_it(portal_users
 
     page = client_for(other).get(url("review_sign", review))
     response = client_for(other).post(url("review_sign", review), {
-        "content_sha256": content_sha256(review.minutes_content()), "password": PASSWORD,
+        "content_sha256": content_sha256(review.signed_content()), "password": PASSWORD,
     })
 
     assert page.status_code == 403 and response.status_code == 403
