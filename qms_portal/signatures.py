@@ -24,7 +24,7 @@ from django.utils import timezone
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock
-from qms_portal.models.signatures import content_sha256
+from qms_portal.models.signatures import content_sha256, signature_is_valid
 from qms_portal.refusals import StepRefused
 
 log = logging.getLogger(__name__)
@@ -36,11 +36,6 @@ class SignatureRefused(Exception):
 
 __all__ = ["SignatureRefused", "content_sha256", "record_sign", "signature_is_valid", "signing_locked_until"]
 R = TypeVar("R", bound=SignedRecord)
-
-
-def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
-    """True while ``content`` is still exactly what was signed."""
-    return signature.content_sha256 == content_sha256(content)
 
 
 def signing_locked_until(user: Any) -> dt.datetime | None:

@@ -20,6 +20,11 @@ def content_sha256(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
+def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
+    """True while ``content`` is still exactly what was signed."""
+    return signature.content_sha256 == content_sha256(content)
+
+
 class ElectronicSignature(AuditedModel):
     """A signature on a record (a policy version, review minutes): never changed once written."""
 
@@ -75,6 +80,19 @@ class SignedRecord(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            names = self._frozen_fields()
+            stored = self._stored_signed().values(*names).first()
+            if stored and any(stored[name] != getattr(self, name) for name in names):
+                raise SignedRecordImmutable(f"{self} is signed: it can no longer change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_signed or (self.pk is not None and self._stored_signed().exists()):
+            raise SignedRecordImmutable(f"{self} is signed: it is a record and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
     def signed_content(self) -> str:
         """The exact text the signature covers."""
         raise NotImplementedError
@@ -91,7 +109,7 @@ class SignedRecord(models.Model):
     def signature_valid(self) -> bool:
         """True while the record is signed and its content is still exactly what was signed."""
         signature = self.electronic_signature
-        return signature is not None and signature.content_sha256 == content_sha256(self.signed_content())
+        return signature is not None and signature_is_valid(signature, self.signed_content())
 
     def _frozen_fields(self) -> list[str]:
         # The signature itself is frozen too: removing it first would let the content change next.
@@ -101,19 +119,6 @@ class SignedRecord(models.Model):
 
     def _stored_signed(self) -> models.QuerySet:
         return type(self)._base_manager.filter(pk=self.pk, **{f"{self.signature_field}__isnull": False})
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            names = self._frozen_fields()
-            stored = self._stored_signed().values(*names).first()
-            if stored and any(stored[name] != getattr(self, name) for name in names):
-                raise SignedRecordImmutable(f"{self} is signed: it can no longer change.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.is_signed or (self.pk is not None and self._stored_signed().exists()):
-            raise SignedRecordImmutable(f"{self} is signed: it is a record and cannot be deleted.")
-        return super().delete(*args, **kwargs)
 
 
 class SigningLock(models.Model):

@@ -1,29 +1,119 @@
-"""The calendar file of a management review."""
-from __future__ import annotations
-
+"""A review as an iCalendar file: RFC 5545 line endings, folding and escaping, a stable UID, a UTC DTSTAMP."""
 import datetime as dt
+import re
 
 import pytest
 
-from tests.leadership.review_pages import (
-    plan,
-    url,
-)
+from leadership import reviews
+from leadership.ics import escape_text, fold, param_value
+from tests.core.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+TITLE = "Management review, H1 2026; site Nord – qualité, délais et coûts: the long agenda \\ all managers"
 
-# --- The calendar file --------------------------------------------------------------------------------------------
-def test_the_calendar_file_downloads_with_its_headers_and_the_review_in_it(portal_users, client_for):
-    review = plan(portal_users, title="Management review; H2", planned_on=dt.date(2026, 12, 10))
 
-    response = client_for(portal_users.auditor).get(url("review_ics", review))
-    text = response.content.decode()
+def unfold(text: str) -> list[str]:
+    """The content lines of a calendar file, continuation lines joined back (RFC 5545, 3.1)."""
+    return text.replace("\r\n ", "").split("\r\n")[:-1]
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="management-review-2026-12-10.ics"'
-    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
-    assert f"UID:management-review-{review.uid}@qms-portal\r\n" in text
-    assert "DTSTART;VALUE=DATE:20261210\r\n" in text and "SUMMARY:Management review\\; H2\r\n" in text
-    assert "mailto:tm@example.com" in text
+
+def unescape(value: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def properties(text: str) -> dict[str, str]:
+    found = {}
+    for line in unfold(text):
+        name, _, value = line.partition(":")
+        found.setdefault(name, value)
+    return found
+
+
+@pytest.fixture
+def review(portal_users):
+    portal_users.top_management.full_name = "Tessa Mann, CEO"
+    portal_users.top_management.save()
+    no_email = UserFactory(email="")
+    return reviews.review_plan(
+        title=TITLE, planned_on=dt.date(2026, 3, 2), chair=portal_users.top_management,
+        attendees=[portal_users.quality_manager, no_email], by=portal_users.quality_manager,
+    )
+
+
+def test_every_line_ends_with_crlf_and_is_at_most_75_octets(review):
+    text = reviews.review_ics(review)
+
+    assert text.endswith("\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    physical = text.split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in physical)
+    assert any(line.startswith(" ") for line in physical)  # the long title was folded
+    assert unfold(text)[0] == "BEGIN:VCALENDAR" and unfold(text)[-1] == "END:VCALENDAR"
+
+
+def test_the_event_holds_the_review_with_commas_semicolons_and_backslashes_escaped(review):
+    found = properties(reviews.review_ics(review))
+
+    assert found["SUMMARY"] == TITLE.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+    assert unescape(found["SUMMARY"]) == TITLE
+    assert found["DTSTART;VALUE=DATE"] == "20260302"
+    assert found["DTEND;VALUE=DATE"] == "20260303"
+    description = unescape(found["DESCRIPTION"])
+    assert description.startswith("Management review chaired by Tessa Mann, CEO.\n\nAgenda (9.3.2 inputs):\na. ")
+    assert "\nc1. Customer satisfaction" in description
+    assert found['ORGANIZER;CN="Tessa Mann, CEO"'] == "mailto:tm@example.com"
+
+
+def test_attendees_with_an_email_are_listed_and_the_chair_marked(review):
+    lines = [line for line in unfold(reviews.review_ics(review)) if line.startswith("ATTENDEE")]
+
+    assert set(lines) == {
+        "ATTENDEE;CN=Quentin Moss;ROLE=REQ-PARTICIPANT:mailto:qm@example.com",
+        'ATTENDEE;CN="Tessa Mann, CEO";ROLE=CHAIR:mailto:tm@example.com',
+    }
+
+
+def test_the_uid_is_stable_and_dtstamp_is_utc(review):
+    morning_at_utc_plus_2 = dt.datetime(2026, 2, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    first = properties(reviews.review_ics(review, now=morning_at_utc_plus_2))
+    second = properties(reviews.review_ics(review))
+
+    assert first["UID"] == second["UID"] == f"management-review-{review.uid}@qms-portal"
+    assert first["DTSTAMP"] == "20260201T073000Z"
+    assert re.fullmatch(r"\d{8}T\d{6}Z", second["DTSTAMP"])
+
+
+def test_each_event_has_the_required_structure(review):
+    lines = unfold(reviews.review_ics(review))
+
+    assert lines[:5] == [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//QMS Leadership Portal//Management reviews//EN",
+        "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+    ]
+    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        ("a,b;c\\d", "a\\,b\\;c\\\\d"),
+        ("line one\r\nline two\nthree", "line one\\nline two\\nthree"),
+        ("tab\there\x00", "tab here"),
+    ],
+)
+def test_text_escaping(value, escaped):
+    assert escape_text(value) == escaped
+
+
+def test_parameter_values_are_quoted_when_needed_and_never_hold_quotes():
+    assert param_value("Ada Ude") == "Ada Ude"
+    assert param_value('Ada "the auditor" Ude: QA') == "\"Ada 'the auditor' Ude: QA\""
+
+
+def test_folding_never_splits_a_multibyte_character():
+    line = "SUMMARY:" + "é" * 100
+    folded = fold(line)
+
+    assert all(len(part.encode("utf-8")) <= 75 for part in folded.split("\r\n"))
+    assert folded.replace("\r\n ", "") == line
