@@ -14,10 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from leadership.access import LeadershipCapability
-from leadership.errors import StateError
 from leadership.models import (
     Action,
     ActionNote,
@@ -29,15 +29,30 @@ from leadership.models import (
 )
 from qms_portal.access import require_capability, user_can
 from qms_portal.audit import audit_context, audit_step
+from qms_portal.workflow import StateMachine, Step
 
 MANAGE = LeadershipCapability.MANAGE_ACTIONS
 
-TRANSITIONS: dict[str, set[str]] = {
-    ActionStatus.OPEN: {ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED},
-    ActionStatus.IN_PROGRESS: {ActionStatus.OPEN, ActionStatus.DONE, ActionStatus.CANCELLED},
-    ActionStatus.DONE: {ActionStatus.OPEN},
-    ActionStatus.CANCELLED: {ActionStatus.OPEN},
-}
+
+def _refused(action: Action, status: str) -> str:
+    # Named first: inside the f-string, ``!r`` would apply to the whole conditional and quote the label too.
+    wanted = ActionStatus(status).label.lower() if status in ActionStatus.values else repr(status)
+    return f"“{action}” is {action.get_status_display().lower()}: it cannot become {wanted}."
+
+
+# Each step is the status an action moves to, from the statuses it may move from; a manager of actions may
+# take them all, the owner those of OWNER_MOVES.
+ACTION_STEPS = StateMachine(
+    Step(ActionStatus.OPEN, "Back to open", (ActionStatus.IN_PROGRESS, ActionStatus.DONE, ActionStatus.CANCELLED),
+         MANAGE),
+    Step(ActionStatus.IN_PROGRESS, "Start", (ActionStatus.OPEN,), MANAGE),
+    Step(ActionStatus.DONE, "Mark done", (ActionStatus.OPEN, ActionStatus.IN_PROGRESS), MANAGE),
+    Step(ActionStatus.CANCELLED, "Cancel", (ActionStatus.OPEN, ActionStatus.IN_PROGRESS), MANAGE),
+    record="the action",
+    message=_refused,
+    back=lambda action: (reverse("action_detail", args=[action.pk]), "Back to the action"),
+)
+
 # What the owner may do without manage_actions: work on it and finish it, not cancel or reopen it.
 OWNER_MOVES = {
     (ActionStatus.OPEN, ActionStatus.IN_PROGRESS),
@@ -63,7 +78,7 @@ def may_work_on_action(action: Action, user: Any) -> bool:
 
 def status_moves_allowed(action: Action, user: Any) -> set[str]:
     """The statuses ``user`` may move ``action`` to now, for views to offer only those."""
-    moves = TRANSITIONS[action.status]
+    moves = ACTION_STEPS.from_state(action)
     if user_can(user, MANAGE):
         return set(moves)
     if _is_owner(action, user):
@@ -150,10 +165,7 @@ def action_update_status(
     action = Action.objects.select_for_update().get(pk=action.pk)
     if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
-    if status not in TRANSITIONS[action.status]:
-        # Named first: inside the f-string, ``!r`` would apply to the whole conditional and quote the label too.
-        wanted = ActionStatus(status).label.lower() if status in ActionStatus.values else repr(status)
-        raise StateError(f"“{action}” is {action.get_status_display().lower()}: it cannot become {wanted}.")
+    ACTION_STEPS.check(action, status)
     if status not in status_moves_allowed(action, by):
         raise PermissionDenied("Only a manager of actions may cancel or reopen an action.")
     before = action.status

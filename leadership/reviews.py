@@ -4,11 +4,11 @@
 
 Planning puts the 9.3.2 inputs on the agenda. Input notes may be written while the review is planned or
 held; attendance, decisions and closing need it held; a review closes only when every input has notes.
-The chair alone signs the minutes (``minutes_content``) with the electronic signature; from then on
+The chair alone signs the minutes (``signed_content``) with the electronic signature; from then on
 nothing the minutes hold can change. Holding a recurring review proposes the next one,
 ``recurrence_months`` after this one's planned date (so the cycle does not drift when a review is held
-late), exactly once. Each step checks who is acting (``PermissionDenied``) and the state (``StateError``),
-changes nothing when refused, and is recorded in the audit trail.
+late), exactly once. Each step checks who is acting (``PermissionDenied``) and the state (``StepRefused``,
+answered 409 by the access middleware), changes nothing when refused, and is recorded in the audit trail.
 """
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from leadership.access import LeadershipCapability
 from leadership.actions import create_from_source
-from leadership.errors import InputsUnaddressed, StateError
+from leadership.errors import InputsUnaddressed
 from leadership.models import (
     InputCode,
     ManagementReview,
@@ -34,45 +35,52 @@ from leadership.models import (
     ReviewStatus,
 )
 from leadership.people import check_top_manager
-from qms_portal.access import require_capability, user_can
+from qms_portal.access import require_capability
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
+from qms_portal.signatures import record_sign
+from qms_portal.workflow import StateMachine, Step
 
 MANAGE = LeadershipCapability.MANAGE_REVIEWS
 SIGN = LeadershipCapability.SIGN_MINUTES
 MINUTES_MEANING = "Minutes approved"
 
+def review_url(review: ManagementReview) -> str:
+    """The review's page."""
+    return reverse("review_detail", args=[review.pk])
+
+
+def _refused(review: ManagementReview, name: str) -> str:
+    step = REVIEW_STEPS[name]
+    allowed = " or ".join(ReviewStatus(state).label.lower() for state in step.states)
+    return f"{review} is {review.get_status_display().lower()}: {step.label.lower()} needs it {allowed}."
+
+
 # Each step: what it is called in messages, the states it may be taken in, and the capability it needs.
-STEPS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "reschedule": ("Changing the plan", (ReviewStatus.PLANNED,), MANAGE),
-    "note_input": ("Writing input notes", (ReviewStatus.PLANNED, ReviewStatus.HELD), MANAGE),
-    "hold": ("Marking it held", (ReviewStatus.PLANNED,), MANAGE),
-    "record_attendance": ("Recording attendance", (ReviewStatus.HELD,), MANAGE),
-    "decide": ("Recording decisions", (ReviewStatus.HELD,), MANAGE),
-    "close": ("Closing it", (ReviewStatus.HELD,), MANAGE),
-    "sign": ("Signing the minutes", (ReviewStatus.CLOSED,), SIGN),
-}
+REVIEW_STEPS = StateMachine(
+    Step("reschedule", "Changing the plan", (ReviewStatus.PLANNED,), MANAGE),
+    Step("note_input", "Writing input notes", (ReviewStatus.PLANNED, ReviewStatus.HELD), MANAGE),
+    Step("hold", "Marking it held", (ReviewStatus.PLANNED,), MANAGE),
+    Step("record_attendance", "Recording attendance", (ReviewStatus.HELD,), MANAGE),
+    Step("decide", "Recording decisions", (ReviewStatus.HELD,), MANAGE),
+    Step("close", "Closing it", (ReviewStatus.HELD,), MANAGE),
+    Step("sign", "Signing the minutes", (ReviewStatus.CLOSED,), SIGN),
+    record="the review",
+    message=_refused,
+    back=lambda review: (review_url(review), "Back to the review"),
+    closed=lambda review: f"The minutes of {review} are signed: they can no longer change." if review.is_signed else "",
+)
 
 
 def step_check(review: ManagementReview, step: str) -> None:
-    """Raise ``StateError`` unless ``step`` (a key of ``STEPS``) may be taken in the review's state."""
-    if review.is_signed:
-        raise StateError(f"The minutes of {review} are signed: they can no longer change.")
-    label, states, _ = STEPS[step]
-    if review.status not in states:
-        allowed = " or ".join(ReviewStatus(state).label.lower() for state in states)
-        raise StateError(f"{review} is {review.get_status_display().lower()}: {label.lower()} needs it {allowed}.")
+    """Raise ``StepRefused`` unless ``step`` (a step of ``REVIEW_STEPS``) may be taken in the review's state."""
+    REVIEW_STEPS.check(review, step)
 
 
 def steps_allowed(review: ManagementReview, user: Any) -> set[str]:
     """The steps ``user`` may take on ``review`` now: its state allows them and the person may (the chair signs)."""
-    allowed = set()
-    for step, (_, states, capability) in STEPS.items():
-        if review.is_signed or review.status not in states or not user_can(user, capability):
-            continue
-        if step == "sign" and review.chair_id != user.pk:
-            continue
-        allowed.add(step)
+    allowed = REVIEW_STEPS.allowed(review, user)
+    if review.chair_id != user.pk:
+        allowed.discard("sign")
     return allowed
 
 
@@ -262,10 +270,7 @@ def review_close(*, review: ManagementReview, by: Any) -> ManagementReview:
     step_check(review, "close")
     missing = [row for row in review.inputs.order_by("code") if not row.notes.strip()]
     if missing:
-        listed = "; ".join(f"{row.code} ({row.get_code_display()})" for row in missing)
-        raise InputsUnaddressed(
-            f"{review} cannot close: these inputs have no notes yet: {listed}.", [row.code for row in missing]
-        )
+        raise InputsUnaddressed(review, missing)
     review.status, review.closed_at = ReviewStatus.CLOSED, timezone.now()
     with audit_context(actor=by):
         review.save()
@@ -277,30 +282,27 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
     """The chair signs the closed review's minutes by electronic signature (re-entering their password).
 
     ``expected_sha256`` is the hash of the minutes the chair was shown: if they changed since, nothing is
-    signed. A wrong password signs nothing but is recorded: the refusal is raised only after this
-    function's transaction committed it.
+    signed. A wrong password signs nothing but is recorded (``record_sign`` commits it before raising
+    ``SignatureRefused``).
     """
     require_capability(by, SIGN, doing="sign management review minutes")
-    refused = None
-    with transaction.atomic():
-        review = _locked(review)
+
+    def check(review: ManagementReview) -> None:
         if review.chair_id != by.pk:
             raise PermissionDenied(f"Only the chair of {review}, {review.chair}, signs its minutes.")
         step_check(review, "sign")
-        content = review.minutes_content()
-        if content_sha256(content) != expected_sha256:
-            raise StateError(f"The minutes of {review} changed after you opened them: read them again before you sign.")
-        try:
-            signature = signature_sign(
-                obj=review, content=content, signer=by, password=password, meaning=MINUTES_MEANING
-            )
-        except SignatureRefused as exc:
-            refused = exc
-        else:
-            review.minutes_signature = signature
-            with audit_context(actor=by):
-                review.save()
-                audit_step(review, step="minutes signed", reason=f"Signed by {signature.printed_name}")
-    if refused is not None:
-        raise refused
-    return review
+
+    return record_sign(
+        record=review,
+        password=password,
+        expected_sha256=expected_sha256,
+        meaning=MINUTES_MEANING,
+        by=by,
+        check=check,
+        changed=lambda review: REVIEW_STEPS.refusal(
+            review, f"The minutes of {review} changed after you opened them: read them again before you sign."
+        ),
+        step="minutes signed",
+        reason=f"Signed by {by.get_full_name()}",
+    )
+

@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
-from policy.workflow import WorkflowError
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
 from qms_portal.models import OrgUnit
+from qms_portal.refusals import StepRefused
 from qms_portal.trees import ids_below
 
 # Staff are asked to acknowledge; auditors are external and never are (unless they also hold a staff role).
@@ -29,7 +30,7 @@ STAFF_ROLES = tuple(role.value for role in PortalRole if role != PortalRole.AUDI
 NO_UNIT = "No department"
 
 
-class AlreadyAcknowledged(WorkflowError):
+class AlreadyAcknowledged(StepRefused):
     """The person has already acknowledged this version; the first acknowledgement stands."""
 
 
@@ -72,14 +73,23 @@ def campaign_audience(campaign: Campaign) -> QuerySet:
     return people
 
 
+def acknowledgement_refusal(*, version: PolicyVersion) -> str:
+    """Why nobody can acknowledge ``version`` now (only the published version, with a campaign, can be), or ""."""
+    if version.status != VersionStatus.PUBLISHED or getattr(version, "campaign", None) is None:
+        return f"{version} is {version.get_status_display().lower()}: only the published version can be acknowledged."
+    return ""
+
+
 def acknowledgement_check(*, version: PolicyVersion, person: Any) -> None:
     """Refuse unless ``person`` may acknowledge ``version`` now: it must be the published version, with a
-    campaign whose audience includes them (``WorkflowError``, ``PermissionDenied``)."""
-    campaign = getattr(version, "campaign", None)
-    if version.status != VersionStatus.PUBLISHED or campaign is None:
-        raise WorkflowError(
-            f"{version} is {version.get_status_display().lower()}: only the published version can be acknowledged."
+    campaign whose audience includes them (``StepRefused``, ``PermissionDenied``)."""
+    refusal = acknowledgement_refusal(version=version)
+    if refusal:
+        raise StepRefused(
+            refusal, back_url=reverse("policy_detail", args=[version.document.reference]),
+            back_label="Back to the policy", record="the version",
         )
+    campaign = version.campaign
     if not (person.is_authenticated and campaign_audience(campaign).filter(pk=person.pk).exists()):
         raise PermissionDenied(f"{version} is not addressed to you: you are not in its acknowledgement campaign.")
 
@@ -96,19 +106,23 @@ def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int |
     campaign = version.campaign
     if campaign.question:
         if answer is None:
-            raise ValueError("Answer the question to confirm that you understood the policy.")
+            raise ValidationError({"answer": "Answer the question to confirm that you understood the policy."})
         if answer != campaign.correct_choice:
-            raise ValueError("That is not the right answer. Read the policy again, then choose another answer.")
+            raise ValidationError(
+                {"answer": "That is not the right answer. Read the policy again, then choose another answer."}
+            )
     refusal = f"You already acknowledged {version}: your first acknowledgement stands."
     if has_acknowledged(version=version, person=person):
-        raise AlreadyAcknowledged(refusal)
+        raise AlreadyAcknowledged(refusal, back_url=reverse("policy_detail", args=[version.document.reference]))
     try:
         # A savepoint: two submissions at once both pass the check above, and the database's
         # acknowledgement_once_per_version constraint turns the second away without spoiling the transaction.
         with transaction.atomic(), audit_context(actor=person):
             return Acknowledgement.objects.create(version=version, person=person)
     except IntegrityError:
-        raise AlreadyAcknowledged(refusal) from None
+        raise AlreadyAcknowledged(
+            refusal, back_url=reverse("policy_detail", args=[version.document.reference])
+        ) from None
 
 
 def pending_for(person: Any) -> list[PolicyVersion]:

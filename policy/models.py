@@ -1,5 +1,5 @@
 """Policy documents (5.2), their numbered versions, acknowledgement campaigns and acknowledgements."""
-from typing import Any
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +8,8 @@ from django.db.models import Q
 from policy.access import PolicyCapability
 from qms_portal.audit import AuditedModel
 from qms_portal.capabilities import capability_permissions
+from qms_portal.models import SignedRecord
+from qms_portal.models.signatures import SignedManager
 
 # The 5.2.1 commitments a policy must show, by requirement id, in our own words.
 CHECKLIST_ITEMS = {
@@ -63,18 +65,15 @@ class VersionStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class SignedContentImmutable(Exception):
-    """Raised on any attempt to change what a signature covers."""
-
-
-class PolicyVersion(AuditedModel):
-    """One numbered version of a policy document; its text is frozen once signed.
+class PolicyVersion(SignedRecord, AuditedModel):
+    """One numbered version of a policy document; its text is frozen once approved by signature (``SignedRecord``).
 
     ``checklist`` holds, for each 5.2.1 item, whether the author confirmed it and the passage of the
     text that meets it: ``{"5.2.1.a": {"confirmed": true, "passage": "..."}, ...}``.
     """
 
-    SIGNED_FIELDS = ("body", "change_summary", "checklist", "number", "document_id")
+    signed_fields = ("body", "change_summary", "checklist", "number", "document_id")
+    objects: ClassVar[SignedManager] = SignedManager()
 
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
@@ -107,21 +106,6 @@ class PolicyVersion(AuditedModel):
     def __str__(self) -> str:
         return f"{self.document.title} v{self.number}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            # The signature itself is frozen too: removing it first would let the text change next.
-            frozen_fields = (*self.SIGNED_FIELDS, "signature_id")
-            signed = PolicyVersion.objects.filter(pk=self.pk, signature__isnull=False)
-            frozen = signed.values(*frozen_fields).first()
-            if frozen and any(frozen[name] != getattr(self, name) for name in frozen_fields):
-                raise SignedContentImmutable(f"{self} is signed: its content can no longer change.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.signature_id is not None:
-            raise SignedContentImmutable(f"{self} is signed: it is a record and cannot be deleted.")
-        return super().delete(*args, **kwargs)
-
     def signed_content(self) -> str:
         """The exact text an approval signature covers: version number, change summary, body and 5.2.1 checklist.
 
@@ -137,12 +121,6 @@ class PolicyVersion(AuditedModel):
             f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}\n\n"
             f"5.2.1 checklist:\n{checklist}"
         )
-
-    @property
-    def signature_valid(self) -> bool:
-        from qms_portal.signatures import signature_is_valid
-
-        return self.signature is not None and signature_is_valid(self.signature, self.signed_content())
 
 
 class AudienceKind(models.TextChoices):

@@ -3,9 +3,9 @@
     draft -> in review -> approved (signed) -> published -> superseded
     in review -> draft (sent back with a comment); any open or published version -> withdrawn
 
-Each step checks who is acting (``PermissionDenied``, answered 403) and the version's state
-(``WorkflowError``, answered 409), changes nothing when refused, and is recorded in the audit trail
-with its comment.
+Each step checks who is acting (``PermissionDenied``, answered 403), the version's state
+(``StepRefused``, answered 409 by the access middleware) and its input (``ValidationError``), changes
+nothing when refused, and is recorded in the audit trail with its comment.
 """
 import calendar
 import datetime as dt
@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from policy.access import PolicyCapability
@@ -28,16 +30,14 @@ from policy.models import (
 )
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.signatures import SignatureRefused, content_sha256, signature_sign
+from qms_portal.refusals import StepRefused
+from qms_portal.signatures import record_sign
+from qms_portal.workflow import StateMachine, Step
 
 MANAGE = PolicyCapability.MANAGE
 APPROVE = PolicyCapability.APPROVE
 OPEN_STATES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
 MIN_PASSAGE_WORDS = 4
-
-
-class WorkflowError(Exception):
-    """The step is not possible in the version's current state; the message says why."""
 
 
 class ChecklistIncomplete(Exception):
@@ -48,36 +48,38 @@ class ChecklistIncomplete(Exception):
         self.problems = problems
 
 
-# The states in which each step may be taken, by the word that completes "it cannot be ... now".
-STEP_STATES: dict[str, tuple[str, ...]] = {
-    "edited": (VersionStatus.DRAFT,),
-    "submitted": (VersionStatus.DRAFT,),
-    "sent back": (VersionStatus.IN_REVIEW,),
-    "approved": (VersionStatus.IN_REVIEW,),
-    "published": (VersionStatus.APPROVED,),
-    "withdrawn": (*OPEN_STATES, VersionStatus.PUBLISHED),
-}
+def version_url(version: PolicyVersion) -> str:
+    """The version's page."""
+    return reverse("version_detail", kwargs={"reference": version.document.reference, "number": version.number})
 
 
-STEP_CAPABILITY = {"edited": MANAGE, "submitted": MANAGE, "sent back": APPROVE, "approved": APPROVE,
-                   "published": MANAGE, "withdrawn": MANAGE}
+# Each step is named by the word that completes "it cannot be ... now".
+VERSION_STEPS = StateMachine(
+    Step("edited", "edited", (VersionStatus.DRAFT,), MANAGE),
+    Step("submitted", "submitted", (VersionStatus.DRAFT,), MANAGE),
+    Step("sent back", "sent back", (VersionStatus.IN_REVIEW,), APPROVE),
+    Step("approved", "approved", (VersionStatus.IN_REVIEW,), APPROVE),
+    Step("published", "published", (VersionStatus.APPROVED,), MANAGE),
+    Step("withdrawn", "withdrawn", (*OPEN_STATES, VersionStatus.PUBLISHED), MANAGE),
+    record="the version",
+    message=lambda version, step: (
+        f"{version} is {version.get_status_display().lower()}: it cannot be {step} now."
+    ),
+    back=lambda version: (version_url(version), f"Back to version {version.number}"),
+)
 
 
 def steps_allowed(version: PolicyVersion, user: Any) -> set[str]:
     """The steps ``user`` may take on ``version`` now: those its state allows and their role holds."""
-    return {
-        step for step, states in STEP_STATES.items()
-        if version.status in states and user.is_authenticated and user.has_perm(STEP_CAPABILITY[step])
-    }
+    return VERSION_STEPS.allowed(version, user)
 
 
 def step_check(version: PolicyVersion, step: str) -> None:
-    """Raise ``WorkflowError`` unless ``step`` (a key of ``STEP_STATES``) may be taken in the version's state.
+    """Raise ``StepRefused`` unless ``step`` (a step of ``VERSION_STEPS``) may be taken in the version's state.
 
     Views call it before showing a step's form, so the form is never offered when the step would fail.
     """
-    if version.status not in STEP_STATES[step]:
-        raise WorkflowError(f"{version} is {version.get_status_display().lower()}: it cannot be {step} now.")
+    VERSION_STEPS.check(version, step)
 
 
 def _locked(version: PolicyVersion) -> PolicyVersion:
@@ -139,7 +141,12 @@ def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
     document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
     open_version = document.versions.filter(status__in=OPEN_STATES).first()
     if open_version is not None:
-        raise WorkflowError(f"{open_version} is still {open_version.get_status_display().lower()}: finish it first.")
+        raise StepRefused(
+            f"{open_version} is still {open_version.get_status_display().lower()}: finish it first.",
+            back_url=reverse("policy_detail", args=[document.reference]),
+            back_label="Back to the policy",
+            record="the version",
+        )
     versions = document.versions.order_by("-number")
     latest = versions.first()
     source = (
@@ -195,7 +202,7 @@ def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVe
     """Send a version in review back to draft, saying why."""
     require_capability(by, APPROVE, doing="review policy versions")
     if not comment.strip():
-        raise ValueError("Say what needs to change: the comment is required.")
+        raise ValidationError({"comment": "Say what needs to change: the comment is required."})
     version = _locked(version)
     step_check(version, "sent back")
     version.status, version.submitted_at = VersionStatus.DRAFT, None
@@ -210,29 +217,27 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
 
     ``expected_sha256`` is the hash of the content the signer was shown: if the version changed since
     (sent back, edited and resubmitted in the meantime), nothing is signed. A wrong password signs
-    nothing but is recorded: the refusal is raised only after this function's transaction committed it.
+    nothing but is recorded (``record_sign`` commits it before raising ``SignatureRefused``).
     """
     require_capability(by, APPROVE, doing="approve policy versions")
-    refused = None
-    with transaction.atomic():
-        version = _locked(version)
-        step_check(version, "approved")
-        if content_sha256(version.signed_content()) != expected_sha256:
-            raise WorkflowError(f"{version} changed after you opened it: read it again before you sign.")
-        try:
-            signature = signature_sign(
-                obj=version, content=version.signed_content(), signer=by, password=password, meaning="Approved"
-            )
-        except SignatureRefused as exc:
-            refused = exc
-        else:
-            version.status, version.approved_at, version.signature = VersionStatus.APPROVED, timezone.now(), signature
-            with audit_context(actor=by):
-                version.save()
-                audit_step(version, step="approved", reason=f"Signed by {signature.printed_name}, meaning Approved")
-    if refused is not None:
-        raise refused
-    return version
+
+    def approved(version: PolicyVersion) -> None:
+        version.status, version.approved_at = VersionStatus.APPROVED, timezone.now()
+
+    return record_sign(
+        record=version,
+        password=password,
+        expected_sha256=expected_sha256,
+        meaning="Approved",
+        by=by,
+        check=lambda locked: step_check(locked, "approved"),
+        changed=lambda locked: VERSION_STEPS.refusal(
+            locked, f"{locked} changed after you opened it: read it again before you sign."
+        ),
+        step="approved",
+        reason=f"Signed by {by.get_full_name()}, meaning Approved",
+        apply=approved,
+    )
 
 
 def _next_review(published: dt.date) -> dt.date:
@@ -260,11 +265,13 @@ def version_publish(
     version = _locked(version)
     step_check(version, "published")
     if not version.signature_valid:
-        raise WorkflowError(f"{version}'s signature no longer matches its content: it cannot be published.")
+        raise VERSION_STEPS.refusal(
+            version, f"{version}'s signature no longer matches its content: it cannot be published."
+        )
     if audience == AudienceKind.DEPARTMENTS and not org_units:
-        raise ValueError("Choose at least one department, or send it to all active staff.")
+        raise ValidationError("Choose at least one department, or send it to all active staff.")
     if question and (not choices or correct_choice is None or not 0 <= correct_choice < len(choices)):
-        raise ValueError("A question needs its answers and which one is right.")
+        raise ValidationError("A question needs its answers and which one is right.")
     now = timezone.now()
     with audit_context(actor=by):
         previous = version.document.versions.select_for_update().filter(status=VersionStatus.PUBLISHED).first()
@@ -294,7 +301,7 @@ def version_withdraw(*, version: PolicyVersion, reason: str, by: Any) -> PolicyV
     """Withdraw a version that is open or published: it is no longer in force or in progress."""
     require_capability(by, MANAGE, doing="withdraw policy versions")
     if not reason.strip():
-        raise ValueError("Say why the version is withdrawn.")
+        raise ValidationError({"reason": "Say why the version is withdrawn."})
     version = _locked(version)
     step_check(version, "withdrawn")
     version.status, version.withdrawn_at = VersionStatus.WITHDRAWN, timezone.now()

@@ -4,6 +4,7 @@ Every view declares its access with exactly one of ``@public``, ``@login_only`` 
 ``@requires(capability, ...)`` (or, for class-based views, the ``access`` attribute the same
 decorators set). ``AccessMiddleware`` enforces the declaration before the view runs and refuses,
 fail-closed, any view that declares nothing; the system check ``qms.E001`` names such views at start.
+It also answers every ``StepRefused`` (``qms_portal.refusals``) a view lets through: views never catch it.
 """
 from __future__ import annotations
 
@@ -14,11 +15,15 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.checks import Error, register
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from qms_portal.refusals import StepRefused
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +132,18 @@ class AccessMiddleware:
         if not access.allows(request.user):
             raise PermissionDenied("Your portal role does not allow this.")
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """Answer a refused step, the one place that does: the 409 page, or for htmx a message and a reload."""
+        if not isinstance(exception, StepRefused):
+            return None
+        if getattr(request, "htmx", False):
+            # The page reloads and shows the message with the record as it now stands.
+            messages.error(request, exception.message)
+            response = HttpResponse(exception.message, status=409, content_type="text/plain; charset=utf-8")
+            response["HX-Refresh"] = "true"
+            return response
+        return render(request, "qms_portal/conflict.html", exception.context(), status=409)
 
 
 def _login_url() -> str:

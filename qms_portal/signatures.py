@@ -1,15 +1,19 @@
-"""Electronic signatures, for policy approval and, later, management-review minutes.
+"""Electronic signatures: signing any ``SignedRecord`` (a policy version's approval, a review's minutes).
 
-The signer re-enters their password. A signature stores the signer, their printed name, the time
+``record_sign`` is the one way a record is signed: it re-reads the record under a lock, lets the record's
+own step check it, checks the signer's password, signs, and calls back to the record's step. The signer
+re-enters their password. A signature stores the signer, their printed name, the time
 (UTC), the meaning ("Approved") and the SHA-256 of the exact content signed; it is valid only while
 that content still hashes the same. Wrong passwords sign nothing and are recorded in the audit trail;
 after ``SIGNING_FAILURE_LIMIT`` in a row, signing is locked for that person for a while and the
 quality managers are told.
 """
+from __future__ import annotations
+
 import datetime as dt
-import hashlib
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,7 +23,9 @@ from django.utils import timezone
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.models import ElectronicSignature, SigningLock
+from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock
+from qms_portal.models.signatures import content_sha256, signature_is_valid
+from qms_portal.refusals import StepRefused
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +34,8 @@ class SignatureRefused(Exception):
     """The signature was not made; the message says why, for the person signing."""
 
 
-def content_sha256(content: str) -> str:
-    """The SHA-256 of the exact text being signed (UTF-8)."""
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
-    """True while ``content`` is still exactly what was signed."""
-    return signature.content_sha256 == content_sha256(content)
+__all__ = ["SignatureRefused", "content_sha256", "record_sign", "signature_is_valid", "signing_locked_until"]
+R = TypeVar("R", bound=SignedRecord)
 
 
 def signing_locked_until(user: Any) -> dt.datetime | None:
@@ -48,8 +48,8 @@ def signature_sign(*, obj: models.Model, content: str, signer: Any, password: st
     """Sign ``content`` (the exact text of ``obj`` being approved) as ``signer`` after checking the password.
 
     Raises ``SignatureRefused`` when signing is locked or the password is wrong. The refusal is written
-    to the audit trail: callers must let their transaction commit (catch the exception, do not let it
-    roll back), so that repeated wrong passwords are counted.
+    to the audit trail: callers must let their transaction commit (``record_sign`` does), so that
+    repeated wrong passwords are counted.
     """
     locked_until = signing_locked_until(signer)
     if locked_until is not None:
@@ -72,6 +72,51 @@ def signature_sign(*, obj: models.Model, content: str, signer: Any, password: st
             signed_at=timezone.now(),
             content_sha256=content_sha256(content),
         )
+
+
+def record_sign(
+    *,
+    record: R,
+    password: str,
+    expected_sha256: str,
+    meaning: str,
+    by: Any,
+    check: Callable[[R], None],
+    changed: Callable[[R], StepRefused],
+    step: str,
+    reason: str,
+    apply: Callable[[R], None] | None = None,
+) -> R:
+    """Sign ``record`` as ``by``, who re-entered ``password`` and was shown content hashing to ``expected_sha256``.
+
+    The record is re-read under a row lock and ``check`` (the record's own step check) runs on it; if its
+    content changed since the signer read it, ``changed(record)`` is raised and nothing is signed. Once
+    signed, ``apply`` makes the record's own changes (its status), the record is saved and the audit trail
+    gets ``step`` with ``reason``. A wrong password signs nothing but is recorded in the audit trail: the
+    ``SignatureRefused`` is raised only after this function's transaction committed that record, and the
+    view answers it on the form (not raised further, or the request's transaction would roll it back).
+    """
+    refused = None
+    with transaction.atomic():
+        record = type(record)._default_manager.select_for_update().get(pk=record.pk)
+        check(record)
+        content = record.signed_content()
+        if content_sha256(content) != expected_sha256:
+            raise changed(record)
+        try:
+            signature = signature_sign(obj=record, content=content, signer=by, password=password, meaning=meaning)
+        except SignatureRefused as exc:
+            refused = exc
+        else:
+            setattr(record, record.signature_field, signature)
+            if apply is not None:
+                apply(record)
+            with audit_context(actor=by):
+                record.save()
+                audit_step(record, step=step, reason=reason)
+    if refused is not None:
+        raise refused
+    return record
 
 
 def _record_failure(*, obj: models.Model, signer: Any) -> None:

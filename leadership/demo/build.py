@@ -213,7 +213,7 @@ def _take_forward(
         review = ManagementReview.objects.get(pk=review.pk)
         try:
             review = review_sign_minutes(
-                review=review, password=password, expected_sha256=content_sha256(review.minutes_content()), by=chair
+                review=review, password=password, expected_sha256=content_sha256(review.signed_content()), by=chair
             )
         except SignatureRefused as refused:
             raise RuntimeError(

@@ -17,12 +17,11 @@ from leadership.models.reviews import (
     ReviewInput,
     ReviewOutput,
     ReviewStatus,
-    SignedMinutesImmutable,
 )
 
 __all__ = [
     "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
     "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
     "Measurement", "OutputCategory", "QualityObjective", "ReviewAttendance", "ReviewInput", "ReviewOutput",
-    "ReviewStatus", "SignedMinutesImmutable", "evidence_file_path",
+    "ReviewStatus", "evidence_file_path",
 ]

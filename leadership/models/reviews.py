@@ -2,7 +2,8 @@
 
 Once the chair has signed the minutes, the review and everything the minutes hold (inputs, decisions,
 attendance) are frozen: the write functions in ``leadership.reviews`` refuse, and so do these models'
-``save`` and ``delete`` and their querysets' ``delete``, as the policy app does for signed versions.
+``save`` and ``delete`` and their querysets' ``delete`` (``SignedRecordImmutable``): the review is a
+``SignedRecord``, as policy versions are.
 """
 from __future__ import annotations
 
@@ -13,11 +14,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from qms_portal.audit import AuditedModel, AuditedQuerySet
-
-
-class SignedMinutesImmutable(Exception):
-    """Raised on any attempt to change or remove what signed review minutes hold."""
+from qms_portal.audit import AuditedModel
+from qms_portal.models import SignedRecord, SignedRecordImmutable
+from qms_portal.models.signatures import SignedQuerySet
 
 
 class ReviewStatus(models.TextChoices):
@@ -51,18 +50,13 @@ class OutputCategory(models.TextChoices):
     RESOURCES = "c", "Resource needs"
 
 
-class MinutesQuerySet(AuditedQuerySet):
+class MinutesQuerySet(SignedQuerySet):
     """Refuses a bulk delete that would remove part of signed minutes (the rows' ``delete()`` is bypassed)."""
 
     signed_lookup = "review__minutes_signature__isnull"
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        if self.filter(**{self.signed_lookup: False}).exists():
-            raise SignedMinutesImmutable("Signed review minutes cannot be removed.")
-        return super().delete()
 
-
-class ReviewQuerySet(MinutesQuerySet):
+class ReviewQuerySet(SignedQuerySet):
     signed_lookup = "minutes_signature__isnull"
 
 
@@ -72,9 +66,14 @@ def _review_is_signed(review_id: int | None) -> bool:
     ).exists()
 
 
-class ManagementReview(AuditedModel):
+class ManagementReview(SignedRecord, AuditedModel):
     """A management review meeting: planned for a date with a chair and invitees, then held, closed and
-    its minutes signed by the chair. A recurring review proposes the next one when it is held."""
+    its minutes signed by the chair. A recurring review proposes the next one when it is held.
+
+    The chair's signature covers every field of the review (``signed_fields`` None), and ``signed_content``
+    is the minutes."""
+
+    signature_field = "minutes_signature"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Names it in calendars.")
     title = models.CharField(max_length=200)
@@ -124,25 +123,8 @@ class ManagementReview(AuditedModel):
     def __str__(self) -> str:
         return f"{self.title} ({self.planned_on.day} {self.planned_on:%b %Y})"
 
-    @property
-    def is_signed(self) -> bool:
-        return self.minutes_signature_id is not None
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            names = [field.attname for field in self._meta.concrete_fields]
-            stored = ManagementReview.objects.filter(pk=self.pk, minutes_signature__isnull=False).values(*names).first()
-            if stored and any(stored[name] != getattr(self, name) for name in names):
-                raise SignedMinutesImmutable(f"The minutes of {self} are signed: the review can no longer change.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if _review_is_signed(self.pk):
-            raise SignedMinutesImmutable(f"The minutes of {self} are signed: the review is a record and stays.")
-        return super().delete(*args, **kwargs)
-
-    def minutes_content(self) -> str:
-        """The exact text the chair's signature covers: the review, attendance, every input with its notes,
+    def signed_content(self) -> str:
+        """The minutes, the exact text the chair's signature covers: the review, attendance, every input with its notes,
         and every decision. People are named by their record number, so that a later change of someone's
         name does not make the signature look broken."""
         attendance = {True: "attended", False: "absent", None: "not recorded"}
@@ -170,12 +152,6 @@ class ManagementReview(AuditedModel):
         ]
         return "\n".join(lines) + "\n"
 
-    @property
-    def minutes_signature_valid(self) -> bool:
-        from qms_portal.signatures import signature_is_valid
-
-        return self.minutes_signature is not None and signature_is_valid(self.minutes_signature, self.minutes_content())
-
 
 class _PartOfMinutes(AuditedModel):
     """A row the signed minutes hold: it cannot be added, changed or removed once the review is signed."""
@@ -190,7 +166,7 @@ class _PartOfMinutes(AuditedModel):
         if self.pk is not None:  # moving a row away from signed minutes would change them too
             stored_review = type(self).objects.filter(pk=self.pk).values_list("review_id", flat=True).first()
         if _review_is_signed(self.review_id) or (stored_review != self.review_id and _review_is_signed(stored_review)):
-            raise SignedMinutesImmutable(
+            raise SignedRecordImmutable(
                 f"The minutes of review #{self.review_id} are signed: they can no longer change."
             )
 

@@ -1,6 +1,7 @@
 """Action pages: the list with its filters, each person's own actions, an action's page with its notes and
 status moves, and creating or changing an action. Each write calls one function of ``leadership.actions``;
-refusals come back as 403 (who), 409 (state) or the page again with the form's errors."""
+refusals come back as 403 (who), 409 (state: ``StepRefused``, answered by the access middleware) or the page
+again with the form's errors."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +19,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from leadership import actions as workflow
 from leadership.access import LeadershipCapability
-from leadership.errors import StateError
 from leadership.forms.actions import ACTIVE, ActionFilterForm, ActionForm, NoteForm, StatusForm, source_value
 from leadership.models import Action, ActionStatus, Commitment, QualityObjective
 from leadership.models.actions import ACTIVE_STATUSES, overdue_q
@@ -206,17 +206,9 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "The status was not changed: choose one of the buttons.")
         return _render_detail(request, action, status_form=form)
     before = action.get_status_display()
-    try:
-        action = workflow.action_update_status(
-            action=action, status=form.cleaned_data["status"], note=form.cleaned_data["note"], by=request.user
-        )
-    except StateError as error:
-        return render(request, "qms_portal/conflict.html", {
-            "message": str(error),
-            "record": "the action",
-            "back_url": reverse("action_detail", args=[action.pk]),
-            "back_label": "Back to the action",
-        }, status=409)
+    action = workflow.action_update_status(
+        action=action, status=form.cleaned_data["status"], note=form.cleaned_data["note"], by=request.user
+    )
     messages.success(request, f"“{action}” moved from {before.lower()} to {action.get_status_display().lower()}.")
     return redirect(_safe_next(request, reverse("action_detail", args=[action.pk])))
 

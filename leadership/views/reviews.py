@@ -3,7 +3,8 @@ written in place, attendance, holding, decisions with their actions, closing, th
 and the calendar file.
 
 Each view checks access, parses a form and calls one function of ``leadership/reviews.py``; refusals come back as
-403 (who), 409 (the review's state, with a page saying why) or the form again with its errors.
+403 (who), 409 (the review's state: ``StepRefused``, answered by the access middleware) or the form again with its
+errors.
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from django.views.decorators.http import require_POST, require_safe
 
 from leadership import ics, reviews
 from leadership.access import LeadershipCapability
-from leadership.errors import InputsUnaddressed, StateError
 from leadership.forms.common import add_errors
 from leadership.forms.reviews import (
     AttendanceForm,
@@ -73,22 +73,6 @@ def _review_url(review: ManagementReview, anchor: str = "") -> str:
 
 def _review(pk: int) -> ManagementReview:
     return get_object_or_404(ManagementReview.objects.select_related("chair"), pk=pk)
-
-
-def _conflict(request: HttpRequest, review: ManagementReview, error: StateError) -> HttpResponse:
-    """The step is not possible in the review's state: say why, change nothing (409). An htmx request reloads the
-    page instead, which then shows the message and the review as it now stands."""
-    if getattr(request, "htmx", False):
-        messages.error(request, str(error))
-        response = HttpResponse(str(error), status=409, content_type="text/plain; charset=utf-8")
-        response["HX-Refresh"] = "true"
-        return response
-    return render(request, "qms_portal/conflict.html", {
-        "message": str(error),
-        "record": "the review",
-        "back_url": _review_url(review),
-        "back_label": "Back to the review",
-    }, status=409)
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -190,16 +174,11 @@ def review_create(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    try:
-        reviews.step_check(review, "reschedule")
-    except StateError as error:
-        return _conflict(request, review, error)
+    reviews.step_check(review, "reschedule")
     form = ReviewForm(posted(request), initial=ReviewForm.data_of(review))
     if request.method == "POST" and form.is_valid():
         try:
             review = reviews.review_update(review=review, **_plan_fields(form), by=request.user)
-        except StateError as error:
-            return _conflict(request, review, error)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -251,7 +230,6 @@ def _detail_context(request: HttpRequest, review: ManagementReview) -> dict[str,
         "attendance_recorded": any(row.attended is not None for row in attendance),
         "steps": steps,
         "can_edit_inputs": "note_input" in steps,
-        "signature_valid": review.minutes_signature_valid if review.is_signed else None,
         "today": timezone.localdate(),
     }
 
@@ -282,19 +260,13 @@ def _input_block(request: HttpRequest, review: ManagementReview, review_input: R
 def review_input_edit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     review = _review(pk)
     review_input = get_object_or_404(ReviewInput, review=review, code=code)
-    try:
-        reviews.step_check(review, "note_input")
-    except StateError as error:
-        return _conflict(request, review, error)
+    reviews.step_check(review, "note_input")
     if request.method == "POST":
         form = InputNotesForm(request.POST)
         if form.is_valid():
-            try:
-                review_input = reviews.review_input_save(
-                    review_input=review_input, notes=form.cleaned_data["notes"], by=request.user
-                )
-            except StateError as error:
-                return _conflict(request, review, error)
+            review_input = reviews.review_input_save(
+                review_input=review_input, notes=form.cleaned_data["notes"], by=request.user
+            )
             if request.htmx:
                 return _input_block(request, review, review_input)
             messages.success(request, f"The notes on {review_input.code}) {review_input.get_code_display()} are saved.")
@@ -321,16 +293,11 @@ def review_input_edit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @requires(MANAGE)
 def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    try:
-        reviews.step_check(review, "hold")
-    except StateError as error:
-        return _conflict(request, review, error)
+    reviews.step_check(review, "hold")
     form = HoldForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             review = reviews.review_hold(review=review, held_on=form.cleaned_data["held_on"], by=request.user)
-        except StateError as error:
-            return _conflict(request, review, error)
         except ValidationError as error:
             add_errors(form, error)
         else:
@@ -351,22 +318,16 @@ def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 def review_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    try:
-        reviews.step_check(review, "record_attendance")
-    except StateError as error:
-        return _conflict(request, review, error)
+    reviews.step_check(review, "record_attendance")
     rows = list(review.attendance.select_related("person").order_by("person__full_name", "person__username"))
     form = AttendanceForm(posted(request), rows=rows)
     if request.method == "POST" and form.is_valid():
         present = set(form.cleaned_data["attended"])
-        try:
-            for row in rows:
-                if row.attended is None or row.attended != (row.person_id in present):
-                    reviews.review_attendance_record(
-                        review=review, person=row.person, attended=row.person_id in present, by=request.user
-                    )
-        except StateError as error:
-            return _conflict(request, review, error)
+        for row in rows:
+            if row.attended is None or row.attended != (row.person_id in present):
+                reviews.review_attendance_record(
+                    review=review, person=row.person, attended=row.person_id in present, by=request.user
+                )
         messages.success(request, f"Attendance is recorded: {len(present)} of {len(rows)} invited attended.")
         return redirect(_review_url(review, "attendance"))
     return render(request, "leadership/review_attendance.html", {"review": review, "form": form, "rows": rows})
@@ -375,10 +336,7 @@ def review_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    try:
-        reviews.step_check(review, "decide")
-    except StateError as error:
-        return _conflict(request, review, error)
+    reviews.step_check(review, "decide")
     form = DecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -393,8 +351,6 @@ def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
                 action_description=data["action_description"],
                 by=request.user,
             )
-        except StateError as error:
-            return _conflict(request, review, error)
         except ValidationError as error:
             add_errors(form, error, DecisionForm.ACTION_FIELDS)
         else:
@@ -418,15 +374,7 @@ def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 def review_close(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    try:
-        review = reviews.review_close(review=review, by=request.user)
-    except InputsUnaddressed as refused:
-        missing = list(review.inputs.filter(code__in=refused.codes).order_by("code"))
-        return render(
-            request, "leadership/review_close_refused.html", {"review": review, "missing": missing}, status=409
-        )
-    except StateError as error:
-        return _conflict(request, review, error)
+    review = reviews.review_close(review=review, by=request.user)
     messages.success(
         request,
         f"“{review.title}” is closed. Its chair, {review.chair}, can now read and sign the minutes.",
@@ -439,11 +387,8 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     if review.chair_id != request.user.pk:
         raise PermissionDenied(f"Only the chair of this review, {review.chair}, signs its minutes.")
-    try:
-        reviews.step_check(review, "sign")
-    except StateError as error:
-        return _conflict(request, review, error)
-    content = review.minutes_content()
+    reviews.step_check(review, "sign")
+    content = review.signed_content()
     form = SignatureForm(posted(request), content=content)
     if request.method == "POST" and form.is_valid():
         try:
@@ -453,10 +398,8 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_sha256=form.cleaned_data["content_sha256"],
                 by=request.user,
             )
-        except StateError as error:
-            return _conflict(request, review, error)
         except SignatureRefused as refused:
-            # Answered, not raised: the refused attempt is recorded and must be committed with the request.
+            # Answered, not raised: record_sign recorded the refused attempt, which must commit with the request.
             form.add_error("password", str(refused))
         else:
             messages.success(request, f"You signed the minutes of “{signed.title}”. They can no longer change.")

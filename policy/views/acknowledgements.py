@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,13 +14,13 @@ from policy.acknowledgements import (
     AlreadyAcknowledged,
     acknowledgement_check,
     acknowledgement_record,
+    acknowledgement_refusal,
     campaign_report,
     campaign_rows,
     pending_for,
 )
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
 from policy.views.common import may_see_work_in_progress
-from policy.workflow import WorkflowError
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
 from qms_portal.pagination import paginate
@@ -65,17 +66,17 @@ def version_acknowledge(request: HttpRequest, reference: str, number: int) -> Ht
         # drafts. One that was published (now superseded) gets the 409 page, pointing to the version in force.
         raise Http404("No such version.")
     done = Acknowledgement.objects.filter(version=version, person=request.user).first()
-    try:
-        acknowledgement_check(version=version, person=request.user)
-    except WorkflowError as refusal:
+    refusal = acknowledgement_refusal(version=version)
+    if refusal:
         current = version.document.versions.select_related("campaign").filter(status=VersionStatus.PUBLISHED).first()
         return render(request, "policy/acknowledge.html", {
             "version": version,
-            "refusal": str(refusal),
+            "refusal": refusal,
             "acknowledgement": done,
             "current": current,
             "current_is_mine": current is not None and current in pending_for(request.user),
         }, status=409)
+    acknowledgement_check(version=version, person=request.user)
     campaign = version.campaign
     form = AcknowledgeForm(request.POST if request.method == "POST" else None, campaign=campaign)
     if request.method == "POST" and done is not None:
@@ -84,8 +85,8 @@ def version_acknowledge(request: HttpRequest, reference: str, number: int) -> Ht
     if request.method == "POST" and form.is_valid():
         try:
             acknowledgement_record(version=version, person=request.user, answer=form.cleaned_data.get("answer"))
-        except ValueError as error:
-            form.add_error("answer" if campaign.question else None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         except AlreadyAcknowledged as refusal:
             messages.info(request, str(refusal))
             return redirect(request.path)

@@ -1,12 +1,12 @@
-"""What the document and version pages share: who may see which version, the 409 page, the timeline."""
+"""What the document and version pages share: who may see which version, the timeline."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
@@ -44,16 +44,6 @@ def version_for(request: HttpRequest, reference: str, number: int) -> PolicyVers
     existence of a draft is not revealed to people who may not see it."""
     versions = versions_visible_to(request.user).select_related("document", "author", "signature")
     return get_object_or_404(versions, document__reference=reference, number=number)
-
-
-def conflict(request: HttpRequest, message: str, *, back_url: str, back_label: str = "Back") -> HttpResponse:
-    """The step is not possible in the record's state: say why, change nothing (HTTP 409)."""
-    return render(
-        request,
-        "qms_portal/conflict.html",
-        {"message": message, "record": "the version", "back_url": back_url, "back_label": back_label},
-        status=409,
-    )
 
 
 @dataclass(frozen=True)

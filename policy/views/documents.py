@@ -83,24 +83,20 @@ def policy_detail(request: HttpRequest, reference: str) -> HttpResponse:
 def policy_create(request: HttpRequest) -> HttpResponse:
     form = NewPolicyForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            version = document_create(
-                title=form.cleaned_data["title"],
-                reference=form.cleaned_data["reference"],
-                kind=form.cleaned_data["kind"],
-                body=form.cleaned_data["body"],
-                change_summary=form.cleaned_data["change_summary"],
-                by=request.user,
-            )
-        except ValueError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                f"{version.document} is created with a first draft. Complete the 5.2.1 checklist, "
-                "then submit it for review.",
-            )
-            return redirect("version_edit", reference=version.document.reference, number=version.number)
+        version = document_create(
+            title=form.cleaned_data["title"],
+            reference=form.cleaned_data["reference"],
+            kind=form.cleaned_data["kind"],
+            body=form.cleaned_data["body"],
+            change_summary=form.cleaned_data["change_summary"],
+            by=request.user,
+        )
+        messages.success(
+            request,
+            f"{version.document} is created with a first draft. Complete the 5.2.1 checklist, "
+            "then submit it for review.",
+        )
+        return redirect("version_edit", reference=version.document.reference, number=version.number)
     return render(request, "policy/create.html", {"form": form})
 
 

@@ -1,12 +1,13 @@
 """A policy version's page and its lifecycle steps: draft, edit, submit, send back, approve (sign),
 publish and withdraw. Each view parses a form and calls one function of ``policy/workflow.py``;
-refusals come back as 403 (role), 409 (state) or the form again with its errors."""
+refusals come back as 403 (role), 409 (state: ``StepRefused``, answered by the access middleware) or the
+form again with its errors."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from policy import workflow
@@ -18,23 +19,14 @@ from policy.views.common import (
     acknowledgement_state,
     can_see_history,
     checklist_lines,
-    conflict,
     version_for,
     version_timeline,
 )
-from policy.workflow import OPEN_STATES, ChecklistIncomplete, WorkflowError
+from policy.workflow import OPEN_STATES, ChecklistIncomplete, version_url
 from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.presentation import day
 from qms_portal.signatures import SignatureRefused, signing_locked_until
-
-
-def _version_url(version: PolicyVersion) -> str:
-    return reverse("version_detail", kwargs={"reference": version.document.reference, "number": version.number})
-
-
-def _workflow_refused(request: HttpRequest, version: PolicyVersion, error: WorkflowError) -> HttpResponse:
-    return conflict(request, str(error), back_url=_version_url(version), back_label=f"Back to version {version.number}")
 
 
 @login_only
@@ -70,12 +62,7 @@ def version_detail(request: HttpRequest, reference: str, number: int) -> HttpRes
 @requires(MANAGE)
 def version_create(request: HttpRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
-    try:
-        version = workflow.version_create_draft(document=document, by=request.user)
-    except WorkflowError as error:
-        return conflict(
-            request, str(error), back_url=reverse("policy_detail", args=[reference]), back_label="Back to the policy"
-        )
+    version = workflow.version_create_draft(document=document, by=request.user)
     messages.success(request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it.")
     return redirect("version_edit", reference=reference, number=version.number)
 
@@ -92,27 +79,21 @@ def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm
 @requires(MANAGE)
 def version_edit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    try:
-        workflow.step_check(version, "edited")
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    workflow.step_check(version, "edited")
     if request.method != "POST":
         return _render_edit(request, version, VersionForm(initial=VersionForm.data_of(version)))
     form = VersionForm(request.POST)
     if not form.is_valid():
         return _render_edit(request, version, form)
-    try:
-        version = workflow.version_edit(
-            version=version,
-            body=form.cleaned_data["body"],
-            change_summary=form.cleaned_data["change_summary"].strip(),
-            checklist=form.checklist(),
-            by=request.user,
-        )
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    version = workflow.version_edit(
+        version=version,
+        body=form.cleaned_data["body"],
+        change_summary=form.cleaned_data["change_summary"].strip(),
+        checklist=form.checklist(),
+        by=request.user,
+    )
     messages.success(request, f"Version {version.number} is saved.")
-    return redirect(_version_url(version))
+    return redirect(version_url(version))
 
 
 @require_POST
@@ -121,8 +102,6 @@ def version_submit(request: HttpRequest, reference: str, number: int) -> HttpRes
     version = version_for(request, reference, number)
     try:
         version = workflow.version_submit(version=version, by=request.user)
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
     except ChecklistIncomplete as incomplete:
         # Show the draft's own fields with what blocks each one; nothing was changed.
         form = VersionForm(VersionForm.data_of(version))
@@ -136,39 +115,31 @@ def version_submit(request: HttpRequest, reference: str, number: int) -> HttpRes
         )
         return _render_edit(request, version, form)
     messages.success(request, f"Version {version.number} is submitted: top management can now review and sign it.")
-    return redirect(_version_url(version))
+    return redirect(version_url(version))
 
 
 @requires(APPROVE)
 def version_return(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    try:
-        workflow.step_check(version, "sent back")
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    workflow.step_check(version, "sent back")
     form = ReturnForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = workflow.version_return(version=version, comment=form.cleaned_data["comment"], by=request.user)
-        except WorkflowError as error:
-            return _workflow_refused(request, version, error)
-        except ValueError as error:
-            form.add_error("comment", str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(
                 request, f"Version {version.number} is sent back to the quality manager with your comment."
             )
-            return redirect(_version_url(version))
+            return redirect(version_url(version))
     return render(request, "policy/return.html", {"version": version, "document": version.document, "form": form})
 
 
 @requires(APPROVE)
 def version_approve(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    try:
-        workflow.step_check(version, "approved")
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    workflow.step_check(version, "approved")
     form = SignatureForm(posted(request), content=version.signed_content())
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,14 +149,12 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
                 expected_sha256=form.cleaned_data["content_sha256"],
                 by=request.user,
             )
-        except WorkflowError as error:
-            return _workflow_refused(request, version, error)
         except SignatureRefused as refused:
-            # Answered, not raised: the refused attempt is recorded and must be committed with the request.
+            # Answered, not raised: record_sign recorded the refused attempt, which must commit with the request.
             form.add_error("password", str(refused))
         else:
             messages.success(request, f"You approved version {signed.number}. The quality manager can now publish it.")
-            return redirect(_version_url(signed))
+            return redirect(version_url(signed))
     return render(request, "policy/approve.html", {
         "version": version,
         "document": version.document,
@@ -198,10 +167,7 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
 @requires(MANAGE)
 def version_publish(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    try:
-        workflow.step_check(version, "published")
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    workflow.step_check(version, "published")
     form = PublishForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -216,17 +182,15 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
                 correct_choice=data["correct_index"],
                 by=request.user,
             )
-        except WorkflowError as error:
-            return _workflow_refused(request, version, error)
-        except ValueError as error:
-            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(
                 request,
                 f"Version {version.number} is published and in force. The audience is asked to acknowledge it "
                 f"by {day(data['due_on'], 'long')}.",
             )
-            return redirect(_version_url(version))
+            return redirect(version_url(version))
     current = version.document.versions.filter(status=VersionStatus.PUBLISHED).first()
     return render(request, "policy/publish.html", {
         "version": version, "document": version.document, "form": form, "current": current,
@@ -236,19 +200,14 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
 @requires(MANAGE)
 def version_withdraw(request: HttpRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
-    try:
-        workflow.step_check(version, "withdrawn")
-    except WorkflowError as error:
-        return _workflow_refused(request, version, error)
+    workflow.step_check(version, "withdrawn")
     form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             version = workflow.version_withdraw(version=version, reason=form.cleaned_data["reason"], by=request.user)
-        except WorkflowError as error:
-            return _workflow_refused(request, version, error)
-        except ValueError as error:
-            form.add_error("reason", str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, f"Version {version.number} is withdrawn.")
-            return redirect(_version_url(version))
+            return redirect(version_url(version))
     return render(request, "policy/withdraw.html", {"version": version, "document": version.document, "form": form})

@@ -3,9 +3,9 @@ from qms_portal.models.audit import AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
 from qms_portal.models.organisation import Organisation, OrgUnit, OrgUnitKind
 from qms_portal.models.people import LoginSession, User
-from qms_portal.models.signatures import ElectronicSignature, SigningLock
+from qms_portal.models.signatures import ElectronicSignature, SignedRecord, SignedRecordImmutable, SigningLock
 
 __all__ = [
     "AuditEntry", "ElectronicSignature", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind", "Organisation",
-    "SigningLock", "User",
+    "SignedRecord", "SignedRecordImmutable", "SigningLock", "User",
 ]

@@ -1,10 +1,28 @@
-"""Electronic signatures: who signed what, when, with which meaning, bound to the content's SHA-256."""
-from typing import Any
+"""Electronic signatures: who signed what, when, with which meaning, bound to the content's SHA-256; and the
+``SignedRecord`` mixin that any record signed this way inherits (policy versions, review minutes, ...)."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
 from django.db import models
 
-from qms_portal.audit import AuditedModel
+from qms_portal.models.audit import AuditedModel, AuditedQuerySet
+
+
+class SignedRecordImmutable(Exception):
+    """Raised on any attempt to change or remove a signature, or what a signature covers."""
+
+
+def content_sha256(content: str) -> str:
+    """The SHA-256 of the exact text being signed (UTF-8)."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
+    """True while ``content`` is still exactly what was signed."""
+    return signature.content_sha256 == content_sha256(content)
 
 
 class ElectronicSignature(AuditedModel):
@@ -27,15 +45,86 @@ class ElectronicSignature(AuditedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            raise SignatureImmutable("A signature cannot be changed once made.")
+            raise SignedRecordImmutable("A signature cannot be changed once made.")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise SignatureImmutable("A signature cannot be removed.")
+        raise SignedRecordImmutable("A signature cannot be removed.")
 
 
-class SignatureImmutable(Exception):
-    """Raised on any attempt to change or remove an electronic signature."""
+class SignedQuerySet(AuditedQuerySet):
+    """Refuses a bulk delete that would remove a signed record, or a part of one (the rows' ``delete()`` is
+    bypassed). ``signed_lookup`` is the lookup that is False for signed rows, as ``signature__isnull``."""
+
+    signed_lookup: ClassVar[str] = "signature__isnull"
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        if self.filter(**{self.signed_lookup: False}).exists():
+            raise SignedRecordImmutable(f"Signed {self.model._meta.verbose_name_plural} cannot be removed.")
+        return super().delete()
+
+
+SignedManager = models.Manager.from_queryset(SignedQuerySet)
+
+
+class SignedRecord(models.Model):
+    """A record signed with an ``ElectronicSignature``: once signed, what the signature covers is frozen.
+
+    A model inheriting it names its signature field (``signature_field``, a one-to-one to
+    ``ElectronicSignature``) and the fields the signature covers (``signed_fields``; None for every field),
+    and writes ``signed_content()``, the exact text signed. ``save`` and ``delete`` then refuse with
+    ``SignedRecordImmutable``; ``signature_valid`` says whether the content still hashes as signed. Signing
+    itself is ``qms_portal.signatures.record_sign``.
+    """
+
+    signature_field: ClassVar[str] = "signature"
+    signed_fields: ClassVar[tuple[str, ...] | None] = None
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            names = self._frozen_fields()
+            stored = self._stored_signed().values(*names).first()
+            if stored and any(stored[name] != getattr(self, name) for name in names):
+                raise SignedRecordImmutable(f"{self} is signed: it can no longer change.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.is_signed or (self.pk is not None and self._stored_signed().exists()):
+            raise SignedRecordImmutable(f"{self} is signed: it is a record and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    def signed_content(self) -> str:
+        """The exact text the signature covers."""
+        raise NotImplementedError
+
+    @property
+    def electronic_signature(self) -> ElectronicSignature | None:
+        return cast("ElectronicSignature | None", getattr(self, self.signature_field))
+
+    @property
+    def is_signed(self) -> bool:
+        return getattr(self, self._signature_attname()) is not None
+
+    @property
+    def signature_valid(self) -> bool:
+        """True while the record is signed and its content is still exactly what was signed."""
+        signature = self.electronic_signature
+        return signature is not None and signature_is_valid(signature, self.signed_content())
+
+    def _frozen_fields(self) -> list[str]:
+        # The signature itself is frozen too: removing it first would let the content change next.
+        if self.signed_fields is None:
+            return [field.attname for field in self._meta.concrete_fields]
+        return [*self.signed_fields, self._signature_attname()]
+
+    def _signature_attname(self) -> str:
+        return cast(models.ForeignKey, self._meta.get_field(self.signature_field)).attname
+
+    def _stored_signed(self) -> models.QuerySet:
+        return type(self)._base_manager.filter(pk=self.pk, **{f"{self.signature_field}__isnull": False})
 
 
 class SigningLock(models.Model):

@@ -189,7 +189,7 @@ def test_a_review_planned_held_and_closed_by_the_quality_manager_signed_by_its_c
     assert review.status == ReviewStatus.CLOSED
     assert review.held_on == timezone.localdate()
     assert review.minutes_signature.signer.username == "director"
-    assert review.minutes_signature_valid
+    assert review.signature_valid
     assert not review.inputs.filter(notes="").exists()
     assert dict(review.attendance.values_list("person__username", "attended")) == {
         "director": True, "quality": True, "d.whitaker": True, "owner": False,

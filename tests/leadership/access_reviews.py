@@ -72,7 +72,7 @@ def _signed() -> ManagementReview:
     return reviews.review_sign_minutes(
         review=review,
         password=PASSWORD,
-        expected_sha256=content_sha256(review.minutes_content()),
+        expected_sha256=content_sha256(review.signed_content()),
         by=tm,
     )
 

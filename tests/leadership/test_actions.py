@@ -14,10 +14,10 @@ from leadership.actions import (
     actions_for,
     status_moves_allowed,
 )
-from leadership.errors import StateError
 from leadership.models import Action, ActionNote, ActionSource, ActionStatus, Commitment
 from leadership.models.actions import overdue_q
 from qms_portal.audit import AuditAction, AuditEntry
+from qms_portal.refusals import StepRefused
 from tests.leadership.factories import ActionFactory, QualityObjectiveFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_a_deactivated_owner_can_no_longer_change_their_action(portal_users):
 )
 def test_moves_outside_the_state_table_are_refused(portal_users, start, target):
     action = ActionFactory(status=start)
-    with pytest.raises(StateError):
+    with pytest.raises(StepRefused):
         action_update_status(action=action, status=target, by=portal_users.quality_manager)
     assert Action.objects.get(pk=action.pk).status == start
 

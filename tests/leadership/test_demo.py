@@ -166,7 +166,7 @@ def test_three_reviews_were_held_quarterly_covered_every_input_and_their_minutes
         assert review.chair == director
         assert review.minutes_signature.signer == director
         assert review.minutes_signature.meaning == MINUTES_MEANING
-        assert review.minutes_signature_valid
+        assert review.signature_valid
         assert today - dt.timedelta(days=365) <= review.held_on < today
         assert review.held_on.weekday() < 5
         assert sorted(review.inputs.values_list("code", flat=True)) == sorted(InputCode.values)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from leadership import reviews
 from leadership.actions import actions_for
-from leadership.errors import InputsUnaddressed, StateError
+from leadership.errors import InputsUnaddressed
 from leadership.models import (
     Action,
     InputCode,
@@ -18,11 +18,11 @@ from leadership.models import (
     ReviewInput,
     ReviewOutput,
     ReviewStatus,
-    SignedMinutesImmutable,
 )
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditAction, AuditBypassRefused, AuditEntry
-from qms_portal.models import ElectronicSignature
+from qms_portal.models import ElectronicSignature, SignedRecordImmutable
+from qms_portal.refusals import StepRefused
 from qms_portal.signatures import SignatureRefused, content_sha256
 from tests.core.factories import PASSWORD, UserFactory
 
@@ -64,7 +64,7 @@ def closed(portal_users, **overrides) -> ManagementReview:
 
 
 def shown_hash(review: ManagementReview) -> str:
-    return content_sha256(ManagementReview.objects.get(pk=review.pk).minutes_content())
+    return content_sha256(ManagementReview.objects.get(pk=review.pk).signed_content())
 
 
 def sign(review: ManagementReview, by, password: str = PASSWORD) -> ManagementReview:
@@ -151,7 +151,7 @@ def test_holding_a_recurring_review_proposes_exactly_one_next_review(portal_user
     assert review.next_review == proposed
     assert steps(review) == ["held", "next review proposed"]
 
-    with pytest.raises(StateError, match="is held"):
+    with pytest.raises(StepRefused, match="is held"):
         hold(review, qm)
     assert ManagementReview.objects.filter(proposed_from=review).count() == 1
     assert ManagementReview.objects.count() == 2
@@ -189,7 +189,7 @@ def test_a_review_cannot_be_marked_held_on_a_date_to_come(portal_users):
 def test_attendance_is_recorded_once_held_including_people_not_invited(portal_users):
     qm = portal_users.quality_manager
     review = plan(portal_users)
-    with pytest.raises(StateError, match="recording attendance needs it held"):
+    with pytest.raises(StepRefused, match="recording attendance needs it held"):
         reviews.review_attendance_record(review=review, person=qm, attended=True, by=qm)
 
     hold(review, qm)
@@ -237,7 +237,7 @@ def test_a_decision_whose_action_is_incomplete_records_nothing(portal_users):
 def test_decisions_need_a_held_review_and_a_9_3_3_category(portal_users):
     qm = portal_users.quality_manager
     review = plan(portal_users)
-    with pytest.raises(StateError):
+    with pytest.raises(StepRefused):
         reviews.review_decision_add(review=review, category="a", decision="x", by=qm)
     hold(review, qm)
     with pytest.raises(ValidationError):
@@ -270,14 +270,14 @@ def test_a_review_closes_once_every_input_is_addressed(portal_users):
 
     assert review.status == ReviewStatus.CLOSED and review.closed_at is not None
     assert steps(review)[-1] == "closed"
-    with pytest.raises(StateError, match="is closed"):
+    with pytest.raises(StepRefused, match="is closed"):
         reviews.review_input_save(review_input=review.inputs.first(), notes="late", by=portal_users.quality_manager)
 
 
 def test_a_planned_review_cannot_close(portal_users):
     review = plan(portal_users)
     note_all(review, portal_users.quality_manager)
-    with pytest.raises(StateError, match="closing it needs it held"):
+    with pytest.raises(StepRefused, match="closing it needs it held"):
         reviews.review_close(review=review, by=portal_users.quality_manager)
 
 
@@ -294,13 +294,13 @@ def test_the_chair_signs_the_minutes(portal_users):
     assert (signature.signer, signature.meaning, signature.record_type) == (
         tm, "Minutes approved", "leadership.managementreview",
     )
-    assert signature.content_sha256 == content_sha256(signed.minutes_content())
-    assert signed.minutes_signature_valid
+    assert signature.content_sha256 == content_sha256(signed.signed_content())
+    assert signed.signature_valid
     assert steps(signed)[-1] == "minutes signed"
 
 
 def test_the_minutes_hold_the_inputs_notes_attendance_and_decisions(portal_users):
-    content = closed(portal_users).minutes_content()
+    content = closed(portal_users).signed_content()
 
     assert "Discussed c7: figures reviewed." in content
     assert f"- person {portal_users.quality_manager.pk}: attended" in content
@@ -334,7 +334,7 @@ def test_a_wrong_password_signs_nothing_and_is_audited(portal_users):
 
 def test_minutes_changed_since_the_chair_opened_them_are_not_signed(portal_users):
     review = closed(portal_users)
-    with pytest.raises(StateError, match="changed after you opened them"):
+    with pytest.raises(StepRefused, match="changed after you opened them"):
         reviews.review_sign_minutes(
             review=review, password=PASSWORD, expected_sha256=content_sha256("other"), by=portal_users.top_management
         )
@@ -344,12 +344,12 @@ def test_minutes_changed_since_the_chair_opened_them_are_not_signed(portal_users
 def test_only_closed_reviews_are_signed_and_only_once(portal_users):
     qm, tm = portal_users.quality_manager, portal_users.top_management
     review = hold(plan(portal_users), qm)
-    with pytest.raises(StateError, match="signing the minutes needs it closed"):
+    with pytest.raises(StepRefused, match="signing the minutes needs it closed"):
         sign(review, tm)
 
     note_all(review, qm)
     sign(reviews.review_close(review=review, by=qm), tm)
-    with pytest.raises(StateError, match="are signed"):
+    with pytest.raises(StepRefused, match="are signed"):
         sign(review, tm)
     assert ElectronicSignature.objects.count() == 1
 
@@ -376,9 +376,9 @@ def test_signed_minutes_cannot_change_through_the_functions(portal_users, signed
         ),
     ]
     for attempt in attempts:
-        with pytest.raises(StateError, match="are signed"):
+        with pytest.raises(StepRefused, match="are signed"):
             attempt()
-    assert ManagementReview.objects.get(pk=signed.pk).minutes_signature_valid
+    assert ManagementReview.objects.get(pk=signed.pk).signature_valid
 
 
 def test_signed_minutes_cannot_change_through_the_models(portal_users, signed):
@@ -404,17 +404,17 @@ def test_signed_minutes_cannot_change_through_the_models(portal_users, signed):
         ReviewAttendance.objects.filter(review=signed).delete,
     ]
     for attempt in attempts:
-        with pytest.raises(SignedMinutesImmutable):
+        with pytest.raises(SignedRecordImmutable):
             attempt()
     with pytest.raises(AuditBypassRefused):
         ReviewInput.objects.filter(review=signed).update(notes="bulk rewrite")
     moved = ReviewInput.objects.filter(review=signed).first()
     moved.review = plan(portal_users)
-    with pytest.raises(SignedMinutesImmutable):
+    with pytest.raises(SignedRecordImmutable):
         moved.save()  # taking a row away from signed minutes changes them too
 
     fresh = ManagementReview.objects.get(pk=signed.pk)
-    assert fresh.title == "Management review H1" and fresh.minutes_signature_valid
+    assert fresh.title == "Management review H1" and fresh.signature_valid
     assert fresh.inputs.count() == 12 and fresh.outputs.count() == 1 and fresh.attendance.count() == 3
 
 

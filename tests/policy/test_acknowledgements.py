@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,7 +21,6 @@ from policy.acknowledgements import (
 from policy.models import Acknowledgement, AudienceKind, PolicyVersion
 from policy.selectors import acknowledgement_summary, current_version
 from policy.workflow import (
-    WorkflowError,
     document_create,
     version_approve,
     version_create_draft,
@@ -32,6 +31,7 @@ from policy.workflow import (
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry
 from qms_portal.models import User
+from qms_portal.refusals import StepRefused
 from tests.core.factories import PASSWORD, OrgUnitFactory, UserFactory
 from tests.policy.factories import POLICY_BODY, complete_checklist, shown_hash
 
@@ -120,7 +120,7 @@ def test_wrong_answer_to_the_question_records_nothing_and_says_so(portal_users, 
 def test_wrong_answer_is_refused_by_the_business_function_too(portal_users):
     version = publish(portal_users, question=QUESTION, choices=CHOICES, correct_choice=1)
     for answer in (None, 2):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValidationError):
             acknowledgement_record(version=version, person=portal_users.employee, answer=answer)
     assert not Acknowledgement.objects.exists()
 
@@ -168,7 +168,7 @@ def test_acknowledging_version_1_does_not_count_for_version_2(portal_users, clie
 def test_superseded_version_can_no_longer_be_acknowledged(portal_users, client_for, published):
     version_2 = publish(portal_users, document=published.document)
     published.refresh_from_db()
-    with pytest.raises(WorkflowError):
+    with pytest.raises(StepRefused):
         acknowledgement_record(version=published, person=portal_users.employee, answer=None)
 
     response = client_for(portal_users.employee).post(ack_url(published), {"understood": "on"})

@@ -9,10 +9,10 @@ from django.db import connection
 from django.utils import timezone
 
 from policy import workflow
-from policy.models import PolicyVersion, SignedContentImmutable, VersionStatus
-from policy.workflow import WorkflowError
+from policy.models import PolicyVersion, VersionStatus
 from qms_portal.audit import AuditAction, AuditEntry
-from qms_portal.models import ElectronicSignature, SigningLock
+from qms_portal.models import ElectronicSignature, SignedRecordImmutable, SigningLock
+from qms_portal.refusals import StepRefused
 from qms_portal.signatures import SignatureRefused, signature_is_valid, signature_sign
 from tests.core.factories import PASSWORD, OrgUnitFactory
 from tests.policy.factories import POLICY_BODY, PolicyDocumentFactory, PolicyVersionFactory, shown_hash
@@ -230,7 +230,7 @@ def test_changing_signed_content_is_refused_and_the_database_keeps_the_signed_te
     kept = getattr(signed, field)
     setattr(signed, field, value)
 
-    with pytest.raises(SignedContentImmutable, match="is signed"):
+    with pytest.raises(SignedRecordImmutable, match="is signed"):
         signed.save()
 
     assert getattr(PolicyVersion.objects.get(pk=signed.pk), field) == kept
@@ -239,14 +239,14 @@ def test_changing_signed_content_is_refused_and_the_database_keeps_the_signed_te
 def test_moving_a_signed_version_to_another_document_is_refused(signed):
     signed.document = PolicyDocumentFactory()
 
-    with pytest.raises(SignedContentImmutable):
+    with pytest.raises(SignedRecordImmutable):
         signed.save()
 
 
 def test_removing_the_signature_to_change_the_text_is_refused(signed):
     signed.signature = None
 
-    with pytest.raises(SignedContentImmutable):
+    with pytest.raises(SignedRecordImmutable):
         signed.save()
 
     assert PolicyVersion.objects.get(pk=signed.pk).signature_valid
@@ -275,7 +275,7 @@ def test_a_hand_edit_in_the_database_makes_the_signature_invalid(portal_users, s
     version = PolicyVersion.objects.get(pk=signed.pk)
     assert getattr(version, column) == "Tampered with."
     assert version.signature is not None and not version.signature_valid
-    with pytest.raises(WorkflowError, match="signature no longer matches"):
+    with pytest.raises(StepRefused, match="signature no longer matches"):
         workflow.version_publish(
             version=version, due_on=timezone.localdate() + dt.timedelta(days=14), by=portal_users.quality_manager
         )
@@ -283,14 +283,13 @@ def test_a_hand_edit_in_the_database_makes_the_signature_invalid(portal_users, s
 
 
 def test_a_signature_cannot_be_changed_or_removed_once_made(signed):
-    from qms_portal.models.signatures import SignatureImmutable
 
     signature = ElectronicSignature.objects.get(pk=signed.signature_id)
     signature.printed_name = "Someone Else"
 
-    with pytest.raises(SignatureImmutable):
+    with pytest.raises(SignedRecordImmutable):
         signature.save()
-    with pytest.raises(SignatureImmutable):
+    with pytest.raises(SignedRecordImmutable):
         signature.delete()
 
     assert ElectronicSignature.objects.get(pk=signed.signature_id).printed_name != "Someone Else"
@@ -309,7 +308,7 @@ def test_an_attempt_while_signing_is_locked_is_audited_too(portal_users, in_revi
 
 
 def test_a_signed_version_cannot_be_deleted(signed):
-    with pytest.raises(SignedContentImmutable):
+    with pytest.raises(SignedRecordImmutable):
         signed.delete()
 
     assert PolicyVersion.objects.filter(pk=signed.pk).exists()
