@@ -6,16 +6,29 @@ constant query count. Dates come in as ``today`` so that callers (and tests) dec
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from leadership.commitments import CommitmentState, CommitmentStatus, commitment_statuses
-from leadership.models import Action, Commitment, EvidenceEntry, ManagementReview, ReviewStatus
-from leadership.models.actions import overdue_q
+from leadership.models import (
+    Action,
+    Commitment,
+    EvidenceEntry,
+    ManagementReview,
+    OutputCategory,
+    ReviewAttendance,
+    ReviewInput,
+    ReviewOutput,
+    ReviewStatus,
+)
+from leadership.models.actions import ACTIVE_STATUSES, overdue_q
+from leadership.review_inputs import live_figures
+from qms_portal.models import User
 from qms_portal.presentation import day as _day
 
 # The clauses the catalogue is grouped by, in our own words (ISO9001-CLAUSE5.md).
@@ -160,3 +173,76 @@ def overdue_actions_count(*, owner: Any = None, today: dt.date) -> int:
     if owner is not None:
         actions = actions.filter(owner=owner)
     return actions.count()
+
+
+# --- Management reviews -------------------------------------------------------------------------
+# The states a person sees: "signed" is a closed review whose minutes the chair signed.
+REVIEW_STATES = {
+    "planned": ("Planned", Q(status=ReviewStatus.PLANNED)),
+    "held": ("Held", Q(status=ReviewStatus.HELD)),
+    "closed": ("Closed, awaiting signature", Q(status=ReviewStatus.CLOSED, minutes_signature__isnull=True)),
+    "signed": ("Minutes signed", Q(minutes_signature__isnull=False)),
+}
+
+
+def review_state(review: ManagementReview) -> str:
+    """The review's state as people see it: its status, or "signed" once the chair signed the minutes."""
+    return "signed" if review.is_signed else review.status
+
+
+def _count_per_review(queryset: QuerySet[Any]) -> Coalesce:
+    """The number of ``queryset``'s rows that belong to the outer review, as a subquery (no join fan-out)."""
+    counted = (
+        queryset.filter(review=OuterRef("pk")).order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def reviews_with_figures(reviews: QuerySet[ManagementReview], *, today: dt.date) -> QuerySet[ManagementReview]:
+    """Reviews with what a list shows of each: chair, next proposed review, invited and attended, inputs
+    addressed, open and overdue actions. One query, whatever the number of reviews."""
+    actions = Action.objects.filter(source_review=OuterRef("pk"), status__in=ACTIVE_STATUSES).order_by()
+    open_actions = actions.values("source_review").annotate(n=Count("pk")).values("n")[:1]
+    overdue_actions = actions.filter(overdue_q(today)).values("source_review").annotate(n=Count("pk")).values("n")[:1]
+    return reviews.select_related("chair", "next_review").annotate(
+        invited=_count_per_review(ReviewAttendance.objects.all()),
+        attended=_count_per_review(ReviewAttendance.objects.filter(attended=True)),
+        addressed=_count_per_review(ReviewInput.objects.exclude(notes="")),
+        open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
+        overdue_actions=Coalesce(Subquery(overdue_actions, output_field=IntegerField()), 0),
+    )
+
+
+def review_agenda(review: ManagementReview, *, user: User) -> list[ReviewInput]:
+    """The 9.3.2 inputs in agenda order, each with the portal's live figures (as ``user`` may read them) while
+    the review is still open. The figures cost the queries of ``live_figures``; the inputs one."""
+    inputs = list(review.inputs.order_by("code"))
+    figures = live_figures(review, user=user) if review.status != ReviewStatus.CLOSED else {}
+    for review_input in inputs:
+        review_input.figures = figures.get(review_input.code, [])
+    return inputs
+
+
+@dataclass(frozen=True)
+class DecisionCategory:
+    """A 9.3.3 output category with the review's decisions in it; each decision carries ``started``, its actions."""
+
+    code: str
+    label: str
+    outputs: list[ReviewOutput]
+
+
+def review_decisions(review: ManagementReview) -> tuple[list[DecisionCategory], list[Action]]:
+    """The 9.3.3 categories in order, each with its decisions and the actions each decision started; and the
+    actions raised from the review outside any decision. Two queries."""
+    actions: dict[int | None, list[Action]] = defaultdict(list)
+    for action in Action.objects.filter(source_review=review).select_related("owner").order_by("due_on", "pk"):
+        actions[action.decision_id].append(action)
+    outputs = list(review.outputs.select_related("recorded_by").order_by("pk"))
+    for output in outputs:
+        output.started = actions.get(output.pk, [])
+    categories = [
+        DecisionCategory(code, str(label), [output for output in outputs if output.category == code])
+        for code, label in OutputCategory.choices
+    ]
+    return categories, actions.get(None, [])

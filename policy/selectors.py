@@ -1,15 +1,19 @@
-"""Public read functions of the policy app, for the leadership app (dashboard, readiness, management
-review inputs, evidence pack). Other apps read the policy through these, not through its models."""
+"""Public read functions of the policy app, for its own pages and for the leadership app (dashboard, readiness,
+management review inputs, evidence pack). Other apps read the policy through these, not through its models."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, QuerySet, When
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, Q, QuerySet, When
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import campaign_report
 from policy.models import Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from qms_portal.access import user_can
+from qms_portal.audit import AuditEntry, audit_history
+from qms_portal.models import User
 
 
 def current_version(document_reference: str | None = None) -> PolicyVersion | None:
@@ -68,3 +72,78 @@ def policy_document(reference: str) -> PolicyDocument | None:
 
 # Who may open a version's acknowledgement report: other apps ask it before linking to that report.
 ACKNOWLEDGEMENT_REPORT_CAPABILITY = PolicyCapability.VIEW_ACKNOWLEDGEMENTS
+
+
+# --- Who may read which version, and a version's life ------------------------------------------------
+def can_see_history(user: User | AnonymousUser) -> bool:
+    """Whether this person may read every version ever approved, superseded ones included (auditors)."""
+    return user_can(user, PolicyCapability.VIEW_HISTORY)
+
+
+def may_see_work_in_progress(user: User | AnonymousUser) -> bool:
+    """Drafts and versions in review are seen only by those who write or approve them, not by auditors."""
+    return user_can(user, PolicyCapability.MANAGE) or user_can(user, PolicyCapability.APPROVE)
+
+
+def versions_visible_to(
+    user: User | AnonymousUser, versions: QuerySet[PolicyVersion] | None = None
+) -> QuerySet[PolicyVersion]:
+    """The versions this person may read: the one in force for everyone signed in; every version ever
+    approved for history readers (auditors); all of them for those who write or approve policies."""
+    versions = PolicyVersion.objects.all() if versions is None else versions
+    if may_see_work_in_progress(user):
+        return versions
+    if can_see_history(user):
+        return versions.filter(Q(status=VersionStatus.PUBLISHED) | Q(approved_at__isnull=False))
+    return versions.filter(status=VersionStatus.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One dated step in a version's life, with who took it and any comment."""
+
+    when: dt.datetime
+    label: str
+    who: str = ""
+    note: str = ""
+    tone: str = "neutral"  # neutral, good, warning, bad
+
+
+def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[TimelineEvent]:
+    """The version's dated steps, oldest first. The dates come from the version itself; with
+    ``with_comments``, the audit trail adds who took each step, the send-backs and their comments."""
+    steps: list[AuditEntry] = []
+    if with_comments:
+        steps = list(audit_history(version, steps_only=True))
+    last_step = {entry.step: entry for entry in steps}
+
+    def by(step: str) -> str:
+        entry = last_step.get(step)
+        return entry.actor_name if entry else ""
+
+    events = [TimelineEvent(version.created_at, "Drafted", who=version.author.get_full_name())]
+    submissions = [entry for entry in steps if entry.step == "submitted for review"]
+    if submissions:  # each round of review, when the audit trail has them
+        events += [TimelineEvent(e.created_at, "Submitted for review", who=e.actor_name) for e in submissions]
+    elif version.submitted_at:
+        events.append(TimelineEvent(version.submitted_at, "Submitted for review"))
+    if version.approved_at:
+        signer = version.signature.printed_name if version.signature else by("approved")
+        events.append(TimelineEvent(version.approved_at, "Approved and signed", who=signer, tone="good"))
+    if version.published_at:
+        events.append(TimelineEvent(version.published_at, "Published", who=by("published"), tone="good"))
+    if version.superseded_at:
+        note = last_step["superseded"].reason if "superseded" in last_step else ""
+        events.append(TimelineEvent(version.superseded_at, "Superseded", note=note.capitalize()))
+    if version.withdrawn_at:
+        entry = last_step.get("withdrawn")
+        events.append(TimelineEvent(
+            version.withdrawn_at, "Withdrawn", who=entry.actor_name if entry else "",
+            note=entry.reason if entry else "", tone="bad",
+        ))
+    for entry in steps:
+        if entry.step == "sent back to draft":
+            events.append(TimelineEvent(
+                entry.created_at, "Sent back to draft", who=entry.actor_name, note=entry.reason, tone="warning"
+            ))
+    return sorted(events, key=lambda event: event.when)

@@ -13,7 +13,7 @@ register = template.Library()
 ACTION_TONES = {"open": "neutral", "in_progress": "info", "done": "good", "cancelled": "muted"}
 COMMITMENT_TONES = {"current": "good", "due_soon": "warning", "stale": "bad", "never_evidenced": "neutral"}
 OBJECTIVE_TONES = {"on_track": "good", "at_risk": "warning", "off_track": "bad"}  # else: not measured yet
-# A review's state (``leadership.views.reviews.state_of``): its words and its tone.
+# A review's state (``leadership.selectors.review_state``): its words and its tone.
 REVIEW_STATES = {
     "planned": ("Planned", "info"),
     "held": ("Held", "warning"),

@@ -8,13 +8,10 @@ errors.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,16 +30,13 @@ from leadership.forms.reviews import (
     ReviewForm,
 )
 from leadership.models import (
-    Action,
     InputCode,
     ManagementReview,
-    OutputCategory,
-    ReviewAttendance,
     ReviewInput,
     ReviewStatus,
 )
-from leadership.models.actions import ACTIVE_STATUSES, overdue_q
 from leadership.review_inputs import figures_text, live_figures
+from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions, review_state, reviews_with_figures
 from qms_portal.access import requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.pagination import paginate, querystring_without_page
@@ -53,18 +47,7 @@ VIEW = LeadershipCapability.VIEW
 MANAGE = LeadershipCapability.MANAGE_REVIEWS
 SIGN = LeadershipCapability.SIGN_MINUTES
 
-# The states a person sees: "signed" is a closed review whose minutes the chair signed.
-STATES = {
-    "planned": ("Planned", Q(status=ReviewStatus.PLANNED)),
-    "held": ("Held", Q(status=ReviewStatus.HELD)),
-    "closed": ("Closed, awaiting signature", Q(status=ReviewStatus.CLOSED, minutes_signature__isnull=True)),
-    "signed": ("Minutes signed", Q(minutes_signature__isnull=False)),
-}
 UPCOMING_SHOWN = 5
-
-
-def state_of(review: ManagementReview) -> str:
-    return "signed" if review.is_signed else review.status
 
 
 def _review_url(review: ManagementReview, anchor: str = "") -> str:
@@ -75,32 +58,9 @@ def _review(pk: int) -> ManagementReview:
     return get_object_or_404(ManagementReview.objects.select_related("chair"), pk=pk)
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """The number of ``queryset``'s rows that belong to the outer review, as a subquery (no join fan-out)."""
-    counted = (
-        queryset.filter(review=OuterRef("pk")).order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _with_figures(reviews_qs: QuerySet[ManagementReview]) -> QuerySet[ManagementReview]:
-    """Reviews with what the list shows of each: chair, next proposed review, and the counts, in one query."""
-    today = timezone.localdate()
-    actions = Action.objects.filter(source_review=OuterRef("pk"), status__in=ACTIVE_STATUSES).order_by()
-    open_actions = actions.values("source_review").annotate(n=Count("pk")).values("n")[:1]
-    overdue_actions = actions.filter(overdue_q(today)).values("source_review").annotate(n=Count("pk")).values("n")[:1]
-    return reviews_qs.select_related("chair", "next_review").annotate(
-        invited=_count(ReviewAttendance.objects.all()),
-        attended=_count(ReviewAttendance.objects.filter(attended=True)),
-        addressed=_count(ReviewInput.objects.exclude(notes="")),
-        open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
-        overdue_actions=Coalesce(Subquery(overdue_actions, output_field=IntegerField()), 0),
-    )
-
-
 def _mark_states(rows: list[ManagementReview]) -> list[ManagementReview]:
     for review in rows:
-        review.state = state_of(review)
+        review.state = review_state(review)
     return rows
 
 
@@ -108,35 +68,33 @@ def _mark_states(rows: list[ManagementReview]) -> list[ManagementReview]:
 @requires(VIEW)
 @require_safe
 def review_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
     state = request.GET.get("state", "")
-    if state not in STATES:
+    if state not in REVIEW_STATES:
         state = ""
     if state:
-        shown = ManagementReview.objects.filter(STATES[state][1])
+        shown = ManagementReview.objects.filter(REVIEW_STATES[state][1])
         # Planned reviews soonest first; the others most recently held first.
         shown = shown.order_by("planned_on", "pk") if state == "planned" else shown.order_by("-held_on", "-pk")
         upcoming, upcoming_more = [], 0
     else:
         shown = ManagementReview.objects.exclude(status=ReviewStatus.PLANNED).order_by("-held_on", "-pk")
-        upcoming = list(
-            _with_figures(ManagementReview.objects.filter(status=ReviewStatus.PLANNED).order_by("planned_on", "pk"))[
-                : UPCOMING_SHOWN + 1
-            ]
-        )
+        planned = ManagementReview.objects.filter(status=ReviewStatus.PLANNED).order_by("planned_on", "pk")
+        upcoming = list(reviews_with_figures(planned, today=today)[: UPCOMING_SHOWN + 1])
         upcoming_more = len(upcoming) > UPCOMING_SHOWN
         upcoming = _mark_states(upcoming[:UPCOMING_SHOWN])
-    page = paginate(request, _with_figures(shown))
+    page = paginate(request, reviews_with_figures(shown, today=today))
     _mark_states(page.object_list)
     return render(request, "leadership/review_list.html", {
         "page": page,
         "upcoming": upcoming,
         "upcoming_more": upcoming_more,
         "state": state,
-        "states": [(key, label) for key, (label, _) in STATES.items()],
-        "state_label": STATES[state][0] if state else "",
+        "states": [(key, label) for key, (label, _) in REVIEW_STATES.items()],
+        "state_label": REVIEW_STATES[state][0] if state else "",
         "querystring": querystring_without_page(request),
         "any_review": bool(upcoming) or page.paginator.count > 0 or ManagementReview.objects.exists(),
-        "today": timezone.localdate(),
+        "today": today,
         "total": len(InputCode.values),
     })
 
@@ -188,42 +146,18 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- The review's page ------------------------------------------------------------------------------------------
-def _agenda(review: ManagementReview, user: Any) -> list[ReviewInput]:
-    """The 9.3.2 inputs in agenda order, each with the portal's live figures while the review is still open."""
-    inputs = list(review.inputs.order_by("code"))
-    figures = live_figures(review, user=user) if review.status != ReviewStatus.CLOSED else {}
-    for review_input in inputs:
-        review_input.figures = figures.get(review_input.code, [])
-    return inputs
-
-
-def _decisions(review: ManagementReview) -> tuple[list[dict[str, Any]], list[Action]]:
-    """The 9.3.3 categories in order, each with its decisions and the actions each decision started; and the
-    actions raised from the review outside any decision."""
-    actions: dict[int | None, list[Action]] = defaultdict(list)
-    for action in Action.objects.filter(source_review=review).select_related("owner").order_by("due_on", "pk"):
-        actions[action.decision_id].append(action)
-    outputs = list(review.outputs.select_related("recorded_by").order_by("pk"))
-    for output in outputs:
-        output.started = actions.get(output.pk, [])
-    return [
-        {"code": code, "label": label, "outputs": [o for o in outputs if o.category == code]}
-        for code, label in OutputCategory.choices
-    ], actions.get(None, [])
-
-
 def _detail_context(request: HttpRequest, review: ManagementReview) -> dict[str, Any]:
-    inputs = _agenda(review, request.user)
-    categories, other_actions = _decisions(review)
+    inputs = review_agenda(review, user=request.user)
+    categories, other_actions = review_decisions(review)
     attendance = list(review.attendance.select_related("person").order_by("person__full_name", "person__username"))
     steps = reviews.steps_allowed(review, request.user)
     return {
         "review": review,
-        "state": state_of(review),
+        "state": review_state(review),
         "inputs": inputs,
         "addressed": sum(1 for row in inputs if row.notes.strip()),
         "categories": categories,
-        "decision_count": sum(len(category["outputs"]) for category in categories),
+        "decision_count": sum(len(category.outputs) for category in categories),
         "other_actions": other_actions,
         "attendance": attendance,
         "attended": sum(1 for row in attendance if row.attended),

@@ -20,7 +20,7 @@ from policy.acknowledgements import (
     pending_for,
 )
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
-from policy.views.common import may_see_work_in_progress
+from policy.selectors import may_see_work_in_progress
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
 from qms_portal.pagination import paginate

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_safe
 
 from policy.diff import versions_compare
 from policy.models import PolicyDocument, PolicyVersion
-from policy.views.common import VIEW_HISTORY, versions_visible_to
+from policy.selectors import versions_visible_to
+from policy.views.common import VIEW_HISTORY
 from qms_portal.access import requires
 
 

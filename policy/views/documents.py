@@ -12,13 +12,8 @@ from django.views.decorators.http import require_safe
 from policy.forms import DocumentSettingsForm, NewPolicyForm
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from policy.periodic_review import ReviewFlag, review_flag
-from policy.views.common import (
-    MANAGE,
-    acknowledgement_state,
-    can_see_history,
-    checklist_lines,
-    versions_visible_to,
-)
+from policy.selectors import can_see_history, versions_visible_to
+from policy.views.common import MANAGE, acknowledgement_state, checklist_lines
 from policy.workflow import OPEN_STATES, document_create
 from qms_portal.access import login_only, requires
 from qms_portal.forms import posted

@@ -13,15 +13,8 @@ from django.views.decorators.http import require_POST, require_safe
 from policy import workflow
 from policy.forms import PublishForm, ReturnForm, VersionForm, WithdrawForm
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
-from policy.views.common import (
-    APPROVE,
-    MANAGE,
-    acknowledgement_state,
-    can_see_history,
-    checklist_lines,
-    version_for,
-    version_timeline,
-)
+from policy.selectors import can_see_history, version_timeline
+from policy.views.common import APPROVE, MANAGE, acknowledgement_state, checklist_lines, version_for
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, version_url
 from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
