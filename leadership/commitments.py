@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -28,6 +28,12 @@ from leadership.people import check_top_manager
 from leadership.uploads import CheckedUpload, attachment_store, upload_check
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+
+if TYPE_CHECKING:
+    from django.core.files import File
+    from django.db.models.fields.files import FieldFile
+
+    from qms_portal.models import User
 
 DUE_SOON_DAYS = 14
 _UNKNOWN = object()
@@ -77,7 +83,8 @@ def commitment_status(commitment: Commitment, *, today: dt.date) -> CommitmentSt
     latest = getattr(commitment, "latest_evidence_on", _UNKNOWN)
     if latest is _UNKNOWN:
         latest = commitment.evidence_entries.aggregate(latest=models.Max("occurred_on"))["latest"]
-    return status_from(latest, commitment.evidence_every_days, today=today)
+    # The annotation or the aggregate: the newest evidence date, or None without evidence.
+    return status_from(cast("dt.date | None", latest), commitment.evidence_every_days, today=today)
 
 
 def commitment_statuses(commitments: Iterable[Commitment], *, today: dt.date) -> dict[int, CommitmentStatus]:
@@ -93,7 +100,7 @@ def commitment_statuses(commitments: Iterable[Commitment], *, today: dt.date) ->
 
 @transaction.atomic
 def commitment_update(
-    *, commitment: Commitment, owner: Any, evidence_every_days: int, by: Any
+    *, commitment: Commitment, owner: User | None, evidence_every_days: int, by: User
 ) -> Commitment:
     """Name the top manager accountable for a commitment and how often it must be evidenced."""
     require_capability(by, LeadershipCapability.MANAGE_COMMITMENTS, doing="change commitments")
@@ -112,10 +119,10 @@ def evidence_record(
     occurred_on: dt.date,
     kind: str,
     summary: str,
-    leader: Any,
+    leader: User,
     commitments: Sequence[Commitment],
-    attachments: Sequence[Any] = (),
-    by: Any,
+    attachments: Sequence[File[bytes]] = (),
+    by: User,
 ) -> EvidenceEntry:
     """Record what a top manager did for the QMS, the commitments it evidences and its attached files.
 
@@ -136,7 +143,7 @@ def evidence_record(
         raise ValidationError(errors)
     check_top_manager(leader, field="leader")
     checked: list[CheckedUpload] = [upload_check(file) for file in attachments]
-    stored: list[Any] = []
+    stored: list[FieldFile] = []
     try:
         with transaction.atomic(), audit_context(actor=by):
             entry = EvidenceEntry.objects.create(

@@ -3,7 +3,7 @@ management review, overdue actions), a "My actions" card for people who own acti
 everything for anyone with overdue actions of their own."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,6 +19,7 @@ from leadership.selectors import (
     status_counts,
 )
 from qms_portal.access import PortalRole, user_can
+from qms_portal.models import User
 
 # The portal roles whose members are likely to own actions; anyone else gets the card once they own one.
 ACTION_OWNING_ROLES = {
@@ -26,9 +27,14 @@ ACTION_OWNING_ROLES = {
 }
 
 
+def _person(request: HttpRequest) -> User:
+    # The home page answers signed-in people only (``login_only``); a panel is handed the plain HttpRequest.
+    return cast(User, request.user)
+
+
 def leadership_home_card(request: HttpRequest) -> dict[str, Any] | None:
     """Where leadership stands, for people who may see it: five queries whatever the amount of data."""
-    user = request.user
+    user = _person(request)
     if not user_can(user, LeadershipCapability.VIEW):
         return None
     today = timezone.localdate()
@@ -41,7 +47,7 @@ def leadership_home_card(request: HttpRequest) -> dict[str, Any] | None:
         "needing": sum(counts[state] for state in NEEDS_EVIDENCE),
         "stale": counts["stale"] + counts["never"],
         "mine": len(mine),
-        "mine_needing": sum(1 for c in mine if c.status.state in NEEDS_EVIDENCE),
+        "mine_needing": sum(status_counts(mine)[state] for state in NEEDS_EVIDENCE),
         "next_review": review,
         "invited": review.is_invited(user) if review else False,
         "overdue": action_counts(today=today)["overdue"],
@@ -51,7 +57,7 @@ def leadership_home_card(request: HttpRequest) -> dict[str, Any] | None:
 def my_actions_card(request: HttpRequest) -> dict[str, Any] | None:
     """The person's own open actions: how many, how many overdue, and the next one due."""
     today = timezone.localdate()
-    user = request.user
+    user = _person(request)
     counts = action_counts(owners=[user], today=today)
     if not counts["open"] and not ACTION_OWNING_ROLES.intersection(user.role_names()):
         return None
@@ -62,10 +68,11 @@ def my_actions_card(request: HttpRequest) -> dict[str, Any] | None:
 def overdue_prompt(request: HttpRequest) -> dict[str, Any] | None:
     """A prompt above everything while the person owns overdue actions; None when they own none."""
     today = timezone.localdate()
-    overdue = list(Action.objects.overdue(today).filter(owner=request.user).order_by("due_on", "pk")[:4])
+    user = _person(request)
+    overdue = list(Action.objects.overdue(today).filter(owner=user).order_by("due_on", "pk")[:4])
     if not overdue:
         return None
-    count = len(overdue) if len(overdue) < 4 else overdue_actions_count(owner=request.user, today=today)
+    count = len(overdue) if len(overdue) < 4 else overdue_actions_count(owner=user, today=today)
     return {"count": count, "oldest": overdue[0], "actions": overdue[:3], "today": today}
 
 

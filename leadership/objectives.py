@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -32,6 +32,9 @@ from leadership.models import Direction, Measurement, QualityObjective
 from qms_portal.access import require_capability, user_can
 from qms_portal.audit import audit_context
 from qms_portal.charts import trend_chart_svg
+
+if TYPE_CHECKING:
+    from qms_portal.models import User
 
 MANAGE = LeadershipCapability.MANAGE_OBJECTIVES
 RECORD = LeadershipCapability.RECORD_MEASUREMENTS
@@ -117,7 +120,9 @@ def objective_chart_svg(
 
 
 @transaction.atomic
-def objective_save(*, fields: dict[str, Any], objective: QualityObjective | None = None, by: Any) -> QualityObjective:
+def objective_save(
+    *, fields: Mapping[str, object], objective: QualityObjective | None = None, by: User
+) -> QualityObjective:
     """Create an objective, or change ``objective``, from ``fields`` (names from ``OBJECTIVE_FIELDS``)."""
     require_capability(by, MANAGE, doing="create or change quality objectives")
     unknown = set(fields) - set(OBJECTIVE_FIELDS)
@@ -140,7 +145,7 @@ def objective_save(*, fields: dict[str, Any], objective: QualityObjective | None
     return objective
 
 
-def may_record_measurements(objective: QualityObjective, user: Any) -> bool:
+def may_record_measurements(objective: QualityObjective, user: User) -> bool:
     """Whether ``user`` may record ``objective``'s measurements: a manager of objectives, or its owner holding
     ``record_measurements``."""
     return user_can(user, MANAGE) or (user_can(user, RECORD) and objective.owner_id == user.pk)
@@ -148,7 +153,7 @@ def may_record_measurements(objective: QualityObjective, user: Any) -> bool:
 
 @transaction.atomic
 def measurement_record(
-    *, objective: QualityObjective, measured_on: dt.date, value: Decimal | str, note: str = "", by: Any
+    *, objective: QualityObjective, measured_on: dt.date, value: Decimal | str, note: str = "", by: User
 ) -> Measurement:
     """Record the value measured on a date; a second value for the same date corrects the first (audited)."""
     if not may_record_measurements(objective, by):

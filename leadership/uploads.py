@@ -16,7 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,14 +76,14 @@ class UploadRejected(ValidationError):
         super().__init__(message, code=code)
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 @dataclass(frozen=True)
 class CheckedUpload:
     """A file that passed every check, with what the checks found out about it."""
 
-    file: Any
+    file: File[bytes]
     name: str
     file_type: FileType
     size: int
@@ -128,7 +128,7 @@ def _check_name(name: str) -> FileType:
     return kind
 
 
-def _size(file: Any) -> int:
+def _size(file: File[bytes]) -> int:
     size = getattr(file, "size", None)
     if size is None:
         file.seek(0, 2)
@@ -136,7 +136,7 @@ def _size(file: Any) -> int:
     return int(size)
 
 
-def _is_utf8_text_without_markup(file: Any) -> tuple[bool, bool]:
+def _is_utf8_text_without_markup(file: File[bytes]) -> tuple[bool, bool]:
     """(whether the content is UTF-8 text without NUL bytes, whether it looks like markup)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     start = ""
@@ -154,7 +154,7 @@ def _is_utf8_text_without_markup(file: Any) -> tuple[bool, bool]:
     return True, start.lstrip().startswith("<") or bool(MARKUP.search(start))
 
 
-def _office_type(file: Any) -> FileType | None:
+def _office_type(file: File[bytes]) -> FileType | None:
     file.seek(0)
     try:
         with zipfile.ZipFile(file) as archive:
@@ -170,7 +170,7 @@ def _office_type(file: Any) -> FileType | None:
     return None
 
 
-def detect_type(file: Any) -> FileType | str | None:
+def detect_type(file: File[bytes]) -> FileType | Literal["markup"] | None:
     """The accepted type the content is, ``"markup"`` for HTML, SVG or XML, or None for anything else."""
     file.seek(0)
     head = file.read(SNIFF_BYTES)
@@ -188,7 +188,7 @@ def detect_type(file: Any) -> FileType | str | None:
     return TXT if is_text else None
 
 
-def _sha256(file: Any) -> str:
+def _sha256(file: File[bytes]) -> str:
     digest = hashlib.sha256()
     file.seek(0)
     for chunk in iter(lambda: file.read(CHUNK_BYTES), b""):
@@ -197,14 +197,14 @@ def _sha256(file: Any) -> str:
     return digest.hexdigest()
 
 
-def upload_check(file: Any, *, name: str | None = None) -> CheckedUpload:
+def upload_check(file: File[bytes], *, name: str | None = None) -> CheckedUpload:
     """Check an uploaded file (its name, size and content) and return what was found, or raise ``UploadRejected``.
 
     ``name`` is the name the uploader gave, when it differs from ``file.name`` (Django already strips
     folders from the names of files it receives; this checks again for files coming from elsewhere).
     """
-    name = file.name if name is None else name
-    claimed = _check_name(name or "")
+    name = (file.name if name is None else name) or ""  # no name is refused by _check_name
+    claimed = _check_name(name)
     size = _size(file)
     if size == 0:
         raise UploadRejected(f"“{name}” is empty.", code="empty")

@@ -19,6 +19,8 @@ from policy.models import PolicyVersion
 _TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
 # How alike two changed lines must be (0 to 1) to be shown side by side as one line edited.
 PAIRING_CUTOFF = 0.4
+# SequenceMatcher's (tag, i1, i2, j1, j2): replace, delete, insert or equal, and the slices of both sides.
+Opcode = tuple[str, int, int, int, int]
 
 
 class RowKind:
@@ -83,18 +85,18 @@ def _mark(tag: str, tokens: list[str]) -> str:
     return f"{escape(text[:start])}<{tag}>{escape(core)}</{tag}>{escape(text[start + len(core):])}"
 
 
-def _opcodes(left: list[str], right: list[str]) -> list[list]:
+def _opcodes(left: list[str], right: list[str]) -> list[Opcode]:
     """Token opcodes, with whitespace alone between two changes folded into them, so that a reader sees
     ``the <del>old word</del>`` rather than ``the <del>old</del> <del>word</del>``."""
-    ops = [list(op) for op in SequenceMatcher(None, left, right, autojunk=False).get_opcodes()]
+    ops: list[Opcode] = list(SequenceMatcher(None, left, right, autojunk=False).get_opcodes())
     for k in range(1, len(ops) - 1):
-        tag, i1, i2, _, _ = ops[k]
+        tag, i1, i2, j1, j2 = ops[k]
         if tag == "equal" and ops[k - 1][0] != "equal" and ops[k + 1][0] != "equal" and "".join(left[i1:i2]).isspace():
-            ops[k][0] = "replace"
-    merged: list[list] = []
+            ops[k] = ("replace", i1, i2, j1, j2)
+    merged: list[Opcode] = []
     for op in ops:
         if merged and op[0] != "equal" and merged[-1][0] != "equal":
-            merged[-1] = ["replace", merged[-1][1], op[2], merged[-1][3], op[4]]
+            merged[-1] = ("replace", merged[-1][1], op[2], merged[-1][3], op[4])
         else:
             merged.append(op)
     return merged
@@ -103,7 +105,9 @@ def _opcodes(left: list[str], right: list[str]) -> list[list]:
 def _line_diff(old: str, new: str) -> tuple[str, str, int, int]:
     """The two lines as HTML with the removed words in ``<del>`` and the added ones in ``<ins>``."""
     left, right = _tokens(old), _tokens(new)
-    old_html, new_html, removed, added = [], [], 0, 0
+    old_html: list[str] = []
+    new_html: list[str] = []
+    removed = added = 0
     for tag, i1, i2, j1, j2 in _opcodes(left, right):
         if tag == "equal":
             old_html.append(escape("".join(left[i1:i2])))

@@ -28,7 +28,7 @@ def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
         .order_by("document__created_at")
     )
     quality = [v for v in published if v.document.kind == PolicyKind.QUALITY]
-    current = (quality or published or [None])[0]
+    current = quality[0] if quality else published[0] if published else None
     manages, approves = user_can(user, MANAGE), user_can(user, APPROVE)
     context: dict[str, Any] = {"current": current, "others": len(published) - (1 if current else 0)}
     if not (manages or approves):
@@ -61,5 +61,6 @@ def ack_prompt_context(request: HttpRequest) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     for version in versions:
-        version.overdue = version.campaign.due_on < today
+        # An attribute for the prompt's template only (it turns the prompt red), not a field of the model.
+        version.overdue = version.campaign.due_on < today  # type: ignore[attr-defined]
     return {"versions": versions}

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
-from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.utils import timezone
@@ -57,7 +55,7 @@ from leadership.reviews import (
     review_sign_minutes,
 )
 from policy.selectors import policy_document
-from qms_portal.models import OrgUnit
+from qms_portal.models import OrgUnit, User
 from qms_portal.signatures import SignatureRefused, content_sha256
 
 
@@ -67,7 +65,7 @@ def seed_leadership_demo(*, password: str) -> str:
     ``password`` is the demo log-ins' password: the managing director signs the minutes with it.
     """
     today = timezone.localdate()
-    people = {person.username: person for person in get_user_model().objects.filter(username__in=_usernames())}
+    people = {person.username: person for person in User.objects.filter(username__in=_usernames())}
     commitments = _commitments(people)
     reviews = _reviews(people, commitments, password=password, today=today)
     _evidence(people, commitments, today=today)
@@ -94,7 +92,7 @@ def _usernames() -> set[str]:
     return names
 
 
-def _commitments(people: dict[str, Any]) -> dict[str, Commitment]:
+def _commitments(people: dict[str, User]) -> dict[str, Commitment]:
     """Name the accountable top manager and the interval of each commitment, as the managing director."""
     commitments = {c.code: c for c in Commitment.objects.all()}
     for code, (owner, every) in COMMITMENTS.items():
@@ -113,7 +111,7 @@ def _working_day(day: dt.date, *, forward: bool) -> dt.date:
     return day
 
 
-def _evidence(people: dict[str, Any], commitments: dict[str, Commitment], *, today: dt.date) -> None:
+def _evidence(people: dict[str, User], commitments: dict[str, Commitment], *, today: dt.date) -> None:
     for demo in EVIDENCE:
         day = _working_day(today - dt.timedelta(days=demo.days_ago), forward=False)
         _record(people, commitments, day=day, leader=demo.leader, kind=demo.kind, codes=demo.codes,
@@ -121,7 +119,7 @@ def _evidence(people: dict[str, Any], commitments: dict[str, Commitment], *, tod
 
 
 def _record(
-    people: dict[str, Any], commitments: dict[str, Commitment], *, day: dt.date, leader: str, kind: str,
+    people: dict[str, User], commitments: dict[str, Commitment], *, day: dt.date, leader: str, kind: str,
     codes: tuple[str, ...], summary: str, attachment: tuple[str, bytes] | None, recorded_by: str,
 ) -> None:
     """Record one evidence entry unless the leader already has one with this summary."""
@@ -135,7 +133,13 @@ def _record(
 
 
 def _action(
-    demo: DemoAction, people: dict[str, Any], *, source: Any, by: Any, base: dt.date, today: dt.date
+    demo: DemoAction,
+    people: dict[str, User],
+    *,
+    source: Commitment | QualityObjective | None,
+    by: User,
+    base: dt.date,
+    today: dt.date,
 ) -> None:
     """Create the action and play its progress, unless an action with its title already exists."""
     if Action.objects.filter(title=demo.title).exists():
@@ -147,7 +151,7 @@ def _action(
     _progress(action, demo, people, base=base, today=today)
 
 
-def _progress(action: Action, demo: DemoAction, people: dict[str, Any], *, base: dt.date, today: dt.date) -> None:
+def _progress(action: Action, demo: DemoAction, people: dict[str, User], *, base: dt.date, today: dt.date) -> None:
     for step in demo.steps:
         person = people[step.by or demo.owner]
         if step.status is None:
@@ -168,7 +172,7 @@ def _first_review_on(today: dt.date) -> dt.date:
 
 
 def _reviews(
-    people: dict[str, Any], commitments: dict[str, Commitment], *, password: str, today: dt.date
+    people: dict[str, User], commitments: dict[str, Commitment], *, password: str, today: dt.date
 ) -> list[ManagementReview]:
     """The recurring review's chain, each of the first three taken forward to signed minutes."""
     quality = people[QUALITY]
@@ -182,7 +186,7 @@ def _reviews(
     for demo in REVIEWS:
         review = _take_forward(review, demo, people, password=password, today=today)
         for leader, codes, summary in demo.evidence:
-            _record(people, commitments, day=review.held_on, leader=leader, kind=EvidenceKind.REVIEW_PARTICIPATION,
+            _record(people, commitments, day=_held_on(review), leader=leader, kind=EvidenceKind.REVIEW_PARTICIPATION,
                     codes=codes, summary=summary, attachment=None, recorded_by=QUALITY)
         review = ManagementReview.objects.filter(proposed_from=review).first()
         if review is None:
@@ -192,7 +196,7 @@ def _reviews(
 
 
 def _take_forward(
-    review: ManagementReview, demo: DemoReview, people: dict[str, Any], *, password: str, today: dt.date
+    review: ManagementReview, demo: DemoReview, people: dict[str, User], *, password: str, today: dt.date
 ) -> ManagementReview:
     """Cover the inputs, hold, record attendance and decisions, close and sign: each step only if not yet taken."""
     quality, chair = people[QUALITY], people[CHAIR]
@@ -223,14 +227,22 @@ def _take_forward(
     return ManagementReview.objects.get(pk=review.pk)
 
 
-def _decide(review: ManagementReview, decision: DemoDecision, people: dict[str, Any]) -> None:
+def _held_on(review: ManagementReview) -> dt.date:
+    """The day a review the demo has taken forward was held: it holds every one it takes forward."""
+    if review.held_on is None:
+        raise RuntimeError(f"The demo review {review} has not been held.")
+    return review.held_on
+
+
+def _decide(review: ManagementReview, decision: DemoDecision, people: dict[str, User]) -> None:
     demo = decision.action
+    held_on = _held_on(review)
     output = review_decision_add(
         review=review, category=decision.category, decision=decision.decision, action_title=demo.title,
-        action_owner=people[demo.owner], action_due_on=review.held_on + dt.timedelta(days=demo.due),
+        action_owner=people[demo.owner], action_due_on=held_on + dt.timedelta(days=demo.due),
         action_description=demo.description, by=people[QUALITY],
     )
-    _progress(output.actions.get(), demo, people, base=review.held_on, today=timezone.localdate())
+    _progress(output.actions.get(), demo, people, base=held_on, today=timezone.localdate())
 
 
 def _month_ends(today: dt.date, count: int) -> list[dt.date]:
@@ -243,7 +255,7 @@ def _month_ends(today: dt.date, count: int) -> list[dt.date]:
     return ends[::-1]
 
 
-def _objectives(people: dict[str, Any], policy: Model, *, today: dt.date) -> None:
+def _objectives(people: dict[str, User], policy: Model, *, today: dt.date) -> None:
     """The objectives, as the quality manager; a year of measurements recorded by each objective's owner."""
     quality = people[QUALITY]
     units = {unit.code: unit for unit in OrgUnit.objects.all()}

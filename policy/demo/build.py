@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from policy.acknowledgements import acknowledgement_record, campaign_audience
@@ -28,12 +26,12 @@ from policy.workflow import (
     version_submit,
 )
 from qms_portal.audit import audit_context
+from qms_portal.models import User
 from qms_portal.signatures import SignatureRefused, content_sha256
 
 
 def seed_policy_demo(*, password: str) -> str:
     """Build (or complete) the demo policies; ``password`` is the demo top manager's, for signing."""
-    User = get_user_model()
     author, signer = User.objects.get(username=AUTHOR), User.objects.get(username=SIGNER)
     current = _quality_policy(author=author, signer=signer, password=password)
     _environmental_policy(author=author)
@@ -44,7 +42,7 @@ def seed_policy_demo(*, password: str) -> str:
     return f"Quality policy QP-01 v{current.number} published; {done} of {audience} staff acknowledged it."
 
 
-def _quality_policy(*, author: Any, signer: Any, password: str) -> PolicyVersion | None:
+def _quality_policy(*, author: User, signer: User, password: str) -> PolicyVersion | None:
     document = PolicyDocument.objects.filter(reference="QP-01").first()
     version = None
     for number, demo in enumerate(QUALITY_POLICY, start=1):
@@ -68,6 +66,8 @@ def _quality_policy(*, author: Any, signer: Any, password: str) -> PolicyVersion
         version = _take_forward(version, demo, author=author, signer=signer, password=password)
         is_last = number == len(QUALITY_POLICY)
         _acknowledge(version, pending_every=PENDING_EVERY if is_last else SUPERSEDED_PENDING_EVERY)
+    if document is None:  # only were there no demo versions to build
+        return None
     if not document.is_public:
         document.is_public = True
         with audit_context(actor=author):
@@ -76,7 +76,7 @@ def _quality_policy(*, author: Any, signer: Any, password: str) -> PolicyVersion
 
 
 def _take_forward(
-    version: PolicyVersion, demo: DemoVersion, *, author: Any, signer: Any, password: str
+    version: PolicyVersion, demo: DemoVersion, *, author: User, signer: User, password: str
 ) -> PolicyVersion:
     """Draft, submit, sign and publish ``version``, each step only if it has not been done yet."""
     if version.status == VersionStatus.DRAFT:
@@ -130,7 +130,7 @@ def _acknowledge(version: PolicyVersion, *, pending_every: int) -> None:
         acknowledgement_record(version=version, person=person, answer=answer)
 
 
-def _environmental_policy(*, author: Any) -> None:
+def _environmental_policy(*, author: User) -> None:
     if PolicyDocument.objects.filter(reference="EP-01").exists():
         return
     document_create(

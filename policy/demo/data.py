@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 AUTHOR, SIGNER = "quality", "director"  # the demo quality manager and the demo managing director
 CAMPAIGN_DAYS = 30
@@ -24,7 +23,7 @@ class DemoVersion:
     choices: list[str] = field(default_factory=list)
     correct_choice: int | None = None
 
-    def checklist(self) -> dict[str, dict[str, Any]]:
+    def checklist(self) -> dict[str, dict[str, bool | str]]:
         return {item: {"confirmed": True, "passage": passage} for item, passage in self.passages.items()}
 
 

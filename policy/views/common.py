@@ -1,4 +1,5 @@
-"""What the document and version pages share: the version a request may open, its checklist, the acknowledgement prompt."""
+"""What the document and version pages share: the version a request may open, its checklist, the prompt to
+acknowledge it."""
 from __future__ import annotations
 
 from dataclasses import dataclass

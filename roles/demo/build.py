@@ -2,12 +2,12 @@
 every step is idempotent."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.utils import timezone
 
-from qms_portal.models import OrgUnit
+from qms_portal.models import OrgUnit, User
 from roles.acknowledgements import role_acknowledge
 from roles.definitions import assignment_save, duty_assign, role_save
 from roles.demo.data import ACTOR, DUTIES, HOLDERS, NOT_ACKNOWLEDGED, PROCESSES, RACI, ROLES
@@ -28,7 +28,6 @@ from roles.raci import matrix_load, matrix_rule_breaks, raci_cell_set
 
 def seed_roles_demo(*, password: str) -> str:
     """Build (or complete) the demo roles, processes, RACI matrix, duties and acknowledgements."""
-    User = get_user_model()
     quality = User.objects.get(username=ACTOR)
     people = {person.username: person for person in User.objects.filter(username__in=_usernames())}
     roles = _roles(by=quality)
@@ -44,7 +43,7 @@ def _usernames() -> set[str]:
     return {username for holders in HOLDERS.values() for username, *_ in holders}
 
 
-def _roles(*, by: Any) -> dict[str, Role]:
+def _roles(*, by: User) -> dict[str, Role]:
     units = {unit.code: unit for unit in OrgUnit.objects.filter(code__in={demo.unit for demo in ROLES})}
     roles: dict[str, Role] = {}
     for demo in ROLES:
@@ -62,7 +61,7 @@ def _roles(*, by: Any) -> dict[str, Role]:
     return roles
 
 
-def _assignments(roles: dict[str, Role], people: dict[str, Any], *, by: Any) -> None:
+def _assignments(roles: dict[str, Role], people: dict[str, User], *, by: User) -> None:
     for key, holders in HOLDERS.items():
         for username, starts_on, ends_on, is_deputy in holders:
             person = people[username]
@@ -72,7 +71,7 @@ def _assignments(roles: dict[str, Role], people: dict[str, Any], *, by: Any) -> 
                 assignment_save(assignment=assignment, by=by)
 
 
-def _processes(roles: dict[str, Role], *, by: Any) -> dict[tuple[str, str], Activity]:
+def _processes(roles: dict[str, Role], *, by: User) -> dict[tuple[str, str], Activity]:
     activities: dict[tuple[str, str], Activity] = {}
     for code, (name, owner, description, steps) in PROCESSES.items():
         process = Process.objects.filter(code=code).first() or Process(code=code)
@@ -88,7 +87,7 @@ def _processes(roles: dict[str, Role], *, by: Any) -> dict[tuple[str, str], Acti
     return activities
 
 
-def _matrix(roles: dict[str, Role], activities: dict[tuple[str, str], Activity], *, by: Any) -> None:
+def _matrix(roles: dict[str, Role], activities: dict[tuple[str, str], Activity], *, by: User) -> None:
     letters = {
         (activity_id, role_id): letter
         for activity_id, role_id, letter in RaciCell.objects.values_list("activity_id", "role_id", "letter")
@@ -101,7 +100,7 @@ def _matrix(roles: dict[str, Role], activities: dict[tuple[str, str], Activity],
                 raci_cell_set(activity=activity, role=role, letter=letter, by=by)
 
 
-def _duties(roles: dict[str, Role], *, by: Any) -> None:
+def _duties(roles: dict[str, Role], *, by: User) -> None:
     duties = {duty.code: duty for duty in Duty.objects.all()}
     for code, role_key in DUTIES.items():
         duty = duties.get(code) or Duty(code=code, summary=DUTY_CATALOGUE[code])
@@ -109,7 +108,7 @@ def _duties(roles: dict[str, Role], *, by: Any) -> None:
             duty_assign(duty=duty, role=roles[role_key], by=by)
 
 
-def _acknowledgements(roles: dict[str, Role], people: dict[str, Any]) -> None:
+def _acknowledgements(roles: dict[str, Role], people: dict[str, User]) -> None:
     """Every current holder, but for those in ``NOT_ACKNOWLEDGED``, acknowledges the role's current revision."""
     today = timezone.localdate()
     done = set(RoleAcknowledgement.objects.values_list("role_id", "person_id", "revision"))
@@ -136,7 +135,7 @@ def _summary() -> str:
     )
 
 
-def _differs(instance: Any, wanted: dict[str, Any]) -> bool:
+def _differs(instance: Model, wanted: Mapping[str, object]) -> bool:
     """Set ``wanted`` on ``instance``; True when it is new or something differed (so it needs saving)."""
     changed = [name for name, value in wanted.items() if getattr(instance, name) != value]
     for name in changed:

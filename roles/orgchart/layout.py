@@ -80,7 +80,7 @@ def layout_chart(roots: list[ChartRole], *, width: float) -> Layout:
     layout = Layout(width=width)
     branches = [role for role in roots if role.reports]
     loose = [role for role in roots if not role.reports]
-    y = MARGIN
+    y: float = MARGIN
     for index, root in enumerate(branches):
         if index:
             y += SECTION_GAP

@@ -3,7 +3,7 @@ with the people who hold each one on a day."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
@@ -169,7 +169,7 @@ def _attach_holders(roles: dict[int, ChartRole], day: dt.date) -> None:
         role.holders.sort(key=lambda holder: (holder.is_deputy, holder.name.casefold()))
 
 
-def _build_forest(roles: dict[int, ChartRole], *, key) -> list[ChartRole]:
+def _build_forest(roles: dict[int, ChartRole], *, key: Callable[[ChartRole], tuple[int, str, int]]) -> list[ChartRole]:
     """Link each role under its manager; roles reporting to nobody are the roots. A reporting loop cannot be
     saved through the forms, but if the database holds one, its first role becomes a root so the loop shows."""
     below: dict[int, list[ChartRole]] = {}

@@ -161,7 +161,8 @@ def _clip(line: tuple[float, float, float, float], top: float, bottom: float) ->
 
 def _bands(layout: Layout) -> list[tuple[float, float]]:
     """Cut the drawing into page-high bands, between rows of boxes."""
-    bands, start, previous = [], 0.0, 0.0
+    bands: list[tuple[float, float]] = []
+    start, previous = 0.0, 0.0
     for cut in [*sorted(set(layout.cuts)), layout.height]:
         height = PDF_FIRST_BAND_HEIGHT if not bands else PDF_BAND_HEIGHT - CONTINUED
         if cut - start > height and previous > start:

@@ -156,9 +156,10 @@ def matrix_import_check(*, file_name: str, content: bytes) -> CheckedImport:
         activity_id = _activity_of(number, padded, processes, activities, row_of, problems)
         letters: dict[int, str | None] = {}
         for index, role_id in columns.items():
-            if padded[index] is None:  # a formula, reported already
+            cell = padded[index]
+            if cell is None:  # a formula, reported already
                 continue
-            value = padded[index].strip()
+            value = cell.strip()
             if value and value.upper() not in LETTERS:
                 problems.add(f"“{shown_text(value)}” is not a RACI letter: use R, A, C or I.", number, index + 1)
                 continue
@@ -177,7 +178,12 @@ def matrix_import_check(*, file_name: str, content: bytes) -> CheckedImport:
 
 
 def _activity_of(
-    number: int, cells: list[Cell], processes: dict, activities: dict, row_of: dict[int, int], problems: ProblemList
+    number: int,
+    cells: list[Cell],
+    processes: dict[str, tuple[int, str]],
+    activities: dict[tuple[int, str], int],
+    row_of: dict[int, int],
+    problems: ProblemList,
 ) -> int | None:
     """The activity a row names, or None with a problem."""
     if cells[PROCESS_CODE] is None or cells[ACTIVITY_NAME] is None:
@@ -236,16 +242,17 @@ def _check_rules(
             else:
                 after.letters[activity_id, role_id] = letter
     for rule_break in matrix_rule_breaks(after):
-        activity_id = rule_break.activity_id
-        if rule_break.rule in ACTIVITY_RULES and activity_id in changed:
-            problems.add(rule_break.message, row_of[activity_id])
-        elif rule_break.rule in ACTIVITY_RULES and activity_id in row_of:
+        broken = rule_break.activity_id
+        if rule_break.rule in ACTIVITY_RULES and broken is not None and broken in changed:
+            problems.add(rule_break.message, row_of[broken])
+        elif rule_break.rule in ACTIVITY_RULES and broken is not None and broken in row_of:
             result.warnings.append(
-                f"Row {row_of[activity_id]}: {rule_break.message} The file leaves this activity as it is."
+                f"Row {row_of[broken]}: {rule_break.message} The file leaves this activity as it is."
             )
         elif rule_break not in before_breaks:
             # Only a role's own letters decide its rules, so a new break is in one of the file's role columns.
+            broken_role = rule_break.role_id
             problems.add(f"{rule_break.message} {ROLE_RULE_FIXES.get(rule_break.rule, '')}".strip(),
-                         header_row, column_of.get(rule_break.role_id))
+                         header_row, None if broken_role is None else column_of.get(broken_role))
     result.cells.sort(key=lambda cell: (row_of[cell[0]], column_of[cell[1]]))
     result.fingerprint = matrix_fingerprint(matrix, result.activity_ids, result.role_ids)

@@ -61,7 +61,7 @@ def matrix_xlsx(table: MatrixTable) -> bytes:
     """The table as an XLSX workbook: bold header, frozen header row and activity columns, readable widths,
     and a drop-down of the four letters in the role columns."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's one sheet, the active one, typed as a worksheet
     sheet.title = "RACI matrix"
     sheet.append([_xlsx_text(text) for text in table.header])
     for row in table.rows:
@@ -79,8 +79,8 @@ def matrix_xlsx(table: MatrixTable) -> bytes:
     centred = Alignment(horizontal="center")
     if len(table.header) > len(FIXED_HEADER) and table.rows:
         last = f"{get_column_letter(len(table.header))}{len(table.rows) + 1}"
-        for row in sheet.iter_rows(min_row=2, min_col=len(FIXED_HEADER) + 1):
-            for cell in row:
+        for cells in sheet.iter_rows(min_row=2, min_col=len(FIXED_HEADER) + 1):
+            for cell in cells:
                 cell.alignment = centred
         choice = DataValidation(
             type="list", formula1='"R,A,C,I"', allow_blank=True, showErrorMessage=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,6 +20,9 @@ from roles.raci import matrix_load, raci_cell_set
 from roles.transfer.check import matrix_fingerprint, matrix_import_check
 from roles.transfer.export import role_heading
 
+if TYPE_CHECKING:
+    from qms_portal.models import User
+
 MANAGE = RolesCapability.MANAGE
 RACI_IMPORT_JOB = "raci_import"
 STALE = "The matrix changed since you uploaded the file; upload it again."
@@ -30,7 +33,7 @@ class ImportRefused(Exception):
 
 
 @transaction.atomic
-def matrix_import_create(*, file_name: str, content: bytes, by: Any) -> MatrixImport:
+def matrix_import_create(*, file_name: str, content: bytes, by: User) -> MatrixImport:
     """Check an uploaded file whole and keep it, waiting for confirmation; raises ImportRejected with every
     problem found, and then keeps nothing."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
@@ -138,7 +141,7 @@ def matrix_import_preview(*, matrix_import: MatrixImport) -> ImportPreview:
     )
 
 
-def _decide(matrix_import: MatrixImport, *, status: str, by: Any, reason: str = "") -> None:
+def _decide(matrix_import: MatrixImport, *, status: str, by: User | None, reason: str = "") -> None:
     matrix_import.status = status
     matrix_import.status_reason = reason
     matrix_import.decided_at = timezone.now()
@@ -156,7 +159,7 @@ def _pending_check(matrix_import: MatrixImport) -> None:
         )
 
 
-def matrix_import_confirm(*, matrix_import: MatrixImport, by: Any) -> Job:
+def matrix_import_confirm(*, matrix_import: MatrixImport, by: User) -> Job:
     """Start the job that applies a pending import, after checking the matrix has not changed since the file
     was checked (then the import is refused for good). Confirming twice gives the job already running."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
@@ -165,20 +168,18 @@ def matrix_import_confirm(*, matrix_import: MatrixImport, by: Any) -> Job:
         _pending_check(locked)
         if locked.job is not None and locked.job.status != JobStatus.FAILED:
             return locked.job
-        stale = _is_stale(locked)
-        if stale:
-            _decide(locked, status=ImportStatus.REJECTED, by=by, reason=STALE)
-        else:
-            locked.job = job_start(kind=RACI_IMPORT_JOB, by=by)
+        if not _is_stale(locked):
+            job = locked.job = job_start(kind=RACI_IMPORT_JOB, by=by)
             with audit_context(actor=by):
                 locked.save()
-    if stale:
-        raise ImportRefused(STALE)
-    return locked.job
+            return job
+        _decide(locked, status=ImportStatus.REJECTED, by=by, reason=STALE)
+    # Raised once the refusal is committed, so that it is kept on the import.
+    raise ImportRefused(STALE)
 
 
 @transaction.atomic
-def matrix_import_discard(*, matrix_import: MatrixImport, by: Any) -> None:
+def matrix_import_discard(*, matrix_import: MatrixImport, by: User) -> None:
     """Drop a pending import without changing the matrix."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
     locked = MatrixImport.objects.select_for_update(of=("self",)).select_related("job").get(pk=matrix_import.pk)
@@ -188,11 +189,13 @@ def matrix_import_discard(*, matrix_import: MatrixImport, by: Any) -> None:
     _decide(locked, status=ImportStatus.DISCARDED, by=by)
 
 
-def matrix_import_apply(*, job_id: int, progress: Callable[[int, int, str], None] | None = None) -> dict:
+def matrix_import_apply(
+    *, job_id: int, progress: Callable[[int, int, str], None] | None = None
+) -> dict[str, int | str]:
     """Write the letters of the import that job ``job_id`` applies, cell by cell and all or nothing, after
     checking once more that the matrix has not changed; raises ImportRefused (and writes nothing) if it has."""
     matrix_import = MatrixImport.objects.select_related("job__requested_by").get(job_id=job_id)
-    by = matrix_import.job.requested_by
+    by = cast(Job, matrix_import.job).requested_by  # found by its job, so it has one
     cells = matrix_import.change_set.get("cells", [])
     if progress:
         progress(0, len(cells), f"Writing {len(cells)} letter change(s) in one go: all or nothing")

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from openpyxl import load_workbook
@@ -137,7 +136,7 @@ def shown_text(text: str) -> str:
     return text if len(text) <= 60 else text[:59] + "…"
 
 
-def _xlsx_text_of(value: Any) -> str:
+def _xlsx_text_of(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
