@@ -50,7 +50,7 @@ ACTION_STEPS = StateMachine(
     Step(ActionStatus.CANCELLED, "Cancel", (ActionStatus.OPEN, ActionStatus.IN_PROGRESS), MANAGE),
     record="the action",
     message=_refused,
-    back=lambda action: (reverse("action_detail", args=[action.pk]), "Back to the action"),
+    back=lambda action: (reverse("leadership:action_detail", args=[action.pk]), "Back to the action"),
 )
 
 # What the owner may do without manage_actions: work on it and finish it, not cancel or reopen it.

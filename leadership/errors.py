@@ -21,7 +21,7 @@ class InputsUnaddressed(StepRefused):
         count = len(missing)
         super().__init__(
             f"{review} cannot close: these inputs have no notes yet: {listed}.",
-            back_url=reverse("review_detail", args=[review.pk]),
+            back_url=reverse("leadership:review_detail", args=[review.pk]),
             back_label="Back to the review",
             record="the review",
             title=f"Not closed · {review.title}",
@@ -32,7 +32,9 @@ class InputsUnaddressed(StepRefused):
             ),
             items=[
                 RefusalItem(
-                    row.code, row.get_code_display(), reverse("review_input_edit", args=[review.pk, row.code]),
+                    row.code,
+                    row.get_code_display(),
+                    reverse("leadership:review_input_edit", args=[review.pk, row.code]),
                     "Write notes",
                 )
                 for row in missing

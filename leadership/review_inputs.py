@@ -72,7 +72,7 @@ def _earlier_review_actions(review: ManagementReview, today: dt.date) -> LiveFig
     items = tuple(
         FigureLink(
             text=action.title,
-            url=reverse("action_detail", args=[action.pk]),
+            url=reverse("leadership:action_detail", args=[action.pk]),
             note=f"{action.owner} · due {_day(action.due_on)}" + (" · overdue" if action.overdue_on(today) else ""),
             tone="bad" if action.overdue_on(today) else "neutral",
         )
@@ -86,7 +86,7 @@ def _earlier_review_actions(review: ManagementReview, today: dt.date) -> LiveFig
     return LiveFigure(
         label="Actions from earlier reviews",
         value=value,
-        url=reverse("action_list") + "?source=review",
+        url=reverse("leadership:action_list") + "?source=review",
         link_text="Actions from reviews",
         tone=tone,
         items=items,
@@ -108,7 +108,7 @@ def _objectives(today: dt.date) -> LiveFigure:
         label="Quality objectives",
         value=value,
         detail=f"{len(statuses)} in all" if statuses else "",
-        url=reverse("objective_list"),
+        url=reverse("leadership:objective_list"),
         link_text="Objectives",
         tone=tone,
     )
@@ -120,14 +120,14 @@ def _policy(user: Any) -> tuple[LiveFigure, LiveFigure]:
     version = summary.version if summary else policy_selectors.current_version()
     if version is None:
         none = LiveFigure(
-            label="Quality policy", value="none published", url=reverse("policy_list"), link_text="Policies",
+            label="Quality policy", value="none published", url=reverse("policy:policy_list"), link_text="Policies",
             tone="bad",
         )
         return none, LiveFigure(
-            label="Policy acknowledgement", value="no policy in force", url=reverse("policy_list"),
+            label="Policy acknowledgement", value="no policy in force", url=reverse("policy:policy_list"),
             link_text="Policies", tone="bad",
         )
-    version_url = reverse("version_detail", args=[version.document.reference, version.number])
+    version_url = reverse("policy:version_detail", args=[version.document.reference, version.number])
     published = f"in force since {_day(timezone.localdate(version.published_at))}" if version.published_at else ""
     in_force = LiveFigure(
         label="Quality policy", value=f"{version.document.title}, version {version.number}", detail=published,
@@ -139,7 +139,7 @@ def _policy(user: Any) -> tuple[LiveFigure, LiveFigure]:
             link_text=f"Version {version.number}", tone="warning",
         )
     if user_can(user, policy_selectors.ACKNOWLEDGEMENT_REPORT_CAPABILITY):
-        url = reverse("campaign_report", args=[version.document.reference, version.number])
+        url = reverse("policy:campaign_report", args=[version.document.reference, version.number])
         link_text = "Acknowledgement report"
     else:
         url, link_text = version_url, f"Version {version.number}"
@@ -163,7 +163,7 @@ def _raci() -> LiveFigure:
         label="RACI matrix",
         value="every rule kept" if health.healthy else f"{breaks} rule{'s' if breaks != 1 else ''} broken",
         detail=f"{health.activities} activities, {health.roles} roles",
-        url=reverse("raci_health"),
+        url=reverse("roles:raci_health"),
         link_text="RACI health",
         tone="good" if health.healthy else "bad",
         items=items,
@@ -179,7 +179,7 @@ def _duties() -> LiveFigure:
         label="5.3 duties on a held role",
         value=f"{held} of {len(duties)}",
         detail=f"not held: {', '.join(unheld)}" if unheld else "",
-        url=reverse("duty_list"),
+        url=reverse("roles:duty_list"),
         link_text="Duties",
         tone="good" if not unheld else "bad",
     )
@@ -189,14 +189,17 @@ def _role_acknowledgements() -> LiveFigure:
     rate = roles_selectors.role_acknowledgement_rate()
     if rate.percent is None:
         return LiveFigure(
-            label="Role acknowledgement", value="nobody holds a role", url=reverse("role_list"), link_text="Roles",
+            label="Role acknowledgement",
+            value="nobody holds a role",
+            url=reverse("roles:role_list"),
+            link_text="Roles",
             tone="warning",
         )
     return LiveFigure(
         label="Role acknowledgement",
         value=f"{rate.percent} % ({rate.acknowledged} of {rate.expected})",
         detail="holders who acknowledged their role's current revision",
-        url=reverse("role_list"),
+        url=reverse("roles:role_list"),
         link_text="Roles",
         tone="good" if rate.acknowledged == rate.expected else "warning",
     )

@@ -46,7 +46,7 @@ MINUTES_MEANING = "Minutes approved"
 
 def review_url(review: ManagementReview) -> str:
     """The review's page."""
-    return reverse("review_detail", args=[review.pk])
+    return reverse("leadership:review_detail", args=[review.pk])
 
 
 def _refused(review: ManagementReview, name: str) -> str:

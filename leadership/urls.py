@@ -3,6 +3,8 @@ from django.urls import path
 
 from leadership.views import actions, evidence, objectives, overview, reviews
 
+app_name = "leadership"
+
 urlpatterns = [
     # Top management's page (leadership/views/overview.py)
     path("leadership/", overview.leadership_home, name="leadership_home"),

@@ -86,7 +86,7 @@ def acknowledgement_check(*, version: PolicyVersion, person: Any) -> None:
     refusal = acknowledgement_refusal(version=version)
     if refusal:
         raise StepRefused(
-            refusal, back_url=reverse("policy_detail", args=[version.document.reference]),
+            refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference]),
             back_label="Back to the policy", record="the version",
         )
     campaign = version.campaign
@@ -113,7 +113,7 @@ def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int |
             )
     refusal = f"You already acknowledged {version}: your first acknowledgement stands."
     if has_acknowledged(version=version, person=person):
-        raise AlreadyAcknowledged(refusal, back_url=reverse("policy_detail", args=[version.document.reference]))
+        raise AlreadyAcknowledged(refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference]))
     try:
         # A savepoint: two submissions at once both pass the check above, and the database's
         # acknowledgement_once_per_version constraint turns the second away without spoiling the transaction.
@@ -121,7 +121,7 @@ def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int |
             return Acknowledgement.objects.create(version=version, person=person)
     except IntegrityError:
         raise AlreadyAcknowledged(
-            refusal, back_url=reverse("policy_detail", args=[version.document.reference])
+            refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference])
         ) from None
 
 

@@ -13,7 +13,7 @@ class PolicyConfig(AppConfig):
         from qms_portal.navigation import NavItem, nav_register
 
         # Every signed-in person may read the policies in force (5.2.2.a).
-        nav_register(NavItem("Policies", "policy_list", None, order=20))
+        nav_register(NavItem("Policies", "policy:policy_list", None, order=20))
         home_register(HomePanel(area="policy", template="policy/_home_card.html", context=policy_home_card, order=20))
 
         # People asked to acknowledge a published version see it above everything else until they do (5.2.2.b).

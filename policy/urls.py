@@ -3,6 +3,8 @@ from django.urls import path
 
 from policy.views import acknowledgements, diff, documents, public, versions
 
+app_name = "policy"
+
 urlpatterns = [
     # Documents and their versions' lifecycle (policy/views/documents.py, versions.py)
     path("policies/", documents.policy_list, name="policy_list"),

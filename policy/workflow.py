@@ -50,7 +50,7 @@ class ChecklistIncomplete(Exception):
 
 def version_url(version: PolicyVersion) -> str:
     """The version's page."""
-    return reverse("version_detail", kwargs={"reference": version.document.reference, "number": version.number})
+    return reverse("policy:version_detail", kwargs={"reference": version.document.reference, "number": version.number})
 
 
 # Each step is named by the word that completes "it cannot be ... now".
@@ -143,7 +143,7 @@ def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
     if open_version is not None:
         raise StepRefused(
             f"{open_version} is still {open_version.get_status_display().lower()}: finish it first.",
-            back_url=reverse("policy_detail", args=[document.reference]),
+            back_url=reverse("policy:policy_detail", args=[document.reference]),
             back_label="Back to the policy",
             record="the version",
         )

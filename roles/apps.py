@@ -12,9 +12,9 @@ class RolesConfig(AppConfig):
     def ready(self) -> None:
         from qms_portal.navigation import NavItem, nav_register
 
-        nav_register(NavItem("Roles", "role_list", RolesCapability.VIEW, order=30))
+        nav_register(NavItem("Roles", "roles:role_list", RolesCapability.VIEW, order=30))
         # Every signed-in person may see what their own roles ask of them (5.3: communicated, understood).
-        nav_register(NavItem("My roles", "my_roles", None, order=32))
+        nav_register(NavItem("My roles", "roles:my_roles", None, order=32))
 
         from roles.tasks import register_job_kinds
 

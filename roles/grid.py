@@ -85,7 +85,7 @@ def role_head_html(role_id: int, title: str, unit: str, problems: list[str], *, 
         " broken" if problems else "",
         " ".join([f"{title} ({unit}).", *problems]),
         _oob(oob),
-        reverse("role_detail", kwargs={"pk": role_id}),
+        reverse("roles:role_detail", kwargs={"pk": role_id}),
         _break_marks(problems),
         title,
     )
@@ -93,7 +93,7 @@ def role_head_html(role_id: int, title: str, unit: str, problems: list[str], *, 
 
 def cell_link(activity_id: int, role_id: int, filters: dict[str, str]) -> str:
     """The escaped link from a cell to its editor, keeping the matrix's filters."""
-    return escape(with_filters(reverse("raci_cell", kwargs={"activity": activity_id, "role": role_id}), filters))
+    return escape(with_filters(reverse("roles:raci_cell", kwargs={"activity": activity_id, "role": role_id}), filters))
 
 
 # --- The grid ----------------------------------------------------------------------------------------------------
@@ -250,8 +250,8 @@ def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str
     link_prefix = None
     if editable:
         # Cell links are relative to the matrix page ("cell/12/34/"), a fifth less to send for 48,000 cells.
-        page_path = reverse("raci_matrix")
-        link_prefix = reverse("raci_cell", kwargs={"activity": 0, "role": 0}).removesuffix("0/0/")
+        page_path = reverse("roles:raci_matrix")
+        link_prefix = reverse("roles:raci_cell", kwargs={"activity": 0, "role": 0}).removesuffix("0/0/")
         link_prefix = link_prefix.removeprefix(page_path) if link_prefix.startswith(page_path) else link_prefix
     cells = RowCells([role[0] for role in roles], link_prefix=link_prefix,
                      query=escape(f"?{urlencode(filters)}") if filters else "")

@@ -160,7 +160,7 @@ def matrix_url(
 ) -> str:
     """The matrix page with ``filters`` (``unit`` and ``process`` codes), scrolled to an activity's row or a
     role's column when given."""
-    url = reverse("raci_matrix") + (f"?{urlencode(filters)}" if filters else "")
+    url = reverse("roles:raci_matrix") + (f"?{urlencode(filters)}" if filters else "")
     if activity_id is not None:
         return f"{url}#activity-{activity_id}"
     return f"{url}#role-{role_id}" if role_id is not None else url
@@ -175,15 +175,15 @@ def rule_break_fix_url(
     False), the pages that show the problem instead: the role's page and the list of duties."""
     if rule_break.duty_code is not None:
         if not can_manage:
-            return reverse("duty_list")
-        return reverse("duty_edit", kwargs={"code": rule_break.duty_code})
+            return reverse("roles:duty_list")
+        return reverse("roles:duty_edit", kwargs={"code": rule_break.duty_code})
     if rule_break.activity_id is not None:
         code = processes_by_activity.get(rule_break.activity_id)
         return matrix_url({"process": code} if code else None, activity_id=rule_break.activity_id)
     if rule_break.rule == "role_held":
         if not can_manage:
-            return reverse("role_detail", kwargs={"pk": rule_break.role_id})
-        return reverse("assignment_create", kwargs={"pk": rule_break.role_id})
+            return reverse("roles:role_detail", kwargs={"pk": rule_break.role_id})
+        return reverse("roles:assignment_create", kwargs={"pk": rule_break.role_id})
     return matrix_url(role_id=rule_break.role_id)
 
 

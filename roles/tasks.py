@@ -18,7 +18,7 @@ def register_job_kinds() -> None:
             "RACI matrix import",
             "roles.tasks.raci_import_apply",
             RolesCapability.MANAGE,
-            back_url_name="raci_matrix",
+            back_url_name="roles:raci_matrix",
             back_label="Back to the RACI matrix",
         ),
     )

@@ -3,6 +3,8 @@ from django.urls import path
 
 from roles.views import duties, matrix, org_chart, processes, roles, transfer
 
+app_name = "roles"
+
 urlpatterns = [
     # Roles, their holders and acknowledgements (roles/views/roles.py)
     path("roles/", roles.role_list, name="role_list"),

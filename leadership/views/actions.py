@@ -210,7 +210,7 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
         action=action, status=form.cleaned_data["status"], note=form.cleaned_data["note"], by=request.user
     )
     messages.success(request, f"“{action}” moved from {before.lower()} to {action.get_status_display().lower()}.")
-    return redirect(_safe_next(request, reverse("action_detail", args=[action.pk])))
+    return redirect(_safe_next(request, reverse("leadership:action_detail", args=[action.pk])))
 
 
 @login_only
@@ -226,7 +226,7 @@ def action_note_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "Your note is added.")
-            return redirect(_safe_next(request, reverse("action_detail", args=[action.pk])))
+            return redirect(_safe_next(request, reverse("leadership:action_detail", args=[action.pk])))
     messages.error(request, "The note was not added: write it first.")
     return _render_detail(request, action, note_form=form)
 
@@ -253,7 +253,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, f"The action is created. {action.owner} finds it under “My actions”.")
-            return redirect("action_detail", pk=action.pk)
+            return redirect("leadership:action_detail", pk=action.pk)
     return render(request, "leadership/action_form.html", {"form": form, "action": None})
 
 
@@ -273,5 +273,5 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, f"“{action}” is saved.")
-            return redirect("action_detail", pk=action.pk)
+            return redirect("leadership:action_detail", pk=action.pk)
     return render(request, "leadership/action_form.html", {"form": form, "action": action})

@@ -135,7 +135,7 @@ def commitment_edit(request: HttpRequest, code: str) -> HttpResponse:
                 f"{commitment.code} is saved: {commitment.owner} is accountable for it, with evidence needed "
                 f"every {commitment.evidence_every_days} days.",
             )
-            return redirect("commitment_detail", code=commitment.code)
+            return redirect("leadership:commitment_detail", code=commitment.code)
     return render(request, "leadership/commitment_edit.html", {"form": form, "commitment": commitment})
 
 
@@ -191,7 +191,7 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
                 f"The evidence is recorded against {codes}"
                 f"{f' with {files} attachment' + ('s' if files != 1 else '') if files else ''}.",
             )
-            return redirect("evidence_detail", pk=entry.pk)
+            return redirect("leadership:evidence_detail", pk=entry.pk)
     today = timezone.localdate()
     choices = commitments_with_status(today=today)
     return render(request, "leadership/evidence_create.html", {

@@ -132,7 +132,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
         if objective is not None:
             messages.success(request, f"The objective “{objective}” is created. {objective.owner} records its "
                              "measurements.")
-            return redirect("objective_detail", pk=objective.pk)
+            return redirect("leadership:objective_detail", pk=objective.pk)
     return render(request, "leadership/objective_form.html", {"form": form, "objective": None})
 
 
@@ -144,7 +144,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         saved = _save(request, form, objective)
         if saved is not None:
             messages.success(request, f"“{saved}” is saved.")
-            return redirect("objective_detail", pk=saved.pk)
+            return redirect("leadership:objective_detail", pk=saved.pk)
     if request.method == "POST":
         objective.refresh_from_db()  # the form's cleaning wrote its values onto the instance; show the stored ones
     return render(request, "leadership/objective_form.html", {"form": form, "objective": objective})
@@ -172,7 +172,7 @@ def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{_amount(measurement.value, objective)} on {date_format(measurement.measured_on, 'j M Y')} "
                 "is recorded.",
             )
-            return redirect("objective_detail", pk=objective.pk)
+            return redirect("leadership:objective_detail", pk=objective.pk)
     recent = list(objective.measurements.order_by("-measured_on")[:5])
     for measurement in recent:
         measurement.value_text = _amount(measurement.value, objective)

@@ -51,7 +51,7 @@ UPCOMING_SHOWN = 5
 
 
 def _review_url(review: ManagementReview, anchor: str = "") -> str:
-    return reverse("review_detail", args=[review.pk]) + (f"#{anchor}" if anchor else "")
+    return reverse("leadership:review_detail", args=[review.pk]) + (f"#{anchor}" if anchor else "")
 
 
 def _review(pk: int) -> ManagementReview:
@@ -298,7 +298,7 @@ def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The decision is recorded.")
             if "another" in request.POST:
-                return redirect("review_decision_create", pk=review.pk)
+                return redirect("leadership:review_decision_create", pk=review.pk)
             return redirect(_review_url(review, "decisions"))
     return render(request, "leadership/review_decision_form.html", {"review": review, "form": form})
 

@@ -118,7 +118,7 @@ def campaign_report_page(request: HttpRequest, reference: str, number: int) -> H
         "report": report,
         "page": paginate(request, report.pending),
         "units": list(campaign.org_units.order_by("name")) if campaign.audience == AudienceKind.DEPARTMENTS else [],
-        "csv_url": reverse("campaign_report_csv", args=[reference, number]),
+        "csv_url": reverse("policy:campaign_report_csv", args=[reference, number]),
     })
 
 

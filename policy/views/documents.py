@@ -91,7 +91,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
             f"{version.document} is created with a first draft. Complete the 5.2.1 checklist, "
             "then submit it for review.",
         )
-        return redirect("version_edit", reference=version.document.reference, number=version.number)
+        return redirect("policy:version_edit", reference=version.document.reference, number=version.number)
     return render(request, "policy/create.html", {"form": form})
 
 
@@ -102,5 +102,5 @@ def policy_settings(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"The settings of {saved} are saved.")
-        return redirect("policy_detail", reference=saved.reference)
+        return redirect("policy:policy_detail", reference=saved.reference)
     return render(request, "policy/settings.html", {"form": form, "document": document})

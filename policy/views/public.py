@@ -58,13 +58,18 @@ def public_policy_pdf(request: HttpRequest, reference: str) -> HttpResponse:
     key = f"public-policy-pdf:{version.pk}:{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}"
     pdf = cache.get(key)
     if pdf is None:
-        html = render_to_string("policy/pdf_policy.html", {
-            "version": version,
-            "document": version.document,
-            "organisation": organisation,
-            "body": _body_without_title(version),
-            "public_url": request.build_absolute_uri(reverse("public_policy", args=[version.document.reference])),
-        })
+        html = render_to_string(
+            "policy/pdf_policy.html",
+            {
+                "version": version,
+                "document": version.document,
+                "organisation": organisation,
+                "body": _body_without_title(version),
+                "public_url": request.build_absolute_uri(
+                    reverse("policy:public_policy", args=[version.document.reference])
+                ),
+            },
+        )
         pdf = render_pdf(html)
         cache.set(key, pdf, PDF_CACHE_SECONDS)
     return pdf_response(pdf, filename=f"{version.document.reference.upper()}-v{version.number}.pdf")

@@ -57,7 +57,7 @@ def version_create(request: HttpRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
     version = workflow.version_create_draft(document=document, by=request.user)
     messages.success(request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it.")
-    return redirect("version_edit", reference=reference, number=version.number)
+    return redirect("policy:version_edit", reference=reference, number=version.number)
 
 
 def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm) -> HttpResponse:

@@ -210,7 +210,7 @@ def _draw(
         _draw_box(
             box,
             on=chart.on,
-            href=reverse("role_detail", args=[box.role.pk]) + suffix if links else None,
+            href=reverse("roles:role_detail", args=[box.role.pk]) + suffix if links else None,
             viewer_id=viewer_id,
         )
         for box in layout.boxes

@@ -40,5 +40,5 @@ def duty_edit(request: HttpRequest, code: str) -> HttpResponse:
                              "assign a person to it for the duty to count as assigned.")
         else:
             messages.success(request, f"Duty {duty.code} is assigned to “{role}”.")
-        return redirect("duty_list")
+        return redirect("roles:duty_list")
     return render(request, "roles/duty_edit.html", {"duty": duty, "form": form})

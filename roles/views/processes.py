@@ -108,7 +108,7 @@ def process_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         process = process_save(process=form.save(commit=False), by=request.user)
         messages.success(request, f"The process “{process}” is created. Add its activities in order.")
-        return redirect("process_detail", code=process.code)
+        return redirect("roles:process_detail", code=process.code)
     return render(request, "roles/process_form.html", {"form": form, "process": None})
 
 
@@ -119,12 +119,12 @@ def process_edit(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         process = process_save(process=form.save(commit=False), by=request.user)
         messages.success(request, f"The process “{process}” is saved.")
-        return redirect("process_detail", code=process.code)
+        return redirect("roles:process_detail", code=process.code)
     return render(request, "roles/process_form.html", {"form": form, "process": process})
 
 
 def _to_activity(activity: Activity) -> HttpResponse:
-    url = reverse("process_detail", kwargs={"code": activity.process.code})
+    url = reverse("roles:process_detail", kwargs={"code": activity.process.code})
     return redirect(f"{url}#activity-{activity.pk}")
 
 
@@ -176,7 +176,7 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         delete_activity(activity=activity, by=request.user)
         messages.success(request, f"“{activity.name}” and its letters are deleted from {activity.process}.")
-        return redirect("process_detail", code=activity.process.code)
+        return redirect("roles:process_detail", code=activity.process.code)
     cells = activity.cells.select_related("role").order_by("role__title")
     letters = sorted(cells, key=lambda cell: LETTER_ORDER.index(cell.letter))
     return render(request, "roles/activity_delete.html", {"activity": activity, "letters": letters})

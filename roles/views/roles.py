@@ -100,7 +100,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
     role = _role_saved(request, form)
     if role is not None:
         messages.success(request, f"The role “{role}” is created. Assign the people who hold it.")
-        return redirect("role_detail", pk=role.pk)
+        return redirect("roles:role_detail", pk=role.pk)
     return render(request, "roles/role_form.html", {"form": form, "role": None})
 
 
@@ -126,7 +126,7 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"“{role}” is saved. Its responsibilities and authorities did not change, "
                              "so its holders need not acknowledge it again.")
-        return redirect("role_detail", pk=role.pk)
+        return redirect("roles:role_detail", pk=role.pk)
     return render(request, "roles/role_form.html", {"form": form, "role": role})
 
 
@@ -153,7 +153,7 @@ def _assignment_page(request: HttpRequest, form: AssignmentForm, assignment: Rol
         form.add_error(None, refused)
         return None
     messages.success(request, _assignment_saved_message(saved, created=created))
-    return redirect("role_detail", pk=saved.role_id)
+    return redirect("roles:role_detail", pk=saved.role_id)
 
 
 @requires(RolesCapability.MANAGE)
@@ -192,7 +192,7 @@ def role_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"{' '.join(already.messages)} Your first acknowledgement stands.")
     else:
         messages.success(request, f"Thank you: you acknowledged “{role}” (revision {role.revision}).")
-    return redirect("my_roles")
+    return redirect("roles:my_roles")
 
 
 # --- My roles ------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def raci_import(request: HttpRequest) -> HttpResponse:
         except ImportRejected as rejection:
             rejected = rejection
         else:
-            return redirect("raci_import_preview", pk=matrix_import.pk)
+            return redirect("roles:raci_import_preview", pk=matrix_import.pk)
     recent = MatrixImport.objects.select_related("uploaded_by", "job").defer("content", "change_set")[:RECENT_IMPORTS]
     return render(request, "roles/import.html", {"form": form, "rejected": rejected, "recent": recent})
 
@@ -74,7 +74,7 @@ def raci_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             if "discard" in request.POST:
                 matrix_import_discard(matrix_import=matrix_import, by=request.user)
                 messages.info(request, f"{matrix_import.file_name} was discarded: the matrix is unchanged.")
-                return redirect("raci_import")
+                return redirect("roles:raci_import")
             job = matrix_import_confirm(matrix_import=matrix_import, by=request.user)
             return redirect("job_detail", pk=job.pk)
         except ImportRefused as refused:

@@ -289,7 +289,7 @@ def test_a_finished_job_page_says_what_the_job_did_and_leads_back_to_its_area(qm
     html = qm_client.get(reverse("job_detail", args=[job.pk])).content.decode()
 
     assert "3 letter(s) added, 2 changed, 1 cleared." in html
-    assert f'href="{reverse("raci_matrix")}">Back to the RACI matrix</a>' in html
+    assert f'href="{reverse("roles:raci_matrix")}">Back to the RACI matrix</a>' in html
 
 
 def test_an_app_cannot_take_a_job_kind_name_that_is_already_registered():

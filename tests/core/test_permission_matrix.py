@@ -259,105 +259,105 @@ TABLE: dict[str, Row] = {
     # Operations
     "health": Row(get=public(200), post=public(405)),
     # Quality policy (5.2): documents
-    "policy_list": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=policies_in_force_and_in_draft),
-    "policy_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "policy_detail": Row(
+    "policy:policy_list": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=policies_in_force_and_in_draft),
+    "policy:policy_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "policy:policy_detail": Row(
         get=any_signed_in(200), post=any_signed_in(405), prepare=a_policy_in_force_with_a_new_draft
     ),
-    "policy_settings": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_policy_in_force),
+    "policy:policy_settings": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_policy_in_force),
     # Quality policy: a version's lifecycle, each step on a version in the state that allows it
-    "version_create": Row(
+    "policy:version_create": Row(
         get=only(QUALITY_MANAGER, answer=405),
-        post=only(QUALITY_MANAGER, answer=Redirect("version_edit")),
+        post=only(QUALITY_MANAGER, answer=Redirect("policy:version_edit")),
         prepare=a_policy_in_force,
     ),
-    "version_detail": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=the_version_in_force),
-    "version_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_draft),
-    "version_submit": Row(
+    "policy:version_detail": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=the_version_in_force),
+    "policy:version_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_draft),
+    "policy:version_submit": Row(
         get=only(QUALITY_MANAGER, answer=405),
-        post=only(QUALITY_MANAGER, answer=Redirect("version_detail")),
+        post=only(QUALITY_MANAGER, answer=Redirect("policy:version_detail")),
         prepare=a_draft,
     ),
-    "version_return": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
-    "version_approve": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
-    "version_publish": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_approved_version),
-    "version_withdraw": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=the_version_in_force),
-    "version_diff": Row(
+    "policy:version_return": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
+    "policy:version_approve": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
+    "policy:version_publish": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_approved_version),
+    "policy:version_withdraw": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=the_version_in_force),
+    "policy:version_diff": Row(
         get=only(*READERS_OF_POLICY_HISTORY),
         post=only(*READERS_OF_POLICY_HISTORY, answer=405),
         prepare=a_policy_revised_once,
     ),
     # Quality policy: acknowledgements (5.2.2.b)
-    "version_acknowledge": Row(get=only(*STAFF), post=only(*STAFF), prepare=the_version_in_force),
-    "campaign_report": Row(
+    "policy:version_acknowledge": Row(get=only(*STAFF), post=only(*STAFF), prepare=the_version_in_force),
+    "policy:campaign_report": Row(
         get=only(*READERS_OF_POLICY_HISTORY),
         post=only(*READERS_OF_POLICY_HISTORY, answer=405),
         prepare=the_version_in_force,
     ),
-    "campaign_report_csv": Row(
+    "policy:campaign_report_csv": Row(
         get=only(*READERS_OF_POLICY_HISTORY),
         post=only(*READERS_OF_POLICY_HISTORY, answer=405),
         prepare=the_version_in_force,
     ),
     # Quality policy: for interested parties (5.2.2.c)
-    "public_policy": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
-    "public_policy_pdf": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
+    "policy:public_policy": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
+    "policy:public_policy_pdf": Row(get=public(200), post=public(405), prepare=a_public_policy_in_force),
     # Roles and responsibilities (5.3): roles, holders and acknowledgements
-    "role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
-    "role_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "my_roles": Row(get=any_signed_in(200), post=any_signed_in(405)),
-    "role_detail": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
-    "role_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
+    "roles:role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
+    "roles:role_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "roles:my_roles": Row(get=any_signed_in(200), post=any_signed_in(405)),
+    "roles:role_detail": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_role),
+    "roles:role_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
     # Only a role's holders acknowledge it: the auditor of the table holds nothing.
-    "role_acknowledge": Row(
+    "roles:role_acknowledge": Row(
         get=any_signed_in(405),
-        post=only(*STAFF, answer=Redirect("my_roles"), others=403),
+        post=only(*STAFF, answer=Redirect("roles:my_roles"), others=403),
         prepare=a_role_held_by_the_staff,
     ),
-    "assignment_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
-    "assignment_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_assignment),
-    "org_chart": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
+    "roles:assignment_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_role),
+    "roles:assignment_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_assignment),
+    "roles:org_chart": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
     # The 5.3 a-e duties: an empty choice leaves the duty unassigned, which is a valid answer.
-    "duty_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405)),
-    "duty_edit": Row(
-        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=Redirect("duty_list")), prepare=a_duty
+    "roles:duty_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405)),
+    "roles:duty_edit": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=Redirect("roles:duty_list")), prepare=a_duty
     ),
     # Processes and activities
-    "process_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
-    "process_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "process_detail": Row(
+    "roles:process_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
+    "roles:process_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "roles:process_detail": Row(
         get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_process
     ),
-    "process_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
-    "activity_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
-    "activity_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_activity),
-    "activity_move": Row(
+    "roles:process_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
+    "roles:activity_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_process),
+    "roles:activity_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_activity),
+    "roles:activity_move": Row(
         get=only(QUALITY_MANAGER, answer=405),
-        post=only(QUALITY_MANAGER, answer=Redirect("process_detail")),
+        post=only(QUALITY_MANAGER, answer=Redirect("roles:process_detail")),
         prepare=an_activity,
     ),
-    "activity_delete": Row(
+    "roles:activity_delete": Row(
         get=only(QUALITY_MANAGER),
-        post=only(QUALITY_MANAGER, answer=Redirect("process_detail")),
+        post=only(QUALITY_MANAGER, answer=Redirect("roles:process_detail")),
         prepare=an_activity,
     ),
     # The RACI matrix: an empty choice clears the cell, which is a valid answer.
-    "raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
-    "raci_cell": Row(
+    "roles:raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
+    "roles:raci_cell": Row(
         get=only(QUALITY_MANAGER),
-        post=only(QUALITY_MANAGER, answer=Redirect("raci_matrix")),
+        post=only(QUALITY_MANAGER, answer=Redirect("roles:raci_matrix")),
         prepare=a_matrix_cell,
     ),
-    "raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
-    "raci_export_csv": Row(
+    "roles:raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
+    "roles:raci_export_csv": Row(
         get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix
     ),
-    "raci_export_xlsx": Row(
+    "roles:raci_export_xlsx": Row(
         get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix
     ),
-    "raci_import": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "roles:raci_import": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     # ROLES-IMPORT-PREVIEW-ROW (added with the import)
-    "raci_import_preview": Row(
+    "roles:raci_import_preview": Row(
         get=only(QUALITY_MANAGER),
         post=only(QUALITY_MANAGER, answer=Redirect("job_detail")),
         prepare=a_pending_import,
@@ -367,49 +367,51 @@ TABLE: dict[str, Row] = {
 # Where a URL answers differently as its record's state changes, the states other than the one of its row in
 # TABLE, keyed by (URL name, state): wrong-state steps (409), and what stays hidden from whom (404).
 OTHER_STATES: dict[tuple[str, str], Row] = {
-    ("policy_detail", "only_in_draft"): Row(
+    ("policy:policy_detail", "only_in_draft"): Row(
         get=only(*READERS_OF_DRAFTS, others=404), post=any_signed_in(405), prepare=a_policy_only_in_draft
     ),
-    ("version_create", "new_draft_open"): Row(
+    ("policy:version_create", "new_draft_open"): Row(
         get=only(QUALITY_MANAGER, answer=405),
         post=only(QUALITY_MANAGER, answer=409),
         prepare=a_policy_in_force_with_a_new_draft,
     ),
-    ("version_detail", "draft"): Row(
+    ("policy:version_detail", "draft"): Row(
         get=only(*READERS_OF_DRAFTS, others=404), post=any_signed_in(405), prepare=a_draft
     ),
-    ("version_detail", "superseded"): Row(
+    ("policy:version_detail", "superseded"): Row(
         get=only(*READERS_OF_POLICY_HISTORY, others=404), post=any_signed_in(405), prepare=a_superseded_version
     ),
-    ("version_edit", "in_review"): Row(
+    ("policy:version_edit", "in_review"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_version_in_review
     ),
-    ("version_submit", "in_review"): Row(
+    ("policy:version_submit", "in_review"): Row(
         get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER, answer=409), prepare=a_version_in_review
     ),
-    ("version_approve", "draft"): Row(
+    ("policy:version_approve", "draft"): Row(
         get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_draft
     ),
-    ("version_publish", "in_force"): Row(
+    ("policy:version_publish", "in_force"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=the_version_in_force
     ),
-    ("version_withdraw", "superseded"): Row(
+    ("policy:version_withdraw", "superseded"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_superseded_version
     ),
     # A version never published is not revealed to people who may not read drafts; to the others it says why
     # it cannot be acknowledged.
-    ("version_acknowledge", "draft"): Row(
+    ("policy:version_acknowledge", "draft"): Row(
         get=only(*READERS_OF_DRAFTS, answer=409, others=404),
         post=only(*READERS_OF_DRAFTS, answer=409, others=404),
         prepare=a_draft,
     ),
-    ("version_acknowledge", "superseded"): Row(
+    ("policy:version_acknowledge", "superseded"): Row(
         get=any_signed_in(409), post=any_signed_in(409), prepare=a_superseded_version
     ),
-    ("public_policy", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
-    ("public_policy", "only_in_draft"): Row(get=public(404), post=public(405), prepare=a_public_policy_only_in_draft),
-    ("public_policy_pdf", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
-    ("public_policy_pdf", "only_in_draft"): Row(
+    ("policy:public_policy", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
+    ("policy:public_policy", "only_in_draft"): Row(
+        get=public(404), post=public(405), prepare=a_public_policy_only_in_draft
+    ),
+    ("policy:public_policy_pdf", "not_public"): Row(get=public(404), post=public(405), prepare=a_policy_in_force),
+    ("policy:public_policy_pdf", "only_in_draft"): Row(
         get=public(404), post=public(405), prepare=a_public_policy_only_in_draft
     ),
 }

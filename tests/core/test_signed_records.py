@@ -65,7 +65,7 @@ def test_a_wrong_password_signs_nothing_yet_the_refusal_stays_in_the_trail_after
 
 def test_a_wrong_password_on_the_sign_page_is_answered_on_the_form_and_recorded(portal_users, in_review, client_for):
     director = client_for(portal_users.top_management)
-    page = reverse("version_approve", args=[in_review.document.reference, in_review.number])
+    page = reverse("policy:version_approve", args=[in_review.document.reference, in_review.number])
 
     response = director.post(page, {"password": "not the password", "content_sha256": shown_hash(in_review)})
 

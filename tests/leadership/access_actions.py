@@ -65,29 +65,29 @@ def someone_elses_objective() -> dict:
 WORKERS_ON_OWN_ACTION = (*ACTION_MANAGERS, EMPLOYEE)
 
 ROWS: dict[str, Row] = {
-    "action_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=some_actions),
-    "my_actions": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=some_actions),
-    "action_create": Row(get=only(*ACTION_MANAGERS), post=only(*ACTION_MANAGERS)),
-    "action_detail": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=the_employees_action),
-    "action_edit": Row(
+    "leadership:action_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=some_actions),
+    "leadership:my_actions": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=some_actions),
+    "leadership:action_create": Row(get=only(*ACTION_MANAGERS), post=only(*ACTION_MANAGERS)),
+    "leadership:action_detail": Row(get=any_signed_in(200), post=any_signed_in(405), prepare=the_employees_action),
+    "leadership:action_edit": Row(
         get=only(*ACTION_MANAGERS), post=only(*ACTION_MANAGERS), prepare=the_employees_action
     ),
-    "action_status": Row(
+    "leadership:action_status": Row(
         get=any_signed_in(405), post=only(*WORKERS_ON_OWN_ACTION), prepare=the_employees_action
     ),
-    "action_note_add": Row(
+    "leadership:action_note_add": Row(
         get=any_signed_in(405), post=only(*WORKERS_ON_OWN_ACTION), prepare=the_employees_action
     ),
-    "objective_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=some_objectives),
-    "objective_create": Row(get=only(*OBJECTIVE_MANAGERS), post=only(*OBJECTIVE_MANAGERS)),
-    "objective_detail": Row(
+    "leadership:objective_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=some_objectives),
+    "leadership:objective_create": Row(get=only(*OBJECTIVE_MANAGERS), post=only(*OBJECTIVE_MANAGERS)),
+    "leadership:objective_detail": Row(
         get=only(*READERS), post=only(*READERS, answer=405), prepare=the_process_owners_objective
     ),
-    "objective_edit": Row(
+    "leadership:objective_edit": Row(
         get=only(*OBJECTIVE_MANAGERS), post=only(*OBJECTIVE_MANAGERS), prepare=the_process_owners_objective
     ),
     # The quality manager, or the objective's owner holding record_measurements (the process owner).
-    "measurement_create": Row(
+    "leadership:measurement_create": Row(
         get=only(QUALITY_MANAGER, PROCESS_OWNER),
         post=only(QUALITY_MANAGER, PROCESS_OWNER),
         prepare=the_process_owners_objective,
@@ -96,17 +96,17 @@ ROWS: dict[str, Row] = {
 
 OTHER_STATES: dict[tuple[str, str], Row] = {
     # Someone else's action: the employee may not open it; only managers of actions may change it.
-    ("action_detail", "someone_elses"): Row(
+    ("leadership:action_detail", "someone_elses"): Row(
         get=only(*READERS), post=any_signed_in(405), prepare=someone_elses_action
     ),
-    ("action_status", "someone_elses"): Row(
+    ("leadership:action_status", "someone_elses"): Row(
         get=any_signed_in(405), post=only(*ACTION_MANAGERS), prepare=someone_elses_action
     ),
-    ("action_note_add", "someone_elses"): Row(
+    ("leadership:action_note_add", "someone_elses"): Row(
         get=any_signed_in(405), post=only(*ACTION_MANAGERS), prepare=someone_elses_action
     ),
     # Someone else's objective: a process owner records measurements of their own objectives only.
-    ("measurement_create", "someone_elses"): Row(
+    ("leadership:measurement_create", "someone_elses"): Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=someone_elses_objective
     ),
 }

@@ -46,13 +46,13 @@ def _read(prepare=None) -> Row:
 
 
 ROWS: dict[str, Row] = {
-    "leadership_home": _read(),
-    "commitment_list": _read(),
-    "commitment_detail": _read(a_commitment),
-    "commitment_edit": Row(get=only(*WRITERS), post=only(*WRITERS), prepare=a_commitment),
-    "evidence_list": _read(),
-    "evidence_create": Row(get=only(*WRITERS), post=only(*WRITERS)),
-    "evidence_detail": _read(an_evidence_entry),
-    "attachment_download": _read(an_attachment),
+    "leadership:leadership_home": _read(),
+    "leadership:commitment_list": _read(),
+    "leadership:commitment_detail": _read(a_commitment),
+    "leadership:commitment_edit": Row(get=only(*WRITERS), post=only(*WRITERS), prepare=a_commitment),
+    "leadership:evidence_list": _read(),
+    "leadership:evidence_create": Row(get=only(*WRITERS), post=only(*WRITERS)),
+    "leadership:evidence_detail": _read(an_evidence_entry),
+    "leadership:attachment_download": _read(an_attachment),
 }
 OTHER_STATES: dict[tuple[str, str], Row] = {}

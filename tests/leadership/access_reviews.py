@@ -29,7 +29,7 @@ from tests.permissions import (
 )
 
 READERS = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
-TO_REVIEW = Redirect("review_detail")
+TO_REVIEW = Redirect("leadership:review_detail")
 
 
 def _people() -> tuple[User, User, User]:
@@ -116,87 +116,97 @@ def _input(prepare: Callable[[], dict]) -> Callable[[], dict]:
 
 
 ROWS: dict[str, Row] = {
-    "review_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=reviews_in_every_state),
-    "review_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
-    "review_detail": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_planned_review),
-    "review_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_planned_review),
+    "leadership:review_list": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=reviews_in_every_state),
+    "leadership:review_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
+    "leadership:review_detail": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_planned_review),
+    "leadership:review_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_planned_review),
     # Notes may be emptied before the review closes: an empty POST is a valid answer.
-    "review_input_edit": Row(
+    "leadership:review_input_edit": Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=_input(a_planned_review)
     ),
     # An empty POST records every invitee absent, which is a valid answer.
-    "review_attendance": Row(
+    "leadership:review_attendance": Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=a_held_review
     ),
-    "review_hold": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_planned_review),
-    "review_decision_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_held_review),
-    "review_close": Row(
+    "leadership:review_hold": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_planned_review),
+    "leadership:review_decision_create": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_held_review
+    ),
+    "leadership:review_close": Row(
         get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=a_held_review
     ),
     # Only the chair signs: the table's top manager chairs this one; an empty POST is an invalid form.
-    "review_sign": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_closed_review),
-    "review_ics": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_planned_review),
+    "leadership:review_sign": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_closed_review),
+    "leadership:review_ics": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_planned_review),
 }
 
 OTHER_STATES: dict[tuple[str, str], Row] = {
     # The review's page in each state it can be in.
-    ("review_detail", "held"): Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_held_review),
-    ("review_detail", "closed"): Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_closed_review),
-    ("review_detail", "signed"): Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review),
-    ("review_ics", "signed"): Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review),
+    ("leadership:review_detail", "held"): Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_held_review
+    ),
+    ("leadership:review_detail", "closed"): Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_closed_review
+    ),
+    ("leadership:review_detail", "signed"): Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review
+    ),
+    ("leadership:review_ics", "signed"): Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review
+    ),
     # The plan changes only while planned.
-    ("review_edit", "held"): Row(
+    ("leadership:review_edit", "held"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_held_review
     ),
     # Notes are written while planned or held; not once closed, never once signed.
-    ("review_input_edit", "held"): Row(
+    ("leadership:review_input_edit", "held"): Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=_input(a_held_review)
     ),
-    ("review_input_edit", "closed"): Row(
+    ("leadership:review_input_edit", "closed"): Row(
         get=only(QUALITY_MANAGER, answer=409),
         post=only(QUALITY_MANAGER, answer=409),
         prepare=_input(a_closed_review),
     ),
-    ("review_input_edit", "signed"): Row(
+    ("leadership:review_input_edit", "signed"): Row(
         get=only(QUALITY_MANAGER, answer=409),
         post=only(QUALITY_MANAGER, answer=409),
         prepare=_input(a_signed_review),
     ),
-    ("review_attendance", "planned"): Row(
+    ("leadership:review_attendance", "planned"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_planned_review
     ),
-    ("review_attendance", "signed"): Row(
+    ("leadership:review_attendance", "signed"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_signed_review
     ),
-    ("review_hold", "held"): Row(
+    ("leadership:review_hold", "held"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_held_review
     ),
-    ("review_decision_create", "planned"): Row(
+    ("leadership:review_decision_create", "planned"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_planned_review
     ),
-    ("review_decision_create", "closed"): Row(
+    ("leadership:review_decision_create", "closed"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_closed_review
     ),
-    ("review_close", "planned"): Row(
+    ("leadership:review_close", "planned"): Row(
         get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER, answer=409), prepare=a_planned_review
     ),
     # Closing is refused while an input has no notes: the page lists them.
-    ("review_close", "inputs_unaddressed"): Row(
+    ("leadership:review_close", "inputs_unaddressed"): Row(
         get=only(QUALITY_MANAGER, answer=405),
         post=only(QUALITY_MANAGER, answer=409),
         prepare=a_held_review_with_inputs_unaddressed,
     ),
-    ("review_close", "signed"): Row(
+    ("leadership:review_close", "signed"): Row(
         get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER, answer=409), prepare=a_signed_review
     ),
-    ("review_sign", "held"): Row(
+    ("leadership:review_sign", "held"): Row(
         get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_held_review
     ),
-    ("review_sign", "signed"): Row(
+    ("leadership:review_sign", "signed"): Row(
         get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_signed_review
     ),
     # A top manager who is not the review's chair may not sign it.
-    ("review_sign", "chaired_by_another"): Row(
+    ("leadership:review_sign", "chaired_by_another"): Row(
         get=only(TOP_MANAGEMENT, answer=403),
         post=only(TOP_MANAGEMENT, answer=403),
         prepare=a_closed_review_chaired_by_someone_else,

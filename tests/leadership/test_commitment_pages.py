@@ -54,7 +54,7 @@ def test_the_list_groups_the_thirteen_commitments_by_clause_with_status_owner_an
     evidence("5.1.1.b", on=days_ago(80))
     evidence("5.1.2.c", on=days_ago(91))
 
-    page = client_for(portal_users.process_owner).get(reverse("commitment_list")).text
+    page = client_for(portal_users.process_owner).get(reverse("leadership:commitment_list")).text
 
     assert page.index("General: leadership and commitment to the QMS") < page.index("5.1.1.j")
     assert page.index("5.1.1.j") < page.index("Customer focus") < page.index("5.1.2.a")
@@ -72,7 +72,7 @@ def test_the_counts_at_the_top_add_up_to_every_commitment(portal_users, client_f
     evidence("5.1.1.b", on=days_ago(80))
     evidence("5.1.2.c", on=days_ago(91))
 
-    page = client_for(portal_users.auditor).get(reverse("commitment_list")).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:commitment_list")).text
 
     counts = page[page.index("commitment-counts"):page.index("</div>", page.index("commitment-counts"))]
     assert '<span class="fw-bold">13</span>' in counts
@@ -85,7 +85,7 @@ def test_the_list_filters_by_owner_by_status_and_by_nobody_named(portal_users, c
     own("5.1.1.b", portal_users.top_management)
     evidence("5.1.1.a", on=days_ago(10))
     client = client_for(portal_users.auditor)
-    url = reverse("commitment_list")
+    url = reverse("leadership:commitment_list")
 
     mine = client.get(url, {"owner": portal_users.top_management.pk}).text
     mine_never = client.get(url, {"owner": portal_users.top_management.pk, "status": "never"}).text
@@ -99,7 +99,11 @@ def test_the_list_filters_by_owner_by_status_and_by_nobody_named(portal_users, c
 
 
 def test_a_filter_value_that_cannot_be_read_shows_everything(portal_users, client_for):
-    page = client_for(portal_users.auditor).get(reverse("commitment_list"), {"owner": "x", "status": "bogus"}).text
+    page = (
+        client_for(portal_users.auditor)
+        .get(reverse("leadership:commitment_list"), {"owner": "x", "status": "bogus"})
+        .text
+    )
 
     assert page.count('class="req-id">5.1.') == 13 + 2  # the 13 rows and the 2 clause headings
 
@@ -112,11 +116,11 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_500_evidence_entrie
     for _ in range(5):
         EvidenceEntryFactory(leader=portal_users.top_management, commitments=linked)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("commitment_list")).status_code == 200
+        assert client.get(reverse("leadership:commitment_list")).status_code == 200
     for _ in range(495):
         EvidenceEntryFactory(leader=portal_users.top_management, commitments=linked)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("commitment_list")).text
+        page = client.get(reverse("leadership:commitment_list")).text
 
     assert "Current" in row_of(page, "5.1.1.a")
     assert len(many) == len(few)
@@ -127,7 +131,7 @@ def test_the_page_says_why_a_current_commitment_is_current_and_when_it_is_due(po
     own("5.1.1.f", portal_users.top_management, every=90)
     evidence("5.1.1.f", on=days_ago(10), leader=portal_users.top_management)
 
-    page = client_for(portal_users.auditor).get(reverse("commitment_detail", args=["5.1.1.f"])).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:commitment_detail", args=["5.1.1.f"])).text
 
     due = days_ago(10) + dt.timedelta(days=90)
     assert f"Last evidenced {day(days_ago(10))}; due again by {day(due)}." in page
@@ -138,32 +142,32 @@ def test_the_page_says_why_a_current_commitment_is_current_and_when_it_is_due(po
 def test_the_page_says_how_long_ago_a_stale_commitment_was_due(portal_users, client_for):
     evidence("5.1.2.c", on=days_ago(95))
 
-    page = client_for(portal_users.auditor).get(reverse("commitment_detail", args=["5.1.2.c"])).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:commitment_detail", args=["5.1.2.c"])).text
 
     assert f"new evidence was due by {day(days_ago(5))}, 5 days ago." in page
     assert "Stale" in page
 
 
 def test_a_commitment_never_evidenced_says_so_and_offers_the_first_evidence(portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("commitment_detail", args=["5.1.1.j"])).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:commitment_detail", args=["5.1.1.j"])).text
 
     assert "No evidence has been recorded for it yet." in page
     assert "No evidence yet" in page and "Record the first evidence" in page
-    assert f'{reverse("evidence_create")}?commitment=5.1.1.j' in page
+    assert f'{reverse("leadership:evidence_create")}?commitment=5.1.1.j' in page
 
 
 def test_only_those_who_may_record_or_change_see_the_buttons(portal_users, client_for):
-    url = reverse("commitment_detail", args=["5.1.1.a"])
+    url = reverse("leadership:commitment_detail", args=["5.1.1.a"])
 
     as_qm = client_for(portal_users.quality_manager).get(url).text
     as_auditor = client_for(portal_users.auditor).get(url).text
     as_owner = client_for(portal_users.process_owner).get(url).text
 
-    assert f'{reverse("evidence_create")}?commitment=5.1.1.a' in as_qm
-    assert reverse("commitment_edit", args=["5.1.1.a"]) in as_qm
+    assert f'{reverse("leadership:evidence_create")}?commitment=5.1.1.a' in as_qm
+    assert reverse("leadership:commitment_edit", args=["5.1.1.a"]) in as_qm
     for page in (as_auditor, as_owner):
-        assert reverse("evidence_create") not in page
-        assert reverse("commitment_edit", args=["5.1.1.a"]) not in page
+        assert reverse("leadership:evidence_create") not in page
+        assert reverse("leadership:commitment_edit", args=["5.1.1.a"]) not in page
 
 
 def test_the_evidence_history_lists_the_entries_newest_first_and_is_paginated(portal_users, client_for):
@@ -175,8 +179,8 @@ def test_the_evidence_history_lists_the_entries_newest_first_and_is_paginated(po
     EvidenceEntryFactory(summary="Someone else's.", commitments=[commitment("5.1.1.a")])
     client = client_for(portal_users.auditor)
 
-    first = client.get(reverse("commitment_detail", args=["5.1.1.i"])).text
-    second = client.get(reverse("commitment_detail", args=["5.1.1.i"]), {"page": 2}).text
+    first = client.get(reverse("leadership:commitment_detail", args=["5.1.1.i"])).text
+    second = client.get(reverse("leadership:commitment_detail", args=["5.1.1.i"]), {"page": 2}).text
 
     assert "1–25 of 27" in first
     assert first.index("Entry 00.") < first.index("Entry 01.")
@@ -188,20 +192,20 @@ def test_the_page_lists_the_actions_the_commitment_started(portal_users, client_
     ActionFactory(title="Write the customer-focus briefing", source_commitment=commitment("5.1.2.c"),
                   due_on=days_ago(3))
 
-    page = client_for(portal_users.auditor).get(reverse("commitment_detail", args=["5.1.2.c"])).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:commitment_detail", args=["5.1.2.c"])).text
 
     assert "Write the customer-focus briefing" in page and f"overdue since {day(days_ago(3))}" in page
-    assert reverse("action_create") not in page  # the auditor raises none
+    assert reverse("leadership:action_create") not in page  # the auditor raises none
 
 
 def test_a_manager_of_actions_may_raise_one_from_the_commitment(portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("commitment_detail", args=["5.1.1.d"])).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:commitment_detail", args=["5.1.1.d"])).text
 
-    assert f'{reverse("action_create")}?commitment=5.1.1.d' in page and "None yet." in page
+    assert f'{reverse("leadership:action_create")}?commitment=5.1.1.d' in page and "None yet." in page
 
 
 def test_an_unknown_commitment_is_not_found(portal_users, client_for):
-    response = client_for(portal_users.auditor).get(reverse("commitment_detail", args=["9.9.9"]))
+    response = client_for(portal_users.auditor).get(reverse("leadership:commitment_detail", args=["9.9.9"]))
 
     assert response.status_code == 404
 
@@ -210,13 +214,13 @@ def test_an_unknown_commitment_is_not_found(portal_users, client_for):
 def test_a_top_manager_names_the_owner_and_the_interval(portal_users, client_for):
     other = UserFactory(full_name="Olga Board", roles=[PortalRole.TOP_MANAGEMENT])
     client = client_for(portal_users.top_management)
-    url = reverse("commitment_edit", args=["5.1.1.e"])
+    url = reverse("leadership:commitment_edit", args=["5.1.1.e"])
 
     form = client.get(url).text
     response = client.post(url, {"owner": other.pk, "evidence_every_days": 180}, follow=True)
 
     assert "Olga Board" in form and 'value="90"' in form
-    assert response.redirect_chain[-1][0] == reverse("commitment_detail", args=["5.1.1.e"])
+    assert response.redirect_chain[-1][0] == reverse("leadership:commitment_detail", args=["5.1.1.e"])
     assert "5.1.1.e is saved: Olga Board is accountable for it, with evidence needed every 180 days." in response.text
     saved = commitment("5.1.1.e")
     assert (saved.owner, saved.evidence_every_days) == (other, 180)
@@ -225,7 +229,7 @@ def test_a_top_manager_names_the_owner_and_the_interval(portal_users, client_for
 
 def test_only_top_managers_are_offered_and_accepted_as_owner(portal_users, client_for):
     client = client_for(portal_users.quality_manager)
-    url = reverse("commitment_edit", args=["5.1.1.e"])
+    url = reverse("leadership:commitment_edit", args=["5.1.1.e"])
 
     form = client.get(url).text
     refused = client.post(url, {"owner": portal_users.process_owner.pk, "evidence_every_days": 90}).text
@@ -239,7 +243,7 @@ def test_only_top_managers_are_offered_and_accepted_as_owner(portal_users, clien
 @pytest.mark.parametrize("every", ["0", "-5", "ninety", ""])
 def test_an_interval_that_is_not_a_positive_number_of_days_is_refused(portal_users, client_for, every):
     response = client_for(portal_users.quality_manager).post(
-        reverse("commitment_edit", args=["5.1.1.e"]),
+        reverse("leadership:commitment_edit", args=["5.1.1.e"]),
         {"owner": portal_users.top_management.pk, "evidence_every_days": every},
     )
 

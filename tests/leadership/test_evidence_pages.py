@@ -56,7 +56,7 @@ def record(portal_users, *files, **fields) -> EvidenceEntry:
 
 # --- The form ------------------------------------------------------------------------------------
 def test_the_form_starts_today_with_the_signed_in_top_manager_as_leader(portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("evidence_create")).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:evidence_create")).text
 
     assert f'value="{today().isoformat()}"' in page
     assert f'max="{today().isoformat()}"' in page
@@ -69,7 +69,7 @@ def test_the_form_starts_today_with_the_signed_in_top_manager_as_leader(portal_u
 
 
 def test_the_quality_manager_chooses_the_leader_among_top_managers_only(portal_users, client_for):
-    page = client_for(portal_users.quality_manager).get(reverse("evidence_create")).text
+    page = client_for(portal_users.quality_manager).get(reverse("leadership:evidence_create")).text
 
     assert f'<option value="{portal_users.top_management.pk}">Tessa Mann' in page
     assert "Quentin Moss" not in page.split('name="leader"')[1].split("</select>")[0]
@@ -77,11 +77,15 @@ def test_the_quality_manager_chooses_the_leader_among_top_managers_only(portal_u
 
 
 def test_a_commitment_asked_in_the_address_is_ticked(portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("evidence_create"), {"commitment": "5.1.1.c"}).text
+    page = (
+        client_for(portal_users.top_management)
+        .get(reverse("leadership:evidence_create"), {"commitment": "5.1.1.c"})
+        .text
+    )
 
     assert re.search(r'value="5\.1\.1\.c" id="commitment-\d+" checked', page)
     assert len(re.findall(r"checked>", page)) == 1
-    assert reverse("commitment_detail", args=["5.1.1.c"]) in page  # Cancel goes back to it
+    assert reverse("leadership:commitment_detail", args=["5.1.1.c"]) in page  # Cancel goes back to it
 
 
 def test_from_a_commitment_the_quality_manager_starts_with_its_accountable_top_manager(portal_users, client_for):
@@ -90,8 +94,8 @@ def test_from_a_commitment_the_quality_manager_starts_with_its_accountable_top_m
     commitment.save()
     client = client_for(portal_users.quality_manager)
 
-    from_commitment = client.get(reverse("evidence_create"), {"commitment": "5.1.2.c"}).text
-    plain = client.get(reverse("evidence_create")).text
+    from_commitment = client.get(reverse("leadership:evidence_create"), {"commitment": "5.1.2.c"}).text
+    plain = client.get(reverse("leadership:evidence_create")).text
 
     assert re.search(rf'<option value="{portal_users.top_management.pk}" selected>Tessa Mann', from_commitment)
     assert f'<option value="{portal_users.top_management.pk}">Tessa Mann' in plain
@@ -102,13 +106,13 @@ def test_a_top_manager_records_evidence_with_two_files(portal_users, client_for,
     files = [SimpleUploadedFile("Board minutes.pdf", PDF_BYTES), SimpleUploadedFile("notes.txt", TXT_BYTES)]
 
     response = client.post(
-        reverse("evidence_create"),
+        reverse("leadership:evidence_create"),
         form_data(portal_users, commitments=["5.1.1.f", "5.1.2.c"], attachments=files),
         follow=True,
     )
 
     entry = EvidenceEntry.objects.get()
-    assert response.redirect_chain[-1][0] == reverse("evidence_detail", args=[entry.pk])
+    assert response.redirect_chain[-1][0] == reverse("leadership:evidence_detail", args=[entry.pk])
     assert "The evidence is recorded against 5.1.1.f, 5.1.2.c with 2 attachments." in response.text
     assert entry.leader == portal_users.top_management and entry.recorded_by == portal_users.top_management
     assert sorted(a.original_name for a in entry.attachments.all()) == ["Board minutes.pdf", "notes.txt"]
@@ -118,7 +122,9 @@ def test_a_top_manager_records_evidence_with_two_files(portal_users, client_for,
 
 
 def test_evidence_needs_no_file(portal_users, client_for):
-    response = client_for(portal_users.quality_manager).post(reverse("evidence_create"), form_data(portal_users))
+    response = client_for(portal_users.quality_manager).post(
+        reverse("leadership:evidence_create"), form_data(portal_users)
+    )
 
     assert response.status_code == 302
     assert EvidenceEntry.objects.get().attachments.count() == 0
@@ -152,7 +158,7 @@ def test_a_refused_file_is_named_beside_the_field_and_nothing_is_stored(
     client = client_for(portal_users.top_management)
 
     response = client.post(
-        reverse("evidence_create"), form_data(portal_users, attachments=[SimpleUploadedFile(name, content)])
+        reverse("leadership:evidence_create"), form_data(portal_users, attachments=[SimpleUploadedFile(name, content)])
     )
 
     assert response.status_code == 200
@@ -165,7 +171,7 @@ def test_an_oversize_file_is_refused_with_the_limit(portal_users, client_for, se
     big = SimpleUploadedFile("scan.pdf", PDF_BYTES + b"0" * (1024 * 1024))
 
     response = client_for(portal_users.top_management).post(
-        reverse("evidence_create"), form_data(portal_users, attachments=[big])
+        reverse("leadership:evidence_create"), form_data(portal_users, attachments=[big])
     )
 
     assert response.status_code == 200
@@ -177,7 +183,7 @@ def test_one_refused_file_among_good_ones_keeps_none_and_says_to_attach_again(po
     files = [SimpleUploadedFile("good.pdf", PDF_BYTES), SimpleUploadedFile("page.txt", HTML)]
 
     response = client_for(portal_users.top_management).post(
-        reverse("evidence_create"), form_data(portal_users, attachments=files)
+        reverse("leadership:evidence_create"), form_data(portal_users, attachments=files)
     )
 
     field = _error_of(response.text, "attachments")
@@ -207,7 +213,7 @@ def test_a_folder_path_sent_in_a_file_name_never_reaches_the_disk(portal_users, 
     body, content_type = _multipart(form_data(portal_users), "../../../etc/cron.d/evil.pdf", PDF_BYTES)
 
     response = client_for(portal_users.top_management).post(
-        reverse("evidence_create"), body, content_type=content_type
+        reverse("leadership:evidence_create"), body, content_type=content_type
     )
 
     assert response.status_code == 302
@@ -222,7 +228,7 @@ def test_a_drive_letter_sent_in_a_file_name_is_refused_and_nothing_is_stored(por
     body, content_type = _multipart(form_data(portal_users), "C:evil.pdf", PDF_BYTES)
 
     response = client_for(portal_users.top_management).post(
-        reverse("evidence_create"), body, content_type=content_type
+        reverse("leadership:evidence_create"), body, content_type=content_type
     )
 
     assert response.status_code == 200
@@ -234,7 +240,7 @@ def test_a_date_in_the_future_is_refused_beside_the_date(portal_users, client_fo
     tomorrow = today() + dt.timedelta(days=1)
 
     response = client_for(portal_users.top_management).post(
-        reverse("evidence_create"),
+        reverse("leadership:evidence_create"),
         form_data(portal_users, occurred_on=tomorrow.isoformat(), attachments=[SimpleUploadedFile("a.pdf", PDF_BYTES)]),
     )
 
@@ -249,9 +255,9 @@ def test_evidence_without_a_commitment_or_with_a_leader_outside_top_management_i
 ):
     client = client_for(portal_users.quality_manager)
 
-    no_commitment = client.post(reverse("evidence_create"), form_data(portal_users, commitments=[])).text
+    no_commitment = client.post(reverse("leadership:evidence_create"), form_data(portal_users, commitments=[])).text
     not_a_leader = client.post(
-        reverse("evidence_create"), form_data(portal_users, leader=portal_users.process_owner.pk)
+        reverse("leadership:evidence_create"), form_data(portal_users, leader=portal_users.process_owner.pk)
     ).text
 
     assert "Link the evidence to at least one commitment." in no_commitment
@@ -260,7 +266,7 @@ def test_evidence_without_a_commitment_or_with_a_leader_outside_top_management_i
 
 
 def test_an_empty_form_says_what_is_missing(portal_users, client_for):
-    page = client_for(portal_users.quality_manager).post(reverse("evidence_create")).text
+    page = client_for(portal_users.quality_manager).post(reverse("leadership:evidence_create")).text
 
     assert "Link the evidence to at least one commitment." in page
     assert "This field is required." in _error_of(page, "summary")
@@ -274,21 +280,23 @@ def test_the_entry_page_lists_each_attachment_with_its_type_size_hash_and_link(p
     )
     pdf = entry.attachments.get(original_name="Board minutes.pdf")
 
-    page = client_for(portal_users.auditor).get(reverse("evidence_detail", args=[entry.pk])).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:evidence_detail", args=[entry.pk])).text
 
     assert "Meeting on " in page and "Led by Tessa Mann" in page and "Quality week kick-off." in page
     assert "Board minutes.pdf" in page and "PDF document" in page and "PNG image" in page
     assert f"{len(PDF_BYTES)}\xa0bytes" in page
     assert hashlib.sha256(PDF_BYTES).hexdigest() in page
-    assert reverse("attachment_download", args=[pdf.pk]) in page
+    assert reverse("leadership:attachment_download", args=[pdf.pk]) in page
     assert "5.1.1.f" in page and "5.1.2.c" in page and "Current" in page
-    assert reverse("evidence_create") not in page  # the auditor records nothing
+    assert reverse("leadership:evidence_create") not in page  # the auditor records nothing
 
 
 def test_a_download_is_an_attachment_the_browser_must_not_sniff(portal_users, client_for):
     attachment = record(portal_users, SimpleUploadedFile("Board minutes.pdf", PDF_BYTES)).attachments.get()
 
-    response = client_for(portal_users.process_owner).get(reverse("attachment_download", args=[attachment.pk]))
+    response = client_for(portal_users.process_owner).get(
+        reverse("leadership:attachment_download", args=[attachment.pk])
+    )
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="Board minutes.pdf"'
@@ -300,7 +308,7 @@ def test_a_download_is_an_attachment_the_browser_must_not_sniff(portal_users, cl
 def test_an_employee_cannot_download_an_attachment(portal_users, client_for):
     attachment = record(portal_users, SimpleUploadedFile("Board minutes.pdf", PDF_BYTES)).attachments.get()
 
-    response = client_for(portal_users.employee).get(reverse("attachment_download", args=[attachment.pk]))
+    response = client_for(portal_users.employee).get(reverse("leadership:attachment_download", args=[attachment.pk]))
 
     assert response.status_code == 403
     assert b"%PDF" not in response.content
@@ -310,7 +318,7 @@ def test_an_attachment_whose_file_is_gone_answers_not_found(portal_users, client
     attachment = record(portal_users, SimpleUploadedFile("Board minutes.pdf", PDF_BYTES)).attachments.get()
     Path(attachment.file.path).unlink()
 
-    response = client_for(portal_users.auditor).get(reverse("attachment_download", args=[attachment.pk]))
+    response = client_for(portal_users.auditor).get(reverse("leadership:attachment_download", args=[attachment.pk]))
 
     assert response.status_code == 404
 
@@ -323,7 +331,7 @@ def test_the_list_shows_each_entry_with_its_commitments_and_attachment_count(por
         commitments=list(Commitment.objects.filter(code__in=["5.1.1.f", "5.1.1.h"])),
     )
 
-    page = client_for(portal_users.auditor).get(reverse("evidence_list")).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:evidence_list")).text
 
     row = page[page.index("Town hall"):page.index("</tr>", page.index("Town hall"))]
     assert "Tessa Mann" in row and "5.1.1.f" in row and "5.1.1.h" in row
@@ -339,7 +347,7 @@ def test_the_list_filters_by_leader_kind_commitment_and_dates(portal_users, clie
     client = client_for(portal_users.auditor)
 
     def shown(**filters) -> set[str]:
-        page = client.get(reverse("evidence_list"), filters).text
+        page = client.get(reverse("leadership:evidence_list"), filters).text
         return {word for word in ("Alpha", "Bravo", "Charlie") if f"{word} " in page}
 
     assert shown() == {"Alpha", "Bravo", "Charlie"}
@@ -354,19 +362,21 @@ def test_a_filter_that_matches_nothing_or_cannot_be_read_says_so(portal_users, c
     record(portal_users, summary="Alpha meeting")
     client = client_for(portal_users.auditor)
 
-    nothing = client.get(reverse("evidence_list"), {"kind": EvidenceKind.TRAINING}).text
-    backwards = client.get(reverse("evidence_list"), {"date_from": "2026-05-02", "date_to": "2026-05-01"}).text
+    nothing = client.get(reverse("leadership:evidence_list"), {"kind": EvidenceKind.TRAINING}).text
+    backwards = client.get(
+        reverse("leadership:evidence_list"), {"date_from": "2026-05-02", "date_to": "2026-05-01"}
+    ).text
 
     assert "No evidence matches" in nothing and "Alpha meeting" not in nothing
     assert "The end date is before the start date." in backwards
 
 
 def test_the_empty_list_invites_those_who_may_record(portal_users, client_for):
-    as_tm = client_for(portal_users.top_management).get(reverse("evidence_list")).text
-    as_auditor = client_for(portal_users.auditor).get(reverse("evidence_list")).text
+    as_tm = client_for(portal_users.top_management).get(reverse("leadership:evidence_list")).text
+    as_auditor = client_for(portal_users.auditor).get(reverse("leadership:evidence_list")).text
 
     assert "No evidence yet" in as_tm and "Record the first evidence" in as_tm
-    assert "No evidence yet" in as_auditor and reverse("evidence_create") not in as_auditor
+    assert "No evidence yet" in as_auditor and reverse("leadership:evidence_create") not in as_auditor
 
 
 def test_the_list_is_paginated(portal_users, client_for):
@@ -375,8 +385,8 @@ def test_the_list_is_paginated(portal_users, client_for):
         EvidenceEntryFactory(leader=leader, summary=f"Entry {number:02d}.", commitments=[])
 
     client = client_for(portal_users.auditor)
-    first = client.get(reverse("evidence_list")).text
-    second = client.get(reverse("evidence_list"), {"page": 2}).text
+    first = client.get(reverse("leadership:evidence_list")).text
+    second = client.get(reverse("leadership:evidence_list"), {"page": 2}).text
 
     assert "1–25 of 27" in first
     assert first.count("Entry ") == 25 and second.count("Entry ") == 2
@@ -395,10 +405,10 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_500_entries(portal_
     _entries(5, leader, commitments)
     record(portal_users, SimpleUploadedFile("a.pdf", PDF_BYTES))
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("evidence_list")).status_code == 200
+        assert client.get(reverse("leadership:evidence_list")).status_code == 200
     _entries(495, leader, commitments)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("evidence_list")).text
+        page = client.get(reverse("leadership:evidence_list")).text
 
     assert "1–25 of 501" in page
     assert len(many) == len(few)

@@ -63,7 +63,7 @@ def test_the_card_counts_commitments_needing_evidence_the_next_review_and_overdu
 
     assert "4 of 13" in page
     assert date_format(days_from_now(12), "j M Y") in page and "invited" not in page
-    assert f'{reverse("action_list")}?overdue=yes' in page
+    assert f'{reverse("leadership:action_list")}?overdue=yes' in page
     overdue = page[page.index("Overdue actions"):]
     assert ">2</span>" in overdue
     assert "arrives in a coming release" not in page
@@ -97,7 +97,7 @@ def test_an_employee_gets_no_leadership_card(portal_users, client_for):
     page = home(client_for(portal_users.employee))
 
     assert "Leadership and commitment" not in page
-    assert reverse("commitment_list") not in page
+    assert reverse("leadership:commitment_list") not in page
 
 
 def test_the_card_costs_the_same_number_of_queries_for_few_and_many_records(portal_users, client_for):
@@ -129,7 +129,7 @@ def test_an_employee_with_overdue_actions_is_told_above_everything(portal_users,
     assert "2 of your actions are overdue" in prompt
     assert "Calibrate the torque wrenches" in prompt and "Update the work instruction" in prompt
     assert "Not yet due" not in prompt and "Someone else" not in prompt
-    assert reverse("my_actions") in prompt
+    assert reverse("leadership:my_actions") in prompt
     assert page.index("Your overdue actions") < page.index("area-card actions-home")
 
 
@@ -160,7 +160,7 @@ def test_the_my_actions_card_counts_open_and_overdue_and_names_the_next_due(port
 
     assert "You own 2 open actions" in page and "1 overdue" in page
     assert "Next one" in page and "Later one" not in page
-    assert reverse("my_actions") in page
+    assert reverse("leadership:my_actions") in page
 
 
 def test_the_my_actions_card_without_actions_says_so_and_auditors_do_not_get_it(portal_users, client_for):

@@ -51,7 +51,7 @@ def test_the_list_shows_each_objective_with_its_target_latest_value_and_status(p
     measured(off_track, "8", "9")
     QualityObjectiveFactory(title="Supplier score")
 
-    page = client_for(portal_users.auditor).get(reverse("objective_list")).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:objective_list")).text
 
     row = row_of(page, "On-time delivery")
     assert "≥ 95 %" in row and "96.5 %" in row and "Pia Olsen" in row and "Logistics" in row
@@ -63,8 +63,11 @@ def test_the_list_shows_each_objective_with_its_target_latest_value_and_status(p
 
 
 def test_the_list_says_so_when_there_is_no_objective(portal_users, client_for):
-    assert "No quality objectives yet" in client_for(portal_users.process_owner).get(reverse("objective_list")).text
-    page = client_for(portal_users.quality_manager).get(reverse("objective_list")).text
+    assert (
+        "No quality objectives yet"
+        in client_for(portal_users.process_owner).get(reverse("leadership:objective_list")).text
+    )
+    page = client_for(portal_users.quality_manager).get(reverse("leadership:objective_list")).text
     assert "Set the first objective" in page
 
 
@@ -83,10 +86,10 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_500_objectives(port
     owners = [UserFactory(roles=[PortalRole.PROCESS_OWNER]) for _ in range(3)]
     _objectives(5, owners, policy)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("objective_list")).status_code == 200
+        assert client.get(reverse("leadership:objective_list")).status_code == 200
     _objectives(495, owners + [portal_users.process_owner], PolicyDocumentFactory())
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("objective_list")).text
+        page = client.get(reverse("leadership:objective_list")).text
 
     assert "1–50 of 500" in page and page.count("<svg") > 30
     assert len(many) == len(few), f"{len(few)} queries for 5 objectives, {len(many)} for 500"
@@ -102,7 +105,7 @@ def test_the_page_shows_every_6_2_field_the_status_with_its_reason_and_the_measu
     measured(objective, "91", "93.25")
     MeasurementFactory(objective=objective, measured_on=days_ago(90), value=Decimal("97"), note="Quiet month")
 
-    page = client_for(portal_users.top_management).get(reverse("objective_detail", args=[objective.pk])).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:objective_detail", args=[objective.pk])).text
 
     for text in ("Daily dispatch meeting.", "One planner, half a day a week.", "Monthly from the ERP report.",
                  "Pia Olsen", "Logistics", "Orders delivered on the promised day", "Quality Policy",
@@ -119,7 +122,7 @@ def test_the_page_draws_the_trend_chart_as_valid_inline_svg(portal_users, client
     objective = QualityObjectiveFactory(title="Scrap <rate> & waste", owner=portal_users.process_owner)
     measured(objective, "90", "92", "96")
 
-    page = client_for(portal_users.process_owner).get(reverse("objective_detail", args=[objective.pk])).text
+    page = client_for(portal_users.process_owner).get(reverse("leadership:objective_detail", args=[objective.pk])).text
 
     svg = re.search(r'<div class="trend-chart">(<svg.*?</svg>)</div>', page, re.S).group(1)
     root = ET.fromstring(svg)  # noqa: S314 - markup the portal drew itself, in a test
@@ -134,17 +137,17 @@ def test_the_page_lists_the_actions_raised_for_the_objective(portal_users, qm_cl
     ActionFactory(title="Weekly OTD huddle", source_objective=objective, due_on=days_ago(2))
     ActionFactory(title="Unrelated")
 
-    page = qm_client.get(reverse("objective_detail", args=[objective.pk])).text
+    page = qm_client.get(reverse("leadership:objective_detail", args=[objective.pk])).text
 
     assert "Weekly OTD huddle" in page and "Unrelated" not in page
-    assert f'{reverse("action_create")}?objective={objective.pk}' in page
+    assert f'{reverse("leadership:action_create")}?objective={objective.pk}' in page
     assert "text-danger fw-semibold" in page  # overdue
 
 
 def test_an_objective_without_measurements_says_so_in_the_chart_and_the_table(portal_users, qm_client):
     objective = QualityObjectiveFactory()
 
-    page = qm_client.get(reverse("objective_detail", args=[objective.pk])).text
+    page = qm_client.get(reverse("leadership:objective_detail", args=[objective.pk])).text
 
     assert "No measurements yet" in page and "Nothing measured yet" in page and "No data" in page
 
@@ -162,17 +165,17 @@ def objective_data(**changes) -> dict:
 def test_the_quality_manager_creates_an_objective_framed_by_a_policy(portal_users, qm_client):
     environmental = PolicyDocumentFactory(title="Environmental policy", kind=PolicyKind.ENVIRONMENTAL)
     quality = PolicyDocumentFactory(title="Quality policy")
-    form = qm_client.get(reverse("objective_create")).text
+    form = qm_client.get(reverse("leadership:objective_create")).text
     # The quality policy first, and chosen unless another is.
     assert form.index("Quality policy") < form.index("Environmental policy")
     assert f'<option value="{quality.pk}" selected>' in form
 
-    response = qm_client.post(reverse("objective_create"), objective_data(
+    response = qm_client.post(reverse("leadership:objective_create"), objective_data(
         policy=environmental.pk, owner=portal_users.process_owner.pk,
     ))
 
     objective = QualityObjective.objects.get()
-    assert response["Location"] == reverse("objective_detail", args=[objective.pk])
+    assert response["Location"] == reverse("leadership:objective_detail", args=[objective.pk])
     assert (objective.policy, objective.owner, objective.target, objective.direction) == (
         environmental, portal_users.process_owner, Decimal("3"), "at_most",
     )
@@ -192,7 +195,7 @@ def test_the_quality_manager_creates_an_objective_framed_by_a_policy(portal_user
 def test_an_invalid_objective_is_refused_and_nothing_saved(portal_users, qm_client, changes, error):
     policy = PolicyDocumentFactory()
 
-    response = qm_client.post(reverse("objective_create"), objective_data(
+    response = qm_client.post(reverse("leadership:objective_create"), objective_data(
         policy=policy.pk, owner=portal_users.process_owner.pk
     ) | changes)
 
@@ -203,7 +206,7 @@ def test_an_invalid_objective_is_refused_and_nothing_saved(portal_users, qm_clie
 def test_an_inactive_owner_is_not_offered(portal_users, qm_client):
     gone = UserFactory(full_name="Left Already", is_active=False)
 
-    response = qm_client.post(reverse("objective_create"), objective_data(
+    response = qm_client.post(reverse("leadership:objective_create"), objective_data(
         policy=PolicyDocumentFactory().pk, owner=gone.pk,
     ))
 
@@ -213,9 +216,9 @@ def test_an_inactive_owner_is_not_offered(portal_users, qm_client):
 
 def test_the_quality_manager_changes_an_objective(portal_users, qm_client):
     objective = QualityObjectiveFactory(target=Decimal("95"))
-    assert 'value="95"' in qm_client.get(reverse("objective_edit", args=[objective.pk])).text
+    assert 'value="95"' in qm_client.get(reverse("leadership:objective_edit", args=[objective.pk])).text
 
-    response = qm_client.post(reverse("objective_edit", args=[objective.pk]), objective_data(
+    response = qm_client.post(reverse("leadership:objective_edit", args=[objective.pk]), objective_data(
         policy=objective.policy.pk, owner=objective.owner.pk, title="Complaints, halved", target="2",
     ))
 
@@ -229,14 +232,14 @@ def test_the_owner_records_a_measurement_dated_today_by_default(portal_users, cl
     objective = QualityObjectiveFactory(owner=portal_users.process_owner)
     client = client_for(portal_users.process_owner)
     assert f'value="{timezone.localdate().isoformat()}"' in client.get(
-        reverse("measurement_create", args=[objective.pk])
+        reverse("leadership:measurement_create", args=[objective.pk])
     ).text
 
-    response = client.post(reverse("measurement_create", args=[objective.pk]), {
+    response = client.post(reverse("leadership:measurement_create", args=[objective.pk]), {
         "measured_on": timezone.localdate().isoformat(), "value": "96.4", "note": "ERP report",
     })
 
-    assert response["Location"] == reverse("objective_detail", args=[objective.pk])
+    assert response["Location"] == reverse("leadership:objective_detail", args=[objective.pk])
     measurement = Measurement.objects.get()
     assert (measurement.value, measurement.note, measurement.recorded_by) == (
         Decimal("96.4"), "ERP report", portal_users.process_owner,
@@ -247,9 +250,13 @@ def test_a_second_measurement_on_the_same_date_is_a_field_error_and_changes_noth
     objective = QualityObjectiveFactory(owner=portal_users.process_owner)
     MeasurementFactory(objective=objective, measured_on=days_ago(3), value=Decimal("91"))
 
-    response = client_for(portal_users.process_owner).post(reverse("measurement_create", args=[objective.pk]), {
-        "measured_on": days_ago(3).isoformat(), "value": "99",
-    })
+    response = client_for(portal_users.process_owner).post(
+        reverse("leadership:measurement_create", args=[objective.pk]),
+        {
+            "measured_on": days_ago(3).isoformat(),
+            "value": "99",
+        },
+    )
 
     assert response.status_code == 200
     assert f"{days_ago(3):%-d %b %Y} already has a value: 91 %" in response.text
@@ -261,7 +268,7 @@ def test_a_measurement_is_corrected_only_when_replace_is_ticked(portal_users, qm
     objective = QualityObjectiveFactory()
     MeasurementFactory(objective=objective, measured_on=days_ago(3), value=Decimal("91"))
 
-    qm_client.post(reverse("measurement_create", args=[objective.pk]), {
+    qm_client.post(reverse("leadership:measurement_create", args=[objective.pk]), {
         "measured_on": days_ago(3).isoformat(), "value": "92", "replace": "on",
     })
 
@@ -284,7 +291,7 @@ def test_an_invalid_measurement_is_refused_and_nothing_saved(portal_users, qm_cl
     if posted.pop("future", False):
         posted["measured_on"] = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
-    response = qm_client.post(reverse("measurement_create", args=[objective.pk]), posted)
+    response = qm_client.post(reverse("leadership:measurement_create", args=[objective.pk]), posted)
 
     assert response.status_code == 200 and error in response.text
     assert not Measurement.objects.exists()
@@ -294,12 +301,12 @@ def test_a_process_owner_cannot_record_on_someone_elses_objective(portal_users, 
     objective = QualityObjectiveFactory()  # owned by another process owner
     client = client_for(portal_users.process_owner)
 
-    assert client.get(reverse("measurement_create", args=[objective.pk])).status_code == 403
-    response = client.post(reverse("measurement_create", args=[objective.pk]), {
+    assert client.get(reverse("leadership:measurement_create", args=[objective.pk])).status_code == 403
+    response = client.post(reverse("leadership:measurement_create", args=[objective.pk]), {
         "measured_on": timezone.localdate().isoformat(), "value": "99",
     })
 
     assert response.status_code == 403
     assert not Measurement.objects.exists()
-    page = client.get(reverse("objective_detail", args=[objective.pk])).text
+    page = client.get(reverse("leadership:objective_detail", args=[objective.pk])).text
     assert "Record a measurement" not in page

@@ -52,7 +52,7 @@ def board(portal_users):
 
 
 def test_a_top_manager_sees_their_own_commitments_evidence_and_actions(board, portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("leadership_home")).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
 
     assert "Your leadership" in page and "This is your own page" in page
     assert "5.1.1.a" in page and "5.1.2.c" in page and "5.1.1.e" not in page
@@ -62,11 +62,11 @@ def test_a_top_manager_sees_their_own_commitments_evidence_and_actions(board, po
     assert "Tidy the gauge store" not in page
     # The stale commitment comes first, with a way to record evidence for it.
     assert page.index("5.1.2.c") < page.index("5.1.1.a")
-    assert f'{reverse("evidence_create")}?commitment=5.1.2.c' in page
+    assert f'{reverse("leadership:evidence_create")}?commitment=5.1.2.c' in page
 
 
 def test_an_overdue_action_is_highlighted(board, portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("leadership_home")).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
 
     item = page[page.rindex("<li", 0, page.index("Visit two customers")):page.index("Visit two customers")]
     assert "action-overdue" in item
@@ -76,7 +76,7 @@ def test_an_overdue_action_is_highlighted(board, portal_users, client_for):
 
 
 def test_the_quality_manager_sees_top_management_as_a_whole_and_why(board, portal_users, client_for):
-    page = client_for(portal_users.quality_manager).get(reverse("leadership_home")).text
+    page = client_for(portal_users.quality_manager).get(reverse("leadership:leadership_home")).text
 
     assert "<h1>Top management</h1>" in page
     assert "Top managers open this page on their own commitments" in page
@@ -90,17 +90,17 @@ def test_the_quality_manager_sees_top_management_as_a_whole_and_why(board, porta
 def test_an_auditor_chooses_one_top_manager(board, portal_users, client_for):
     tessa, olga = board
 
-    page = client_for(portal_users.auditor).get(reverse("leadership_home"), {"leader": olga.pk}).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:leadership_home"), {"leader": olga.pk}).text
 
     assert "<h1>Olga Board</h1>" in page
     assert "5.1.1.e" in page and "5.1.1.a" not in page
     assert "Olga&#x27;s budget decision." in page and "Tessa&#x27;s town hall." not in page
     assert "Approve the test-bay budget" in page and "Visit two customers" not in page
-    assert f'{reverse("action_list")}?owner={olga.pk}' in page
+    assert f'{reverse("leadership:action_list")}?owner={olga.pk}' in page
 
 
 def test_a_top_manager_may_look_at_all_of_top_management(board, portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("leadership_home"), {"leader": "all"}).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:leadership_home"), {"leader": "all"}).text
 
     assert "<h1>Top management</h1>" in page and "Back to your own page" in page
     assert "5.1.1.e" in page
@@ -108,7 +108,7 @@ def test_a_top_manager_may_look_at_all_of_top_management(board, portal_users, cl
 
 def test_someone_outside_top_management_cannot_be_chosen(board, portal_users, client_for):
     page = client_for(portal_users.auditor).get(
-        reverse("leadership_home"), {"leader": portal_users.employee.pk}
+        reverse("leadership:leadership_home"), {"leader": portal_users.employee.pk}
     ).text
 
     assert "That person is not a member of top management now" in page
@@ -123,13 +123,13 @@ def test_the_next_review_shows_its_date_chair_link_and_whether_the_person_is_inv
     review = review_plan(title="Quarterly management review", planned_on=days_from_now(20), chair=olga,
                          attendees=[tessa], by=portal_users.quality_manager)
 
-    as_tessa = client_for(portal_users.top_management).get(reverse("leadership_home")).text
-    as_olga_seen = client_for(portal_users.auditor).get(reverse("leadership_home"), {"leader": olga.pk}).text
+    as_tessa = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
+    as_olga_seen = client_for(portal_users.auditor).get(reverse("leadership:leadership_home"), {"leader": olga.pk}).text
     not_invited = UserFactory(full_name="Nina Away", roles=[PortalRole.TOP_MANAGEMENT])
-    as_nina = client_for(not_invited).get(reverse("leadership_home")).text
+    as_nina = client_for(not_invited).get(reverse("leadership:leadership_home")).text
 
     assert "Quarterly management review" in as_tessa and "Year-end review" not in as_tessa
-    assert reverse("review_detail", args=[review.pk]) in as_tessa
+    assert reverse("leadership:review_detail", args=[review.pk]) in as_tessa
     assert date_format(days_from_now(20), "l j M Y") in as_tessa
     assert "Olga Board" in as_tessa and "in 20 days" in as_tessa
     assert "You are invited" in as_tessa
@@ -139,35 +139,42 @@ def test_the_next_review_shows_its_date_chair_link_and_whether_the_person_is_inv
 
 
 def test_without_a_planned_review_the_quality_manager_is_asked_to_plan_one(portal_users, client_for):
-    as_qm = client_for(portal_users.quality_manager).get(reverse("leadership_home")).text
-    as_tm = client_for(portal_users.top_management).get(reverse("leadership_home")).text
+    as_qm = client_for(portal_users.quality_manager).get(reverse("leadership:leadership_home")).text
+    as_tm = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
 
-    assert "No management review is planned." in as_qm and reverse("review_create") in as_qm
-    assert "No management review is planned." in as_tm and reverse("review_create") not in as_tm
+    assert "No management review is planned." in as_qm and reverse("leadership:review_create") in as_qm
+    assert "No management review is planned." in as_tm and reverse("leadership:review_create") not in as_tm
 
 
 def test_a_top_manager_without_commitments_is_told_who_names_them(portal_users, client_for):
-    page = client_for(portal_users.top_management).get(reverse("leadership_home")).text
+    page = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
 
     assert "No commitment is yours yet" in page
     assert "Nothing recorded yet" in page and "No open actions of yours." in page
 
 
 def test_quick_buttons_offer_what_the_person_may_do(portal_users, client_for):
-    as_tm = client_for(portal_users.top_management).get(reverse("leadership_home")).text
-    as_auditor = client_for(portal_users.auditor).get(reverse("leadership_home")).text
+    as_tm = client_for(portal_users.top_management).get(reverse("leadership:leadership_home")).text
+    as_auditor = client_for(portal_users.auditor).get(reverse("leadership:leadership_home")).text
 
     for page in (as_tm, as_auditor):
-        assert reverse("review_list") in page and reverse("objective_list") in page
-    assert reverse("evidence_create") in as_tm
-    assert reverse("evidence_create") not in as_auditor
+        assert reverse("leadership:review_list") in page and reverse("leadership:objective_list") in page
+    assert reverse("leadership:evidence_create") in as_tm
+    assert reverse("leadership:evidence_create") not in as_auditor
 
 
 def test_the_sub_navigation_shows_every_leadership_page_to_viewers_and_marks_the_current_one(portal_users, client_for):
-    page = client_for(portal_users.process_owner).get(reverse("commitment_list")).text
+    page = client_for(portal_users.process_owner).get(reverse("leadership:commitment_list")).text
 
     nav = page[page.index('class="nav nav-underline leadership-nav'):page.index("</nav>", page.index("leadership-nav"))]
-    for name in ("leadership_home", "commitment_list", "evidence_list", "review_list", "action_list", "objective_list"):
+    for name in (
+        "leadership:leadership_home",
+        "leadership:commitment_list",
+        "leadership:evidence_list",
+        "leadership:review_list",
+        "leadership:action_list",
+        "leadership:objective_list",
+    ):
         assert f'href="{reverse(name)}"' in nav
     assert 'active" aria-current="page" href="/leadership/commitments/"' in nav
 
@@ -177,12 +184,12 @@ def test_the_overview_costs_the_same_number_of_queries_for_few_and_many_records(
     client = client_for(portal_users.quality_manager)
     client.get(reverse("home"))
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("leadership_home")).status_code == 200
+        assert client.get(reverse("leadership:leadership_home")).status_code == 200
     for _ in range(60):
         EvidenceEntryFactory(leader=tessa, commitments=[Commitment.objects.get(code="5.1.1.a")])
         ActionFactory(owner=tessa, due_on=days_from_now(-3))
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("leadership_home")).text
+        page = client.get(reverse("leadership:leadership_home")).text
 
     assert "8 of 63 shown" in page
     assert len(many) == len(few)

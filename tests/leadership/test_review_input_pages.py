@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 # --- Input notes --------------------------------------------------------------------------------------------------
 def test_the_notes_editor_opens_in_place_with_htmx_and_as_a_page_without(portal_users, qm_client):
     review = plan(portal_users)
-    edit = url("review_input_edit", review, "c4")
+    edit = url("leadership:review_input_edit", review, "c4")
 
     in_place = qm_client.get(edit, headers={"HX-Request": "true"})
     page = qm_client.get(edit)
@@ -43,8 +43,11 @@ def test_the_notes_editor_opens_in_place_with_htmx_and_as_a_page_without(portal_
 def test_saving_notes_in_place_answers_the_block_and_the_count(portal_users, qm_client):
     review = plan(portal_users)
 
-    response = qm_client.post(url("review_input_edit", review, "c4"), {"notes": "Nine nonconformities, all closed."},
-                              headers={"HX-Request": "true"})
+    response = qm_client.post(
+        url("leadership:review_input_edit", review, "c4"),
+        {"notes": "Nine nonconformities, all closed."},
+        headers={"HX-Request": "true"},
+    )
 
     assert response.status_code == 200 and "<html" not in response.text
     assert 'id="input-c4"' in response.text and "Nine nonconformities, all closed." in response.text
@@ -56,16 +59,16 @@ def test_saving_notes_in_place_answers_the_block_and_the_count(portal_users, qm_
 def test_saving_notes_without_javascript_returns_to_the_input_on_the_page(portal_users, qm_client):
     review = plan(portal_users)
 
-    response = qm_client.post(url("review_input_edit", review, "c1"), {"notes": "Two complaints."})
+    response = qm_client.post(url("leadership:review_input_edit", review, "c1"), {"notes": "Two complaints."})
 
-    assert response.status_code == 302 and response["Location"] == url("review_detail", review) + "#input-c1"
+    assert response.status_code == 302 and response["Location"] == url("leadership:review_detail", review) + "#input-c1"
 
 
 def test_notes_may_be_emptied_again_before_the_review_closes(portal_users, qm_client):
     review = held(portal_users)
     note_all(review, portal_users.quality_manager)
 
-    response = qm_client.post(url("review_input_edit", review, "e"), {"notes": "   "})
+    response = qm_client.post(url("leadership:review_input_edit", review, "e"), {"notes": "   "})
 
     assert response.status_code == 302
     assert review.inputs.get(code="e").notes == ""
@@ -75,7 +78,7 @@ def test_the_notes_of_an_input_start_from_its_live_figures(portal_users, qm_clie
     review = plan(portal_users)
     MeasurementFactory(objective=QualityObjectiveFactory(), value=Decimal("97"))
 
-    form = qm_client.get(url("review_input_edit", review, "c2")).context["form"]
+    form = qm_client.get(url("leadership:review_input_edit", review, "c2")).context["form"]
 
     assert form.initial["notes"] == f"Quality objectives: 1 on track (1 in all) (as of {shown(day())})."
 
@@ -84,7 +87,7 @@ def test_notes_already_written_are_not_replaced_by_the_figures(portal_users, qm_
     review = plan(portal_users)
     reviews.review_input_save(review_input=review.inputs.get(code="c2"), notes="Mine.", by=portal_users.quality_manager)
 
-    form = qm_client.get(url("review_input_edit", review, "c2")).context["form"]
+    form = qm_client.get(url("leadership:review_input_edit", review, "c2")).context["form"]
 
     assert form.initial["notes"] == "Mine."
 
@@ -92,7 +95,7 @@ def test_notes_already_written_are_not_replaced_by_the_figures(portal_users, qm_
 def test_the_notes_of_signed_minutes_cannot_be_changed(portal_users, qm_client):
     review = signed(portal_users)
 
-    response = qm_client.post(url("review_input_edit", review, "c1"), {"notes": "Rewritten afterwards."})
+    response = qm_client.post(url("leadership:review_input_edit", review, "c1"), {"notes": "Rewritten afterwards."})
 
     assert response.status_code == 409
     assert "signed" in response.text
@@ -103,12 +106,12 @@ def test_the_notes_of_signed_minutes_cannot_be_changed(portal_users, qm_client):
 def test_an_in_place_edit_refused_by_the_state_reloads_the_page_with_the_reason(portal_users, qm_client):
     review = signed(portal_users)
 
-    response = qm_client.post(url("review_input_edit", review, "c1"), {"notes": "Late."},
+    response = qm_client.post(url("leadership:review_input_edit", review, "c1"), {"notes": "Late."},
                               headers={"HX-Request": "true"})
 
     assert response.status_code == 409 and response["HX-Refresh"] == "true"
     assert review.inputs.get(code="c1").notes == "Covered c1."
-    page = qm_client.get(url("review_detail", review)).text
+    page = qm_client.get(url("leadership:review_detail", review)).text
     assert "they can no longer change" in page
 
 
@@ -126,23 +129,23 @@ def test_the_agenda_shows_the_live_figures_with_links_to_their_pages(portal_user
     AssignmentFactory(person=portal_users.process_owner)
     review = plan(portal_users, planned_on=day(10))
 
-    response = client_for(portal_users.quality_manager).get(url("review_detail", review))
+    response = client_for(portal_users.quality_manager).get(url("leadership:review_detail", review))
     page = response.text
     agenda = {row.code: row.figures for row in response.context["inputs"]}
 
     assert [figure.label for figure in agenda["a"]] == ["Actions from earlier reviews"]
     assert agenda["a"][0].value == "2 open, 1 overdue"
-    assert reverse("action_detail", args=[late.pk]) in page and "Recovery plans with suppliers" in page
-    assert agenda["c2"][0].value == "1 on track, 1 off track" and reverse("objective_list") in page
+    assert reverse("leadership:action_detail", args=[late.pk]) in page and "Recovery plans with suppliers" in page
+    assert agenda["c2"][0].value == "1 on track, 1 off track" and reverse("leadership:objective_list") in page
     assert agenda["c5"][0].label == "Policy acknowledgement"
     assert re.fullmatch(r"\d+ % \(1 of \d+\)", agenda["c5"][0].value)  # all active staff are asked
-    assert reverse("campaign_report", args=[campaign.version.document.reference, 1]) in page
+    assert reverse("policy:campaign_report", args=[campaign.version.document.reference, 1]) in page
     assert agenda["b"][0].value == "Quality Policy, version 1"
     # Besides the activity and the role, the five 5.3 duties (seeded unassigned) break rules too.
-    assert re.fullmatch(r"\d+ rules broken", agenda["c3"][0].value) and reverse("raci_health") in page
+    assert re.fullmatch(r"\d+ rules broken", agenda["c3"][0].value) and reverse("roles:raci_health") in page
     assert cell.activity.name in page
     assert [figure.label for figure in agenda["d"]] == ["5.3 duties on a held role", "Role acknowledgement"]
-    assert agenda["d"][0].value == "0 of 5" and reverse("duty_list") in page
+    assert agenda["d"][0].value == "0 of 5" and reverse("roles:duty_list") in page
     assert "Live in the portal today" in page
 
 
@@ -150,17 +153,17 @@ def test_a_reader_without_the_acknowledgement_report_is_linked_to_the_policy_ver
     campaign = CampaignFactory()
     review = plan(portal_users)
 
-    page = client_for(portal_users.process_owner).get(url("review_detail", review)).text
+    page = client_for(portal_users.process_owner).get(url("leadership:review_detail", review)).text
 
     reference = campaign.version.document.reference
-    assert reverse("campaign_report", args=[reference, 1]) not in page
-    assert reverse("version_detail", args=[reference, 1]) in page
+    assert reverse("policy:campaign_report", args=[reference, 1]) not in page
+    assert reverse("policy:version_detail", args=[reference, 1]) in page
 
 
 def test_a_closed_review_shows_its_notes_not_todays_figures(portal_users, client_for):
     review = closed(portal_users)
 
-    response = client_for(portal_users.auditor).get(url("review_detail", review))
+    response = client_for(portal_users.auditor).get(url("leadership:review_detail", review))
 
     assert all(row.figures == [] for row in response.context["inputs"])
     assert "Live in the portal today" not in response.text

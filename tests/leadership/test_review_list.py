@@ -36,12 +36,12 @@ def test_the_list_shows_each_review_with_its_figures_and_the_proposed_next_one(p
         action_owner=portal_users.employee, action_due_on=day(-2), by=portal_users.quality_manager,
     )
 
-    page = client_for(portal_users.auditor).get(reverse("review_list")).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:review_list")).text
 
     assert "9 of 12" in page and "1 of 3 attended" in page
     assert "1 open" in page and "1 overdue" in page
     next_review = ManagementReview.objects.get(proposed_from=review)
-    link = f'<a href="{url("review_detail", next_review)}">{shown(next_review.planned_on)}</a>'
+    link = f'<a href="{url("leadership:review_detail", next_review)}">{shown(next_review.planned_on)}</a>'
     assert f"next proposed for {link}" in page
     assert "Upcoming" in page and "Held and past" in page
 
@@ -50,16 +50,16 @@ def test_the_list_filters_by_state(portal_users, client_for):
     signed(portal_users)
     plan(portal_users, title="Still planned")
 
-    page = client_for(portal_users.auditor).get(reverse("review_list"), {"state": "signed"}).text
+    page = client_for(portal_users.auditor).get(reverse("leadership:review_list"), {"state": "signed"}).text
 
     assert "Management review H2" in page and "Still planned" not in page
 
 
 def test_the_empty_list_invites_the_quality_manager_to_plan_the_first_review(portal_users, client_for):
-    as_quality = client_for(portal_users.quality_manager).get(reverse("review_list")).text
-    as_director = client_for(portal_users.top_management).get(reverse("review_list")).text
+    as_quality = client_for(portal_users.quality_manager).get(reverse("leadership:review_list")).text
+    as_director = client_for(portal_users.top_management).get(reverse("leadership:review_list")).text
 
-    assert "Plan the first review" in as_quality and reverse("review_create") in as_quality
+    assert "Plan the first review" in as_quality and reverse("leadership:review_create") in as_quality
     assert "No management reviews yet" in as_director and "Plan the first review" not in as_director
 
 
@@ -83,10 +83,10 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_500_reviews(portal_
     client.get(reverse("home"))  # the first page of a session loads what later pages find cached
     _reviews(5, portal_users)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("review_list")).status_code == 200
+        assert client.get(reverse("leadership:review_list")).status_code == 200
     _reviews(495, portal_users)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("review_list"))
+        page = client.get(reverse("leadership:review_list"))
 
     assert page.context["page"].paginator.count == 333 and len(page.context["upcoming"]) == 5
     assert len(many) == len(few), [query["sql"] for query in many.captured_queries]
@@ -107,13 +107,13 @@ def test_the_review_page_costs_the_same_number_of_queries_for_1_and_12_decisions
 
     decide(1)
     with CaptureQueriesContext(connection) as one:
-        assert client.get(url("review_detail", review)).status_code == 200
+        assert client.get(url("leadership:review_detail", review)).status_code == 200
     decide(11)
     note_all(review, portal_users.quality_manager)
     for person in (portal_users.auditor, portal_users.employee):
         reviews.review_attendance_record(review=review, person=person, attended=True, by=portal_users.quality_manager)
     with CaptureQueriesContext(connection) as twelve:
-        page = client.get(url("review_detail", review)).text
+        page = client.get(url("leadership:review_detail", review)).text
 
     assert page.count("Decision ") >= 12
     assert len(twelve) == len(one)
@@ -122,18 +122,18 @@ def test_the_review_page_costs_the_same_number_of_queries_for_1_and_12_decisions
 def test_the_list_points_the_chair_to_minutes_awaiting_their_signature(portal_users, client_for):
     review = closed(portal_users)
 
-    as_chair = client_for(portal_users.top_management).get(reverse("review_list")).text
-    as_quality = client_for(portal_users.quality_manager).get(reverse("review_list")).text
+    as_chair = client_for(portal_users.top_management).get(reverse("leadership:review_list")).text
+    as_quality = client_for(portal_users.quality_manager).get(reverse("leadership:review_list")).text
 
-    assert url("review_sign", review) in as_chair
-    assert url("review_sign", review) not in as_quality
+    assert url("leadership:review_sign", review) in as_chair
+    assert url("leadership:review_sign", review) not in as_quality
 
 
 # --- The calendar file --------------------------------------------------------------------------------------------
 def test_the_calendar_file_downloads_with_its_headers_and_the_review_in_it(portal_users, client_for):
     review = plan(portal_users, title="Management review; H2", planned_on=dt.date(2026, 12, 10))
 
-    response = client_for(portal_users.auditor).get(url("review_ics", review))
+    response = client_for(portal_users.auditor).get(url("leadership:review_ics", review))
     text = response.content.decode()
 
     assert response.status_code == 200

@@ -22,22 +22,22 @@ pytestmark = pytest.mark.django_db
 def test_holding_a_recurring_review_tells_when_the_next_one_is_proposed_with_a_link(portal_users, qm_client):
     review = plan(portal_users, recurrence_months=6)
 
-    form_page = qm_client.get(url("review_hold", review))
-    response = qm_client.post(url("review_hold", review), {"held_on": day(-1).isoformat()}, follow=True)
+    form_page = qm_client.get(url("leadership:review_hold", review))
+    response = qm_client.post(url("leadership:review_hold", review), {"held_on": day(-1).isoformat()}, follow=True)
 
     expected = reviews.add_months(day(-1), 6)
     assert f"proposes the next one for <strong>{shown(expected)}</strong>" in form_page.text
     next_review = ManagementReview.objects.get(proposed_from=review)
     assert next_review.planned_on == expected
-    assert f'The next review was proposed for <a href="{url("review_detail", next_review)}">{shown(expected)}</a>' in (
-        response.text)
+    link = url("leadership:review_detail", next_review)
+    assert f'The next review was proposed for <a href="{link}">{shown(expected)}</a>' in response.text
 
 
 def test_the_held_date_defaults_to_today_and_cannot_be_to_come(portal_users, qm_client):
     review = plan(portal_users)
 
-    form = qm_client.get(url("review_hold", review)).context["form"]
-    response = qm_client.post(url("review_hold", review), {"held_on": day(1).isoformat()})
+    form = qm_client.get(url("leadership:review_hold", review)).context["form"]
+    response = qm_client.post(url("leadership:review_hold", review), {"held_on": day(1).isoformat()})
 
     assert form["held_on"].value() == day()
     assert response.status_code == 200
@@ -48,18 +48,20 @@ def test_the_held_date_defaults_to_today_and_cannot_be_to_come(portal_users, qm_
 def test_attendance_records_each_invitee_ticked_or_not(portal_users, qm_client):
     review = held(portal_users)
 
-    response = qm_client.post(url("review_attendance", review), {"attended": [portal_users.top_management.pk]})
+    response = qm_client.post(
+        url("leadership:review_attendance", review), {"attended": [portal_users.top_management.pk]}
+    )
 
     assert response.status_code == 302
     recorded = dict(review.attendance.values_list("person__username", "attended"))
     assert recorded == {"tm": True, "qm": False, "po": False}
-    assert "1 of 3 attended" in qm_client.get(url("review_detail", review)).text
+    assert "1 of 3 attended" in qm_client.get(url("leadership:review_detail", review)).text
 
 
 def test_a_decision_whose_action_has_no_owner_records_nothing_and_says_so(portal_users, qm_client):
     review = held(portal_users)
 
-    response = qm_client.post(url("review_decision_create", review), {
+    response = qm_client.post(url("leadership:review_decision_create", review), {
         "category": OutputCategory.RESOURCES, "decision": "A second inspector.",
         "action_title": "Recruit an inspector", "action_due_on": day(60).isoformat(),
     })
@@ -77,18 +79,18 @@ def test_decisions_are_shown_under_their_933_category_with_their_actions(portal_
         action_due_on=day(-1), by=portal_users.quality_manager,
     )
 
-    page = client_for(portal_users.auditor).get(url("review_detail", review)).text
+    page = client_for(portal_users.auditor).get(url("leadership:review_detail", review)).text
     action = Action.objects.get()
 
     assert "Changes needed to the QMS" in page and "Set-up checklist on the route card." in page
-    assert reverse("action_detail", args=[action.pk]) in page and "Overdue" in page
+    assert reverse("leadership:action_detail", args=[action.pk]) in page and "Overdue" in page
     assert "Emil Park" in page
 
 
 def test_a_decision_cannot_be_recorded_on_a_planned_review(portal_users, qm_client):
     review = plan(portal_users)
 
-    response = qm_client.post(url("review_decision_create", review), {
+    response = qm_client.post(url("leadership:review_decision_create", review), {
         "category": OutputCategory.RESOURCES, "decision": "Too early.",
     })
 

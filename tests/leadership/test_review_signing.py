@@ -28,8 +28,8 @@ def test_a_top_manager_who_does_not_chair_the_review_cannot_sign_it(portal_users
     review = closed(portal_users)
     other = UserFactory(roles=[PortalRole.TOP_MANAGEMENT])
 
-    page = client_for(other).get(url("review_sign", review))
-    response = client_for(other).post(url("review_sign", review), {
+    page = client_for(other).get(url("leadership:review_sign", review))
+    response = client_for(other).post(url("leadership:review_sign", review), {
         "content_sha256": content_sha256(review.signed_content()), "password": PASSWORD,
     })
 
@@ -40,7 +40,7 @@ def test_a_top_manager_who_does_not_chair_the_review_cannot_sign_it(portal_users
 def test_the_sign_page_names_the_people_the_minutes_number(portal_users, client_for):
     review = closed(portal_users)
 
-    page = client_for(portal_users.top_management).get(url("review_sign", review)).text
+    page = client_for(portal_users.top_management).get(url("leadership:review_sign", review)).text
 
     assert f"Chair: person {portal_users.top_management.pk}" in page
     assert f"person {portal_users.process_owner.pk}</dt>" in page and "Pia Olsen" in page
@@ -52,7 +52,7 @@ def test_signing_locked_after_wrong_passwords_says_until_when_and_offers_no_pass
         user=portal_users.top_management, failures=0, locked_until=timezone.now() + dt.timedelta(minutes=15)
     )
 
-    page = client_for(portal_users.top_management).get(url("review_sign", review)).text
+    page = client_for(portal_users.top_management).get(url("leadership:review_sign", review)).text
 
     assert "Signing is locked after repeated wrong passwords" in page
     assert 'name="password"' not in page
@@ -61,7 +61,7 @@ def test_signing_locked_after_wrong_passwords_says_until_when_and_offers_no_pass
 def test_minutes_changed_after_the_chair_opened_them_are_not_signed(portal_users, client_for):
     review = closed(portal_users)
 
-    response = client_for(portal_users.top_management).post(url("review_sign", review), {
+    response = client_for(portal_users.top_management).post(url("leadership:review_sign", review), {
         "content_sha256": "0" * 64, "password": PASSWORD,
     })
 
@@ -75,7 +75,7 @@ def test_minutes_changed_behind_the_portal_show_the_signature_invalid(portal_use
         cursor.execute("UPDATE leadership_reviewinput SET notes = %s WHERE review_id = %s AND code = %s",
                        ["Edited in the database.", review.pk, "a"])
 
-    page = client_for(portal_users.auditor).get(url("review_detail", review)).text
+    page = client_for(portal_users.auditor).get(url("leadership:review_detail", review)).text
 
     assert "Signature INVALID" in page and "✓ Signature valid" not in page
 
@@ -84,11 +84,11 @@ def test_minutes_changed_behind_the_portal_show_the_signature_invalid(portal_use
 def test_a_closed_review_asks_its_chair_to_sign_and_tells_others_who_must(portal_users, client_for):
     review = closed(portal_users)
 
-    as_chair = client_for(portal_users.top_management).get(url("review_detail", review)).text
-    as_quality = client_for(portal_users.quality_manager).get(url("review_detail", review)).text
+    as_chair = client_for(portal_users.top_management).get(url("leadership:review_detail", review)).text
+    as_quality = client_for(portal_users.quality_manager).get(url("leadership:review_detail", review)).text
 
-    assert url("review_sign", review) in as_chair
-    assert url("review_sign", review) not in as_quality
+    assert url("leadership:review_sign", review) in as_chair
+    assert url("leadership:review_sign", review) not in as_quality
     assert "Waiting for the chair, Tessa Mann, to sign the minutes." in as_quality
     assert "Write notes" not in as_quality and "Edit notes" not in as_quality
 
@@ -96,7 +96,7 @@ def test_a_closed_review_asks_its_chair_to_sign_and_tells_others_who_must(portal
 def test_readers_see_no_step_buttons_on_an_open_review(portal_users, client_for):
     review = held(portal_users)
 
-    page = client_for(portal_users.process_owner).get(url("review_detail", review)).text
+    page = client_for(portal_users.process_owner).get(url("leadership:review_detail", review)).text
 
     assert not [button for button in EDIT_BUTTONS if button in page]
     assert "Add to calendar" in page

@@ -60,10 +60,10 @@ def publish(
 
 
 def ack_url(version: PolicyVersion) -> str:
-    return reverse("version_acknowledge", args=[version.document.reference, version.number])
+    return reverse("policy:version_acknowledge", args=[version.document.reference, version.number])
 
 
-def report_url(version: PolicyVersion, name: str = "campaign_report") -> str:
+def report_url(version: PolicyVersion, name: str = "policy:campaign_report") -> str:
     return reverse(name, args=[version.document.reference, version.number])
 
 
@@ -265,14 +265,14 @@ def test_report_warns_when_the_due_date_has_passed(portal_users, client_for):
 def test_report_and_export_are_refused_to_employees(portal_users, client_for, published):
     client = client_for(portal_users.employee)
     assert client.get(report_url(published)).status_code == 403
-    assert client.get(report_url(published, "campaign_report_csv")).status_code == 403
+    assert client.get(report_url(published, "policy:campaign_report_csv")).status_code == 403
 
 
 def test_csv_lists_everyone_asked_and_escapes_formulas(portal_users, client_for, published):
     UserFactory(username="mallory", full_name="=cmd()", job_title="+SUM(A1)", roles=[PortalRole.EMPLOYEE])
     acknowledgement_record(version=published, person=portal_users.employee, answer=None)
 
-    response = client_for(portal_users.quality_manager).get(report_url(published, "campaign_report_csv"))
+    response = client_for(portal_users.quality_manager).get(report_url(published, "policy:campaign_report_csv"))
     assert response.status_code == 200
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()

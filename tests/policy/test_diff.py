@@ -96,7 +96,7 @@ def three_versions(portal_users):
 
 
 def diff_url(document, **query) -> str:
-    url = reverse("version_diff", args=[document.reference])
+    url = reverse("policy:version_diff", args=[document.reference])
     return url + ("?" + "&".join(f"{key}={value}" for key, value in query.items()) if query else "")
 
 
@@ -168,7 +168,7 @@ def test_a_document_with_one_version_has_nothing_to_compare(qm_client):
 
 
 def test_an_unknown_document_is_not_found(qm_client):
-    assert qm_client.get(reverse("version_diff", args=["no-such-policy"])).status_code == 404
+    assert qm_client.get(reverse("policy:version_diff", args=["no-such-policy"])).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["quality_manager", "top_management", "auditor"])

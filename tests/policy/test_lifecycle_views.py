@@ -49,13 +49,13 @@ def in_force(portal_users) -> PolicyVersion:
 
 # --- Drafting ----------------------------------------------------------------------------------
 def test_quality_manager_creates_a_policy_and_lands_on_its_draft(portal_users, qm_client):
-    response = qm_client.post(reverse("policy_create"), {
+    response = qm_client.post(reverse("policy:policy_create"), {
         "title": "Environmental policy", "reference": "ep-01", "kind": "environmental",
         "body": "# Environmental policy\n\nWe prevent pollution.", "change_summary": "First issue.",
     })
     version = PolicyVersion.objects.get(document__reference="ep-01")
     assert response.status_code == 302
-    assert response["Location"] == url("version_edit", version)
+    assert response["Location"] == url("policy:version_edit", version)
     assert (version.number, version.status, version.author) == (1, VersionStatus.DRAFT, portal_users.quality_manager)
     page = qm_client.get(response["Location"])
     assert "5.2.1.a" in page.content.decode() and "Edit version 1" in page.content.decode()
@@ -63,7 +63,7 @@ def test_quality_manager_creates_a_policy_and_lands_on_its_draft(portal_users, q
 
 def test_new_policy_refuses_a_reference_already_taken_or_reserved(qm_client, in_force):
     for reference in ("QP-01", "new"):
-        response = qm_client.post(reverse("policy_create"), {
+        response = qm_client.post(reverse("policy:policy_create"), {
             "title": "Another", "reference": reference, "kind": "quality", "body": "x", "change_summary": "y",
         })
         assert response.status_code == 200
@@ -72,15 +72,15 @@ def test_new_policy_refuses_a_reference_already_taken_or_reserved(qm_client, in_
 
 
 def test_drafting_the_next_version_copies_the_text_and_opens_its_edit_page(qm_client, in_force):
-    response = qm_client.post(reverse("version_create", args=["qp-01"]))
+    response = qm_client.post(reverse("policy:version_create", args=["qp-01"]))
     draft = in_force.document.versions.get(number=2)
-    assert response["Location"] == url("version_edit", draft)
+    assert response["Location"] == url("policy:version_edit", draft)
     assert draft.status == VersionStatus.DRAFT and draft.body == in_force.body
 
 
 def test_a_second_open_version_is_refused_with_a_409_page(qm_client, in_force, portal_users):
     PolicyVersionFactory(document=in_force.document, number=2, author=portal_users.quality_manager)
-    response = qm_client.post(reverse("version_create", args=["qp-01"]))
+    response = qm_client.post(reverse("policy:version_create", args=["qp-01"]))
     assert response.status_code == 409
     assert "finish it first" in response.content.decode()
     assert in_force.document.versions.count() == 2
@@ -88,20 +88,20 @@ def test_a_second_open_version_is_refused_with_a_409_page(qm_client, in_force, p
 
 def test_saving_the_draft_stores_the_checklist_with_each_passage(qm_client, in_force, portal_users):
     draft = PolicyVersionFactory(document=in_force.document, number=2, checklist={}, change_summary="")
-    response = qm_client.post(url("version_edit", draft), edit_data(c={"confirmed": False, "passage": ""}))
+    response = qm_client.post(url("policy:version_edit", draft), edit_data(c={"confirmed": False, "passage": ""}))
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.change_summary == "Sharper commitments."
     assert draft.checklist["5.2.1.a"] == {"confirmed": True, "passage": PASSAGES["5.2.1.a"]}
     assert draft.checklist["5.2.1.c"] == {"confirmed": False, "passage": ""}
     # The version page already says what still blocks submission.
-    page = qm_client.get(url("version_detail", draft)).content.decode()
+    page = qm_client.get(url("policy:version_detail", draft)).content.decode()
     assert "Before it can be submitted" in page and "Confirm that the policy meets this." in page
 
 
 def test_editing_a_published_version_answers_409_and_changes_nothing(qm_client, in_force):
-    for response in (qm_client.get(url("version_edit", in_force)),
-                     qm_client.post(url("version_edit", in_force), edit_data(body="Changed"))):
+    for response in (qm_client.get(url("policy:version_edit", in_force)),
+                     qm_client.post(url("policy:version_edit", in_force), edit_data(body="Changed"))):
         assert response.status_code == 409
         assert "cannot be edited now" in response.content.decode()
     in_force.refresh_from_db()
@@ -113,7 +113,7 @@ def test_submitting_with_an_unconfirmed_item_is_refused_item_by_item_and_changes
     checklist = {item_id: {"confirmed": True, "passage": PASSAGES[item_id]} for item_id in CHECKLIST_ITEMS}
     checklist["5.2.1.c"] = {"confirmed": False, "passage": ""}
     draft = PolicyVersionFactory(checklist=checklist)
-    response = qm_client.post(url("version_submit", draft))
+    response = qm_client.post(url("policy:version_submit", draft))
     assert response.status_code == 200
     page = response.content.decode()
     assert "was not submitted: 1 item below needs attention" in page
@@ -126,7 +126,7 @@ def test_submitting_with_a_passage_not_in_the_text_names_the_item(qm_client):
     checklist = {item_id: {"confirmed": True, "passage": PASSAGES[item_id]} for item_id in CHECKLIST_ITEMS}
     checklist["5.2.1.b"]["passage"] = "We set objectives whenever we feel like it."
     draft = PolicyVersionFactory(checklist=checklist, change_summary="")
-    response = qm_client.post(url("version_submit", draft))
+    response = qm_client.post(url("policy:version_submit", draft))
     errors = response.context["form"].errors
     assert errors["checklist_b_passage"] == ["The passage quoted is not in the policy text: copy it exactly."]
     assert errors["change_summary"] == ["Say what changed since the previous version."]
@@ -136,11 +136,11 @@ def test_submitting_with_a_passage_not_in_the_text_names_the_item(qm_client):
 
 def test_a_complete_draft_is_submitted_and_waits_for_top_management(qm_client, client_for, portal_users):
     draft = PolicyVersionFactory()
-    response = qm_client.post(url("version_submit", draft), follow=True)
+    response = qm_client.post(url("policy:version_submit", draft), follow=True)
     draft.refresh_from_db()
     assert draft.status == VersionStatus.IN_REVIEW and draft.submitted_at is not None
     assert "is submitted" in response.content.decode()
-    page = client_for(portal_users.top_management).get(url("version_detail", draft)).content.decode()
+    page = client_for(portal_users.top_management).get(url("policy:version_detail", draft)).content.decode()
     assert "Approve and sign" in page and "Send back" in page
 
 
@@ -148,21 +148,21 @@ def test_a_complete_draft_is_submitted_and_waits_for_top_management(qm_client, c
 def test_sending_back_needs_a_comment_which_the_quality_manager_then_reads(portal_users, client_for, qm_client):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
     director = client_for(portal_users.top_management)
-    empty = director.post(url("version_return", version), {"comment": "  "})
+    empty = director.post(url("policy:version_return", version), {"comment": "  "})
     assert empty.status_code == 200 and "comment" in empty.context["form"].errors
     version.refresh_from_db()
     assert version.status == VersionStatus.IN_REVIEW
 
-    director.post(url("version_return", version), {"comment": "Name our customers' sectors in 5.2.1.a."})
+    director.post(url("policy:version_return", version), {"comment": "Name our customers' sectors in 5.2.1.a."})
     version.refresh_from_db()
     assert version.status == VersionStatus.DRAFT
-    page = qm_client.get(url("version_detail", version)).content.decode()
+    page = qm_client.get(url("policy:version_detail", version)).content.decode()
     assert "Sent back by Tessa Mann" in page and "Name our customers&#x27; sectors in 5.2.1.a." in page
 
 
 def test_the_sign_form_shows_exactly_what_is_signed(portal_users, client_for):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW, change_summary="Adds the objectives framework.")
-    page = client_for(portal_users.top_management).get(url("version_approve", version)).content.decode()
+    page = client_for(portal_users.top_management).get(url("policy:version_approve", version)).content.decode()
     assert "Adds the objectives framework." in page
     assert "<h1>Quality policy</h1>" in page  # the body, rendered
     assert "Tessa Mann" in page and "Approved" in page and 'type="password"' in page
@@ -170,8 +170,8 @@ def test_the_sign_form_shows_exactly_what_is_signed(portal_users, client_for):
 
 def sign_as(client, version, password: str):
     """Open the sign page and post it, as a browser does: the hash of the text shown rides along."""
-    shown = client.get(url("version_approve", version)).context["form"]["content_sha256"].value()
-    return client.post(url("version_approve", version), {"password": password, "content_sha256": shown})
+    shown = client.get(url("policy:version_approve", version)).context["form"]["content_sha256"].value()
+    return client.post(url("policy:version_approve", version), {"password": password, "content_sha256": shown})
 
 
 def test_top_manager_approves_with_the_right_password(portal_users, client_for, qm_client):
@@ -181,7 +181,7 @@ def test_top_manager_approves_with_the_right_password(portal_users, client_for, 
     version.refresh_from_db()
     assert version.status == VersionStatus.APPROVED
     assert version.signature.printed_name == "Tessa Mann" and version.signature.meaning == "Approved"
-    page = qm_client.get(url("version_detail", version)).content.decode()
+    page = qm_client.get(url("policy:version_detail", version)).content.decode()
     assert "Signature valid" in page and "Tessa Mann" in page and ">Publish</a>" in page
 
 
@@ -199,13 +199,13 @@ def test_a_wrong_password_shows_the_error_approves_nothing_and_is_recorded(porta
 def test_a_version_changed_after_the_sign_page_was_opened_is_not_signed(portal_users, client_for, qm_client):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
     director = client_for(portal_users.top_management)
-    shown = director.get(url("version_approve", version)).context["form"]["content_sha256"].value()
+    shown = director.get(url("policy:version_approve", version)).context["form"]["content_sha256"].value()
     # Meanwhile the version is sent back, changed and submitted again.
     changed = PolicyVersion.objects.get(pk=version.pk)
     changed.body += "\n\nA sentence added later."
     changed.save()
 
-    response = director.post(url("version_approve", version), {"password": PASSWORD, "content_sha256": shown})
+    response = director.post(url("policy:version_approve", version), {"password": PASSWORD, "content_sha256": shown})
 
     assert response.status_code == 409
     assert "changed after you opened it" in response.content.decode()
@@ -218,7 +218,7 @@ def test_when_signing_is_locked_the_sign_form_says_so(portal_users, client_for):
     SigningLock.objects.create(
         user=portal_users.top_management, locked_until=timezone.now() + dt.timedelta(minutes=20)
     )
-    page = client_for(portal_users.top_management).get(url("version_approve", version)).content.decode()
+    page = client_for(portal_users.top_management).get(url("policy:version_approve", version)).content.decode()
     assert "Signing is locked after repeated wrong passwords" in page
     assert 'type="password"' not in page
 
@@ -226,15 +226,15 @@ def test_when_signing_is_locked_the_sign_form_says_so(portal_users, client_for):
 def test_approving_a_draft_answers_409(portal_users, client_for):
     draft = PolicyVersionFactory()
     director = client_for(portal_users.top_management)
-    assert director.get(url("version_approve", draft)).status_code == 409
-    assert director.post(url("version_approve", draft), {"password": PASSWORD}).status_code == 409
+    assert director.get(url("policy:version_approve", draft)).status_code == 409
+    assert director.post(url("policy:version_approve", draft), {"password": PASSWORD}).status_code == 409
     draft.refresh_from_db()
     assert draft.signature is None
 
 
 def test_an_employee_cannot_approve(portal_users, client_for):
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
-    response = client_for(portal_users.employee).post(url("version_approve", version), {"password": PASSWORD})
+    response = client_for(portal_users.employee).post(url("policy:version_approve", version), {"password": PASSWORD})
     assert response.status_code == 403
 
 
@@ -243,21 +243,21 @@ def test_publishing_supersedes_the_version_in_force_which_shows_its_dates(
     in_force, qm_client, client_for, portal_users
 ):
     approved = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.APPROVED)
-    form = qm_client.get(url("version_publish", approved))
+    form = qm_client.get(url("policy:version_publish", approved))
     in_30_days = timezone.localdate() + dt.timedelta(days=30)
     assert f'value="{in_30_days.isoformat()}"' in form.content.decode()  # what a date input can show
     due = timezone.localdate() + dt.timedelta(days=21)
-    response = qm_client.post(url("version_publish", approved), {"due_on": due.isoformat(), "audience": "all"})
+    response = qm_client.post(url("policy:version_publish", approved), {"due_on": due.isoformat(), "audience": "all"})
     assert response.status_code == 302
     approved.refresh_from_db()
     in_force.refresh_from_db()
     assert approved.status == VersionStatus.PUBLISHED and approved.campaign.due_on == due
     assert in_force.status == VersionStatus.SUPERSEDED
 
-    page = client_for(portal_users.auditor).get(url("version_detail", in_force)).content.decode()
+    page = client_for(portal_users.auditor).get(url("policy:version_detail", in_force)).content.decode()
     since, until = in_force.published_at, in_force.superseded_at
     assert f"Superseded — in force from {since:%-d %B %Y} to {until:%-d %B %Y}" in page
-    history = client_for(portal_users.auditor).get(reverse("policy_detail", args=["qp-01"])).content.decode()
+    history = client_for(portal_users.auditor).get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
     assert "Version 1" in history and "Superseded" in history
 
 
@@ -265,9 +265,9 @@ def test_publishing_to_chosen_departments_with_a_question(in_force, qm_client):
     approved = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.APPROVED)
     sales = OrgUnitFactory(name="Sales")
     due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
-    without_units = qm_client.post(url("version_publish", approved), {"due_on": due, "audience": "departments"})
+    without_units = qm_client.post(url("policy:version_publish", approved), {"due_on": due, "audience": "departments"})
     assert "org_units" in without_units.context["form"].errors
-    response = qm_client.post(url("version_publish", approved), {
+    response = qm_client.post(url("policy:version_publish", approved), {
         "due_on": due, "audience": "departments", "org_units": [sales.pk],
         "question": "Who sets quality objectives?", "choice_1": "Nobody", "choice_3": "Top management",
         "correct_choice": "3",
@@ -280,7 +280,7 @@ def test_publishing_to_chosen_departments_with_a_question(in_force, qm_client):
 
 def test_a_question_needs_a_right_answer_among_those_given(in_force, qm_client):
     approved = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.APPROVED)
-    response = qm_client.post(url("version_publish", approved), {
+    response = qm_client.post(url("policy:version_publish", approved), {
         "due_on": timezone.localdate().isoformat(), "audience": "all",
         "question": "Who?", "choice_1": "A", "choice_2": "B", "correct_choice": "4",
     })
@@ -290,7 +290,7 @@ def test_a_question_needs_a_right_answer_among_those_given(in_force, qm_client):
 
 
 def test_the_document_page_shows_the_signature_and_where_each_requirement_is_met(in_force, client_for, portal_users):
-    page = client_for(portal_users.employee).get(reverse("policy_detail", args=["qp-01"])).content.decode()
+    page = client_for(portal_users.employee).get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
     assert "<h1>Quality policy</h1>" in page
     assert "Tessa Mann" in page and "Approved" in page and "Signature valid" in page
     for item_id, passage in PASSAGES.items():
@@ -302,7 +302,7 @@ def test_the_document_page_shows_the_signature_and_where_each_requirement_is_met
 def test_a_hand_edit_in_the_database_shows_the_signature_as_invalid(in_force, client_for, portal_users):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE policy_policyversion SET body = %s WHERE id = %s", ["We do whatever.", in_force.pk])
-    page = client_for(portal_users.employee).get(reverse("policy_detail", args=["qp-01"])).content.decode()
+    page = client_for(portal_users.employee).get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
     assert "Signature INVALID: content changed after signing" in page
     assert "Signature valid" not in page
 
@@ -310,9 +310,9 @@ def test_a_hand_edit_in_the_database_shows_the_signature_as_invalid(in_force, cl
 def test_an_employee_reads_the_current_version_but_gets_404_on_a_draft(in_force, client_for, portal_users):
     draft = PolicyVersionFactory(document=in_force.document, number=2, body="Secret draft text")
     employee = client_for(portal_users.employee)
-    assert employee.get(url("version_detail", in_force)).status_code == 200
-    assert employee.get(url("version_detail", draft)).status_code == 404
-    page = employee.get(reverse("policy_detail", args=["qp-01"])).content.decode()
+    assert employee.get(url("policy:version_detail", in_force)).status_code == 200
+    assert employee.get(url("policy:version_detail", draft)).status_code == 404
+    page = employee.get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
     assert "Secret draft text" not in page and "Version 2" not in page
 
 
@@ -320,9 +320,9 @@ def test_documents_with_nothing_approved_are_hidden_from_employees_and_auditors(
     PolicyVersionFactory(document__title="Environmental policy", document__reference="ep-01")
     for reader in (portal_users.employee, portal_users.auditor):
         client = client_for(reader)
-        assert "Environmental policy" not in client.get(reverse("policy_list")).content.decode()
-        assert client.get(reverse("policy_detail", args=["ep-01"])).status_code == 404
-    director_list = client_for(portal_users.top_management).get(reverse("policy_list")).content.decode()
+        assert "Environmental policy" not in client.get(reverse("policy:policy_list")).content.decode()
+        assert client.get(reverse("policy:policy_detail", args=["ep-01"])).status_code == 404
+    director_list = client_for(portal_users.top_management).get(reverse("policy:policy_list")).content.decode()
     assert "Environmental policy" in director_list and "Not published yet" in director_list
 
 
@@ -331,26 +331,27 @@ def test_auditors_read_every_approved_version_but_no_work_in_progress(client_for
     draft = PolicyVersionFactory(document=in_force.document, number=3)
     auditor = client_for(portal_users.auditor)
 
-    page = auditor.get(reverse("policy_detail", args=[in_force.document.reference])).content.decode()
+    page = auditor.get(reverse("policy:policy_detail", args=[in_force.document.reference])).content.decode()
 
-    assert auditor.get(url("version_detail", superseded)).status_code == 200
-    assert auditor.get(url("version_detail", draft)).status_code == 404
+    assert auditor.get(url("policy:version_detail", superseded)).status_code == 200
+    assert auditor.get(url("policy:version_detail", draft)).status_code == 404
     assert f"Version {superseded.number}" in page and f"Version {draft.number}" not in page
 
 
 def test_withdrawing_needs_a_reason_which_the_timeline_then_shows(in_force, qm_client):
-    empty = qm_client.post(url("version_withdraw", in_force), {"reason": ""})
+    empty = qm_client.post(url("policy:version_withdraw", in_force), {"reason": ""})
     assert "reason" in empty.context["form"].errors
-    qm_client.post(url("version_withdraw", in_force), {"reason": "Replaced by the integrated policy."})
+    qm_client.post(url("policy:version_withdraw", in_force), {"reason": "Replaced by the integrated policy."})
     in_force.refresh_from_db()
     assert in_force.status == VersionStatus.WITHDRAWN
-    page = qm_client.get(url("version_detail", in_force)).content.decode()
+    page = qm_client.get(url("policy:version_detail", in_force)).content.decode()
     assert "Withdrawn on" in page and "Replaced by the integrated policy." in page
 
 
 def test_document_settings_opt_in_to_the_public_page(in_force, qm_client):
     response = qm_client.post(
-        reverse("policy_settings", args=["qp-01"]), {"title": "Quality Policy", "kind": "quality", "is_public": "on"}
+        reverse("policy:policy_settings", args=["qp-01"]),
+        {"title": "Quality Policy", "kind": "quality", "is_public": "on"},
     )
     assert response.status_code == 302
     in_force.document.refresh_from_db()
@@ -366,22 +367,22 @@ def test_the_list_flags_reviews_due_soon_and_overdue(client_for, portal_users):
                          next_review_on=today - dt.timedelta(days=3))
     PolicyVersionFactory(document__title="Fine", status=VersionStatus.PUBLISHED,
                          next_review_on=today + dt.timedelta(days=200))
-    page = client_for(portal_users.quality_manager).get(reverse("policy_list")).content.decode()
+    page = client_for(portal_users.quality_manager).get(reverse("policy:policy_list")).content.decode()
     assert "Review due in 10 days" in page and "Review overdue by 3 days" in page
     assert page.count("review-flag ") == 2
 
 
 def test_the_empty_list_invites_the_quality_manager_to_draft_the_first_policy(qm_client, client_for, portal_users):
-    page = qm_client.get(reverse("policy_list")).content.decode()
-    assert "Draft the first policy" in page and reverse("policy_create") in page
-    employee_page = client_for(portal_users.employee).get(reverse("policy_list")).content.decode()
+    page = qm_client.get(reverse("policy:policy_list")).content.decode()
+    assert "Draft the first policy" in page and reverse("policy:policy_create") in page
+    employee_page = client_for(portal_users.employee).get(reverse("policy:policy_list")).content.decode()
     assert "No policy is published yet" in employee_page and "Draft the first policy" not in employee_page
 
 
 def test_the_list_costs_the_same_queries_for_2_and_for_20_documents(qm_client, portal_users):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert qm_client.get(reverse("policy_list")).status_code == 200
+            assert qm_client.get(reverse("policy:policy_list")).status_code == 200
         return len(captured)
 
     for _ in range(2):
@@ -398,7 +399,7 @@ def test_the_list_costs_the_same_queries_for_2_and_for_20_documents(qm_client, p
 def test_everyone_signed_in_has_policies_in_the_navigation(client_for, portal_users):
     for person in (portal_users.employee, portal_users.auditor, portal_users.process_owner):
         page = client_for(person).get(reverse("home")).content.decode()
-        assert f'href="{reverse("policy_list")}"' in page
+        assert f'href="{reverse("policy:policy_list")}"' in page
 
 
 def test_home_card_shows_the_policy_in_force_and_what_awaits_each_role(in_force, client_for, portal_users):

@@ -47,11 +47,11 @@ def opt_in(document) -> None:
 
 
 def page_url(document) -> str:
-    return reverse("public_policy", args=[document.reference])
+    return reverse("policy:public_policy", args=[document.reference])
 
 
 def pdf_url(document) -> str:
-    return reverse("public_policy_pdf", args=[document.reference])
+    return reverse("policy:public_policy_pdf", args=[document.reference])
 
 
 def pdf_text(content: bytes) -> str:
@@ -77,7 +77,7 @@ def test_a_policy_opted_in_with_nothing_published_is_not_found(client):
 
 
 def test_an_unknown_policy_is_not_found(client):
-    assert client.get(reverse("public_policy", args=["NOPE-01"])).status_code == 404
+    assert client.get(reverse("policy:public_policy", args=["NOPE-01"])).status_code == 404
 
 
 def test_the_public_page_shows_the_version_in_force_to_a_visitor(client, policy):
@@ -113,7 +113,7 @@ def test_the_public_page_shows_the_organisation_and_no_portal_navigation(client,
     content = client.get(page_url(policy)).content.decode()
 
     assert "Calder Valve &amp; Pump Ltd" in content
-    assert f'href="{reverse("policy_list")}"' not in content and 'aria-label="Main navigation"' not in content
+    assert f'href="{reverse("policy:policy_list")}"' not in content and 'aria-label="Main navigation"' not in content
     assert "Sign out" not in content
 
 

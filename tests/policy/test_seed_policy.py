@@ -87,8 +87,8 @@ def test_superseded_versions_were_acknowledged_while_they_were_in_force(seeded):
 def test_the_quality_policy_is_public_and_its_page_and_pdf_are_served(seeded, client):
     assert quality_policy().is_public
 
-    page = client.get(reverse("public_policy", args=["QP-01"]))
-    pdf = client.get(reverse("public_policy_pdf", args=["QP-01"]))
+    page = client.get(reverse("policy:public_policy", args=["QP-01"]))
+    pdf = client.get(reverse("policy:public_policy_pdf", args=["QP-01"]))
 
     assert page.status_code == 200 and "Helen Marsh" in page.content.decode()
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

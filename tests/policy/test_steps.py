@@ -48,7 +48,7 @@ class Step:
 
 STEPS = [
     Step(
-        "version_edit",
+        "policy:version_edit",
         lambda version, by: workflow.version_edit(
             version=version,
             body=EDITED_BODY,
@@ -63,7 +63,7 @@ STEPS = [
         audit_step=None,
     ),
     Step(
-        "version_submit",
+        "policy:version_submit",
         lambda version, by: workflow.version_submit(version=version, by=by),
         accepts=(VersionStatus.DRAFT,),
         role="quality_manager",
@@ -72,7 +72,7 @@ STEPS = [
         audit_step="submitted for review",
     ),
     Step(
-        "version_return",
+        "policy:version_return",
         lambda version, by: workflow.version_return(version=version, comment=RETURN_COMMENT, by=by),
         accepts=(VersionStatus.IN_REVIEW,),
         role="top_management",
@@ -82,7 +82,7 @@ STEPS = [
         reason=RETURN_COMMENT,
     ),
     Step(
-        "version_approve",
+        "policy:version_approve",
         lambda version, by: workflow.version_approve(
             version=version, password=PASSWORD, expected_sha256=shown_hash(version), by=by
         ),
@@ -94,7 +94,7 @@ STEPS = [
         reason="Signed by Tessa Mann, meaning Approved",
     ),
     Step(
-        "version_publish",
+        "policy:version_publish",
         lambda version, by: workflow.version_publish(version=version, due_on=due_date(), by=by),
         accepts=(VersionStatus.APPROVED,),
         role="quality_manager",
@@ -103,7 +103,7 @@ STEPS = [
         audit_step="published",
     ),
     Step(
-        "version_withdraw",
+        "policy:version_withdraw",
         lambda version, by: workflow.version_withdraw(version=version, reason=WITHDRAW_REASON, by=by),
         accepts=(VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED, VersionStatus.PUBLISHED),
         role="quality_manager",

@@ -40,7 +40,7 @@ def test_each_duty_shows_its_role_its_holders_and_the_rule_it_breaks(
     assign("5.3.a", held_role)
     assign("5.3.b", role_held_by_nobody)
 
-    page = client_for(portal_users.auditor).get(reverse("duty_list")).text
+    page = client_for(portal_users.auditor).get(reverse("roles:duty_list")).text
 
     assert "Quality lead" in row(page, "5.3.a") and "Ann Lee" in row(page, "5.3.a")
     assert "Assigned and held" in row(page, "5.3.a")
@@ -53,30 +53,30 @@ def test_when_every_duty_is_held_the_page_says_so(portal_users, client_for, held
     for duty in Duty.objects.all():
         assign(duty.code, held_role)
 
-    page = client_for(portal_users.employee).get(reverse("duty_list")).text
+    page = client_for(portal_users.employee).get(reverse("roles:duty_list")).text
 
     assert "Every duty is assigned to a role that someone holds" in page
 
 
 def test_only_the_quality_manager_gets_the_forms_to_change_a_duty(portal_users, client_for, held_role):
-    as_qm = client_for(portal_users.quality_manager).get(reverse("duty_list")).text
-    as_top = client_for(portal_users.top_management).get(reverse("duty_list")).text
+    as_qm = client_for(portal_users.quality_manager).get(reverse("roles:duty_list")).text
+    as_top = client_for(portal_users.top_management).get(reverse("roles:duty_list")).text
 
-    edit_url = reverse("duty_edit", args=["5.3.a"])
+    edit_url = reverse("roles:duty_edit", args=["5.3.a"])
     assert f'action="{edit_url}"' in as_qm and "Quality lead" in row(as_qm, "5.3.a")
     assert edit_url not in as_top
 
 
 def test_the_quality_manager_assigns_a_duty_to_a_held_role(qm_client, held_role):
-    response = qm_client.post(reverse("duty_edit", args=["5.3.d"]), {"role": held_role.pk}, follow=True)
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": held_role.pk}, follow=True)
 
-    assert response.redirect_chain == [(reverse("duty_list"), 302)]
+    assert response.redirect_chain == [(reverse("roles:duty_list"), 302)]
     assert "Duty 5.3.d is assigned to “Quality lead”." in response.text
     assert Duty.objects.get(code="5.3.d").role == held_role
 
 
 def test_assigning_a_duty_to_a_role_nobody_holds_warns(qm_client, role_held_by_nobody):
-    response = qm_client.post(reverse("duty_edit", args=["5.3.d"]), {"role": role_held_by_nobody.pk}, follow=True)
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": role_held_by_nobody.pk}, follow=True)
 
     assert "nobody holds that role now" in response.text
     assert Duty.objects.get(code="5.3.d").role == role_held_by_nobody
@@ -85,7 +85,7 @@ def test_assigning_a_duty_to_a_role_nobody_holds_warns(qm_client, role_held_by_n
 def test_an_empty_choice_unassigns_the_duty(qm_client, held_role):
     assign("5.3.e", held_role)
 
-    response = qm_client.post(reverse("duty_edit", args=["5.3.e"]), {"role": ""})
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.e"]), {"role": ""})
 
     assert response.status_code == 302
     assert Duty.objects.get(code="5.3.e").role is None
@@ -94,7 +94,7 @@ def test_an_empty_choice_unassigns_the_duty(qm_client, held_role):
 def test_a_role_that_does_not_exist_is_refused_and_nothing_changes(qm_client, held_role):
     assign("5.3.e", held_role)
 
-    response = qm_client.post(reverse("duty_edit", args=["5.3.e"]), {"role": 999999})
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.e"]), {"role": 999999})
 
     assert response.status_code == 200
     assert response.context["form"].errors["role"]
@@ -104,17 +104,19 @@ def test_a_role_that_does_not_exist_is_refused_and_nothing_changes(qm_client, he
 def test_the_edit_page_starts_from_the_current_role(qm_client, held_role):
     assign("5.3.a", held_role)
 
-    form = qm_client.get(reverse("duty_edit", args=["5.3.a"])).context["form"]
+    form = qm_client.get(reverse("roles:duty_edit", args=["5.3.a"])).context["form"]
 
     assert form["role"].value() == held_role.pk
 
 
 def test_an_employee_cannot_assign_a_duty(portal_users, client_for, held_role):
-    response = client_for(portal_users.employee).post(reverse("duty_edit", args=["5.3.a"]), {"role": held_role.pk})
+    response = client_for(portal_users.employee).post(
+        reverse("roles:duty_edit", args=["5.3.a"]), {"role": held_role.pk}
+    )
 
     assert response.status_code == 403
     assert Duty.objects.get(code="5.3.a").role is None
 
 
 def test_an_unknown_duty_is_not_found(qm_client):
-    assert qm_client.get(reverse("duty_edit", args=["5.3.z"])).status_code == 404
+    assert qm_client.get(reverse("roles:duty_edit", args=["5.3.z"])).status_code == 404

@@ -59,7 +59,7 @@ def read_xlsx(response):
 
 
 def test_the_csv_export_has_a_row_per_activity_and_a_column_per_role_with_formulas_escaped(matrix, qm_client):
-    response = qm_client.get(reverse("raci_export_csv"))
+    response = qm_client.get(reverse("roles:raci_export_csv"))
 
     text, rows = read_csv(response)
     assert response.status_code == 200
@@ -74,7 +74,7 @@ def test_the_csv_export_has_a_row_per_activity_and_a_column_per_role_with_formul
 
 
 def test_the_xlsx_export_is_the_same_table_with_a_bold_frozen_header(matrix, qm_client):
-    response = qm_client.get(reverse("raci_export_xlsx"))
+    response = qm_client.get(reverse("roles:raci_export_xlsx"))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,13 +96,13 @@ def test_the_xlsx_export_is_the_same_table_with_a_bold_frozen_header(matrix, qm_
 def test_every_portal_role_may_export_but_nobody_signed_out(matrix, portal_users, client_for):
     for person in ("top_management", "process_owner", "employee", "auditor"):
         client = client_for(portal_users.by_key(person))
-        assert client.get(reverse("raci_export_xlsx")).status_code == 200
-        assert client.get(reverse("raci_export_csv")).status_code == 200
-    assert client_for(None).get(reverse("raci_export_csv")).status_code == 302
+        assert client.get(reverse("roles:raci_export_xlsx")).status_code == 200
+        assert client.get(reverse("roles:raci_export_csv")).status_code == 200
+    assert client_for(None).get(reverse("roles:raci_export_csv")).status_code == 302
 
 
 def test_an_empty_matrix_exports_its_header_only(db, qm_client):
-    _, rows = read_csv(qm_client.get(reverse("raci_export_csv")))
+    _, rows = read_csv(qm_client.get(reverse("roles:raci_export_csv")))
 
     assert rows == [["\ufeffProcess code", "Process", "Activity"]]
 
@@ -114,12 +114,14 @@ def test_an_escaped_cell_reads_back_as_it_was(text):
     assert safe_cell_read(safe_cell(text)) == text
 
 
-@pytest.mark.parametrize(("url_name", "name"), [("raci_export_csv", "matrix.csv"), ("raci_export_xlsx", "m.xlsx")])
+@pytest.mark.parametrize(
+    ("url_name", "name"), [("roles:raci_export_csv", "matrix.csv"), ("roles:raci_export_xlsx", "m.xlsx")]
+)
 def test_a_file_exported_then_imported_changes_nothing(matrix, qm_client, url_name, name):
     response = qm_client.get(reverse(url_name))
     content = b"".join(response.streaming_content) if response.streaming else response.content
 
-    upload = qm_client.post(reverse("raci_import"), {"file": SimpleUploadedFile(name, content)})
+    upload = qm_client.post(reverse("roles:raci_import"), {"file": SimpleUploadedFile(name, content)})
 
     assert upload.status_code == 302, upload.text
     matrix_import = MatrixImport.objects.get()

@@ -35,7 +35,7 @@ def section(page: str, rule: str) -> str:
 
 
 def test_a_sound_matrix_shows_every_rule_met(qm_client, sound):
-    page = qm_client.get(reverse("raci_health")).content.decode()
+    page = qm_client.get(reverse("roles:raci_health")).content.decode()
 
     assert "All rules are met." in page
     for rule in ("one_accountable", "responsible", "role_held", "role_used", "duty_assigned", "duty_held"):
@@ -49,19 +49,19 @@ def test_each_break_is_listed_under_its_rule_with_a_link_to_its_fix(portal_users
     review = ActivityFactory(process=sound["process"], name="Review the output")  # no A, no R
     duty_assign(duty=Duty.objects.get(code="5.3.c"), role=None, by=portal_users.quality_manager)
 
-    page = qm_client.get(reverse("raci_health")).content.decode()
+    page = qm_client.get(reverse("roles:raci_health")).content.decode()
 
     assert "5 rule breaks." in page
-    matrix = reverse("raci_matrix")
+    matrix = reverse("roles:raci_matrix")
     assert "“Production — Review the output” has no A" in section(page, "one_accountable")
     assert f'href="{matrix}?process=production#activity-{review.pk}"' in section(page, "one_accountable")
     assert "has no R" in section(page, "responsible")
     assert "“Vacant inspector” has letters in the matrix but nobody holds it now" in section(page, "role_held")
-    assert f'href="{reverse("assignment_create", args=[vacant.pk])}"' in section(page, "role_held")
+    assert f'href="{reverse("roles:assignment_create", args=[vacant.pk])}"' in section(page, "role_held")
     assert "“Idle clerk” has no letter anywhere" in section(page, "role_used")
     assert f'href="{matrix}#role-{idle.pk}"' in section(page, "role_used")
     assert "Duty 5.3.c is not assigned" in section(page, "duty_assigned")
-    assert f'href="{reverse("duty_edit", args=["5.3.c"])}"' in section(page, "duty_assigned")
+    assert f'href="{reverse("roles:duty_edit", args=["5.3.c"])}"' in section(page, "duty_assigned")
     assert "✓ Met" in section(page, "duty_held")
 
 
@@ -69,10 +69,10 @@ def test_a_duty_of_a_role_nobody_holds_links_to_the_duty(portal_users, qm_client
     duty_assign(duty=Duty.objects.get(code="5.3.d"), role=RoleFactory(title="Customer champion"),
                 by=portal_users.quality_manager)
 
-    page = qm_client.get(reverse("raci_health")).content.decode()
+    page = qm_client.get(reverse("roles:raci_health")).content.decode()
 
     assert "Duty 5.3.d is assigned to “Customer champion”, which nobody holds now." in section(page, "duty_held")
-    assert f'href="{reverse("duty_edit", args=["5.3.d"])}"' in section(page, "duty_held")
+    assert f'href="{reverse("roles:duty_edit", args=["5.3.d"])}"' in section(page, "duty_held")
 
 
 @pytest.mark.parametrize("who", ["employee", "auditor", "top_management", "process_owner"])
@@ -81,10 +81,10 @@ def test_onlookers_see_the_same_breaks_linked_to_pages_they_may_open(who, portal
     RaciCellFactory(activity=sound["plan"], role=vacant, letter="C")
     duty_assign(duty=Duty.objects.get(code="5.3.c"), role=None, by=portal_users.quality_manager)
 
-    page = client_for(portal_users.by_key(who)).get(reverse("raci_health")).content.decode()
+    page = client_for(portal_users.by_key(who)).get(reverse("roles:raci_health")).content.decode()
 
     assert "nobody holds it now" in page and "Duty 5.3.c is not assigned" in page
-    assert reverse("assignment_create", args=[vacant.pk]) not in page
+    assert reverse("roles:assignment_create", args=[vacant.pk]) not in page
     assert not re.search(r'href="/roles/duties/5\.3\.c/"', page)
-    assert f'href="{reverse("role_detail", args=[vacant.pk])}"' in section(page, "role_held")
-    assert f'href="{reverse("duty_list")}"' in section(page, "duty_assigned")
+    assert f'href="{reverse("roles:role_detail", args=[vacant.pk])}"' in section(page, "role_held")
+    assert f'href="{reverse("roles:duty_list")}"' in section(page, "duty_assigned")

@@ -21,14 +21,14 @@ def test_a_holder_is_prompted_until_they_acknowledge_and_again_after_a_change(po
 
     assert "You hold the role Shift lead: read and acknowledge it" in home(client)
 
-    client.post(reverse("role_acknowledge", args=[role.pk]), {"revision": 1})
+    client.post(reverse("roles:role_acknowledge", args=[role.pk]), {"revision": 1})
     assert "Shift lead: read and acknowledge" not in home(client)
 
     role.authorities += "\nSign off overtime"
     role_save(role=role, by=portal_users.quality_manager)
     page = home(client)
     assert "Your role Shift lead changed: read and acknowledge it" in page
-    assert f'{reverse("my_roles")}#role-{role.pk}' in page
+    assert f'{reverse("roles:my_roles")}#role-{role.pk}' in page
 
 
 def test_people_who_hold_no_role_get_no_prompt(portal_users, client_for):
@@ -51,7 +51,7 @@ def test_the_card_counts_rule_breaks_held_duties_and_the_acknowledgement_rate(po
     page = home(client_for(portal_users.auditor))
 
     card = page[page.index("Roles and responsibilities"):]
-    assert reverse("raci_health") in card
+    assert reverse("roles:raci_health") in card
     # 1 activity without an A, 1 role without letters, 4 duties unassigned.
     assert "6 rule breaks" in card
     assert "1 of 5" in card

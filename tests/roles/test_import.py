@@ -64,7 +64,7 @@ def page_text(response) -> str:
 
 
 def upload(client, file):
-    return client.post(reverse("raci_import"), {"file": file})
+    return client.post(reverse("roles:raci_import"), {"file": file})
 
 
 def assert_refused(response, *messages: str) -> None:
@@ -134,7 +134,7 @@ def test_an_old_xls_workbook_is_refused_with_what_to_do(matrix, qm_client):
 
 
 def test_a_missing_file_is_asked_for(matrix, qm_client):
-    response = qm_client.post(reverse("raci_import"))
+    response = qm_client.post(reverse("roles:raci_import"))
 
     assert_refused(response, "Choose the CSV or XLSX file to import.")
 
@@ -346,7 +346,7 @@ def test_a_valid_file_is_kept_and_previewed_without_changing_the_matrix(matrix, 
 
     matrix_import = MatrixImport.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("raci_import_preview", args=[matrix_import.pk])
+    assert response["Location"] == reverse("roles:raci_import_preview", args=[matrix_import.pk])
     assert letters() == before
     assert matrix_import.status == ImportStatus.PENDING
     assert (matrix_import.file_name, matrix_import.file_format) == ("matrix.csv", "csv")
@@ -417,7 +417,7 @@ def pending(qm_client, file) -> MatrixImport:
 def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_client, portal_users,
                                                          django_capture_on_commit_callbacks):
     matrix_import = pending(qm_client, changing_file())
-    url = reverse("raci_import_preview", args=[matrix_import.pk])
+    url = reverse("roles:raci_import_preview", args=[matrix_import.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = qm_client.post(url)
@@ -448,7 +448,7 @@ def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_clien
 
 def test_the_import_job_page_is_for_quality_managers_only(matrix, qm_client, portal_users, client_for):
     matrix_import = pending(qm_client, changing_file_without_new_activity())
-    response = qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+    response = qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
     job_url = response["Location"]
 
     assert qm_client.get(job_url).status_code == 200
@@ -477,7 +477,7 @@ def test_a_failure_while_applying_writes_nothing_and_fails_the_job(matrix, qm_cl
 
     monkeypatch.setattr("roles.transfer.imports.raci_cell_set", set_then_break)
     with django_capture_on_commit_callbacks(execute=True):
-        qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+        qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
 
     job = Job.objects.get(kind="raci_import")
     assert len(written) == 3
@@ -492,7 +492,7 @@ def test_an_import_is_refused_if_the_matrix_changed_since_the_upload(matrix, qm_
     matrix_import = pending(qm_client, changing_file_without_new_activity())
     raci_cell_set(activity=matrix["select"], role=matrix["director"], letter="I", by=portal_users.quality_manager)
     before = letters()
-    url = reverse("raci_import_preview", args=[matrix_import.pk])
+    url = reverse("roles:raci_import_preview", args=[matrix_import.pk])
 
     assert "The matrix changed since you uploaded the file; upload it again." in qm_client.get(url).text
     response = qm_client.post(url)
@@ -510,7 +510,7 @@ def test_a_change_between_confirming_and_the_job_fails_the_job_and_writes_nothin
 ):
     matrix_import = pending(qm_client, changing_file_without_new_activity())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        qm_client.post(reverse("raci_import_preview", args=[matrix_import.pk]))
+        qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
     raci_cell_set(activity=matrix["select"], role=matrix["director"], letter="I", by=portal_users.quality_manager)
     before = letters()
 
@@ -528,11 +528,11 @@ def test_a_change_between_confirming_and_the_job_fails_the_job_and_writes_nothin
 def test_a_discarded_import_changes_nothing_and_cannot_be_applied_later(matrix, qm_client):
     matrix_import = pending(qm_client, changing_file_without_new_activity())
     before = letters()
-    url = reverse("raci_import_preview", args=[matrix_import.pk])
+    url = reverse("roles:raci_import_preview", args=[matrix_import.pk])
 
     response = qm_client.post(url, {"discard": "1"})
 
-    assert response["Location"] == reverse("raci_import")
+    assert response["Location"] == reverse("roles:raci_import")
     matrix_import.refresh_from_db()
     assert matrix_import.status == ImportStatus.DISCARDED
     again = qm_client.post(url)

@@ -56,7 +56,7 @@ def build_matrix(
 
 
 def page_of(client, **params) -> str:
-    response = client.get(reverse("raci_matrix"), params)
+    response = client.get(reverse("roles:raci_matrix"), params)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -109,7 +109,7 @@ def test_a_broken_rule_is_marked_in_the_grid_and_listed_with_its_fix(qm_client, 
     assert "broken" not in order_head
     breaks = page[page.index('id="raci-breaks"'):page.index("</section>", page.index('id="raci-breaks"'))]
     assert "1 rule break" in breaks and "“Design — Review the drawing” has no A" in breaks
-    assert f'href="{reverse("raci_matrix")}?process=design#activity-{review.pk}"' in breaks
+    assert f'href="{reverse("roles:raci_matrix")}?process=design#activity-{review.pk}"' in breaks
 
 
 def test_a_role_without_a_holder_is_marked_in_its_column_head(qm_client, small):
@@ -120,7 +120,7 @@ def test_a_role_without_a_holder_is_marked_in_its_column_head(qm_client, small):
 
     head = re.search(rf'<th id="role-{nobody.pk}"[^>]*>', page).group(0)
     assert "broken" in head and "nobody holds it now" in head
-    assert reverse("assignment_create", args=[nobody.pk]) in page  # the fix, in the list of breaks
+    assert reverse("roles:assignment_create", args=[nobody.pk]) in page  # the fix, in the list of breaks
 
 
 def test_filtering_by_org_unit_keeps_that_units_roles_as_columns(qm_client, small):
@@ -131,8 +131,8 @@ def test_filtering_by_org_unit_keeps_that_units_roles_as_columns(qm_client, smal
     assert "Showing 2 of 2 activities and 2 of 3 roles" in page
     # The cell links keep the filter, so the cell form leads back to the same view.
     href = re.search(rf'<td id="cell-{small["order"].pk}-{small["buyer"].pk}"[^>]*><a href="([^"]+)"', page).group(1)
-    target = reverse("raci_cell", args=[small["order"].pk, small["buyer"].pk])
-    assert urljoin(reverse("raci_matrix"), unescape(href)) == f"{target}?unit=purch"
+    target = reverse("roles:raci_cell", args=[small["order"].pk, small["buyer"].pk])
+    assert urljoin(reverse("roles:raci_matrix"), unescape(href)) == f"{target}?unit=purch"
 
 
 def test_filtering_by_process_keeps_its_rows_only(qm_client, small):
@@ -154,7 +154,7 @@ def test_an_unknown_filter_value_is_named_and_ignored(qm_client, small):
 def test_an_empty_matrix_says_what_to_add_first(qm_client):
     page = page_of(qm_client)
 
-    assert "The matrix is empty" in page and reverse("process_list") in page
+    assert "The matrix is empty" in page and reverse("roles:process_list") in page
 
 
 @pytest.mark.parametrize("who", ["employee", "auditor", "top_management", "process_owner"])
@@ -166,7 +166,7 @@ def test_read_only_viewers_see_the_grid_without_edit_links(who, portal_users, cl
     assert page.count('<td id="cell-') == 2 * 3
     assert not re.search(r'<td id="cell-[^>]*><a ', page)
     assert "matrix.js" not in page
-    assert reverse("raci_import") not in page
+    assert reverse("roles:raci_import") not in page
 
 
 @pytest.mark.parametrize("editable", [True, False], ids=["quality manager", "employee"])
@@ -186,7 +186,7 @@ def test_the_grid_writes_every_cell_as_the_single_cell_answer_does(editable, por
 
 # --- Setting a letter ----------------------------------------------------------------------------
 def test_the_cell_link_opens_the_inline_editor_for_htmx_and_the_form_page_without(qm_client, small):
-    url = reverse("raci_cell", args=[small["review"].pk, small["designer"].pk])
+    url = reverse("roles:raci_cell", args=[small["review"].pk, small["designer"].pk])
 
     inline = qm_client.get(url, **HTMX).content.decode()
     full = qm_client.get(url).content.decode()
@@ -198,7 +198,7 @@ def test_the_cell_link_opens_the_inline_editor_for_htmx_and_the_form_page_withou
 
 def test_quality_manager_sets_a_letter_with_htmx_and_the_break_clears_out_of_band(qm_client, small):
     review, buyer = small["review"], small["buyer"]
-    url = reverse("raci_cell", args=[review.pk, buyer.pk]) + "?process=design"
+    url = reverse("roles:raci_cell", args=[review.pk, buyer.pk]) + "?process=design"
 
     response = qm_client.post(url, {"letter": "A"}, **HTMX)
     body = response.content.decode()
@@ -214,12 +214,12 @@ def test_quality_manager_sets_a_letter_with_htmx_and_the_break_clears_out_of_ban
 
 def test_quality_manager_sets_a_letter_by_plain_post_and_returns_to_the_row(qm_client, small):
     review, clerk = small["review"], small["clerk"]
-    url = reverse("raci_cell", args=[review.pk, clerk.pk]) + "?unit=purch&process=design"
+    url = reverse("roles:raci_cell", args=[review.pk, clerk.pk]) + "?unit=purch&process=design"
 
     response = qm_client.post(url, {"letter": "C"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('raci_matrix')}?unit=purch&process=design#activity-{review.pk}"
+    assert response["Location"] == f"{reverse('roles:raci_matrix')}?unit=purch&process=design#activity-{review.pk}"
     assert RaciCell.objects.get(activity=review, role=clerk).letter == "C"
     assert AuditEntry.objects.filter(record_type="roles.racicell", actor_name="Quentin Moss").exists()
 
@@ -227,7 +227,7 @@ def test_quality_manager_sets_a_letter_by_plain_post_and_returns_to_the_row(qm_c
 def test_no_letter_clears_the_cell(qm_client, small):
     order, clerk = small["order"], small["clerk"]
 
-    qm_client.post(reverse("raci_cell", args=[order.pk, clerk.pk]), {"letter": ""})
+    qm_client.post(reverse("roles:raci_cell", args=[order.pk, clerk.pk]), {"letter": ""})
 
     assert not RaciCell.objects.filter(activity=order, role=clerk).exists()
 
@@ -237,7 +237,7 @@ def test_a_letter_other_than_r_a_c_i_is_refused_and_nothing_changes(qm_client, s
     order, buyer = small["order"], small["buyer"]
     entries = AuditEntry.objects.count()
 
-    response = qm_client.post(reverse("raci_cell", args=[order.pk, buyer.pk]), {"letter": "X"}, **headers)
+    response = qm_client.post(reverse("roles:raci_cell", args=[order.pk, buyer.pk]), {"letter": "X"}, **headers)
 
     assert response.status_code == 200
     assert "“X” is not a RACI letter: choose R, A, C, I or none." in response.content.decode()
@@ -248,7 +248,9 @@ def test_a_letter_other_than_r_a_c_i_is_refused_and_nothing_changes(qm_client, s
 def test_the_editors_cancel_button_gives_the_cell_back_unchanged(qm_client, small):
     order, buyer = small["order"], small["buyer"]
 
-    body = qm_client.get(reverse("raci_cell", args=[order.pk, buyer.pk]), {"view": "cell"}, **HTMX).content.decode()
+    body = qm_client.get(
+        reverse("roles:raci_cell", args=[order.pk, buyer.pk]), {"view": "cell"}, **HTMX
+    ).content.decode()
 
     assert re.fullmatch(rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+">A</a></td>', body)
 
@@ -279,7 +281,9 @@ def test_the_page_costs_the_same_queries_for_a_10_x_5_and_a_400_x_120_matrix(por
 def test_clearing_the_only_r_with_htmx_marks_the_row_and_column_and_lists_the_new_breaks(qm_client, small):
     order, clerk = small["order"], small["clerk"]
 
-    body = qm_client.post(reverse("raci_cell", args=[order.pk, clerk.pk]), {"letter": ""}, **HTMX).content.decode()
+    body = qm_client.post(
+        reverse("roles:raci_cell", args=[order.pk, clerk.pk]), {"letter": ""}, **HTMX
+    ).content.decode()
 
     assert body.startswith(f'<td id="cell-{order.pk}-{clerk.pk}"><a href=')
     head = re.search(rf'<th id="activity-head-{order.pk}"[^>]*>', body).group(0)

@@ -30,12 +30,12 @@ def held(portal_users):
 
 
 def acknowledge(client, role, revision=None):
-    return client.post(reverse("role_acknowledge", args=[role.pk]),
+    return client.post(reverse("roles:role_acknowledge", args=[role.pk]),
                        {"revision": role.revision if revision is None else revision}, follow=True)
 
 
 def test_my_roles_shows_what_the_role_asks_with_its_letters_by_process_and_its_duties(portal_users, client_for, held):
-    page = client_for(portal_users.employee).get(reverse("my_roles")).text
+    page = client_for(portal_users.employee).get(reverse("roles:my_roles")).text
 
     for text in ("Shift lead", "Keep the shift running", "Run the shift", "Brief the team", "Stop the line",
                  "Assembly", "Fit the seals", "accountable", "Testing", "Pressure test", "consulted", "5.3.b"):
@@ -49,7 +49,7 @@ def test_acknowledging_records_it_and_the_button_goes(portal_users, client_for, 
 
     response = acknowledge(client, held)
 
-    assert response.redirect_chain == [(reverse("my_roles"), 302)]
+    assert response.redirect_chain == [(reverse("roles:my_roles"), 302)]
     assert "you acknowledged “Shift lead” (revision 1)" in response.text
     assert RoleAcknowledgement.objects.filter(role=held, person=portal_users.employee, revision=1).exists()
     assert "Acknowledge Shift lead" not in response.text
@@ -69,7 +69,7 @@ def test_acknowledging_twice_is_a_message_and_keeps_one_record(portal_users, cli
 
 def test_someone_who_does_not_hold_the_role_cannot_acknowledge_it(portal_users, client_for, held):
     response = client_for(portal_users.process_owner).post(
-        reverse("role_acknowledge", args=[held.pk]), {"revision": 1}
+        reverse("roles:role_acknowledge", args=[held.pk]), {"revision": 1}
     )
 
     assert response.status_code == 403
@@ -80,7 +80,9 @@ def test_a_former_holder_cannot_acknowledge(portal_users, client_for):
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     role = AssignmentFactory(person=portal_users.employee, ends_on=yesterday).role
 
-    response = client_for(portal_users.employee).post(reverse("role_acknowledge", args=[role.pk]), {"revision": 1})
+    response = client_for(portal_users.employee).post(
+        reverse("roles:role_acknowledge", args=[role.pk]), {"revision": 1}
+    )
 
     assert response.status_code == 403
     assert not RoleAcknowledgement.objects.exists()
@@ -102,7 +104,7 @@ def test_a_change_asks_again_says_what_changed_and_is_acknowledged_again(portal_
     held.responsibilities = "Run the shift\nTrain new starters"
     role_save(role=held, by=portal_users.quality_manager)
 
-    page = client.get(reverse("my_roles")).text
+    page = client.get(reverse("roles:my_roles")).text
 
     assert "This role changed since you acknowledged revision 1" in page
     assert "New responsibility:</strong> Train new starters" in page
@@ -114,7 +116,7 @@ def test_a_change_asks_again_says_what_changed_and_is_acknowledged_again(portal_
 
 
 def test_a_person_without_a_role_sees_why_the_page_is_empty(portal_users, client_for):
-    page = client_for(portal_users.auditor).get(reverse("my_roles")).text
+    page = client_for(portal_users.auditor).get(reverse("roles:my_roles")).text
 
     assert "You hold no role" in page
 
@@ -123,7 +125,7 @@ def test_a_role_no_longer_held_is_not_shown(portal_users, client_for):
     AssignmentFactory(role=RoleFactory(title="Old job"), person=portal_users.employee,
                       ends_on=timezone.localdate() - dt.timedelta(days=1))
 
-    page = client_for(portal_users.employee).get(reverse("my_roles")).text
+    page = client_for(portal_users.employee).get(reverse("roles:my_roles")).text
 
     assert "Old job" not in page and "You hold no role" in page
 
@@ -146,10 +148,10 @@ def test_my_roles_costs_the_same_number_of_queries_for_5_and_50_roles(portal_use
     client.get(reverse("home"))  # the first page of a session loads what later pages find cached
     _hold_changed_roles(person, 5, by=qm)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("my_roles")).status_code == 200
+        assert client.get(reverse("roles:my_roles")).status_code == 200
     _hold_changed_roles(person, 45, by=qm)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("my_roles")).text
+        page = client.get(reverse("roles:my_roles")).text
 
     assert page.count("New responsibility:</strong> One more thing") == 50
     assert len(many) == len(few)

@@ -19,7 +19,7 @@ from tests.roles.factories import AssignmentFactory, RoleFactory
 pytestmark = pytest.mark.django_db
 
 SVG = "{http://www.w3.org/2000/svg}"
-URL = reverse("org_chart")
+URL = reverse("roles:org_chart")
 
 
 def today() -> dt.date:
@@ -77,8 +77,11 @@ def test_every_box_links_to_its_role_page(client_for, portal_users):
 
     assert response.status_code == 200
     drawn = links(chart_svg(response))
-    assert set(drawn) == {reverse("role_detail", args=[director.pk]), reverse("role_detail", args=[quality.pk])}
-    assert drawn[reverse("role_detail", args=[director.pk])].startswith("Managing Director")
+    assert set(drawn) == {
+        reverse("roles:role_detail", args=[director.pk]),
+        reverse("roles:role_detail", args=[quality.pk]),
+    }
+    assert drawn[reverse("roles:role_detail", args=[director.pk])].startswith("Managing Director")
 
 
 def test_holders_are_named_and_a_role_nobody_holds_says_vacant(client_for, portal_users):
@@ -93,7 +96,7 @@ def test_holders_are_named_and_a_role_nobody_holds_says_vacant(client_for, porta
 
     assert "Chris Morgan" in texts(svg)
     assert "Vacant" in texts(svg)
-    tooltip = links(svg)[reverse("role_detail", args=[empty.pk])]
+    tooltip = links(svg)[reverse("roles:role_detail", args=[empty.pk])]
     assert tooltip.startswith("Toolmaker") and "Vacant: nobody holds this role" in tooltip
     assert "2 roles</strong> · <span class=\"text-danger fw-semibold\">1 vacant" in page_text(response)
 
@@ -110,7 +113,7 @@ def test_a_deputy_is_marked_as_deputy(client_for, portal_users):
     assert drawn.index("Katie O'Connor") < drawn.index("Mark Firth")
     assert drawn[drawn.index("Mark Firth") + 1] == "deputy"
     assert "deputy" not in drawn[drawn.index("Katie O'Connor") + 1]
-    assert "Katie O'Connor, Mark Firth (deputy)" in links(svg)[reverse("role_detail", args=[role.pk])]
+    assert "Katie O'Connor, Mark Firth (deputy)" in links(svg)[reverse("roles:role_detail", args=[role.pk])]
 
 
 def test_someone_holding_a_role_both_as_holder_and_deputy_is_listed_once_as_holder(client_for, portal_users):
@@ -168,7 +171,7 @@ def test_a_past_date_shows_who_held_the_role_then(client_for, portal_users):
     assert "Olu Adeyemi" in texts(chart_svg(now)) and "Ben Riley" not in texts(chart_svg(now))
     assert "15 January 2025" in then.content.decode()
     # The boxes open the role page on the same day.
-    assert f"{reverse('role_detail', args=[role.pk])}?on=2025-01-15" in links(chart_svg(then))
+    assert f"{reverse('roles:role_detail', args=[role.pk])}?on=2025-01-15" in links(chart_svg(then))
 
 
 def test_a_date_that_cannot_be_read_is_refused_next_to_the_field_and_today_is_shown(client_for, portal_users):
@@ -195,12 +198,12 @@ def test_the_unit_filter_draws_the_unit_with_the_roles_it_reports_to(client_for,
     response = client_for(portal_users.process_owner).get(URL, {"unit": quality.pk})
 
     drawn = links(chart_svg(response))
-    shown = {reverse("role_detail", args=[role.pk]) for role in (director, manager, metrologist)}
+    shown = {reverse("roles:role_detail", args=[role.pk]) for role in (director, manager, metrologist)}
     assert set(drawn) == shown
-    assert reverse("role_detail", args=[finance.pk]) not in drawn
-    assert reverse("role_detail", args=[elsewhere.pk]) not in drawn
-    assert "role of another unit" in drawn[reverse("role_detail", args=[director.pk])]
-    assert "another unit" not in drawn[reverse("role_detail", args=[metrologist.pk])]
+    assert reverse("roles:role_detail", args=[finance.pk]) not in drawn
+    assert reverse("roles:role_detail", args=[elsewhere.pk]) not in drawn
+    assert "role of another unit" in drawn[reverse("roles:role_detail", args=[director.pk])]
+    assert "another unit" not in drawn[reverse("roles:role_detail", args=[metrologist.pk])]
     assert "2 roles</strong> in Quality assurance" in page_text(response)
 
 
@@ -221,8 +224,8 @@ def test_without_roles_the_quality_manager_is_offered_to_add_the_first(client_fo
     as_quality_manager = client_for(portal_users.quality_manager).get(URL).content.decode()
     as_employee = client_for(portal_users.employee).get(URL).content.decode()
 
-    assert "No roles yet" in as_quality_manager and reverse("role_create") in as_quality_manager
-    assert "No roles yet" in as_employee and reverse("role_create") not in as_employee
+    assert "No roles yet" in as_quality_manager and reverse("roles:role_create") in as_quality_manager
+    assert "No roles yet" in as_employee and reverse("roles:role_create") not in as_employee
 
 
 def test_a_reporting_loop_in_the_database_still_draws_every_role_once():
@@ -261,7 +264,7 @@ def test_a_long_title_is_cut_to_fit_and_given_whole_in_the_tooltip(client_for, p
 
     assert title not in texts(svg)
     assert texts(svg)[1].endswith("…")
-    assert links(svg)[reverse("role_detail", args=[role.pk])].startswith(title)
+    assert links(svg)[reverse("roles:role_detail", args=[role.pk])].startswith(title)
 
 
 def test_characters_xml_does_not_allow_do_not_break_the_drawing():

@@ -43,7 +43,7 @@ def test_the_list_shows_unit_reporting_line_holders_and_how_many_acknowledged(po
     AssignmentFactory(role=role, person=UserFactory(full_name="Cy Gone"), ends_on=days_ago(10))
     RoleAcknowledgement.objects.create(role=role, person=ann, revision=1)
 
-    page = client_for(portal_users.employee).get(reverse("role_list")).text
+    page = client_for(portal_users.employee).get(reverse("roles:role_list")).text
 
     row = page[page.index("Shift lead"):page.index("</tr>", page.index("Shift lead"))]
     assert "Machining" in row and "Production manager" in row
@@ -55,7 +55,7 @@ def test_the_list_shows_unit_reporting_line_holders_and_how_many_acknowledged(po
 def test_a_role_nobody_holds_says_so(portal_users, client_for):
     RoleFactory(title="Toolmaker")
 
-    page = client_for(portal_users.employee).get(reverse("role_list")).text
+    page = client_for(portal_users.employee).get(reverse("roles:role_list")).text
 
     assert "Nobody holds it" in page
 
@@ -67,9 +67,9 @@ def test_the_list_filters_by_unit_with_its_sub_units_and_by_words(portal_users, 
     AssignmentFactory(role=RoleFactory(title="Planner"), person=UserFactory(full_name="Zora Quist"))
     client = client_for(portal_users.employee)
 
-    by_unit = client.get(reverse("role_list"), {"unit": plant.pk}).text
-    by_holder = client.get(reverse("role_list"), {"q": "quist"}).text
-    nothing = client.get(reverse("role_list"), {"q": "astronaut"}).text
+    by_unit = client.get(reverse("roles:role_list"), {"unit": plant.pk}).text
+    by_holder = client.get(reverse("roles:role_list"), {"q": "quist"}).text
+    nothing = client.get(reverse("roles:role_list"), {"q": "astronaut"}).text
 
     assert "Welder" in by_unit and "Buyer" not in by_unit
     assert "Planner" in by_holder and "Welder" not in by_holder
@@ -77,13 +77,13 @@ def test_the_list_filters_by_unit_with_its_sub_units_and_by_words(portal_users, 
 
 
 def test_only_the_quality_manager_is_offered_a_new_role_and_the_empty_list_says_how_to_start(portal_users, client_for):
-    as_qm = client_for(portal_users.quality_manager).get(reverse("role_list")).text
-    as_employee = client_for(portal_users.employee).get(reverse("role_list")).text
+    as_qm = client_for(portal_users.quality_manager).get(reverse("roles:role_list")).text
+    as_employee = client_for(portal_users.employee).get(reverse("roles:role_list")).text
 
     assert "No roles yet" in as_qm and "Add the first role" in as_qm
-    assert reverse("role_create") in as_qm
+    assert reverse("roles:role_create") in as_qm
     assert "No roles yet" in as_employee
-    assert reverse("role_create") not in as_employee
+    assert reverse("roles:role_create") not in as_employee
 
 
 def _roles_with_holders(count: int) -> None:
@@ -98,10 +98,10 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_50_roles(portal_use
     client.get(reverse("home"))  # the first page of a session loads what later pages find cached
     _roles_with_holders(5)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("role_list")).status_code == 200
+        assert client.get(reverse("roles:role_list")).status_code == 200
     _roles_with_holders(45)
     with CaptureQueriesContext(connection) as many:
-        page = client.get(reverse("role_list")).text
+        page = client.get(reverse("roles:role_list")).text
 
     assert "1 of 2 acknowledged" in page
     assert len(many) == len(few)
@@ -111,20 +111,20 @@ def test_the_list_costs_the_same_number_of_queries_for_5_and_50_roles(portal_use
 def test_the_quality_manager_creates_a_role(qm_client):
     unit = OrgUnitFactory(name="Stores")
 
-    response = qm_client.post(reverse("role_create"), {
+    response = qm_client.post(reverse("roles:role_create"), {
         "title": "Storekeeper", "org_unit": unit.pk, "purpose": "Keep stock right",
         "responsibilities": "Count stock\nIssue material", "authorities": "Refuse a damaged delivery",
     })
 
     role = Role.objects.get(title="Storekeeper")
-    assert response.status_code == 302 and response["Location"] == reverse("role_detail", args=[role.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("roles:role_detail", args=[role.pk])
     assert role.responsibility_list == ["Count stock", "Issue material"] and role.revision == 1
 
 
 def test_a_second_role_with_the_same_title_in_the_same_unit_is_refused(qm_client):
     role = RoleFactory(title="Buyer")
 
-    response = qm_client.post(reverse("role_create"), role_data(role))
+    response = qm_client.post(reverse("roles:role_create"), role_data(role))
 
     assert response.status_code == 200
     assert "already" in response.text
@@ -134,7 +134,7 @@ def test_a_second_role_with_the_same_title_in_the_same_unit_is_refused(qm_client
 def test_a_role_cannot_report_to_itself(qm_client):
     role = RoleFactory()
 
-    response = qm_client.post(reverse("role_edit", args=[role.pk]), role_data(role, reports_to=role.pk))
+    response = qm_client.post(reverse("roles:role_edit", args=[role.pk]), role_data(role, reports_to=role.pk))
 
     assert response.status_code == 200
     assert "A role cannot report to itself." in response.text
@@ -147,7 +147,7 @@ def test_a_reporting_line_that_would_close_a_loop_is_refused_next_to_the_field(q
     manager = RoleFactory(title="Manager", reports_to=director)
     lead = RoleFactory(title="Lead", reports_to=manager)
 
-    response = qm_client.post(reverse("role_edit", args=[director.pk]), role_data(director, reports_to=lead.pk))
+    response = qm_client.post(reverse("roles:role_edit", args=[director.pk]), role_data(director, reports_to=lead.pk))
 
     assert response.status_code == 200
     errors = response.context["form"].errors["reports_to"]
@@ -162,7 +162,7 @@ def test_a_loop_the_form_did_not_see_is_refused_by_the_write_next_to_the_field(q
     # As if another manager made "Lead" report to "Director" between the form's check and the write.
     monkeypatch.setattr("roles.forms.roles.role_reporting_problem", lambda role: None)
 
-    response = qm_client.post(reverse("role_edit", args=[director.pk]), role_data(director, reports_to=lead.pk))
+    response = qm_client.post(reverse("roles:role_edit", args=[director.pk]), role_data(director, reports_to=lead.pk))
 
     assert response.status_code == 200
     assert "“Lead” already reports to this role" in response.context["form"].errors["reports_to"][0]
@@ -175,7 +175,7 @@ def test_the_reporting_list_offers_neither_the_role_nor_those_below_it(qm_client
     RoleFactory(title="Manager", reports_to=director)
     RoleFactory(title="Auditor of the board")
 
-    form = qm_client.get(reverse("role_edit", args=[director.pk])).context["form"]
+    form = qm_client.get(reverse("roles:role_edit", args=[director.pk])).context["form"]
 
     offered = [label for _, label in form.fields["reports_to"].widget.choices]
     assert any("Auditor of the board" in label for label in offered)
@@ -188,7 +188,7 @@ def test_changing_responsibilities_tells_the_quality_manager_holders_must_acknow
     AssignmentFactory(role=role)
 
     response = qm_client.post(
-        reverse("role_edit", args=[role.pk]), role_data(role, responsibilities="Buy\nNegotiate"), follow=True
+        reverse("roles:role_edit", args=[role.pk]), role_data(role, responsibilities="Buy\nNegotiate"), follow=True
     )
 
     assert "saved as revision 2" in response.text
@@ -199,7 +199,9 @@ def test_changing_responsibilities_tells_the_quality_manager_holders_must_acknow
 def test_renaming_a_role_keeps_its_revision_and_says_so(qm_client):
     role = RoleFactory(title="Buyer")
 
-    response = qm_client.post(reverse("role_edit", args=[role.pk]), role_data(role, title="Senior buyer"), follow=True)
+    response = qm_client.post(
+        reverse("roles:role_edit", args=[role.pk]), role_data(role, title="Senior buyer"), follow=True
+    )
 
     assert "need not acknowledge it again" in response.text
     role.refresh_from_db()
@@ -212,7 +214,7 @@ def test_saving_an_untouched_role_from_a_browser_keeps_its_revision_and_records_
     # What a browser posts for the untouched form: its text areas send their lines with CRLF endings.
     untouched = role_data(role, responsibilities="Buy\r\nNegotiate\r\n", authorities="Choose suppliers\r\nSign orders")
 
-    response = qm_client.post(reverse("role_edit", args=[role.pk]), untouched, follow=True)
+    response = qm_client.post(reverse("roles:role_edit", args=[role.pk]), untouched, follow=True)
 
     assert "need not acknowledge it again" in response.text
     role.refresh_from_db()
@@ -225,7 +227,7 @@ def test_an_employee_cannot_change_a_role(portal_users, client_for):
     role = RoleFactory(title="Buyer")
 
     response = client_for(portal_users.employee).post(
-        reverse("role_edit", args=[role.pk]), role_data(role, title="Chief buyer", responsibilities="Everything")
+        reverse("roles:role_edit", args=[role.pk]), role_data(role, title="Chief buyer", responsibilities="Everything")
     )
 
     assert response.status_code == 403
@@ -246,7 +248,7 @@ def test_the_role_page_shows_what_the_role_is_and_who_acknowledged_it(portal_use
     duty.role = role
     duty.save()
 
-    page = client_for(portal_users.auditor).get(reverse("role_detail", args=[role.pk])).text
+    page = client_for(portal_users.auditor).get(reverse("roles:role_detail", args=[role.pk])).text
 
     for text in ("Shift lead", "Run the shift", "Brief the team", "Plant manager", "Operator", "Ann Lee", "Bo Chen",
                  "deputy", "Plan the shift", "5.3.b", "1 of 2 holders acknowledged revision 1"):
@@ -260,8 +262,8 @@ def test_the_role_page_shows_who_held_it_on_a_past_date(portal_users, client_for
     AssignmentFactory(role=role, person=UserFactory(full_name="New Holder"), starts_on=days_ago(399))
     client = client_for(portal_users.auditor)
 
-    then = client.get(reverse("role_detail", args=[role.pk]), {"on": days_ago(500).isoformat()})
-    now = client.get(reverse("role_detail", args=[role.pk]))
+    then = client.get(reverse("roles:role_detail", args=[role.pk]), {"on": days_ago(500).isoformat()})
+    now = client.get(reverse("roles:role_detail", args=[role.pk]))
 
     assert [a.person.full_name for a in then.context["holders"].assignments] == ["Old Holder"]
     assert "Held on" in then.text
@@ -272,7 +274,7 @@ def test_the_role_page_shows_who_held_it_on_a_past_date(portal_users, client_for
 def test_a_date_that_cannot_be_read_gives_a_message_and_today(portal_users, client_for):
     role = AssignmentFactory(person=UserFactory(full_name="Ann Lee")).role
 
-    response = client_for(portal_users.auditor).get(reverse("role_detail", args=[role.pk]), {"on": "31/02/2024"})
+    response = client_for(portal_users.auditor).get(reverse("roles:role_detail", args=[role.pk]), {"on": "31/02/2024"})
 
     assert response.status_code == 200
     assert "“31/02/2024” is not a date" in response.text
@@ -282,9 +284,9 @@ def test_a_date_that_cannot_be_read_gives_a_message_and_today(portal_users, clie
 def test_a_holder_is_offered_to_acknowledge_from_the_role_page(portal_users, client_for):
     role = AssignmentFactory(person=portal_users.employee).role
 
-    page = client_for(portal_users.employee).get(reverse("role_detail", args=[role.pk])).text
+    page = client_for(portal_users.employee).get(reverse("roles:role_detail", args=[role.pk])).text
 
-    assert reverse("role_acknowledge", args=[role.pk]) in page
+    assert reverse("roles:role_acknowledge", args=[role.pk]) in page
 
 
 # --- Assigning people ----------------------------------------------------------------------------
@@ -292,7 +294,7 @@ def test_the_assignment_form_starts_today_and_offers_only_active_people(qm_clien
     role = RoleFactory()
     UserFactory(full_name="Left Already", is_active=False)
 
-    form = qm_client.get(reverse("assignment_create", args=[role.pk])).context["form"]
+    form = qm_client.get(reverse("roles:assignment_create", args=[role.pk])).context["form"]
 
     assert form["starts_on"].value() == timezone.localdate()
     assert "Left Already" not in str(form["person"])
@@ -301,7 +303,7 @@ def test_the_assignment_form_starts_today_and_offers_only_active_people(qm_clien
 def test_the_quality_manager_assigns_a_deputy(qm_client):
     role, person = RoleFactory(title="Buyer"), UserFactory(full_name="Ann Lee")
 
-    response = qm_client.post(reverse("assignment_create", args=[role.pk]), {
+    response = qm_client.post(reverse("roles:assignment_create", args=[role.pk]), {
         "person": person.pk, "starts_on": TODAY().isoformat(), "is_deputy": "on",
     }, follow=True)
 
@@ -313,7 +315,7 @@ def test_the_quality_manager_assigns_a_deputy(qm_client):
 def test_an_overlapping_assignment_of_the_same_person_to_the_same_role_is_refused(qm_client):
     existing = AssignmentFactory(person=UserFactory(full_name="Ann Lee"), starts_on=days_ago(30))
 
-    response = qm_client.post(reverse("assignment_create", args=[existing.role.pk]), {
+    response = qm_client.post(reverse("roles:assignment_create", args=[existing.role.pk]), {
         "person": existing.person.pk, "starts_on": days_ago(60).isoformat(), "ends_on": days_ago(10).isoformat(),
     })
 
@@ -325,7 +327,7 @@ def test_an_overlapping_assignment_of_the_same_person_to_the_same_role_is_refuse
 def test_the_same_person_may_hold_the_role_again_after_an_earlier_assignment_ended(qm_client):
     earlier = AssignmentFactory(starts_on=days_ago(300), ends_on=days_ago(100))
 
-    response = qm_client.post(reverse("assignment_create", args=[earlier.role.pk]), {
+    response = qm_client.post(reverse("roles:assignment_create", args=[earlier.role.pk]), {
         "person": earlier.person.pk, "starts_on": days_ago(99).isoformat(),
     })
 
@@ -336,7 +338,7 @@ def test_the_same_person_may_hold_the_role_again_after_an_earlier_assignment_end
 def test_an_end_before_the_start_is_refused_next_to_the_end_date(qm_client):
     role, person = RoleFactory(), UserFactory()
 
-    response = qm_client.post(reverse("assignment_create", args=[role.pk]), {
+    response = qm_client.post(reverse("roles:assignment_create", args=[role.pk]), {
         "person": person.pk, "starts_on": TODAY().isoformat(), "ends_on": days_ago(1).isoformat(),
     })
 
@@ -347,7 +349,7 @@ def test_an_end_before_the_start_is_refused_next_to_the_end_date(qm_client):
 def test_ending_an_assignment_keeps_it_on_record(qm_client):
     assignment = AssignmentFactory(person=UserFactory(full_name="Ann Lee"), starts_on=days_ago(100))
 
-    response = qm_client.post(reverse("assignment_edit", args=[assignment.pk]), {
+    response = qm_client.post(reverse("roles:assignment_edit", args=[assignment.pk]), {
         "person": assignment.person.pk, "starts_on": assignment.starts_on.isoformat(),
         "ends_on": days_ago(1).isoformat(),
     }, follow=True)
@@ -361,7 +363,7 @@ def test_ending_an_assignment_keeps_it_on_record(qm_client):
 def test_an_assignment_of_someone_who_has_left_can_still_be_ended(qm_client):
     assignment = AssignmentFactory(person=UserFactory(is_active=False), starts_on=days_ago(100))
 
-    response = qm_client.post(reverse("assignment_edit", args=[assignment.pk]), {
+    response = qm_client.post(reverse("roles:assignment_edit", args=[assignment.pk]), {
         "person": assignment.person.pk, "starts_on": assignment.starts_on.isoformat(),
         "ends_on": days_ago(1).isoformat(),
     })
@@ -374,6 +376,8 @@ def test_an_assignment_of_someone_who_has_left_can_still_be_ended(qm_client):
 def test_a_new_role_can_start_below_an_existing_one(qm_client):
     boss = RoleFactory(title="Plant manager")
 
-    form = qm_client.get(reverse("role_create"), {"reports_to": boss.pk, "org_unit": boss.org_unit_id}).context["form"]
+    form = qm_client.get(reverse("roles:role_create"), {"reports_to": boss.pk, "org_unit": boss.org_unit_id}).context[
+        "form"
+    ]
 
     assert form["reports_to"].value() == str(boss.pk) and form["org_unit"].value() == str(boss.org_unit_id)
