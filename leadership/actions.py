@@ -9,7 +9,6 @@ reopen and edit one. Every change is recorded in the audit trail, a status chang
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +28,7 @@ from leadership.models import (
 )
 from qms_portal.access import require_capability, user_can
 from qms_portal.audit import audit_context, audit_step
+from qms_portal.models import User
 from qms_portal.workflow import StateMachine, Step
 
 MANAGE = LeadershipCapability.MANAGE_ACTIONS
@@ -62,21 +62,21 @@ OWNER_MOVES = {
 }
 
 
-def _is_owner(action: Action, user: Any) -> bool:
+def _is_owner(action: Action, user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and action.owner_id == user.pk)
 
 
-def may_see_action(action: Action, user: Any) -> bool:
+def may_see_action(action: Action, user: User) -> bool:
     """Whether ``user`` may open ``action``: its owner, or anyone who reads the leadership records."""
     return _is_owner(action, user) or user_can(user, LeadershipCapability.VIEW)
 
 
-def may_work_on_action(action: Action, user: Any) -> bool:
+def may_work_on_action(action: Action, user: User) -> bool:
     """Whether ``user`` may move ``action`` or note its progress at all: its owner or a manager of actions."""
     return user_can(user, MANAGE) or _is_owner(action, user)
 
 
-def status_moves_allowed(action: Action, user: Any) -> set[str]:
+def status_moves_allowed(action: Action, user: User) -> set[str]:
     """The statuses ``user`` may move ``action`` to now, for views to offer only those."""
     moves = ACTION_STEPS.from_state(action)
     if user_can(user, MANAGE):
@@ -86,7 +86,8 @@ def status_moves_allowed(action: Action, user: Any) -> set[str]:
     return set()
 
 
-def _check_fields(*, title: str, owner: Any, due_on: dt.date | None) -> None:
+def _check_fields(*, title: str, owner: User | None, due_on: dt.date | None) -> tuple[User, dt.date]:
+    """Refuse a blank title or a missing or inactive owner or due date; the owner and date, known to be there."""
     errors = {}
     if not title.strip():
         errors["title"] = "Say what must be done."
@@ -94,24 +95,26 @@ def _check_fields(*, title: str, owner: Any, due_on: dt.date | None) -> None:
         errors["owner"] = "Choose an active person to own the action."
     if due_on is None:
         errors["due_on"] = "Give the date it is due."
-    if errors:
+    if errors or owner is None or due_on is None:  # the last two are in errors already; they narrow the types
         raise ValidationError(errors)
+    return owner, due_on
 
 
 def create_from_source(
     *,
     title: str,
-    owner: Any,
-    due_on: dt.date,
+    owner: User | None,
+    due_on: dt.date | None,
     description: str = "",
     source_review: ManagementReview | None = None,
     decision: ReviewOutput | None = None,
     source_commitment: Commitment | None = None,
     source_objective: QualityObjective | None = None,
-    by: Any,
+    by: User,
 ) -> Action:
-    """Create an action once the caller has checked who may; used by ``action_create`` and review decisions."""
-    _check_fields(title=title, owner=owner, due_on=due_on)
+    """Create an action once the caller has checked who may; used by ``action_create`` and review decisions.
+    A missing owner or due date is refused here (``ValidationError``), as a review decision may lack them."""
+    owner, due_on = _check_fields(title=title, owner=owner, due_on=due_on)
     with audit_context(actor=by):
         return Action.objects.create(
             title=title.strip(),
@@ -130,23 +133,26 @@ def create_from_source(
 def action_create(
     *,
     title: str,
-    owner: Any,
+    owner: User,
     due_on: dt.date,
     description: str = "",
     source: ManagementReview | Commitment | QualityObjective | None = None,
-    by: Any,
+    by: User,
 ) -> Action:
     """Create an action for ``owner``, optionally started by a review, a commitment or an objective."""
     require_capability(by, MANAGE, doing="create actions")
-    sources = {"source_review": ManagementReview, "source_commitment": Commitment, "source_objective": QualityObjective}
-    links = {field: source for field, model in sources.items() if isinstance(source, model)}
-    if source is not None and not links:
+    if source is not None and not isinstance(source, ManagementReview | Commitment | QualityObjective):
         raise ValueError(f"{source!r} cannot be the source of an action.")
-    return create_from_source(title=title, owner=owner, due_on=due_on, description=description, by=by, **links)
+    return create_from_source(
+        title=title, owner=owner, due_on=due_on, description=description, by=by,
+        source_review=source if isinstance(source, ManagementReview) else None,
+        source_commitment=source if isinstance(source, Commitment) else None,
+        source_objective=source if isinstance(source, QualityObjective) else None,
+    )
 
 
 @transaction.atomic
-def action_edit(*, action: Action, title: str, description: str, owner: Any, due_on: dt.date, by: Any) -> Action:
+def action_edit(*, action: Action, title: str, description: str, owner: User, due_on: dt.date, by: User) -> Action:
     """Change what an action asks, of whom and by when (its source and status stay)."""
     require_capability(by, MANAGE, doing="change actions")
     _check_fields(title=title, owner=owner, due_on=due_on)
@@ -159,7 +165,7 @@ def action_edit(*, action: Action, title: str, description: str, owner: Any, due
 
 @transaction.atomic
 def action_update_status(
-    *, action: Action, status: str, note: str = "", today: dt.date | None = None, by: Any
+    *, action: Action, status: str, note: str = "", today: dt.date | None = None, by: User
 ) -> Action:
     """Move an action to ``status``; the note, when given, is kept as a progress note and as the step's reason."""
     action = Action.objects.select_for_update().get(pk=action.pk)
@@ -185,7 +191,7 @@ def action_update_status(
 
 
 @transaction.atomic
-def action_note_add(*, action: Action, text: str, by: Any) -> ActionNote:
+def action_note_add(*, action: Action, text: str, by: User) -> ActionNote:
     """Add a progress note to an action (its owner or a manager of actions)."""
     if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may add notes to it.")
@@ -195,7 +201,7 @@ def action_note_add(*, action: Action, text: str, by: Any) -> ActionNote:
         return ActionNote.objects.create(action=action, author=by, text=text.strip())
 
 
-def actions_for(person: Any, *, include_closed: bool = False) -> QuerySet[Action]:
+def actions_for(person: User, *, include_closed: bool = False) -> QuerySet[Action]:
     """The actions ``person`` owns, soonest due first, with their sources loaded; open ones only unless asked."""
     actions = Action.objects.filter(owner=person).select_related(
         "source_review", "source_commitment", "source_objective", "decision"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -37,6 +36,7 @@ from leadership.models import (
 from leadership.people import check_top_manager
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context, audit_step
+from qms_portal.models import User
 from qms_portal.signatures import record_sign
 from qms_portal.workflow import StateMachine, Step
 
@@ -76,7 +76,7 @@ def step_check(review: ManagementReview, step: str) -> None:
     REVIEW_STEPS.check(review, step)
 
 
-def steps_allowed(review: ManagementReview, user: Any) -> set[str]:
+def steps_allowed(review: ManagementReview, user: User) -> set[str]:
     """The steps ``user`` may take on ``review`` now: its state allows them and the person may (the chair signs)."""
     allowed = REVIEW_STEPS.allowed(review, user)
     if review.chair_id != user.pk:
@@ -96,7 +96,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _check_plan(*, title: str, chair: Any, recurrence_months: int | None) -> None:
+def _check_plan(*, title: str, chair: User | None, recurrence_months: int | None) -> None:
     if not title.strip():
         raise ValidationError({"title": "Give the review a title."})
     if recurrence_months is not None and not 1 <= recurrence_months <= 36:
@@ -105,8 +105,8 @@ def _check_plan(*, title: str, chair: Any, recurrence_months: int | None) -> Non
 
 
 def _plan(
-    *, title: str, planned_on: dt.date, chair: Any, attendees: Iterable[Any], recurrence_months: int | None,
-    proposed_from: ManagementReview | None = None, by: Any,
+    *, title: str, planned_on: dt.date, chair: User, attendees: Iterable[User], recurrence_months: int | None,
+    proposed_from: ManagementReview | None = None, by: User,
 ) -> ManagementReview:
     review = ManagementReview.objects.create(
         title=title.strip(),
@@ -128,10 +128,10 @@ def review_plan(
     *,
     title: str,
     planned_on: dt.date,
-    chair: Any,
-    attendees: Sequence[Any] = (),
+    chair: User,
+    attendees: Sequence[User] = (),
     recurrence_months: int | None = None,
-    by: Any,
+    by: User,
 ) -> ManagementReview:
     """Plan a review with its chair (a top manager) and invitees; every 9.3.2 input is put on its agenda."""
     require_capability(by, MANAGE, doing="plan management reviews")
@@ -149,10 +149,10 @@ def review_update(
     review: ManagementReview,
     title: str,
     planned_on: dt.date,
-    chair: Any,
-    attendees: Sequence[Any],
+    chair: User,
+    attendees: Sequence[User],
     recurrence_months: int | None,
-    by: Any,
+    by: User,
 ) -> ManagementReview:
     """Change a planned review's title, date, chair, invitees or recurrence."""
     require_capability(by, MANAGE, doing="change management reviews")
@@ -174,7 +174,7 @@ def review_update(
 
 
 @transaction.atomic
-def review_input_save(*, review_input: ReviewInput, notes: str, by: Any) -> ReviewInput:
+def review_input_save(*, review_input: ReviewInput, notes: str, by: User) -> ReviewInput:
     """Write the notes recording how one 9.3.2 input was covered (planned or held reviews)."""
     require_capability(by, MANAGE, doing="write management review inputs")
     review = _locked(review_input.review)
@@ -187,7 +187,7 @@ def review_input_save(*, review_input: ReviewInput, notes: str, by: Any) -> Revi
 
 
 @transaction.atomic
-def review_attendance_record(*, review: ManagementReview, person: Any, attended: bool, by: Any) -> ReviewAttendance:
+def review_attendance_record(*, review: ManagementReview, person: User, attended: bool, by: User) -> ReviewAttendance:
     """Record whether a person attended a held review; someone not invited is added."""
     require_capability(by, MANAGE, doing="record management review attendance")
     review = _locked(review)
@@ -200,7 +200,7 @@ def review_attendance_record(*, review: ManagementReview, person: Any, attended:
 
 
 @transaction.atomic
-def review_hold(*, review: ManagementReview, held_on: dt.date, by: Any) -> ManagementReview:
+def review_hold(*, review: ManagementReview, held_on: dt.date, by: User) -> ManagementReview:
     """Mark a planned review as held on ``held_on``; a recurring one proposes its next review, once."""
     require_capability(by, MANAGE, doing="run management reviews")
     review = _locked(review)
@@ -232,10 +232,10 @@ def review_decision_add(
     category: str,
     decision: str,
     action_title: str = "",
-    action_owner: Any = None,
+    action_owner: User | None = None,
     action_due_on: dt.date | None = None,
     action_description: str = "",
-    by: Any,
+    by: User,
 ) -> ReviewOutput:
     """Record a decision of a held review under its 9.3.3 category, with the action it starts when one is given."""
     require_capability(by, MANAGE, doing="record management review decisions")
@@ -263,7 +263,7 @@ def review_decision_add(
 
 
 @transaction.atomic
-def review_close(*, review: ManagementReview, by: Any) -> ManagementReview:
+def review_close(*, review: ManagementReview, by: User) -> ManagementReview:
     """Close a held review once every 9.3.2 input has notes; ``InputsUnaddressed`` names the ones without."""
     require_capability(by, MANAGE, doing="close management reviews")
     review = _locked(review)
@@ -278,7 +278,7 @@ def review_close(*, review: ManagementReview, by: Any) -> ManagementReview:
     return review
 
 
-def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha256: str, by: Any) -> ManagementReview:
+def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha256: str, by: User) -> ManagementReview:
     """The chair signs the closed review's minutes by electronic signature (re-entering their password).
 
     ``expected_sha256`` is the hash of the minutes the chair was shown: if they changed since, nothing is

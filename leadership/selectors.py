@@ -69,10 +69,10 @@ def status_counts(commitments: Iterable[Commitment]) -> dict[str, int]:
 
 def status_reason(status: CommitmentStatus, *, today: dt.date) -> str:
     """Why a commitment has its status, in a sentence: "Last evidenced 3 Oct 2026; due again by 1 Jan 2027."."""
-    if status.state == CommitmentState.NEVER_EVIDENCED:
+    due = status.due_on
+    if status.state == CommitmentState.NEVER_EVIDENCED or due is None:  # evidenced ones always have a due date
         return "No evidence has been recorded for it yet."
     last = f"Last evidenced {_day(status.latest_evidence_on)}"
-    due = status.due_on
     if status.state == CommitmentState.STALE:
         days = (today - due).days
         return f"{last}; new evidence was due by {_day(due)}, {days} day{'s' if days != 1 else ''} ago."

@@ -6,10 +6,11 @@ and come back to the form as errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Model, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from leadership.forms.common import PersonChoiceField
@@ -39,7 +40,7 @@ class ActionFilterForm(forms.Form):
     source = forms.ChoiceField(choices=SOURCE_FILTERS, required=False)
     overdue = forms.ChoiceField(choices=OVERDUE_FILTERS, required=False)
 
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
         # No status asked for at all (first visit): show the actions still to do.
         if data is not None and "status" not in data:
             data = data.copy()
@@ -47,14 +48,14 @@ class ActionFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         # Only people who own an action: the filter is for finding them, not for listing everyone. Someone asked
         # for by a link (the overview's "their actions") stays chosen even when they own none yet.
-        asked = str((data or {}).get("owner", ""))
+        asked = str(data.get("owner", "") if data is not None else "")
         owners = Q(leadership_actions__isnull=False) | (Q(pk=int(asked)) if asked.isdigit() else Q(pk__in=[]))
-        self.fields["owner"].queryset = User.objects.filter(owners).distinct()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(owners).distinct()
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
 
 
-def _source_choices() -> list[tuple[str, Any]]:
+def _source_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
     """Commitments and objectives as grouped choices whose values say the kind: ``commitment:5``."""
     commitments = [(f"commitment:{c.pk}", f"{c.code} {c.summary}") for c in Commitment.objects.order_by("code")]
     objectives = [(f"objective:{o.pk}", o.title) for o in QualityObjective.objects.order_by("title")]
@@ -93,7 +94,7 @@ class ActionForm(forms.Form):
     def __init__(self, *args: Any, with_source: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if with_source:
-            self.fields["source"].choices = _source_choices()
+            cast(forms.ChoiceField, self.fields["source"]).choices = _source_choices()
         else:
             del self.fields["source"]
         if not self.is_bound and "due_on" not in self.initial:

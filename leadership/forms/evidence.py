@@ -3,11 +3,12 @@ in ``leadership/commitments.py`` and ``leadership/uploads.py`` and come back to 
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.core.files import File
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from leadership.forms.common import TopManagerField
@@ -60,17 +61,18 @@ class EvidenceFilterForm(forms.Form):
         leaders = User.objects.filter(
             Q(pk__in=EvidenceEntry.objects.values("leader")) | Q(pk__in=top_managers().values("pk"))
         )
-        self.fields["leader"].queryset = leaders.order_by("full_name", "username")
+        cast(forms.ModelChoiceField, self.fields["leader"]).queryset = leaders.order_by("full_name", "username")
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return cleaned
 
-    def filter(self, entries: Any) -> Any:
+    def filter(self, entries: QuerySet[EvidenceEntry]) -> QuerySet[EvidenceEntry]:
         """``entries`` narrowed by the filters that were read; call after ``is_valid()``."""
         data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         if data.get("leader"):
@@ -104,7 +106,7 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+    def clean(self, data: Any, initial: Any = None) -> list[File[bytes]]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(file, initial) for file in data]
@@ -138,17 +140,19 @@ class EvidenceForm(forms.Form):
         help_text=f"Optional. {ACCEPTED_LIST} files; several may be chosen at once.",
     )
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["occurred_on"].initial = today
         self.fields["occurred_on"].widget.attrs["max"] = today.isoformat()
         extensions = ",".join(sorted(ACCEPTED_EXTENSIONS))
         self.fields["attachments"].widget.attrs["accept"] = extensions
-        if user is not None and self.fields["leader"].queryset.filter(pk=user.pk).exists():
-            self.fields["leader"].initial = user.pk
+        leader = cast(TopManagerField, self.fields["leader"])
+        top = leader.queryset  # always set: TopManagerField gives it
+        if user is not None and top is not None and top.filter(pk=user.pk).exists():
+            leader.initial = user.pk
 
-    def clean_attachments(self) -> list[Any]:
+    def clean_attachments(self) -> list[File[bytes]]:
         """Every file is checked; each refused file's message is shown, and then none of them is kept."""
         files = self.cleaned_data.get("attachments") or []
         problems = []
@@ -163,7 +167,7 @@ class EvidenceForm(forms.Form):
             raise ValidationError(problems)
         return files
 
-    def commitment_groups(self, commitments: list[Commitment]) -> list[tuple[str, str, list[Any]]]:
+    def commitment_groups(self, commitments: list[Commitment]) -> list[tuple[str, str, list[tuple[Commitment, bool]]]]:
         """The commitment checkboxes grouped by clause: (clause, its title, [(commitment, checked), ...]).
 
         ``commitments`` are the choices as the page shows them (ordered by code, with their status set)."""

@@ -5,7 +5,7 @@ They parse input only; who may save or record, and what a measurement may be, st
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -56,12 +56,14 @@ class ObjectiveForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["policy"].queryset = policy_documents()
-        self.fields["policy"].empty_label = "(choose a policy)"
-        self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
-        self.fields["org_unit"].empty_label = "(the whole organisation)"
+        policy = cast(forms.ModelChoiceField, self.fields["policy"])
+        policy.queryset = policy_documents()
+        policy.empty_label = "(choose a policy)"
+        org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
+        org_unit.queryset = OrgUnit.objects.order_by("name")
+        org_unit.empty_label = "(the whole organisation)"
         if not self.is_bound and not self.instance.pk:
-            first = self.fields["policy"].queryset.first()
+            first = policy.queryset.first()
             if first is not None:
                 self.initial.setdefault("policy", first.pk)
         if self.instance.pk:
@@ -97,7 +99,8 @@ class MeasurementForm(forms.Form):
             self.fields["value"].label = f"Value ({objective.unit})"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         day = cleaned.get("measured_on")
         if day and not cleaned.get("replace"):
             earlier = Measurement.objects.filter(objective=self.objective, measured_on=day).first()

@@ -3,13 +3,13 @@
 and come back to the form as field errors."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from leadership.forms.common import PeopleChoiceField, PersonChoiceField, TopManagerField
-from leadership.models import ManagementReview, OutputCategory
+from leadership.models import ManagementReview, OutputCategory, ReviewAttendance
 from qms_portal.forms import date_input
 
 
@@ -71,10 +71,11 @@ class AttendanceForm(forms.Form):
         label="Attended",
     )
 
-    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rows: list[ReviewAttendance], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attended"].choices = [(row.person_id, row.person.get_full_name()) for row in rows]
-        self.fields["attended"].initial = [row.person_id for row in rows if row.attended]
+        attended = cast(forms.TypedMultipleChoiceField, self.fields["attended"])
+        attended.choices = [(row.person_id, row.person.get_full_name()) for row in rows]
+        attended.initial = [row.person_id for row in rows if row.attended]
 
 
 class HoldForm(forms.Form):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -54,6 +55,9 @@ class ActionQuerySet(AuditedQuerySet):
         return self.filter(lookups[ActionSource(source)])
 
 
+ActionManager = models.Manager.from_queryset(ActionQuerySet)
+
+
 class Action(AuditedModel):
     """Something one person must do by a date, with its progress; at most one source (review, commitment or
     objective). Whether it is overdue is computed, never stored."""
@@ -84,7 +88,14 @@ class Action(AuditedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ActionQuerySet.as_manager()
+    objects: ClassVar[ActionManager] = ActionManager()
+
+    # Set by the pages and selectors for their templates, never stored: whether it is overdue today, the days
+    # it is overdue (0 when not) and left, and the status buttons the person may press, as (status, label).
+    overdue: bool
+    days_overdue: int
+    days_left: int
+    moves: list[tuple[str, str]]
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import PurePath
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,11 +14,17 @@ from leadership.access import LeadershipCapability
 from qms_portal.audit import AuditedModel, AuditedQuerySet
 from qms_portal.capabilities import capability_permissions
 
+if TYPE_CHECKING:  # computed from the models, so imported only for the annotation
+    from leadership.commitments import CommitmentStatus
+
 
 class CommitmentQuerySet(AuditedQuerySet):
     def with_latest_evidence(self) -> CommitmentQuerySet:
         """Annotate ``latest_evidence_on``: the date of the newest evidence entry linked (None when none)."""
         return self.annotate(latest_evidence_on=Max("evidence_entries__occurred_on"))
+
+
+CommitmentManager = models.Manager.from_queryset(CommitmentQuerySet)
 
 
 class Commitment(AuditedModel):
@@ -42,7 +49,10 @@ class Commitment(AuditedModel):
         help_text="New evidence is due this many days after the latest.",
     )
 
-    objects = CommitmentQuerySet.as_manager()
+    objects: ClassVar[CommitmentManager] = CommitmentManager()
+
+    # Set by ``leadership.selectors.commitments_with_status`` for the pages, never stored.
+    status: CommitmentStatus
 
     class Meta:
         ordering = ["code"]
@@ -117,6 +127,9 @@ class EvidenceAttachment(AuditedModel):
     size = models.PositiveBigIntegerField(help_text="Bytes.")
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by the evidence page for its template, never stored: the file type in words.
+    type_label: str
 
     class Meta:
         ordering = ["entry", "pk"]

@@ -1,6 +1,8 @@
 """Quality objectives (6.2), framed by a policy, and their measurements over time."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -49,7 +51,7 @@ class QualityObjective(AuditedModel):
     def __str__(self) -> str:
         return self.title
 
-    def meets_target(self, value: object) -> bool:
+    def meets_target(self, value: Decimal) -> bool:
         """Whether ``value`` is on the good side of the target (the target itself counts as met)."""
         return value >= self.target if self.direction == Direction.AT_LEAST else value <= self.target
 
@@ -63,6 +65,11 @@ class Measurement(AuditedModel):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by the objective pages for their templates, never stored: the value with its unit, and whether it
+    # met the target.
+    value_text: str
+    met: bool
 
     class Meta:
         ordering = ["objective", "measured_on"]

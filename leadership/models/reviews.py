@@ -8,7 +8,7 @@ attendance) are frozen: the write functions in ``leadership.reviews`` refuse, an
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +17,10 @@ from django.db import models
 from qms_portal.audit import AuditedModel
 from qms_portal.models import SignedRecord, SignedRecordImmutable
 from qms_portal.models.signatures import SignedQuerySet
+
+if TYPE_CHECKING:  # annotations only: these modules import the models
+    from leadership.models.actions import Action
+    from leadership.review_inputs import LiveFigure
 
 
 class ReviewStatus(models.TextChoices):
@@ -58,6 +62,10 @@ class MinutesQuerySet(SignedQuerySet):
 
 class ReviewQuerySet(SignedQuerySet):
     signed_lookup = "minutes_signature__isnull"
+
+
+MinutesManager = models.Manager.from_queryset(MinutesQuerySet)
+ReviewManager = models.Manager.from_queryset(ReviewQuerySet)
 
 
 def _review_is_signed(review_id: int | None) -> bool:
@@ -106,7 +114,10 @@ class ManagementReview(SignedRecord, AuditedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ReviewQuerySet.as_manager()
+    objects: ClassVar[ReviewManager] = ReviewManager()
+
+    # Set by the review pages for their templates, never stored: the state people see (``selectors.review_state``).
+    state: str
 
     class Meta:
         ordering = ["-planned_on", "-pk"]
@@ -156,7 +167,9 @@ class ManagementReview(SignedRecord, AuditedModel):
 class _PartOfMinutes(AuditedModel):
     """A row the signed minutes hold: it cannot be added, changed or removed once the review is signed."""
 
-    objects = MinutesQuerySet.as_manager()
+    objects: ClassVar[MinutesManager] = MinutesManager()
+    # Every concrete subclass has a ``review`` foreign key; the abstract base only promises its id.
+    review_id: int
 
     class Meta:
         abstract = True
@@ -164,7 +177,9 @@ class _PartOfMinutes(AuditedModel):
     def _refuse_if_signed(self) -> None:
         stored_review = None
         if self.pk is not None:  # moving a row away from signed minutes would change them too
-            stored_review = type(self).objects.filter(pk=self.pk).values_list("review_id", flat=True).first()
+            # django-stubs resolves the lookup on this abstract base, which has no field; every subclass has ``review``.
+            rows = type(self).objects.filter(pk=self.pk)
+            stored_review = rows.values_list("review_id", flat=True).first()  # type: ignore[misc]
         if _review_is_signed(self.review_id) or (stored_review != self.review_id and _review_is_signed(stored_review)):
             raise SignedRecordImmutable(
                 f"The minutes of review #{self.review_id} are signed: they can no longer change."
@@ -205,6 +220,9 @@ class ReviewInput(_PartOfMinutes):
     code = models.CharField(max_length=2, choices=InputCode.choices)
     notes = models.TextField(blank=True)
 
+    # Set by ``leadership.selectors.review_agenda`` for the page, never stored: the portal's live figures.
+    figures: list[LiveFigure]
+
     class Meta:
         ordering = ["review", "code"]
         constraints = [models.UniqueConstraint(fields=["review", "code"], name="review_input_once_per_code")]
@@ -221,6 +239,9 @@ class ReviewOutput(_PartOfMinutes):
     decision = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set by ``leadership.selectors.review_decisions`` for the page, never stored: the actions it started.
+    started: list[Action]
 
     class Meta:
         ordering = ["review", "pk"]

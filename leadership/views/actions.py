@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Field, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from leadership.models.actions import ACTIVE_STATUSES, overdue_q
 from qms_portal.access import login_only, requires
 from qms_portal.audit import AuditAction, AuditEntry, audit_history
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate, querystring_without_page
 
 VIEW = LeadershipCapability.VIEW
@@ -49,7 +50,7 @@ def _with_dates(actions: Iterable[Action], today: dt.date) -> list[Action]:
     return actions
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: SignedInRequest, fallback: str) -> str:
     """The ``next`` the form carried when it is a URL of this site, else ``fallback``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -59,7 +60,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-def _action_for(request: HttpRequest, pk: int) -> Action:
+def _action_for(request: SignedInRequest, pk: int) -> Action:
     """The action, if this person may open it (its owner, or a reader of leadership records); 403 otherwise."""
     action = get_object_or_404(Action.objects.select_related("owner", "created_by", *SOURCES), pk=pk)
     if not workflow.may_see_action(action, request.user):
@@ -70,7 +71,7 @@ def _action_for(request: HttpRequest, pk: int) -> Action:
 # --- The list ------------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def action_list(request: HttpRequest) -> HttpResponse:
+def action_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     form = ActionFilterForm(request.GET)
     form.is_valid()
@@ -108,7 +109,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
 # --- Each person's own ---------------------------------------------------------------------------
 @login_only
 @require_safe
-def my_actions(request: HttpRequest) -> HttpResponse:
+def my_actions(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     to_do = _with_dates(workflow.actions_for(request.user).order_by("due_on", "pk"), today)
     for action in to_do:
@@ -127,7 +128,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _moves(action: Action, request: HttpRequest) -> list[tuple[str, str]]:
+def _moves(action: Action, request: SignedInRequest) -> list[tuple[str, str]]:
     """The status buttons this person may press on ``action``, as (status, label), in a fixed order."""
     allowed = workflow.status_moves_allowed(action, request.user)
     finished = action.status in (ActionStatus.DONE, ActionStatus.CANCELLED)
@@ -150,13 +151,14 @@ def _history(action: Action) -> list[AuditEntry]:
             entry.label = "Created"
         else:
             changed = sorted(set(entry.changes) - {"status", "completed_on"})
-            names = [Action._meta.get_field(name).verbose_name for name in changed if _is_field(name)]
+            names = [str(field.verbose_name) for name in changed if (field := _field(name)) is not None]
             entry.label = f"Changed: {', '.join(names)}" if names else ""
     return [entry for entry in entries if entry.label]
 
 
-def _is_field(name: str) -> bool:
-    return any(field.name == name for field in Action._meta.get_fields())
+def _field(name: str) -> Field | None:
+    """The action's own field of that name (changes name only those, never a relation from another model)."""
+    return next((field for field in Action._meta.get_fields() if field.name == name and isinstance(field, Field)), None)
 
 
 def _status_label(value: str) -> str:
@@ -164,7 +166,7 @@ def _status_label(value: str) -> str:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: SignedInRequest,
     action: Action,
     *,
     note_form: NoteForm | None = None,
@@ -187,18 +189,18 @@ def _render_detail(
 
 @login_only
 @require_safe
-def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def action_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _action_for(request, pk))
 
 
-def _refuse_unless_may_work_on(request: HttpRequest, action: Action) -> None:
+def _refuse_unless_may_work_on(request: SignedInRequest, action: Action) -> None:
     if not workflow.may_work_on_action(action, request.user):
         raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
 
 
 @login_only
 @require_POST
-def action_status(request: HttpRequest, pk: int) -> HttpResponse:
+def action_status(request: SignedInRequest, pk: int) -> HttpResponse:
     action = _action_for(request, pk)
     _refuse_unless_may_work_on(request, action)
     form = StatusForm(request.POST)
@@ -215,7 +217,7 @@ def action_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_only
 @require_POST
-def action_note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_note_add(request: SignedInRequest, pk: int) -> HttpResponse:
     action = _action_for(request, pk)
     _refuse_unless_may_work_on(request, action)
     form = NoteForm(request.POST)
@@ -233,7 +235,7 @@ def action_note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Creating and changing -----------------------------------------------------------------------
 @requires(MANAGE)
-def action_create(request: HttpRequest) -> HttpResponse:
+def action_create(request: SignedInRequest) -> HttpResponse:
     # Raised from an objective's or a commitment's page: ?objective=<pk> or ?commitment=<code> chooses the source.
     initial = {}
     objective, commitment = request.GET.get("objective", ""), request.GET.get("commitment", "")
@@ -258,7 +260,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(MANAGE)
-def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def action_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(Action.objects.select_related("owner", *SOURCES), pk=pk)
     initial = {"title": action.title, "description": action.description, "owner": action.owner, "due_on": action.due_on}
     form = ActionForm(posted(request), initial=initial, with_source=False)

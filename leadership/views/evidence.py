@@ -8,7 +8,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -37,6 +37,7 @@ from leadership.selectors import (
 from leadership.uploads import ACCEPTED_TYPES, UploadRejected, attachment_response
 from qms_portal.access import requires
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate, querystring_without_page
 
 VIEW = LeadershipCapability.VIEW
@@ -57,7 +58,7 @@ def _grouped(commitments: list[Commitment]) -> list[tuple[str, str, list[Commitm
 # --- Commitments ---------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def commitment_list(request: HttpRequest) -> HttpResponse:
+def commitment_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     commitments = commitments_with_status(today=today)
     owner = request.GET.get("owner", "")
@@ -92,7 +93,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 @require_safe
-def commitment_detail(request: HttpRequest, code: str) -> HttpResponse:
+def commitment_detail(request: SignedInRequest, code: str) -> HttpResponse:
     commitment = get_object_or_404(Commitment.objects.select_related("owner"), code=code)
     today = timezone.localdate()
     status = commitment_statuses([commitment], today=today)[commitment.pk]
@@ -113,7 +114,7 @@ def commitment_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @requires(MANAGE)
-def commitment_edit(request: HttpRequest, code: str) -> HttpResponse:
+def commitment_edit(request: SignedInRequest, code: str) -> HttpResponse:
     commitment = get_object_or_404(Commitment.objects.select_related("owner"), code=code)
     form = CommitmentForm(
         posted(request),
@@ -142,7 +143,7 @@ def commitment_edit(request: HttpRequest, code: str) -> HttpResponse:
 # --- Evidence ------------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def evidence_list(request: HttpRequest) -> HttpResponse:
+def evidence_list(request: SignedInRequest) -> HttpResponse:
     form = EvidenceFilterForm(request.GET)
     form.is_valid()  # filters that cannot be read are shown with their error and left out
     entries = form.filter(evidence_with_counts()).order_by("-occurred_on", "-pk")
@@ -156,8 +157,8 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(RECORD)
-def evidence_create(request: HttpRequest) -> HttpResponse:
-    initial = {}
+def evidence_create(request: SignedInRequest) -> HttpResponse:
+    initial: dict[str, object] = {}
     asked = Commitment.objects.filter(code=request.GET.get("commitment", "")).select_related("owner").first()
     if asked is not None:
         initial["commitments"] = [asked.code]
@@ -198,13 +199,13 @@ def evidence_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "commitment_groups": form.commitment_groups(choices),
         "files_sent": bool(request.FILES),
-        "from_commitment": initial.get("commitments", [""])[0],
+        "from_commitment": asked.code if asked is not None else "",
     })
 
 
 @requires(VIEW)
 @require_safe
-def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(
         EvidenceEntry.objects.select_related("leader", "recorded_by").prefetch_related(
             Prefetch("commitments", queryset=Commitment.objects.select_related("owner").order_by("code")),
@@ -229,7 +230,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 @require_safe
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: SignedInRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(EvidenceAttachment, pk=pk)
     try:
         return attachment_response(attachment)

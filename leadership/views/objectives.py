@@ -4,10 +4,11 @@ chart, measurements and actions, saving objectives and recording measurements. W
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +30,7 @@ from leadership.objectives import (
 from qms_portal.access import requires
 from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
 
 VIEW = LeadershipCapability.VIEW
@@ -36,7 +38,7 @@ MANAGE = LeadershipCapability.MANAGE_OBJECTIVES
 SPARKLINE_POINTS = 12
 
 
-def _amount(value: object, objective: QualityObjective) -> str:
+def _amount(value: Decimal, objective: QualityObjective) -> str:
     return f"{format_number(value)} {objective.unit}".strip()
 
 
@@ -47,14 +49,14 @@ def target_text(objective: QualityObjective) -> str:
 
 def status_reason(objective: QualityObjective, status: ObjectiveStatus, *, today: dt.date) -> str:
     """Why the objective has its status, in a sentence a reader can check against the measurements."""
-    if status.state == ObjectiveState.NO_DATA:
-        return "Nothing has been measured yet."
     latest = status.latest
+    if status.state == ObjectiveState.NO_DATA or latest is None:
+        return "Nothing has been measured yet."
     said = f"The latest value, {_amount(latest.value, objective)} on {date_format(latest.measured_on, 'j M Y')},"
     due = date_format(objective.due_on, "j M Y")
     if status.state == ObjectiveState.ON_TRACK:
         return f"{said} meets the target {target_text(objective)}."
-    if status.state == ObjectiveState.AT_RISK:
+    if status.state == ObjectiveState.AT_RISK and status.projected is not None:  # at risk always has a projection
         return (
             f"{said} does not meet the target {target_text(objective)} yet; at the pace of the last two "
             f"measurements it reaches {_amount(round(status.projected, 2), objective)} by {due}."
@@ -72,7 +74,7 @@ def status_reason(objective: QualityObjective, status: ObjectiveStatus, *, today
 # --- The list ------------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def objective_list(request: HttpRequest) -> HttpResponse:
+def objective_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     objectives = QualityObjective.objects.select_related("policy", "owner", "org_unit").order_by("due_on", "title")
     page = paginate(request, objectives)
@@ -94,7 +96,7 @@ def objective_list(request: HttpRequest) -> HttpResponse:
 # --- An objective's page -------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     objective = get_object_or_404(QualityObjective.objects.select_related("policy", "owner", "org_unit"), pk=pk)
     measurements = list(objective.measurements.select_related("recorded_by").order_by("measured_on"))
@@ -116,7 +118,7 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Saving objectives ---------------------------------------------------------------------------
-def _save(request: HttpRequest, form: ObjectiveForm, objective: QualityObjective | None) -> QualityObjective | None:
+def _save(request: SignedInRequest, form: ObjectiveForm, objective: QualityObjective | None) -> QualityObjective | None:
     try:
         return objective_save(fields=form.fields_to_save(), objective=objective, by=request.user)
     except ValidationError as error:
@@ -125,7 +127,7 @@ def _save(request: HttpRequest, form: ObjectiveForm, objective: QualityObjective
 
 
 @requires(MANAGE)
-def objective_create(request: HttpRequest) -> HttpResponse:
+def objective_create(request: SignedInRequest) -> HttpResponse:
     form = ObjectiveForm(posted(request))
     if request.method == "POST" and form.is_valid():
         objective = _save(request, form, None)
@@ -137,7 +139,7 @@ def objective_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(MANAGE)
-def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def objective_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     objective = get_object_or_404(QualityObjective, pk=pk)
     form = ObjectiveForm(posted(request), instance=objective)
     if request.method == "POST" and form.is_valid():
@@ -152,7 +154,7 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Recording measurements ----------------------------------------------------------------------
 @requires(VIEW)
-def measurement_create(request: HttpRequest, pk: int) -> HttpResponse:
+def measurement_create(request: SignedInRequest, pk: int) -> HttpResponse:
     objective = get_object_or_404(QualityObjective.objects.select_related("owner"), pk=pk)
     if not may_record_measurements(objective, request.user):
         raise PermissionDenied("Only the objective's owner or the quality manager may record its measurements.")

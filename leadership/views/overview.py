@@ -3,7 +3,7 @@ actions and the next management review. A top manager sees their own page; the q
 and auditors see top management as a whole, or one top manager chosen with ``?leader=<id>``."""
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -23,6 +23,7 @@ from leadership.selectors import (
     status_counts,
 )
 from qms_portal.access import requires
+from qms_portal.http import SignedInRequest
 
 ALL = "all"  # ?leader=all: the whole of top management, for a top manager who wants to see it too
 RECENT_EVIDENCE = 6
@@ -31,7 +32,7 @@ OPEN_ACTIONS = 8
 
 @requires(LeadershipCapability.VIEW)
 @require_safe
-def leadership_home(request: HttpRequest) -> HttpResponse:
+def leadership_home(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     leaders = list(top_managers().order_by("full_name", "username"))
     by_pk = {str(person.pk): person for person in leaders}

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from leadership.review_inputs import figures_text, live_figures
 from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions, review_state, reviews_with_figures
 from qms_portal.access import requires
 from qms_portal.forms import SignatureForm, posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate, querystring_without_page
 from qms_portal.presentation import day as _day
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
@@ -67,7 +68,7 @@ def _mark_states(rows: list[ManagementReview]) -> list[ManagementReview]:
 # --- The list --------------------------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
     state = request.GET.get("state", "")
     if state not in REVIEW_STATES:
@@ -112,7 +113,7 @@ def _plan_fields(form: ReviewForm) -> dict[str, Any]:
 
 
 @requires(MANAGE)
-def review_create(request: HttpRequest) -> HttpResponse:
+def review_create(request: SignedInRequest) -> HttpResponse:
     form = ReviewForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -130,7 +131,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(MANAGE)
-def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def review_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "reschedule")
     form = ReviewForm(posted(request), initial=ReviewForm.data_of(review))
@@ -146,7 +147,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- The review's page ------------------------------------------------------------------------------------------
-def _detail_context(request: HttpRequest, review: ManagementReview) -> dict[str, Any]:
+def _detail_context(request: SignedInRequest, review: ManagementReview) -> dict[str, Any]:
     inputs = review_agenda(review, user=request.user)
     categories, other_actions = review_decisions(review)
     attendance = list(review.attendance.select_related("person").order_by("person__full_name", "person__username"))
@@ -170,7 +171,7 @@ def _detail_context(request: HttpRequest, review: ManagementReview) -> dict[str,
 
 @requires(VIEW)
 @require_safe
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     review = get_object_or_404(
         ManagementReview.objects.select_related("chair", "minutes_signature", "proposed_from", "next_review"), pk=pk
     )
@@ -178,7 +179,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Input notes, in place with htmx or on a page of their own ---------------------------------------------------
-def _input_block(request: HttpRequest, review: ManagementReview, review_input: ReviewInput) -> HttpResponse:
+def _input_block(request: SignedInRequest, review: ManagementReview, review_input: ReviewInput) -> HttpResponse:
     """The input's block as the review page shows it, and the count of addressed inputs out of band."""
     review_input.figures = live_figures(review, user=request.user).get(review_input.code, [])
     return render(request, "leadership/_review_input_saved.html", {
@@ -191,7 +192,7 @@ def _input_block(request: HttpRequest, review: ManagementReview, review_input: R
 
 
 @requires(MANAGE)
-def review_input_edit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def review_input_edit(request: SignedInRequest, pk: int, code: str) -> HttpResponse:
     review = _review(pk)
     review_input = get_object_or_404(ReviewInput, review=review, code=code)
     reviews.step_check(review, "note_input")
@@ -225,7 +226,7 @@ def review_input_edit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 # --- Holding, attendance and decisions ---------------------------------------------------------------------------
 @requires(MANAGE)
-def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
+def review_hold(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "hold")
     form = HoldForm(posted(request))
@@ -250,7 +251,7 @@ def review_hold(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(MANAGE)
-def review_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "record_attendance")
     rows = list(review.attendance.select_related("person").order_by("person__full_name", "person__username"))
@@ -268,7 +269,7 @@ def review_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(MANAGE)
-def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "decide")
     form = DecisionForm(posted(request))
@@ -306,7 +307,7 @@ def review_decision_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Closing and signing ----------------------------------------------------------------------------------------
 @require_POST
 @requires(MANAGE)
-def review_close(request: HttpRequest, pk: int) -> HttpResponse:
+def review_close(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     review = reviews.review_close(review=review, by=request.user)
     messages.success(
@@ -317,7 +318,7 @@ def review_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(SIGN)
-def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def review_sign(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     if review.chair_id != request.user.pk:
         raise PermissionDenied(f"Only the chair of this review, {review.chair}, signs its minutes.")
@@ -353,7 +354,7 @@ def review_sign(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The calendar file ------------------------------------------------------------------------------------------
 @requires(VIEW)
 @require_safe
-def review_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def review_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     response = HttpResponse(ics.review_ics(review), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="management-review-{review.planned_on.isoformat()}.ics"'
