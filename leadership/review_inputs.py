@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
@@ -25,6 +24,7 @@ from leadership.models import Action, InputCode, ManagementReview, QualityObject
 from leadership.objectives import ObjectiveState, objective_statuses
 from policy import selectors as policy_selectors
 from qms_portal.access import user_can
+from qms_portal.models import User
 from qms_portal.presentation import day as _day
 from roles import selectors as roles_selectors
 
@@ -114,7 +114,7 @@ def _objectives(today: dt.date) -> LiveFigure:
     )
 
 
-def _policy(user: Any) -> tuple[LiveFigure, LiveFigure]:
+def _policy(user: User) -> tuple[LiveFigure, LiveFigure]:
     """The policy in force (b) and its acknowledgement rate (c5), from one read of the policy app."""
     summary = policy_selectors.acknowledgement_summary()
     version = summary.version if summary else policy_selectors.current_version()
@@ -205,7 +205,7 @@ def _role_acknowledgements() -> LiveFigure:
     )
 
 
-def live_figures(review: ManagementReview, *, user: Any, today: dt.date | None = None) -> dict[str, list[LiveFigure]]:
+def live_figures(review: ManagementReview, *, user: User, today: dt.date | None = None) -> dict[str, list[LiveFigure]]:
     """The figures of the portal for each 9.3.2 input of ``review``, by input code (inputs without any are left
     out). ``user`` decides which page a figure links to where the reader may not open the fullest one."""
     today = today or timezone.localdate()

@@ -9,7 +9,6 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -94,7 +93,7 @@ def evidence_with_counts(entries: QuerySet[EvidenceEntry] | None = None) -> Quer
     )
 
 
-def recent_evidence(*, leader: Any = None, limit: int = 5) -> list[EvidenceEntry]:
+def recent_evidence(*, leader: User | None = None, limit: int = 5) -> list[EvidenceEntry]:
     """The newest evidence entries (of ``leader``, or of anyone), newest first."""
     entries = EvidenceEntry.objects.all() if leader is None else EvidenceEntry.objects.filter(leader=leader)
     return list(evidence_with_counts(entries).order_by("-occurred_on", "-pk")[:limit])
@@ -106,7 +105,7 @@ class NextReview:
     """The next management review and what a page says about it."""
 
     review: ManagementReview
-    invited: list[Any]
+    invited: list[User]
     today: dt.date
 
     @property
@@ -118,7 +117,7 @@ class NextReview:
         """Planned for a day gone by and not yet marked held."""
         return self.days_away < 0
 
-    def is_invited(self, person: Any) -> bool:
+    def is_invited(self, person: User | None) -> bool:
         return person is not None and any(invitee.pk == person.pk for invitee in self.invited)
 
 
@@ -148,7 +147,7 @@ def last_held_review() -> ManagementReview | None:
 
 
 # --- Actions -------------------------------------------------------------------------------------
-def open_actions(*, owners: Iterable[Any] | None = None, today: dt.date, limit: int | None = None) -> list[Action]:
+def open_actions(*, owners: Iterable[User] | None = None, today: dt.date, limit: int | None = None) -> list[Action]:
     """Open and in-progress actions (of ``owners``, or everyone's), soonest due first, with ``overdue`` set."""
     actions = Action.objects.active().select_related("owner").order_by("due_on", "pk")
     if owners is not None:
@@ -159,7 +158,7 @@ def open_actions(*, owners: Iterable[Any] | None = None, today: dt.date, limit: 
     return found
 
 
-def action_counts(*, owners: Iterable[Any] | None = None, today: dt.date) -> dict[str, int]:
+def action_counts(*, owners: Iterable[User] | None = None, today: dt.date) -> dict[str, int]:
     """``open`` (open or in progress) and ``overdue`` actions of ``owners`` (everyone's by default), in one query."""
     actions = Action.objects.active()
     if owners is not None:
@@ -167,7 +166,7 @@ def action_counts(*, owners: Iterable[Any] | None = None, today: dt.date) -> dic
     return actions.aggregate(open=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))
 
 
-def overdue_actions_count(*, owner: Any = None, today: dt.date) -> int:
+def overdue_actions_count(*, owner: User | None = None, today: dt.date) -> int:
     """How many actions (of ``owner``, or everyone's) are overdue."""
     actions = Action.objects.filter(overdue_q(today))
     if owner is not None:
@@ -190,7 +189,7 @@ def review_state(review: ManagementReview) -> str:
     return "signed" if review.is_signed else review.status
 
 
-def _count_per_review(queryset: QuerySet[Any]) -> Coalesce:
+def _count_per_review(queryset: QuerySet[ReviewAttendance] | QuerySet[ReviewInput]) -> Coalesce:
     """The number of ``queryset``'s rows that belong to the outer review, as a subquery (no join fan-out)."""
     counted = (
         queryset.filter(review=OuterRef("pk")).order_by().values("review").annotate(n=Count("pk")).values("n")[:1]

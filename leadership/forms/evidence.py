@@ -106,7 +106,7 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data: Any, initial: Any = None) -> list[File[bytes]]:
+    def clean(self, data: object, initial: object = None) -> list[File[bytes]]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(file, initial) for file in data]

@@ -1,11 +1,12 @@
 """The tone of each leadership status, drawn by the core's one badge: ``{% load leadership_status %}``."""
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 from django.utils.safestring import SafeString
 
+from leadership.commitments import CommitmentStatus
+from leadership.models import Action
+from leadership.objectives import ObjectiveStatus
 from qms_portal.templatetags.portal import badge_html
 
 register = template.Library()
@@ -23,19 +24,19 @@ REVIEW_STATES = {
 
 
 @register.simple_tag
-def action_status(action: Any) -> SafeString:
+def action_status(action: Action) -> SafeString:
     """An action's status: ``{% action_status action %}``."""
     return badge_html(action.get_status_display(), ACTION_TONES.get(action.status, "muted"))
 
 
 @register.simple_tag
-def commitment_status(status: Any) -> SafeString:
-    """A commitment's status (a ``CommitmentStatus``, or a chip with ``state`` and ``label``)."""
+def commitment_status(status: CommitmentStatus) -> SafeString:
+    """A commitment's status (also a chip of the list's filter, a status with no dates)."""
     return badge_html(status.label, COMMITMENT_TONES.get(str(status.state), "neutral"))
 
 
 @register.simple_tag
-def objective_status(status: Any) -> SafeString:
+def objective_status(status: ObjectiveStatus) -> SafeString:
     """An objective's status (an ``ObjectiveStatus``): ``{% objective_status objective.status %}``."""
     return badge_html(status.label, OBJECTIVE_TONES.get(str(status.state), "muted"))
 

@@ -8,7 +8,8 @@ errors.
 """
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,6 +41,7 @@ from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions,
 from qms_portal.access import requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.http import SignedInRequest
+from qms_portal.models import User
 from qms_portal.pagination import paginate, querystring_without_page
 from qms_portal.presentation import day as _day
 from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
@@ -101,7 +103,17 @@ def review_list(request: SignedInRequest) -> HttpResponse:
 
 
 # --- Planning ---------------------------------------------------------------------------------------------------
-def _plan_fields(form: ReviewForm) -> dict[str, Any]:
+class _PlanFields(TypedDict):
+    """What planning or changing a review takes from its form, named as the services take it."""
+
+    title: str
+    planned_on: dt.date
+    chair: User
+    attendees: list[User]
+    recurrence_months: int | None
+
+
+def _plan_fields(form: ReviewForm) -> _PlanFields:
     data = form.cleaned_data
     return {
         "title": data["title"],
