@@ -26,7 +26,7 @@ class ProcessForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    instance: Process
+    instance: Process  # for the type checker: ModelForm cannot be subscripted with its model at run time
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -65,7 +65,7 @@ class ActivityForm(forms.ModelForm):
         fields = ["name"]
         help_texts = {"name": "One step of the process, as a verb phrase: “Approve the supplier”."}
 
-    instance: Activity
+    instance: Activity  # for the type checker: ModelForm cannot be subscripted with its model at run time
 
     def __init__(self, *args: Any, process: Process, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -60,7 +60,7 @@ class RoleForm(forms.ModelForm):
             "acknowledge the role again.",
         }
 
-    instance: Role
+    instance: Role  # for the type checker: ModelForm cannot be subscripted with its model at run time
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,7 +121,7 @@ class AssignmentForm(forms.ModelForm):
             "is_deputy": "Stands in for the main holder; deputies acknowledge the role too.",
         }
 
-    instance: RoleAssignment
+    instance: RoleAssignment  # for the type checker: ModelForm cannot be subscripted with its model at run time
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
