@@ -1,15 +1,14 @@
 """Role holders confirming they understand their roles (5.3: assigned, communicated and understood)."""
-from typing import Any
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qms_portal.audit import audit_context
+from qms_portal.models import User
 from roles.models import Role, RoleAcknowledgement, RoleAssignment, held_on
 
 
-def roles_held(person: Any) -> list[Role]:
+def roles_held(person: User) -> list[Role]:
     """The roles ``person`` holds today."""
     today = timezone.localdate()
     ids = RoleAssignment.objects.filter(held_on(today), person=person).values("role_id")
@@ -20,7 +19,7 @@ class RoleChangedSinceShown(ValidationError):
     """The person was shown a revision of the role that is no longer the current one."""
 
 
-def role_acknowledge(*, role: Role, person: Any, revision_seen: int | None = None) -> RoleAcknowledgement:
+def role_acknowledge(*, role: Role, person: User, revision_seen: int | None = None) -> RoleAcknowledgement:
     """Record that ``person``, a current holder, understands the role's current revision (once per revision).
 
     ``revision_seen`` is the revision the page showed them: when the role changed since, nothing is recorded,
@@ -43,7 +42,7 @@ def role_acknowledge(*, role: Role, person: Any, revision_seen: int | None = Non
         ) from None
 
 
-def roles_to_acknowledge(person: Any) -> list[Role]:
+def roles_to_acknowledge(person: User) -> list[Role]:
     """The roles ``person`` holds whose current revision they have not acknowledged yet."""
     waiting = (
         RoleAssignment.objects.filter(held_on(timezone.localdate()), person=person)

@@ -1,6 +1,4 @@
 """Writing roles, assignments and duties: one place for the pages, the import and the demo data."""
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -8,6 +6,7 @@ from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from qms_portal.models import User
 from qms_portal.trees import ids_below
 from roles.access import RolesCapability
 from roles.models import Duty, Role, RoleAssignment, text_lines
@@ -33,7 +32,9 @@ def role_reporting_problem(role: Role) -> str | None:
     if role.reports_to_id == role.pk:
         return "A role cannot report to itself."
     # Walk up from the chosen role: meeting this role on the way means the new line would close a loop.
-    lines, chain, current = reporting_lines(), [], role.reports_to_id
+    lines = reporting_lines()
+    chain: list[int] = []
+    current: int | None = role.reports_to_id
     while current is not None and current not in chain:
         if current == role.pk:
             path = " → ".join(f"“{lines[pk][1]}”" for pk in chain)
@@ -47,7 +48,7 @@ def role_reporting_problem(role: Role) -> str | None:
 
 
 @transaction.atomic
-def role_save(*, role: Role, by: Any) -> Role:
+def role_save(*, role: Role, by: User) -> Role:
     """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
     revision, which its holders must acknowledge again. A reporting line that would close a loop is refused
     with ``ValidationError`` on ``reports_to``."""
@@ -89,7 +90,7 @@ def assignment_problem(assignment: RoleAssignment) -> str | None:
 
 
 @transaction.atomic
-def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
+def assignment_save(*, assignment: RoleAssignment, by: User) -> RoleAssignment:
     """Save a new or changed assignment of a person to a role; an end before the start (on ``ends_on``) and
     overlapping assignments are refused with ``ValidationError``."""
     require_capability(by, RolesCapability.MANAGE, doing="assign roles")
@@ -103,7 +104,7 @@ def assignment_save(*, assignment: RoleAssignment, by: Any) -> RoleAssignment:
 
 
 @transaction.atomic
-def duty_assign(*, duty: Duty, role: Role | None, by: Any) -> Duty:
+def duty_assign(*, duty: Duty, role: Role | None, by: User) -> Duty:
     """Assign a 5.3 duty to a role (or leave it unassigned with None)."""
     require_capability(by, RolesCapability.MANAGE, doing="assign the 5.3 duties")
     duty.role = role

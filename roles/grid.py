@@ -28,7 +28,7 @@ FILTERS = ("unit", "process")
 
 def filters_of(query: QueryDict) -> dict[str, str]:
     """The matrix filters present in ``query`` (org unit and process codes), nothing else."""
-    return {name: query[name] for name in FILTERS if query.get(name)}
+    return {name: value for name in FILTERS if (value := query.get(name))}
 
 
 def with_filters(url: str, filters: dict[str, str]) -> str:

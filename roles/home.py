@@ -2,11 +2,12 @@
 at its current revision, and a card with the health of the RACI matrix, the duties and the acknowledgement rate."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest
 
 from qms_portal.access import user_can
+from qms_portal.models import User
 from roles.access import RolesCapability
 from roles.acknowledgements import roles_to_acknowledge
 from roles.selectors import duties_status, raci_health, role_acknowledgement_rate
@@ -14,7 +15,8 @@ from roles.selectors import duties_status, raci_health, role_acknowledgement_rat
 
 def roles_ack_prompt(request: HttpRequest) -> dict[str, Any] | None:
     """The roles the person holds and has not acknowledged at their current revision; None when there are none."""
-    roles = roles_to_acknowledge(request.user)
+    # The home page answers signed-in people only (``login_only``); a panel is handed the plain HttpRequest.
+    roles = roles_to_acknowledge(cast(User, request.user))
     return {"roles": roles} if roles else None
 
 

@@ -46,6 +46,9 @@ class Role(AuditedModel):
     revision = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the assignments current on a day, prefetched by ``roles.selectors.holders_prefetch``.
+    holders: list[RoleAssignment]
+
     class Meta:
         ordering = ["title"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "title"], name="role_unique_title_in_unit")]
@@ -91,6 +94,12 @@ class RoleAssignment(AuditedModel):
     is_deputy = models.BooleanField("Deputy", default=False)
 
     objects: ClassVar[RoleAssignmentManager] = RoleAssignmentManager()
+
+    # Not columns: whether the person has acknowledged the role's current revision, annotated by
+    # ``RoleAssignmentQuerySet.with_acknowledged``; and their latest acknowledgement of any revision, set by
+    # ``roles.selectors.role_overview`` for the role's page.
+    acknowledged: bool
+    ack: RoleAcknowledgement | None
 
     class Meta:
         ordering = ["role", "-starts_on"]

@@ -1,12 +1,11 @@
 """Writing processes and their ordered activities: one place for the pages, the import and the demo data."""
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from qms_portal.models import User
 from roles.access import RolesCapability
 from roles.models import Activity, Process
 
@@ -14,7 +13,7 @@ DIRECTIONS = ("up", "down")
 
 
 @transaction.atomic
-def process_save(*, process: Process, by: Any) -> Process:
+def process_save(*, process: Process, by: User) -> Process:
     """Save a new or changed process."""
     require_capability(by, RolesCapability.MANAGE, doing="define processes")
     with audit_context(actor=by):
@@ -23,7 +22,7 @@ def process_save(*, process: Process, by: Any) -> Process:
 
 
 @transaction.atomic
-def activity_save(*, activity: Activity, by: Any) -> Activity:
+def activity_save(*, activity: Activity, by: User) -> Activity:
     """Save a new or changed activity; a new one goes to the end of its process."""
     require_capability(by, RolesCapability.MANAGE, doing="define activities")
     if activity.pk is None:
@@ -37,7 +36,7 @@ def activity_save(*, activity: Activity, by: Any) -> Activity:
 
 
 @transaction.atomic
-def activity_move(*, activity: Activity, direction: str, by: Any) -> bool:
+def activity_move(*, activity: Activity, direction: str, by: User) -> bool:
     """Move ``activity`` one place ``up`` or ``down`` in its process; False when it is already first or last.
 
     Positions are renumbered 1, 2, 3... on the way, so gaps or ties left by deletions or imports go away.
@@ -63,7 +62,7 @@ def activity_move(*, activity: Activity, direction: str, by: Any) -> bool:
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity, by: Any) -> None:
+def activity_delete(*, activity: Activity, by: User) -> None:
     """Delete ``activity`` and its letters in the RACI matrix; each deletion is in the audit trail."""
     require_capability(by, RolesCapability.MANAGE, doing="delete activities")
     with audit_context(actor=by):

@@ -16,7 +16,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -26,6 +25,7 @@ from django.utils import timezone
 
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
+from qms_portal.models import User
 from roles.access import RolesCapability
 from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
 
@@ -62,14 +62,14 @@ def matrix_load(*, on: dt.date | None = None) -> Matrix:
     roles = dict(Role.objects.values_list("pk", "title"))
     letters = {(a, r): letter for a, r, letter in RaciCell.objects.values_list("activity_id", "role_id", "letter")}
     held = set(RoleAssignment.objects.filter(held_on(day)).values_list("role_id", flat=True))
-    duties = dict(Duty.objects.values_list("code", "role_id"))
+    duties: dict[str, int | None] = dict(Duty.objects.values_list("code", "role_id"))
     return Matrix(activities, roles, letters, held, duties)
 
 
 def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
     """Every broken rule of ``matrix``: activities first (in id order), then roles, then duties."""
     breaks: list[RuleBreak] = []
-    by_activity: dict[int, Counter] = {pk: Counter() for pk in matrix.activities}
+    by_activity: dict[int, Counter[str]] = {pk: Counter() for pk in matrix.activities}
     roles_used: set[int] = set()
     for (activity_id, role_id), letter in matrix.letters.items():
         by_activity.setdefault(activity_id, Counter())[letter] += 1
@@ -97,18 +97,18 @@ def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
             breaks.append(RuleBreak("role_used", f"“{title}” has no letter anywhere in the matrix.", role_id=role_id))
 
     for code in sorted(matrix.duties):
-        role_id = matrix.duties[code]
-        if role_id is None:
+        duty_role_id = matrix.duties[code]
+        if duty_role_id is None:
             breaks.append(RuleBreak("duty_assigned", f"Duty {code} is not assigned to any role.", duty_code=code))
-        elif role_id not in matrix.held_role_ids:
-            title = matrix.roles.get(role_id, f"role #{role_id}")
+        elif duty_role_id not in matrix.held_role_ids:
+            title = matrix.roles.get(duty_role_id, f"role #{duty_role_id}")
             breaks.append(RuleBreak("duty_held", f"Duty {code} is assigned to “{title}”, which nobody holds now.",
-                                    role_id=role_id, duty_code=code))
+                                    role_id=duty_role_id, duty_code=code))
     return breaks
 
 
 @transaction.atomic
-def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: Any) -> RaciCell | None:
+def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: User) -> RaciCell | None:
     """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None."""
     require_capability(by, RolesCapability.MANAGE, doing="change the RACI matrix")
     if letter is not None and letter not in RaciLetter.values:

@@ -85,7 +85,7 @@ def duties_status(*, on: dt.date | None = None) -> list[DutyStatus]:
             Prefetch("role", queryset=Role.objects.select_related("org_unit").prefetch_related(holders_prefetch(on=on)))
         )
     )
-    roles = {duty.role_id: duty.role for duty in duties if duty.role is not None}
+    roles = {duty.role.pk: duty.role for duty in duties if duty.role is not None}
     matrix = Matrix(
         activities={},
         roles={pk: role.title for pk, role in roles.items()},
@@ -228,7 +228,8 @@ def _letters_of(roles: list[Role]) -> dict[int, list[ProcessLetters]]:
 def _duties_of(roles: list[Role]) -> dict[int, list[Duty]]:
     by_role: dict[int, list[Duty]] = {}
     for duty in Duty.objects.filter(role__in=roles).order_by("code"):
-        by_role.setdefault(duty.role_id, []).append(duty)
+        if duty.role_id is not None:  # always, as only duties of ``roles`` are read: says so to the type checker
+            by_role.setdefault(duty.role_id, []).append(duty)
     return by_role
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -20,7 +20,7 @@ class OrgChartFilterForm(forms.Form):
     def __init__(self, *args: Any, units: list[ChartUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The units are already loaded for the chart: the choices cost no query.
-        self.fields["unit"].choices = [("", "All org units")] + [
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "All org units")] + [
             (unit.pk, "\u2003" * unit.depth + unit.name) for unit in units
         ]
         self.fields["unit"].error_messages["invalid_choice"] = "No such org unit any more: showing all units."

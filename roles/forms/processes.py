@@ -1,9 +1,10 @@
 """Forms of the processes pages and the RACI matrix: they parse input; the writes are in roles/processes.py
 and roles/raci.py."""
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
+from roles.forms.roles import RoleChoiceField
 from roles.models import Activity, Process, RaciLetter, Role
 
 # Paths under /roles/processes/ that a process code would hide.
@@ -17,6 +18,7 @@ class ProcessForm(forms.ModelForm):
         model = Process
         fields = ["name", "code", "owner_role", "description"]
         labels = {"owner_role": "Owner role"}
+        field_classes = {"owner_role": RoleChoiceField}
         help_texts = {
             "code": "A short reference in the process's links and in the exported matrix, such as purchasing. "
             "Lower-case letters, digits and hyphens; it cannot change later.",
@@ -24,12 +26,14 @@ class ProcessForm(forms.ModelForm):
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
+    instance: Process  # for the type checker: ModelForm cannot be subscripted with its model at run time
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_role"].queryset = Role.objects.select_related("org_unit").order_by("title")
-        self.fields["owner_role"].label_from_instance = lambda role: f"{role.title} ({role.org_unit})"
-        self.fields["owner_role"].empty_label = "(choose the owner role)"
-        self.fields["owner_role"].error_messages["required"] = "Choose the role that owns the process."
+        owner_role = cast(RoleChoiceField, self.fields["owner_role"])
+        owner_role.queryset = Role.objects.select_related("org_unit").order_by("title")
+        owner_role.empty_label = "(choose the owner role)"
+        owner_role.error_messages["required"] = "Choose the role that owns the process."
         self.fields["name"].error_messages["required"] = "Name the process."
         self.fields["code"].error_messages["required"] = "Give the process a short code, such as purchasing."
         if self.instance.pk:
@@ -37,7 +41,7 @@ class ProcessForm(forms.ModelForm):
             self.fields["code"].help_text = "Part of every link to the process and of the exported matrix: fixed."
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"]
+        code: str = self.cleaned_data["code"]
         if self.instance.pk:
             return self.instance.code
         if code in RESERVED_CODES:
@@ -47,7 +51,7 @@ class ProcessForm(forms.ModelForm):
         return code
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if Process.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(f"Another process is already called “{name}”.")
         return name
@@ -61,13 +65,15 @@ class ActivityForm(forms.ModelForm):
         fields = ["name"]
         help_texts = {"name": "One step of the process, as a verb phrase: “Approve the supplier”."}
 
+    instance: Activity  # for the type checker: ModelForm cannot be subscripted with its model at run time
+
     def __init__(self, *args: Any, process: Process, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.process = process
         self.fields["name"].error_messages["required"] = "Name the activity."
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         clash = Activity.objects.filter(process=self.process, name__iexact=name).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(f"“{self.process}” already has an activity called “{name}”.")
@@ -99,7 +105,8 @@ class CellForm(forms.Form):
     )
 
     def letter_or_none(self) -> str | None:
-        return self.cleaned_data["letter"] or None
+        letter: str = self.cleaned_data["letter"]
+        return letter or None
 
 
 class MatrixFilterForm(forms.Form):
@@ -112,8 +119,8 @@ class MatrixFilterForm(forms.Form):
         self, *args: Any, units: list[tuple[str, str]], processes: list[tuple[str, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", "All org units"), *units]
-        self.fields["process"].choices = [("", "All processes"), *processes]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", "All org units"), *units]
+        cast(forms.ChoiceField, self.fields["process"]).choices = [("", "All processes"), *processes]
         self.fields["unit"].error_messages["invalid_choice"] = (
             "No org unit has the code “%(value)s”: showing all roles."
         )

@@ -6,11 +6,11 @@ through ``roles.definitions``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from qms_portal.forms import date_input
@@ -28,7 +28,7 @@ class RoleChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.org_unit})"
 
 
-def role_choices() -> Any:
+def role_choices() -> QuerySet[Role]:
     return Role.objects.select_related("org_unit").order_by("title", "org_unit__name")
 
 
@@ -60,17 +60,21 @@ class RoleForm(forms.ModelForm):
             "acknowledge the role again.",
         }
 
+    instance: Role  # for the type checker: ModelForm cannot be subscripted with its model at run time
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org_unit"].queryset = OrgUnit.objects.order_by("name")
-        self.fields["org_unit"].empty_label = "(choose a unit)"
+        org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
+        org_unit.queryset = OrgUnit.objects.order_by("name")
+        org_unit.empty_label = "(choose a unit)"
         # Every role is accepted by the field, so that choosing the role itself or one below it gets a clear
         # message from clean_reports_to rather than "not a valid choice"; the list offers only sensible ones.
-        field = self.fields["reports_to"]
+        field = cast(RoleChoiceField, self.fields["reports_to"])
         field.queryset = role_choices()
         below = roles_below(self.instance)
+        # The queryset's choices, which setting it gave the widget, less the roles it cannot report to.
         field.widget.choices = [
-            (value, label) for value, label in field.choices if not value or int(str(value)) not in below
+            (value, label) for value, label in field.widget.choices if not value or int(str(value)) not in below
         ]
 
     def _lines_of(self, name: str) -> str:
@@ -84,7 +88,7 @@ class RoleForm(forms.ModelForm):
         return self._lines_of("authorities")
 
     def clean_reports_to(self) -> Role | None:
-        reports_to = self.cleaned_data["reports_to"]
+        reports_to: Role | None = self.cleaned_data["reports_to"]
         # The rule lives with the write (roles.definitions); asked here to show it beside the field.
         candidate = Role(pk=self.instance.pk, reports_to=reports_to)
         problem = role_reporting_problem(candidate)
@@ -93,10 +97,18 @@ class RoleForm(forms.ModelForm):
         return reports_to
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person, named with their job title and org unit, to tell people of the same name apart."""
+
+    def label_from_instance(self, obj: User) -> str:
+        details = [part for part in (obj.job_title, str(obj.org_unit or "")) if part]
+        return f"{obj}" + (f" — {', '.join(details)}" if details else "")
+
+
 class AssignmentForm(forms.ModelForm):
     """A person holding the role from a date, until an optional end date, maybe as deputy."""
 
-    person = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="(choose a person)")
+    person = PersonChoiceField(queryset=User.objects.none(), empty_label="(choose a person)")
 
     class Meta:
         model = RoleAssignment
@@ -109,19 +121,23 @@ class AssignmentForm(forms.ModelForm):
             "is_deputy": "Stands in for the main holder; deputies acknowledge the role too.",
         }
 
+    instance: RoleAssignment  # for the type checker: ModelForm cannot be subscripted with its model at run time
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only active people can take a role; one who has left can still have their assignment ended.
         people = Q(is_active=True)
         if self.instance.person_id:
             people |= Q(pk=self.instance.person_id)
-        self.fields["person"].queryset = User.objects.filter(people).order_by("full_name", "username")
-        self.fields["person"].label_from_instance = _person_label
+        cast(PersonChoiceField, self.fields["person"]).queryset = (
+            User.objects.filter(people).order_by("full_name", "username")
+        )
         if self.instance.pk is None and self.initial.get("starts_on") is None:
             self.initial["starts_on"] = timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         person, starts_on, ends_on = cleaned.get("person"), cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "The end date is before the start date.")
@@ -134,11 +150,6 @@ class AssignmentForm(forms.ModelForm):
             if problem is not None:
                 self.add_error(None, problem)
         return cleaned
-
-
-def _person_label(person: User) -> str:
-    details = [part for part in (person.job_title, str(person.org_unit or "")) if part]
-    return f"{person}" + (f" — {', '.join(details)}" if details else "")
 
 
 class DutyForm(forms.Form):
@@ -154,7 +165,7 @@ class DutyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = role_choices()
+        cast(RoleChoiceField, self.fields["role"]).queryset = role_choices()
 
 
 class DayForm(forms.Form):

@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 from roles.transfer import EMPTY_FILE, import_size_problem
 
@@ -25,9 +26,9 @@ class MatrixImportForm(forms.Form):
         size = f"{limit_kb // 1024} MB" if limit_kb >= 1024 else f"{limit_kb} KB"
         self.fields["file"].help_text = f"CSV (UTF-8) or XLSX, at most {size}."
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        problem = import_size_problem(upload.size)
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        problem = import_size_problem(upload.size or 0)  # known: the field refuses a file without content
         if problem:
             raise ValidationError(problem)
         return upload

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -196,6 +197,10 @@ def matrix_import_apply(
     checking once more that the matrix has not changed; raises ImportRefused (and writes nothing) if it has."""
     matrix_import = MatrixImport.objects.select_related("job__requested_by").get(job_id=job_id)
     by = cast(Job, matrix_import.job).requested_by  # found by its job, so it has one
+    if by is None:
+        # Whoever confirmed it was deleted since (SET_NULL): no one to write the letters in the name of. The job
+        # fails and the import stays pending, to be confirmed again.
+        raise PermissionDenied("The person who confirmed this import no longer exists: confirm it again.")
     cells = matrix_import.change_set.get("cells", [])
     if progress:
         progress(0, len(cells), f"Writing {len(cells)} letter change(s) in one go: all or nothing")

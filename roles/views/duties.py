@@ -1,12 +1,13 @@
 """The 5.3 a-e duties: which role each is assigned to, whether someone holds that role now, and assigning them."""
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from qms_portal.access import requires, user_can
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from roles.access import RolesCapability
 from roles.definitions import duty_assign
 from roles.forms.roles import DutyForm, role_choices
@@ -16,7 +17,7 @@ from roles.selectors import duties_status
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def duty_list(request: HttpRequest) -> HttpResponse:
+def duty_list(request: SignedInRequest) -> HttpResponse:
     statuses = duties_status()
     return render(request, "roles/duties.html", {
         "statuses": statuses,
@@ -27,7 +28,7 @@ def duty_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def duty_edit(request: HttpRequest, code: str) -> HttpResponse:
+def duty_edit(request: SignedInRequest, code: str) -> HttpResponse:
     duty = get_object_or_404(Duty.objects.select_related("role"), code=code)
     form = DutyForm(posted(request), initial={"role": duty.role_id})
     if request.method == "POST" and form.is_valid():

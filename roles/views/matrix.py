@@ -5,12 +5,13 @@ The grid itself is read and written by roles/grid.py, in a fixed number of queri
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from qms_portal.access import requires, user_can
+from qms_portal.http import SignedInRequest
 from roles.access import RolesCapability
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.grid import (
@@ -31,14 +32,14 @@ from roles.raci import HealthReport, health_summary, matrix_url, raci_cell_set
 BREAKS_SHOWN = 12
 
 
-def breaks_context(health: HealthReport) -> dict:
+def breaks_context(health: HealthReport) -> dict[str, object]:
     """What the rule-break list above the grid (``_matrix_breaks.html``) needs."""
     return {"health": health, "shown_breaks": health.breaks[:BREAKS_SHOWN], "more_breaks": health.count - BREAKS_SHOWN}
 
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def raci_matrix(request: HttpRequest) -> HttpResponse:
+def raci_matrix(request: SignedInRequest) -> HttpResponse:
     data = matrix_data_load()
     form = MatrixFilterForm(
         request.GET or None,
@@ -59,7 +60,7 @@ def raci_matrix(request: HttpRequest) -> HttpResponse:
 
 
 # --- One cell -----------------------------------------------------------------------------------------------------
-def _cell_answer(request: HttpRequest, activity: Activity, role: Role, filters: dict[str, str]) -> HttpResponse:
+def _cell_answer(request: SignedInRequest, activity: Activity, role: Role, filters: dict[str, str]) -> HttpResponse:
     """The htmx answer to a change: the cell, and out of band the rule-break list and the heads of its row and
     column, whose marks may have changed."""
     health = health_summary()
@@ -77,10 +78,16 @@ def _cell_answer(request: HttpRequest, activity: Activity, role: Role, filters: 
 
 @requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
-def raci_cell(request: HttpRequest, activity: int, role: int) -> HttpResponse:
+def raci_cell(request: SignedInRequest, activity: int, role: int) -> HttpResponse:
     """Set one letter: the inline editor for htmx, a plain form page without JavaScript."""
-    activity = get_object_or_404(Activity.objects.select_related("process"), pk=activity)
-    role = get_object_or_404(Role.objects.select_related("org_unit"), pk=role)
+    return _cell_edit(
+        request,
+        get_object_or_404(Activity.objects.select_related("process"), pk=activity),
+        get_object_or_404(Role.objects.select_related("org_unit"), pk=role),
+    )
+
+
+def _cell_edit(request: SignedInRequest, activity: Activity, role: Role) -> HttpResponse:
     filters = filters_of(request.GET)
     current = RaciCell.objects.filter(activity=activity, role=role).values_list("letter", flat=True).first()
     if request.method == "POST":
@@ -121,6 +128,6 @@ def raci_cell(request: HttpRequest, activity: int, role: int) -> HttpResponse:
 # --- Health --------------------------------------------------------------------------------------------------------
 @requires(RolesCapability.VIEW)
 @require_safe
-def raci_health(request: HttpRequest) -> HttpResponse:
+def raci_health(request: SignedInRequest) -> HttpResponse:
     health = health_summary(can_manage=user_can(request.user, RolesCapability.MANAGE))
     return render(request, "roles/health.html", {"health": health, "groups": health.by_rule()})

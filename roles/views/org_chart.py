@@ -1,12 +1,13 @@
 """The org chart page (5.3): the reporting lines of roles with their holders, for a unit and a day."""
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from qms_portal.access import requires
+from qms_portal.http import SignedInRequest
 from roles.access import RolesCapability
 from roles.forms.org_chart import OrgChartFilterForm
 from roles.orgchart import orgchart_load, orgchart_svg, orgchart_swatch, orgchart_units, unit_dot
@@ -14,7 +15,7 @@ from roles.orgchart import orgchart_load, orgchart_svg, orgchart_swatch, orgchar
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def org_chart(request: HttpRequest) -> HttpResponse:
+def org_chart(request: SignedInRequest) -> HttpResponse:
     units = orgchart_units()
     form = OrgChartFilterForm(request.GET or None, units=units)
     if form.is_bound:

@@ -6,23 +6,24 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import requires, user_can
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
 from roles.access import RolesCapability
 from roles.forms.processes import ActivityForm, MoveForm, ProcessForm
-from roles.models import Activity, Process, RaciCell, RaciLetter
+from roles.models import Activity, Process, RaciCell, RaciLetter, Role
 from roles.processes import activity_delete as delete_activity
 from roles.processes import activity_move as move_activity
 from roles.processes import activity_save, process_save
 from roles.raci import LinkedBreak, Matrix, activity_process_codes, health_summary, matrix_url
 
-LETTER_ORDER = [RaciLetter.ACCOUNTABLE, RaciLetter.RESPONSIBLE, RaciLetter.CONSULTED, RaciLetter.INFORMED]
+LETTER_ORDER: list[str] = [RaciLetter.ACCOUNTABLE, RaciLetter.RESPONSIBLE, RaciLetter.CONSULTED, RaciLetter.INFORMED]
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class LetterGroup:
 
     letter: str
     label: str
-    roles: list
+    roles: list[Role]
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ActivityLine:
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def process_list(request: HttpRequest) -> HttpResponse:
+def process_list(request: SignedInRequest) -> HttpResponse:
     processes = Process.objects.select_related("owner_role").annotate(activity_count=Count("activities"))
     page = paginate(request, processes.order_by("name"))
     codes = activity_process_codes()
@@ -59,7 +60,7 @@ def process_list(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/process_list.html", {"page": page})
 
 
-def _activity_lines(request: HttpRequest, process: Process) -> list[ActivityLine]:
+def _activity_lines(request: SignedInRequest, process: Process) -> list[ActivityLine]:
     """The process's activities in order, each with its letters and the activity rules it breaks."""
     cells = RaciCell.objects.select_related("role").order_by("role__title")
     activities = list(process.activities.order_by("position", "pk").prefetch_related(Prefetch("cells", cells)))
@@ -91,7 +92,7 @@ def _activity_lines(request: HttpRequest, process: Process) -> list[ActivityLine
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def process_detail(request: HttpRequest, code: str) -> HttpResponse:
+def process_detail(request: SignedInRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process.objects.select_related("owner_role__org_unit"), code=code)
     lines = _activity_lines(request, process)
     return render(request, "roles/process_detail.html", {
@@ -103,7 +104,7 @@ def process_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def process_create(request: HttpRequest) -> HttpResponse:
+def process_create(request: SignedInRequest) -> HttpResponse:
     form = ProcessForm(posted(request))
     if request.method == "POST" and form.is_valid():
         process = process_save(process=form.save(commit=False), by=request.user)
@@ -113,7 +114,7 @@ def process_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def process_edit(request: HttpRequest, code: str) -> HttpResponse:
+def process_edit(request: SignedInRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process, code=code)
     form = ProcessForm(posted(request), instance=process)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +130,7 @@ def _to_activity(activity: Activity) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def activity_create(request: HttpRequest, code: str) -> HttpResponse:
+def activity_create(request: SignedInRequest, code: str) -> HttpResponse:
     process = get_object_or_404(Process, code=code)
     form = ActivityForm(posted(request), process=process, instance=Activity(process=process))
     if request.method == "POST" and form.is_valid():
@@ -146,7 +147,7 @@ def _activity(pk: int) -> Activity:
 
 
 @requires(RolesCapability.MANAGE)
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
     process = activity.process
     form = ActivityForm(posted(request), process=process, instance=activity)
@@ -159,11 +160,11 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(RolesCapability.MANAGE)
 @require_POST
-def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_move(request: SignedInRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["direction"]))
+        messages.error(request, " ".join(map(str, form.errors["direction"])))
     elif not move_activity(activity=activity, direction=form.cleaned_data["direction"], by=request.user):
         where = "first" if form.cleaned_data["direction"] == "up" else "last"
         messages.info(request, f"“{activity.name}” is already the {where} activity of {activity.process}.")
@@ -171,7 +172,7 @@ def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_delete(request: SignedInRequest, pk: int) -> HttpResponse:
     activity = _activity(pk)
     if request.method == "POST":
         delete_activity(activity=activity, by=request.user)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import login_only, requires
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
 from roles.access import RolesCapability
@@ -38,7 +39,7 @@ def _day_asked(request: HttpRequest) -> tuple[dt.date, str]:
 # --- The list ------------------------------------------------------------------------------------
 @requires(RolesCapability.VIEW)
 @require_safe
-def role_list(request: HttpRequest) -> HttpResponse:
+def role_list(request: SignedInRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     unit = request.GET.get("unit", "")
     units = list(OrgUnit.objects.order_by("name"))
@@ -59,7 +60,7 @@ def role_list(request: HttpRequest) -> HttpResponse:
 # --- A role's page -------------------------------------------------------------------------------
 @requires(RolesCapability.VIEW)
 @require_safe
-def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def role_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit", "reports_to__org_unit"), pk=pk)
     today = timezone.localdate()
     day, bad_date = _day_asked(request)
@@ -82,7 +83,7 @@ def role_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Defining roles ------------------------------------------------------------------------------
-def _role_saved(request: HttpRequest, form: RoleForm) -> Role | None:
+def _role_saved(request: SignedInRequest, form: RoleForm) -> Role | None:
     """Save a valid posted role; None, with the refusal on the form, to show the form again."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -94,7 +95,7 @@ def _role_saved(request: HttpRequest, form: RoleForm) -> Role | None:
 
 
 @requires(RolesCapability.MANAGE)
-def role_create(request: HttpRequest) -> HttpResponse:
+def role_create(request: SignedInRequest) -> HttpResponse:
     initial = {name: request.GET[name] for name in ("org_unit", "reports_to") if request.GET.get(name, "").isdigit()}
     form = RoleForm(posted(request), initial=initial)
     role = _role_saved(request, form)
@@ -105,7 +106,7 @@ def role_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def role_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit"), pk=pk)
     revision = role.revision
     form = RoleForm(posted(request), instance=role)
@@ -142,7 +143,7 @@ def _assignment_saved_message(assignment: RoleAssignment, *, created: bool) -> s
     return f"The assignment of {who} to “{role}” is saved."
 
 
-def _assignment_page(request: HttpRequest, form: AssignmentForm, assignment: RoleAssignment) -> HttpResponse | None:
+def _assignment_page(request: SignedInRequest, form: AssignmentForm, assignment: RoleAssignment) -> HttpResponse | None:
     """Save a valid posted assignment and redirect to its role; None to show the form again."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -157,7 +158,7 @@ def _assignment_page(request: HttpRequest, form: AssignmentForm, assignment: Rol
 
 
 @requires(RolesCapability.MANAGE)
-def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_create(request: SignedInRequest, pk: int) -> HttpResponse:
     role = get_object_or_404(Role.objects.select_related("org_unit"), pk=pk)
     assignment = RoleAssignment(role=role)
     form = AssignmentForm(posted(request), instance=assignment)
@@ -167,7 +168,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(RolesCapability.MANAGE)
-def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     assignment = get_object_or_404(RoleAssignment.objects.select_related("role__org_unit", "person"), pk=pk)
     role, person = assignment.role, assignment.person
     form = AssignmentForm(posted(request), instance=assignment)
@@ -180,7 +181,7 @@ def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Acknowledging -------------------------------------------------------------------------------
 @login_only
 @require_POST
-def role_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def role_acknowledge(request: SignedInRequest, pk: int) -> HttpResponse:
     """A holder confirms they understand the revision of the role they were shown."""
     role = get_object_or_404(Role, pk=pk)
     seen = request.POST.get("revision", "")
@@ -198,7 +199,7 @@ def role_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 # --- My roles ------------------------------------------------------------------------------------
 @login_only
 @require_safe
-def my_roles(request: HttpRequest) -> HttpResponse:
+def my_roles(request: SignedInRequest) -> HttpResponse:
     entries = my_roles_of(request.user)
     return render(request, "roles/my_roles.html", {
         "entries": entries,

@@ -1,12 +1,13 @@
 """Export of the RACI matrix to CSV and XLSX, and its import: upload, check, preview, confirm (a job applies it)."""
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from qms_portal.access import requires
 from qms_portal.exports import csv_response
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
 from roles.access import RolesCapability
 from roles.forms.transfer import MatrixImportForm
@@ -30,7 +31,7 @@ ACTIVITIES_PER_PAGE = 50
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def raci_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+def raci_export_csv(request: SignedInRequest) -> StreamingHttpResponse:
     """The whole matrix as CSV (UTF-8 with a byte order mark, so that Excel opens it right)."""
     table = matrix_table()
     return csv_response(export_filename("csv"), table.header, table.rows)
@@ -38,7 +39,7 @@ def raci_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @requires(RolesCapability.VIEW)
 @require_safe
-def raci_export_xlsx(request: HttpRequest) -> HttpResponse:
+def raci_export_xlsx(request: SignedInRequest) -> HttpResponse:
     """The whole matrix as an Excel workbook."""
     response = HttpResponse(matrix_xlsx(matrix_table()), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{export_filename("xlsx")}"'
@@ -47,7 +48,7 @@ def raci_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
-def raci_import(request: HttpRequest) -> HttpResponse:
+def raci_import(request: SignedInRequest) -> HttpResponse:
     """Upload a matrix file; it is checked whole, and kept for a preview only when every row is valid."""
     form = MatrixImportForm(posted(request), request.FILES or None)
     rejected = None
@@ -65,7 +66,7 @@ def raci_import(request: HttpRequest) -> HttpResponse:
 
 @requires(RolesCapability.MANAGE)
 @require_http_methods(["GET", "HEAD", "POST"])
-def raci_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def raci_import_preview(request: SignedInRequest, pk: int) -> HttpResponse:
     """What an uploaded file would change; confirming starts the job that applies it, or the file is discarded."""
     matrix_import = get_object_or_404(MatrixImport.objects.select_related("uploaded_by", "decided_by", "job"), pk=pk)
     refusal = None
@@ -84,6 +85,7 @@ def raci_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "roles/import_preview.html", {
         "matrix_import": matrix_import,
         "preview": preview,
-        "page": paginate(request, preview.groups, per_page=ACTIVITIES_PER_PAGE),
+        # paginate pages any sequence, as Django's Paginator does, but its annotation names only QuerySet.
+        "page": paginate(request, preview.groups, per_page=ACTIVITIES_PER_PAGE),  # type: ignore[arg-type]
         "refusal": refusal,
     }, status=409 if refusal else 200)
