@@ -1,4 +1,5 @@
 """Pagination shared by every long list."""
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
@@ -20,8 +21,8 @@ class _ListPaginator(Paginator):
         return ListPage(*args, **kwargs)
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> ListPage:
-    """The page of ``queryset`` named by ``?page=``; out-of-range or bad numbers give the nearest page."""
+def paginate(request: HttpRequest, queryset: QuerySet[Any] | Sequence[Any], per_page: int = PAGE_SIZE) -> ListPage:
+    """The page of ``queryset`` (or a list) named by ``?page=``; out-of-range or bad numbers give the nearest page."""
     # get_page is typed to return a plain Page; _ListPaginator makes it a ListPage.
     page = cast(ListPage, _ListPaginator(queryset, per_page).get_page(request.GET.get("page")))
     page.object_list = list(page.object_list)  # evaluated once, so views can annotate the objects

@@ -85,7 +85,6 @@ def raci_import_preview(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "roles/import_preview.html", {
         "matrix_import": matrix_import,
         "preview": preview,
-        # paginate pages any sequence, as Django's Paginator does, but its annotation names only QuerySet.
-        "page": paginate(request, preview.groups, per_page=ACTIVITIES_PER_PAGE),  # type: ignore[arg-type]
+        "page": paginate(request, preview.groups, per_page=ACTIVITIES_PER_PAGE),
         "refusal": refusal,
     }, status=409 if refusal else 200)
