@@ -484,7 +484,7 @@ def _answer_problem(response: HttpResponse, expected: Expected, url: str) -> str
         if response.status_code != 302:
             return f"{response.status_code} instead of a redirect to {expected.url_name}"
         location = urlparse(response["Location"])
-        if resolve(location.path).url_name != expected.url_name:
+        if resolve(location.path).view_name != expected.url_name:
             return f"redirected to {location.path} instead of {expected.url_name}"
         if expected.keeps_next and parse_qs(location.query).get("next") != [url]:
             return f"redirected to {response['Location']} without ?next={url}"
