@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,6 +24,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from qms_portal.refusals import StepRefused
+
+if TYPE_CHECKING:  # for the types only: importing models here would tie this module to the app registry
+    from django.contrib.auth.models import AnonymousUser
+
+    from qms_portal.models import User
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +62,7 @@ class Access:
     public: bool = False
     capabilities: tuple[str, ...] = ()
 
-    def allows(self, user: Any) -> bool:
+    def allows(self, user: User | AnonymousUser) -> bool:
         if self.public:
             return True
         return bool(user.is_authenticated) and user.has_perms(self.capabilities)
@@ -97,11 +102,11 @@ def access_of(view_func: Any) -> Access | None:
     return declared if isinstance(declared, Access) else None
 
 
-def user_can(user: Any, capability: str) -> bool:
+def user_can(user: User | AnonymousUser, capability: str) -> bool:
     return bool(user.is_authenticated) and user.has_perm(str(capability))
 
 
-def require_capability(user: Any, capability: str, *, doing: str) -> None:
+def require_capability(user: User | AnonymousUser, capability: str, *, doing: str) -> None:
     """For business functions: raise ``PermissionDenied`` (answered 403) unless ``user`` may be ``doing`` it."""
     if not user_can(user, capability):
         raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
