@@ -9,12 +9,13 @@ It also answers every ``StepRefused`` (``qms_portal.refusals``) a view lets thro
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.apps import AppConfig
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.checks import Error, register
@@ -94,7 +95,7 @@ def requires(*capabilities: str) -> Callable[[Any], Any]:
     return decorate
 
 
-def access_of(view_func: Any) -> Access | None:
+def access_of(view_func: object) -> Access | None:
     """The access a view declared, looking through ``as_view()`` to the class for class-based views."""
     declared = getattr(view_func, "access", None)
     if declared is None:
@@ -121,7 +122,13 @@ class AccessMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         access = access_of(view_func)
         if access is None:
             log.error("view %s declares no access; refused", getattr(view_func, "__name__", view_func))
@@ -169,7 +176,7 @@ def iter_views(patterns: Iterable[Any] | None = None, prefix: str = "") -> Itera
 
 
 @register()
-def check_every_view_declares_access(app_configs: Any, **kwargs: Any) -> list[Error]:
+def check_every_view_declares_access(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[Error]:
     return [
         Error(
             f"The view for '{route}' declares no access.",
