@@ -7,11 +7,11 @@ asks everyone again. Every function here costs a fixed number of queries, whatev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -21,9 +21,12 @@ from django.utils import timezone
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
-from qms_portal.models import OrgUnit
+from qms_portal.models import OrgUnit, User
 from qms_portal.refusals import StepRefused
 from qms_portal.trees import ids_below
+
+if TYPE_CHECKING:  # django-stubs-ext is installed with the type checker, not in production
+    from django_stubs_ext import WithAnnotations
 
 # Staff are asked to acknowledge; auditors are external and never are (unless they also hold a staff role).
 STAFF_ROLES = tuple(role.value for role in PortalRole if role != PortalRole.AUDITOR)
@@ -42,9 +45,8 @@ def _subtree_ids(root_ids: Iterable[int]) -> set[int]:
     return ids_below(roots, OrgUnit.objects.values_list("pk", "parent_id"))
 
 
-def _staff() -> QuerySet:
+def _staff() -> QuerySet[User]:
     """Active people holding a staff portal role (any role but Auditor)."""
-    User = get_user_model()
     staff_role = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=STAFF_ROLES)
     return User.objects.filter(is_active=True).filter(Exists(staff_role))
 
@@ -56,7 +58,7 @@ def _audience_unit_ids(campaign: Campaign) -> set[int] | None:
     return _subtree_ids(campaign.org_units.values_list("pk", flat=True))
 
 
-def campaign_audience(campaign: Campaign) -> QuerySet:
+def campaign_audience(campaign: Campaign) -> QuerySet[User]:
     """The people asked to acknowledge the campaign's version: active staff (auditors and people without
     a portal role are never asked), limited to the chosen departments and their sub-units if so set.
 
@@ -80,7 +82,7 @@ def acknowledgement_refusal(*, version: PolicyVersion) -> str:
     return ""
 
 
-def acknowledgement_check(*, version: PolicyVersion, person: Any) -> None:
+def acknowledgement_check(*, version: PolicyVersion, person: User | AnonymousUser) -> None:
     """Refuse unless ``person`` may acknowledge ``version`` now: it must be the published version, with a
     campaign whose audience includes them (``StepRefused``, ``PermissionDenied``)."""
     refusal = acknowledgement_refusal(version=version)
@@ -94,12 +96,12 @@ def acknowledgement_check(*, version: PolicyVersion, person: Any) -> None:
         raise PermissionDenied(f"{version} is not addressed to you: you are not in its acknowledgement campaign.")
 
 
-def has_acknowledged(*, version: PolicyVersion, person: Any) -> bool:
+def has_acknowledged(*, version: PolicyVersion, person: User) -> bool:
     """Whether ``person`` has acknowledged this very version (an earlier version's does not count)."""
     return Acknowledgement.objects.filter(version=version, person=person).exists()
 
 
-def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int | None = None) -> Acknowledgement:
+def acknowledgement_record(*, version: PolicyVersion, person: User, answer: int | None = None) -> Acknowledgement:
     """Record that ``person`` read and understood ``version``; the campaign's question, if any, must be
     answered right. One acknowledgement per person and version: a second one is refused."""
     acknowledgement_check(version=version, person=person)
@@ -125,7 +127,7 @@ def acknowledgement_record(*, version: PolicyVersion, person: Any, answer: int |
         ) from None
 
 
-def pending_for(person: Any) -> list[PolicyVersion]:
+def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:
     """The published versions addressed to ``person`` that they have not acknowledged yet, soonest due
     first; each comes with its ``campaign`` (due date) and ``document`` loaded. At most four queries."""
     if not (person.is_authenticated and person.is_active):
@@ -191,8 +193,8 @@ class CampaignReport:
     asked: int
     acknowledged: int
     overdue: bool
+    pending: QuerySet[User, Mapping[str, object]]
     departments: list[DepartmentRow] = field(default_factory=list)
-    pending: Any = None
 
     @property
     def rate(self) -> int:
@@ -207,7 +209,16 @@ class CampaignReport:
         return self.campaign.due_on
 
 
-def _with_acknowledgement(people: QuerySet, version_id: int) -> QuerySet:
+class _Acknowledged(TypedDict):
+    """What ``_with_acknowledgement`` adds to each person."""
+
+    acknowledged: bool
+    acknowledged_at: dt.datetime | None
+
+
+def _with_acknowledgement(
+    people: QuerySet[User], version_id: int
+) -> QuerySet[WithAnnotations[User, _Acknowledged]]:
     mine = Acknowledgement.objects.filter(version_id=version_id, person_id=OuterRef("pk"))
     return people.annotate(
         acknowledged=Exists(mine), acknowledged_at=Subquery(mine.values("acknowledged_at")[:1])

@@ -6,7 +6,7 @@ The forms only parse input; the lifecycle rules (who, which state, the 5.2.1 gat
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -132,7 +132,7 @@ class NewPolicyForm(forms.Form):
     )
 
     def clean_reference(self) -> str:
-        reference = self.cleaned_data["reference"]
+        reference: str = self.cleaned_data["reference"]
         if reference.lower() in RESERVED_REFERENCES:
             raise ValidationError("This reference is reserved by the portal: choose another.")
         if PolicyDocument.objects.filter(reference__iexact=reference).exists():
@@ -211,7 +211,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org_units"].queryset = OrgUnit.objects.order_by("name")
+        cast(forms.ModelMultipleChoiceField, self.fields["org_units"]).queryset = OrgUnit.objects.order_by("name")
         for number in range(1, QUESTION_CHOICES + 1):
             self.fields[f"choice_{number}"] = forms.CharField(
                 label=f"Answer {number}", required=False, max_length=200
@@ -228,13 +228,14 @@ class PublishForm(forms.Form):
         return [self[f"choice_{number}"] for number in range(1, QUESTION_CHOICES + 1)]
 
     def clean_due_on(self) -> dt.date:
-        due_on = self.cleaned_data["due_on"]
+        due_on: dt.date = self.cleaned_data["due_on"]
         if due_on < timezone.localdate():
             raise ValidationError("The due date is in the past.")
         return due_on
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("audience") == AudienceKind.DEPARTMENTS and not cleaned.get("org_units"):
             self.add_error("org_units", "Choose at least one department, or send it to all active staff.")
         question = cleaned.get("question", "").strip()

@@ -61,6 +61,6 @@ def ack_prompt_context(request: HttpRequest) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     for version in versions:
-        # An attribute for the prompt's template only (it turns the prompt red), not a field of the model.
-        version.overdue = version.campaign.due_on < today  # type: ignore[attr-defined]
+        # For the prompt's template only (it turns the prompt red): declared on the model, not a field.
+        version.overdue = version.campaign.due_on < today
     return {"versions": versions}

@@ -94,6 +94,9 @@ class PolicyVersion(SignedRecord, AuditedModel):
         "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Not a field: set by the home page's acknowledgement prompt (``policy.home``) on the versions it lists.
+    overdue: bool
+
     class Meta:
         ordering = ["document", "-number"]
         constraints = [

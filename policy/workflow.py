@@ -10,9 +10,10 @@ nothing when refused, and is recorded in the audit trail with its comment.
 import calendar
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Sequence
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -30,6 +31,7 @@ from policy.models import (
 )
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context, audit_step
+from qms_portal.models import OrgUnit, User
 from qms_portal.refusals import StepRefused
 from qms_portal.signatures import record_sign
 from qms_portal.workflow import StateMachine, Step
@@ -54,7 +56,7 @@ def version_url(version: PolicyVersion) -> str:
 
 
 # Each step is named by the word that completes "it cannot be ... now".
-VERSION_STEPS = StateMachine(
+VERSION_STEPS: StateMachine[PolicyVersion] = StateMachine(
     Step("edited", "edited", (VersionStatus.DRAFT,), MANAGE),
     Step("submitted", "submitted", (VersionStatus.DRAFT,), MANAGE),
     Step("sent back", "sent back", (VersionStatus.IN_REVIEW,), APPROVE),
@@ -69,7 +71,7 @@ VERSION_STEPS = StateMachine(
 )
 
 
-def steps_allowed(version: PolicyVersion, user: Any) -> set[str]:
+def steps_allowed(version: PolicyVersion, user: User | AnonymousUser) -> set[str]:
     """The steps ``user`` may take on ``version`` now: those its state allows and their role holds."""
     return VERSION_STEPS.allowed(version, user)
 
@@ -119,7 +121,7 @@ def submission_problems(version: PolicyVersion) -> dict[str, str]:
 
 @transaction.atomic
 def document_create(
-    *, title: str, reference: str, kind: str = PolicyKind.QUALITY, body: str, change_summary: str, by: Any
+    *, title: str, reference: str, kind: str = PolicyKind.QUALITY, body: str, change_summary: str, by: User
 ) -> PolicyVersion:
     """Create a policy document with its first version, as a draft."""
     require_capability(by, MANAGE, doing="create policies")
@@ -131,7 +133,7 @@ def document_create(
 
 
 @transaction.atomic
-def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
+def version_create_draft(*, document: PolicyDocument, by: User) -> PolicyVersion:
     """Start the next version as a draft, one open version at a time.
 
     Its text is copied from the version in force (else the newest one not withdrawn). The checklist's
@@ -170,7 +172,7 @@ def version_create_draft(*, document: PolicyDocument, by: Any) -> PolicyVersion:
 
 
 @transaction.atomic
-def version_edit(*, version: PolicyVersion, body: str, change_summary: str, checklist: dict, by: Any) -> PolicyVersion:
+def version_edit(*, version: PolicyVersion, body: str, change_summary: str, checklist: dict, by: User) -> PolicyVersion:
     """Change a draft's text, change summary and 5.2.1 checklist."""
     require_capability(by, MANAGE, doing="edit policy versions")
     version = _locked(version)
@@ -182,7 +184,7 @@ def version_edit(*, version: PolicyVersion, body: str, change_summary: str, chec
 
 
 @transaction.atomic
-def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
+def version_submit(*, version: PolicyVersion, by: User) -> PolicyVersion:
     """Send a draft to top management for review; refused until the 5.2.1 checklist is complete."""
     require_capability(by, MANAGE, doing="submit policy versions")
     version = _locked(version)
@@ -198,7 +200,7 @@ def version_submit(*, version: PolicyVersion, by: Any) -> PolicyVersion:
 
 
 @transaction.atomic
-def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVersion:
+def version_return(*, version: PolicyVersion, comment: str, by: User) -> PolicyVersion:
     """Send a version in review back to draft, saying why."""
     require_capability(by, APPROVE, doing="review policy versions")
     if not comment.strip():
@@ -212,7 +214,7 @@ def version_return(*, version: PolicyVersion, comment: str, by: Any) -> PolicyVe
     return version
 
 
-def version_approve(*, version: PolicyVersion, password: str, expected_sha256: str, by: Any) -> PolicyVersion:
+def version_approve(*, version: PolicyVersion, password: str, expected_sha256: str, by: User) -> PolicyVersion:
     """Approve a version in review by electronic signature (the signer re-enters their password).
 
     ``expected_sha256`` is the hash of the content the signer was shown: if the version changed since
@@ -253,11 +255,11 @@ def version_publish(
     version: PolicyVersion,
     due_on: dt.date,
     audience: str = AudienceKind.ALL_STAFF,
-    org_units: Any = (),
+    org_units: Sequence[OrgUnit] = (),
     question: str = "",
     choices: list[str] | None = None,
     correct_choice: int | None = None,
-    by: Any,
+    by: User,
 ) -> PolicyVersion:
     """Publish an approved version: the published one before it is superseded, and an acknowledgement
     campaign opens for the audience with its due date."""
@@ -297,7 +299,7 @@ def version_publish(
 
 
 @transaction.atomic
-def version_withdraw(*, version: PolicyVersion, reason: str, by: Any) -> PolicyVersion:
+def version_withdraw(*, version: PolicyVersion, reason: str, by: User) -> PolicyVersion:
     """Withdraw a version that is open or published: it is no longer in force or in progress."""
     require_capability(by, MANAGE, doing="withdraw policy versions")
     if not reason.strip():

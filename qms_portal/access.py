@@ -9,12 +9,13 @@ It also answers every ``StepRefused`` (``qms_portal.refusals``) a view lets thro
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.apps import AppConfig
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.checks import Error, register
@@ -24,6 +25,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from qms_portal.refusals import StepRefused
+
+if TYPE_CHECKING:  # for the types only: importing models here would tie this module to the app registry
+    from django.contrib.auth.models import AnonymousUser
+
+    from qms_portal.models import User
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ class Access:
     public: bool = False
     capabilities: tuple[str, ...] = ()
 
-    def allows(self, user: Any) -> bool:
+    def allows(self, user: User | AnonymousUser) -> bool:
         if self.public:
             return True
         return bool(user.is_authenticated) and user.has_perms(self.capabilities)
@@ -89,7 +95,7 @@ def requires(*capabilities: str) -> Callable[[Any], Any]:
     return decorate
 
 
-def access_of(view_func: Any) -> Access | None:
+def access_of(view_func: object) -> Access | None:
     """The access a view declared, looking through ``as_view()`` to the class for class-based views."""
     declared = getattr(view_func, "access", None)
     if declared is None:
@@ -97,11 +103,11 @@ def access_of(view_func: Any) -> Access | None:
     return declared if isinstance(declared, Access) else None
 
 
-def user_can(user: Any, capability: str) -> bool:
+def user_can(user: User | AnonymousUser, capability: str) -> bool:
     return bool(user.is_authenticated) and user.has_perm(str(capability))
 
 
-def require_capability(user: Any, capability: str, *, doing: str) -> None:
+def require_capability(user: User | AnonymousUser, capability: str, *, doing: str) -> None:
     """For business functions: raise ``PermissionDenied`` (answered 403) unless ``user`` may be ``doing`` it."""
     if not user_can(user, capability):
         raise PermissionDenied(f"Your portal role does not allow you to {doing}.")
@@ -116,7 +122,13 @@ class AccessMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         access = access_of(view_func)
         if access is None:
             log.error("view %s declares no access; refused", getattr(view_func, "__name__", view_func))
@@ -164,7 +176,7 @@ def iter_views(patterns: Iterable[Any] | None = None, prefix: str = "") -> Itera
 
 
 @register()
-def check_every_view_declares_access(app_configs: Any, **kwargs: Any) -> list[Error]:
+def check_every_view_declares_access(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[Error]:
     return [
         Error(
             f"The view for '{route}' declares no access.",

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from qms_portal.audit import audit_context
+from qms_portal.http import PortalRequest
 from qms_portal.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -20,14 +21,16 @@ class OrganisationTimeZoneMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: PortalRequest) -> HttpResponse:
+        organisation: Organisation | None
         try:
             organisation = Organisation.current()
         except DatabaseError:
             # The database is down: let the view answer (``/health/`` reports it; other pages fail there).
             log.exception("could not read the organisation's settings")
             organisation = None
-        request.organisation = organisation
+        # PortalRequest promises views an organisation: while the database is down no view but /health/ runs.
+        request.organisation = organisation  # type: ignore[assignment]
         try:
             timezone.activate(zoneinfo.ZoneInfo(organisation.time_zone if organisation else settings.TIME_ZONE))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock
+from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock, User
 from qms_portal.models.signatures import content_sha256, signature_is_valid
 from qms_portal.refusals import StepRefused
 
@@ -38,13 +38,15 @@ __all__ = ["SignatureRefused", "content_sha256", "record_sign", "signature_is_va
 R = TypeVar("R", bound=SignedRecord)
 
 
-def signing_locked_until(user: Any) -> dt.datetime | None:
+def signing_locked_until(user: User) -> dt.datetime | None:
     """When signing unlocks for ``user``, or None when they may sign."""
     lock = SigningLock.objects.filter(user=user, locked_until__gt=timezone.now()).first()
     return lock.locked_until if lock else None
 
 
-def signature_sign(*, obj: models.Model, content: str, signer: Any, password: str, meaning: str) -> ElectronicSignature:
+def signature_sign(
+    *, obj: models.Model, content: str, signer: User, password: str, meaning: str
+) -> ElectronicSignature:
     """Sign ``content`` (the exact text of ``obj`` being approved) as ``signer`` after checking the password.
 
     Raises ``SignatureRefused`` when signing is locked or the password is wrong. The refusal is written
@@ -80,7 +82,7 @@ def record_sign(
     password: str,
     expected_sha256: str,
     meaning: str,
-    by: Any,
+    by: User,
     check: Callable[[R], None],
     changed: Callable[[R], StepRefused],
     step: str,
@@ -119,7 +121,7 @@ def record_sign(
     return record
 
 
-def _record_failure(*, obj: models.Model, signer: Any) -> None:
+def _record_failure(*, obj: models.Model, signer: User) -> None:
     # Kept only if the caller's transaction commits: views catch SignatureRefused and show the form again.
     with transaction.atomic():
         lock, _ = SigningLock.objects.select_for_update().get_or_create(user=signer)
@@ -136,7 +138,7 @@ def _record_failure(*, obj: models.Model, signer: Any) -> None:
         transaction.on_commit(lambda: _tell_quality_managers(signer=signer, obj=obj))
 
 
-def _tell_quality_managers(*, signer: Any, obj: models.Model) -> None:
+def _tell_quality_managers(*, signer: User, obj: models.Model) -> None:
     recipients = list(
         get_user_model().objects.filter(groups__name=PortalRole.QUALITY_MANAGER, is_active=True)
         .exclude(email="").values_list("email", flat=True)

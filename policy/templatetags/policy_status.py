@@ -1,11 +1,10 @@
 """The tone of each policy version status, drawn by the core's one badge: ``{% load policy_status %}``."""
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
 from django.utils.safestring import SafeString
 
+from policy.models import PolicyVersion
 from qms_portal.templatetags.portal import badge_html
 
 register = template.Library()
@@ -17,6 +16,6 @@ VERSION_TONES = {
 
 
 @register.simple_tag
-def version_status(version: Any) -> SafeString:
+def version_status(version: PolicyVersion) -> SafeString:
     """A policy version's status: ``{% version_status version %}``."""
     return badge_html(version.get_status_display(), VERSION_TONES.get(version.status, "neutral"))

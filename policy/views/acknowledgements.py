@@ -1,10 +1,10 @@
 """Views: reading and acknowledging a published version (5.2.2.b), the campaign report and its CSV export."""
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,6 +23,7 @@ from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion
 from policy.selectors import may_see_work_in_progress
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
 
 VIEW_ACKNOWLEDGEMENTS = PolicyCapability.VIEW_ACKNOWLEDGEMENTS
@@ -40,10 +41,11 @@ class AcknowledgeForm(forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if campaign.question:
-            self.fields["answer"].label = campaign.question
-            self.fields["answer"].choices = list(enumerate(campaign.choices))
-            self.fields["answer"].required = True
-            self.fields["answer"].error_messages["required"] = "Choose an answer to the question."
+            answer = cast(forms.TypedChoiceField, self.fields["answer"])
+            answer.label = campaign.question
+            answer.choices = list(enumerate(campaign.choices))
+            answer.required = True
+            answer.error_messages["required"] = "Choose an answer to the question."
         else:
             del self.fields["answer"]
 
@@ -58,7 +60,7 @@ def _version(reference: str, number: int) -> PolicyVersion:
 
 @login_only
 @require_http_methods(["GET", "HEAD", "POST"])
-def version_acknowledge(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_acknowledge(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     """Read the published version and confirm it; only for the people its campaign addresses."""
     version = _version(reference, number)
     if version.approved_at is None and not may_see_work_in_progress(request.user):
@@ -108,7 +110,7 @@ def _campaign(reference: str, number: int) -> Campaign:
 
 @requires(VIEW_ACKNOWLEDGEMENTS)
 @require_safe
-def campaign_report_page(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def campaign_report_page(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     """The campaign's rate overall and by department, and who is still pending."""
     campaign = _campaign(reference, number)
     report = campaign_report(campaign)
@@ -124,7 +126,7 @@ def campaign_report_page(request: HttpRequest, reference: str, number: int) -> H
 
 @requires(VIEW_ACKNOWLEDGEMENTS)
 @require_safe
-def campaign_report_csv(request: HttpRequest, reference: str, number: int) -> StreamingHttpResponse:
+def campaign_report_csv(request: SignedInRequest, reference: str, number: int) -> StreamingHttpResponse:
     """One row per person asked, acknowledged or not, for a spreadsheet."""
     campaign = _campaign(reference, number)
     header = ["name", "user name", "department", "job title", "acknowledged", "when"]

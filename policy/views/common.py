@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
 from policy.models import CHECKLIST_ITEMS, Acknowledgement, PolicyVersion, VersionStatus
 from policy.selectors import versions_visible_to
+from qms_portal.http import SignedInRequest
+from qms_portal.models import User
 
 VIEW_HISTORY = PolicyCapability.VIEW_HISTORY
 MANAGE = PolicyCapability.MANAGE
 APPROVE = PolicyCapability.APPROVE
 
 
-def version_for(request: HttpRequest, reference: str, number: int) -> PolicyVersion:
+def version_for(request: SignedInRequest, reference: str, number: int) -> PolicyVersion:
     """The version, if this person may read it (``versions_visible_to``); 404 otherwise, so that the
     existence of a draft is not revealed to people who may not see it."""
     versions = versions_visible_to(request.user).select_related("document", "author", "signature")
@@ -47,7 +48,7 @@ def checklist_lines(version: PolicyVersion, problems: dict[str, str] | None = No
     return lines
 
 
-def acknowledgement_state(user: object, version: PolicyVersion | None) -> dict[str, object]:
+def acknowledgement_state(user: User, version: PolicyVersion | None) -> dict[str, object]:
     """Whether this person is asked to acknowledge ``version`` (the published one), or did already."""
     if version is None or version.status != VersionStatus.PUBLISHED:
         return {"ack_pending": None, "acknowledged": None}

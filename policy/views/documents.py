@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
@@ -17,6 +17,7 @@ from policy.views.common import MANAGE, acknowledgement_state, checklist_lines
 from policy.workflow import OPEN_STATES, document_create
 from qms_portal.access import login_only, requires
 from qms_portal.forms import posted
+from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
 
 
@@ -32,7 +33,7 @@ class DocumentRow:
 
 @login_only
 @require_safe
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: SignedInRequest) -> HttpResponse:
     history = can_see_history(request.user)
     visible = versions_visible_to(request.user)
     live = visible.filter(status__in=[VersionStatus.PUBLISHED, *OPEN_STATES]).order_by("-number")
@@ -52,7 +53,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 
 @login_only
 @require_safe
-def policy_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def policy_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
     history = can_see_history(request.user)
     versions = versions_visible_to(request.user, document.versions.select_related("author", "signature"))
@@ -75,7 +76,7 @@ def policy_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @requires(MANAGE)
-def policy_create(request: HttpRequest) -> HttpResponse:
+def policy_create(request: SignedInRequest) -> HttpResponse:
     form = NewPolicyForm(posted(request))
     if request.method == "POST" and form.is_valid():
         version = document_create(
@@ -96,7 +97,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
 
 
 @requires(MANAGE)
-def policy_settings(request: HttpRequest, reference: str) -> HttpResponse:
+def policy_settings(request: SignedInRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
     form = DocumentSettingsForm(posted(request), instance=document)
     if request.method == "POST" and form.is_valid():

@@ -6,7 +6,7 @@ published, so that nothing else about the organisation's policies is revealed to
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from qms_portal.access import public
+from qms_portal.http import PortalRequest
 from qms_portal.pdf import pdf_response, render_pdf
 
 PDF_CACHE_SECONDS = 3600
@@ -41,7 +42,7 @@ def _body_without_title(version: PolicyVersion) -> str:
 
 @public
 @require_safe
-def public_policy(request: HttpRequest, reference: str) -> HttpResponse:
+def public_policy(request: PortalRequest, reference: str) -> HttpResponse:
     version = _public_version(reference)
     return render(request, "policy/public.html", {
         "version": version, "document": version.document, "body": _body_without_title(version),
@@ -50,7 +51,7 @@ def public_policy(request: HttpRequest, reference: str) -> HttpResponse:
 
 @public
 @require_safe
-def public_policy_pdf(request: HttpRequest, reference: str) -> HttpResponse:
+def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
     version = _public_version(reference)
     organisation = request.organisation
     # Anyone may ask for it, and drawing a PDF is costly: keep it while neither the version (its text is

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -18,13 +18,14 @@ from policy.views.common import APPROVE, MANAGE, acknowledgement_state, checklis
 from policy.workflow import OPEN_STATES, ChecklistIncomplete, version_url
 from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
+from qms_portal.http import SignedInRequest
 from qms_portal.presentation import day
 from qms_portal.signatures import SignatureRefused, signing_locked_until
 
 
 @login_only
 @require_safe
-def version_detail(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_detail(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     history = can_see_history(request.user)
     problems = workflow.submission_problems(version) if version.status == VersionStatus.DRAFT else {}
@@ -53,14 +54,14 @@ def version_detail(request: HttpRequest, reference: str, number: int) -> HttpRes
 
 @require_POST
 @requires(MANAGE)
-def version_create(request: HttpRequest, reference: str) -> HttpResponse:
+def version_create(request: SignedInRequest, reference: str) -> HttpResponse:
     document = get_object_or_404(PolicyDocument, reference=reference)
     version = workflow.version_create_draft(document=document, by=request.user)
     messages.success(request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it.")
     return redirect("policy:version_edit", reference=reference, number=version.number)
 
 
-def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm) -> HttpResponse:
+def _render_edit(request: SignedInRequest, version: PolicyVersion, form: VersionForm) -> HttpResponse:
     return render(request, "policy/version_form.html", {
         "version": version,
         "document": version.document,
@@ -70,7 +71,7 @@ def _render_edit(request: HttpRequest, version: PolicyVersion, form: VersionForm
 
 
 @requires(MANAGE)
-def version_edit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_edit(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "edited")
     if request.method != "POST":
@@ -91,7 +92,7 @@ def version_edit(request: HttpRequest, reference: str, number: int) -> HttpRespo
 
 @require_POST
 @requires(MANAGE)
-def version_submit(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_submit(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     try:
         version = workflow.version_submit(version=version, by=request.user)
@@ -112,7 +113,7 @@ def version_submit(request: HttpRequest, reference: str, number: int) -> HttpRes
 
 
 @requires(APPROVE)
-def version_return(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_return(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "sent back")
     form = ReturnForm(posted(request))
@@ -130,7 +131,7 @@ def version_return(request: HttpRequest, reference: str, number: int) -> HttpRes
 
 
 @requires(APPROVE)
-def version_approve(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_approve(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "approved")
     form = SignatureForm(posted(request), content=version.signed_content())
@@ -158,7 +159,7 @@ def version_approve(request: HttpRequest, reference: str, number: int) -> HttpRe
 
 
 @requires(MANAGE)
-def version_publish(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_publish(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "published")
     form = PublishForm(posted(request))
@@ -191,7 +192,7 @@ def version_publish(request: HttpRequest, reference: str, number: int) -> HttpRe
 
 
 @requires(MANAGE)
-def version_withdraw(request: HttpRequest, reference: str, number: int) -> HttpResponse:
+def version_withdraw(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "withdrawn")
     form = WithdrawForm(posted(request))

@@ -11,7 +11,7 @@ ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002
 database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
 """
 from qms_portal.audit.context import audit_context
-from qms_portal.audit.history import ChangeLine, audit_change_lines, audit_history, audited_record_types
+from qms_portal.audit.history import audit_change_lines, audit_history, audited_record_types
 from qms_portal.audit.recording import audit_step
 from qms_portal.audit.verification import ChainHead, VerifyResult, audit_last_verified_head, audit_verify
 from qms_portal.models.audit import (
@@ -22,6 +22,7 @@ from qms_portal.models.audit import (
     AuditedQuerySet,
     AuditEntry,
     AuditTrailImmutable,
+    ChangeLine,
 )
 
 __all__ = [

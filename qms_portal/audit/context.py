@@ -7,14 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TypeAlias
 
-_actor: ContextVar[Any] = ContextVar("audit_actor", default=None)
+from django.contrib.auth.models import AnonymousUser
+
+from qms_portal.models import User
+
+# A person (the request's user, signed in or not), a label for a command or task ("seed_demo"), or nobody.
+Actor: TypeAlias = User | AnonymousUser | str | None
+_actor: ContextVar[Actor] = ContextVar("audit_actor", default=None)
 _reason: ContextVar[str] = ContextVar("audit_reason", default="")
 
 
 @contextmanager
-def audit_context(*, actor: Any = None, reason: str = "") -> Iterator[None]:
+def audit_context(*, actor: Actor = None, reason: str = "") -> Iterator[None]:
     """Attribute every entry written inside the block to ``actor`` (a user or a label) with ``reason``.
 
     An inner block that names no actor or no reason keeps the outer one's, so a write function called by an
@@ -38,9 +44,9 @@ def current_actor() -> tuple[int | None, str]:
         return None, "system"
     if isinstance(actor, str):
         return None, actor
-    if getattr(actor, "is_authenticated", False):
-        return actor.pk, actor.get_full_name() or actor.get_username()
-    return None, "anonymous"
+    if isinstance(actor, AnonymousUser) or not actor.is_authenticated:
+        return None, "anonymous"
+    return actor.pk, actor.get_full_name() or actor.get_username()
 
 
 def current_reason() -> str:

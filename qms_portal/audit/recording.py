@@ -70,7 +70,12 @@ def audit_step(obj: models.Model, *, step: str, reason: str = "", changes: dict 
 
 
 def _on_save(
-    sender: type, instance: models.Model, created: bool, raw: bool, update_fields: Any = None, **kwargs: Any
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    raw: bool,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: object,
 ) -> None:
     if raw or not isinstance(instance, AuditedModel):
         return
@@ -101,7 +106,7 @@ def _m2m_names(obj: models.Model, field: models.Field) -> list[str]:
     return sorted(str(related) for related in getattr(obj, field.name).all())
 
 
-def _on_pre_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+def _on_pre_delete(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
     # The many-to-many rows go before post_delete fires: note them now for the delete entry.
     if isinstance(instance, AuditedModel) and instance.pk is not None:
         instance._audit_m2m_at_delete = {
@@ -109,7 +114,7 @@ def _on_pre_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
         }
 
 
-def _on_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
+def _on_delete(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
     if not isinstance(instance, AuditedModel):
         return
     before = {**(getattr(instance, "_audit_loaded", None) or instance._audit_snapshot())}
@@ -124,7 +129,13 @@ def _on_delete(sender: type, instance: models.Model, **kwargs: Any) -> None:
 
 
 def _on_m2m(
-    sender: type, instance: models.Model, action: str, reverse: bool, model: type, pk_set: Any, **kwargs: Any
+    sender: type[models.Model],
+    instance: models.Model,
+    action: str,
+    reverse: bool,
+    model: type[models.Model],
+    pk_set: set[Any] | None,
+    **kwargs: object,
 ) -> None:
     """Record changes to many-to-many fields of audited models, such as a user's portal roles.
 
@@ -144,7 +155,8 @@ def _on_m2m(
             targets = list(audited._base_manager.filter(pk__in=pk_set))
         else:  # clear(): everyone currently linked
             targets = list(audited._base_manager.filter(**{field.name: instance}))
-        instance._audit_m2m_pending = [(target, _m2m_names(target, field)) for target in targets]
+        # ``instance`` may be any model (a group whose members change): the note lives in its __dict__.
+        instance.__dict__["_audit_m2m_pending"] = [(target, _m2m_names(target, field)) for target in targets]
         return
     for target, before in instance.__dict__.pop("_audit_m2m_pending", []):
         after = _m2m_names(target, field)

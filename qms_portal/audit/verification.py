@@ -1,8 +1,8 @@
 """Verifying the audit trail: walking the hash chain for the first altered or missing entry."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from qms_portal.models.audit import GENESIS_HASH, AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
@@ -30,7 +30,12 @@ class VerifyResult:
         return self.bad_entry_id is None
 
 
-def audit_verify(*, known_head: ChainHead | None = None, progress: Any = None, chunk_size: int = 2000) -> VerifyResult:
+def audit_verify(
+    *,
+    known_head: ChainHead | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    chunk_size: int = 2000,
+) -> VerifyResult:
     """Walk the whole chain in order and report the first entry whose content or link was altered.
 
     The chain alone cannot show entries cut from its end, nor a chain whose hashes were all recomputed
@@ -58,7 +63,7 @@ def audit_verify(*, known_head: ChainHead | None = None, progress: Any = None, c
             progress(checked, total)
     if progress:
         progress(checked, total)
-    if not known_head_intact:
+    if known_head is not None and not known_head_intact:
         problem = (
             f"entry #{known_head.entry_id}, the last one at the previous verification, is gone or different: "
             "entries were removed from the end or the chain was rewritten"

@@ -12,6 +12,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, Self
 
 from django.apps import apps
@@ -91,6 +92,15 @@ class AuditEntryQuerySet(models.QuerySet):
         return self.filter(about)
 
 
+@dataclass(frozen=True)
+class ChangeLine:
+    """One field of a recorded change, labelled and with related records named, for display."""
+
+    field: str
+    before: Any
+    after: Any
+
+
 class AuditEntry(models.Model):
     """One recorded event: who did what to which record, when, and why; chained by hash to the last."""
 
@@ -115,6 +125,9 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
+
+    # Not a field: set on a page of entries by ``audit_change_lines()`` for the trail's template.
+    change_lines: list[ChangeLine]
 
     class Meta:
         app_label = "qms_portal"
@@ -190,6 +203,11 @@ class AuditedModel(models.Model):
     audit_labels: ClassVar[dict[str, str]] = {}
 
     objects = AuditedQuerySet.as_manager()
+
+    # Not fields: the values as loaded (to tell what a save changed), and the many-to-many names noted just
+    # before a delete removes their rows; set by ``from_db`` and the receivers of ``qms_portal.audit.recording``.
+    _audit_loaded: dict[str, Any]
+    _audit_m2m_at_delete: dict[str, list[str]]
 
     class Meta:
         abstract = True

@@ -1,15 +1,16 @@
 """The home page: the panels registered in ``qms_portal.home`` that have something for this person."""
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from qms_portal.access import login_only
 from qms_portal.home import home_panels_for
+from qms_portal.http import SignedInRequest
 
 
 @login_only
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     return render(request, "qms_portal/home.html", {
         "panels": home_panels_for(request, "card"),
         "attention": home_panels_for(request, "attention"),

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import models, transaction
 from django.utils import timezone
 
 from qms_portal.access import PortalRole
@@ -100,7 +100,7 @@ INACTIVE = {"former.employee"}
 AUDITOR_ACCESS_DAYS = 90
 
 
-def _update(instance: Any, **values: Any) -> bool:
+def _update(instance: models.Model, **values: object) -> bool:
     """Set ``values`` on ``instance`` and save only if something differs; True when saved."""
     changed = [name for name, value in values.items() if getattr(instance, name) != value]
     for name in changed:
@@ -114,7 +114,7 @@ def _update(instance: Any, **values: Any) -> bool:
 class Command(BaseCommand):
     help = "Create (or complete) the demo organisation, its people and the five demo log-ins."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when anyone already has an account.")
 
     def handle(self, *args: Any, **options: Any) -> None:
