@@ -63,7 +63,9 @@ class PageHeadNode(template.Node):
     """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.
 
     The blocks a page fills (``eyebrow``, ``heading``, ``heading_class``, ``lead``, ``actions``) go into
-    ``includes/page_head.html``; an empty part leaves no empty element, and no ``heading`` means no head.
+    ``includes/page_head.html``; an empty part leaves no empty element (unless the page fills ``actions_always``:
+    an empty row of buttons still wraps below a full-width title, a gap that page always had), and no ``heading``
+    means no head.
     """
 
     child_nodelists = ("nodelist",)
