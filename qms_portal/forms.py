@@ -1,5 +1,6 @@
 """Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
-from typing import Any, cast
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
@@ -12,9 +13,10 @@ from PIL import Image, UnidentifiedImageError
 from qms_portal.access import PortalRole
 from qms_portal.audit import audited_record_types
 from qms_portal.models import Organisation, OrgUnit, User
-from qms_portal.signatures import content_sha256
+from qms_portal.signatures import SignatureRefused, content_sha256
 
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+Signed = TypeVar("Signed")
 
 
 def posted(request: HttpRequest) -> QueryDict | None:
@@ -176,3 +178,18 @@ class SignatureForm(forms.Form):
 
     def __init__(self, data: QueryDict | None = None, *, content: str) -> None:
         super().__init__(data, initial={"content_sha256": content_sha256(content)})
+
+    def sign_with(self, sign: Callable[[str, str], Signed]) -> Signed | None:
+        """What ``sign(password, expected_sha256)`` returns once the posted form is valid; None for a blank or
+        invalid form, or a refused signature, whose reason then stands on the password field.
+
+        A refusal is answered, not raised: the signing service recorded the refused attempt, and that record must
+        commit with the request.
+        """
+        if not self.is_bound or not self.is_valid():
+            return None
+        try:
+            return sign(self.cleaned_data["password"], self.cleaned_data["content_sha256"])
+        except SignatureRefused as refused:
+            self.add_error("password", str(refused))
+            return None

@@ -44,7 +44,7 @@ from qms_portal.http import SignedInRequest
 from qms_portal.models import User
 from qms_portal.pagination import paginate, querystring_without_page
 from qms_portal.presentation import day as _day
-from qms_portal.signatures import SignatureRefused, content_sha256, signing_locked_until
+from qms_portal.signatures import content_sha256, signing_locked_until
 
 VIEW = LeadershipCapability.VIEW
 MANAGE = LeadershipCapability.MANAGE_REVIEWS
@@ -337,20 +337,12 @@ def review_sign(request: SignedInRequest, pk: int) -> HttpResponse:
     reviews.step_check(review, "sign")
     content = review.signed_content()
     form = SignatureForm(posted(request), content=content)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signed = reviews.review_sign_minutes(
-                review=review,
-                password=form.cleaned_data["password"],
-                expected_sha256=form.cleaned_data["content_sha256"],
-                by=request.user,
-            )
-        except SignatureRefused as refused:
-            # Answered, not raised: record_sign recorded the refused attempt, which must commit with the request.
-            form.add_error("password", str(refused))
-        else:
-            messages.success(request, f"You signed the minutes of “{signed.title}”. They can no longer change.")
-            return redirect(_review_url(signed))
+    signed = form.sign_with(lambda password, shown_sha256: reviews.review_sign_minutes(
+        review=review, password=password, expected_sha256=shown_sha256, by=request.user
+    ))
+    if signed is not None:
+        messages.success(request, f"You signed the minutes of “{signed.title}”. They can no longer change.")
+        return redirect(_review_url(signed))
     people = {row.person_id: row.person for row in review.attendance.select_related("person")}
     people.setdefault(review.chair_id, review.chair)
     return render(request, "leadership/review_sign.html", {

@@ -20,7 +20,7 @@ from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.presentation import day
-from qms_portal.signatures import SignatureRefused, signing_locked_until
+from qms_portal.signatures import signing_locked_until
 
 
 @login_only
@@ -135,20 +135,12 @@ def version_approve(request: SignedInRequest, reference: str, number: int) -> Ht
     version = version_for(request, reference, number)
     workflow.step_check(version, "approved")
     form = SignatureForm(posted(request), content=version.signed_content())
-    if request.method == "POST" and form.is_valid():
-        try:
-            signed = workflow.version_approve(
-                version=version,
-                password=form.cleaned_data["password"],
-                expected_sha256=form.cleaned_data["content_sha256"],
-                by=request.user,
-            )
-        except SignatureRefused as refused:
-            # Answered, not raised: record_sign recorded the refused attempt, which must commit with the request.
-            form.add_error("password", str(refused))
-        else:
-            messages.success(request, f"You approved version {signed.number}. The quality manager can now publish it.")
-            return redirect(version_url(signed))
+    signed = form.sign_with(lambda password, shown_sha256: workflow.version_approve(
+        version=version, password=password, expected_sha256=shown_sha256, by=request.user
+    ))
+    if signed is not None:
+        messages.success(request, f"You approved version {signed.number}. The quality manager can now publish it.")
+        return redirect(version_url(signed))
     return render(request, "policy/approve.html", {
         "version": version,
         "document": version.document,
