@@ -31,16 +31,17 @@ def audit_context(*, actor: Any = None, reason: str = "") -> Iterator[None]:
             _actor.reset(actor_token)
 
 
-def current_actor() -> tuple[int | None, str]:
-    """The id (None for a label or nobody) and the name of whoever the current block acts for."""
+def current_actor() -> tuple[int | None, str, str]:
+    """The id (None for a label or nobody), the name and the user name (empty but for an account) of whoever
+    the current block acts for."""
     actor = _actor.get()
     if actor is None:
-        return None, "system"
+        return None, "system", ""
     if isinstance(actor, str):
-        return None, actor
+        return None, actor, ""
     if getattr(actor, "is_authenticated", False):
-        return actor.pk, actor.get_full_name() or actor.get_username()
-    return None, "anonymous"
+        return actor.pk, actor.get_full_name() or actor.get_username(), actor.get_username()
+    return None, "anonymous", ""
 
 
 def current_reason() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
@@ -37,40 +37,65 @@ def audited_record_types() -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One field of a recorded change, labelled and with related records named, for display."""
+    """One field of a recorded change as a person reads it in the portal: its label, choice labels instead of
+    stored values, related records by name, yes/no for booleans. ``raw_before``/``raw_after`` keep the stored
+    values, for the CSV."""
 
     field: str
     before: Any
     after: Any
+    raw_before: Any = None
+    raw_after: Any = None
 
 
 def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except Exception:  # a field since removed from the model: show its raw name
         return None
+    return field if isinstance(field, models.Field) else None  # a reverse relation is no field of the record
 
 
-def _readable(value: Any) -> Any:
+def _points_to_one(field: models.Field | None) -> bool:
+    return field is not None and field.concrete and bool(field.many_to_one or field.one_to_one)
+
+
+def _readable(field: models.Field | None, value: Any, names: dict[type[models.Model], dict[str, str]]) -> Any:
+    """``value`` as the portal shows it; None stays None (the template shows a dash or nothing)."""
+    if value is None:
+        return None
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "(none)"
+    if field is None or value == "(redacted)":
+        return value
+    if _points_to_one(field):
+        related = cast(type[models.Model], field.related_model)
+        return names.get(related, {}).get(str(value), f"#{value} (deleted)")
+    if field.choices:
+        labels = {str(stored): str(label) for stored, label in field.flatchoices}
+        return labels.get(str(value), value)
+    if isinstance(field, models.BooleanField) and isinstance(value, bool):
+        return "yes" if value else "no"
     return value
 
 
 def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
-    """Give each entry ``change_lines``: field labels, and the names of related records instead of their ids.
+    """Give each entry ``change_lines`` (``ChangeLine``): what changed as the portal's pages show it, for any
+    audited model, read from its field definitions (labels, choices, related models, booleans).
 
-    Related records are looked up with one query per related model for the whole page of entries.
+    Related records are named as they are now, while they exist; one query per related model for the whole
+    page of entries, so a page costs the same queries whatever its entries.
     """
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for entry in entries:
         model = model_for_record_type(entry.record_type)
         for name, values in entry.changes.items():
             field = _field(model, name)
-            if field is not None and field.many_to_one:
-                wanted[field.related_model].update(v for v in values if v is not None)
+            if _points_to_one(field) and isinstance(values, list):
+                related = cast(type[models.Model], cast(models.Field, field).related_model)
+                wanted[related].update(v for v in values if v is not None and not isinstance(v, list))
     names = {
         related: {str(pk): str(obj) for pk, obj in related._base_manager.in_bulk(list(ids)).items()}
         for related, ids in wanted.items()
@@ -78,13 +103,13 @@ def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
     for entry in entries:
         model = model_for_record_type(entry.record_type)
         lines = []
-        for name, (before, after) in entry.changes.items():
+        for name, values in entry.changes.items():
+            before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
             field = _field(model, name)
             label = str(getattr(field, "verbose_name", name))
             if model is not None and issubclass(model, AuditedModel):
                 label = model.audit_labels.get(name, label)
-            if field is not None and field.many_to_one:
-                known = names.get(field.related_model, {})
-                before, after = (None if v is None else known.get(str(v), f"#{v} (deleted)") for v in (before, after))
-            lines.append(ChangeLine(label, _readable(before), _readable(after)))
+            lines.append(
+                ChangeLine(label, _readable(field, before, names), _readable(field, after, names), before, after)
+            )
         entry.change_lines = lines

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, NoReturn, Self
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.text import capfirst
@@ -104,6 +105,9 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=200)
+    # The account's user name at that moment, beside the name it then gave; empty for entries written before it
+    # was kept (their ``actor`` still names the account) and for a system actor.
+    actor_username = models.CharField(max_length=150, blank=True)
     record_type = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300)
@@ -115,6 +119,9 @@ class AuditEntry(models.Model):
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
+
+    # Not stored: the readable lines ``qms_portal.audit.audit_change_lines`` gives a page of entries.
+    change_lines: list[Any]
 
     class Meta:
         app_label = "qms_portal"
@@ -148,8 +155,23 @@ class AuditEntry(models.Model):
             self.changes,
             self.reason,
         ]
+        # Entries written before the user name was kept hash without it, so they still verify; a later entry
+        # covers it, and clearing it afterwards changes the hash all the same.
+        if self.actor_username:
+            payload.append(self.actor_username)
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def account_username(self) -> str:
+        """The user name of the account that acted: as kept with the entry, else the account's (older entries)."""
+        if self.actor_username or self.actor_id is None:
+            return self.actor_username
+        try:  # select_related("actor") spares the query; the account may be gone (no database constraint)
+            actor = self.actor
+        except ObjectDoesNotExist:
+            return ""
+        return actor.get_username() if actor is not None else ""
 
     @property
     def model_verbose_name(self) -> str:
