@@ -145,7 +145,9 @@ class PersonForm(forms.ModelForm):
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
         controlled = {"full_name", "job_title"} & set(self.changed_data)
         if self.instance.pk and controlled and not cleaned.get("reason", "").strip():
-            self.add_error("reason", "Say why the full name or job title changes: the reason is kept in the audit trail.")
+            self.add_error(
+                "reason", "Say why the full name or job title changes: the reason is kept in the audit trail."
+            )
         return cleaned
 
 

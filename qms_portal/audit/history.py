@@ -1,6 +1,7 @@
 """Reading the audit trail: the trail of one record, the kinds of audited record, and changes made readable."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from django.db import models
 from django.utils.text import capfirst
 
 from qms_portal.models.audit import AuditAction, AuditedModel, AuditEntry, AuditEntryQuerySet, model_for_record_type
+from qms_portal.presentation import day
 
 
 def audit_history(*records: models.Model, steps_only: bool = False, newest_first: bool = False) -> AuditEntryQuerySet:
@@ -62,14 +64,34 @@ def _points_to_one(field: models.Field | None) -> bool:
     return field is not None and field.concrete and bool(field.many_to_one or field.one_to_one)
 
 
-def _readable(field: models.Field | None, value: Any, names: dict[type[models.Model], dict[str, str]]) -> Any:
-    """``value`` as the portal shows it; None stays None (the template shows a dash or nothing)."""
+def _when(field: models.Field, value: Any) -> Any:
+    """A stored date or date and time (ISO text) as the pages write it; the text as stored if it does not parse."""
+    try:
+        if isinstance(field, models.DateTimeField):
+            return day(dt.datetime.fromisoformat(value), "signed")
+        return day(dt.date.fromisoformat(value), "date")
+    except (TypeError, ValueError):
+        return value
+
+
+def _readable(
+    field: models.Field | None,
+    value: Any,
+    names: dict[type[models.Model], dict[str, str]],
+    items: Any = None,
+) -> Any:
+    """``value`` as the portal shows it; None stays None (the template shows a dash or nothing). ``items`` is the
+    list that an index field (``AuditedModel.audit_index_into``) points into, when the entry holds it."""
     if value is None:
         return None
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "(none)"
     if field is None or value == "(redacted)":
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and items is not None:
+        # An index is shown as the item, numbered from 1 as the pages number answers.
+        shown = f"answer {value + 1}"
+        return f"{shown}: {items[value]}" if isinstance(items, list) and 0 <= value < len(items) else shown
     if _points_to_one(field):
         related = cast(type[models.Model], field.related_model)
         return names.get(related, {}).get(str(value), f"#{value} (deleted)")
@@ -78,6 +100,8 @@ def _readable(field: models.Field | None, value: Any, names: dict[type[models.Mo
         return labels.get(str(value), value)
     if isinstance(field, models.BooleanField) and isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(field, models.DateField) and isinstance(value, str):  # DateTimeField included
+        return _when(field, value)
     return value
 
 
@@ -103,13 +127,24 @@ def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
     for entry in entries:
         model = model_for_record_type(entry.record_type)
         lines = []
+        audited = model if model is not None and issubclass(model, AuditedModel) else None
         for name, values in entry.changes.items():
-            before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
+            before, after = _sides(values)
             field = _field(model, name)
             label = str(getattr(field, "verbose_name", name))
-            if model is not None and issubclass(model, AuditedModel):
-                label = model.audit_labels.get(name, label)
-            lines.append(
-                ChangeLine(label, _readable(field, before, names), _readable(field, after, names), before, after)
-            )
+            items: tuple[Any, Any] = (None, None)
+            if audited is not None:
+                label = audited.audit_labels.get(name, label)
+                if name in audited.audit_index_into:  # the list it indexes, as the entry holds it on each side
+                    items = _sides(entry.changes.get(audited.audit_index_into[name], [[], []]))
+                    items = (items[0] or [], items[1] or [])
+            shown = (_readable(field, before, names, items[0]), _readable(field, after, names, items[1]))
+            lines.append(ChangeLine(label, shown[0], shown[1], before, after))
         entry.change_lines = lines
+
+
+def _sides(values: Any) -> tuple[Any, Any]:
+    """(before, after) of a recorded change; a step's change may hold a single value: it is the after."""
+    if isinstance(values, list) and len(values) == 2:
+        return values[0], values[1]
+    return None, values

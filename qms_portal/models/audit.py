@@ -202,7 +202,9 @@ class AuditedModel(models.Model):
 
     ``audit_exclude`` names fields whose changes are not worth a record (``last_login``);
     ``audit_redact`` names fields whose values must never be stored (``password``): a change is
-    recorded without the values. ``audit_labels`` renames fields for people reading the trail.
+    recorded without the values. ``audit_labels`` renames fields for people reading the trail;
+    ``audit_index_into`` names fields holding a position in a list field of the record (``correct_choice`` in
+    ``choices``), which the trail shows as that item.
     Saving and deleting run in a transaction, so a change and its entry are kept together or not at all.
     The entries are written by the receivers of ``qms_portal.audit.recording``.
     """
@@ -210,6 +212,7 @@ class AuditedModel(models.Model):
     audit_exclude: ClassVar[tuple[str, ...]] = ()
     audit_redact: ClassVar[tuple[str, ...]] = ()
     audit_labels: ClassVar[dict[str, str]] = {}
+    audit_index_into: ClassVar[dict[str, str]] = {}
 
     objects = AuditedQuerySet.as_manager()
 

@@ -36,7 +36,9 @@ def _filtered(form: AuditFilterForm) -> QuerySet[AuditEntry]:
     who = data["actor"].strip()
     if who:
         entries = entries.filter(
-            Q(actor_name__icontains=who) | Q(actor_username__iexact=who) | Q(actor_username="", actor__username__iexact=who)
+            Q(actor_name__icontains=who)
+            | Q(actor_username__iexact=who)
+            | Q(actor_username="", actor__username__iexact=who)  # entries from before user names were kept
         )
     if data["record_type"]:
         entries = entries.filter(record_type=data["record_type"])

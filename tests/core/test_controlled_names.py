@@ -8,7 +8,6 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 
-from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry, audit_context, audit_verify
 from qms_portal.models import User
 from tests.core.factories import OrgUnitFactory
