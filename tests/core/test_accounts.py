@@ -154,6 +154,7 @@ def test_deactivating_a_person_ends_their_open_sessions(portal_users, qm_client)
         "username": person.username,
         "full_name": person.full_name,
         "email": person.email,
+        "job_title": person.job_title,
         "roles": [Group.objects.get(name=PortalRole.EMPLOYEE).pk],
         # "is_active" left out: the box is unticked
     })
@@ -172,7 +173,7 @@ def test_a_quality_manager_cannot_deactivate_their_own_account(portal_users, qm_
     me = portal_users.quality_manager
 
     response = qm_client.post(reverse("person_edit", args=[me.pk]), {
-        "username": me.username, "full_name": me.full_name, "email": me.email,
+        "username": me.username, "full_name": me.full_name, "email": me.email, "job_title": me.job_title,
         "roles": [Group.objects.get(name=PortalRole.QUALITY_MANAGER).pk],
     })
 
