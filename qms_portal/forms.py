@@ -136,6 +136,8 @@ class PersonForm(forms.ModelForm):
         org_unit.empty_label = "(none)"
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.groups.all()
+        else:  # a new person's name and title are set for the first time: nothing to justify
+            del self.fields["reason"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -158,7 +160,10 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, label="To", widget=date_input())
     # A name to search for, not a list of everyone: the list would hold every person who ever acted.
     actor = forms.CharField(
-        required=False, label="Person", max_length=100, widget=forms.TextInput(attrs={"placeholder": "Any name"})
+        required=False,
+        label="Person",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Name or user name"}),
     )
     record_type = forms.ChoiceField(required=False, label="Kind of record")
 

@@ -68,7 +68,7 @@ def _when(field: models.Field, value: Any) -> Any:
     """A stored date or date and time (ISO text) as the pages write it; the text as stored if it does not parse."""
     try:
         if isinstance(field, models.DateTimeField):
-            return day(dt.datetime.fromisoformat(value), "signed")
+            return day(dt.datetime.fromisoformat(value), "datetime")
         return day(dt.date.fromisoformat(value), "date")
     except (TypeError, ValueError):
         return value

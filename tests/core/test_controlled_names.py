@@ -152,4 +152,4 @@ def test_a_signature_shows_the_signers_user_name(portal_users, client_for):
     ).text
 
     assert version.signature.signer_username == "tm"
-    assert '<div class="signature-name">Tessa Mann <span class="signer-username">tm</span></div>' in page
+    assert '<div class="signature-name">Tessa Mann <span class="signer-username">(user name tm)</span></div>' in page
