@@ -153,3 +153,19 @@ def test_a_signature_shows_the_signers_user_name(portal_users, client_for):
 
     assert version.signature.signer_username == "tm"
     assert '<div class="signature-name">Tessa Mann <span class="signer-username">(user name tm)</span></div>' in page
+
+
+def test_the_public_policy_page_names_the_signing_account(portal_users, client):
+    version = PolicyVersionFactory(
+        status="published", signed_by=portal_users.top_management, document__is_public=True
+    )
+
+    page = client.get(reverse("policy:public_policy", args=[version.document.reference])).text
+
+    assert "Tessa Mann" in page and "(user name tm)" in page
+
+
+def test_adding_a_person_asks_for_no_reason(qm_client):
+    page = qm_client.get(reverse("person_create")).text
+
+    assert 'name="reason"' not in page
