@@ -148,6 +148,8 @@ class Campaign(AuditedModel):
     correct_choice = models.PositiveSmallIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
 
+    audit_index_into = {"correct_choice": "choices"}  # the trail shows the right answer's text, not its position
+
     def __str__(self) -> str:
         return f"Acknowledgement of {self.version}"
 

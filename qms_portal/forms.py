@@ -92,11 +92,12 @@ class OrgUnitForm(forms.ModelForm):
 
 
 class ProfileForm(forms.ModelForm):
-    """What a person may change about themselves."""
+    """What a person may change about themselves: their e-mail address. Their full name and job title are
+    controlled data, changed by whoever manages people (``PersonForm``), with a reason."""
 
     class Meta:
         model = User
-        fields = ["full_name", "email", "job_title"]
+        fields = ["email"]
 
 
 class PersonForm(forms.ModelForm):
@@ -108,6 +109,14 @@ class PersonForm(forms.ModelForm):
         required=False,
         label="Portal roles",
         help_text="What the person can see and do in the portal. A person may hold several.",
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the change",
+        help_text="Needed to change a full name or job title (for example a change of name or a promotion); "
+        "kept in the audit trail.",
     )
 
     class Meta:
@@ -129,6 +138,8 @@ class PersonForm(forms.ModelForm):
         org_unit.empty_label = "(none)"
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.groups.all()
+        else:  # a new person's name and title are set for the first time: nothing to justify
+            del self.fields["reason"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -136,6 +147,11 @@ class PersonForm(forms.ModelForm):
         roles = {group.name for group in cleaned.get("roles") or []}
         if PortalRole.AUDITOR in roles and len(roles) > 1:
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
+        controlled = {"full_name", "job_title"} & set(self.changed_data)
+        if self.instance.pk and controlled and not cleaned.get("reason", "").strip():
+            self.add_error(
+                "reason", "Say why the full name or job title changes: the reason is kept in the audit trail."
+            )
         return cleaned
 
 
@@ -146,7 +162,10 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(required=False, label="To", widget=date_input())
     # A name to search for, not a list of everyone: the list would hold every person who ever acted.
     actor = forms.CharField(
-        required=False, label="Person", max_length=100, widget=forms.TextInput(attrs={"placeholder": "Any name"})
+        required=False,
+        label="Person",
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": "Name or user name"}),
     )
     record_type = forms.ChoiceField(required=False, label="Kind of record")
 

@@ -70,6 +70,7 @@ def signature_sign(
             object_id=str(obj.pk),
             signer=signer,
             printed_name=signer.get_full_name(),
+            signer_username=signer.get_username(),
             meaning=meaning,
             signed_at=timezone.now(),
             content_sha256=content_sha256(content),

@@ -37,16 +37,17 @@ def audit_context(*, actor: Actor = None, reason: str = "") -> Iterator[None]:
             _actor.reset(actor_token)
 
 
-def current_actor() -> tuple[int | None, str]:
-    """The id (None for a label or nobody) and the name of whoever the current block acts for."""
+def current_actor() -> tuple[int | None, str, str]:
+    """The id (None for a label or nobody), the name and the user name (empty but for an account) of whoever
+    the current block acts for."""
     actor = _actor.get()
     if actor is None:
-        return None, "system"
+        return None, "system", ""
     if isinstance(actor, str):
-        return None, actor
+        return None, actor, ""
     if isinstance(actor, AnonymousUser) or not actor.is_authenticated:
-        return None, "anonymous"
-    return actor.pk, actor.get_full_name() or actor.get_username()
+        return None, "anonymous", ""
+    return actor.pk, actor.get_full_name() or actor.get_username(), actor.get_username()
 
 
 def current_reason() -> str:

@@ -1,9 +1,10 @@
 """Reading the audit trail: the trail of one record, the kinds of audited record, and changes made readable."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
@@ -17,6 +18,7 @@ from qms_portal.models.audit import (
     ChangeLine,
     model_for_record_type,
 )
+from qms_portal.presentation import day
 
 
 def audit_history(*records: models.Model, steps_only: bool = False, newest_first: bool = False) -> AuditEntryQuerySet:
@@ -41,38 +43,76 @@ def audited_record_types() -> list[tuple[str, str]]:
     return sorted(kinds, key=lambda kind: kind[1])
 
 
-def _field(model: type[models.Model] | None, name: str) -> models.Field | models.ForeignObjectRel | None:
+def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except Exception:  # a field since removed from the model: show its raw name
         return None
+    return field if isinstance(field, models.Field) else None  # a reverse relation is no field of the record
 
 
-def _points_to(field: models.Field | models.ForeignObjectRel | None) -> type[models.Model] | None:
-    """The model a foreign key's recorded ids refer to; None for any other field."""
-    return field.related_model if field is not None and field.many_to_one else None
+def _points_to_one(field: models.Field | None) -> bool:
+    return field is not None and field.concrete and bool(field.many_to_one or field.one_to_one)
 
 
-def _readable(value: Any) -> Any:
+def _when(field: models.Field, value: Any) -> Any:
+    """A stored date or date and time (ISO text) as the pages write it; the text as stored if it does not parse."""
+    try:
+        if isinstance(field, models.DateTimeField):
+            return day(dt.datetime.fromisoformat(value), "datetime")
+        return day(dt.date.fromisoformat(value), "date")
+    except (TypeError, ValueError):
+        return value
+
+
+def _readable(
+    field: models.Field | None,
+    value: Any,
+    names: dict[type[models.Model], dict[str, str]],
+    items: Any = None,
+) -> Any:
+    """``value`` as the portal shows it; None stays None (the template shows a dash or nothing). ``items`` is the
+    list that an index field (``AuditedModel.audit_index_into``) points into, when the entry holds it."""
+    if value is None:
+        return None
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "(none)"
+    if field is None or value == "(redacted)":
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and items is not None:
+        # An index is shown as the item, numbered from 1 as the pages number answers.
+        shown = f"answer {value + 1}"
+        return f"{shown}: {items[value]}" if isinstance(items, list) and 0 <= value < len(items) else shown
+    if _points_to_one(field):
+        related = cast(type[models.Model], field.related_model)
+        return names.get(related, {}).get(str(value), f"#{value} (deleted)")
+    if field.choices:
+        labels = {str(stored): str(label) for stored, label in field.flatchoices}
+        return labels.get(str(value), value)
+    if isinstance(field, models.BooleanField) and isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(field, models.DateField) and isinstance(value, str):  # DateTimeField included
+        return _when(field, value)
     return value
 
 
 def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
-    """Give each entry ``change_lines``: field labels, and the names of related records instead of their ids.
+    """Give each entry ``change_lines`` (``ChangeLine``): what changed as the portal's pages show it, for any
+    audited model, read from its field definitions (labels, choices, related models, booleans).
 
-    Related records are looked up with one query per related model for the whole page of entries.
+    Related records are named as they are now, while they exist; one query per related model for the whole
+    page of entries, so a page costs the same queries whatever its entries.
     """
     wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
     for entry in entries:
         model = model_for_record_type(entry.record_type)
         for name, values in entry.changes.items():
-            related = _points_to(_field(model, name))
-            if related is not None:
-                wanted[related].update(v for v in values if v is not None)
+            field = _field(model, name)
+            if _points_to_one(field) and isinstance(values, list):
+                related = cast(type[models.Model], cast(models.Field, field).related_model)
+                wanted[related].update(v for v in values if v is not None and not isinstance(v, list))
     names = {
         related: {str(pk): str(obj) for pk, obj in related._base_manager.in_bulk(list(ids)).items()}
         for related, ids in wanted.items()
@@ -80,14 +120,24 @@ def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
     for entry in entries:
         model = model_for_record_type(entry.record_type)
         lines = []
-        for name, (before, after) in entry.changes.items():
+        audited = model if model is not None and issubclass(model, AuditedModel) else None
+        for name, values in entry.changes.items():
+            before, after = _sides(values)
             field = _field(model, name)
             label = str(getattr(field, "verbose_name", name))
-            if model is not None and issubclass(model, AuditedModel):
-                label = model.audit_labels.get(name, label)
-            related = _points_to(field)
-            if related is not None:
-                known = names.get(related, {})
-                before, after = (None if v is None else known.get(str(v), f"#{v} (deleted)") for v in (before, after))
-            lines.append(ChangeLine(label, _readable(before), _readable(after)))
+            items: tuple[Any, Any] = (None, None)
+            if audited is not None:
+                label = audited.audit_labels.get(name, label)
+                if name in audited.audit_index_into:  # the list it indexes, as the entry holds it on each side
+                    items = _sides(entry.changes.get(audited.audit_index_into[name], [[], []]))
+                    items = (items[0] or [], items[1] or [])
+            shown = (_readable(field, before, names, items[0]), _readable(field, after, names, items[1]))
+            lines.append(ChangeLine(label, shown[0], shown[1], before, after))
         entry.change_lines = lines
+
+
+def _sides(values: Any) -> tuple[Any, Any]:
+    """(before, after) of a recorded change; a step's change may hold a single value: it is the after."""
+    if isinstance(values, list) and len(values) == 2:
+        return values[0], values[1]
+    return None, values

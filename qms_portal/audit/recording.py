@@ -31,7 +31,7 @@ def _lock_chain() -> None:
 def _append(
     *, record_type: str, object_id: str, object_repr: str, action: str, changes: dict, step: str = "", reason: str = ""
 ) -> AuditEntry:
-    actor_id, actor_name = current_actor()
+    actor_id, actor_name, actor_username = current_actor()
     with transaction.atomic():
         _lock_chain()
         prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
@@ -39,6 +39,7 @@ def _append(
             created_at=timezone.now(),
             actor_id=actor_id,
             actor_name=actor_name[:200],
+            actor_username=actor_username[:150],
             record_type=record_type,
             object_id=str(object_id),
             object_repr=object_repr[:300],

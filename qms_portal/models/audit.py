@@ -17,6 +17,7 @@ from typing import Any, ClassVar, NoReturn, Self
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.text import capfirst
@@ -94,11 +95,15 @@ class AuditEntryQuerySet(models.QuerySet):
 
 @dataclass(frozen=True)
 class ChangeLine:
-    """One field of a recorded change, labelled and with related records named, for display."""
+    """One field of a recorded change as a person reads it in the portal: its label, choice labels instead of
+    stored values, related records by name, yes/no for booleans. ``raw_before``/``raw_after`` keep the stored
+    values, for the CSV."""
 
     field: str
     before: Any
     after: Any
+    raw_before: Any = None
+    raw_after: Any = None
 
 
 class AuditEntry(models.Model):
@@ -114,6 +119,9 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     actor_name = models.CharField(max_length=200)
+    # The account's user name at that moment, beside the name it then gave; empty for entries written before it
+    # was kept (their ``actor`` still names the account) and for a system actor.
+    actor_username = models.CharField(max_length=150, blank=True)
     record_type = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=300)
@@ -161,8 +169,23 @@ class AuditEntry(models.Model):
             self.changes,
             self.reason,
         ]
+        # Entries written before the user name was kept hash without it, so they still verify; a later entry
+        # covers it, and clearing it afterwards changes the hash all the same.
+        if self.actor_username:
+            payload.append(self.actor_username)
         canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    @property
+    def account_username(self) -> str:
+        """The user name of the account that acted: as kept with the entry, else the account's (older entries)."""
+        if self.actor_username or self.actor_id is None:
+            return self.actor_username
+        try:  # select_related("actor") spares the query; the account may be gone (no database constraint)
+            actor = self.actor
+        except ObjectDoesNotExist:
+            return ""
+        return actor.get_username() if actor is not None else ""
 
     @property
     def model_verbose_name(self) -> str:
@@ -193,7 +216,9 @@ class AuditedModel(models.Model):
 
     ``audit_exclude`` names fields whose changes are not worth a record (``last_login``);
     ``audit_redact`` names fields whose values must never be stored (``password``): a change is
-    recorded without the values. ``audit_labels`` renames fields for people reading the trail.
+    recorded without the values. ``audit_labels`` renames fields for people reading the trail;
+    ``audit_index_into`` names fields holding a position in a list field of the record (``correct_choice`` in
+    ``choices``), which the trail shows as that item.
     Saving and deleting run in a transaction, so a change and its entry are kept together or not at all.
     The entries are written by the receivers of ``qms_portal.audit.recording``.
     """
@@ -201,6 +226,7 @@ class AuditedModel(models.Model):
     audit_exclude: ClassVar[tuple[str, ...]] = ()
     audit_redact: ClassVar[tuple[str, ...]] = ()
     audit_labels: ClassVar[dict[str, str]] = {}
+    audit_index_into: ClassVar[dict[str, str]] = {}
 
     objects = AuditedQuerySet.as_manager()
 

@@ -32,6 +32,8 @@ class ElectronicSignature(AuditedModel):
     object_id = models.CharField(max_length=64)
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="signatures")
     printed_name = models.CharField(max_length=200)
+    # The signer's user name at signing, beside the printed name: a name alone does not identify the account.
+    signer_username = models.CharField(max_length=150, blank=True)
     meaning = models.CharField(max_length=50)
     signed_at = models.DateTimeField()
     content_sha256 = models.CharField("SHA-256 of the signed content", max_length=64)

@@ -57,7 +57,12 @@ def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse
             form.add_error("is_active", "You cannot deactivate your own account.")
         else:
             created = person is None
-            saved = person_save(person=form.save(commit=False), roles=form.cleaned_data["roles"], by=request.user)
+            saved = person_save(
+                person=form.save(commit=False),
+                roles=form.cleaned_data["roles"],
+                by=request.user,
+                reason=form.cleaned_data.get("reason", "").strip(),
+            )
             if created:
                 person_invite_send(person=saved, portal_url=request.build_absolute_uri("/"))
                 messages.success(request, f"{saved} is added and has been emailed a link to set a password.")

@@ -259,7 +259,8 @@ def test_editing_portal_roles_keeps_groups_that_are_not_portal_roles(qm_client):
 
     qm_client.post(reverse("person_edit", args=[person.pk]), {
         "username": person.username, "full_name": person.full_name, "email": person.email,
-        "is_active": "on", "roles": [Group.objects.get(name=PortalRole.PROCESS_OWNER).pk],
+        "job_title": person.job_title, "is_active": "on",
+        "roles": [Group.objects.get(name=PortalRole.PROCESS_OWNER).pk],
     })
 
     assert sorted(person.groups.values_list("name", flat=True)) == ["Internal audit team", "Process owner"]

@@ -222,7 +222,8 @@ TABLE: dict[str, Row] = {
         prepare=a_password_reset_link,
     ),
     "password_reset_complete": Row(get=public(200), post=public(405)),
-    "profile": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    # An empty post saves: the e-mail address, all a person changes about themselves, may be empty.
+    "profile": Row(get=any_signed_in(200), post=any_signed_in(Redirect("profile"))),
     # Organisation
     "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "organisation_logo": Row(get=public(200), post=public(405), prepare=an_uploaded_logo),

@@ -89,6 +89,7 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
             object_id=str(self.pk),
             signer=signer,
             printed_name=signer.get_full_name(),
+            signer_username=signer.get_username(),
             meaning="Approved",
             signed_at=self.approved_at or timezone.now(),
             content_sha256=content_sha256(self.signed_content()),
