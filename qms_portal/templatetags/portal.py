@@ -1,4 +1,5 @@
-"""Template filters and tags of the shared core: Markdown, dates (``day``) and status badges (``badge``)."""
+"""Template filters and tags of the shared core: Markdown, dates (``day``), status badges (``badge``) and hashes
+(``sha256``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -58,6 +59,23 @@ def badge(label: str, tone: str) -> SafeString:
     """A status badge: ``{% badge "Published" "good" %}``; apps' status tags name the tone of each status."""
     return badge_html(label, tone)
 
+
+
+@register.simple_tag
+def sha256(value: str, about: str = "") -> SafeString:
+    """A SHA-256 written whole, wrapping, with a button that copies it (``static/js/copy.js``), so a reader can compare it
+    with a copy's: ``{% sha256 signature.content_sha256 about="the signed content" %}``.
+
+    Inline elements only, so it fits in a paragraph, a table cell or a page's lead.
+    """
+    title = f"SHA-256 of {about}" if about else "SHA-256"
+    return format_html(
+        '<span class="sha256" title="{}"><span class="sha256-label">SHA-256</span> '
+        '<code class="sha256-value">{}</code> '
+        '<button type="button" class="btn btn-sm btn-outline-secondary sha256-copy" data-copy="{}" '
+        'aria-label="Copy the {}" hidden>Copy</button></span>',
+        title, value, value, title,
+    )
 
 class PageHeadNode(template.Node):
     """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.
