@@ -1,10 +1,10 @@
 """Template filters and tags of the shared core: Markdown, dates (``day``), status badges (``badge``) and hashes
-(``sha256``)."""
+(``sha256``) and a form's error summary (``form_errors``)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from django import template
+from django import forms, template
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode
 from django.utils.html import format_html
@@ -76,6 +76,21 @@ def sha256(value: str, about: str = "") -> SafeString:
         'aria-label="Copy the {}" hidden>Copy</button></span>',
         title, value, value, title,
     )
+
+
+@register.inclusion_tag("includes/form_errors.html")
+def form_errors(form: forms.BaseForm) -> dict[str, object]:
+    """At the top of a form, every error it has, each linking to its field: ``{% form_errors form %}``.
+
+    A person on a phone sees at once that the form was refused and why, without scrolling to find the field.
+    """
+    fields = []
+    for field in form:
+        if field.errors:
+            # A group of radios or boxes has no element with the field's own id: point at its first choice.
+            target = field.id_for_label or f"{field.auto_id}_0"
+            fields.append({"label": field.label, "target": target, "errors": field.errors})
+    return {"general": form.non_field_errors(), "fields": fields}
 
 class PageHeadNode(template.Node):
     """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.
