@@ -63,8 +63,8 @@ def badge(label: str, tone: str) -> SafeString:
 
 @register.simple_tag
 def sha256(value: str, about: str = "") -> SafeString:
-    """A SHA-256 written whole, wrapping, with a button that copies it (``static/js/copy.js``), so a reader can compare it
-    with a copy's: ``{% sha256 signature.content_sha256 about="the signed content" %}``.
+    """A SHA-256 written whole, wrapping, with a button that copies it (``static/js/copy.js``), so a reader can
+    compare it with a copy's: ``{% sha256 signature.content_sha256 about="the signed content" %}``.
 
     Inline elements only, so it fits in a paragraph, a table cell or a page's lead.
     """

@@ -2,6 +2,7 @@
 minutes about to be signed, and each evidence file."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -79,4 +80,19 @@ def test_each_evidence_file_shows_its_whole_hash_with_a_copy_button(portal_users
     page = client_for(portal_users.auditor).get(reverse("leadership:evidence_detail", args=[entry.pk])).text
 
     assert f'<code class="sha256-value">{full}</code>' in page
-    assert f'aria-label="Copy the SHA-256 of the file as uploaded" hidden>Copy</button>' in page
+    assert 'aria-label="Copy the SHA-256 of the file as uploaded" hidden>Copy</button>' in page
+
+
+def test_the_list_names_a_proposed_review_by_the_day_it_was_held_once_it_was(portal_users, client_for):
+    first = closed(portal_users, planned_on=day(-100), recurrence_months=3)
+    proposed = first.next_review
+    reviews.review_hold(review=proposed, held_on=proposed.planned_on + dt.timedelta(days=1),
+                        by=portal_users.quality_manager)
+
+    page = client_for(portal_users.auditor).get(reverse("leadership:review_list")).text
+    detail = client_for(portal_users.auditor).get(url("leadership:review_detail", first)).text
+
+    held_on = shown(proposed.planned_on + dt.timedelta(days=1))
+    link = f'<a href="{url("leadership:review_detail", proposed)}">{held_on}</a>'
+    assert f"next held on {link}" in page and f"Next review held on {link}" in detail
+    assert shown(proposed.planned_on) not in page
