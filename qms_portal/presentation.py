@@ -1,4 +1,5 @@
-"""How dates, times and shares read on the portal: ``day`` (behind the ``day`` template filter) and ``percent``.
+"""How dates, times, shares and shortened texts read on the portal: ``day`` (behind the ``day`` template filter),
+``percent`` and ``shorten`` (behind the ``shorten`` filter).
 
 The formats themselves live in the format module (``qms_portal/formats/en/formats.py``); a style here
 only names one of them, so a page, a message, a chart and a PDF write the same date the same way.
@@ -63,3 +64,15 @@ def percent(part: int, whole: int) -> int:
     # Integer arithmetic: round() would round half to even (12.5 -> 12) and floats can land just under the half.
     rounded = (200 * part + whole) // (2 * whole)
     return min(99, max(1, rounded))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…" when cut: never mid-word as
+    Django's ``truncatechars`` cuts ("com…"). A single word longer than the limit is cut where it must be."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    if text[len(head)] != " " and " " in head:  # the cut falls inside a word: drop that word
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.–—-") + "…"

@@ -1,5 +1,5 @@
-"""Template filters and tags of the shared core: Markdown, dates (``day``), status badges (``badge``) and hashes
-(``sha256``) and a form's error summary (``form_errors``)."""
+"""Template filters and tags of the shared core: Markdown, dates (``day``), shortened texts (``shorten``), status
+badges (``badge``), hashes (``sha256``) and a form's error summary (``form_errors``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +20,12 @@ register = template.Library()
 def markdown(text: str) -> SafeString:
     """Render Markdown as sanitised HTML: ``{{ version.body|markdown }}``."""
     return markdown_to_html(text)
+
+
+@register.filter
+def shorten(text: str, limit: int) -> str:
+    """A text cut at a word boundary to at most ``limit`` characters: ``{{ role.purpose|shorten:90 }}``."""
+    return presentation.shorten(text, int(limit))
 
 
 @register.filter(expects_localtime=True)
