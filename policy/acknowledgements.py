@@ -22,6 +22,7 @@ from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
 from qms_portal.models import OrgUnit, User
+from qms_portal.presentation import percent
 from qms_portal.refusals import StepRefused
 from qms_portal.trees import ids_below
 
@@ -160,8 +161,8 @@ def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:
 
 
 def _rate(done: int, asked: int) -> int:
-    """Per cent, rounded down, so that 100% means everyone."""
-    return done * 100 // asked if asked else 0
+    """Per cent, as every share on the portal is written (``qms_portal.presentation.percent``)."""
+    return percent(done, asked)
 
 
 @dataclass(frozen=True)

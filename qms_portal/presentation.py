@@ -1,4 +1,5 @@
-"""How dates and times read on the portal: one function for Python, behind the ``day`` template filter.
+"""How dates, times, shares and shortened texts read on the portal: ``day`` (behind the ``day`` template filter),
+``percent`` and ``shorten`` (behind the ``shorten`` filter).
 
 The formats themselves live in the format module (``qms_portal/formats/en/formats.py``); a style here
 only names one of them, so a page, a message, a chart and a PDF write the same date the same way.
@@ -49,3 +50,29 @@ def day(value: dt.date | dt.datetime | None, style: str = "date") -> str:
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, _format(STYLES[style]))
+
+
+def percent(part: int, whole: int) -> int:
+    """``part`` of ``whole`` in whole per cent, rounded half up (1 of 8 is 13%), the one rounding of every share shown.
+
+    100% means all and 0% means none: 199 of 200 reads 99%, 1 of 300 reads 1%. Nothing of nothing is 0%.
+    """
+    if whole <= 0 or part <= 0:
+        return 0
+    if part >= whole:
+        return 100
+    # Integer arithmetic: round() would round half to even (12.5 -> 12) and floats can land just under the half.
+    rounded = (200 * part + whole) // (2 * whole)
+    return min(99, max(1, rounded))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with "…" when cut: never mid-word as
+    Django's ``truncatechars`` cuts ("com…"). A single word longer than the limit is cut where it must be."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    if text[len(head)] != " " and " " in head:  # the cut falls inside a word: drop that word
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:.–—-") + "…"

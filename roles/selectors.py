@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from qms_portal.audit import AuditAction, audit_history
 from qms_portal.models import OrgUnit, User
+from qms_portal.presentation import percent
 from roles.models import (
     Duty,
     Process,
@@ -108,7 +109,7 @@ class AcknowledgementRate:
     @property
     def percent(self) -> int | None:
         """The rate in whole percent, or None when nobody holds a role."""
-        return round(100 * self.acknowledged / self.expected) if self.expected else None
+        return percent(self.acknowledged, self.expected) if self.expected else None
 
 
 def role_acknowledgement_rate() -> AcknowledgementRate:

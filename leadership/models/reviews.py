@@ -7,6 +7,7 @@ attendance) are frozen: the write functions in ``leadership.reviews`` refuse, an
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -132,7 +133,12 @@ class ManagementReview(SignedRecord, AuditedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.planned_on.day} {self.planned_on:%b %Y})"
+        return f"{self.title} ({self.named_on.day} {self.named_on:%b %Y})"
+
+    @property
+    def named_on(self) -> dt.date:
+        """The day that names the review: the day it was held once it was, else the day it is planned for."""
+        return self.held_on or self.planned_on
 
     def signed_content(self) -> str:
         """The minutes, the exact text the chair's signature covers: the review, attendance, every input with its notes,

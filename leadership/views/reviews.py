@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -88,6 +89,13 @@ def review_list(request: SignedInRequest) -> HttpResponse:
         upcoming = _mark_states(upcoming[:UPCOMING_SHOWN])
     page = paginate(request, reviews_with_figures(shown, today=today))
     _mark_states(page.object_list)
+    review_count = ManagementReview.objects.count()
+    # The count under the list counts what it lists; when the list is a part of all reviews, it says so and gives both.
+    section = REVIEW_STATES[state][0].lower() if state else "held and past"
+    count_label = (
+        "in all" if page.paginator.count == review_count
+        else f"{section} · {review_count} review{pluralize(review_count)} in all"
+    )
     return render(request, "leadership/review_list.html", {
         "page": page,
         "upcoming": upcoming,
@@ -96,7 +104,8 @@ def review_list(request: SignedInRequest) -> HttpResponse:
         "states": [(key, label) for key, (label, _) in REVIEW_STATES.items()],
         "state_label": REVIEW_STATES[state][0] if state else "",
         "querystring": querystring_without_page(request),
-        "any_review": bool(upcoming) or page.paginator.count > 0 or ManagementReview.objects.exists(),
+        "any_review": review_count > 0,
+        "count_label": count_label,
         "today": today,
         "total": len(InputCode.values),
     })

@@ -1,9 +1,10 @@
-"""Template filters and tags of the shared core: Markdown, dates (``day``) and status badges (``badge``)."""
+"""Template filters and tags of the shared core: Markdown, dates (``day``), shortened texts (``shorten``), status
+badges (``badge``), hashes (``sha256``) and a form's error summary (``form_errors``)."""
 from __future__ import annotations
 
 import datetime as dt
 
-from django import template
+from django import forms, template
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode
 from django.utils.html import format_html
@@ -19,6 +20,12 @@ register = template.Library()
 def markdown(text: str) -> SafeString:
     """Render Markdown as sanitised HTML: ``{{ version.body|markdown }}``."""
     return markdown_to_html(text)
+
+
+@register.filter
+def shorten(text: str, limit: int) -> str:
+    """A text cut at a word boundary to at most ``limit`` characters: ``{{ role.purpose|shorten:90 }}``."""
+    return presentation.shorten(text, int(limit))
 
 
 @register.filter(expects_localtime=True)
@@ -58,6 +65,38 @@ def badge(label: str, tone: str) -> SafeString:
     """A status badge: ``{% badge "Published" "good" %}``; apps' status tags name the tone of each status."""
     return badge_html(label, tone)
 
+
+
+@register.simple_tag
+def sha256(value: str, about: str = "") -> SafeString:
+    """A SHA-256 written whole, wrapping, with a button that copies it (``static/js/copy.js``), so a reader can
+    compare it with a copy's: ``{% sha256 signature.content_sha256 about="the signed content" %}``.
+
+    Inline elements only, so it fits in a paragraph, a table cell or a page's lead.
+    """
+    title = f"SHA-256 of {about}" if about else "SHA-256"
+    return format_html(
+        '<span class="sha256" title="{}"><span class="sha256-label">SHA-256</span> '
+        '<code class="sha256-value">{}</code> '
+        '<button type="button" class="btn btn-sm btn-outline-secondary sha256-copy" data-copy="{}" '
+        'aria-label="Copy the {}" hidden>Copy</button></span>',
+        title, value, value, title,
+    )
+
+
+@register.inclusion_tag("includes/form_errors.html")
+def form_errors(form: forms.BaseForm) -> dict[str, object]:
+    """At the top of a form, every error it has, each linking to its field: ``{% form_errors form %}``.
+
+    A person on a phone sees at once that the form was refused and why, without scrolling to find the field.
+    """
+    fields = []
+    for field in form:
+        if field.errors:
+            # A group of radios or boxes has no element with the field's own id: point at its first choice.
+            target = field.id_for_label or f"{field.auto_id}_0"
+            fields.append({"label": field.label, "target": target, "errors": field.errors})
+    return {"general": form.non_field_errors(), "fields": fields}
 
 class PageHeadNode(template.Node):
     """Renders each block inside ``{% page_head %}`` on its own and lays them out as the page's head.

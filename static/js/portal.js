@@ -14,3 +14,9 @@ function sizeProgressBars(root) {
 }
 document.addEventListener("DOMContentLoaded", () => sizeProgressBars(document));
 document.addEventListener("htmx:afterSwap", (event) => sizeProgressBars(event.target.parentElement || document));
+
+// A summary of a refused form's errors takes the focus, so the keyboard and the screen reader start from it.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+});

@@ -66,7 +66,7 @@ def test_a_new_person_is_invited_by_email_and_can_set_a_password_and_sign_in(
     assert signed_in.status_code == 302
     home = browser.get(reverse("home"))
     assert "Good to see you, Nadia" in home.text
-    assert "Employee · Process owner" in home.text
+    assert '<div class="eyebrow">Process owner</div>' in home.text  # the role that says more, alone
 
 
 def test_the_invitation_link_works_only_once(qm_client, django_capture_on_commit_callbacks):

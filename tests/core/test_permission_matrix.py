@@ -196,7 +196,8 @@ def a_pending_import() -> dict:
 
 
 VIEWERS_OF_PEOPLE = (TOP_MANAGEMENT, QUALITY_MANAGER, PROCESS_OWNER, AUDITOR)
-READERS_OF_AUDIT_TRAIL = (QUALITY_MANAGER, AUDITOR)
+# Top management reads the trail: they are accountable for the QMS (issue 10).
+READERS_OF_AUDIT_TRAIL = (TOP_MANAGEMENT, QUALITY_MANAGER, AUDITOR)
 # policy.view_policy_history and policy.view_acknowledgements: every version, and who acknowledged it.
 READERS_OF_POLICY_HISTORY = (TOP_MANAGEMENT, QUALITY_MANAGER, AUDITOR)
 # Drafts and versions in review are work in progress: seen by those who write and approve them, not auditors.

@@ -363,6 +363,9 @@ def test_a_valid_file_is_kept_and_previewed_without_changing_the_matrix(matrix, 
     assert "Purchasing — Receive goods" in text
     assert "row 4 of the file · 3 changes" in text
     assert "Apply 6 changes" in text
+    # The whole hash of the file, to compare with the copy the quality manager kept; with a button to copy it.
+    assert f'<code class="sha256-value">{matrix_import.sha256}</code>' in page.text
+    assert f'data-copy="{matrix_import.sha256}"' in page.text
 
 
 def test_the_preview_says_when_nothing_would_change(matrix, qm_client):
