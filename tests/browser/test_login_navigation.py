@@ -7,9 +7,10 @@ import pytest
 
 # The shared core's entries; apps add their own, which these tests leave to the apps' tests.
 CORE_NAV = {"Home", "People", "Audit trail"}
-# Who has which capability: qms_portal/migrations/0003_portal_roles.py; which entry needs which: navigation.py.
+# Who has which capability: qms_portal/migrations/0003_portal_roles.py (and 0008, the trail for top management);
+# which entry needs which: navigation.py.
 EXPECTED_NAV = {
-    "director": {"Home", "People"},
+    "director": {"Home", "People", "Audit trail"},
     "quality": {"Home", "People", "Audit trail"},
     "owner": {"Home", "People"},
     "employee": {"Home"},
