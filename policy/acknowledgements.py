@@ -160,11 +160,6 @@ def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:
     return versions
 
 
-def _rate(done: int, asked: int) -> int:
-    """Per cent, as every share on the portal is written (``qms_portal.presentation.percent``)."""
-    return percent(done, asked)
-
-
 @dataclass(frozen=True)
 class DepartmentRow:
     """One org unit's figures in a campaign (people are counted in their own unit)."""
@@ -175,7 +170,7 @@ class DepartmentRow:
 
     @property
     def rate(self) -> int:
-        return _rate(self.acknowledged, self.asked)
+        return percent(self.acknowledged, self.asked)
 
     @property
     def pending(self) -> int:
@@ -199,7 +194,7 @@ class CampaignReport:
 
     @property
     def rate(self) -> int:
-        return _rate(self.acknowledged, self.asked)
+        return percent(self.acknowledged, self.asked)
 
     @property
     def pending_count(self) -> int:

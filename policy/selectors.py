@@ -34,7 +34,7 @@ class AcknowledgementSummary:
     version: PolicyVersion
     asked: int
     acknowledged: int
-    rate: int  # per cent, rounded down
+    rate: int  # per cent, rounded half up (qms_portal.presentation.percent)
     due_on: dt.date
     overdue: bool
 
