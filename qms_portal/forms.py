@@ -100,8 +100,42 @@ class ProfileForm(forms.ModelForm):
         fields = ["email"]
 
 
-class PersonForm(forms.ModelForm):
-    """What a quality manager sets for a person, portal roles included."""
+class ReasonForm(forms.Form):
+    """The "Reason for the change" every change to a controlled record asks for, kept on its trail entries.
+
+    Mix it into the form that makes the change (``class RoleForm(ReasonForm, forms.ModelForm)``) or use it
+    alone on a confirmation page. ``reason_required()`` says when the reason must be given (always, unless a
+    form narrows it); the view saves inside ``audit_context(actor=..., reason=form.stated_reason)`` so that each entry
+    written by the change keeps it.
+    """
+
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the change",
+        help_text="Kept in the audit trail with the change.",
+    )
+    reason_missing = "Say why this changes: the reason is kept in the audit trail with the change."
+
+    def reason_required(self) -> bool:
+        return True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if "reason" in self.fields and self.reason_required() and not cleaned.get("reason", "").strip():
+            self.add_error("reason", self.reason_missing)
+        return cleaned
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason given, trimmed; empty when none was needed."""
+        return str(self.cleaned_data.get("reason", "")).strip()
+
+
+class PersonForm(ReasonForm, forms.ModelForm):
+    """What a quality manager sets for a person, portal roles included; changing an existing person's name, job
+    title or portal roles needs a reason."""
 
     roles = forms.ModelMultipleChoiceField(
         queryset=Group.objects.filter(name__in=PortalRole.values).order_by("name"),
@@ -109,14 +143,6 @@ class PersonForm(forms.ModelForm):
         required=False,
         label="Portal roles",
         help_text="What the person can see and do in the portal. A person may hold several.",
-    )
-    reason = forms.CharField(
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason for the change",
-        help_text="Needed to change a full name or job title (for example a change of name or a promotion); "
-        "kept in the audit trail.",
     )
 
     class Meta:
@@ -138,8 +164,17 @@ class PersonForm(forms.ModelForm):
         org_unit.empty_label = "(none)"
         if self.instance.pk:
             self.fields["roles"].initial = self.instance.groups.all()
-        else:  # a new person's name and title are set for the first time: nothing to justify
+            self.fields["reason"].help_text = (
+                "Needed to change a full name, job title or portal roles (for example a change of name or a "
+                "promotion); kept in the audit trail."
+            )
+        else:  # a new person's name, title and roles are set for the first time: nothing to justify
             del self.fields["reason"]
+
+    reason_missing = "Say why the full name, job title or portal roles change: the reason is kept in the audit trail."
+
+    def reason_required(self) -> bool:
+        return bool(self.instance.pk) and bool({"full_name", "job_title", "roles"} & set(self.changed_data))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -147,11 +182,6 @@ class PersonForm(forms.ModelForm):
         roles = {group.name for group in cleaned.get("roles") or []}
         if PortalRole.AUDITOR in roles and len(roles) > 1:
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
-        controlled = {"full_name", "job_title"} & set(self.changed_data)
-        if self.instance.pk and controlled and not cleaned.get("reason", "").strip():
-            self.add_error(
-                "reason", "Say why the full name or job title changes: the reason is kept in the audit trail."
-            )
         return cleaned
 
 

@@ -61,7 +61,7 @@ def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse
                 person=form.save(commit=False),
                 roles=form.cleaned_data["roles"],
                 by=request.user,
-                reason=form.cleaned_data.get("reason", "").strip(),
+                reason=form.stated_reason,
             )
             if created:
                 person_invite_send(person=saved, portal_url=request.build_absolute_uri("/"))

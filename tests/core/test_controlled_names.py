@@ -57,7 +57,7 @@ def test_changing_a_job_title_needs_a_reason(portal_users, qm_client):
     response = qm_client.post(reverse("person_edit", args=[person.pk]), person_form(person, job_title="Team leader"))
 
     assert response.status_code == 200
-    assert "Say why the full name or job title changes" in response.text
+    assert "Say why the full name, job title or portal roles change" in response.text
     person.refresh_from_db()
     assert person.job_title != "Team leader"
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qms_portal.access import PortalRole
-from qms_portal.models import User
+from qms_portal.models import AuditEntry, User
 from qms_portal.pagination import PAGE_SIZE
 from tests.core.factories import OrgUnitFactory, UserFactory
 
@@ -260,7 +260,26 @@ def test_editing_portal_roles_keeps_groups_that_are_not_portal_roles(qm_client):
     qm_client.post(reverse("person_edit", args=[person.pk]), {
         "username": person.username, "full_name": person.full_name, "email": person.email,
         "job_title": person.job_title, "is_active": "on",
-        "roles": [Group.objects.get(name=PortalRole.PROCESS_OWNER).pk],
+        "roles": [Group.objects.get(name=PortalRole.PROCESS_OWNER).pk], "reason": "Owns the assembly process",
     })
 
     assert sorted(person.groups.values_list("name", flat=True)) == ["Internal audit team", "Process owner"]
+
+
+def test_changing_portal_roles_needs_a_reason_and_keeps_it(portal_users, qm_client):
+    person = portal_users.employee
+    owner = Group.objects.get(name=PortalRole.PROCESS_OWNER).pk
+    form = {"username": person.username, "full_name": person.full_name, "email": person.email,
+            "job_title": person.job_title, "is_active": "on", "roles": [owner]}
+
+    refused = qm_client.post(reverse("person_edit", args=[person.pk]), form)
+
+    assert refused.status_code == 200
+    assert "Say why the full name, job title or portal roles change" in refused.text
+    assert list(person.groups.values_list("name", flat=True)) == [PortalRole.EMPLOYEE]
+
+    qm_client.post(reverse("person_edit", args=[person.pk]), {**form, "reason": "Took over the assembly process"})
+
+    assert list(person.groups.values_list("name", flat=True)) == [PortalRole.PROCESS_OWNER]
+    entry = AuditEntry.objects.filter(record_type="qms_portal.user", object_id=str(person.pk)).latest("id")
+    assert entry.reason == "Took over the assembly process"
