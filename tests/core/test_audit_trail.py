@@ -105,7 +105,8 @@ def test_deleting_an_org_unit_records_the_values_it_had(portal_users, qm_client)
 
 def test_changing_a_persons_portal_roles_records_the_roles_before_and_after(portal_users, qm_client):
     person = UserFactory(roles=[PortalRole.EMPLOYEE])
-    form = person_form(person, [PortalRole.PROCESS_OWNER, PortalRole.TOP_MANAGEMENT])
+    form = {**person_form(person, [PortalRole.PROCESS_OWNER, PortalRole.TOP_MANAGEMENT]),
+            "reason": "Appointed to the management board"}
     before = last_entry_id()
 
     response = qm_client.post(reverse("person_edit", args=[person.pk]), form)
@@ -115,6 +116,7 @@ def test_changing_a_persons_portal_roles_records_the_roles_before_and_after(port
     assert role_entries[0].changes["groups"][0] == ["Employee"]
     assert role_entries[-1].changes["groups"][1] == ["Process owner", "Top management"]
     assert {entry.actor_id for entry in role_entries} == {portal_users.quality_manager.pk}
+    assert {entry.reason for entry in role_entries} == {"Appointed to the management board"}
 
 
 def test_password_values_never_appear_in_the_trail(client_for):
