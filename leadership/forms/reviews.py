@@ -20,6 +20,12 @@ DURATIONS = (30, 45, 60, 90, 120, 150, 180, 240, 300, 360, 480)
 NO_DEPARTMENT = "No department"
 
 
+def _duration_choices(*extra: int) -> list[tuple[int | str, str]]:
+    """The durations offered, in words, after "all day"; ``extra`` adds one a review already has."""
+    offered = sorted({*DURATIONS, *extra})
+    return [("", "All day (no start time)"), *((minutes, duration_label(minutes)) for minutes in offered)]
+
+
 class ReviewForm(forms.Form):
     """What a review is planned with: title, day, start time, duration and place, chair (a top manager),
     invitees and how often it recurs."""
@@ -39,7 +45,7 @@ class ReviewForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "All day (no start time)"), *((minutes, duration_label(minutes)) for minutes in DURATIONS)],
+        choices=_duration_choices(),
         initial=120,
     )
     place = forms.CharField(
@@ -84,10 +90,9 @@ class ReviewForm(forms.Form):
             )
         elif self.initial.get("planned_on"):
             self.fields["planned_on"].help_text = ""
-        duration = cast(forms.TypedChoiceField, self.fields["duration_minutes"])
         current = self.initial.get("duration_minutes")
-        if current and current not in DURATIONS:  # set another way: keep it on offer
-            duration.choices = [*duration.choices, (current, duration_label(current))]
+        if current and current not in DURATIONS:  # set another way (the admin): keep it on offer
+            cast(forms.TypedChoiceField, self.fields["duration_minutes"]).choices = _duration_choices(current)
 
     def attendee_groups(self) -> list[tuple[str, list[Any]]]:
         """The invitee check boxes grouped by department, departments by name and those without one last."""

@@ -22,7 +22,8 @@ from leadership.models.reviews import (
 )
 
 __all__ = [
-    "MAX_DURATION_MINUTES", "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
+    "MAX_DURATION_MINUTES",
+    "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
     "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
     "Measurement", "OutputCategory", "QualityObjective", "ReviewAttendance", "ReviewInput", "ReviewOutput",
     "ReviewStatus", "duration_label", "evidence_file_path",

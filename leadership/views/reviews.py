@@ -377,6 +377,8 @@ def review_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     # E-mail addresses show only to those who manage people (issue 10, item 14), in the calendar file too.
     with_emails = user_can(request.user, Capability.MANAGE_PEOPLE)
-    response = HttpResponse(ics.review_ics(review, with_emails=with_emails), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        ics.review_ics(review, with_emails=with_emails), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="management-review-{review.planned_on.isoformat()}.ics"'
     return response

@@ -72,7 +72,8 @@ def test_the_event_holds_the_review_with_commas_semicolons_and_backslashes_escap
 
 
 def test_attendees_with_an_email_are_listed_and_the_chair_marked(review):
-    lines = [parameters(line) for line in unfold(ics.review_ics(review, with_emails=True)) if line.startswith("ATTENDEE")]
+    text = ics.review_ics(review, with_emails=True)
+    lines = [parameters(line) for line in unfold(text) if line.startswith("ATTENDEE")]
 
     assert sorted((params["CN"], params["ROLE"], value) for _, params, value in lines) == [
         ("Quentin Moss", "REQ-PARTICIPANT", "mailto:qm@example.com"),

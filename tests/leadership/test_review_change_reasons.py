@@ -65,7 +65,9 @@ def test_notes_on_a_held_review_keep_their_reason_in_the_trail(portal_users, qm_
 def test_attendance_without_a_reason_records_nothing(portal_users, qm_client):
     review = held(portal_users)
 
-    response = qm_client.post(url("leadership:review_attendance", review), {"attended": [portal_users.top_management.pk]})
+    response = qm_client.post(
+        url("leadership:review_attendance", review), {"attended": [portal_users.top_management.pk]}
+    )
 
     assert response.status_code == 200
     assert response.context["form"].errors["reason"] == [MISSING]

@@ -64,7 +64,7 @@ def test_a_decision_whose_action_has_no_owner_records_nothing_and_says_so(portal
 
     response = qm_client.post(url("leadership:review_decision_create", review), {
         "category": OutputCategory.RESOURCES, "decision": "A second inspector.",
-        "action_title": "Recruit an inspector", "action_due_on": day(60).isoformat(), "reason": "Decided at the meeting.",
+        "action_title": "Recruit an inspector", "action_due_on": day(60).isoformat(), "reason": "Decided then.",
     })
 
     assert response.status_code == 200
