@@ -107,15 +107,29 @@ def next_working_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
 
 
-def suggested_review_date(*, today: dt.date) -> tuple[dt.date, ManagementReview] | None:
-    """The day to suggest for a new review, with the review it follows: a review interval (the last held review's
-    own, else ``SUGGESTED_INTERVAL_MONTHS``) after the last review held, on a working day, and never before
-    tomorrow. None when no review has been held yet: there is nothing to count from."""
-    last = ManagementReview.objects.exclude(held_on=None).order_by("-held_on", "-pk").first()
-    if last is None or last.held_on is None:
+@dataclass(frozen=True)
+class SuggestedDate:
+    """The day offered for a new review: ``months`` after the day of the review it follows, on a working day."""
+
+    on: dt.date
+    after: ManagementReview
+    months: int
+
+
+def suggested_review_date(*, today: dt.date) -> SuggestedDate | None:
+    """The day to offer for a new review: a review interval (the last review's own, else
+    ``SUGGESTED_INTERVAL_MONTHS``) after the latest review, held or already planned (so that a review is not
+    offered beside the one the cycle proposed), on a working day and never before tomorrow. None before any review:
+    there is nothing to count from."""
+    last_held = ManagementReview.objects.exclude(held_on=None).order_by("-held_on", "-pk").first()
+    last_planned = ManagementReview.objects.filter(status=ReviewStatus.PLANNED).order_by("-planned_on", "-pk").first()
+    found = [review for review in (last_held, last_planned) if review is not None]
+    if not found:
         return None
-    day = add_months(last.held_on, last.recurrence_months or SUGGESTED_INTERVAL_MONTHS)
-    return next_working_day(max(day, today + dt.timedelta(days=1))), last
+    last = max(found, key=lambda review: review.named_on)
+    months = last.recurrence_months or SUGGESTED_INTERVAL_MONTHS
+    day = add_months(last.named_on, months)
+    return SuggestedDate(next_working_day(max(day, today + dt.timedelta(days=1))), last, months)
 
 
 def changes_need_reason(review: ManagementReview) -> bool:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from leadership.forms.common import PeopleChoiceField, PersonChoiceField, TopManagerField, active_people
 from leadership.models import ManagementReview, OutputCategory, ReviewAttendance, duration_label
 from leadership.people import top_managers
-from leadership.reviews import SUGGESTED_INTERVAL_MONTHS
+from leadership.reviews import SuggestedDate
 from qms_portal.forms import ReasonForm, date_input
 from qms_portal.presentation import day
 
@@ -37,8 +37,9 @@ class ReviewForm(forms.Form):
     starts_at = forms.TimeField(
         label="Starts at",
         required=False,
+        initial=dt.time(10, 0),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="Leave empty for an all-day entry in calendars.",
+        help_text="Empty it for an all-day entry in calendars.",
     )
     duration_minutes = forms.TypedChoiceField(
         label="Duration",
@@ -47,6 +48,7 @@ class ReviewForm(forms.Form):
         empty_value=None,
         choices=_duration_choices(),
         initial=120,
+        help_text="How long it lasts from the start time.",
     )
     place = forms.CharField(
         label="Place",
@@ -74,7 +76,7 @@ class ReviewForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, suggested: tuple[dt.date, ManagementReview] | None = None, **kwargs: Any
+        self, *args: Any, suggested: SuggestedDate | None = None, **kwargs: Any
     ) -> None:
         """``suggested``: for a new review, the day to offer and the review it follows
         (``reviews.suggested_review_date``); the invitees start as top management."""
@@ -82,17 +84,23 @@ class ReviewForm(forms.Form):
         if "attendees" not in self.initial:
             self.fields["attendees"].initial = list(top_managers().values_list("pk", flat=True))
         if suggested is not None:
-            on, last = suggested
-            self.fields["planned_on"].initial = on
-            interval = last.recurrence_months or SUGGESTED_INTERVAL_MONTHS
+            last = suggested.after
+            self.fields["planned_on"].initial = suggested.on
+            when = f"held on {day(last.held_on)}" if last.held_on else f"planned for {day(last.planned_on)}"
             self.fields["planned_on"].help_text = (
-                f"Suggested: {interval} months after the last review, held on {day(last.held_on)}, on a working day."
+                f"Suggested: {suggested.months} months after the last review, {when}, on a working day."
             )
         elif self.initial.get("planned_on"):
             self.fields["planned_on"].help_text = ""
         current = self.initial.get("duration_minutes")
         if current and current not in DURATIONS:  # set another way (the admin): keep it on offer
             cast(forms.TypedChoiceField, self.fields["duration_minutes"]).choices = _duration_choices(current)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if cleaned.get("starts_at") is None and "starts_at" not in self.errors:
+            cleaned["duration_minutes"] = None  # no start time: an all-day entry, whatever duration was left chosen
+        return cleaned
 
     def attendee_groups(self) -> list[tuple[str, list[Any]]]:
         """The invitee check boxes grouped by department, departments by name and those without one last."""

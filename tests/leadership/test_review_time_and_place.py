@@ -7,6 +7,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -60,7 +61,6 @@ def test_a_video_link_as_the_place_opens_from_the_review_page(portal_users, clie
     ("change", "field", "message"),
     [
         ({"duration_minutes": ""}, "duration_minutes", "Say how long the review lasts."),
-        ({"starts_at": ""}, "starts_at", "Give the start time, or leave the duration empty for an all-day entry."),
         ({"starts_at": "23:00"}, "duration_minutes", "The review must end on the day it starts."),
         ({"starts_at": "nine"}, "starts_at", "Enter a valid time."),
         ({"duration_minutes": "7"}, "duration_minutes", NOT_OFFERED),
@@ -78,8 +78,24 @@ def test_the_plan_form_refuses_a_time_that_does_not_make_a_meeting_and_plans_not
     assert not ManagementReview.objects.exists()
 
 
-def test_a_review_planned_without_a_time_is_an_all_day_entry(portal_users, qm_client):
-    no_time = _posted(portal_users, starts_at="", duration_minutes="", place="")
+def test_the_form_offers_a_timed_meeting_of_two_hours_at_ten(portal_users, qm_client):
+    form = qm_client.get(reverse("leadership:review_create")).context["form"]
+
+    assert (form["starts_at"].value(), form["duration_minutes"].value()) == (dt.time(10, 0), 120)
+
+
+def test_a_duration_without_a_start_time_is_refused_by_the_planning_function(portal_users):
+    with pytest.raises(ValidationError) as refused:
+        plan(portal_users, meeting=reviews.Meeting(None, 60, ""))
+
+    assert refused.value.message_dict == {
+        "starts_at": ["Give the start time, or leave the duration empty for an all-day entry."]
+    }
+    assert not ManagementReview.objects.exists()
+
+
+def test_a_review_planned_without_a_time_is_an_all_day_entry_whatever_duration_was_left(portal_users, qm_client):
+    no_time = _posted(portal_users, starts_at="", duration_minutes="120", place="")
     qm_client.post(reverse("leadership:review_create"), no_time)
 
     review = ManagementReview.objects.get()
@@ -127,31 +143,37 @@ def test_the_suggested_day_is_a_working_day(given, working):
     assert reviews.next_working_day(given) == working
 
 
-def test_the_day_offered_is_the_last_reviews_interval_after_it_was_held(portal_users, qm_client):
-    last = held(portal_users, planned_on=day(-10), recurrence_months=4)
-    expected = reviews.next_working_day(reviews.add_months(last.held_on, 4))
+def test_the_day_offered_follows_the_review_the_cycle_already_proposed(portal_users, qm_client):
+    held(portal_users, planned_on=day(-10), recurrence_months=4)
+    proposed = ManagementReview.objects.get(status="planned")
+    expected = reviews.next_working_day(reviews.add_months(proposed.planned_on, 4))
 
     response = qm_client.get(reverse("leadership:review_create"))
 
     assert response.context["form"]["planned_on"].value() == expected
-    hint = f"Suggested: 4 months after the last review, held on {shown(last.held_on)}, on a working day."
+    hint = f"Suggested: 4 months after the last review, planned for {shown(proposed.planned_on)}, on a working day."
     assert hint in response.text
 
 
-def test_without_an_interval_of_its_own_the_next_review_is_offered_six_months_on(portal_users, qm_client):
+def test_without_an_interval_of_its_own_the_next_review_is_offered_six_months_after_the_last_held(
+    portal_users, qm_client
+):
     last = held(portal_users, planned_on=day(-3))
 
-    form = qm_client.get(reverse("leadership:review_create")).context["form"]
+    response = qm_client.get(reverse("leadership:review_create"))
 
-    assert form["planned_on"].value() == reviews.next_working_day(reviews.add_months(last.held_on, 6))
+    assert response.context["form"]["planned_on"].value() == reviews.next_working_day(
+        reviews.add_months(last.held_on, 6)
+    )
+    assert f"Suggested: 6 months after the last review, held on {shown(last.held_on)}" in response.text
 
 
 def test_a_suggestion_is_never_a_day_gone_by(portal_users):
     held(portal_users, planned_on=day(-400))
 
-    suggested, _ = reviews.suggested_review_date(today=day())
+    suggested = reviews.suggested_review_date(today=day())
 
-    assert suggested > day() and suggested.weekday() < 5
+    assert suggested.on > day() and suggested.on.weekday() < 5
 
 
 # --- The invitees ----------------------------------------------------------------------------------------------------
