@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, TypedDict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -298,7 +299,11 @@ def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
 def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "decide")
-    form = DecisionForm(posted(request), needs_reason=reviews.changes_need_reason(review))
+    # "Record it and add another" brings the reason along, so that the next decision of the session need not retype it.
+    form = DecisionForm(
+        posted(request), needs_reason=reviews.changes_need_reason(review),
+        initial={"reason": request.GET.get("reason", "")[:500]},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -326,7 +331,8 @@ def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The decision is recorded.")
             if "another" in request.POST:
-                return redirect("leadership:review_decision_create", pk=review.pk)
+                another = reverse("leadership:review_decision_create", args=[review.pk])
+                return redirect(f"{another}?{urlencode({'reason': form.stated_reason})}")
             return redirect(_review_url(review, "decisions"))
     return render(request, "leadership/review_decision_form.html", {"review": review, "form": form})
 

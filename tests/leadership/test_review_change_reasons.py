@@ -109,3 +109,14 @@ def test_a_decision_keeps_its_reason_in_the_trail(portal_users, qm_client):
     })
 
     assert _reasons(ReviewOutput, since, review=review) == ["Agreed at the meeting."]
+
+
+def test_record_it_and_add_another_brings_the_reason_to_the_next_decision(portal_users, qm_client):
+    review = held(portal_users)
+
+    response = qm_client.post(url("leadership:review_decision_create", review), {
+        "category": "c", "decision": "A second inspector.", "reason": "Agreed at the meeting.", "another": "1",
+    }, follow=True)
+
+    assert response.context["form"]["reason"].value() == "Agreed at the meeting."
+    assert response.context["form"]["decision"].value() in (None, "")
