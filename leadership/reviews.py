@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,6 +26,7 @@ from leadership.access import LeadershipCapability
 from leadership.actions import create_from_source
 from leadership.errors import InputsUnaddressed
 from leadership.models import (
+    MAX_DURATION_MINUTES,
     InputCode,
     ManagementReview,
     OutputCategory,
@@ -96,21 +98,92 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _check_plan(*, title: str, chair: User | None, recurrence_months: int | None) -> None:
+# When a review has no interval of its own, the next one is suggested this long after the last one held.
+SUGGESTED_INTERVAL_MONTHS = 6
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    """``day``, or the Monday after it when it falls on a weekend."""
+    return day + dt.timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
+@dataclass(frozen=True)
+class SuggestedDate:
+    """The day offered for a new review: ``months`` after the day of the review it follows, on a working day."""
+
+    on: dt.date
+    after: ManagementReview
+    months: int
+
+
+def suggested_review_date(*, today: dt.date) -> SuggestedDate | None:
+    """The day to offer for a new review: a review interval (the last review's own, else
+    ``SUGGESTED_INTERVAL_MONTHS``) after the latest review, held or already planned (so that a review is not
+    offered beside the one the cycle proposed), on a working day and never before tomorrow. None before any review:
+    there is nothing to count from."""
+    last_held = ManagementReview.objects.exclude(held_on=None).order_by("-held_on", "-pk").first()
+    last_planned = ManagementReview.objects.filter(status=ReviewStatus.PLANNED).order_by("-planned_on", "-pk").first()
+    found = [review for review in (last_held, last_planned) if review is not None]
+    if not found:
+        return None
+    last = max(found, key=lambda review: review.named_on)
+    months = last.recurrence_months or SUGGESTED_INTERVAL_MONTHS
+    day = add_months(last.named_on, months)
+    return SuggestedDate(next_working_day(max(day, today + dt.timedelta(days=1))), last, months)
+
+
+def changes_need_reason(review: ManagementReview) -> bool:
+    """Whether a change to ``review`` must say why: once it was held, its notes, attendance and decisions are the
+    record of a meeting that took place, so each change to them keeps its reason in the audit trail."""
+    return review.status != ReviewStatus.PLANNED
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """When and where a review meets: no start time (and so no duration) plans it for the whole day."""
+
+    starts_at: dt.time | None = None
+    duration_minutes: int | None = None
+    place: str = ""
+
+
+ALL_DAY = Meeting()
+
+
+def _check_plan(*, title: str, chair: User | None, recurrence_months: int | None, meeting: Meeting) -> None:
+    errors: dict[str, str] = {}
     if not title.strip():
-        raise ValidationError({"title": "Give the review a title."})
+        errors["title"] = "Give the review a title."
     if recurrence_months is not None and not 1 <= recurrence_months <= 36:
-        raise ValidationError({"recurrence_months": "Repeat every 1 to 36 months, or leave it empty."})
+        errors["recurrence_months"] = "Repeat every 1 to 36 months, or leave it empty."
+    minutes = meeting.duration_minutes
+    if minutes is not None and not 15 <= minutes <= MAX_DURATION_MINUTES:
+        errors["duration_minutes"] = f"A review lasts from 15 minutes to {MAX_DURATION_MINUTES // 60} hours."
+    elif meeting.starts_at is not None and minutes is None:
+        errors["duration_minutes"] = "Say how long the review lasts."
+    elif meeting.starts_at is None and minutes is not None:
+        errors["starts_at"] = "Give the start time, or leave the duration empty for an all-day entry."
+    elif meeting.starts_at is not None and minutes is not None:
+        start = meeting.starts_at.hour * 60 + meeting.starts_at.minute
+        if start + minutes > 24 * 60:
+            errors["duration_minutes"] = "The review must end on the day it starts."
+    if len(meeting.place.strip()) > 300:
+        errors["place"] = "Keep the place to 300 characters."
+    if errors:
+        raise ValidationError(errors)
     check_top_manager(chair, field="chair")
 
 
 def _plan(
     *, title: str, planned_on: dt.date, chair: User, attendees: Iterable[User], recurrence_months: int | None,
-    proposed_from: ManagementReview | None = None, by: User,
+    meeting: Meeting, proposed_from: ManagementReview | None = None, by: User,
 ) -> ManagementReview:
     review = ManagementReview.objects.create(
         title=title.strip(),
         planned_on=planned_on,
+        starts_at=meeting.starts_at,
+        duration_minutes=meeting.duration_minutes,
+        place=meeting.place.strip(),
         chair=chair,
         recurrence_months=recurrence_months,
         proposed_from=proposed_from,
@@ -131,15 +204,17 @@ def review_plan(
     chair: User,
     attendees: Sequence[User] = (),
     recurrence_months: int | None = None,
+    meeting: Meeting = ALL_DAY,
     by: User,
 ) -> ManagementReview:
-    """Plan a review with its chair (a top manager) and invitees; every 9.3.2 input is put on its agenda."""
+    """Plan a review with its chair (a top manager), invitees, and when and where it meets; every 9.3.2 input is
+    put on its agenda."""
     require_capability(by, MANAGE, doing="plan management reviews")
-    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months)
+    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months, meeting=meeting)
     with audit_context(actor=by):
         return _plan(
             title=title, planned_on=planned_on, chair=chair, attendees=attendees,
-            recurrence_months=recurrence_months, by=by,
+            recurrence_months=recurrence_months, meeting=meeting, by=by,
         )
 
 
@@ -152,14 +227,17 @@ def review_update(
     chair: User,
     attendees: Sequence[User],
     recurrence_months: int | None,
+    meeting: Meeting = ALL_DAY,
     by: User,
 ) -> ManagementReview:
-    """Change a planned review's title, date, chair, invitees or recurrence."""
+    """Change a planned review's title, date, time, place, chair, invitees or recurrence."""
     require_capability(by, MANAGE, doing="change management reviews")
     review = _locked(review)
     step_check(review, "reschedule")
-    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months)
+    _check_plan(title=title, chair=chair, recurrence_months=recurrence_months, meeting=meeting)
     review.title, review.planned_on, review.chair = title.strip(), planned_on, chair
+    review.starts_at, review.duration_minutes = meeting.starts_at, meeting.duration_minutes
+    review.place = meeting.place.strip()
     review.recurrence_months = recurrence_months
     wanted = {chair.pk: chair, **{person.pk: person for person in attendees}}
     with audit_context(actor=by):
@@ -174,25 +252,29 @@ def review_update(
 
 
 @transaction.atomic
-def review_input_save(*, review_input: ReviewInput, notes: str, by: User) -> ReviewInput:
-    """Write the notes recording how one 9.3.2 input was covered (planned or held reviews)."""
+def review_input_save(*, review_input: ReviewInput, notes: str, by: User, reason: str = "") -> ReviewInput:
+    """Write the notes recording how one 9.3.2 input was covered (planned or held reviews); ``reason`` is kept on
+    the trail entry (the page asks for it once the review was held: ``changes_need_reason``)."""
     require_capability(by, MANAGE, doing="write management review inputs")
     review = _locked(review_input.review)
     step_check(review, "note_input")
     review_input = ReviewInput.objects.get(pk=review_input.pk)
     review_input.notes = notes.strip()
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         review_input.save()
     return review_input
 
 
 @transaction.atomic
-def review_attendance_record(*, review: ManagementReview, person: User, attended: bool, by: User) -> ReviewAttendance:
-    """Record whether a person attended a held review; someone not invited is added."""
+def review_attendance_record(
+    *, review: ManagementReview, person: User, attended: bool, by: User, reason: str = ""
+) -> ReviewAttendance:
+    """Record whether a person attended a held review; someone not invited is added. ``reason`` is kept on the
+    trail entry."""
     require_capability(by, MANAGE, doing="record management review attendance")
     review = _locked(review)
     step_check(review, "record_attendance")
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         row, _ = ReviewAttendance.objects.get_or_create(review=review, person=person)
         row.attended, row.recorded_at = bool(attended), timezone.now()
         row.save()
@@ -218,6 +300,7 @@ def review_hold(*, review: ManagementReview, held_on: dt.date, by: User) -> Mana
                 chair=review.chair,
                 attendees=[row.person for row in review.attendance.select_related("person")],
                 recurrence_months=review.recurrence_months,
+                meeting=Meeting(review.starts_at, review.duration_minutes, review.place),
                 proposed_from=review,
                 by=by,
             )
@@ -236,8 +319,10 @@ def review_decision_add(
     action_due_on: dt.date | None = None,
     action_description: str = "",
     by: User,
+    reason: str = "",
 ) -> ReviewOutput:
-    """Record a decision of a held review under its 9.3.3 category, with the action it starts when one is given."""
+    """Record a decision of a held review under its 9.3.3 category, with the action it starts when one is given;
+    ``reason`` is kept on the trail entries."""
     require_capability(by, MANAGE, doing="record management review decisions")
     review = _locked(review)
     step_check(review, "decide")
@@ -245,7 +330,7 @@ def review_decision_add(
         raise ValidationError({"category": f"“{category}” is not a 9.3.3 category."})
     if not decision.strip():
         raise ValidationError({"decision": "Write the decision."})
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         output = ReviewOutput.objects.create(
             review=review, category=category, decision=decision.strip(), recorded_by=by
         )

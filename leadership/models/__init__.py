@@ -10,6 +10,7 @@ from leadership.models.commitments import (
 )
 from leadership.models.objectives import Direction, Measurement, QualityObjective
 from leadership.models.reviews import (
+    MAX_DURATION_MINUTES,
     InputCode,
     ManagementReview,
     OutputCategory,
@@ -17,11 +18,13 @@ from leadership.models.reviews import (
     ReviewInput,
     ReviewOutput,
     ReviewStatus,
+    duration_label,
 )
 
 __all__ = [
+    "MAX_DURATION_MINUTES",
     "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
     "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
     "Measurement", "OutputCategory", "QualityObjective", "ReviewAttendance", "ReviewInput", "ReviewOutput",
-    "ReviewStatus", "evidence_file_path",
+    "ReviewStatus", "duration_label", "evidence_file_path",
 ]

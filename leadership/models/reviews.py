@@ -24,6 +24,18 @@ if TYPE_CHECKING:  # annotations only: these modules import the models
     from leadership.review_inputs import LiveFigure
 
 
+MAX_DURATION_MINUTES = 600
+
+
+def duration_label(minutes: int) -> str:
+    """``90`` as "1 hour 30 minutes"."""
+    hours, rest = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours > 1 else ''}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} minutes")
+    return " ".join(parts)
+
+
 class ReviewStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     HELD = "held", "Held"
@@ -87,6 +99,17 @@ class ManagementReview(SignedRecord, AuditedModel):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Names it in calendars.")
     title = models.CharField(max_length=200)
     planned_on = models.DateField()
+    # Reviews planned before times were kept have none: calendars show them as all-day events.
+    starts_at = models.TimeField(
+        "starts at", null=True, blank=True, help_text="In the organisation's time zone; empty for an all-day entry."
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        "duration (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(15), MaxValueValidator(MAX_DURATION_MINUTES)],
+    )
+    place = models.CharField(max_length=300, blank=True, help_text="A meeting room, an address or a video-call link.")
     chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chaired_reviews")
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ReviewAttendance", related_name="management_reviews"
@@ -130,10 +153,32 @@ class ManagementReview(SignedRecord, AuditedModel):
                 condition=models.Q(minutes_signature__isnull=True) | models.Q(status="closed"),
                 name="review_signed_only_when_closed",
             ),
+            models.CheckConstraint(
+                condition=models.Q(starts_at__isnull=True) | models.Q(duration_minutes__isnull=False),
+                name="review_timed_has_duration",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.named_on.day} {self.named_on:%b %Y})"
+
+    @property
+    def is_timed(self) -> bool:
+        """Whether the review has a start time (older reviews were planned by the day only)."""
+        return self.starts_at is not None and self.duration_minutes is not None
+
+    @property
+    def ends_at(self) -> dt.time | None:
+        """The time the meeting is planned to end, on its day (None for an all-day review)."""
+        if self.starts_at is None or self.duration_minutes is None:
+            return None
+        start = dt.datetime.combine(self.planned_on, self.starts_at)
+        return (start + dt.timedelta(minutes=self.duration_minutes)).time()
+
+    @property
+    def duration_text(self) -> str:
+        """How long the review lasts, in words ("" for an all-day review)."""
+        return duration_label(self.duration_minutes) if self.duration_minutes else ""
 
     @property
     def named_on(self) -> dt.date:
@@ -150,6 +195,9 @@ class ManagementReview(SignedRecord, AuditedModel):
             f"Title: {self.title}",
             f"Planned for: {self.planned_on.isoformat()}",
             f"Held on: {self.held_on.isoformat() if self.held_on else '-'}",
+            # Reviews planned before times and places were kept have neither line, so their signed text is unchanged.
+            *([f"Time: {self.starts_at:%H:%M}, {self.duration_minutes} minutes"] if self.is_timed else []),
+            *([f"Place: {self.place}"] if self.place else []),
             f"Chair: person {self.chair_id}",
             "",
             "Attendance:",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, TypedDict
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +40,7 @@ from leadership.models import (
 )
 from leadership.review_inputs import figures_text, live_figures
 from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions, review_state, reviews_with_figures
-from qms_portal.access import requires
+from qms_portal.access import Capability, requires, user_can
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.models import User
@@ -120,6 +121,7 @@ class _PlanFields(TypedDict):
     chair: User
     attendees: list[User]
     recurrence_months: int | None
+    meeting: reviews.Meeting
 
 
 def _plan_fields(form: ReviewForm) -> _PlanFields:
@@ -130,12 +132,13 @@ def _plan_fields(form: ReviewForm) -> _PlanFields:
         "chair": data["chair"],
         "attendees": list(data["attendees"]),
         "recurrence_months": data["recurrence_months"],
+        "meeting": reviews.Meeting(data["starts_at"], data["duration_minutes"], data["place"]),
     }
 
 
 @requires(MANAGE)
 def review_create(request: SignedInRequest) -> HttpResponse:
-    form = ReviewForm(posted(request))
+    form = ReviewForm(posted(request), suggested=reviews.suggested_review_date(today=timezone.localdate()))
     if request.method == "POST" and form.is_valid():
         try:
             review = reviews.review_plan(**_plan_fields(form), by=request.user)
@@ -217,11 +220,13 @@ def review_input_edit(request: SignedInRequest, pk: int, code: str) -> HttpRespo
     review = _review(pk)
     review_input = get_object_or_404(ReviewInput, review=review, code=code)
     reviews.step_check(review, "note_input")
+    needs_reason = reviews.changes_need_reason(review)
     if request.method == "POST":
-        form = InputNotesForm(request.POST)
+        form = InputNotesForm(request.POST, needs_reason=needs_reason)
         if form.is_valid():
             review_input = reviews.review_input_save(
-                review_input=review_input, notes=form.cleaned_data["notes"], by=request.user
+                review_input=review_input, notes=form.cleaned_data["notes"], by=request.user,
+                reason=form.stated_reason,
             )
             if request.htmx:
                 return _input_block(request, review, review_input)
@@ -230,10 +235,10 @@ def review_input_edit(request: SignedInRequest, pk: int, code: str) -> HttpRespo
     elif request.htmx and request.GET.get("view") == "block":
         # The editor's cancel button: the block as it was.
         return _input_block(request, review, review_input)
-    else:
-        figures = live_figures(review, user=request.user).get(review_input.code, [])
-        form = InputNotesForm(initial={"notes": review_input.notes or figures_text(figures)})
-        review_input.figures = figures
+    figures = live_figures(review, user=request.user).get(review_input.code, [])
+    review_input.figures = figures
+    if request.method != "POST":
+        form = InputNotesForm(initial={"notes": review_input.notes or figures_text(figures)}, needs_reason=needs_reason)
     context = {
         "review": review,
         "row": review_input,
@@ -282,7 +287,8 @@ def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
         for row in rows:
             if row.attended is None or row.attended != (row.person_id in present):
                 reviews.review_attendance_record(
-                    review=review, person=row.person, attended=row.person_id in present, by=request.user
+                    review=review, person=row.person, attended=row.person_id in present, by=request.user,
+                    reason=form.stated_reason,
                 )
         messages.success(request, f"Attendance is recorded: {len(present)} of {len(rows)} invited attended.")
         return redirect(_review_url(review, "attendance"))
@@ -293,7 +299,11 @@ def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
 def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "decide")
-    form = DecisionForm(posted(request))
+    # "Record it and add another" brings the reason along, so that the next decision of the session need not retype it.
+    form = DecisionForm(
+        posted(request), needs_reason=reviews.changes_need_reason(review),
+        initial={"reason": request.GET.get("reason", "")[:500]},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -306,6 +316,7 @@ def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
                 action_due_on=data["action_due_on"],
                 action_description=data["action_description"],
                 by=request.user,
+                reason=form.stated_reason,
             )
         except ValidationError as error:
             add_errors(form, error, DecisionForm.ACTION_FIELDS)
@@ -320,7 +331,8 @@ def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The decision is recorded.")
             if "another" in request.POST:
-                return redirect("leadership:review_decision_create", pk=review.pk)
+                another = reverse("leadership:review_decision_create", args=[review.pk])
+                return redirect(f"{another}?{urlencode({'reason': form.stated_reason})}")
             return redirect(_review_url(review, "decisions"))
     return render(request, "leadership/review_decision_form.html", {"review": review, "form": form})
 
@@ -369,6 +381,10 @@ def review_sign(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_safe
 def review_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
-    response = HttpResponse(ics.review_ics(review), content_type="text/calendar; charset=utf-8")
+    # E-mail addresses show only to those who manage people (issue 10, item 14), in the calendar file too.
+    with_emails = user_can(request.user, Capability.MANAGE_PEOPLE)
+    response = HttpResponse(
+        ics.review_ics(review, with_emails=with_emails), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="management-review-{review.planned_on.isoformat()}.ics"'
     return response

@@ -20,3 +20,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-focus-on-load]");
   if (summary) summary.focus();
 });
+
+// A "select all" button ticks every box of the group it names (data-check-all="<the group's id>").
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-check-all]");
+  if (!button) return;
+  const group = document.getElementById(button.dataset.checkAll);
+  if (!group) return;
+  group.querySelectorAll("input[type=checkbox]").forEach((box) => { box.checked = true; });
+});

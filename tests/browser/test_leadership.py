@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from leadership.models import Action, InputCode, ManagementReview, ReviewStatus
-from leadership.reviews import MINUTES_MEANING
+from leadership.reviews import MINUTES_MEANING, suggested_review_date
 from qms_portal.models import User
 from tests.browser.conftest import DEMO_PASSWORD
 
@@ -65,15 +65,25 @@ def _quality_plans_the_review(page: Page) -> None:
     page.get_by_role("link", name="Plan a review").click()
 
     page.get_by_label("Title").fill(TITLE)
-    expect(page.get_by_label("Planned for")).to_have_value(timezone.localdate().isoformat())
+    # The day offered follows the demo's next review by its interval, on a working day; not today.
+    suggested = suggested_review_date(today=timezone.localdate())
+    assert suggested is not None
+    expect(page.get_by_label("Day")).to_have_value(suggested.on.isoformat())
+    page.get_by_label("Starts at").fill("14:00")
+    page.get_by_label("Duration").select_option(label="1 hour 30 minutes")
+    page.get_by_label("Place").fill("Board room, Building A")
     page.get_by_label("Chair").select_option(label="Helen Marsh (Managing Director)")
-    for invitee in ("Priya Nair (Quality Manager)", "David Whitaker (Operations Director)",
-                    "Tom Ashworth (Production Manager)"):
+    # Top management is ticked to begin with, under its department's heading.
+    board = page.get_by_role("group", name="Executive board")
+    expect(board.get_by_label("David Whitaker (Operations Director)")).to_be_checked()
+    board.get_by_label("Sana Hussain (Finance Director)").uncheck()
+    for invitee in ("Priya Nair (Quality Manager)", "Tom Ashworth (Production Manager)"):
         page.get_by_label(invitee).check()
     page.get_by_role("button", name="Plan the review").click()
 
     _expect_message(page, f"“{TITLE}” is planned for")
     expect(page.locator(".page-head h1")).to_contain_text(TITLE)
+    expect(page.locator(".page-head")).to_contain_text("14:00–15:30 (1 hour 30 minutes) · Board room, Building A")
     expect(page.locator("#inputs-progress")).to_contain_text("0 of 12 addressed")
 
 
@@ -100,6 +110,8 @@ def _quality_holds_the_review_and_records_attendance(page: Page) -> None:
     page.locator(".page-head").get_by_role("link", name="Record attendance").click()
     for attendee in ("Helen Marsh", "Priya Nair", "David Whitaker"):
         page.get_by_label(attendee).check()
+    # The review is held: what the minutes record changes with a reason, kept in the trail.
+    page.get_by_label("Reason for the change").fill("From the meeting's sign-in sheet.")
     page.get_by_role("button", name="Save attendance").click()
     _expect_message(page, "Attendance is recorded: 3 of 4 invited attended.")
     expect(page.locator("#attendance")).to_contain_text("3 of 4 attended")
@@ -113,6 +125,7 @@ def _quality_records_a_decision_with_an_action_for_the_employee(page: Page) -> N
     page.get_by_label("Action", exact=True).fill(ACTION)
     page.get_by_label("Owner").select_option(label="Jamie Clarke (CNC Machinist)")
     page.get_by_label("Due on").fill(due_on.isoformat())
+    page.get_by_label("Reason for the change").fill("Decided at the meeting.")
     page.get_by_role("button", name="Record the decision", exact=True).click()
 
     _expect_message(page, f"The decision is recorded, and the action “{ACTION}” is given to Jamie Clarke, due")

@@ -68,7 +68,9 @@ def test_notes_may_be_emptied_again_before_the_review_closes(portal_users, qm_cl
     review = held(portal_users)
     note_all(review, portal_users.quality_manager)
 
-    response = qm_client.post(url("leadership:review_input_edit", review, "e"), {"notes": "   "})
+    response = qm_client.post(
+        url("leadership:review_input_edit", review, "e"), {"notes": "", "reason": "Moved to the next review."}
+    )
 
     assert response.status_code == 302
     assert review.inputs.get(code="e").notes == ""

@@ -49,7 +49,8 @@ def test_attendance_records_each_invitee_ticked_or_not(portal_users, qm_client):
     review = held(portal_users)
 
     response = qm_client.post(
-        url("leadership:review_attendance", review), {"attended": [portal_users.top_management.pk]}
+        url("leadership:review_attendance", review),
+        {"attended": [portal_users.top_management.pk], "reason": "Taken at the meeting."},
     )
 
     assert response.status_code == 302
@@ -63,7 +64,7 @@ def test_a_decision_whose_action_has_no_owner_records_nothing_and_says_so(portal
 
     response = qm_client.post(url("leadership:review_decision_create", review), {
         "category": OutputCategory.RESOURCES, "decision": "A second inspector.",
-        "action_title": "Recruit an inspector", "action_due_on": day(60).isoformat(),
+        "action_title": "Recruit an inspector", "action_due_on": day(60).isoformat(), "reason": "Decided then.",
     })
 
     assert response.status_code == 200

@@ -49,11 +49,13 @@ def test_a_review_goes_from_plan_to_signed_minutes_through_the_pages(portal_user
     # Hold it, record who attended, and a decision that starts an action.
     response = qm_client.post(url("leadership:review_hold", review), {"held_on": day(-1).isoformat()})
     assert response.status_code == 302 and fresh(review).status == ReviewStatus.HELD
-    qm_client.post(url("leadership:review_attendance", review), {"attended": [tm.pk, po.pk]})
+    qm_client.post(
+        url("leadership:review_attendance", review), {"attended": [tm.pk, po.pk], "reason": "Taken at the meeting."}
+    )
     response = qm_client.post(url("leadership:review_decision_create", review), {
         "category": OutputCategory.IMPROVEMENT, "decision": "Visit the three late suppliers.",
         "action_title": "Agree recovery plans with three suppliers", "action_owner": po.pk,
-        "action_due_on": day(49).isoformat(),
+        "action_due_on": day(49).isoformat(), "reason": "Decided at the meeting.",
     })
     assert response.status_code == 302
     action = Action.objects.get(title="Agree recovery plans with three suppliers")
@@ -67,7 +69,10 @@ def test_a_review_goes_from_plan_to_signed_minutes_through_the_pages(portal_user
     assert "c6" not in [item.code for item in response.context["items"]]
     assert fresh(review).status == ReviewStatus.HELD and fresh(review).closed_at is None
 
-    qm_client.post(url("leadership:review_input_edit", review, "f"), {"notes": "A set-up checklist on the route card."})
+    qm_client.post(
+        url("leadership:review_input_edit", review, "f"),
+        {"notes": "A set-up checklist on the route card.", "reason": "Raised at the meeting."},
+    )
     response = qm_client.post(url("leadership:review_close", review))
     assert response.status_code == 302 and fresh(review).status == ReviewStatus.CLOSED
 
@@ -107,11 +112,15 @@ def test_the_chair_must_be_a_top_manager_and_nothing_is_planned_otherwise(portal
     assert not ManagementReview.objects.exists()
 
 
-def test_the_plan_form_offers_only_top_managers_as_chair_and_today_as_date(portal_users, qm_client):
-    form = qm_client.get(reverse("leadership:review_create")).context["form"]
+def test_the_plan_form_offers_only_top_managers_as_chair_and_no_day_before_any_review_was_held(
+    portal_users, qm_client
+):
+    response = qm_client.get(reverse("leadership:review_create"))
+    form = response.context["form"]
 
     assert list(form.fields["chair"].queryset) == [portal_users.top_management]
-    assert form["planned_on"].value() == day()
+    assert form["planned_on"].value() is None
+    assert "No review has been held yet: choose the day of the meeting." in response.text
 
 
 def test_the_plan_changes_while_planned_with_its_invitees(portal_users, qm_client):
