@@ -107,6 +107,14 @@ def next_working_day(day: dt.date) -> dt.date:
     return day + dt.timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
 
 
+def next_in_cycle(review: ManagementReview) -> dt.date | None:
+    """The day proposed for the next review of a recurring ``review``: its interval after the planned day, on a
+    working day; None when it does not recur."""
+    if not review.recurrence_months:
+        return None
+    return next_working_day(add_months(review.planned_on, review.recurrence_months))
+
+
 @dataclass(frozen=True)
 class SuggestedDate:
     """The day offered for a new review: ``months`` after the day of the review it follows, on a working day."""
@@ -132,10 +140,11 @@ def suggested_review_date(*, today: dt.date) -> SuggestedDate | None:
     return SuggestedDate(next_working_day(max(day, today + dt.timedelta(days=1))), last, months)
 
 
-def changes_need_reason(review: ManagementReview) -> bool:
-    """Whether a change to ``review`` must say why: once it was held, its notes, attendance and decisions are the
-    record of a meeting that took place, so each change to them keeps its reason in the audit trail."""
-    return review.status != ReviewStatus.PLANNED
+def changes_need_reason(review: ManagementReview, *, already_recorded: bool) -> bool:
+    """Whether a change to ``review`` must say why: once it was held, notes and attendance already recorded are the
+    record of a meeting that took place, so changing them keeps a reason in the audit trail. Recording them the
+    first time (the minutes being written) needs none."""
+    return review.status != ReviewStatus.PLANNED and already_recorded
 
 
 @dataclass(frozen=True)
@@ -293,10 +302,11 @@ def review_hold(*, review: ManagementReview, held_on: dt.date, by: User) -> Mana
     with audit_context(actor=by):
         review.save()
         audit_step(review, step="held", reason=f"Held on {held_on:%d %b %Y}")
-        if review.recurrence_months and not ManagementReview.objects.filter(proposed_from=review).exists():
+        next_on = next_in_cycle(review)
+        if next_on is not None and not ManagementReview.objects.filter(proposed_from=review).exists():
             next_review = _plan(
                 title=review.title,
-                planned_on=add_months(review.planned_on, review.recurrence_months),
+                planned_on=next_on,
                 chair=review.chair,
                 attendees=[row.person for row in review.attendance.select_related("person")],
                 recurrence_months=review.recurrence_months,

@@ -125,8 +125,8 @@ class ReviewForm(forms.Form):
 
 
 class HeldReviewReasonForm(ReasonForm):
-    """Asks for the reason for a change once the review was held (``reviews.changes_need_reason``); before, the
-    reason field is left out."""
+    """Asks for the reason for a change to what a held review already recorded (``reviews.changes_need_reason``);
+    otherwise the reason field is left out."""
 
     reason_missing = "The review was held: say why its record changes. The reason is kept in the audit trail."
 
@@ -160,7 +160,7 @@ class AttendanceForm(HeldReviewReasonForm):
     )
 
     def __init__(self, *args: Any, rows: list[ReviewAttendance], **kwargs: Any) -> None:
-        super().__init__(*args, needs_reason=True, **kwargs)
+        super().__init__(*args, **kwargs)
         attended = cast(forms.TypedMultipleChoiceField, self.fields["attended"])
         attended.choices = [(row.person_id, row.person.get_full_name()) for row in rows]
         attended.initial = [row.person_id for row in rows if row.attended]
@@ -178,7 +178,7 @@ class HoldForm(forms.Form):
         self.fields["held_on"].widget.attrs["max"] = today.isoformat()
 
 
-class DecisionForm(HeldReviewReasonForm):
+class DecisionForm(forms.Form):
     """A decision under its 9.3.3 category, and optionally the action it starts (title, owner and due date)."""
 
     category = forms.ChoiceField(

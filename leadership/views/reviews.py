@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, TypedDict
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -220,7 +219,7 @@ def review_input_edit(request: SignedInRequest, pk: int, code: str) -> HttpRespo
     review = _review(pk)
     review_input = get_object_or_404(ReviewInput, review=review, code=code)
     reviews.step_check(review, "note_input")
-    needs_reason = reviews.changes_need_reason(review)
+    needs_reason = reviews.changes_need_reason(review, already_recorded=bool(review_input.notes))
     if request.method == "POST":
         form = InputNotesForm(request.POST, needs_reason=needs_reason)
         if form.is_valid():
@@ -272,7 +271,7 @@ def review_hold(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, held)
             return redirect(_review_url(review))
-    next_on = reviews.add_months(review.planned_on, review.recurrence_months) if review.recurrence_months else None
+    next_on = reviews.next_in_cycle(review)
     return render(request, "leadership/review_hold.html", {"review": review, "form": form, "next_on": next_on})
 
 
@@ -281,7 +280,10 @@ def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "record_attendance")
     rows = list(review.attendance.select_related("person").order_by("person__full_name", "person__username"))
-    form = AttendanceForm(posted(request), rows=rows)
+    recorded = any(row.attended is not None for row in rows)
+    form = AttendanceForm(
+        posted(request), rows=rows, needs_reason=reviews.changes_need_reason(review, already_recorded=recorded)
+    )
     if request.method == "POST" and form.is_valid():
         present = set(form.cleaned_data["attended"])
         for row in rows:
@@ -299,11 +301,7 @@ def review_attendance(request: SignedInRequest, pk: int) -> HttpResponse:
 def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
     review = _review(pk)
     reviews.step_check(review, "decide")
-    # "Record it and add another" brings the reason along, so that the next decision of the session need not retype it.
-    form = DecisionForm(
-        posted(request), needs_reason=reviews.changes_need_reason(review),
-        initial={"reason": request.GET.get("reason", "")[:500]},
-    )
+    form = DecisionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -316,7 +314,6 @@ def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
                 action_due_on=data["action_due_on"],
                 action_description=data["action_description"],
                 by=request.user,
-                reason=form.stated_reason,
             )
         except ValidationError as error:
             add_errors(form, error, DecisionForm.ACTION_FIELDS)
@@ -331,8 +328,7 @@ def review_decision_create(request: SignedInRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The decision is recorded.")
             if "another" in request.POST:
-                another = reverse("leadership:review_decision_create", args=[review.pk])
-                return redirect(f"{another}?{urlencode({'reason': form.stated_reason})}")
+                return redirect("leadership:review_decision_create", pk=review.pk)
             return redirect(_review_url(review, "decisions"))
     return render(request, "leadership/review_decision_form.html", {"review": review, "form": form})
 

@@ -110,8 +110,8 @@ def _quality_holds_the_review_and_records_attendance(page: Page) -> None:
     page.locator(".page-head").get_by_role("link", name="Record attendance").click()
     for attendee in ("Helen Marsh", "Priya Nair", "David Whitaker"):
         page.get_by_label(attendee).check()
-    # The review is held: what the minutes record changes with a reason, kept in the trail.
-    page.get_by_label("Reason for the change").fill("From the meeting's sign-in sheet.")
+    # The first record of attendance is the minutes being written: no reason is asked for.
+    expect(page.get_by_label("Reason for the change")).to_have_count(0)
     page.get_by_role("button", name="Save attendance").click()
     _expect_message(page, "Attendance is recorded: 3 of 4 invited attended.")
     expect(page.locator("#attendance")).to_contain_text("3 of 4 attended")
@@ -125,7 +125,6 @@ def _quality_records_a_decision_with_an_action_for_the_employee(page: Page) -> N
     page.get_by_label("Action", exact=True).fill(ACTION)
     page.get_by_label("Owner").select_option(label="Jamie Clarke (CNC Machinist)")
     page.get_by_label("Due on").fill(due_on.isoformat())
-    page.get_by_label("Reason for the change").fill("Decided at the meeting.")
     page.get_by_role("button", name="Record the decision", exact=True).click()
 
     _expect_message(page, f"The decision is recorded, and the action “{ACTION}” is given to Jamie Clarke, due")

@@ -36,7 +36,7 @@ from leadership.models import (
 )
 from leadership.objectives import ObjectiveState, objective_statuses
 from leadership.people import top_managers
-from leadership.reviews import MINUTES_MEANING, add_months
+from leadership.reviews import MINUTES_MEANING, add_months, next_working_day
 from leadership.uploads import PDF, TXT, detect_type
 from qms_portal.audit import AuditEntry
 from qms_portal.models import User
@@ -176,10 +176,10 @@ def test_three_reviews_were_held_quarterly_covered_every_input_and_their_minutes
         assert 2 <= review.outputs.count() <= 4
         for output in review.outputs.all():
             assert output.actions.count() == 1, output
-    # Quarterly: each one held three months after the one before it proposed it.
+    # Quarterly: each one planned three months after the one before it proposed it, on a working day.
     for earlier, later in zip(held, held[1:], strict=False):
         assert later.proposed_from == earlier
-        assert later.planned_on == add_months(earlier.planned_on, 3)
+        assert later.planned_on == next_working_day(add_months(earlier.planned_on, 3))
 
 
 def test_the_fourth_review_is_planned_next_month_as_the_third_proposed_it(seeded, today):
@@ -187,7 +187,7 @@ def test_the_fourth_review_is_planned_next_month_as_the_third_proposed_it(seeded
     third = ManagementReview.objects.exclude(status=ReviewStatus.PLANNED).order_by("-planned_on").first()
 
     assert planned.proposed_from == third
-    assert planned.planned_on == add_months(third.planned_on, 3)
+    assert planned.planned_on == next_working_day(add_months(third.planned_on, 3))
     next_month = add_months(today.replace(day=1), 1)
     assert planned.planned_on.replace(day=1) == next_month
     assert planned.planned_on.weekday() < 5

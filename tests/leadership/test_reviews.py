@@ -140,7 +140,8 @@ def test_holding_a_recurring_review_proposes_exactly_one_next_review(portal_user
     review = hold(plan(portal_users, recurrence_months=1), qm)
 
     proposed = ManagementReview.objects.get(proposed_from=review)
-    assert proposed.planned_on == dt.date(2026, 2, 28)  # 31 January + 1 month: the month's last day
+    # 31 January + 1 month is the month's last day, Saturday 28 February: proposed for the Monday after.
+    assert proposed.planned_on == dt.date(2026, 3, 2)
     assert (proposed.title, proposed.chair, proposed.recurrence_months, proposed.status) == (
         review.title, review.chair, 1, ReviewStatus.PLANNED,
     )
