@@ -337,7 +337,8 @@ def _narrowed(data: MatrixData, filters: dict[str, str]) -> tuple[list[tuple[int
 
 
 def entries_by_activity(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
-    """Each activity shown under ``filters``, process by process, with the letters of the roles shown."""
+    """Each activity shown under ``filters``, process by process, with the letters of the roles shown (only the
+    activities they take part in when narrowed to an org unit)."""
     activity_problems, _ = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
     role_of = {pk: (title, unit) for pk, title, _, unit in roles}
@@ -355,11 +356,13 @@ def entries_by_activity(data: MatrixData, health: HealthReport, *, filters: dict
             entries[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, url))
     for entry in entries.values():
         entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))
-    return list(entries.values())
+    # Narrowed to an org unit, only the activities its roles take part in: a short list on a phone.
+    return [entry for entry in entries.values() if entry.lines or "unit" not in filters]
 
 
 def entries_by_role(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
-    """Each role shown under ``filters``, org unit by org unit, with its letters on the activities shown."""
+    """Each role shown under ``filters``, org unit by org unit, with its letters on the activities shown (only the
+    roles taking part when narrowed to a process)."""
     _, role_problems = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
     process_of = {pk: (code, name) for pk, code, name in data.processes}
@@ -376,4 +379,5 @@ def entries_by_role(data: MatrixData, health: HealthReport, *, filters: dict[str
             entries[role_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, url))
     for entry in entries.values():
         entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
-    return list(entries.values())
+    # Narrowed to a process, only the roles taking part in it.
+    return [entry for entry in entries.values() if entry.lines or "process" not in filters]

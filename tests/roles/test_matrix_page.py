@@ -339,3 +339,10 @@ def test_the_matrix_by_role_lists_each_role_with_its_letters_and_keeps_the_filte
     assert "Designer" not in text.split("By role", 1)[1].split("Pages")[0]  # another department's role
     assert '<input type="hidden" name="by" value="role">' in page  # the filter form keeps the view
     assert 'href="/roles/matrix/?unit=purch">Grid</a>' in page  # and the switch keeps the filters
+
+
+def test_the_matrix_by_role_narrowed_to_a_process_lists_only_the_roles_taking_part(qm_client, small):
+    page = page_of(qm_client, by="role", process="design")
+
+    names = re.findall(r'<h2 class="listed-name"><a href="[^"]+">([^<]+)</a>', page)
+    assert names == ["Designer"]
