@@ -44,6 +44,16 @@ class PortalRole(models.TextChoices):
     AUDITOR = "Auditor"
 
 
+def roles_to_show(names: list[str]) -> list[str]:
+    """The portal roles that say who the person is on the portal, most senior first (the order of ``PortalRole``).
+
+    Everyone with another role is an employee too, so "Employee" shows only when it is the person's one role.
+    """
+    held = [role.value for role in PortalRole if role.value in names]
+    others = [name for name in held if name != PortalRole.EMPLOYEE]
+    return others or held
+
+
 class Capability(StrEnum):
     """Capabilities of the shared core, as ``app_label.codename`` permissions. Apps add their own.
 

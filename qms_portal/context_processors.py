@@ -3,6 +3,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from qms_portal.access import roles_to_show
 from qms_portal.navigation import navigation_for
 
 
@@ -14,4 +15,6 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "organisation": organisation,
         "nav_items": navigation_for(person, request.path) if person else [],
         "user_menu_items": navigation_for(person, request.path, menu="user") if person else [],
+        # The user menu names the person's portal roles, not every group the account is in.
+        "user_roles": roles_to_show(person.role_names()) if person else [],
     }

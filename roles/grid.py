@@ -41,13 +41,28 @@ def with_filters(url: str, filters: dict[str, str]) -> str:
 _SAFE_LETTERS = {letter: letter for letter in RaciLetter.values}
 
 
+# A cell's link is named by the heads of its column and row, through ids, not by repeating the names in each of
+# 48,000 cells: "Set letter for Buyer on Approve suppliers", or "Change letter for Buyer on Approve suppliers, now
+# R" (the cell itself gives the letter). The words between the names are hidden spans drawn once by
+# roles/matrix.html; ``role-name-{r}`` and ``activity-name-{a}`` hold the bare names inside the heads.
+
+
+def _cell_name(activity_id: int | str, role_id: int, letter: str | None) -> str:
+    """The ``aria-labelledby`` of a cell's link (``activity_id`` may be the row's id placeholder)."""
+    if letter:
+        return (f' aria-labelledby="raci-change role-name-{role_id} raci-on activity-name-{activity_id} raci-now '
+                f'cell-{activity_id}-{role_id}"')
+    return f' aria-labelledby="raci-set role-name-{role_id} raci-on activity-name-{activity_id}"'
+
+
 def cell_html(activity_id: int, role_id: int, letter: str | None, *, link: str | None) -> str:
     """One cell: its letter, and for the quality manager a link to its editor (``link``, already escaped)."""
     letter = _SAFE_LETTERS.get(letter, "?") if letter else None
     css = f' class="l-{letter}"' if letter else ""
     if link is None:
         return f'<td id="cell-{activity_id}-{role_id}"{css}>{letter or ""}</td>'
-    return f'<td id="cell-{activity_id}-{role_id}"{css}><a href="{link}">{letter or ""}</a></td>'
+    name = _cell_name(activity_id, role_id, letter)
+    return f'<td id="cell-{activity_id}-{role_id}"{css}><a href="{link}"{name}>{letter or ""}</a></td>'
 
 
 def _oob(oob: bool) -> SafeString:
@@ -67,12 +82,14 @@ def _break_marks(problems: list[str]) -> SafeString:
 def activity_head_html(activity_id: int, name: str, problems: list[str], *, oob: bool = False) -> SafeString:
     """The row head of an activity, marked when the activity breaks a rule (the messages as its tooltip)."""
     return format_html(
-        '<th id="activity-head-{}" scope="row" class="row-head{}" title="{}"{}>{}{}</th>',
+        '<th id="activity-head-{}" scope="row" class="row-head{}" title="{}"{}>'
+        '{}<span id="activity-name-{}">{}</span></th>',
         activity_id,
         " broken" if problems else "",
         " ".join([name, *problems]),  # the whole name too: long ones are cut short in the column
         _oob(oob),
         _break_marks(problems),
+        activity_id,
         name,
     )
 
@@ -80,13 +97,15 @@ def activity_head_html(activity_id: int, name: str, problems: list[str], *, oob:
 def role_head_html(role_id: int, title: str, unit: str, problems: list[str], *, oob: bool = False) -> SafeString:
     """The column head of a role, linking to the role, marked when the role breaks a rule."""
     return format_html(
-        '<th id="role-{}" scope="col" class="role-head{}" title="{}"{}><a href="{}">{}{}</a></th>',
+        '<th id="role-{}" scope="col" class="role-head{}" title="{}"{}>'
+        '<a href="{}">{}<span id="role-name-{}">{}</span></a></th>',
         role_id,
         " broken" if problems else "",
         " ".join([f"{title} ({unit}).", *problems]),
         _oob(oob),
         reverse("roles:role_detail", kwargs={"pk": role_id}),
         _break_marks(problems),
+        role_id,
         title,
     )
 
@@ -100,20 +119,26 @@ def cell_link(activity_id: int, role_id: int, filters: dict[str, str]) -> str:
 class RowCells:
     """Writes the cells of a row exactly as ``cell_html`` would, fast enough for 48,000 cells.
 
-    Every cell of a row holds the row's activity id (once, or twice with the link); apart from it and the
+    Every cell of a row holds the row's activity id (once, or more with the link and its name); apart from it and the
     few letters, a row's text depends only on the columns. So a row is its activity id joined between fixed
     pieces prepared once per page, after swapping in the pieces of its lettered cells: one ``str.join``.
     """
 
     START = '<td id="cell-'
+    PLACEHOLDER = "\x00"  # stands for the activity id while a cell's pieces are cut
 
     def __init__(self, role_ids: list[int], *, link_prefix: str | None, query: str = "") -> None:
         self.role_ids = role_ids
         self.column = {role_id: n for n, role_id in enumerate(role_ids)}
         self.link_prefix, self.query = link_prefix, query
         self.empty = [self.START]
+        self.offsets: list[int] = []
+        self.widths: list[int] = []
         for n in range(len(role_ids)):
-            self.empty += self._cell_pieces(n, None)
+            cell = self._cell_pieces(n, None)
+            self.offsets.append(len(self.empty))
+            self.widths.append(len(cell))
+            self.empty += cell
 
     def _after(self, n: int) -> str:
         return "" if n == len(self.role_ids) - 1 else self.START
@@ -125,22 +150,26 @@ class RowCells:
         shown = letter or ""
         if self.link_prefix is None:  # <td id="cell-{a}-{r}"{css}>{letter}</td>
             return [f'-{role_id}"{css}>{shown}</td>{self._after(n)}']
-        # <td id="cell-{a}-{r}"{css}><a href="{prefix}{a}/{r}/{query}">{letter}</a></td>
+        # <td id="cell-{a}-{r}"{css}><a href="{prefix}{a}/{r}/{query}" aria-labelledby="...">{letter}</a></td>,
+        # the name naming the activity once, or twice with a letter (see _cell_name)
+        name_pieces = _cell_name(self.PLACEHOLDER, role_id, letter).split(self.PLACEHOLDER)
+        name_pieces[-1] += f">{shown}</a></td>{self._after(n)}"
         return [
             f'-{role_id}"{css}><a href="{self.link_prefix}',
-            f'/{role_id}/{self.query}">{shown}</a></td>{self._after(n)}',
+            f"/{role_id}/{self.query}\"{name_pieces[0]}",
+            *name_pieces[1:],
         ]
 
     def write(self, activity_id: int, letters: dict[int, str]) -> str:
         """The cells of ``activity_id``'s row; ``letters`` are its letters by role id."""
         if not self.role_ids:
             return ""
+        # An empty cell's pieces and a lettered one's differ in number (the name repeats the activity id): find
+        # each column's pieces by its offset, rightmost first so the offsets to the left stay true.
         pieces = self.empty.copy()
-        width = 1 if self.link_prefix is None else 2
-        for role_id, letter in letters.items():
-            n = self.column.get(role_id)
-            if n is not None:
-                pieces[1 + n * width:1 + (n + 1) * width] = self._cell_pieces(n, _SAFE_LETTERS.get(letter, "?"))
+        for n, role_id in sorted(((self.column[r], r) for r in letters if r in self.column), reverse=True):
+            start = self.offsets[n]
+            pieces[start:start + self.widths[n]] = self._cell_pieces(n, _SAFE_LETTERS.get(letters[role_id], "?"))
         return str(activity_id).join(pieces)
 
 
@@ -263,3 +292,92 @@ def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str
             group.rows.append(f'<tr id="activity-{activity_id}">{head}{row}</tr>\n')
 
     return Grid(spans, columns, list(groups.values()), sum(len(g.rows) for g in groups.values()), len(roles))
+
+
+# --- The matrix read one activity or one role at a time (narrow screens) -------------------------------------------
+# The order letters are listed in: who answers for it first.
+_LETTER_ORDER = {letter: n for n, letter in enumerate("ARCI")}
+
+
+@dataclass(frozen=True)
+class LetterLine:
+    """One letter of a listed activity or role: the letter and the other side (a role, or an activity)."""
+
+    letter: str
+    name: str
+    context: str  # the role's org unit, or the activity's process
+    url: str
+
+    @property
+    def meaning(self) -> str:
+        """What the letter means ("Responsible"), for those who do not read the legend."""
+        return RaciLetter(self.letter).label if self.letter in _SAFE_LETTERS else "Unknown letter"
+
+
+@dataclass
+class ListedEntry:
+    """An activity with its roles' letters, or a role with its activities' letters."""
+
+    name: str
+    context: str  # the activity's process, or the role's org unit
+    url: str
+    problems: list[str]
+    lines: list[LetterLine] = field(default_factory=list)
+
+
+def _narrowed(data: MatrixData, filters: dict[str, str]) -> tuple[list[tuple[int, str, int, str]], set[int]]:
+    """The roles shown under ``filters`` and the ids of the processes shown."""
+    roles = data.roles
+    if "unit" in filters:
+        unit_id = next(pk for pk, code, _, _ in data.units if code == filters["unit"])
+        shown_units = ids_below([unit_id], ((pk, parent) for pk, _, _, parent in data.units))
+        roles = [role for role in roles if role[2] in shown_units]
+    process_ids = {pk for pk, code, _ in data.processes if filters.get("process", code) == code}
+    return roles, process_ids
+
+
+def entries_by_activity(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
+    """Each activity shown under ``filters``, process by process, with the letters of the roles shown (only the
+    activities they take part in when narrowed to an org unit)."""
+    activity_problems, _ = grid_problems(health)
+    roles, process_ids = _narrowed(data, filters)
+    role_of = {pk: (title, unit) for pk, title, _, unit in roles}
+    process_of = {pk: (code, name) for pk, code, name in data.processes}
+    entries: dict[int, ListedEntry] = {}
+    for pk, process_id, name in sorted(data.activities, key=lambda a: process_of[a[1]][1]):  # stable: keeps positions
+        if process_id in process_ids:
+            code, process_name = process_of[process_id]
+            url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{pk}"
+            entries[pk] = ListedEntry(name, process_name, url, activity_problems.get(pk, []))
+    for (activity_id, role_id), letter in data.matrix.letters.items():
+        if activity_id in entries and role_id in role_of:
+            title, unit = role_of[role_id]
+            url = reverse("roles:role_detail", kwargs={"pk": role_id})
+            entries[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, url))
+    for entry in entries.values():
+        entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))
+    # Narrowed to an org unit, only the activities its roles take part in: a short list on a phone.
+    return [entry for entry in entries.values() if entry.lines or "unit" not in filters]
+
+
+def entries_by_role(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
+    """Each role shown under ``filters``, org unit by org unit, with its letters on the activities shown (only the
+    roles taking part when narrowed to a process)."""
+    _, role_problems = grid_problems(health)
+    roles, process_ids = _narrowed(data, filters)
+    process_of = {pk: (code, name) for pk, code, name in data.processes}
+    activity_of = {pk: (name, process_id) for pk, process_id, name in data.activities if process_id in process_ids}
+    entries = {
+        pk: ListedEntry(title, unit, reverse("roles:role_detail", kwargs={"pk": pk}), role_problems.get(pk, []))
+        for pk, title, _, unit in roles
+    }
+    for (activity_id, role_id), letter in data.matrix.letters.items():
+        if role_id in entries and activity_id in activity_of:
+            name, process_id = activity_of[activity_id]
+            code, process_name = process_of[process_id]
+            url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{activity_id}"
+            entries[role_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, url))
+    for entry in entries.values():
+        entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
+    # Narrowed to a process, only the roles taking part in it.
+    return [entry for entry in entries.values() if entry.lines or "process" not in filters]

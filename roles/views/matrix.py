@@ -12,12 +12,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from qms_portal.access import requires, user_can
 from qms_portal.http import SignedInRequest
+from qms_portal.pagination import paginate, querystring_without_page
 from roles.access import RolesCapability
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.grid import (
     activity_head_html,
     cell_html,
     cell_link,
+    entries_by_activity,
+    entries_by_role,
     filters_of,
     grid_build,
     grid_problems,
@@ -30,6 +33,8 @@ from roles.raci import HealthReport, health_summary, matrix_url, raci_cell_set
 
 # How many rule breaks the matrix page lists above the grid; the health page lists them all.
 BREAKS_SHOWN = 12
+# How many activities or roles a page of the matrix read one at a time lists.
+LISTED_PER_PAGE = 20
 
 
 def breaks_context(health: HealthReport) -> dict[str, object]:
@@ -49,8 +54,25 @@ def raci_matrix(request: SignedInRequest) -> HttpResponse:
     filters = form.chosen()
     editable = user_can(request.user, RolesCapability.MANAGE)
     health = health_summary(matrix=data.matrix, processes_by_activity=data.process_codes(), can_manage=editable)
+    # The grid, or (for a phone, where one role column fits) the same letters read one activity or one role at a time.
+    by = request.GET.get("by")
+    listed = {"activity": entries_by_activity, "role": entries_by_role}.get(by or "")
+    view: dict[str, object]
+    if listed is not None:
+        view = {
+            "by": by,
+            "page": paginate(request, listed(data, health, filters=filters), per_page=LISTED_PER_PAGE),
+            "querystring": querystring_without_page(request),
+            "count_label": "activities" if by == "activity" else "roles",
+        }
+    else:
+        view = {"by": "", "grid": grid_build(data, health, filters=filters, editable=editable)}
     return render(request, "roles/matrix.html", {
-        "grid": grid_build(data, health, filters=filters, editable=editable),
+        **view,
+        "view_urls": {
+            "grid": with_filters(request.path, filters),
+            **{name: with_filters(request.path, {**filters, "by": name}) for name in ("activity", "role")},
+        },
         "form": form,
         "filters": filters,
         **breaks_context(health),

@@ -15,6 +15,11 @@ from django.core.management import call_command
 from tests.services import CHROMIUM, CHROMIUM_ARGS, audit_trail_truncatable, require_chromium
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - the documented demo password (seed_demo)
+# The rules axe-core checks: WCAG 2.0 and 2.1, levels A and AA.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -65,6 +70,22 @@ class BrowserTab:
         self.page.fill("input[name=password]", password)
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Sign in").click()
+
+    def accessibility_problems(self) -> list[str]:
+        """What axe-core (shipped by axe-playwright-python) finds on the open page against WCAG 2.0/2.1 A and AA,
+        one readable line per element: the rule, what is wrong, where, and axe's own explanation."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = Axe().run(self.page, options=AXE_OPTIONS).response["violations"]
+        problems = []
+        for violation in found:
+            for node in violation["nodes"]:
+                why = "; ".join(check["message"] for part in ("any", "all", "none") for check in node[part])
+                problems.append(
+                    f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+                    f"{' '.join(map(str, node['target']))}: {node['html'][:160]} -- {why}"
+                )
+        return problems
 
     def nav_labels(self) -> list[str]:
         return [text.strip() for text in self.page.locator("#main-nav .nav-link").all_inner_texts()]

@@ -27,3 +27,24 @@ def test_settings_of_the_organisation_are_in_the_quality_managers_own_menu_not_t
     top_bar, own_menu = html.split('class="dropdown-menu', 1)
     assert "Organisation settings" not in top_bar
     assert '<a class="dropdown-item" href="/organisation/">Organisation settings</a>' in own_menu
+
+
+def test_the_user_menu_names_the_persons_portal_roles_not_every_group_of_the_account(portal_users, client_for):
+    from django.contrib.auth.models import Group
+
+    from qms_portal.access import PortalRole
+
+    person = portal_users.top_management
+    person.groups.add(Group.objects.get(name=PortalRole.EMPLOYEE), Group.objects.create(name="newsletter-2026"))
+    html = client_for(person).get("/").content.decode()
+
+    header = re.search(r'<h6 class="dropdown-header user-roles">([^<]*)</h6>', html)
+    assert header is not None and header.group(1) == "Top management"
+    assert "newsletter-2026" not in html
+
+
+def test_the_user_menu_says_so_when_the_account_holds_no_portal_role(portal_users, client_for):
+    person = portal_users.employee
+    person.groups.clear()
+    html = client_for(person).get("/").content.decode()
+    assert '<h6 class="dropdown-header user-roles">No portal role</h6>' in html

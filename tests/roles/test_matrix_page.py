@@ -94,7 +94,8 @@ def test_the_grid_shows_processes_as_row_groups_and_roles_as_columns_with_their_
     for role in ("buyer", "clerk", "designer"):
         assert f'id="role-{small[role].pk}"' in page
     order, buyer = small["order"], small["buyer"]
-    assert re.search(rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+">A</a></td>', page)
+    lettered = rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+" aria-labelledby="[^"]+">A</a></td>'
+    assert re.search(lettered, page)
     assert f'<tr id="activity-{order.pk}">' in page
     assert "Responsible: does the work" in page  # the legend
 
@@ -252,7 +253,8 @@ def test_the_editors_cancel_button_gives_the_cell_back_unchanged(qm_client, smal
         reverse("roles:raci_cell", args=[order.pk, buyer.pk]), {"view": "cell"}, **HTMX
     ).content.decode()
 
-    assert re.fullmatch(rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+">A</a></td>', body)
+    lettered = rf'<td id="cell-{order.pk}-{buyer.pk}" class="l-A"><a href="[^"]+" aria-labelledby="[^"]+">A</a></td>'
+    assert re.fullmatch(lettered, body)
 
 
 # --- Cost ----------------------------------------------------------------------------------------
@@ -293,3 +295,54 @@ def test_clearing_the_only_r_with_htmx_marks_the_row_and_column_and_lists_the_ne
     # The clerk has no letter left: its column head is marked too.
     role_head = re.search(rf'<th id="role-{clerk.pk}"[^>]*>', body).group(0)
     assert "broken" in role_head and 'hx-swap-oob="true"' in role_head
+
+
+# --- Names for screen readers, and the matrix one activity or one role at a time -----------------------------------
+def test_every_cell_link_is_named_by_its_role_and_activity(qm_client, small):
+    page = page_of(qm_client)
+    order, clerk, review, buyer = small["order"], small["clerk"], small["review"], small["buyer"]
+
+    # The words and the heads the names are made of, each once on the page
+    for word, text in (("raci-set", "Set letter for"), ("raci-change", "Change letter for"), ("raci-on", "on")):
+        assert page.count(f'<span id="{word}" hidden>{text}</span>') == 1
+    assert f'<span id="role-name-{buyer.pk}">Buyer</span>' in page
+    assert f'<span id="activity-name-{review.pk}">Review the drawing</span>' in page
+    # An empty cell: "Set letter for Buyer on Review the drawing"; a lettered one adds ", now R"
+    assert (f'aria-labelledby="raci-set role-name-{buyer.pk} raci-on activity-name-{review.pk}">'
+            in page)
+    assert (f'aria-labelledby="raci-change role-name-{clerk.pk} raci-on activity-name-{order.pk} raci-now '
+            f'cell-{order.pk}-{clerk.pk}">R</a>' in page)
+    # Every id a name points at is on the page
+    referenced = {ref for names in re.findall(r'aria-labelledby="([^"]+)"', page) for ref in names.split()}
+    assert referenced and all(f'id="{ref}"' in page for ref in referenced)
+
+
+def test_the_matrix_by_activity_lists_each_activity_with_its_roles_letters(client_for, portal_users, small):
+    page = page_of(client_for(portal_users.employee), by="activity")
+
+    assert 'aria-current="page" href="/roles/matrix/?by=activity">By activity</a>' in page.replace("\n", "")
+    assert '<table class="raci-grid' not in page
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "Place the order (Purchasing)" in text
+    assert "Accountable (A): Buyer Purchasing dept" in text
+    assert "Responsible (R): Clerk Purchasing dept" in text
+    assert "Review the drawing (Design)" in text and "Responsible (R): Designer Design office" in text
+    assert text.index("Review the drawing") < text.index("Place the order")  # processes by name: Design first
+
+
+def test_the_matrix_by_role_lists_each_role_with_its_letters_and_keeps_the_filters(qm_client, small):
+    page = page_of(qm_client, by="role", unit="purch")
+
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", page)))
+    assert "Buyer (Purchasing dept)" in text and "Accountable (A): Place the order Purchasing" in text
+    assert "Clerk (Purchasing dept)" in text
+    assert "Designer" not in text.split("By role", 1)[1].split("Pages")[0]  # another department's role
+    assert '<input type="hidden" name="by" value="role">' in page  # the filter form keeps the view
+    assert 'href="/roles/matrix/?unit=purch">Grid</a>' in page  # and the switch keeps the filters
+
+
+def test_the_matrix_by_role_narrowed_to_a_process_lists_only_the_roles_taking_part(qm_client, small):
+    page = page_of(qm_client, by="role", process="design")
+
+    names = re.findall(r'<h2 class="listed-name"><a href="[^"]+">([^<]+)</a>', page)
+    assert names == ["Designer"]
