@@ -278,9 +278,9 @@ def version_publish(
     reason: str = "",
     by: User,
 ) -> PolicyVersion:
-    """Publish an approved version: the published one before it is superseded, saying why (``reason``, kept
-    on the trail entries of that step), and an acknowledgement campaign opens for the audience with its due
-    date."""
+    """Publish an approved version: the published one before it is superseded, with ``reason`` (the publish
+    form asks for it whenever a version is in force) kept on the trail entries of that step; and an
+    acknowledgement campaign opens for the audience with its due date."""
     require_capability(by, MANAGE, doing="publish policy versions")
     version = _locked(version)
     step_check(version, "published")
@@ -296,10 +296,7 @@ def version_publish(
     with audit_context(actor=by):
         previous = version.document.versions.select_for_update().filter(status=VersionStatus.PUBLISHED).first()
         if previous is not None:
-            if not reason.strip():
-                raise ValidationError({"reason": f"Say why version {version.number} replaces version "
-                                                 f"{previous.number}: the reason is kept in the audit trail."})
-            why = f"by version {version.number}: {reason.strip()}"
+            why = f"by version {version.number}" + (f": {reason.strip()}" if reason.strip() else "")
             with audit_context(reason=why):
                 previous.status, previous.superseded_at = VersionStatus.SUPERSEDED, now
                 previous.save()
@@ -326,8 +323,8 @@ def withdraw_check(version: PolicyVersion) -> None:
     signed is theirs to withdraw, by signature."""
     if version.status in SIGNED_STATES:
         raise VERSION_STEPS.refusal(version, (
-            f"{version} is {version.get_status_display().lower()} and signed by top management: only top "
-            "management can withdraw it, by electronic signature."
+            f"{version} is {version.get_status_display().lower()} and signed by top management: it cannot be "
+            "withdrawn now except by top management, with their electronic signature."
         ))
     step_check(version, "withdrawn")
 
