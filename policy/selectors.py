@@ -139,7 +139,8 @@ def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[Tim
     if version.withdrawn_at:
         entry = last_step.get("withdrawn")
         events.append(TimelineEvent(
-            version.withdrawn_at, "Withdrawn", who=entry.actor_name if entry else "",
+            version.withdrawn_at, "Withdrawn and signed" if version.withdrawal_signature_id else "Withdrawn",
+            who=entry.actor_name if entry else "",
             note=entry.reason if entry else "", tone="bad",
         ))
     for entry in steps:
