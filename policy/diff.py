@@ -56,6 +56,11 @@ class TextDiff:
     def identical(self) -> bool:
         return all(row.kind == RowKind.SAME for row in self.rows)
 
+    @property
+    def changed_rows(self) -> list[DiffRow]:
+        """Only the lines that changed, with their numbers: the signing page's short view of a comparison."""
+        return [row for row in self.rows if row.kind != RowKind.SAME]
+
 
 @dataclass(frozen=True)
 class VersionDiff:

@@ -12,8 +12,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from policy.models import CHECKLIST_ITEMS, AudienceKind, PolicyDocument, PolicyKind, PolicyVersion
-from qms_portal.forms import date_input
+from policy.models import (
+    CHECKLIST_ITEMS,
+    AudienceKind,
+    PolicyDocument,
+    PolicyKind,
+    PolicyVersion,
+    ReviewOutcome,
+)
+from policy.workflow import next_review_after
+from qms_portal.forms import ReasonForm, SignatureForm, date_input
 from qms_portal.models import OrgUnit
 
 # Paths under /policies/ that a document reference would hide.
@@ -165,22 +173,39 @@ class ReturnForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
-    """The quality manager withdraws a version, saying why."""
+WITHDRAW_REASON_LABEL = "Why is it withdrawn"
+WITHDRAW_REASON_HELP = "Kept in the audit trail and shown on the version."
 
-    reason = forms.CharField(
-        label="Why is it withdrawn",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Kept in the audit trail and shown on the version.",
-    )
+
+class WithdrawForm(ReasonForm):
+    """The quality manager withdraws a draft or a version in review, saying why."""
+
+    reason_missing = "Say why the version is withdrawn: the reason is kept in the audit trail."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label, self.fields["reason"].help_text = WITHDRAW_REASON_LABEL, WITHDRAW_REASON_HELP
+
+
+class SignedWithdrawForm(ReasonForm, SignatureForm):
+    """Top management withdraws a version they signed: a reason, then their electronic signature."""
+
+    field_order = ["reason", "content_sha256", "password"]
+    reason_missing = WithdrawForm.reason_missing
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label, self.fields["reason"].help_text = WITHDRAW_REASON_LABEL, WITHDRAW_REASON_HELP
+        self.fields["password"].widget.attrs.pop("autofocus", None)  # the reason comes first
 
 
 def _default_due_on() -> dt.date:
     return timezone.localdate() + dt.timedelta(days=CAMPAIGN_DAYS)
 
 
-class PublishForm(forms.Form):
-    """Publishing opens an acknowledgement campaign: who, by when, and an optional question."""
+class PublishForm(ReasonForm):
+    """Publishing opens an acknowledgement campaign: who, by when, and an optional question. When a version is
+    in force, it is superseded: the reason is then required."""
 
     due_on = forms.DateField(
         label="Acknowledgement due on",
@@ -209,8 +234,18 @@ class PublishForm(forms.Form):
         "to check the policy is understood.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    reason_missing = "Say why this version replaces the one in force: the reason is kept in the audit trail."
+
+    def __init__(self, *args: Any, superseding: PolicyVersion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.superseding = superseding
+        if superseding is None:
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].label = f"Why it replaces version {superseding.number}"
+            self.fields["reason"].help_text = (
+                f"Version {superseding.number} becomes superseded; the reason is kept in the audit trail."
+            )
         cast(forms.ModelMultipleChoiceField, self.fields["org_units"]).queryset = OrgUnit.objects.order_by("name")
         for number in range(1, QUESTION_CHOICES + 1):
             self.fields[f"choice_{number}"] = forms.CharField(
@@ -233,6 +268,9 @@ class PublishForm(forms.Form):
             raise ValidationError("The due date is in the past.")
         return due_on
 
+    def reason_required(self) -> bool:
+        return self.superseding is not None
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
@@ -254,3 +292,28 @@ class PublishForm(forms.Form):
         elif filled:
             self.add_error("question", "Write the question, or clear the answers.")
         return cleaned
+
+
+def _default_next_review() -> dt.date:
+    return next_review_after(timezone.localdate())
+
+
+class ReviewForm(forms.Form):
+    """The outcome of a policy's periodic review, as top management records it."""
+
+    outcome = forms.ChoiceField(
+        choices=ReviewOutcome.choices, widget=forms.RadioSelect, label="Outcome of the review"
+    )
+    next_review_on = forms.DateField(
+        label="Next review on",
+        required=False,
+        initial=_default_next_review,
+        widget=date_input(),
+        help_text="Needed when the policy is still suitable: it becomes the version's next review date once you sign.",
+    )
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was considered. Needed when a new version is needed: say what it must change.",
+    )

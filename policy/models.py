@@ -8,8 +8,8 @@ from django.db.models import Q
 from policy.access import PolicyCapability
 from qms_portal.audit import AuditedModel
 from qms_portal.capabilities import capability_permissions
-from qms_portal.models import SignedRecord
-from qms_portal.models.signatures import SignedManager
+from qms_portal.models import ElectronicSignature, SignedRecord
+from qms_portal.models.signatures import SignedManager, content_sha256, signature_is_valid
 
 # The 5.2.1 commitments a policy must show, by requirement id, in our own words.
 CHECKLIST_ITEMS = {
@@ -93,6 +93,11 @@ class PolicyVersion(SignedRecord, AuditedModel):
     signature = models.OneToOneField(
         "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Withdrawing a version top management signed is top management's act too: their signature, meaning
+    # "Withdrawn", over the same content as the approval.
+    withdrawal_signature = models.OneToOneField(
+        "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     # Not a field: set by the home page's acknowledgement prompt (``policy.home``) on the versions it lists.
     overdue: bool
@@ -124,6 +129,30 @@ class PolicyVersion(SignedRecord, AuditedModel):
             f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}\n\n"
             f"5.2.1 checklist:\n{checklist}"
         )
+
+    @property
+    def withdrawal(self) -> "WithdrawalSignature | None":
+        """The withdrawal signature in the shape the core's signature block reads, or None if not signed."""
+        if self.withdrawal_signature is None:
+            return None
+        return WithdrawalSignature(self)
+
+
+class WithdrawalSignature:
+    """A version's withdrawal signature, read as a signed record (``electronic_signature``, ``signature_valid``)
+    so that the core's signature block shows it like the approval."""
+
+    def __init__(self, version: PolicyVersion) -> None:
+        self.version = version
+
+    @property
+    def electronic_signature(self) -> ElectronicSignature | None:
+        return self.version.withdrawal_signature
+
+    @property
+    def signature_valid(self) -> bool:
+        signature = self.version.withdrawal_signature
+        return signature is not None and signature_is_valid(signature, self.version.signed_content())
 
 
 class AudienceKind(models.TextChoices):
@@ -169,3 +198,43 @@ class Acknowledgement(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.person} read {self.version}"
+
+
+class ReviewOutcome(models.TextChoices):
+    STILL_SUITABLE = "still_suitable", "Reviewed, still suitable"
+    NEW_VERSION_NEEDED = "new_version_needed", "A new version is needed"
+
+
+class PolicyReview(SignedRecord, AuditedModel):
+    """One periodic review of the version in force, with its outcome (5.2, 9.3).
+
+    "Still suitable" is signed by top management (``SignedRecord``) and sets the version's next review date;
+    "a new version is needed" is recorded as it is, and the next version is drafted from it.
+    """
+
+    objects: ClassVar[SignedManager] = SignedManager()
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    comment = models.TextField(blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    signature = models.OneToOneField(
+        "qms_portal.ElectronicSignature", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"Periodic review of {self.version}"
+
+    def signed_content(self) -> str:
+        """What top management signs: the version reviewed (by its content's hash), the outcome, the next date."""
+        next_review = f"{self.next_review_on:%Y-%m-%d}" if self.next_review_on else "none"
+        return (
+            f"Periodic review of {self.version.document.reference} version {self.version.number}\n"
+            f"Version content SHA-256: {content_sha256(self.version.signed_content())}\n"
+            f"Outcome: {self.get_outcome_display()}\nNext review on: {next_review}\n\n{self.comment}"
+        )

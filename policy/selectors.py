@@ -134,11 +134,13 @@ def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[Tim
         events.append(TimelineEvent(version.published_at, "Published", who=by("published"), tone="good"))
     if version.superseded_at:
         note = last_step["superseded"].reason if "superseded" in last_step else ""
-        events.append(TimelineEvent(version.superseded_at, "Superseded", note=note.capitalize()))
+        # Only the first letter: the reason given after "by version N:" keeps its own capitals.
+        events.append(TimelineEvent(version.superseded_at, "Superseded", note=note[:1].upper() + note[1:]))
     if version.withdrawn_at:
         entry = last_step.get("withdrawn")
         events.append(TimelineEvent(
-            version.withdrawn_at, "Withdrawn", who=entry.actor_name if entry else "",
+            version.withdrawn_at, "Withdrawn and signed" if version.withdrawal_signature_id else "Withdrawn",
+            who=entry.actor_name if entry else "",
             note=entry.reason if entry else "", tone="bad",
         ))
     for entry in steps:

@@ -1,7 +1,7 @@
 """URLs of the quality policy (5.2). Versions are addressed by document reference and version number."""
 from django.urls import path
 
-from policy.views import acknowledgements, diff, documents, public, versions
+from policy.views import acknowledgements, diff, documents, public, reviews, versions
 
 app_name = "policy"
 
@@ -19,6 +19,17 @@ urlpatterns = [
     path("policies/<slug:reference>/v<int:number>/approve/", versions.version_approve, name="version_approve"),
     path("policies/<slug:reference>/v<int:number>/publish/", versions.version_publish, name="version_publish"),
     path("policies/<slug:reference>/v<int:number>/withdraw/", versions.version_withdraw, name="version_withdraw"),
+    path(
+        "policies/<slug:reference>/v<int:number>/withdraw/sign/",
+        versions.version_withdraw_sign,
+        name="version_withdraw_sign",
+    ),
+    path("policies/<slug:reference>/v<int:number>/preview/", versions.version_preview, name="version_preview"),
+    # Periodic review of the version in force (policy/views/reviews.py)
+    path("policies/<slug:reference>/v<int:number>/review/", reviews.review_create, name="review_create"),
+    path(
+        "policies/<slug:reference>/v<int:number>/reviews/<int:pk>/sign/", reviews.review_sign, name="review_sign"
+    ),
     # Acknowledgements (policy/views/acknowledgements.py)
     path(
         "policies/<slug:reference>/v<int:number>/acknowledge/",

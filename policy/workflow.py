@@ -1,7 +1,8 @@
 """The policy version lifecycle, one place for views, admin, commands and tasks alike.
 
     draft -> in review -> approved (signed) -> published -> superseded
-    in review -> draft (sent back with a comment); any open or published version -> withdrawn
+    in review -> draft (sent back with a comment); a draft or a version in review -> withdrawn (quality
+    manager, with a reason); an approved or published version -> withdrawn by top management's signature
 
 Each step checks who is acting (``PermissionDenied``, answered 403), the version's state
 (``StepRefused``, answered 409 by the access middleware) and its input (``ValidationError``), changes
@@ -39,6 +40,8 @@ from qms_portal.workflow import StateMachine, Step
 MANAGE = PolicyCapability.MANAGE
 APPROVE = PolicyCapability.APPROVE
 OPEN_STATES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED)
+# Versions top management signed: withdrawing one takes their signature too.
+SIGNED_STATES = (VersionStatus.APPROVED, VersionStatus.PUBLISHED)
 MIN_PASSAGE_WORDS = 4
 
 
@@ -62,7 +65,9 @@ VERSION_STEPS: StateMachine[PolicyVersion] = StateMachine(
     Step("sent back", "sent back", (VersionStatus.IN_REVIEW,), APPROVE),
     Step("approved", "approved", (VersionStatus.IN_REVIEW,), APPROVE),
     Step("published", "published", (VersionStatus.APPROVED,), MANAGE),
-    Step("withdrawn", "withdrawn", (*OPEN_STATES, VersionStatus.PUBLISHED), MANAGE),
+    Step("withdrawn", "withdrawn", (VersionStatus.DRAFT, VersionStatus.IN_REVIEW), MANAGE),
+    Step("withdrawn by signature", "withdrawn by signature", SIGNED_STATES, APPROVE),
+    Step("reviewed", "reviewed", (VersionStatus.PUBLISHED,), APPROVE),
     record="the version",
     message=lambda version, step: (
         f"{version} is {version.get_status_display().lower()}: it cannot be {step} now."
@@ -132,15 +137,18 @@ def document_create(
         )
 
 
-@transaction.atomic
-def version_create_draft(*, document: PolicyDocument, by: User) -> PolicyVersion:
-    """Start the next version as a draft, one open version at a time.
+def draft_source(document: PolicyDocument) -> PolicyVersion | None:
+    """The version a new draft copies: the one in force, else the newest one not withdrawn, else the newest."""
+    versions = document.versions.order_by("-number")
+    return (
+        versions.filter(status=VersionStatus.PUBLISHED).first()
+        or versions.exclude(status=VersionStatus.WITHDRAWN).first()
+        or versions.first()
+    )
 
-    Its text is copied from the version in force (else the newest one not withdrawn). The checklist's
-    passages are copied too, but not its confirmations: the author confirms each item again.
-    """
-    require_capability(by, MANAGE, doing="draft policy versions")
-    document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
+
+def version_create_draft_check(document: PolicyDocument) -> None:
+    """Raise ``StepRefused`` while the document has a version open: one open version at a time."""
     open_version = document.versions.filter(status__in=OPEN_STATES).first()
     if open_version is not None:
         raise StepRefused(
@@ -149,15 +157,23 @@ def version_create_draft(*, document: PolicyDocument, by: User) -> PolicyVersion
             back_label="Back to the policy",
             record="the version",
         )
-    versions = document.versions.order_by("-number")
-    latest = versions.first()
-    source = (
-        versions.filter(status=VersionStatus.PUBLISHED).first()
-        or versions.exclude(status=VersionStatus.WITHDRAWN).first()
-        or latest
-    )
+
+
+@transaction.atomic
+def version_create_draft(*, document: PolicyDocument, by: User) -> PolicyVersion:
+    """Start the next version as a draft, one open version at a time.
+
+    Its text and its 5.2.1 checklist (passages and confirmations) are copied from ``draft_source``: the text
+    met the checklist then, so the first submit is not refused for gaps the author did not make; every
+    passage is checked against the text again when the draft is submitted.
+    """
+    require_capability(by, MANAGE, doing="draft policy versions")
+    document = PolicyDocument.objects.select_for_update().get(pk=document.pk)
+    version_create_draft_check(document)
+    latest = document.versions.order_by("-number").first()
+    source = draft_source(document)
     checklist = {
-        item_id: {"confirmed": False, "passage": (entry or {}).get("passage", "")}
+        item_id: {"confirmed": bool((entry or {}).get("confirmed")), "passage": (entry or {}).get("passage", "")}
         for item_id, entry in (source.checklist if source else {}).items()
     }
     with audit_context(actor=by):
@@ -242,7 +258,7 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
     )
 
 
-def _next_review(published: dt.date) -> dt.date:
+def next_review_after(published: dt.date) -> dt.date:
     """``POLICY_REVIEW_MONTHS`` after publication, on the same day of the month where it exists."""
     year, month = divmod(published.month - 1 + settings.POLICY_REVIEW_MONTHS, 12)
     year, month = published.year + year, month + 1
@@ -259,10 +275,12 @@ def version_publish(
     question: str = "",
     choices: list[str] | None = None,
     correct_choice: int | None = None,
+    reason: str = "",
     by: User,
 ) -> PolicyVersion:
-    """Publish an approved version: the published one before it is superseded, and an acknowledgement
-    campaign opens for the audience with its due date."""
+    """Publish an approved version: the published one before it is superseded, with ``reason`` (the publish
+    form asks for it whenever a version is in force) kept on the trail entries of that step; and an
+    acknowledgement campaign opens for the audience with its due date."""
     require_capability(by, MANAGE, doing="publish policy versions")
     version = _locked(version)
     step_check(version, "published")
@@ -278,11 +296,13 @@ def version_publish(
     with audit_context(actor=by):
         previous = version.document.versions.select_for_update().filter(status=VersionStatus.PUBLISHED).first()
         if previous is not None:
-            previous.status, previous.superseded_at = VersionStatus.SUPERSEDED, now
-            previous.save()
-            audit_step(previous, step="superseded", reason=f"by version {version.number}")
+            why = f"by version {version.number}" + (f": {reason.strip()}" if reason.strip() else "")
+            with audit_context(reason=why):
+                previous.status, previous.superseded_at = VersionStatus.SUPERSEDED, now
+                previous.save()
+                audit_step(previous, step="superseded", reason=why)
         version.status, version.published_at = VersionStatus.PUBLISHED, now
-        version.next_review_on = _next_review(timezone.localdate(now))
+        version.next_review_on = next_review_after(timezone.localdate(now))
         version.save()
         campaign = Campaign.objects.create(
             version=version,
@@ -298,16 +318,61 @@ def version_publish(
     return version
 
 
+def withdraw_check(version: PolicyVersion) -> None:
+    """Raise ``StepRefused`` unless the quality manager may withdraw ``version`` now: a version top management
+    signed is theirs to withdraw, by signature."""
+    if version.status in SIGNED_STATES:
+        raise VERSION_STEPS.refusal(version, (
+            f"{version} is {version.get_status_display().lower()} and signed by top management: it cannot be "
+            "withdrawn now except by top management, with their electronic signature."
+        ))
+    step_check(version, "withdrawn")
+
+
 @transaction.atomic
 def version_withdraw(*, version: PolicyVersion, reason: str, by: User) -> PolicyVersion:
-    """Withdraw a version that is open or published: it is no longer in force or in progress."""
+    """Withdraw a draft or a version in review: its lifecycle stops. A version top management signed is
+    withdrawn only by their signature (``version_withdraw_signed``)."""
     require_capability(by, MANAGE, doing="withdraw policy versions")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the version is withdrawn."})
     version = _locked(version)
-    step_check(version, "withdrawn")
+    withdraw_check(version)
     version.status, version.withdrawn_at = VersionStatus.WITHDRAWN, timezone.now()
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason.strip()):
         version.save()
         audit_step(version, step="withdrawn", reason=reason.strip())
     return version
+
+
+def version_withdraw_signed(
+    *, version: PolicyVersion, reason: str, password: str, expected_sha256: str, by: User
+) -> PolicyVersion:
+    """Withdraw a version top management signed (approved, or published and in force), by a top manager's
+    electronic signature meaning "Withdrawn" over the version's content, with a reason.
+
+    As with approval, a wrong password withdraws nothing but is recorded (``record_sign``).
+    """
+    require_capability(by, APPROVE, doing="withdraw signed policy versions")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the version is withdrawn."})
+
+    def withdrawn(version: PolicyVersion) -> None:
+        version.status, version.withdrawn_at = VersionStatus.WITHDRAWN, timezone.now()
+
+    with audit_context(reason=reason.strip()):
+        return record_sign(
+            record=version,
+            password=password,
+            expected_sha256=expected_sha256,
+            meaning="Withdrawn",
+            by=by,
+            check=lambda locked: step_check(locked, "withdrawn by signature"),
+            changed=lambda locked: VERSION_STEPS.refusal(
+                locked, f"{locked} changed after you opened it: read it again before you sign."
+            ),
+            step="withdrawn",
+            reason=reason.strip(),
+            apply=withdrawn,
+            signature_field="withdrawal_signature",
+        )

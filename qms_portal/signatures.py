@@ -89,6 +89,7 @@ def record_sign(
     step: str,
     reason: str,
     apply: Callable[[R], None] | None = None,
+    signature_field: str | None = None,
 ) -> R:
     """Sign ``record`` as ``by``, who re-entered ``password`` and was shown content hashing to ``expected_sha256``.
 
@@ -98,6 +99,9 @@ def record_sign(
     gets ``step`` with ``reason``. A wrong password signs nothing but is recorded in the audit trail: the
     ``SignatureRefused`` is raised only after this function's transaction committed that record, and the
     view answers it on the form (not raised further, or the request's transaction would roll it back).
+
+    ``signature_field`` names a second signature of the record (a withdrawal beside the approval), when the
+    record's own ``signature_field`` is not the one this signature goes in.
     """
     refused = None
     with transaction.atomic():
@@ -111,7 +115,7 @@ def record_sign(
         except SignatureRefused as exc:
             refused = exc
         else:
-            setattr(record, record.signature_field, signature)
+            setattr(record, signature_field or record.signature_field, signature)
             if apply is not None:
                 apply(record)
             with audit_context(actor=by):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from policy.forms import DocumentSettingsForm, NewPolicyForm
-from policy.models import PolicyDocument, PolicyVersion, VersionStatus
+from policy.models import PolicyDocument, PolicyReview, PolicyVersion, ReviewOutcome, VersionStatus
 from policy.periodic_review import ReviewFlag, review_flag
 from policy.selectors import can_see_history, versions_visible_to
 from policy.views.common import MANAGE, acknowledgement_state, checklist_lines
@@ -63,6 +63,14 @@ def policy_detail(request: SignedInRequest, reference: str) -> HttpResponse:
     current = next((v for v in visible if v.status == VersionStatus.PUBLISHED), None)
     open_version = next((v for v in visible if v.status in OPEN_STATES), None)
     all_versions = visible if history else []
+    reviews: list[PolicyReview] = []
+    if history:
+        reviews = list(PolicyReview.objects.filter(version__document=document).select_related(
+            "version", "signature", "recorded_by"
+        ))
+    # The newest review of the version in force says whether a new version is needed.
+    latest = next((r for r in reviews if current and r.version_id == current.pk), None)
+    pending = next((r for r in reviews if r.outcome == ReviewOutcome.STILL_SUITABLE and not r.signature), None)
     return render(request, "policy/document.html", {
         "document": document,
         "current": current,
@@ -71,6 +79,9 @@ def policy_detail(request: SignedInRequest, reference: str) -> HttpResponse:
         "history": history,
         "checklist": checklist_lines(current) if current else [],
         "review": review_flag(current.next_review_on) if current and history else None,
+        "reviews": reviews,
+        "pending_review": pending,
+        "new_version_needed": latest if latest and latest.outcome == ReviewOutcome.NEW_VERSION_NEEDED else None,
         **acknowledgement_state(request.user, current),
     })
 

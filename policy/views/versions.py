@@ -1,7 +1,7 @@
-"""A policy version's page and its lifecycle steps: draft, edit, submit, send back, approve (sign),
-publish and withdraw. Each view parses a form and calls one function of ``policy/workflow.py``;
-refusals come back as 403 (role), 409 (state: ``StepRefused``, answered by the access middleware) or the
-form again with its errors."""
+"""A policy version's page and its lifecycle steps: draft (after confirming), edit (with a preview), submit,
+send back, approve (sign), publish and withdraw (by signature once top management signed). Each view parses a
+form and calls one function of ``policy/workflow.py``; refusals come back as 403 (role), 409 (state:
+``StepRefused``, answered by the access middleware) or the form again with its errors."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -11,15 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from policy import workflow
-from policy.forms import PublishForm, ReturnForm, VersionForm, WithdrawForm
+from policy.diff import versions_compare
+from policy.forms import PublishForm, ReturnForm, SignedWithdrawForm, VersionForm, WithdrawForm
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from policy.selectors import can_see_history, version_timeline
 from policy.views.common import APPROVE, MANAGE, acknowledgement_state, checklist_lines, version_for
-from policy.workflow import OPEN_STATES, ChecklistIncomplete, version_url
+from policy.workflow import OPEN_STATES, SIGNED_STATES, ChecklistIncomplete, version_url
 from qms_portal.access import login_only, requires
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.presentation import day
+from qms_portal.richtext import markdown_to_html
 from qms_portal.signatures import signing_locked_until
 
 
@@ -47,18 +49,36 @@ def version_detail(request: SignedInRequest, reference: str, number: int) -> Htt
         "sent_back": sent_back,
         "in_force": in_force,
         "is_open": version.status in OPEN_STATES,
+        "signed_state": version.status in SIGNED_STATES,
         "steps": workflow.steps_allowed(version, request.user),
         **acknowledgement_state(request.user, version),
     })
 
 
-@require_POST
 @requires(MANAGE)
 def version_create(request: SignedInRequest, reference: str) -> HttpResponse:
+    """Asks first (what will be copied, from which version), then drafts on POST."""
     document = get_object_or_404(PolicyDocument, reference=reference)
-    version = workflow.version_create_draft(document=document, by=request.user)
-    messages.success(request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it.")
-    return redirect("policy:version_edit", reference=reference, number=version.number)
+    if request.method == "POST":
+        version = workflow.version_create_draft(document=document, by=request.user)
+        messages.success(
+            request, f"Version {version.number} is drafted from the latest text. Edit it, then submit it."
+        )
+        return redirect("policy:version_edit", reference=reference, number=version.number)
+    workflow.version_create_draft_check(document)
+    return render(request, "policy/version_create.html", {
+        "document": document,
+        "source": workflow.draft_source(document),
+        "number": (document.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1,
+    })
+
+
+@require_POST
+@requires(MANAGE)
+def version_preview(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
+    """The draft's text as it will read once published, rendered as the version page renders it; nothing saved."""
+    version_for(request, reference, number)
+    return render(request, "policy/_preview.html", {"html": markdown_to_html(request.POST.get("body", ""))})
 
 
 def _render_edit(request: SignedInRequest, version: PolicyVersion, form: VersionForm) -> HttpResponse:
@@ -141,12 +161,15 @@ def version_approve(request: SignedInRequest, reference: str, number: int) -> Ht
     if signed is not None:
         messages.success(request, f"You approved version {signed.number}. The quality manager can now publish it.")
         return redirect(version_url(signed))
+    in_force = version.document.versions.filter(status=VersionStatus.PUBLISHED).select_related("signature").first()
     return render(request, "policy/approve.html", {
         "version": version,
         "document": version.document,
         "form": form,
         "checklist": checklist_lines(version),
         "locked_until": signing_locked_until(request.user),
+        "in_force": in_force,
+        "diff": versions_compare(left=in_force, right=version) if in_force else None,
     })
 
 
@@ -154,7 +177,8 @@ def version_approve(request: SignedInRequest, reference: str, number: int) -> Ht
 def version_publish(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "published")
-    form = PublishForm(posted(request))
+    current = version.document.versions.filter(status=VersionStatus.PUBLISHED).first()
+    form = PublishForm(posted(request), superseding=current)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -166,6 +190,7 @@ def version_publish(request: SignedInRequest, reference: str, number: int) -> Ht
                 question=data["question"].strip(),
                 choices=data["choices"],
                 correct_choice=data["correct_index"],
+                reason=form.stated_reason,
                 by=request.user,
             )
         except ValidationError as error:
@@ -177,7 +202,6 @@ def version_publish(request: SignedInRequest, reference: str, number: int) -> Ht
                 f"by {day(data['due_on'], 'long')}.",
             )
             return redirect(version_url(version))
-    current = version.document.versions.filter(status=VersionStatus.PUBLISHED).first()
     return render(request, "policy/publish.html", {
         "version": version, "document": version.document, "form": form, "current": current,
     })
@@ -185,15 +209,33 @@ def version_publish(request: SignedInRequest, reference: str, number: int) -> Ht
 
 @requires(MANAGE)
 def version_withdraw(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
+    """The quality manager withdraws a draft or a version in review; a signed one is refused (top management's)."""
     version = version_for(request, reference, number)
-    workflow.step_check(version, "withdrawn")
+    workflow.withdraw_check(version)
     form = WithdrawForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            version = workflow.version_withdraw(version=version, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, f"Version {version.number} is withdrawn.")
-            return redirect(version_url(version))
+        version = workflow.version_withdraw(version=version, reason=form.stated_reason, by=request.user)
+        messages.success(request, f"Version {version.number} is withdrawn.")
+        return redirect(version_url(version))
     return render(request, "policy/withdraw.html", {"version": version, "document": version.document, "form": form})
+
+
+@requires(APPROVE)
+def version_withdraw_sign(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
+    """Top management withdraws a version they signed, with a reason and their electronic signature."""
+    version = version_for(request, reference, number)
+    workflow.step_check(version, "withdrawn by signature")
+    form = SignedWithdrawForm(posted(request), content=version.signed_content())
+    signed = form.sign_with(lambda password, shown_sha256: workflow.version_withdraw_signed(
+        version=version, reason=form.stated_reason, password=password, expected_sha256=shown_sha256,
+        by=request.user,
+    ))
+    if signed is not None:
+        messages.success(request, f"You withdrew version {signed.number}: it is no longer in force.")
+        return redirect(version_url(signed))
+    return render(request, "policy/withdraw_sign.html", {
+        "version": version,
+        "document": version.document,
+        "form": form,
+        "locked_until": signing_locked_until(request.user),
+    })

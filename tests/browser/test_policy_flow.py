@@ -54,7 +54,10 @@ def _expect_message(page: Page, text: str) -> None:
 
 def _quality_drafts_and_submits_version_4(page: Page) -> None:
     _open_quality_policy(page)
-    page.get_by_role("button", name="Draft next version").click()
+    page.get_by_role("link", name="Draft next version").click()
+    # Drafting asks first: nothing is made by the click alone.
+    expect(page.get_by_role("heading", name="Draft version 4?")).to_be_visible()
+    page.get_by_role("button", name="Draft version 4").click()
 
     expect(page.get_by_role("heading", name=re.compile(r"Edit version 4"))).to_be_visible()
     _expect_message(page, "Version 4 is drafted from the latest text.")
@@ -62,14 +65,14 @@ def _quality_drafts_and_submits_version_4(page: Page) -> None:
     text = body.input_value()
     assert OLD_SENTENCE in text, "version 4 starts from the text of version 3"
     body.fill(text.replace(OLD_SENTENCE, NEW_SENTENCE))
+    page.get_by_role("button", name="Preview the text").click()
+    expect(page.locator("#preview-body")).to_contain_text(NEW_SENTENCE)
     page.get_by_label("Change summary").fill(CHANGE_SUMMARY)
     for item in CHECKLIST:
         row = page.get_by_role("group", name=re.compile(re.escape(item)))
-        # The passages come over from version 3; the confirmations must be given again.
+        # The passages and the confirmations come over from version 3; the passages are checked again on submit.
         expect(row.get_by_label("Where: the passage of the text that meets it")).not_to_be_empty()
-        confirmed = row.get_by_label("The policy meets this")
-        expect(confirmed).not_to_be_checked()
-        confirmed.check()
+        expect(row.get_by_label("The policy meets this")).to_be_checked()
     page.get_by_role("button", name="Save draft").click()
 
     _expect_message(page, "Version 4 is saved.")
@@ -87,6 +90,7 @@ def _director_signs_version_4(page: Page) -> None:
     expect(page.get_by_text(NEW_SENTENCE)).to_be_visible()
     page.get_by_role("link", name="Approve and sign").click()
     expect(page.get_by_role("heading", name="Approve by electronic signature")).to_be_visible()
+    expect(page.get_by_text("What changed since version 3, in force")).to_be_visible()
 
     # A wrong password signs nothing: the form comes back with the reason.
     page.get_by_label("Your password").fill("not-my-password")
@@ -109,6 +113,7 @@ def _quality_publishes_version_4(page: Page, due_on: dt.date) -> None:
     page.locator(".page-head").get_by_role("link", name="Publish", exact=True).click()
     expect(page.get_by_role("heading", name="Publish and ask staff to acknowledge")).to_be_visible()
 
+    page.get_by_label("Why it replaces version 3").fill(CHANGE_SUMMARY)
     page.get_by_label("All active staff").check()
     page.get_by_label("Acknowledgement due on").fill(due_on.isoformat())
     # No check of understanding: the question and its answers stay empty.

@@ -22,7 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
-from policy.models import PolicyVersion, VersionStatus
+from policy.models import PolicyVersion, ReviewOutcome, VersionStatus
 from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
@@ -44,7 +44,12 @@ from tests.permissions import (
     only,
     public,
 )
-from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
+from tests.policy.factories import (
+    AcknowledgementFactory,
+    CampaignFactory,
+    PolicyReviewFactory,
+    PolicyVersionFactory,
+)
 from tests.roles.factories import ActivityFactory, AssignmentFactory, MatrixImportFactory, RoleFactory
 
 
@@ -109,6 +114,17 @@ def a_superseded_version() -> dict:
     superseded = CampaignFactory(version__status=VersionStatus.SUPERSEDED).version
     CampaignFactory(version__document=superseded.document, version__number=2)
     return _version(superseded)
+
+
+def a_review_awaiting_signature() -> dict:
+    """A periodic review of the version in force that found it still suitable, not yet signed."""
+    review = PolicyReviewFactory(version=_in_force())
+    return {**_version(review.version), "pk": review.pk}
+
+
+def a_review_that_asked_for_a_new_version() -> dict:
+    review = PolicyReviewFactory(version=_in_force(), outcome=ReviewOutcome.NEW_VERSION_NEEDED, next_review_on=None)
+    return {**_version(review.version), "pk": review.pk}
 
 
 def a_policy_in_force() -> dict:
@@ -269,7 +285,7 @@ TABLE: dict[str, Row] = {
     "policy:policy_settings": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_policy_in_force),
     # Quality policy: a version's lifecycle, each step on a version in the state that allows it
     "policy:version_create": Row(
-        get=only(QUALITY_MANAGER, answer=405),
+        get=only(QUALITY_MANAGER),  # the confirmation
         post=only(QUALITY_MANAGER, answer=Redirect("policy:version_edit")),
         prepare=a_policy_in_force,
     ),
@@ -283,7 +299,19 @@ TABLE: dict[str, Row] = {
     "policy:version_return": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
     "policy:version_approve": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_version_in_review),
     "policy:version_publish": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_approved_version),
-    "policy:version_withdraw": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=the_version_in_force),
+    "policy:version_withdraw": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_draft),
+    # A version top management signed is withdrawn by their signature only.
+    "policy:version_withdraw_sign": Row(
+        get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=the_version_in_force
+    ),
+    "policy:version_preview": Row(
+        get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER), prepare=a_draft
+    ),
+    # Quality policy: periodic review of the version in force
+    "policy:review_create": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=the_version_in_force),
+    "policy:review_sign": Row(
+        get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_review_awaiting_signature
+    ),
     "policy:version_diff": Row(
         get=only(*READERS_OF_POLICY_HISTORY),
         post=only(*READERS_OF_POLICY_HISTORY, answer=405),
@@ -373,7 +401,7 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
         get=only(*READERS_OF_DRAFTS, others=404), post=any_signed_in(405), prepare=a_policy_only_in_draft
     ),
     ("policy:version_create", "new_draft_open"): Row(
-        get=only(QUALITY_MANAGER, answer=405),
+        get=only(QUALITY_MANAGER, answer=409),
         post=only(QUALITY_MANAGER, answer=409),
         prepare=a_policy_in_force_with_a_new_draft,
     ),
@@ -394,6 +422,24 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
     ),
     ("policy:version_publish", "in_force"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=the_version_in_force
+    ),
+    # The quality manager cannot withdraw a version top management signed: it is theirs to withdraw.
+    ("policy:version_withdraw", "in_force"): Row(
+        get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=the_version_in_force
+    ),
+    ("policy:version_withdraw", "approved"): Row(
+        get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=an_approved_version
+    ),
+    ("policy:version_withdraw_sign", "draft"): Row(
+        get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_draft
+    ),
+    ("policy:review_create", "draft"): Row(
+        get=only(TOP_MANAGEMENT, answer=409), post=only(TOP_MANAGEMENT, answer=409), prepare=a_draft
+    ),
+    ("policy:review_sign", "new_version_needed"): Row(
+        get=only(TOP_MANAGEMENT, answer=409),
+        post=only(TOP_MANAGEMENT, answer=409),
+        prepare=a_review_that_asked_for_a_new_version,
     ),
     ("policy:version_withdraw", "superseded"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_superseded_version

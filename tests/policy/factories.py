@@ -10,7 +10,9 @@ from policy.models import (
     Campaign,
     PolicyDocument,
     PolicyKind,
+    PolicyReview,
     PolicyVersion,
+    ReviewOutcome,
     VersionStatus,
 )
 from qms_portal.access import PortalRole
@@ -115,6 +117,19 @@ class AcknowledgementFactory(factory.django.DjangoModelFactory):
 
     version = factory.SubFactory(PolicyVersionFactory, status=VersionStatus.PUBLISHED)
     person = factory.SubFactory(UserFactory, roles=[PortalRole.EMPLOYEE])
+
+
+class PolicyReviewFactory(factory.django.DjangoModelFactory):
+    """A periodic review of a version in force that found it still suitable, recorded and awaiting signature."""
+
+    class Meta:
+        model = PolicyReview
+
+    version = factory.SubFactory(PolicyVersionFactory, status=VersionStatus.PUBLISHED)
+    outcome = ReviewOutcome.STILL_SUITABLE
+    comment = "Context unchanged; objectives still follow from it."
+    next_review_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=365))
+    recorded_by = factory.SubFactory(UserFactory, roles=[PortalRole.TOP_MANAGEMENT])
 
 
 def shown_hash(version: PolicyVersion) -> str:

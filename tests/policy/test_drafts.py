@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from policy import workflow
-from policy.models import CHECKLIST_ITEMS, PolicyDocument, PolicyVersion, VersionStatus
+from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from policy.workflow import ChecklistIncomplete
 from qms_portal.audit import AuditAction, AuditEntry
 from qms_portal.refusals import StepRefused
-from tests.policy.factories import POLICY_BODY, PolicyVersionFactory
+from tests.policy.factories import PASSAGES, POLICY_BODY, PolicyVersionFactory
 from tests.policy.lifecycle import (
     ACTORS,
     ALL_STATES,
@@ -70,7 +70,9 @@ def test_a_new_draft_needs_the_quality_manager_and_no_open_version(portal_users,
     assert snapshot(latest) == before
 
 
-def test_a_new_draft_copies_the_version_in_force_with_its_passages_but_not_its_confirmations(portal_users):
+def test_a_new_draft_copies_the_version_in_force_with_its_passages_and_ticks_so_the_first_submit_passes(
+    portal_users,
+):
     qm = portal_users.quality_manager
     first = PolicyVersionFactory(status=VersionStatus.SUPERSEDED, body="# Old text", change_summary="First issue.")
     current = PolicyVersionFactory(
@@ -82,16 +84,30 @@ def test_a_new_draft_copies_the_version_in_force_with_its_passages_but_not_its_c
 
     assert draft.number == 4
     assert draft.body == current.body
-    assert draft.checklist == {
-        item_id: {"confirmed": False, "passage": entry["passage"]} for item_id, entry in current.checklist.items()
-    }
+    assert draft.checklist == current.checklist
+    assert all(entry["confirmed"] for entry in draft.checklist.values())
     assert draft.change_summary == ""
     assert draft.signature is None and draft.submitted_at is None and draft.published_at is None
-    draft.change_summary = "Revised."
+    draft.change_summary = "Review date only: the text still suits us."
     draft.save()
+    submitted = workflow.version_submit(version=draft, by=qm)
+    assert submitted.status == VersionStatus.IN_REVIEW
+
+
+def test_a_carried_over_passage_the_new_text_drops_is_still_refused_at_submit(portal_users):
+    qm = portal_users.quality_manager
+    current = PolicyVersionFactory(status=VersionStatus.PUBLISHED)
+    draft = workflow.version_create_draft(document=current.document, by=qm)
+    dropped = PASSAGES["5.2.1.d"]
+
+    workflow.version_edit(
+        version=draft, body=draft.body.replace(dropped, "We keep things as they are."),
+        change_summary="Rewords the last commitment.", checklist=draft.checklist, by=qm,
+    )
+
     with pytest.raises(ChecklistIncomplete) as refused:
         workflow.version_submit(version=draft, by=qm)
-    assert set(refused.value.problems) == set(CHECKLIST_ITEMS)
+    assert refused.value.problems == {"5.2.1.d": "The passage quoted is not in the policy text: copy it exactly."}
 
 
 def test_a_second_draft_is_refused_while_the_first_is_open(portal_users):

@@ -48,7 +48,8 @@ def test_a_refused_publication_lists_its_errors_at_the_top_linking_to_each_field
     summary_at = page.index("form-error-summary")
     assert summary_at < page.index("Acknowledgement campaign (5.2.2.b)")  # above the first field, not at the foot
     summary = page[summary_at:page.index("</div>", summary_at)]
-    assert "Not done: correct 3 fields below" in summary
+    assert "Not done: correct 4 fields below" in summary
+    assert 'href="#id_reason">Why it replaces version 1</a>: Say why this version replaces the one in force' in summary
     assert '<a class="alert-link" href="#id_due_on">Acknowledgement due on</a>: The due date is in the past.' in summary
     assert 'href="#id_org_units_0">Departments</a>: Choose at least one department' in summary
     assert 'href="#id_choice_1">Answer 1</a>: Give at least two answers to choose from.' in summary

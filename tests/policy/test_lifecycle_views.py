@@ -239,24 +239,40 @@ def test_an_employee_cannot_approve(portal_users, client_for):
 
 
 # --- Publishing and what each person then sees -------------------------------------------------
-def test_publishing_supersedes_the_version_in_force_which_shows_its_dates(
+def test_publishing_supersedes_the_version_in_force_which_shows_its_dates_and_why(
     in_force, qm_client, client_for, portal_users
 ):
     approved = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.APPROVED)
     form = qm_client.get(url("policy:version_publish", approved))
     in_30_days = timezone.localdate() + dt.timedelta(days=30)
     assert f'value="{in_30_days.isoformat()}"' in form.content.decode()  # what a date input can show
+    assert "Why it replaces version 1" in form.content.decode()
     due = timezone.localdate() + dt.timedelta(days=21)
-    response = qm_client.post(url("policy:version_publish", approved), {"due_on": due.isoformat(), "audience": "all"})
+    without_reason = qm_client.post(
+        url("policy:version_publish", approved), {"due_on": due.isoformat(), "audience": "all"}
+    )
+    assert "Say why this version replaces the one in force" in without_reason.content.decode()
+    in_force.refresh_from_db()
+    assert in_force.status == VersionStatus.PUBLISHED  # nothing changed
+    reason = "Objectives are now measurable."
+    before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+    response = qm_client.post(
+        url("policy:version_publish", approved), {"due_on": due.isoformat(), "audience": "all", "reason": reason}
+    )
     assert response.status_code == 302
     approved.refresh_from_db()
     in_force.refresh_from_db()
     assert approved.status == VersionStatus.PUBLISHED and approved.campaign.due_on == due
     assert in_force.status == VersionStatus.SUPERSEDED
+    superseding = AuditEntry.objects.filter(
+        record_type="policy.policyversion", object_id=str(in_force.pk), pk__gt=before
+    )
+    assert {entry.reason for entry in superseding} == {f"by version 2: {reason}"}  # its change and its step
 
     page = client_for(portal_users.auditor).get(url("policy:version_detail", in_force)).content.decode()
     since, until = in_force.published_at, in_force.superseded_at
     assert f"Superseded — in force from {since:%-d %B %Y} to {until:%-d %B %Y}" in page
+    assert f"By version 2: {reason}" in page
     history = client_for(portal_users.auditor).get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
     assert "Version 1" in history and "Superseded" in history
 
@@ -270,7 +286,7 @@ def test_publishing_to_chosen_departments_with_a_question(in_force, qm_client):
     response = qm_client.post(url("policy:version_publish", approved), {
         "due_on": due, "audience": "departments", "org_units": [sales.pk],
         "question": "Who sets quality objectives?", "choice_1": "Nobody", "choice_3": "Top management",
-        "correct_choice": "3",
+        "correct_choice": "3", "reason": "Sales asked for its own policy.",
     })
     assert response.status_code == 302
     campaign = Campaign.objects.get(version=approved)
@@ -338,14 +354,19 @@ def test_auditors_read_every_approved_version_but_no_work_in_progress(client_for
     assert f"Version {superseded.number}" in page and f"Version {draft.number}" not in page
 
 
-def test_withdrawing_needs_a_reason_which_the_timeline_then_shows(in_force, qm_client):
-    empty = qm_client.post(url("policy:version_withdraw", in_force), {"reason": ""})
-    assert "reason" in empty.context["form"].errors
-    qm_client.post(url("policy:version_withdraw", in_force), {"reason": "Replaced by the integrated policy."})
-    in_force.refresh_from_db()
-    assert in_force.status == VersionStatus.WITHDRAWN
-    page = qm_client.get(url("policy:version_detail", in_force)).content.decode()
+def test_withdrawing_a_draft_needs_a_reason_which_the_timeline_and_the_trail_keep(in_force, qm_client):
+    draft = PolicyVersionFactory(document=in_force.document, number=2, status=VersionStatus.DRAFT)
+    empty = qm_client.post(url("policy:version_withdraw", draft), {"reason": ""})
+    assert "Say why the version is withdrawn" in empty.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.DRAFT
+    qm_client.post(url("policy:version_withdraw", draft), {"reason": "Replaced by the integrated policy."})
+    draft.refresh_from_db()
+    assert draft.status == VersionStatus.WITHDRAWN
+    page = qm_client.get(url("policy:version_detail", draft)).content.decode()
     assert "Withdrawn on" in page and "Replaced by the integrated policy." in page
+    entries = AuditEntry.objects.filter(record_type="policy.policyversion", object_id=str(draft.pk), step="withdrawn")
+    assert [entry.reason for entry in entries] == ["Replaced by the integrated policy."]
 
 
 def test_document_settings_opt_in_to_the_public_page(in_force, qm_client):

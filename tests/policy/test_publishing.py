@@ -175,6 +175,9 @@ def test_the_whole_lifecycle_keeps_one_published_version_at_a_time(portal_users)
 def test_withdrawing_the_published_version_leaves_none_in_force(portal_users):
     published = PolicyVersionFactory(status=VersionStatus.PUBLISHED)
 
-    workflow.version_withdraw(version=published, reason=WITHDRAW_REASON, by=portal_users.quality_manager)
+    workflow.version_withdraw_signed(
+        version=published, reason=WITHDRAW_REASON, password=PASSWORD, expected_sha256=shown_hash(published),
+        by=portal_users.top_management,
+    )
 
     assert not published.document.versions.filter(status=VersionStatus.PUBLISHED).exists()

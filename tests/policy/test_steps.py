@@ -105,8 +105,21 @@ STEPS = [
     Step(
         "policy:version_withdraw",
         lambda version, by: workflow.version_withdraw(version=version, reason=WITHDRAW_REASON, by=by),
-        accepts=(VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED, VersionStatus.PUBLISHED),
+        accepts=(VersionStatus.DRAFT, VersionStatus.IN_REVIEW),
         role="quality_manager",
+        becomes=VersionStatus.WITHDRAWN,
+        date_field="withdrawn_at",
+        audit_step="withdrawn",
+        reason=WITHDRAW_REASON,
+    ),
+    # A version top management signed is withdrawn by their signature.
+    Step(
+        "policy:version_withdraw_sign",
+        lambda version, by: workflow.version_withdraw_signed(
+            version=version, reason=WITHDRAW_REASON, password=PASSWORD, expected_sha256=shown_hash(version), by=by
+        ),
+        accepts=(VersionStatus.APPROVED, VersionStatus.PUBLISHED),
+        role="top_management",
         becomes=VersionStatus.WITHDRAWN,
         date_field="withdrawn_at",
         audit_step="withdrawn",
@@ -185,8 +198,10 @@ def test_a_step_by_its_role_in_its_state_is_taken_and_recorded_with_its_comment(
     (VersionStatus.DRAFT, "quality_manager", {"edited", "submitted", "withdrawn"}),
     (VersionStatus.IN_REVIEW, "quality_manager", {"withdrawn"}),
     (VersionStatus.IN_REVIEW, "top_management", {"sent back", "approved"}),
-    (VersionStatus.APPROVED, "quality_manager", {"published", "withdrawn"}),
-    (VersionStatus.PUBLISHED, "quality_manager", {"withdrawn"}),
+    (VersionStatus.APPROVED, "quality_manager", {"published"}),
+    (VersionStatus.APPROVED, "top_management", {"withdrawn by signature"}),
+    (VersionStatus.PUBLISHED, "quality_manager", set()),
+    (VersionStatus.PUBLISHED, "top_management", {"withdrawn by signature", "reviewed"}),
     (VersionStatus.SUPERSEDED, "quality_manager", set()),
     (VersionStatus.IN_REVIEW, "auditor", set()),
     (VersionStatus.DRAFT, "employee", set()),
