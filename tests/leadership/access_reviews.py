@@ -124,8 +124,10 @@ ROWS: dict[str, Row] = {
     "leadership:review_input_edit": Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=_input(a_planned_review)
     ),
-    # The review is held: an empty POST gives no reason for the change, so the form is shown again with its error.
-    "leadership:review_attendance": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_held_review),
+    # Attendance is not yet recorded: an empty POST records every invitee absent, which is a valid answer.
+    "leadership:review_attendance": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER, answer=TO_REVIEW), prepare=a_held_review
+    ),
     "leadership:review_hold": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_planned_review),
     "leadership:review_decision_create": Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_held_review
@@ -156,8 +158,8 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
     ("leadership:review_edit", "held"): Row(
         get=only(QUALITY_MANAGER, answer=409), post=only(QUALITY_MANAGER, answer=409), prepare=a_held_review
     ),
-    # Notes are written while planned or held (once held, an empty POST lacks the reason for the change: the form is
-    # shown again); not once closed, never once signed.
+    # Notes are written while planned or held (once held, emptying notes already written lacks the reason for the
+    # change: the form is shown again); not once closed, never once signed.
     ("leadership:review_input_edit", "held"): Row(
         get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=_input(a_held_review)
     ),
