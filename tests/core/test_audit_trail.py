@@ -106,12 +106,14 @@ def test_deleting_an_org_unit_records_the_values_it_had(portal_users, qm_client)
 def test_changing_a_persons_portal_roles_records_the_roles_before_and_after(portal_users, qm_client):
     person = UserFactory(roles=[PortalRole.EMPLOYEE])
     form = person_form(person, [PortalRole.PROCESS_OWNER, PortalRole.TOP_MANAGEMENT])
+    form["reason"] = "Promoted to process owner and the board"
     before = last_entry_id()
 
     response = qm_client.post(reverse("person_edit", args=[person.pk]), form)
 
     assert response.status_code == 302
     role_entries = [entry for entry in entries_for(person, after=before) if "groups" in entry.changes]
+    assert {entry.reason for entry in role_entries} == {"Promoted to process owner and the board"}
     assert role_entries[0].changes["groups"][0] == ["Employee"]
     assert role_entries[-1].changes["groups"][1] == ["Process owner", "Top management"]
     assert {entry.actor_id for entry in role_entries} == {portal_users.quality_manager.pk}
