@@ -175,7 +175,7 @@ class ComprehensionAttempt(AuditedModel):
         verbose_name = "comprehension answer"
 
     def __str__(self) -> str:
-        return f"{self.person}'s answer on {self.version}"
+        return f"{self.person}'s {'right' if self.correct else 'wrong'} answer on {self.version}"
 
 
 class Acknowledgement(AuditedModel):

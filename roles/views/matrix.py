@@ -53,7 +53,7 @@ def raci_matrix(request: SignedInRequest) -> HttpResponse:
     return _matrix_page(request, ReasonForm())
 
 
-def _matrix_page(request: SignedInRequest, reason_form: ReasonForm, *, status: int = 200) -> HttpResponse:
+def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpResponse:
     data = matrix_data_load()
     form = MatrixFilterForm(
         request.GET or None,
@@ -77,7 +77,7 @@ def _matrix_page(request: SignedInRequest, reason_form: ReasonForm, *, status: i
         "reason_form": reason_form,
         "editing_url": with_filters(reverse("roles:raci_editing"), filters),
         "matrix_size": (len(data.matrix.activities), len(data.matrix.roles)),
-    }, status=status)
+    })
 
 
 @requires(RolesCapability.MANAGE)
@@ -91,7 +91,7 @@ def raci_editing(request: SignedInRequest) -> HttpResponse:
         return redirect(matrix_url(filters))
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        return _matrix_page(request, form, status=400)
+        return _matrix_page(request, form)
     request.session[EDITING_REASON] = form.stated_reason
     messages.success(request, "Click a cell to set its letter: each one keeps your reason in the audit trail.")
     return redirect(matrix_url(filters))
