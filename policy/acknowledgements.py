@@ -14,11 +14,19 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
+from policy.models import (
+    Acknowledgement,
+    AudienceKind,
+    Campaign,
+    ComprehensionAttempt,
+    PolicyVersion,
+    VersionStatus,
+)
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context
 from qms_portal.models import OrgUnit, User
@@ -102,21 +110,35 @@ def has_acknowledged(*, version: PolicyVersion, person: User) -> bool:
     return Acknowledgement.objects.filter(version=version, person=person).exists()
 
 
+WRONG_ANSWER = "That is not the right answer. Read the policy again, then choose another answer."
+
+
 def acknowledgement_record(*, version: PolicyVersion, person: User, answer: int | None = None) -> Acknowledgement:
     """Record that ``person`` read and understood ``version``; the campaign's question, if any, must be
-    answered right. One acknowledgement per person and version: a second one is refused."""
+    answered right. One acknowledgement per person and version: a second one is refused.
+
+    Every answer to the question is kept as a ``ComprehensionAttempt``, right or wrong. A wrong one is refused
+    with ``ValidationError`` once its attempt is written: the caller answers the refusal (the page shows it) and
+    lets the attempt commit with the request, as the signing service's refused signatures do.
+    """
     acknowledgement_check(version=version, person=person)
     campaign = version.campaign
-    if campaign.question:
-        if answer is None:
-            raise ValidationError({"answer": "Answer the question to confirm that you understood the policy."})
-        if answer != campaign.correct_choice:
-            raise ValidationError(
-                {"answer": "That is not the right answer. Read the policy again, then choose another answer."}
-            )
     refusal = f"You already acknowledged {version}: your first acknowledgement stands."
     if has_acknowledged(version=version, person=person):
         raise AlreadyAcknowledged(refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference]))
+    if campaign.question:
+        if answer is None:
+            raise ValidationError({"answer": "Answer the question to confirm that you understood the policy."})
+        if not 0 <= answer < len(campaign.choices):
+            raise ValidationError({"answer": "Choose one of the answers listed."})
+        correct = answer == campaign.correct_choice
+        with audit_context(actor=person):
+            ComprehensionAttempt.objects.create(
+                version=version, person=person, choice=answer, answer=str(campaign.choices[answer])[:300],
+                correct=correct,
+            )
+        if not correct:
+            raise ValidationError({"answer": WRONG_ANSWER})
     try:
         # A savepoint: two submissions at once both pass the check above, and the database's
         # acknowledgement_once_per_version constraint turns the second away without spoiling the transaction.
@@ -162,15 +184,25 @@ def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:
 
 @dataclass(frozen=True)
 class DepartmentRow:
-    """One org unit's figures in a campaign (people are counted in their own unit)."""
+    """One org unit's figures in a campaign (people are counted in their own unit), with how its people answered
+    the comprehension question: how many answered it, how many got it right the first time, and in how many
+    attempts in all."""
 
     unit: str
     asked: int
     acknowledged: int
+    answered: int = 0
+    right_first_time: int = 0
+    attempts: int = 0
 
     @property
     def rate(self) -> int:
         return percent(self.acknowledged, self.asked)
+
+    @property
+    def right_first_time_rate(self) -> int:
+        """The share of those who answered who were right at their first attempt."""
+        return percent(self.right_first_time, self.answered)
 
     @property
     def pending(self) -> int:
@@ -201,6 +233,22 @@ class CampaignReport:
         return self.asked - self.acknowledged
 
     @property
+    def answered(self) -> int:
+        return sum(row.answered for row in self.departments)
+
+    @property
+    def right_first_time(self) -> int:
+        return sum(row.right_first_time for row in self.departments)
+
+    @property
+    def attempts(self) -> int:
+        return sum(row.attempts for row in self.departments)
+
+    @property
+    def right_first_time_rate(self) -> int:
+        return percent(self.right_first_time, self.answered)
+
+    @property
     def due_on(self) -> dt.date:
         return self.campaign.due_on
 
@@ -221,17 +269,43 @@ def _with_acknowledgement(
     )
 
 
+def _with_attempts(people: QuerySet[Any], version_id: int) -> QuerySet[Any]:
+    """``people`` with ``tries`` (how many times each answered the question) and ``first_right`` (whether their
+    first answer was right; None before any)."""
+    mine = ComprehensionAttempt.objects.filter(version_id=version_id, person_id=OuterRef("pk"))
+    tries = mine.order_by().values("person_id").annotate(n=Count("pk")).values("n")
+    annotated: QuerySet[Any] = people.annotate(
+        tries=Coalesce(Subquery(tries[:1]), 0),
+        first_right=Subquery(mine.order_by("answered_at", "pk").values("correct")[:1]),
+    )
+    return annotated
+
+
 def campaign_report(campaign: Campaign) -> CampaignReport:
-    """The campaign's figures overall and by department, and the query of pending people, in a fixed
-    number of queries (one for all the counts, two more for a department campaign's units)."""
+    """The campaign's figures overall and by department (acknowledgements, and answers to its question), and the
+    query of pending people, in a fixed number of queries (one for all the counts, two more for a department
+    campaign's units)."""
     people = _with_acknowledgement(campaign_audience(campaign), campaign.version_id)
     counts = (
-        people.order_by()
+        _with_attempts(people, campaign.version_id)
+        .order_by()
         .values("org_unit_id", "org_unit__name")
-        .annotate(asked=Count("pk"), done=Count("pk", filter=Q(acknowledged=True)))
+        .annotate(
+            asked=Count("pk"),
+            done=Count("pk", filter=Q(acknowledged=True)),
+            answered=Count("pk", filter=Q(tries__gt=0)),
+            right_first_time=Count("pk", filter=Q(first_right=True)),
+            attempts=Coalesce(Sum("tries"), 0),
+        )
     )
     departments = sorted(
-        (DepartmentRow(row["org_unit__name"] or NO_UNIT, row["asked"], row["done"]) for row in counts),
+        (
+            DepartmentRow(
+                row["org_unit__name"] or NO_UNIT, row["asked"], row["done"],
+                answered=row["answered"], right_first_time=row["right_first_time"], attempts=row["attempts"],
+            )
+            for row in counts
+        ),
         key=lambda row: (row.unit == NO_UNIT, row.unit.lower()),
     )
     asked = sum(row.asked for row in departments)
@@ -254,13 +328,17 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
 
 def campaign_rows(campaign: Campaign) -> Iterable[list[Any]]:
     """One row per person in the audience, for the CSV export: name, user name, department, job title,
-    acknowledged (yes/no) and when, in the current time zone. Read in chunks, one query per 2,000 people."""
+    acknowledged (yes/no) and when, in the current time zone, answers given to the question and whether the first
+    was right (empty before any). Read in chunks, one query per 2,000 people."""
     people = (
-        _with_acknowledgement(campaign_audience(campaign), campaign.version_id)
+        _with_attempts(_with_acknowledgement(campaign_audience(campaign), campaign.version_id), campaign.version_id)
         .order_by("full_name", "username")
-        .values_list("full_name", "username", "org_unit__name", "job_title", "acknowledged", "acknowledged_at")
+        .values_list(
+            "full_name", "username", "org_unit__name", "job_title", "acknowledged", "acknowledged_at", "tries",
+            "first_right",
+        )
     )
-    for name, username, unit, job_title, acknowledged, when in people.iterator(chunk_size=2000):
+    for name, username, unit, job_title, acknowledged, when, tries, first_right in people.iterator(chunk_size=2000):
         yield [
             name or username,
             username,
@@ -268,4 +346,6 @@ def campaign_rows(campaign: Campaign) -> Iterable[list[Any]]:
             job_title,
             "yes" if acknowledged else "no",
             timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "",
+            tries,
+            "" if first_right is None else "yes" if first_right else "no",
         ]

@@ -183,6 +183,30 @@ class Campaign(AuditedModel):
         return f"Acknowledgement of {self.version}"
 
 
+class ComprehensionAttempt(AuditedModel):
+    """One answer a person gave to the comprehension question of a version's campaign, right or wrong (5.2.2.b):
+    every attempt is kept, so the campaign report shows who understood the policy the first time."""
+
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="comprehension_attempts")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comprehension_attempts"
+    )
+    choice = models.PositiveSmallIntegerField(help_text="The position of the answer chosen in the campaign's list.")
+    answer = models.CharField(max_length=300, help_text="The answer chosen, as the person read it.")
+    correct = models.BooleanField("right")
+    answered_at = models.DateTimeField(auto_now_add=True)
+
+    # The trail shows the answer's text; its position in the list is for the report's queries.
+    audit_exclude = ("choice",)
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        verbose_name = "comprehension answer"
+
+    def __str__(self) -> str:
+        return f"{self.person}'s {'right' if self.correct else 'wrong'} answer on {self.version}"
+
+
 class Acknowledgement(AuditedModel):
     """A person's confirmation that they read and understood one version; one per person and version."""
 

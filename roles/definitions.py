@@ -48,10 +48,10 @@ def role_reporting_problem(role: Role) -> str | None:
 
 
 @transaction.atomic
-def role_save(*, role: Role, by: User) -> Role:
-    """Save a new or changed role; a change to the list of its responsibilities or authorities starts a new
-    revision, which its holders must acknowledge again. A reporting line that would close a loop is refused
-    with ``ValidationError`` on ``reports_to``."""
+def role_save(*, role: Role, by: User, reason: str = "") -> Role:
+    """Save a new or changed role, with the ``reason`` for the change on its trail entry; a change to the list
+    of its responsibilities or authorities starts a new revision, which its holders must acknowledge again. A
+    reporting line that would close a loop is refused with ``ValidationError`` on ``reports_to``."""
     require_capability(by, RolesCapability.MANAGE, doing="define roles")
     problem = role_reporting_problem(role)
     if problem is not None:
@@ -62,7 +62,7 @@ def role_save(*, role: Role, by: User) -> Role:
         before = (text_lines(stored["responsibilities"]), text_lines(stored["authorities"]))
         if before != (role.responsibility_list, role.authority_list):
             role.revision += 1
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         role.save()
     return role
 
@@ -90,7 +90,7 @@ def assignment_problem(assignment: RoleAssignment) -> str | None:
 
 
 @transaction.atomic
-def assignment_save(*, assignment: RoleAssignment, by: User) -> RoleAssignment:
+def assignment_save(*, assignment: RoleAssignment, by: User, reason: str = "") -> RoleAssignment:
     """Save a new or changed assignment of a person to a role; an end before the start (on ``ends_on``) and
     overlapping assignments are refused with ``ValidationError``."""
     require_capability(by, RolesCapability.MANAGE, doing="assign roles")
@@ -98,16 +98,16 @@ def assignment_save(*, assignment: RoleAssignment, by: User) -> RoleAssignment:
     if problem is not None:
         ends_too_early = assignment.ends_on is not None and assignment.ends_on < assignment.starts_on
         raise ValidationError({"ends_on": problem} if ends_too_early else problem)
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         assignment.save()
     return assignment
 
 
 @transaction.atomic
-def duty_assign(*, duty: Duty, role: Role | None, by: User) -> Duty:
-    """Assign a 5.3 duty to a role (or leave it unassigned with None)."""
+def duty_assign(*, duty: Duty, role: Role | None, by: User, reason: str = "") -> Duty:
+    """Assign a 5.3 duty to a role (or leave it unassigned with None), with the ``reason`` on its trail entry."""
     require_capability(by, RolesCapability.MANAGE, doing="assign the 5.3 duties")
     duty.role = role
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         duty.save()
     return duty

@@ -248,6 +248,7 @@ class MatrixImport(AuditedModel):
     change_set = models.JSONField(default=dict)
     # The letters of the file's activities when it was checked, hashed: applying refuses if they have changed.
     fingerprint = models.CharField(max_length=64)
+    reason = models.TextField(blank=True, help_text="Why the matrix is imported, as the uploader gave it.")
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
     status_reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(

@@ -108,13 +108,16 @@ def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
 
 
 @transaction.atomic
-def raci_cell_set(*, activity: Activity, role: Role, letter: str | None, by: User) -> RaciCell | None:
-    """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None."""
+def raci_cell_set(
+    *, activity: Activity, role: Role, letter: str | None, by: User, reason: str = ""
+) -> RaciCell | None:
+    """Give ``role`` the ``letter`` (R, A, C or I) for ``activity``, or clear it with None; ``reason`` goes on the
+    trail entry (an import's own reason is kept when none is given)."""
     require_capability(by, RolesCapability.MANAGE, doing="change the RACI matrix")
     if letter is not None and letter not in RaciLetter.values:
         raise ValidationError({"letter": f"“{letter}” is not a RACI letter: use R, A, C or I."})
     cell = RaciCell.objects.select_for_update().filter(activity=activity, role=role).first()
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         if letter is None:
             if cell is not None:
                 cell.delete()

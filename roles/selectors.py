@@ -141,6 +141,8 @@ class RevisionChanges:
     added_authorities: list[str]
     removed_authorities: list[str]
     changed_at: dt.datetime | None
+    # Why it changed: the reasons the quality manager gave for the revisions since, oldest first.
+    reasons: list[str] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
@@ -161,11 +163,14 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
     entries = (
         audit_history(*(role for role, _ in wanted.values()))
         .filter(action=AuditAction.UPDATE, changes__has_key="revision")
-        .values_list("object_id", "changes", "created_at")
+        .values_list("object_id", "changes", "created_at", "reason")
     )
     by_role: dict[int, list[tuple[dict, dt.datetime]]] = {}
-    for object_id, changes, created_at in entries:
+    reasons_of: dict[tuple[int, int], str] = {}  # (role id, revision it started): the reason given
+    for object_id, changes, created_at, reason in entries:
         by_role.setdefault(int(object_id), []).append((changes, created_at))
+        if reason:
+            reasons_of[(int(object_id), changes["revision"][1] or 0)] = reason
 
     result = {}
     for pk, (role, since) in wanted.items():
@@ -178,7 +183,10 @@ def role_changes_since(revisions: Iterable[tuple[Role, int]]) -> dict[int, Revis
             before[name] = text_lines(first if first is not None else getattr(role, name))
         responsibilities = _added_and_removed(before["responsibilities"], role.responsibility_list)
         authorities = _added_and_removed(before["authorities"], role.authority_list)
-        result[pk] = RevisionChanges(since, *responsibilities, *authorities, changed_at=later[-1][1] if later else None)
+        reasons = [reasons_of[pk, c["revision"][1]] for c, _ in later if (pk, c["revision"][1]) in reasons_of]
+        result[pk] = RevisionChanges(
+            since, *responsibilities, *authorities, changed_at=later[-1][1] if later else None, reasons=reasons
+        )
     return result
 
 

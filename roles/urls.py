@@ -31,6 +31,7 @@ urlpatterns = [
     path("roles/activities/<int:pk>/delete/", processes.activity_delete, name="activity_delete"),
     # The RACI matrix and its health (roles/views/matrix.py)
     path("roles/matrix/", matrix.raci_matrix, name="raci_matrix"),
+    path("roles/matrix/editing/", matrix.raci_editing, name="raci_editing"),
     path("roles/matrix/cell/<int:activity>/<int:role>/", matrix.raci_cell, name="raci_cell"),
     path("roles/matrix/health/", matrix.raci_health, name="raci_health"),
     # Export and import of the matrix (roles/views/transfer.py)

@@ -42,7 +42,7 @@ class AcknowledgeForm(forms.Form):
         super().__init__(*args, **kwargs)
         if campaign.question:
             answer = cast(forms.TypedChoiceField, self.fields["answer"])
-            answer.label = campaign.question
+            answer.label = "The question"  # the page shows the question itself as the group's legend
             answer.choices = list(enumerate(campaign.choices))
             answer.required = True
             answer.error_messages["required"] = "Choose an answer to the question."
@@ -129,6 +129,7 @@ def campaign_report_page(request: SignedInRequest, reference: str, number: int) 
 def campaign_report_csv(request: SignedInRequest, reference: str, number: int) -> StreamingHttpResponse:
     """One row per person asked, acknowledged or not, for a spreadsheet."""
     campaign = _campaign(reference, number)
-    header = ["name", "user name", "department", "job title", "acknowledged", "when"]
+    header = ["name", "user name", "department", "job title", "acknowledged", "when", "answers given",
+              "first answer right"]
     filename = f"acknowledgements-{campaign.version.document.reference}-v{campaign.version.number}.csv"
     return csv_response(filename, header, campaign_rows(campaign))

@@ -11,7 +11,13 @@ ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002
 database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
 """
 from qms_portal.audit.context import audit_context
-from qms_portal.audit.history import audit_change_lines, audit_history, audited_record_types
+from qms_portal.audit.history import (
+    EMAIL_HIDDEN,
+    audit_change_lines,
+    audit_history,
+    audit_stored_changes,
+    audited_record_types,
+)
 from qms_portal.audit.recording import audit_step
 from qms_portal.audit.verification import ChainHead, VerifyResult, audit_last_verified_head, audit_verify
 from qms_portal.models.audit import (
@@ -26,7 +32,9 @@ from qms_portal.models.audit import (
 )
 
 __all__ = [
-    "GENESIS_HASH", "AuditAction", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable", "AuditedModel",
+    "EMAIL_HIDDEN", "GENESIS_HASH",
+    "AuditAction", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable", "AuditedModel",
     "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_change_lines", "audit_context",
-    "audit_history", "audit_last_verified_head", "audit_step", "audit_verify", "audited_record_types",
+    "audit_history", "audit_last_verified_head", "audit_step", "audit_stored_changes", "audit_verify",
+    "audited_record_types",
 ]

@@ -20,6 +20,10 @@ from qms_portal.models.audit import (
 )
 from qms_portal.presentation import day
 
+# What a reader who does not manage people reads in place of an e-mail address (issue 10: e-mails show only to
+# those who manage people), on the trail's page and in its CSV alike.
+EMAIL_HIDDEN = "(e-mail address, shown to those who manage people)"
+
 
 def audit_history(*records: models.Model, steps_only: bool = False, newest_first: bool = False) -> AuditEntryQuerySet:
     """The trail of ``records`` (one or several): every entry about them, or only their workflow steps with
@@ -98,9 +102,32 @@ def _readable(
     return value
 
 
-def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
+def _emails_of(model: type[models.Model] | None) -> set[str]:
+    """The names of the e-mail fields of ``model``: their values are personal data."""
+    if model is None:
+        return set()
+    return {field.name for field in model._meta.concrete_fields if isinstance(field, models.EmailField)}
+
+
+def audit_stored_changes(entry: AuditEntry, *, show_emails: bool) -> dict[str, Any]:
+    """The entry's stored values (``changes``) as a reader may see them: e-mail addresses hidden unless
+    ``show_emails``. For the CSV's machine-readable column."""
+    hidden = set() if show_emails else _emails_of(model_for_record_type(entry.record_type))
+    return {
+        name: ([_hide(side) for side in values] if isinstance(values, list) else _hide(values))
+        if name in hidden else values
+        for name, values in entry.changes.items()
+    }
+
+
+def _hide(value: Any) -> Any:
+    return None if value in (None, "") else EMAIL_HIDDEN
+
+
+def audit_change_lines(entries: Sequence[AuditEntry], *, show_emails: bool) -> None:
     """Give each entry ``change_lines`` (``ChangeLine``): what changed as the portal's pages show it, for any
-    audited model, read from its field definitions (labels, choices, related models, booleans).
+    audited model, read from its field definitions (labels, choices, related models, booleans). E-mail
+    addresses show only when ``show_emails`` (to readers who manage people); others read ``EMAIL_HIDDEN``.
 
     Related records are named as they are now, while they exist; one query per related model for the whole
     page of entries, so a page costs the same queries whatever its entries.
@@ -121,8 +148,11 @@ def audit_change_lines(entries: Sequence[AuditEntry]) -> None:
         model = model_for_record_type(entry.record_type)
         lines = []
         audited = model if model is not None and issubclass(model, AuditedModel) else None
+        hidden = set() if show_emails else _emails_of(model)
         for name, values in entry.changes.items():
             before, after = _sides(values)
+            if name in hidden:
+                before, after = _hide(before), _hide(after)
             field = _field(model, name)
             label = str(getattr(field, "verbose_name", name))
             items: tuple[Any, Any] = (None, None)

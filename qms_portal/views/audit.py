@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from qms_portal.access import Capability, requires
-from qms_portal.audit import AuditEntry, ChangeLine, audit_change_lines
+from qms_portal.access import Capability, requires, user_can
+from qms_portal.audit import AuditEntry, ChangeLine, audit_change_lines, audit_stored_changes
 from qms_portal.exports import csv_response
 from qms_portal.forms import AuditFilterForm
 from qms_portal.jobs import job_start
@@ -53,7 +53,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         form = AuditFilterForm({})
     entries = _filtered(form)
     page = paginate(request, entries)
-    audit_change_lines(page.object_list)
+    audit_change_lines(page.object_list, show_emails=user_can(request.user, Capability.MANAGE_PEOPLE))
     last_check = Job.objects.filter(kind="verify_audit_trail").order_by("-created_at").first()
     return render(request, "qms_portal/audit_trail.html", {
         "form": form,
@@ -63,8 +63,9 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
-    """One row per entry: the changes as the page shows them, then the stored values as JSON for machines.
+def _csv_rows(entries: QuerySet[AuditEntry], *, show_emails: bool) -> Iterator[list[Any]]:
+    """One row per entry: the changes as the page shows them, then the stored values as JSON for machines;
+    e-mail addresses in both only when ``show_emails``.
 
     Entries are read in chunks and their change lines made a chunk at a time, so related records are looked up
     once per chunk, not once per line.
@@ -72,7 +73,7 @@ def _csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
     zone = timezone.get_current_timezone()
     stream = entries.iterator(chunk_size=_CSV_CHUNK)
     while chunk := list(islice(stream, _CSV_CHUNK)):
-        audit_change_lines(chunk)
+        audit_change_lines(chunk, show_emails=show_emails)
         for entry in chunk:
             yield [
                 entry.pk,
@@ -87,7 +88,7 @@ def _csv_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
                 entry.object_repr,
                 "; ".join(_csv_line(line) for line in entry.change_lines),
                 entry.reason,
-                json.dumps(entry.changes, ensure_ascii=False, sort_keys=True),
+                json.dumps(audit_stored_changes(entry, show_emails=show_emails), ensure_ascii=False, sort_keys=True),
                 entry.hash,
             ]
 
@@ -103,7 +104,9 @@ def audit_trail_csv(request: HttpRequest) -> StreamingHttpResponse:
     entries = _filtered(AuditFilterForm(request.GET or {}))
     header = ["id", "time (UTC)", "local time", "who", "user name", "action", "step", "record type", "record id",
               "record", "changes", "reason", "changes (stored values, JSON)", "hash"]
-    return csv_response(f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv", header, _csv_rows(entries))
+    return csv_response(f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv", header, _csv_rows(
+        entries, show_emails=user_can(request.user, Capability.MANAGE_PEOPLE)
+    ))
 
 
 @require_POST

@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 
+from qms_portal.forms import ReasonForm
 from roles.forms.roles import RoleChoiceField
 from roles.models import Activity, Process, RaciLetter, Role
 
@@ -93,8 +94,9 @@ class MoveForm(forms.Form):
 NO_LETTER = ""
 
 
-class CellForm(forms.Form):
-    """The letter of one cell of the matrix; none clears it."""
+class CellForm(ReasonForm, forms.Form):
+    """The letter of one cell of the matrix; none clears it. The reason is the editing session's (asked once
+    above the grid, ``session_reason``) unless one is posted with the letter."""
 
     letter = forms.ChoiceField(
         choices=[*RaciLetter.choices, (NO_LETTER, "No letter")],
@@ -103,6 +105,25 @@ class CellForm(forms.Form):
         label="Letter",
         error_messages={"invalid_choice": "“%(value)s” is not a RACI letter: choose R, A, C, I or none."},
     )
+
+    field_order = ["letter", "reason"]
+    reason_missing = (
+        "Say why the letters change: give a reason for this editing session; it is kept in the audit trail with "
+        "each letter you set."
+    )
+
+    def __init__(self, *args: Any, session_reason: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_reason = session_reason
+        self.fields["reason"].initial = session_reason
+        self.fields["reason"].help_text = "Kept in the audit trail with each letter you set until you stop editing."
+
+    def reason_required(self) -> bool:
+        return not self.session_reason
+
+    @property
+    def stated_reason(self) -> str:
+        return super().stated_reason or self.session_reason
 
     def letter_or_none(self) -> str | None:
         letter: str = self.cleaned_data["letter"]

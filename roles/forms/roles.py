@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from qms_portal.forms import date_input
+from qms_portal.forms import ReasonForm, date_input
 from qms_portal.models import OrgUnit, User
 from roles.definitions import assignment_problem, role_reporting_problem, roles_below
-from roles.models import Role, RoleAssignment
+from roles.models import Role, RoleAssignment, text_lines
 
 LINES_HELP = "One per line."
 
@@ -32,8 +32,9 @@ def role_choices() -> QuerySet[Role]:
     return Role.objects.select_related("org_unit").order_by("title", "org_unit__name")
 
 
-class RoleForm(forms.ModelForm):
-    """A role's title, unit, purpose, responsibilities, authorities and whom it reports to."""
+class RoleForm(ReasonForm, forms.ModelForm):
+    """A role's title, unit, purpose, responsibilities, authorities and whom it reports to; changing an existing
+    role's responsibilities or authorities needs a reason, kept in the audit trail."""
 
     reports_to = RoleChoiceField(
         queryset=Role.objects.none(),
@@ -62,8 +63,20 @@ class RoleForm(forms.ModelForm):
 
     instance: Role  # for the type checker: ModelForm cannot be subscripted with its model at run time
 
+    reason_missing = (
+        "Say why the responsibilities or authorities change: the reason is kept in the audit trail with the new "
+        "revision."
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:  # a new role's duties are set for the first time: nothing to justify
+            del self.fields["reason"]
+        else:
+            self.fields["reason"].help_text = (
+                "Needed when the responsibilities or authorities change (its holders then acknowledge it again); "
+                "kept in the audit trail."
+            )
         org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
         org_unit.queryset = OrgUnit.objects.order_by("name")
         org_unit.empty_label = "(choose a unit)"
@@ -76,6 +89,15 @@ class RoleForm(forms.ModelForm):
         field.widget.choices = [
             (value, label) for value, label in field.widget.choices if not value or int(str(value)) not in below
         ]
+
+    def reason_required(self) -> bool:
+        # The lines, as role_save compares them: CRLF from a browser or a trailing blank line is no change. The
+        # instance still holds the stored text here (the form writes into it only after clean()).
+        stored = self.instance
+        return stored.pk is not None and any(
+            text_lines(self.cleaned_data.get(name, getattr(stored, name))) != text_lines(getattr(stored, name))
+            for name in ("responsibilities", "authorities")
+        )
 
     def _lines_of(self, name: str) -> str:
         # Browsers send CRLF: keep LF, so that saving an untouched role records no change in the audit trail.
@@ -152,8 +174,8 @@ class AssignmentForm(forms.ModelForm):
         return cleaned
 
 
-class DutyForm(forms.Form):
-    """The role a 5.3 duty is assigned to; no role leaves it unassigned."""
+class DutyForm(ReasonForm, forms.Form):
+    """The role a 5.3 duty is assigned to; no role leaves it unassigned. Changing it needs a reason."""
 
     role = RoleChoiceField(
         queryset=Role.objects.none(),
@@ -162,10 +184,15 @@ class DutyForm(forms.Form):
         label="Assigned to the role",
         help_text="Choose a role that someone holds now; the duty counts as assigned only then.",
     )
+    field_order = ["role", "reason"]
+    reason_missing = "Say why the duty is assigned to another role, or to none: the reason is kept in the audit trail."
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(RoleChoiceField, self.fields["role"]).queryset = role_choices()
+
+    def reason_required(self) -> bool:
+        return "role" in self.changed_data
 
 
 class DayForm(forms.Form):

@@ -34,14 +34,15 @@ class ImportRefused(Exception):
 
 
 @transaction.atomic
-def matrix_import_create(*, file_name: str, content: bytes, by: User) -> MatrixImport:
-    """Check an uploaded file whole and keep it, waiting for confirmation; raises ImportRejected with every
-    problem found, and then keeps nothing."""
+def matrix_import_create(*, file_name: str, content: bytes, by: User, reason: str = "") -> MatrixImport:
+    """Check an uploaded file whole and keep it, with why it is imported, waiting for confirmation; raises
+    ImportRejected with every problem found, and then keeps nothing."""
     require_capability(by, MANAGE, doing="import the RACI matrix")
     checked = matrix_import_check(file_name=file_name, content=content)
-    with audit_context(actor=by):
+    with audit_context(actor=by, reason=reason):
         return MatrixImport.objects.create(
             uploaded_by=by,
+            reason=reason,
             file_name=file_name[:255],
             file_format=checked.file_format,
             size=len(content),
@@ -212,8 +213,9 @@ def matrix_import_apply(
                 raise ImportRefused(STALE)
             activities = Activity.objects.in_bulk({a for a, _, _, _ in cells})
             roles = Role.objects.in_bulk({r for _, r, _, _ in cells})
-            # The letters' audit entries say which file they came from.
-            with audit_context(actor=by, reason=f"RACI import #{locked.pk} ({locked.file_name})"):
+            # The letters' audit entries say why the file was imported, and which file they came from.
+            source = f"RACI import #{locked.pk} ({locked.file_name})"
+            with audit_context(actor=by, reason=f"{locked.reason} — {source}" if locked.reason else source):
                 for activity_id, role_id, _before, after in cells:
                     raci_cell_set(activity=activities[activity_id], role=roles[role_id], letter=after, by=by)
             _decide(locked, status=ImportStatus.APPLIED, by=by)

@@ -10,7 +10,7 @@ from qms_portal.forms import posted
 from qms_portal.http import SignedInRequest
 from roles.access import RolesCapability
 from roles.definitions import duty_assign
-from roles.forms.roles import DutyForm, role_choices
+from roles.forms.roles import DutyForm
 from roles.models import Duty, held_on
 from roles.selectors import duties_status
 
@@ -22,8 +22,8 @@ def duty_list(request: SignedInRequest) -> HttpResponse:
     return render(request, "roles/duties.html", {
         "statuses": statuses,
         "broken": sum(1 for status in statuses if status.rule_break),
-        # The quality manager changes a duty's role from the list itself: one list of roles for every row.
-        "role_choices": list(role_choices()) if user_can(request.user, RolesCapability.MANAGE) else [],
+        # The quality manager reassigns a duty on its own page, which asks why.
+        "can_manage": user_can(request.user, RolesCapability.MANAGE),
     })
 
 
@@ -33,7 +33,7 @@ def duty_edit(request: SignedInRequest, code: str) -> HttpResponse:
     form = DutyForm(posted(request), initial={"role": duty.role_id})
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data["role"]
-        duty_assign(duty=duty, role=role, by=request.user)
+        duty_assign(duty=duty, role=role, by=request.user, reason=form.stated_reason)
         if role is None:
             messages.warning(request, f"Duty {duty.code} is not assigned to any role now.")
         elif not role.assignments.filter(held_on(timezone.localdate())).exists():

@@ -7,10 +7,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qms_portal.access import requires, user_can
+from qms_portal.forms import ReasonForm
 from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate, querystring_without_page
 from roles.access import RolesCapability
@@ -35,6 +37,9 @@ from roles.raci import HealthReport, health_summary, matrix_url, raci_cell_set
 BREAKS_SHOWN = 12
 # How many activities or roles a page of the matrix read one at a time lists.
 LISTED_PER_PAGE = 20
+# The reason of the quality manager's editing session of the grid: asked once above it, kept on every letter set
+# until they stop editing or sign out.
+EDITING_REASON = "roles.raci_editing_reason"
 
 
 def breaks_context(health: HealthReport) -> dict[str, object]:
@@ -42,9 +47,18 @@ def breaks_context(health: HealthReport) -> dict[str, object]:
     return {"health": health, "shown_breaks": health.breaks[:BREAKS_SHOWN], "more_breaks": health.count - BREAKS_SHOWN}
 
 
+def editing_reason(request: SignedInRequest) -> str:
+    """The reason given for this session's changes to the grid, or "" before one is given."""
+    return str(request.session.get(EDITING_REASON, ""))
+
+
 @requires(RolesCapability.VIEW)
 @require_safe
 def raci_matrix(request: SignedInRequest) -> HttpResponse:
+    return _matrix_page(request, ReasonForm())
+
+
+def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpResponse:
     data = matrix_data_load()
     form = MatrixFilterForm(
         request.GET or None,
@@ -52,8 +66,11 @@ def raci_matrix(request: SignedInRequest) -> HttpResponse:
         processes=[(code, name) for _, code, name in data.processes],
     )
     filters = form.chosen()
-    editable = user_can(request.user, RolesCapability.MANAGE)
-    health = health_summary(matrix=data.matrix, processes_by_activity=data.process_codes(), can_manage=editable)
+    can_manage = user_can(request.user, RolesCapability.MANAGE)
+    reason = editing_reason(request) if can_manage else ""
+    # Cells become links to their editor only once the session's reason is given.
+    editable = can_manage and bool(reason)
+    health = health_summary(matrix=data.matrix, processes_by_activity=data.process_codes(), can_manage=can_manage)
     # The grid, or (for a phone, where one role column fits) the same letters read one activity or one role at a time.
     by = request.GET.get("by")
     listed = {"activity": entries_by_activity, "role": entries_by_role}.get(by or "")
@@ -77,8 +94,29 @@ def raci_matrix(request: SignedInRequest) -> HttpResponse:
         "filters": filters,
         **breaks_context(health),
         "editable": editable,
+        "can_manage": can_manage,
+        "editing_reason": reason,
+        "reason_form": reason_form,
+        "editing_url": with_filters(reverse("roles:raci_editing"), filters),
         "matrix_size": (len(data.matrix.activities), len(data.matrix.roles)),
     })
+
+
+@requires(RolesCapability.MANAGE)
+@require_POST
+def raci_editing(request: SignedInRequest) -> HttpResponse:
+    """Start editing the grid by saying why (kept in the session, on every letter set), or stop editing."""
+    filters = filters_of(request.GET)
+    if "stop" in request.POST:
+        request.session.pop(EDITING_REASON, None)
+        messages.info(request, "You stopped editing the matrix. Give a reason to change letters again.")
+        return redirect(matrix_url(filters))
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _matrix_page(request, form)
+    request.session[EDITING_REASON] = form.stated_reason
+    messages.success(request, "Click a cell to set its letter: each one keeps your reason in the audit trail.")
+    return redirect(matrix_url(filters))
 
 
 # --- One cell -----------------------------------------------------------------------------------------------------
@@ -113,10 +151,12 @@ def _cell_edit(request: SignedInRequest, activity: Activity, role: Role) -> Http
     filters = filters_of(request.GET)
     current = RaciCell.objects.filter(activity=activity, role=role).values_list("letter", flat=True).first()
     if request.method == "POST":
-        form = CellForm(request.POST)
+        form = CellForm(request.POST, session_reason=editing_reason(request))
         if form.is_valid():
             letter = form.letter_or_none()
-            raci_cell_set(activity=activity, role=role, letter=letter, by=request.user)
+            # A reason posted with the letter (the cell's own page) is the session's from now on.
+            request.session[EDITING_REASON] = form.stated_reason
+            raci_cell_set(activity=activity, role=role, letter=letter, by=request.user, reason=form.stated_reason)
             if request.htmx:
                 return _cell_answer(request, activity, role, filters)
             if letter:
@@ -129,7 +169,7 @@ def _cell_edit(request: SignedInRequest, activity: Activity, role: Role) -> Http
         # The editor's cancel button: the cell as it was.
         return HttpResponse(cell_html(activity.pk, role.pk, current, link=cell_link(activity.pk, role.pk, filters)))
     else:
-        form = CellForm(initial={"letter": current or ""})
+        form = CellForm(initial={"letter": current or ""}, session_reason=editing_reason(request))
     context = {
         "activity": activity,
         "role": role,

@@ -88,7 +88,7 @@ def _role_saved(request: SignedInRequest, form: RoleForm) -> Role | None:
     if request.method != "POST" or not form.is_valid():
         return None
     try:
-        return role_save(role=form.save(commit=False), by=request.user)
+        return role_save(role=form.save(commit=False), by=request.user, reason=form.stated_reason)
     except ValidationError as refused:
         form.add_error(None, refused)
         return None

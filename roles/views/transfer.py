@@ -55,7 +55,9 @@ def raci_import(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            matrix_import = matrix_import_create(file_name=upload.name, content=upload.read(), by=request.user)
+            matrix_import = matrix_import_create(
+                file_name=upload.name, content=upload.read(), by=request.user, reason=form.stated_reason
+            )
         except ImportRejected as rejection:
             rejected = rejection
         else:

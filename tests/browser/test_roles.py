@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from qms_portal.audit import AuditEntry
 from qms_portal.models import User
 from roles.acknowledgements import roles_to_acknowledge
 from roles.models import Activity, RaciCell, Role, RoleAcknowledgement
@@ -21,6 +22,7 @@ EXPECT_DEFAULT_TIMEOUT_MS = 5_000  # Playwright's documented default for expect(
 ACTIVITY = "Raise and issue purchase orders"
 NO_A = f"“Purchasing — {ACTIVITY}” has no A"
 TWO_AS = f"“Purchasing — {ACTIVITY}” has 2 A's"
+REASON = "Purchasing review with the supply chain manager"
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +68,13 @@ def test_the_quality_manager_sets_letters_in_place_and_sees_a_rule_break_clear_a
     page.locator("#main-nav").get_by_role("link", name="Roles", exact=True).click()
     page.get_by_label("Roles and responsibilities").get_by_role("link", name="RACI matrix").click()
     expect(page.get_by_role("heading", name="RACI matrix", exact=True)).to_be_visible()
+    # The cells become editable once the editing session's reason is given (issue 10 item 4).
+    expect(_cell(page, activity, supply_chain).get_by_role("link")).to_have_count(0)
+    page.get_by_label("To change letters, first say why").fill(REASON)
+    page.get_by_role("button", name="Start editing").click()
+    expect(page.locator("#matrix-editing")).to_contain_text(REASON)
     page.evaluate("window.__openedOnce = true")
+    last_entry = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
     breaks = page.locator("#raci-breaks")
     # The demo's two deliberate breaks are listed; this activity keeps the rules.
     expect(breaks).to_contain_text("“Purchasing — Evaluate and approve new suppliers” has 2 A's")
@@ -103,6 +111,9 @@ def test_the_quality_manager_sets_letters_in_place_and_sees_a_rule_break_clear_a
         "Buyer": "R",
         "Stores Controller": "I",
     }
+    # Each letter set keeps the session's reason in the audit trail.
+    entries = AuditEntry.objects.filter(record_type="roles.racicell", id__gt=last_entry)
+    assert entries.count() == 3 and set(entries.values_list("reason", flat=True)) == {REASON}
 
     assert not tab.failed_requests, "\n".join(tab.failed_requests)
     assert not tab.console_errors, "\n".join(tab.console_errors)

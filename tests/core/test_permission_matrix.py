@@ -371,13 +371,10 @@ TABLE: dict[str, Row] = {
         post=only(QUALITY_MANAGER, answer=Redirect("roles:process_detail")),
         prepare=an_activity,
     ),
-    # The RACI matrix: an empty choice clears the cell, which is a valid answer.
+    # The RACI matrix: a letter set, or an editing session started, without a reason is refused with the form (200).
     "roles:raci_matrix": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
-    "roles:raci_cell": Row(
-        get=only(QUALITY_MANAGER),
-        post=only(QUALITY_MANAGER, answer=Redirect("roles:raci_matrix")),
-        prepare=a_matrix_cell,
-    ),
+    "roles:raci_editing": Row(get=only(QUALITY_MANAGER, answer=405), post=only(QUALITY_MANAGER)),
+    "roles:raci_cell": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_matrix_cell),
     "roles:raci_health": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix),
     "roles:raci_export_csv": Row(
         get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=a_matrix

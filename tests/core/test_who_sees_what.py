@@ -44,6 +44,39 @@ def test_top_management_finds_and_reads_the_audit_trail_but_cannot_change_people
     assert director.get(reverse("person_create")).status_code == 403
 
 
+def _person_whose_e_mail_changed(quality_manager):
+    from qms_portal.accounts import person_save
+
+    person = UserFactory(full_name="Nadia Ahmed", email="nadia.old@example.com", roles=[PortalRole.EMPLOYEE])
+    person.email = "nadia.ahmed@example.com"
+    person_save(person=person, by=quality_manager)
+    return person
+
+
+@pytest.mark.parametrize("who", ["auditor", "top_management"])
+def test_the_audit_trail_hides_e_mail_addresses_from_readers_who_do_not_manage_people(who, portal_users, client_for):
+    _person_whose_e_mail_changed(portal_users.quality_manager)
+    reader = client_for(portal_users.by_key(who))
+
+    page = reader.get(reverse("audit_trail"), {"record_type": "qms_portal.user"}).text
+    csv = b"".join(reader.get(reverse("audit_trail_csv"), {"record_type": "qms_portal.user"}).streaming_content)
+
+    assert "Nadia Ahmed" in page
+    assert "example.com" not in page
+    assert "(e-mail address, shown to those who manage people)" in page
+    assert b"example.com" not in csv
+
+
+def test_the_quality_manager_reads_e_mail_changes_in_the_trail(portal_users, qm_client):
+    _person_whose_e_mail_changed(portal_users.quality_manager)
+
+    page = qm_client.get(reverse("audit_trail"), {"record_type": "qms_portal.user"}).text
+    csv = b"".join(qm_client.get(reverse("audit_trail_csv"), {"record_type": "qms_portal.user"}).streaming_content)
+
+    assert "nadia.old@example.com" in page and "nadia.ahmed@example.com" in page
+    assert b"nadia.ahmed@example.com" in csv
+
+
 # --- The home page's head ---------------------------------------------------------------------------------------
 def test_the_managing_director_reads_top_management_not_employee(client_for):
     director = UserFactory(full_name="Helen Marsh", roles=[PortalRole.EMPLOYEE, PortalRole.TOP_MANAGEMENT])

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from qms_portal.audit import AuditEntry
 from roles.models import Duty
 from tests.core.factories import UserFactory
 from tests.roles.factories import AssignmentFactory, RoleFactory
@@ -21,6 +22,14 @@ def assign(code: str, role) -> None:
 def row(page: str, code: str) -> str:
     start = page.index(f'id="duty-{code}"')
     return page[start:page.index("</tr>", start)]
+
+
+REASON = "The board gave this duty to the quality lead at the March review"
+
+
+def duty_entries(code: str) -> list[AuditEntry]:
+    duty = Duty.objects.get(code=code)
+    return list(AuditEntry.objects.filter(record_type="roles.duty", object_id=str(duty.pk)).order_by("id"))
 
 
 @pytest.fixture
@@ -63,12 +72,14 @@ def test_only_the_quality_manager_gets_the_forms_to_change_a_duty(portal_users, 
     as_top = client_for(portal_users.top_management).get(reverse("roles:duty_list")).text
 
     edit_url = reverse("roles:duty_edit", args=["5.3.a"])
-    assert f'action="{edit_url}"' in as_qm and "Quality lead" in row(as_qm, "5.3.a")
+    assert f'href="{edit_url}"' in row(as_qm, "5.3.a")
     assert edit_url not in as_top
 
 
 def test_the_quality_manager_assigns_a_duty_to_a_held_role(qm_client, held_role):
-    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": held_role.pk}, follow=True)
+    response = qm_client.post(
+        reverse("roles:duty_edit", args=["5.3.d"]), {"role": held_role.pk, "reason": REASON}, follow=True
+    )
 
     assert response.redirect_chain == [(reverse("roles:duty_list"), 302)]
     assert "Duty 5.3.d is assigned to “Quality lead”." in response.text
@@ -76,7 +87,9 @@ def test_the_quality_manager_assigns_a_duty_to_a_held_role(qm_client, held_role)
 
 
 def test_assigning_a_duty_to_a_role_nobody_holds_warns(qm_client, role_held_by_nobody):
-    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": role_held_by_nobody.pk}, follow=True)
+    response = qm_client.post(
+        reverse("roles:duty_edit", args=["5.3.d"]), {"role": role_held_by_nobody.pk, "reason": REASON}, follow=True
+    )
 
     assert "nobody holds that role now" in response.text
     assert Duty.objects.get(code="5.3.d").role == role_held_by_nobody
@@ -85,7 +98,7 @@ def test_assigning_a_duty_to_a_role_nobody_holds_warns(qm_client, role_held_by_n
 def test_an_empty_choice_unassigns_the_duty(qm_client, held_role):
     assign("5.3.e", held_role)
 
-    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.e"]), {"role": ""})
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.e"]), {"role": "", "reason": REASON})
 
     assert response.status_code == 302
     assert Duty.objects.get(code="5.3.e").role is None
@@ -120,3 +133,31 @@ def test_an_employee_cannot_assign_a_duty(portal_users, client_for, held_role):
 
 def test_an_unknown_duty_is_not_found(qm_client):
     assert qm_client.get(reverse("roles:duty_edit", args=["5.3.z"])).status_code == 404
+
+
+# --- Why a duty changes hands (issue 10 item 4) ---------------------------------------------------------------------
+def test_assigning_a_duty_without_a_reason_is_refused_and_nothing_changes(qm_client, held_role):
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": held_role.pk, "reason": "  "})
+
+    assert response.status_code == 200
+    assert "Say why the duty is assigned to another role, or to none" in response.text
+    assert Duty.objects.get(code="5.3.d").role is None
+    assert duty_entries("5.3.d") == []
+
+
+def test_ending_a_duty_without_a_reason_is_refused(qm_client, held_role):
+    assign("5.3.e", held_role)
+
+    response = qm_client.post(reverse("roles:duty_edit", args=["5.3.e"]), {"role": ""})
+
+    assert "Say why the duty is assigned to another role, or to none" in response.text
+    assert Duty.objects.get(code="5.3.e").role == held_role
+
+
+def test_the_reason_for_assigning_a_duty_is_kept_in_the_audit_trail(portal_users, client_for, qm_client, held_role):
+    qm_client.post(reverse("roles:duty_edit", args=["5.3.d"]), {"role": held_role.pk, "reason": REASON})
+
+    [entry] = duty_entries("5.3.d")
+    trail = client_for(portal_users.auditor).get(reverse("audit_trail"), {"record_type": "roles.duty"}).text
+    assert entry.reason == REASON and entry.actor_id == portal_users.quality_manager.pk
+    assert REASON in trail

@@ -121,7 +121,9 @@ def test_a_file_exported_then_imported_changes_nothing(matrix, qm_client, url_na
     response = qm_client.get(reverse(url_name))
     content = b"".join(response.streaming_content) if response.streaming else response.content
 
-    upload = qm_client.post(reverse("roles:raci_import"), {"file": SimpleUploadedFile(name, content)})
+    upload = qm_client.post(
+        reverse("roles:raci_import"), {"file": SimpleUploadedFile(name, content), "reason": "Round trip"}
+    )
 
     assert upload.status_code == 302, upload.text
     matrix_import = MatrixImport.objects.get()

@@ -63,8 +63,11 @@ def page_text(response) -> str:
     return " ".join(html.unescape(strip_tags(response.text)).split())
 
 
+IMPORT_REASON = "Yearly review of the matrix with the process owners"
+
+
 def upload(client, file):
-    return client.post(reverse("roles:raci_import"), {"file": file})
+    return client.post(reverse("roles:raci_import"), {"file": file, "reason": IMPORT_REASON})
 
 
 def assert_refused(response, *messages: str) -> None:
@@ -444,7 +447,8 @@ def test_confirming_applies_every_change_through_a_job(matrix, receive, qm_clien
     # Each letter is in the audit trail, written as the quality manager.
     entries = AuditEntry.objects.filter(record_type="roles.racicell", actor=portal_users.quality_manager)
     assert entries.count() == 6
-    assert set(entries.values_list("reason", flat=True)) == {f"RACI import #{matrix_import.pk} (matrix.csv)"}
+    reason = f"{IMPORT_REASON} — RACI import #{matrix_import.pk} (matrix.csv)"
+    assert set(entries.values_list("reason", flat=True)) == {reason}
     # The job page tells the quality manager, and only them, how it went.
     assert qm_client.get(response["Location"]).status_code == 200
 
@@ -542,3 +546,21 @@ def test_a_discarded_import_changes_nothing_and_cannot_be_applied_later(matrix, 
     assert again.status_code == 409
     assert "This import is discarded already" in again.text
     assert letters() == before
+
+
+# --- Why the matrix is imported (issue 10 item 4) -------------------------------------------------------------------
+def test_an_import_without_a_reason_is_refused_with_the_fields_message_and_nothing_is_kept(qm_client, matrix, receive):
+    response = qm_client.post(reverse("roles:raci_import"), {"file": changing_file()})
+
+    assert_refused(response, "Say why the matrix is imported")
+    assert not MatrixImport.objects.exists()
+
+
+def test_the_reason_for_an_import_shows_on_its_preview_and_on_its_upload_entry(qm_client, matrix, receive):
+    response = upload(qm_client, changing_file())
+
+    matrix_import = MatrixImport.objects.get()
+    assert matrix_import.reason == IMPORT_REASON
+    assert IMPORT_REASON in page_text(qm_client.get(response["Location"]))
+    entry = AuditEntry.objects.get(record_type="roles.matriximport", object_id=str(matrix_import.pk), action="create")
+    assert entry.reason == IMPORT_REASON

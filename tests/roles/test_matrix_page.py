@@ -55,6 +55,21 @@ def build_matrix(
     return activity_list, role_list
 
 
+EDITING_REASON = "Quarterly review of the matrix"
+
+
+def start_editing(client, reason: str = EDITING_REASON):
+    """Say why the grid changes, as the quality manager does once per session before cells become editable."""
+    client.post(reverse("roles:raci_editing"), {"reason": reason})
+    return client
+
+
+@pytest.fixture
+def qm_client(portal_users, client_for):
+    """The quality manager, having said why they edit the matrix in this session."""
+    return start_editing(client_for(portal_users.quality_manager))
+
+
 def page_of(client, **params) -> str:
     response = client.get(reverse("roles:raci_matrix"), params)
     assert response.status_code == 200
@@ -174,7 +189,8 @@ def test_read_only_viewers_see_the_grid_without_edit_links(who, portal_users, cl
 def test_the_grid_writes_every_cell_as_the_single_cell_answer_does(editable, portal_users, client_for):
     activities, roles = build_matrix(activities=6, roles=4, processes=2, units=2)
     who = portal_users.quality_manager if editable else portal_users.employee
-    page = page_of(client_for(who), unit="unit-1")
+    client = client_for(who)
+    page = page_of(start_editing(client) if editable else client, unit="unit-1")
 
     letters = {(c.activity_id, c.role_id): c.letter for c in RaciCell.objects.all()}
     shown = [role for role in roles if role.org_unit.code == "unit-1"]

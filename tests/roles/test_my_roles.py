@@ -115,6 +115,18 @@ def test_a_change_asks_again_says_what_changed_and_is_acknowledged_again(portal_
     assert set(RoleAcknowledgement.objects.filter(role=held).values_list("revision", flat=True)) == {1, 2}
 
 
+def test_the_holder_reads_why_their_role_changed(portal_users, client_for, held):
+    client = client_for(portal_users.employee)
+    acknowledge(client, held)
+    held.authorities = "Stop the line\nRelease parts after a failed test"
+    role_save(role=held, by=portal_users.quality_manager, reason="Shift leads now release retested parts")
+
+    page = client.get(reverse("roles:my_roles")).text
+
+    assert "New authority:</strong> Release parts after a failed test" in page
+    assert "<strong>Why:</strong> Shift leads now release retested parts" in page
+
+
 def test_a_person_without_a_role_sees_why_the_page_is_empty(portal_users, client_for):
     page = client_for(portal_users.auditor).get(reverse("roles:my_roles")).text
 

@@ -188,12 +188,58 @@ def test_changing_responsibilities_tells_the_quality_manager_holders_must_acknow
     AssignmentFactory(role=role)
 
     response = qm_client.post(
-        reverse("roles:role_edit", args=[role.pk]), role_data(role, responsibilities="Buy\nNegotiate"), follow=True
+        reverse("roles:role_edit", args=[role.pk]),
+        role_data(role, responsibilities="Buy\nNegotiate", reason="Buyers now negotiate the framework contracts"),
+        follow=True,
     )
 
     assert "saved as revision 2" in response.text
     assert "its 2 holders must read and acknowledge it again" in response.text
     assert Role.objects.get(pk=role.pk).revision == 2
+
+
+def role_entries(role: Role) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(record_type="roles.role", object_id=str(role.pk)).order_by("id"))
+
+
+def test_changing_authorities_without_a_reason_is_refused_and_nothing_changes(qm_client):
+    role = RoleFactory(title="Buyer", authorities="Sign orders up to 5,000 EUR")
+    before = role_entries(role)
+
+    response = qm_client.post(
+        reverse("roles:role_edit", args=[role.pk]), role_data(role, authorities="Sign orders up to 50,000 EUR")
+    )
+
+    assert response.status_code == 200
+    assert "Say why the responsibilities or authorities change" in response.text
+    role.refresh_from_db()
+    assert (role.authorities, role.revision) == ("Sign orders up to 5,000 EUR", 1)
+    assert role_entries(role) == before
+
+
+def test_the_reason_for_new_responsibilities_is_on_the_trail_entry(portal_users, client_for, qm_client):
+    role = RoleFactory(title="Buyer", responsibilities="Buy")
+
+    qm_client.post(reverse("roles:role_edit", args=[role.pk]), role_data(
+        role, responsibilities="Buy\nQualify suppliers", reason="Supplier qualification moves to purchasing"
+    ))
+
+    entry = role_entries(role)[-1]
+    trail = client_for(portal_users.top_management).get(reverse("audit_trail"), {"record_type": "roles.role"}).text
+    assert entry.reason == "Supplier qualification moves to purchasing"
+    assert "Supplier qualification moves to purchasing" in trail
+
+
+def test_a_new_role_and_a_role_saved_with_crlf_line_ends_need_no_reason(qm_client):
+    role = RoleFactory(title="Buyer", responsibilities="Buy\nNegotiate")
+
+    response = qm_client.post(
+        reverse("roles:role_edit", args=[role.pk]), role_data(role, responsibilities="Buy\r\nNegotiate\r\n")
+    )
+    create_page = qm_client.get(reverse("roles:role_create")).text
+
+    assert response.status_code == 302
+    assert "Reason for the change" not in create_page
 
 
 def test_renaming_a_role_keeps_its_revision_and_says_so(qm_client):
