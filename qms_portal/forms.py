@@ -118,12 +118,19 @@ class ReasonForm(forms.Form):
     )
     reason_missing = "Say why this changes: the reason is kept in the audit trail with the change."
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self).reason_required is ReasonForm.reason_required:  # always needed: marked so, like any field
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = self.reason_missing
+
     def reason_required(self) -> bool:
         return True
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or self.cleaned_data
-        if "reason" in self.fields and self.reason_required() and not cleaned.get("reason", "").strip():
+        missing = not cleaned.get("reason", "").strip() and "reason" not in self.errors
+        if "reason" in self.fields and missing and self.reason_required():
             self.add_error("reason", self.reason_missing)
         return cleaned
 

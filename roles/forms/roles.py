@@ -127,8 +127,9 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj}" + (f" — {', '.join(details)}" if details else "")
 
 
-class AssignmentForm(forms.ModelForm):
-    """A person holding the role from a date, until an optional end date, maybe as deputy."""
+class AssignmentForm(ReasonForm, forms.ModelForm):
+    """A person holding the role from a date, until an optional end date, maybe as deputy. Changing or ending an
+    assignment on record needs a reason; a new one may give it (an appointment letter, say)."""
 
     person = PersonChoiceField(queryset=User.objects.none(), empty_label="(choose a person)")
 
@@ -156,6 +157,15 @@ class AssignmentForm(forms.ModelForm):
         )
         if self.instance.pk is None and self.initial.get("starts_on") is None:
             self.initial["starts_on"] = timezone.localdate()
+        if self.instance.pk is None:
+            self.fields["reason"].help_text = "Optional for a new holder; kept in the audit trail."
+        else:
+            self.fields["reason"].help_text = "Needed to change or end the assignment; kept in the audit trail."
+
+    reason_missing = "Say why the assignment changes: the reason is kept in the audit trail."
+
+    def reason_required(self) -> bool:
+        return self.instance.pk is not None and bool(set(self.changed_data) - {"reason"})
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -149,7 +149,7 @@ def _assignment_page(request: SignedInRequest, form: AssignmentForm, assignment:
         return None
     created = assignment.pk is None
     try:
-        saved = assignment_save(assignment=form.save(commit=False), by=request.user)
+        saved = assignment_save(assignment=form.save(commit=False), by=request.user, reason=form.stated_reason)
     except ValidationError as refused:
         form.add_error(None, refused)
         return None

@@ -392,18 +392,36 @@ def test_an_end_before_the_start_is_refused_next_to_the_end_date(qm_client):
     assert not RoleAssignment.objects.filter(role=role).exists()
 
 
-def test_ending_an_assignment_keeps_it_on_record(qm_client):
+def test_ending_an_assignment_keeps_it_on_record_with_its_reason(qm_client):
     assignment = AssignmentFactory(person=UserFactory(full_name="Ann Lee"), starts_on=days_ago(100))
 
     response = qm_client.post(reverse("roles:assignment_edit", args=[assignment.pk]), {
         "person": assignment.person.pk, "starts_on": assignment.starts_on.isoformat(),
-        "ends_on": days_ago(1).isoformat(),
+        "ends_on": days_ago(1).isoformat(), "reason": "Moved to the Leeds site",
     }, follow=True)
 
     assignment.refresh_from_db()
     assert assignment.ends_on == days_ago(1)
     assert "the assignment is ended and stays on record" in response.text
     assert "Nobody holds this role now" in response.text
+    entry = AuditEntry.objects.filter(record_type="roles.roleassignment", object_id=str(assignment.pk)).latest("id")
+    assert entry.reason == "Moved to the Leeds site"
+
+
+def test_ending_an_assignment_without_a_reason_changes_nothing(qm_client):
+    assignment = AssignmentFactory(starts_on=days_ago(100))
+
+    response = qm_client.post(reverse("roles:assignment_edit", args=[assignment.pk]), {
+        "person": assignment.person.pk, "starts_on": assignment.starts_on.isoformat(),
+        "ends_on": days_ago(1).isoformat(),
+    })
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == [
+        "Say why the assignment changes: the reason is kept in the audit trail."
+    ]
+    assignment.refresh_from_db()
+    assert assignment.ends_on is None
 
 
 def test_an_assignment_of_someone_who_has_left_can_still_be_ended(qm_client):
@@ -411,7 +429,7 @@ def test_an_assignment_of_someone_who_has_left_can_still_be_ended(qm_client):
 
     response = qm_client.post(reverse("roles:assignment_edit", args=[assignment.pk]), {
         "person": assignment.person.pk, "starts_on": assignment.starts_on.isoformat(),
-        "ends_on": days_ago(1).isoformat(),
+        "ends_on": days_ago(1).isoformat(), "reason": "Left the company",
     })
 
     assert response.status_code == 302
