@@ -27,8 +27,9 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected into the image and served by WhiteNoise. The key below exists only for
-# this build step (settings refuse DEBUG=0 without one); the running containers get the real one.
+# this build step (settings refuse DEBUG=0 without them); the running containers get the real ones.
 RUN DEBUG=0 SECRET_KEY=collectstatic-at-build-time-only-never-used-to-sign-anything-0123456789 \
+    RECORDS_HMAC_KEY=collectstatic-at-build-time-only-never-used-to-seal-anything-0123456789 \
     DATA_DIR=/tmp/build-data \
     python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-data

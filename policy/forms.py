@@ -162,6 +162,17 @@ class DocumentSettingsForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Signatures attest the policy's title with its text (``PolicyVersion.signed_title``): renaming it would
+        # show every signature on it invalid, so a signed policy keeps its title.
+        if self.instance.pk is not None and self.instance.versions.filter(signature__isnull=False).exists():
+            self.fields["title"].disabled = True
+            self.fields["title"].help_text = (
+                "Top management signed a version under this title: it is part of what they signed, so it can no "
+                "longer change. A policy under a new title starts as a new policy."
+            )
+
 
 class ReturnForm(forms.Form):
     """Top management sends a version back to draft, saying why."""

@@ -117,8 +117,7 @@ class PolicyVersion(SignedRecord, AuditedModel):
     def signed_content(self) -> str:
         """The exact text an approval signature covers: version number, change summary, body and 5.2.1 checklist.
 
-        The signature row names the version (and so the document), so renaming a document does not
-        invalidate it.
+        The document's reference and title are attested too, sealed beside this text (``signed_title``).
         """
         checklist = "\n".join(
             f"{item_id}: {'confirmed' if entry.get('confirmed') else 'not confirmed'}; "
@@ -129,6 +128,10 @@ class PolicyVersion(SignedRecord, AuditedModel):
             f"Version {self.number}\n\nChanges: {self.change_summary}\n\n{self.body}\n\n"
             f"5.2.1 checklist:\n{checklist}"
         )
+
+    def signed_title(self) -> str:
+        """The policy's reference, title and version number, as its signatures attest them."""
+        return f"{self.document.reference} {self.document.title}, version {self.number}"
 
     @property
     def withdrawal(self) -> "WithdrawalSignature | None":
@@ -152,7 +155,7 @@ class WithdrawalSignature:
     @property
     def signature_valid(self) -> bool:
         signature = self.version.withdrawal_signature
-        return signature is not None and signature_is_valid(signature, self.version.signed_content())
+        return signature is not None and signature_is_valid(signature, self.version)
 
 
 class AudienceKind(models.TextChoices):
@@ -262,3 +265,7 @@ class PolicyReview(SignedRecord, AuditedModel):
             f"Version content SHA-256: {content_sha256(self.version.signed_content())}\n"
             f"Outcome: {self.get_outcome_display()}\nNext review on: {next_review}\n\n{self.comment}"
         )
+
+    def signed_title(self) -> str:
+        """The review's number and the policy version it reviewed, by reference, title and number."""
+        return f"Periodic review #{self.pk} of {self.version.signed_title()}"

@@ -24,6 +24,16 @@ if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
         "value (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
+# Keys the hashes that make signatures and the audit trail tamper-evident (``qms_portal.records_key``). It lives
+# in the environment only: whoever can write the database must not also hold the key that re-seals what they wrote.
+DEVELOPMENT_RECORDS_HMAC_KEY = "development-only-records-key-do-not-use-in-production"  # noqa: S105
+RECORDS_HMAC_KEY = env_str("RECORDS_HMAC_KEY", DEVELOPMENT_RECORDS_HMAC_KEY)
+if not DEBUG and RECORDS_HMAC_KEY in ("", DEVELOPMENT_RECORDS_HMAC_KEY):
+    raise ImproperlyConfigured(
+        "DEBUG is off but RECORDS_HMAC_KEY is unset or the development key: set it to a long random value, kept "
+        "outside the database and never changed (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -3,8 +3,10 @@
 ``record_sign`` is the one way a record is signed: it re-reads the record under a lock, lets the record's
 own step check it, checks the signer's password, signs, and calls back to the record's step. The signer
 re-enters their password. A signature stores the signer, their printed name, the time
-(UTC), the meaning ("Approved") and the SHA-256 of the exact content signed; it is valid only while
-that content still hashes the same. Wrong passwords sign nothing and are recorded in the audit trail;
+(UTC), the meaning ("Approved") and the SHA-256 of the exact content signed, sealed together with the
+record's title and number by an HMAC under the records key (``signature_seal``); it is valid only while
+the content still hashes the same and the seal still matches the row and the record (``signature_is_valid``).
+Wrong passwords sign nothing and are recorded in the audit trail;
 after ``SIGNING_FAILURE_LIMIT`` in a row, signing is locked for that person for a while and the
 quality managers are told.
 """
@@ -24,7 +26,7 @@ from django.utils import timezone
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock, User
-from qms_portal.models.signatures import content_sha256, signature_is_valid
+from qms_portal.models.signatures import content_sha256, signature_is_valid, signature_seal
 from qms_portal.refusals import StepRefused
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,10 @@ def signing_locked_until(user: User) -> dt.datetime | None:
 
 
 def signature_sign(
-    *, obj: models.Model, content: str, signer: User, password: str, meaning: str
+    *, obj: models.Model, content: str, title: str, signer: User, password: str, meaning: str
 ) -> ElectronicSignature:
-    """Sign ``content`` (the exact text of ``obj`` being approved) as ``signer`` after checking the password.
+    """Sign ``content`` (the exact text of ``obj`` being approved, called ``title``) as ``signer`` after checking
+    the password; the signature is sealed over all it attests.
 
     Raises ``SignatureRefused`` when signing is locked or the password is wrong. The refusal is written
     to the audit trail: callers must let their transaction commit (``record_sign`` does), so that
@@ -64,17 +67,19 @@ def signature_sign(
         _record_failure(obj=obj, signer=signer)
         raise SignatureRefused("That password is not right. Nothing was signed.")
     SigningLock.objects.filter(user=signer).delete()
+    attested = {
+        "record_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "signer_id": signer.pk,
+        "printed_name": signer.get_full_name(),
+        "signer_username": signer.get_username(),
+        "meaning": meaning,
+        "signed_at": timezone.now(),
+        "content_sha256": content_sha256(content),
+    }
+    seal = signature_seal(**attested, title=title)
     with audit_context(actor=signer):
-        return ElectronicSignature.objects.create(
-            record_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            signer=signer,
-            printed_name=signer.get_full_name(),
-            signer_username=signer.get_username(),
-            meaning=meaning,
-            signed_at=timezone.now(),
-            content_sha256=content_sha256(content),
-        )
+        return ElectronicSignature.objects.create(**attested, seal=seal)
 
 
 def record_sign(
@@ -111,7 +116,9 @@ def record_sign(
         if content_sha256(content) != expected_sha256:
             raise changed(record)
         try:
-            signature = signature_sign(obj=record, content=content, signer=by, password=password, meaning=meaning)
+            signature = signature_sign(
+                obj=record, content=content, title=record.signed_title(), signer=by, password=password, meaning=meaning
+            )
         except SignatureRefused as exc:
             refused = exc
         else:

@@ -217,6 +217,10 @@ class ManagementReview(SignedRecord, AuditedModel):
         ]
         return "\n".join(lines) + "\n"
 
+    def signed_title(self) -> str:
+        """The review's title and number (its uid), as the chair's signature attests them."""
+        return f"Management review {self.uid}: {self.title}"
+
 
 class _PartOfMinutes(AuditedModel):
     """A row the signed minutes hold: it cannot be added, changed or removed once the review is signed."""

@@ -1,14 +1,28 @@
-"""Electronic signatures: who signed what, when, with which meaning, bound to the content's SHA-256; and the
-``SignedRecord`` mixin that any record signed this way inherits (policy versions, review minutes, ...)."""
+"""Electronic signatures: who signed what, when, with which meaning, bound to the content's SHA-256 and sealed with
+the records key; and the ``SignedRecord`` mixin that any record signed this way inherits (policy versions, review
+minutes, ...)."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 
 from django.conf import settings
 from django.db import models
 
 from qms_portal.models.audit import AuditedModel, AuditedQuerySet
+from qms_portal.records_key import canonical_json, records_hmac, records_hmac_matches
+
+
+class SignedThing(Protocol):
+    """What a signature attests: a model with its signed content and its title and number (a ``SignedRecord``)."""
+
+    pk: Any
+    _meta: ClassVar[Any]
+
+    def signed_content(self) -> str: ...
+
+    def signed_title(self) -> str: ...
 
 
 class SignedRecordImmutable(Exception):
@@ -20,9 +34,58 @@ def content_sha256(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def signature_is_valid(signature: ElectronicSignature, content: str) -> bool:
-    """True while ``content`` is still exactly what was signed."""
-    return signature.content_sha256 == content_sha256(content)
+SEAL_SCHEME = "qms-signature-v1"  # named in every sealed message, so a later scheme can never be confused with it
+
+
+def signature_seal_message(
+    *,
+    record_type: str,
+    object_id: str,
+    signer_id: int,
+    signer_username: str,
+    printed_name: str,
+    signed_at: dt.datetime,
+    meaning: str,
+    content_sha256: str,
+    title: str,
+) -> str:
+    """The text a signature's seal is the HMAC of: everything the signature attests, the record (its type, id,
+    title and number, and the SHA-256 of its signed content), the signer's account and user name, the printed
+    name, the time and the meaning. Plain values, so that a data migration can seal the rows it finds."""
+    return canonical_json([
+        SEAL_SCHEME, record_type, str(object_id), signer_id, signer_username, printed_name,
+        signed_at.astimezone(dt.UTC).isoformat(), meaning, content_sha256, title,
+    ])
+
+
+def signature_seal(**attested: Any) -> str:
+    """The seal of a signature attesting ``attested`` (``signature_seal_message``'s arguments): HMAC-SHA256 keyed
+    with the records key."""
+    return records_hmac(signature_seal_message(**attested))
+
+
+def _attested_now(signature: ElectronicSignature, record: SignedThing) -> str:
+    # The signature row's own values with the record as it is now: both must be as they were when sealed.
+    return signature_seal_message(
+        record_type=record._meta.label_lower,
+        object_id=str(record.pk),
+        signer_id=signature.signer_id,
+        signer_username=signature.signer_username,
+        printed_name=signature.printed_name,
+        signed_at=signature.signed_at,
+        meaning=signature.meaning,
+        content_sha256=content_sha256(record.signed_content()),
+        title=record.signed_title(),
+    )
+
+
+def signature_is_valid(signature: ElectronicSignature, record: SignedThing) -> bool:
+    """True while the signature row and ``record`` are still exactly what was signed: same signer, name, time,
+    meaning, title and number, and content. A change to any of them, in the portal or in the database, or the row
+    moved to another record, breaks the seal, and remaking it needs the records key (``records_key``)."""
+    return signature.content_sha256 == content_sha256(record.signed_content()) and records_hmac_matches(
+        _attested_now(signature, record), signature.seal
+    )
 
 
 class ElectronicSignature(AuditedModel):
@@ -37,6 +100,8 @@ class ElectronicSignature(AuditedModel):
     meaning = models.CharField(max_length=50)
     signed_at = models.DateTimeField()
     content_sha256 = models.CharField("SHA-256 of the signed content", max_length=64)
+    # HMAC-SHA256 under the records key (``signature_seal``) of all of the above and the record's title and number.
+    seal = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-signed_at"]
@@ -74,8 +139,9 @@ class SignedRecord(models.Model):
 
     A model inheriting it names its signature field (``signature_field``, a one-to-one to
     ``ElectronicSignature``) and the fields the signature covers (``signed_fields``; None for every field),
-    and writes ``signed_content()``, the exact text signed. ``save`` and ``delete`` then refuse with
-    ``SignedRecordImmutable``; ``signature_valid`` says whether the content still hashes as signed. Signing
+    and writes ``signed_content()``, the exact text signed, and ``signed_title()``, its title and number.
+    ``save`` and ``delete`` then refuse with ``SignedRecordImmutable``; ``signature_valid`` says whether the
+    record and its signature row are still as sealed at signing (``signature_is_valid``). Signing
     itself is ``qms_portal.signatures.record_sign``.
     """
 
@@ -102,6 +168,10 @@ class SignedRecord(models.Model):
         """The exact text the signature covers."""
         raise NotImplementedError
 
+    def signed_title(self) -> str:
+        """What the record is called and numbered, as the signature attests it (sealed beside the content)."""
+        raise NotImplementedError
+
     @property
     def electronic_signature(self) -> ElectronicSignature | None:
         return cast("ElectronicSignature | None", getattr(self, self.signature_field))
@@ -112,9 +182,9 @@ class SignedRecord(models.Model):
 
     @property
     def signature_valid(self) -> bool:
-        """True while the record is signed and its content is still exactly what was signed."""
+        """True while the record is signed and it and its signature are still exactly what was signed."""
         signature = self.electronic_signature
-        return signature is not None and signature_is_valid(signature, self.signed_content())
+        return signature is not None and signature_is_valid(signature, self)
 
     def _frozen_fields(self) -> list[str]:
         # The signature itself is frozen too: removing it first would let the content change next.

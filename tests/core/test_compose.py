@@ -23,6 +23,7 @@ PORTAL_SERVICES = ("web", "worker", "beat")
 # What an operator exports before `docker compose up`; the compose file requires them with ${NAME:?...}.
 REQUIRED_BY_COMPOSE = {
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "RECORDS_HMAC_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "qms.example.com",
     "POSTGRES_PASSWORD": secrets.token_hex(16),
 }
@@ -180,6 +181,7 @@ def test_portal_services_run_in_production_mode(name):
     env = environment(name)
     assert env["DEBUG"] == "0"
     assert re.fullmatch(r"\$\{SECRET_KEY:\?[^}]+\}", raw["SECRET_KEY"]), "SECRET_KEY must be required, never defaulted"
+    assert re.fullmatch(r"\$\{RECORDS_HMAC_KEY:\?[^}]+\}", raw["RECORDS_HMAC_KEY"]), "the records key must be required"
     assert env["DATABASE_URL"].startswith("postgres://")
     assert env["REDIS_URL"].startswith("redis://")
     assert env["TRUST_X_FORWARDED_PROTO"] in ("0", "1")
@@ -223,7 +225,7 @@ def test_dockerfile_builds_on_python_311_slim_with_weasyprints_libraries():
 def test_dockerfile_collects_static_files_at_build_time_without_debug():
     runs = [arg for op, arg in _dockerfile_instructions() if op == "RUN" and "collectstatic" in arg]
     assert runs, "the image must carry its static files (WhiteNoise serves them; there is no CDN)"
-    assert "DEBUG=0" in runs[0] and "SECRET_KEY=" in runs[0]
+    assert "DEBUG=0" in runs[0] and "SECRET_KEY=" in runs[0] and "RECORDS_HMAC_KEY=" in runs[0]
 
 
 def test_dockerfile_runs_gunicorn_as_an_unprivileged_user():

@@ -92,6 +92,7 @@ def test_a_production_configuration_passes_the_deploy_checks(tmp_path):
     result = run_python(
         tmp_path, "manage.py", "check", "--deploy", "--fail-level", "WARNING",
         DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="qms.example.com",
+        RECORDS_HMAC_KEY=secrets.token_urlsafe(50),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -104,6 +105,18 @@ def test_with_debug_off_and_no_secret_key_the_portal_refuses_to_start(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("records_key", [None, settings.DEVELOPMENT_RECORDS_HMAC_KEY])
+def test_with_debug_off_the_records_key_is_required_and_not_the_development_one(tmp_path, records_key):
+    keys = {} if records_key is None else {"RECORDS_HMAC_KEY": records_key}
+    result = run_python(
+        tmp_path, "manage.py", "check",
+        DEBUG="0", ALLOWED_HOSTS="qms.example.com", SECRET_KEY=secrets.token_urlsafe(50), **keys,
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "RECORDS_HMAC_KEY" in result.stderr
 
 
 def test_with_debug_off_the_development_secret_key_is_refused(tmp_path):

@@ -17,6 +17,7 @@ from policy.models import (
 )
 from qms_portal.access import PortalRole
 from qms_portal.models import ElectronicSignature
+from qms_portal.models.signatures import signature_seal
 from qms_portal.signatures import content_sha256
 from tests.core.factories import UserFactory
 
@@ -86,16 +87,18 @@ class PolicyVersionFactory(factory.django.DjangoModelFactory):
         if not create or extracted is False or (extracted is None and self.status not in SIGNED_STATES):
             return
         signer = extracted or UserFactory(roles=[PortalRole.TOP_MANAGEMENT])
-        self.signature = ElectronicSignature.objects.create(
-            record_type=self._meta.label_lower,
-            object_id=str(self.pk),
-            signer=signer,
-            printed_name=signer.get_full_name(),
-            signer_username=signer.get_username(),
-            meaning="Approved",
-            signed_at=self.approved_at or timezone.now(),
-            content_sha256=content_sha256(self.signed_content()),
-        )
+        attested = {
+            "record_type": self._meta.label_lower,
+            "object_id": str(self.pk),
+            "signer_id": signer.pk,
+            "printed_name": signer.get_full_name(),
+            "signer_username": signer.get_username(),
+            "meaning": "Approved",
+            "signed_at": self.approved_at or timezone.now(),
+            "content_sha256": content_sha256(self.signed_content()),
+        }
+        seal = signature_seal(**attested, title=self.signed_title())
+        self.signature = ElectronicSignature.objects.create(**attested, seal=seal)
         self.save()
 
 

@@ -319,7 +319,7 @@ def test_a_hand_edit_in_the_database_shows_the_signature_as_invalid(in_force, cl
     with connection.cursor() as cursor:
         cursor.execute("UPDATE policy_policyversion SET body = %s WHERE id = %s", ["We do whatever.", in_force.pk])
     page = client_for(portal_users.employee).get(reverse("policy:policy_detail", args=["qp-01"])).content.decode()
-    assert "Signature INVALID: content changed after signing" in page
+    assert "Signature INVALID: the record or its signature changed after signing" in page
     assert "Signature valid" not in page
 
 

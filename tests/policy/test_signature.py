@@ -92,15 +92,19 @@ def test_signing_with_a_wrong_password_signs_nothing_and_is_audited(portal_users
 def test_the_signature_api_signs_any_record(portal_users):
     unit = OrgUnitFactory()
     content = "Minutes of the management review, 2026-03-02"
+    unit.signed_content = lambda: content
+    unit.signed_title = lambda: "Minutes MR-7"
 
     signature = signature_sign(
-        obj=unit, content=content, signer=portal_users.top_management, password=PASSWORD, meaning="Reviewed"
+        obj=unit, content=content, title="Minutes MR-7", signer=portal_users.top_management, password=PASSWORD,
+        meaning="Reviewed",
     )
 
     assert (signature.record_type, signature.object_id) == ("qms_portal.orgunit", str(unit.pk))
     assert signature.meaning == "Reviewed"
-    assert signature_is_valid(signature, content)
-    assert not signature_is_valid(signature, content + " ")
+    assert signature_is_valid(signature, unit)
+    unit.signed_content = lambda: content + " "
+    assert not signature_is_valid(signature, unit)
 
 
 # --- Lockout -------------------------------------------------------------------------------------------------
