@@ -10,9 +10,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from qms_portal.accounts import sessions_clear_expired
-from qms_portal.audit import audit_last_verified_head, audit_verify
+from qms_portal.audit import audit_anchor_record, audit_verify
 from qms_portal.jobs import job_progress, job_start, job_task, jobs_fail_lost
-from qms_portal.models import Organisation, User
+from qms_portal.models import Job, Organisation, User
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,16 @@ log = logging.getLogger(__name__)
 @shared_task(name="qms_portal.tasks.verify_audit_trail")
 @job_task
 def verify_audit_trail(job_id: int) -> dict:
-    """Walk the audit chain for the job ``job_id`` and store what was found, with the head it saw."""
+    """Walk the audit chain for the job ``job_id``, compare it with the anchors, and store what was found, with the
+    head it saw; an intact head is anchored (``AuditAnchor``)."""
     result = audit_verify(
-        known_head=audit_last_verified_head(),
         progress=lambda done, total: job_progress(job_id, done=done, total=total, note=f"{done:,} of {total:,}"),
+    )
+    job = Job.objects.select_related("requested_by").get(pk=job_id)
+    who = job.requested_by.get_full_name() if job.requested_by else ""
+    audit_anchor_record(
+        result=result,
+        source=f"verification job #{job_id}, started by {who}" if who else f"the nightly verification (job #{job_id})",
     )
     return {
         "ok": result.ok,

@@ -32,6 +32,7 @@ urlpatterns = [
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("audit/export.csv", audit.audit_trail_csv, name="audit_trail_csv"),
     path("audit/verify/", audit.audit_trail_verify, name="audit_trail_verify"),
+    path("audit/anchors.json", audit.audit_trail_anchors, name="audit_trail_anchors"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("health/", health.health, name="health"),
     path("", include("policy.urls")),

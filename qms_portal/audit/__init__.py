@@ -5,10 +5,12 @@ are recorded by the receivers of ``recording``; workflow steps by ``audit_step()
 come from ``audit_context()`` (``context``), which the request middleware, commands and tasks set.
 A record's trail is read with ``audit_history()`` (``history``).
 
-Each entry stores the SHA-256 of its own content and of the entry before it, so editing or removing
-a row by hand breaks the chain, and ``audit_verify()`` (``verification``) names the first bad row. The
-ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002) refuses it in the
-database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
+Each entry stores an HMAC under the records key (``qms_portal.records_key``) of its own content and of
+the entry before it, so editing or removing a row by hand breaks the chain and nobody without the key can
+rebuild it; ``audit_verify()`` (``verification``) names the first bad row, and compares the chain with the
+anchors (``AuditAnchor``), the heads each verification recorded outside the trail, which shows entries cut
+from the end. The ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002) refuses
+it in the database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
 """
 from qms_portal.audit.context import audit_context
 from qms_portal.audit.history import (
@@ -19,10 +21,19 @@ from qms_portal.audit.history import (
     audited_record_types,
 )
 from qms_portal.audit.recording import audit_step
-from qms_portal.audit.verification import ChainHead, VerifyResult, audit_last_verified_head, audit_verify
+from qms_portal.audit.verification import (
+    AnchorsFileRefused,
+    ChainHead,
+    VerifyResult,
+    audit_anchor_record,
+    audit_anchors_export,
+    audit_anchors_from_export,
+    audit_verify,
+)
 from qms_portal.models.audit import (
     GENESIS_HASH,
     AuditAction,
+    AuditAnchor,
     AuditBypassRefused,
     AuditedModel,
     AuditedQuerySet,
@@ -33,8 +44,8 @@ from qms_portal.models.audit import (
 
 __all__ = [
     "EMAIL_HIDDEN", "GENESIS_HASH",
-    "AuditAction", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable", "AuditedModel",
-    "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_change_lines", "audit_context",
-    "audit_history", "audit_last_verified_head", "audit_step", "audit_stored_changes", "audit_verify",
-    "audited_record_types",
+    "AnchorsFileRefused", "AuditAction", "AuditAnchor", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable",
+    "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
+    "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_history",
+    "audit_step", "audit_stored_changes", "audit_verify", "audited_record_types",
 ]

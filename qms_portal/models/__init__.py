@@ -1,11 +1,13 @@
 """Models of the shared core: the organisation, its units and people, jobs, and the audit trail."""
-from qms_portal.models.audit import AuditEntry
+from qms_portal.models.audit import AuditAnchor, AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
 from qms_portal.models.organisation import Organisation, OrgUnit, OrgUnitKind
 from qms_portal.models.people import LoginSession, User
+from qms_portal.models.retention import RecordRetained, RetainedQuerySet, RetainedRecord
 from qms_portal.models.signatures import ElectronicSignature, SignedRecord, SignedRecordImmutable, SigningLock
 
 __all__ = [
-    "AuditEntry", "ElectronicSignature", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind", "Organisation",
+    "AuditAnchor", "AuditEntry", "RecordRetained", "RetainedQuerySet", "RetainedRecord",
+    "ElectronicSignature", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind", "Organisation",
     "SignedRecord", "SignedRecordImmutable", "SigningLock", "User",
 ]

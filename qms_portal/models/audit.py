@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable
@@ -21,6 +20,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.text import capfirst
+
+from qms_portal.records_key import canonical_json, records_hmac, records_hmac_matches
 
 GENESIS_HASH = "0" * 64  # the "previous hash" of the first entry of the chain
 
@@ -65,20 +66,24 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    """Entries of the trail: they are appended one at a time, never changed or removed in bulk."""
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows of the trail (entries, anchors): appended one at a time, never changed or removed in bulk."""
 
     def update(self, **kwargs: Any) -> int:
-        raise AuditTrailImmutable("Audit entries cannot be changed.")
+        raise AuditTrailImmutable(f"{self.model._meta.verbose_name_plural} cannot be changed.".capitalize())
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise AuditTrailImmutable("Audit entries cannot be deleted.")
+        raise AuditTrailImmutable(f"{self.model._meta.verbose_name_plural} cannot be deleted.".capitalize())
 
     def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditTrailImmutable("Audit entries are appended one at a time through the chain.")
+        raise AuditTrailImmutable(f"{self.model._meta.verbose_name_plural} are appended one at a time.".capitalize())
 
     def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditTrailImmutable("Audit entries cannot be changed.")
+        raise AuditTrailImmutable(f"{self.model._meta.verbose_name_plural} cannot be changed.".capitalize())
+
+
+class AuditEntryQuerySet(AppendOnlyQuerySet):
+    """Entries of the trail: they are appended one at a time through the chain, never changed or removed in bulk."""
 
     def of_records(self, records: Iterable[models.Model]) -> AuditEntryQuerySet:
         """The entries about any of ``records``, by each one's model label and primary key."""
@@ -155,7 +160,16 @@ class AuditEntry(models.Model):
         raise AuditTrailImmutable("Audit entries cannot be deleted.")
 
     def compute_hash(self) -> str:
-        """SHA-256 over every recorded field and the previous entry's hash."""
+        """The entry's hash: HMAC-SHA256 under the records key over every recorded field and the previous entry's
+        hash, so that nobody without the key can rebuild the chain after an edit."""
+        return records_hmac(self._hashed_payload())
+
+    def compute_unkeyed_hash(self) -> str:
+        """The plain SHA-256 of the same payload: how entries written before the chain was keyed were hashed (up
+        to the ``AuditAnchor`` of kind "keyed" that migration 0010 recorded)."""
+        return hashlib.sha256(self._hashed_payload().encode("utf-8")).hexdigest()
+
+    def _hashed_payload(self) -> str:
         payload = [
             self.prev_hash,
             self.created_at.astimezone(dt.UTC).isoformat(),
@@ -173,8 +187,7 @@ class AuditEntry(models.Model):
         # covers it, and clearing it afterwards changes the hash all the same.
         if self.actor_username:
             payload.append(self.actor_username)
-        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return canonical_json(payload)
 
     @property
     def account_username(self) -> str:
@@ -191,6 +204,69 @@ class AuditEntry(models.Model):
     def model_verbose_name(self) -> str:
         model = model_for_record_type(self.record_type)
         return str(capfirst(model._meta.verbose_name)) if model else self.record_type
+
+
+class AnchorKind(models.TextChoices):
+    VERIFICATION = "verification", "Verification"
+    KEYED = "keyed", "Chain keyed from here"
+
+
+ANCHOR_SCHEME = "qms-audit-anchor-v1"
+
+
+def anchor_seal_message(
+    *, kind: str, created_at: dt.datetime, source: str, last_entry_id: int, entry_count: int, head_hash: str
+) -> str:
+    """The text an anchor's seal is the HMAC of (plain values, so that a migration can seal an anchor too)."""
+    return canonical_json([
+        ANCHOR_SCHEME, kind, created_at.astimezone(dt.UTC).isoformat(), source, last_entry_id, entry_count, head_hash,
+    ])
+
+
+class AuditAnchor(models.Model):
+    """The head of the audit chain as one verification saw it: its last entry, how many entries, that entry's hash.
+
+    Kept outside the trail's table so that entries cut from the end of the trail, or a chain rebuilt from an edit
+    onwards, no longer agree with the anchors recorded before; sealed with the records key, so an anchor cannot be
+    forged to match. Never changed or deleted; quality managers keep an exported copy elsewhere too. The anchor of
+    kind "keyed" marks the last entry hashed before the chain was keyed.
+    """
+
+    kind = models.CharField(max_length=12, choices=AnchorKind.choices, default=AnchorKind.VERIFICATION)
+    created_at = models.DateTimeField()
+    source = models.CharField(max_length=200, help_text="What recorded it: the command, the nightly task, a person.")
+    last_entry_id = models.BigIntegerField(help_text="The last entry of the chain; 0 for an empty trail.")
+    entry_count = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        app_label = "qms_portal"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"anchor #{self.pk}: entry #{self.last_entry_id} ({self.entry_count} entries)"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditTrailImmutable("Audit anchors cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditTrailImmutable("Audit anchors cannot be deleted.")
+
+    def seal_message(self) -> str:
+        return anchor_seal_message(
+            kind=self.kind, created_at=self.created_at, source=self.source, last_entry_id=self.last_entry_id,
+            entry_count=self.entry_count, head_hash=self.head_hash,
+        )
+
+    @property
+    def seal_valid(self) -> bool:
+        """Whether the anchor is exactly as recorded (its seal matches under the records key)."""
+        return records_hmac_matches(self.seal_message(), self.seal)
 
 
 class AuditedQuerySet(models.QuerySet):

@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Protocol, cast
 from django.conf import settings
 from django.db import models
 
-from qms_portal.models.audit import AuditedModel, AuditedQuerySet
+from qms_portal.models.audit import AuditedModel
+from qms_portal.models.retention import RecordRetained, RetainedQuerySet, RetainedRecord
 from qms_portal.records_key import canonical_json, records_hmac, records_hmac_matches
 
 
@@ -25,7 +26,7 @@ class SignedThing(Protocol):
     def signed_title(self) -> str: ...
 
 
-class SignedRecordImmutable(Exception):
+class SignedRecordImmutable(RecordRetained):
     """Raised on any attempt to change or remove a signature, or what a signature covers."""
 
 
@@ -88,8 +89,17 @@ def signature_is_valid(signature: ElectronicSignature, record: SignedThing) -> b
     )
 
 
-class ElectronicSignature(AuditedModel):
-    """A signature on a record (a policy version, review minutes): never changed once written."""
+class SignatureQuerySet(RetainedQuerySet):
+    """Signatures: never removed, one by one or in bulk."""
+
+    refusal = SignedRecordImmutable
+
+
+class ElectronicSignature(RetainedRecord, AuditedModel):
+    """A signature on a record (a policy version, review minutes): never changed or removed once written."""
+
+    retained_because = "a signature is a record kept by law"
+    refusal = SignedRecordImmutable
 
     record_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
@@ -103,6 +113,8 @@ class ElectronicSignature(AuditedModel):
     # HMAC-SHA256 under the records key (``signature_seal``) of all of the above and the record's title and number.
     seal = models.CharField(max_length=64, blank=True)
 
+    objects: ClassVar[models.Manager[ElectronicSignature]] = SignatureQuerySet.as_manager()
+
     class Meta:
         ordering = ["-signed_at"]
         indexes = [models.Index(fields=["record_type", "object_id"])]
@@ -115,26 +127,23 @@ class ElectronicSignature(AuditedModel):
             raise SignedRecordImmutable("A signature cannot be changed once made.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise SignedRecordImmutable("A signature cannot be removed.")
 
-
-class SignedQuerySet(AuditedQuerySet):
+class SignedQuerySet(RetainedQuerySet):
     """Refuses a bulk delete that would remove a signed record, or a part of one (the rows' ``delete()`` is
-    bypassed). ``signed_lookup`` is the lookup that is False for signed rows, as ``signature__isnull``."""
+    bypassed): the retained rows are the signed ones. ``signed_lookup`` is the lookup that is False for signed
+    rows, as ``signature__isnull``."""
 
     signed_lookup: ClassVar[str] = "signature__isnull"
+    refusal = SignedRecordImmutable
 
-    def delete(self) -> tuple[int, dict[str, int]]:
-        if self.filter(**{self.signed_lookup: False}).exists():
-            raise SignedRecordImmutable(f"Signed {self.model._meta.verbose_name_plural} cannot be removed.")
-        return super().delete()
+    def retained_rows(self) -> models.QuerySet:
+        return self.filter(**{self.signed_lookup: False})
 
 
 SignedManager = models.Manager.from_queryset(SignedQuerySet)
 
 
-class SignedRecord(models.Model):
+class SignedRecord(RetainedRecord):
     """A record signed with an ``ElectronicSignature``: once signed, what the signature covers is frozen.
 
     A model inheriting it names its signature field (``signature_field``, a one-to-one to
@@ -147,6 +156,7 @@ class SignedRecord(models.Model):
 
     signature_field: ClassVar[str] = "signature"
     signed_fields: ClassVar[tuple[str, ...] | None] = None
+    refusal = SignedRecordImmutable
 
     class Meta:
         abstract = True
@@ -159,10 +169,12 @@ class SignedRecord(models.Model):
                 raise SignedRecordImmutable(f"{self} is signed: it can no longer change.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.is_signed or (self.pk is not None and self._stored_signed().exists()):
-            raise SignedRecordImmutable(f"{self} is signed: it is a record and cannot be deleted.")
-        return super().delete(*args, **kwargs)
+    def is_retained(self) -> bool:
+        """Kept once signed: a signed record is a record and cannot be deleted."""
+        return self.is_signed or (self.pk is not None and self._stored_signed().exists())
+
+    def retained_refusal(self) -> Exception:
+        return SignedRecordImmutable(f"{self} is signed: it is a record and cannot be deleted.")
 
     def signed_content(self) -> str:
         """The exact text the signature covers."""

@@ -1,4 +1,4 @@
-"""The audit trail: filtered list, CSV export and starting a verification of the chain."""
+"""The audit trail: filtered list, CSV export, starting a verification of the chain, and the anchors' export."""
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -6,15 +6,23 @@ from itertools import islice
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, requires, user_can
-from qms_portal.audit import AuditEntry, ChangeLine, audit_change_lines, audit_stored_changes
+from qms_portal.audit import (
+    AuditAnchor,
+    AuditEntry,
+    ChangeLine,
+    audit_anchors_export,
+    audit_change_lines,
+    audit_stored_changes,
+)
 from qms_portal.exports import csv_response
 from qms_portal.forms import AuditFilterForm
+from qms_portal.http import PortalRequest
 from qms_portal.jobs import job_start
 from qms_portal.models import Job
 from qms_portal.pagination import paginate, querystring_without_page
@@ -60,6 +68,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         "page": page,
         "querystring": querystring_without_page(request),
         "last_check": last_check,
+        "last_anchor": AuditAnchor.objects.order_by("-id").first(),
     })
 
 
@@ -114,3 +123,13 @@ def audit_trail_csv(request: HttpRequest) -> StreamingHttpResponse:
 def audit_trail_verify(request: HttpRequest) -> HttpResponse:
     job = job_start(kind="verify_audit_trail", by=request.user)
     return redirect("job_detail", pk=job.pk)
+
+
+@requires(Capability.VIEW_AUDIT_TRAIL)
+@require_safe
+def audit_trail_anchors(request: PortalRequest) -> JsonResponse:
+    """Every head the verifications anchored, sealed, as a file to keep away from the portal's database."""
+    export = audit_anchors_export(organisation=str(request.organisation))
+    response = JsonResponse(export, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="audit-anchors-{timezone.localdate():%Y-%m-%d}.json"'
+    return response

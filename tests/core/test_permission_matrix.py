@@ -267,6 +267,7 @@ TABLE: dict[str, Row] = {
     # Audit trail and jobs
     "audit_trail": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
     "audit_trail_csv": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
+    "audit_trail_anchors": Row(get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405)),
     "audit_trail_verify": Row(
         get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
         post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),

@@ -1,20 +1,40 @@
-"""Walk the audit trail's hash chain; exit non-zero naming the first bad entry.
+"""Walk the audit trail's keyed hash chain and compare it with its anchors; exit non-zero naming the first problem.
 
-It also checks that the head seen by the last verification job (run from the audit trail page or
-nightly by beat) is still there unchanged, which catches entries cut from the end of the trail.
+Each intact run records the head it saw as an anchor (``AuditAnchor``), as the nightly verification does; later runs
+find entries cut from the end, or a chain rewritten, against every anchor. ``--anchors FILE`` also compares the
+trail with an exported copy of the anchors kept elsewhere (the audit trail page offers it for download).
 """
+import json
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qms_portal.audit import audit_last_verified_head, audit_verify
+from qms_portal.audit import AnchorsFileRefused, audit_anchor_record, audit_anchors_from_export, audit_verify
 
 
 class Command(BaseCommand):
-    help = "Check that no audit entry was edited or removed since it was written."
+    help = "Check that no audit entry was edited or removed since it was written, and record the head as an anchor."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--anchors", type=Path, help="An exported anchors file (JSON) to compare the trail with as well."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = audit_verify(known_head=audit_last_verified_head())
+        extra = []
+        if options["anchors"] is not None:
+            try:
+                extra = audit_anchors_from_export(json.loads(options["anchors"].read_text(encoding="utf-8")))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                reason = exc if isinstance(exc, AnchorsFileRefused) else f"it cannot be read ({exc})"
+                raise CommandError(f"The anchors file {options['anchors']} cannot be used: {reason}.") from exc
+        result = audit_verify(extra_anchors=extra)
         if not result.ok:
             raise CommandError(f"Audit trail broken at entry #{result.bad_entry_id}: {result.problem}.")
-        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {result.checked} entries verified."))
+        anchor = audit_anchor_record(result=result, source="manage.py verify_audit_trail")
+        assert anchor is not None  # noqa: S101 (an intact result is always anchored)
+        self.stdout.write(self.style.SUCCESS(
+            f"Audit trail intact: {result.checked} entries verified against {result.anchors_compared} anchor(s); "
+            f"head anchored: entry #{anchor.last_entry_id}, hash {anchor.head_hash}."
+        ))
