@@ -8,8 +8,9 @@ from django.db.models import Q
 from policy.access import PolicyCapability
 from qms_portal.audit import AuditedModel
 from qms_portal.capabilities import capability_permissions
-from qms_portal.models import ElectronicSignature, SignedRecord
-from qms_portal.models.signatures import SignedManager, content_sha256, signature_is_valid
+from qms_portal.models import ElectronicSignature, RecordRetained, RetainedRecord, SignedRecord
+from qms_portal.models.retention import RetainedManager
+from qms_portal.models.signatures import SignedManager, SignedQuerySet, content_sha256, signature_is_valid
 
 # The 5.2.1 commitments a policy must show, by requirement id, in our own words.
 CHECKLIST_ITEMS = {
@@ -186,9 +187,13 @@ class Campaign(AuditedModel):
         return f"Acknowledgement of {self.version}"
 
 
-class ComprehensionAttempt(AuditedModel):
+class ComprehensionAttempt(RetainedRecord, AuditedModel):
     """One answer a person gave to the comprehension question of a version's campaign, right or wrong (5.2.2.b):
-    every attempt is kept, so the campaign report shows who understood the policy the first time."""
+    every attempt is kept (``RetainedRecord``), so the campaign report shows who understood the policy the first
+    time."""
+
+    retained_because = "every answer is kept, so the campaign report shows who understood the policy"
+    objects: ClassVar[RetainedManager] = RetainedManager()
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="comprehension_attempts")
     person = models.ForeignKey(
@@ -210,8 +215,12 @@ class ComprehensionAttempt(AuditedModel):
         return f"{self.person}'s {'right' if self.correct else 'wrong'} answer on {self.version}"
 
 
-class Acknowledgement(AuditedModel):
-    """A person's confirmation that they read and understood one version; one per person and version."""
+class Acknowledgement(RetainedRecord, AuditedModel):
+    """A person's confirmation that they read and understood one version; one per person and version. Kept for good
+    (``RetainedRecord``; on PostgreSQL a trigger refuses its deletion too)."""
+
+    retained_because = "an acknowledgement is a record of who read which version, kept by law"
+    objects: ClassVar[RetainedManager] = RetainedManager()
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="acknowledgements")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements")
@@ -232,14 +241,25 @@ class ReviewOutcome(models.TextChoices):
     NEW_VERSION_NEEDED = "new_version_needed", "A new version is needed"
 
 
+class PolicyReviewQuerySet(SignedQuerySet):
+    """Periodic reviews: every one is kept, signed or not."""
+
+    def retained_rows(self) -> models.QuerySet:
+        return self
+
+
+PolicyReviewManager = models.Manager.from_queryset(PolicyReviewQuerySet)
+
+
 class PolicyReview(SignedRecord, AuditedModel):
     """One periodic review of the version in force, with its outcome (5.2, 9.3).
 
     "Still suitable" is signed by top management (``SignedRecord``) and sets the version's next review date;
-    "a new version is needed" is recorded as it is, and the next version is drafted from it.
+    "a new version is needed" is recorded as it is, and the next version is drafted from it. Every review is kept,
+    signed or not: it is the record that the policy was reviewed.
     """
 
-    objects: ClassVar[SignedManager] = SignedManager()
+    objects: ClassVar[PolicyReviewManager] = PolicyReviewManager()
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="reviews")
     outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
@@ -265,6 +285,12 @@ class PolicyReview(SignedRecord, AuditedModel):
             f"Version content SHA-256: {content_sha256(self.version.signed_content())}\n"
             f"Outcome: {self.get_outcome_display()}\nNext review on: {next_review}\n\n{self.comment}"
         )
+
+    def is_retained(self) -> bool:
+        return self.pk is not None
+
+    def retained_refusal(self) -> Exception:
+        return RecordRetained(f"{self} cannot be deleted: it is the record that the policy was reviewed.")
 
     def signed_title(self) -> str:
         """The review's number and the policy version it reviewed, by reference, title and number."""

@@ -10,6 +10,8 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from qms_portal.audit import AuditedModel, AuditedQuerySet
 from qms_portal.capabilities import capability_permissions
+from qms_portal.models import RetainedRecord
+from qms_portal.models.retention import RetainedManager
 from roles.access import RolesCapability
 
 # The duties 5.3 asks top management to assign, by requirement id, in our own words.
@@ -194,8 +196,12 @@ class Duty(AuditedModel):
         return f"{self.code} {self.summary}"
 
 
-class RoleAcknowledgement(AuditedModel):
-    """A holder's confirmation that they understand one revision of a role's responsibilities and authorities."""
+class RoleAcknowledgement(RetainedRecord, AuditedModel):
+    """A holder's confirmation that they understand one revision of a role's responsibilities and authorities; kept
+    for good (``RetainedRecord``; on PostgreSQL a trigger refuses its deletion too)."""
+
+    retained_because = "an acknowledgement is a record of who understood which revision, kept by law"
+    objects: ClassVar[RetainedManager] = RetainedManager()
 
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="acknowledgements")
     person = models.ForeignKey(

@@ -90,20 +90,26 @@ def audit_trail_truncatable(django_db_blocker) -> Iterator[None]:
     """Let pytest-django empty the PostgreSQL test database after transactional tests.
 
     Transactional tests (``transactional_db``, ``live_server``) are cleaned up with ``flush``, a
-    TRUNCATE of every table, which the audit trail's no-truncate trigger (migration 0002) refuses.
+    TRUNCATE of every table, which the audit trail's no-truncate trigger (migration 0002) and the retained records'
+    ones (``qms_portal.db_guards``) refuse.
     Use around a module or session, not a single test: the flush runs after a test's own fixtures end.
-    The row-level append-only trigger stays on throughout.
+    The row-level append-only and no-delete triggers stay on throughout.
     """
     from django.db import connection
 
-    def set_trigger(state: str) -> None:
+    def set_triggers(state: str) -> None:
         with django_db_blocker.unblock():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute(f"ALTER TABLE qms_portal_auditentry {state} TRIGGER qms_audit_no_truncate")
+                    cursor.execute(
+                        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'qms_retained_no_truncate'"
+                    )
+                    for (table,) in cursor.fetchall():
+                        cursor.execute(f"ALTER TABLE {table} {state} TRIGGER qms_retained_no_truncate")
 
-    set_trigger("DISABLE")
+    set_triggers("DISABLE")
     try:
         yield
     finally:
-        set_trigger("ENABLE")
+        set_triggers("ENABLE")

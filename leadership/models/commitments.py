@@ -13,6 +13,8 @@ from django.db.models import Max
 from leadership.access import LeadershipCapability
 from qms_portal.audit import AuditedModel, AuditedQuerySet
 from qms_portal.capabilities import capability_permissions
+from qms_portal.models import RetainedRecord
+from qms_portal.models.retention import RetainedManager
 
 if TYPE_CHECKING:  # computed from the models, so imported only for the annotation
     from leadership.commitments import CommitmentStatus
@@ -86,8 +88,12 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class EvidenceEntry(AuditedModel):
-    """A dated record of something a top manager did for the QMS, linked to the commitments it evidences."""
+class EvidenceEntry(RetainedRecord, AuditedModel):
+    """A dated record of something a top manager did for the QMS, linked to the commitments it evidences; kept for
+    good with its attachments (``RetainedRecord``)."""
+
+    retained_because = "evidence of leadership is a record that must be kept"
+    objects: ClassVar[RetainedManager] = RetainedManager()
 
     occurred_on = models.DateField("date")
     kind = models.CharField(max_length=24, choices=EvidenceKind.choices)
@@ -117,8 +123,11 @@ def evidence_file_path(instance: EvidenceAttachment, filename: str) -> str:
     return f"evidence/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
 
 
-class EvidenceAttachment(AuditedModel):
-    """A file backing an evidence entry, checked by ``leadership.uploads`` before it is stored."""
+class EvidenceAttachment(RetainedRecord, AuditedModel):
+    """A file backing an evidence entry, checked by ``leadership.uploads`` before it is stored; kept with it."""
+
+    retained_because = "it is part of an evidence entry, a record that must be kept"
+    objects: ClassVar[RetainedManager] = RetainedManager()
 
     entry = models.ForeignKey(EvidenceEntry, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=evidence_file_path, max_length=200)

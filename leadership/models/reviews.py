@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from qms_portal.audit import AuditedModel
-from qms_portal.models import SignedRecord, SignedRecordImmutable
+from qms_portal.models import RecordRetained, SignedRecord, SignedRecordImmutable
 from qms_portal.models.signatures import SignedQuerySet
 
 if TYPE_CHECKING:  # annotations only: these modules import the models
@@ -74,7 +74,12 @@ class MinutesQuerySet(SignedQuerySet):
 
 
 class ReviewQuerySet(SignedQuerySet):
+    """Reviews: kept once held (the record that the review took place), and frozen once signed."""
+
     signed_lookup = "minutes_signature__isnull"
+
+    def retained_rows(self) -> models.QuerySet:
+        return self.filter(models.Q(minutes_signature__isnull=False) | ~models.Q(status=ReviewStatus.PLANNED))
 
 
 MinutesManager = models.Manager.from_queryset(MinutesQuerySet)
@@ -216,6 +221,19 @@ class ManagementReview(SignedRecord, AuditedModel):
             for number, output in enumerate(self.outputs.order_by("pk"), start=1)
         ]
         return "\n".join(lines) + "\n"
+
+    def is_retained(self) -> bool:
+        """Kept once held, signed or not: a planned review that never took place may still be deleted."""
+        if super().is_retained():
+            return True
+        return self.pk is not None and type(self)._base_manager.filter(pk=self.pk).exclude(
+            status=ReviewStatus.PLANNED
+        ).exists()
+
+    def retained_refusal(self) -> Exception:
+        if self.is_signed:
+            return super().retained_refusal()
+        return RecordRetained(f"{self} was held: it is the record that the review took place and cannot be deleted.")
 
     def signed_title(self) -> str:
         """The review's title and number (its uid), as the chair's signature attests them."""

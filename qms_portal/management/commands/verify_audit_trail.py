@@ -35,6 +35,6 @@ class Command(BaseCommand):
         anchor = audit_anchor_record(result=result, source="manage.py verify_audit_trail")
         assert anchor is not None  # noqa: S101 (an intact result is always anchored)
         self.stdout.write(self.style.SUCCESS(
-            f"Audit trail intact: {result.checked} entries verified against {result.anchors_compared} anchor(s); "
-            f"head anchored: entry #{anchor.last_entry_id}, hash {anchor.head_hash}."
+            f"Audit trail intact: {result.checked} entries verified. Compared with {result.anchors_compared} "
+            f"anchor(s); head anchored: entry #{anchor.last_entry_id}, hash {anchor.head_hash}."
         ))
