@@ -4,12 +4,12 @@ Entries written until now were hashed with plain SHA-256; from here on each hash
 (``AuditEntry.compute_hash``). The existing entries are not rewritten (PostgreSQL refuses it, and their hashes may
 already be in exported copies): this anchor, sealed with the key, records the last of them, its hash and their
 count, so verification checks them the old way up to it and the keyed way after it, and a chain recomputed without
-the key after that point is found.
+the key after that point is found. A new database, with no entries yet, needs no such anchor.
 """
 from django.db import migrations, models
 from django.utils import timezone
 
-from qms_portal.models.audit import GENESIS_HASH, anchor_seal_message
+from qms_portal.models.audit import anchor_seal_message
 from qms_portal.records_key import records_hmac
 
 SOURCE = "the upgrade that keyed the chain (migration 0010)"
@@ -18,7 +18,9 @@ SOURCE = "the upgrade that keyed the chain (migration 0010)"
 def record_keyed_from(apps, schema_editor):
     entry_model = apps.get_model("qms_portal", "AuditEntry")
     anchor_model = apps.get_model("qms_portal", "AuditAnchor")
-    last = entry_model.objects.order_by("-id").values("id", "hash").first() or {"id": 0, "hash": GENESIS_HASH}
+    last = entry_model.objects.order_by("-id").values("id", "hash").first()
+    if last is None:  # a new database: every entry will be keyed, there is nothing to mark
+        return
     values = {
         "kind": "keyed", "created_at": timezone.now(), "source": SOURCE, "last_entry_id": last["id"],
         "entry_count": entry_model.objects.count(), "head_hash": last["hash"],
