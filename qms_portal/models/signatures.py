@@ -65,7 +65,7 @@ def signature_seal(**attested: Any) -> str:
     return records_hmac(signature_seal_message(**attested))
 
 
-def _attested_now(signature: ElectronicSignature, record: SignedThing) -> str:
+def _attested_now(signature: ElectronicSignature, record: SignedThing, content_hash: str) -> str:
     # The signature row's own values with the record as it is now: both must be as they were when sealed.
     return signature_seal_message(
         record_type=record._meta.label_lower,
@@ -75,7 +75,7 @@ def _attested_now(signature: ElectronicSignature, record: SignedThing) -> str:
         printed_name=signature.printed_name,
         signed_at=signature.signed_at,
         meaning=signature.meaning,
-        content_sha256=content_sha256(record.signed_content()),
+        content_sha256=content_hash,
         title=record.signed_title(),
     )
 
@@ -84,8 +84,9 @@ def signature_is_valid(signature: ElectronicSignature, record: SignedThing) -> b
     """True while the signature row and ``record`` are still exactly what was signed: same signer, name, time,
     meaning, title and number, and content. A change to any of them, in the portal or in the database, or the row
     moved to another record, breaks the seal, and remaking it needs the records key (``records_key``)."""
-    return signature.content_sha256 == content_sha256(record.signed_content()) and records_hmac_matches(
-        _attested_now(signature, record), signature.seal
+    content_hash = content_sha256(record.signed_content())
+    return signature.content_sha256 == content_hash and records_hmac_matches(
+        _attested_now(signature, record, content_hash), signature.seal
     )
 
 
