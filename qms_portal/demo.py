@@ -77,9 +77,10 @@ class History:
 
     YEARS = 2  # the first records are about this old
 
-    def __init__(self, *, replay: bool) -> None:
+    def __init__(self, *, replay: bool, zone: dt.tzinfo) -> None:
         self.now = timezone.now()
-        self.today = timezone.localdate(self.now)
+        self.zone = zone
+        self.today = timezone.localdate(self.now)  # the day the business functions take as today
         self.replay = replay
         self.start = self.today - dt.timedelta(days=365 * self.YEARS + 30)
         self._events: list[_Event] = []
@@ -88,8 +89,8 @@ class History:
         self._playing: dt.datetime | None = None
 
     def moment(self, day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
-        """``day`` at ``hour``:``minute`` in the portal's time zone, never later than the real present."""
-        when = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+        """``day`` at ``hour``:``minute`` in the organisation's time zone, never later than the real present."""
+        when = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.zone)
         return min(when, self.now)
 
     def on(self, when: dt.date | dt.datetime, do: Callable[[], object], *, hour: int = 10, minute: int = 0) -> None:

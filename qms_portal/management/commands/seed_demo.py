@@ -11,6 +11,7 @@ their events after the core's, all play in the same transaction, and must be ide
 """
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -127,7 +128,7 @@ class Command(BaseCommand):
                 self.stdout.write("People already exist; demo data not loaded.")
             return
         with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
-            history = History(replay=not AuditEntry.objects.exists())
+            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(ORGANISATION["time_zone"]))
             history.on(history.start, self._organisation, hour=9)
             units: dict[str, OrgUnit] = {}
             history.on(history.start, lambda: units.update(self._units()), hour=9)
