@@ -336,11 +336,13 @@ def _objectives(history: History, people: dict[str, User]) -> None:
     longest = max(len(demo.values) for demo in OBJECTIVES)
     set_on = _month_ends(today, longest)[0] - dt.timedelta(days=21)
     due_on = _month_ends(add_months(today, 7), 1)[0]  # the end of the sixth month from now
+    unmeasured: set[str] = set()  # objectives this run measures: those that had no measurements yet
     for demo in OBJECTIVES:
-        history.on(set_on, partial(_objective, demo, people, due_on=due_on), hour=11)
+        history.on(set_on, partial(_objective, demo, people, due_on=due_on, unmeasured=unmeasured), hour=11)
         for index, (day, value) in enumerate(zip(_month_ends(today, len(demo.values)), demo.values, strict=True)):
             history.on(_working_days_after(day, 2), partial(
-                _measure, demo, people, measured_on=day, value=value, note=demo.notes.get(index, "")
+                _measure, demo, people, measured_on=day, value=value, note=demo.notes.get(index, ""),
+                unmeasured=unmeasured,
             ), hour=9, minute=index)
         for action in demo.actions:
             _action(history, action, people, source=partial(_objective_titled, demo.title), by=QUALITY, base=today,
@@ -351,8 +353,11 @@ def _objective_titled(title: str) -> QualityObjective:
     return QualityObjective.objects.get(title=title)
 
 
-def _objective(demo: DemoObjective, people: dict[str, User], *, due_on: dt.date) -> None:
-    if QualityObjective.objects.filter(title=demo.title).exists():
+def _objective(demo: DemoObjective, people: dict[str, User], *, due_on: dt.date, unmeasured: set[str]) -> None:
+    objective = QualityObjective.objects.filter(title=demo.title).first()
+    if objective is not None:
+        if not objective.measurements.exists():
+            unmeasured.add(demo.title)
         return
     policy = policy_document(POLICY_REFERENCE)
     if policy is None:
@@ -367,12 +372,15 @@ def _objective(demo: DemoObjective, people: dict[str, User], *, due_on: dt.date)
         },
         by=people[QUALITY],
     )
+    unmeasured.add(demo.title)
 
 
-def _measure(demo: DemoObjective, people: dict[str, User], *, measured_on: dt.date, value: str, note: str) -> None:
+def _measure(
+    demo: DemoObjective, people: dict[str, User], *, measured_on: dt.date, value: str, note: str, unmeasured: set[str]
+) -> None:
     """A process owner records their own objective's figures; the quality manager records the rest."""
     objective = QualityObjective.objects.filter(title=demo.title).first()
-    if objective is None or objective.measurements.filter(measured_on=measured_on).exists():
+    if objective is None or demo.title not in unmeasured:
         return
     recorder = objective.owner if objective.owner.username != QUALITY else people[QUALITY]
     measurement_record(objective=objective, measured_on=measured_on, value=value, note=note, by=recorder)

@@ -110,8 +110,8 @@ def _assignment(role: Role, person: User, *, starts_on: dt.date, ends_on: dt.dat
     assignment = RoleAssignment.objects.filter(role=role, person=person).first()
     if assignment is None:
         assignment = RoleAssignment(role=role, person=person, starts_on=starts_on)
-    elif assignment.ends_on is not None and ends_on is None:
-        return  # a second run: the assignment has already ended
+    elif assignment.ends_on is not None:
+        return  # a second run: the assignment has already ended (on the day the first run gave it)
     if _differs(assignment, {"ends_on": ends_on, "is_deputy": is_deputy}):
         assignment_save(assignment=assignment, by=by)
 

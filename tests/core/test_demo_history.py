@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -113,6 +114,15 @@ def test_the_trail_verifies_and_stays_in_time_order_when_a_second_run_completes_
     assert all(earlier <= later for earlier, later in zip(entries, entries[1:], strict=False))
     # What the second run put back, it wrote today.
     assert local_day(AuditEntry.objects.latest("id").created_at) == timezone.localdate()
+
+
+def test_seeding_again_weeks_later_writes_nothing(seeded):
+    last = AuditEntry.objects.latest("id")
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=40), tick=False):
+        call_command("seed_demo", verbosity=0)
+
+    assert AuditEntry.objects.latest("id") == last
 
 
 def test_the_audit_trail_pages_show_the_oldest_and_newest_days(seeded):
