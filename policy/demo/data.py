@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 AUTHOR, SIGNER = "quality", "director"  # the demo quality manager and the demo managing director
 CAMPAIGN_DAYS = 30
+# Days before publication that the quality manager drafts, submits, and the managing director signs a version.
+DRAFTED_BEFORE, SUBMITTED_BEFORE, SIGNED_BEFORE = 20, 13, 6
+ENVIRONMENTAL_DRAFTED_DAYS_AGO = 20
 # Every fifth member of staff by user name (the demo "employee" log-in among them) has not yet acknowledged
 # the current version, so the home page prompt and the report's pending list have something to show.
 PENDING_EVERY = 5
@@ -22,6 +25,8 @@ class DemoVersion:
     question: str = ""
     choices: list[str] = field(default_factory=list)
     correct_choice: int | None = None
+    published_days_ago: int = 0  # counted back from the day of seeding
+    campaign_days: int = CAMPAIGN_DAYS
 
     def checklist(self) -> dict[str, dict[str, bool | str]]:
         return {item: {"confirmed": True, "passage": passage} for item, passage in self.passages.items()}
@@ -60,6 +65,7 @@ If something is not right, stop and say so.
         ),
         "5.2.1.d": "We continually improve the quality management system",
     },
+    published_days_ago=730,
 )
 
 QUALITY_POLICY_V2 = DemoVersion(
@@ -94,6 +100,7 @@ If something is not right, stop and say so.
         "commitment on suppliers is added, and the scope names the Brighouse repair service."
     ),
     passages=QUALITY_POLICY_V1.passages,  # the same passages still meet 5.2.1 a-d
+    published_days_ago=365,
 )
 
 QUALITY_POLICY_V3 = DemoVersion(
@@ -157,6 +164,8 @@ and other interested parties.
         "Put it aside and carry on with the next one",
     ],
     correct_choice=1,
+    published_days_ago=63,
+    campaign_days=90,  # the current campaign runs a quarter, to the next management review
 )
 
 QUALITY_POLICY = [QUALITY_POLICY_V1, QUALITY_POLICY_V2, QUALITY_POLICY_V3]
