@@ -23,6 +23,9 @@ from leadership.demo.data import (
     POLICY_REFERENCE,
     QUALITY,
     REVIEW_EVERY_MONTHS,
+    REVIEW_MINUTES,
+    REVIEW_PLACE,
+    REVIEW_STARTS_AT,
     REVIEW_TITLE,
 )
 from leadership.demo.data_reviews import (
@@ -48,6 +51,7 @@ from leadership.models import (
 )
 from leadership.objectives import measurement_record, objective_save, objective_statuses
 from leadership.reviews import (
+    Meeting,
     add_months,
     review_attendance_record,
     review_close,
@@ -242,7 +246,8 @@ def _plan_first(people: dict[str, User], planned_on: dt.date) -> None:
         return
     review_plan(
         title=REVIEW_TITLE, planned_on=planned_on, chair=people[CHAIR],
-        attendees=[people[name] for name in INVITED], recurrence_months=REVIEW_EVERY_MONTHS, by=people[QUALITY],
+        attendees=[people[name] for name in INVITED], recurrence_months=REVIEW_EVERY_MONTHS,
+        meeting=Meeting(REVIEW_STARTS_AT, REVIEW_MINUTES, REVIEW_PLACE), by=people[QUALITY],
     )
 
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from policy import periodic_review
 from policy.acknowledgements import acknowledgement_record, campaign_audience
 from policy.demo.data import (
     AUTHOR,
@@ -19,9 +22,18 @@ from policy.demo.data import (
     SIGNER,
     SUBMITTED_BEFORE,
     SUPERSEDED_PENDING_EVERY,
+    DemoReview,
     DemoVersion,
 )
-from policy.models import Acknowledgement, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from policy.models import (
+    Acknowledgement,
+    PolicyDocument,
+    PolicyKind,
+    PolicyReview,
+    PolicyVersion,
+    ReviewOutcome,
+    VersionStatus,
+)
 from policy.workflow import (
     document_create,
     version_approve,
@@ -51,6 +63,12 @@ def seed_policy_demo(*, password: str, history: History) -> None:
                 _working_day(published_on - dt.timedelta(days=days_before)),
                 partial(step, number=number, demo=demo, password=password, history=history, is_last=is_last),
                 hour=11,
+            )
+        for review in demo.reviews:
+            history.on(
+                _working_day(published_on + dt.timedelta(days=review.after_days)),
+                partial(_periodic_review, number=number, review=review, password=password),
+                hour=15,
             )
     history.on(history.today - dt.timedelta(days=ENVIRONMENTAL_DRAFTED_DAYS_AGO), _environmental_policy)
     history.summary(_summary)
@@ -138,6 +156,7 @@ def _publish(*, number: int, demo: DemoVersion, history: History, is_last: bool,
             question=demo.question,
             choices=demo.choices,
             correct_choice=demo.correct_choice,
+            reason=demo.supersede_reason,
             by=author,
         )
         if not version.document.is_public:
@@ -158,6 +177,7 @@ def _acknowledge(version: PolicyVersion, *, history: History, pending_every: int
     audience = list(campaign_audience(version.campaign).order_by("username"))
     already = set(Acknowledgement.objects.filter(version=version).values_list("person_id", flat=True))
     answer = version.campaign.correct_choice if version.campaign.question else None
+    demo = QUALITY_POLICY[version.number - 1]
     opened = timezone.localdate()
     span = max(1, min((version.campaign.due_on - opened).days, (until - opened).days))
     for index, person in enumerate(audience):
@@ -166,16 +186,43 @@ def _acknowledge(version: PolicyVersion, *, history: History, pending_every: int
         # Most within the first fortnight, the rest spread to the campaign's end.
         days = 1 + (index * 3 % 14 if index % 3 else index * 7 % span)
         history.on(opened + dt.timedelta(days=min(days, span)),
-                   partial(_acknowledge_one, version=version, person=person, answer=answer),
+                   partial(_acknowledge_one, version=version, person=person, answer=answer,
+                           wrong_first=bool(demo.wrong_first_every) and index % demo.wrong_first_every == 1),
                    hour=8 + index % 9, minute=index * 13 % 60)
 
 
-def _acknowledge_one(*, version: PolicyVersion, person: User, answer: int | None) -> None:
+def _acknowledge_one(*, version: PolicyVersion, person: User, answer: int | None, wrong_first: bool) -> None:
+    """``person`` acknowledges ``version``, answering its question (wrongly once first, when ``wrong_first``: the
+    wrong answer is kept as an attempt and refused)."""
     version = PolicyVersion.objects.get(pk=version.pk)
-    if version.status == VersionStatus.PUBLISHED and not Acknowledgement.objects.filter(
+    if version.status != VersionStatus.PUBLISHED or Acknowledgement.objects.filter(
         version=version, person=person
     ).exists():
-        acknowledgement_record(version=version, person=person, answer=answer)
+        return
+    if wrong_first and answer is not None:
+        # The wrong answer is kept and refused, as on the page; the person reads again and answers right.
+        with suppress(ValidationError):
+            acknowledgement_record(version=version, person=person, answer=(answer + 1) % len(version.campaign.choices))
+    acknowledgement_record(version=version, person=person, answer=answer)
+
+
+def _periodic_review(*, number: int, review: DemoReview, password: str) -> None:
+    """The managing director's periodic review of version ``number`` while it is in force; "still suitable" is
+    signed, which sets the version's next review date."""
+    version = _version(number)
+    if version is None or version.status != VersionStatus.PUBLISHED or PolicyReview.objects.filter(
+        version=version, outcome=review.outcome
+    ).exists():
+        return
+    signer = User.objects.get(username=SIGNER)
+    next_on = timezone.localdate() + dt.timedelta(days=review.next_in_days) if review.next_in_days else None
+    recorded = periodic_review.review_record(
+        version=version, outcome=review.outcome, next_review_on=next_on, comment=review.comment, by=signer
+    )
+    if recorded.outcome == ReviewOutcome.STILL_SUITABLE:
+        periodic_review.review_sign(
+            review=recorded, password=password, expected_sha256=content_sha256(recorded.signed_content()), by=signer
+        )
 
 
 def _environmental_policy() -> None:

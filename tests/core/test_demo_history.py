@@ -142,3 +142,30 @@ def test_people_joined_two_years_ago_and_the_auditor_lately_with_access_for_90_d
     assert (today - local_day(director.date_joined)).days > 700
     assert (today - local_day(auditor.date_joined)).days < 30
     assert auditor.access_expires_on == today + dt.timedelta(days=90)
+
+
+def test_the_policy_page_lists_the_periodic_reviews_that_led_to_each_new_version(seeded):
+    page = signed_in("auditor").get(reverse("policy:policy_detail", args=["QP-01"])).content.decode()
+
+    assert page.count("A new version is needed") >= 2  # v1's review led to v2, v2's to v3
+    assert "Reviewed, still suitable" in page  # v1's half-year review, signed
+    assert "the policy must follow it" in page
+
+
+def test_some_staff_answered_the_question_wrongly_first_and_the_report_shows_it(seeded):
+    version = PolicyDocument.objects.get(reference="QP-01").versions.get(status=VersionStatus.PUBLISHED)
+    wrong = version.comprehension_attempts.filter(correct=False)
+
+    assert wrong.exists()
+    for attempt in wrong:  # each of them then read again and answered right
+        assert attempt.answered_at <= version.acknowledgements.get(person=attempt.person).acknowledged_at
+    report = signed_in("quality").get(reverse("policy:campaign_report", args=["QP-01", version.number]))
+    assert "Right first time" in report.content.decode()
+
+
+def test_the_reviews_meet_at_a_time_and_place(seeded):
+    upcoming = ManagementReview.objects.get(status=ReviewStatus.PLANNED)
+
+    page = signed_in("director").get(reverse("leadership:review_detail", args=[upcoming.pk])).content.decode()
+
+    assert "09:30" in page and "Board room, Halifax works" in page
