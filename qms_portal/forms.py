@@ -12,8 +12,8 @@ from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audited_record_types
-from qms_portal.models import Organisation, OrgUnit, User
 from qms_portal.mfa import has_second_factor
+from qms_portal.models import Organisation, OrgUnit, User
 from qms_portal.signatures import SignatureRefused, SigningCredentials, content_sha256
 
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}

@@ -43,7 +43,7 @@ def second_factor_required(user: User, *, organisation: Organisation | None) -> 
 
 def has_second_factor(user: User) -> bool:
     """Whether ``user`` has a confirmed authenticator app (recovery codes come with it and go with it). One query."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def session_verified(request: HttpRequest) -> bool:
@@ -151,7 +151,7 @@ def enrolment_confirm(request: HttpRequest, *, enrolment: Enrolment, token: str)
 
 
 def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
 
 
 def second_factor_reset_check(*, person: User, by: User) -> None:

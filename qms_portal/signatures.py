@@ -1,7 +1,8 @@
 """Electronic signatures: signing any ``SignedRecord`` (a policy version's approval, a review's minutes).
 
 ``record_sign`` is the one way a record is signed: it re-reads the record under a lock, lets the record's
-own step check it, checks the signer's password (and their second-factor code, when they have one), signs, and calls back to the record's step. The signer
+own step check it, checks the signer's password (and their second-factor code, when they have one),
+signs, and calls back to the record's step. The signer
 re-enters their password. A signature stores the signer, their printed name, the time
 (UTC), the meaning ("Approved") and the SHA-256 of the exact content signed; it is valid only while
 that content still hashes the same. Wrong passwords sign nothing and are recorded in the audit trail;
@@ -51,7 +52,10 @@ class SigningCredentials(str):
         return credentials
 
 
-__all__ = ["SignatureRefused", "SigningCredentials", "content_sha256", "record_sign", "signature_is_valid", "signing_locked_until"]
+__all__ = [
+    "SignatureRefused", "SigningCredentials", "content_sha256", "record_sign", "signature_is_valid",
+    "signing_locked_until",
+]
 R = TypeVar("R", bound=SignedRecord)
 
 

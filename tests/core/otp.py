@@ -25,7 +25,8 @@ def next_code(device: TOTPDevice) -> str:
     device.refresh_from_db()
     now = int((time.time() - device.t0) // device.step)
     ahead = max(now, device.last_t + 1) - now
-    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + ahead):06d}"
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift + ahead)
+    return f"{code:06d}"
 
 
 def enrol(person: User) -> TOTPDevice:
