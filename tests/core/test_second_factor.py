@@ -76,11 +76,13 @@ def test_the_quality_manager_turns_the_requirement_off_and_on_in_organisation_se
     assert give_code(client, next_code(device)).status_code == 302
     page = client.get(reverse("organisation")).content.decode()
     assert "Second factor required for top management, quality managers and auditors" in page
+    assert "The second factor is not required" not in page
 
     response = client.post(reverse("organisation"), {"name": "Acme", "time_zone": "UTC"})
 
     assert response.status_code == 302
     assert Organisation.current().second_factor_required is False
+    assert "The second factor is not required" in client.get(reverse("organisation")).content.decode()
     assert client_for(portal_users.top_management).get("/").status_code == 200
 
 
