@@ -12,8 +12,9 @@ from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audited_record_types
+from qms_portal.mfa import has_second_factor
 from qms_portal.models import Organisation, OrgUnit, User
-from qms_portal.signatures import SignatureRefused, content_sha256
+from qms_portal.signatures import SignatureRefused, SigningCredentials, content_sha256
 
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 Signed = TypeVar("Signed")
@@ -43,10 +44,31 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = "User name"
 
 
+def code_field(**kwargs: Any) -> forms.CharField:
+    """A second-factor code: six digits from the authenticator app (or, where ``label`` says so, a recovery code)."""
+    attrs = {"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none", "spellcheck": "false"}
+    return forms.CharField(max_length=20, widget=forms.TextInput(attrs=attrs), **kwargs)
+
+
+class SecondFactorForm(forms.Form):
+    """The step after the password: a code of the person's authenticator app, or one of their recovery codes."""
+
+    code = code_field(
+        label="Code",
+        help_text="The six-digit code your authenticator app shows now, or one of your recovery codes.",
+    )
+
+
+class EnrolmentForm(forms.Form):
+    """Confirms an authenticator app being set up: the code it shows proves it holds the secret."""
+
+    code = code_field(label="Code from the app", help_text="The six-digit code the app shows for this portal.")
+
+
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "logo", "scope_statement", "time_zone"]
+        fields = ["name", "logo", "scope_statement", "time_zone", "second_factor_required"]
         widgets = {"scope_statement": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -219,7 +241,8 @@ class AuditFilterForm(forms.Form):
 
 
 class SignatureForm(forms.Form):
-    """The electronic signature: the signer re-enters their password to sign ``content`` as they were shown it.
+    """The electronic signature: the signer re-enters their password to sign ``content`` as they were shown it, and
+    the code of their second factor when they have one (the signing service checks both).
 
     The hash of that content rides along, so that content changed since the page was opened is not signed.
     """
@@ -232,8 +255,13 @@ class SignatureForm(forms.Form):
         help_text="The same password you sign in with. Entering it is your electronic signature.",
     )
 
-    def __init__(self, data: QueryDict | None = None, *, content: str) -> None:
+    def __init__(self, data: QueryDict | None = None, *, content: str, signer: User) -> None:
         super().__init__(data, initial={"content_sha256": content_sha256(content)})
+        if has_second_factor(signer):
+            self.fields["code"] = code_field(
+                label="Code from your authenticator app",
+                help_text="Signing asks for your second factor again: the six-digit code, or a recovery code.",
+            )
 
     def sign_with(self, sign: Callable[[str, str], Signed]) -> Signed | None:
         """What ``sign(password, expected_sha256)`` returns once the posted form is valid; None for a blank or
@@ -244,8 +272,9 @@ class SignatureForm(forms.Form):
         """
         if not self.is_bound or not self.is_valid():
             return None
+        credentials = SigningCredentials(self.cleaned_data["password"], code=self.cleaned_data.get("code", ""))
         try:
-            return sign(self.cleaned_data["password"], self.cleaned_data["content_sha256"])
+            return sign(credentials, self.cleaned_data["content_sha256"])
         except SignatureRefused as refused:
-            self.add_error("password", str(refused))
+            self.add_error(refused.field if refused.field in self.fields else "password", str(refused))
             return None

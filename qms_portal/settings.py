@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "js_lib_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qms_portal",
     "roles",
     "policy",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the session verified once the person gave their second factor; AccessMiddleware enforces it.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -138,6 +143,14 @@ AXES_VERBOSE = False
 # X-Forwarded-For entry the proxy appends, or the lockout would be per user name alone.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 AXES_CLIENT_IP_CALLABLE = "qms_portal.auth.client_ip"
+
+# Second factor (qms_portal/mfa.py): who needs one is an organisation setting. Authenticator apps show the
+# organisation's name above the code; wrong codes make each next try wait twice as long (django-otp).
+def OTP_TOTP_ISSUER(device: object) -> str:  # noqa: N802 - django-otp reads a setting of this name, or calls it
+    from qms_portal.models import Organisation
+
+    return Organisation.current().name
+
 
 # Electronic signatures: consecutive wrong passwords before signing locks, and for how long.
 SIGNING_FAILURE_LIMIT = 5

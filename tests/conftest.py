@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from qms_portal.access import PortalRole
-from qms_portal.models import User
+from qms_portal.models import Organisation, User
 from tests.core.factories import UserFactory
 
 # The login backend a test uses to open a session directly (Axes' backend cannot load a user).
@@ -31,6 +31,16 @@ def pytest_configure(config: pytest.Config) -> None:
 def _fast_password_hasher(settings) -> None:
     """Argon2 is deliberately slow; tests hash with MD5. test_settings checks the real list in a subprocess."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off_unless_shipped(request, monkeypatch) -> None:
+    """An organisation made in a test does not require a second factor: most tests open sessions with
+    ``force_login``, which has no code step. The product's default (on) holds for tests marked
+    ``second_factor_as_shipped``; tests of the second factor turn the setting on themselves."""
+    if request.node.get_closest_marker("second_factor_as_shipped") is None:
+        field = Organisation._meta.get_field("second_factor_required")
+        monkeypatch.setattr(field, "_get_default", lambda: False)
 
 
 @pytest.fixture(autouse=True)

@@ -154,7 +154,7 @@ def version_return(request: SignedInRequest, reference: str, number: int) -> Htt
 def version_approve(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "approved")
-    form = SignatureForm(posted(request), content=version.signed_content())
+    form = SignatureForm(posted(request), content=version.signed_content(), signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: workflow.version_approve(
         version=version, password=password, expected_sha256=shown_sha256, by=request.user
     ))
@@ -225,7 +225,7 @@ def version_withdraw_sign(request: SignedInRequest, reference: str, number: int)
     """Top management withdraws a version they signed, with a reason and their electronic signature."""
     version = version_for(request, reference, number)
     workflow.step_check(version, "withdrawn by signature")
-    form = SignedWithdrawForm(posted(request), content=version.signed_content())
+    form = SignedWithdrawForm(posted(request), content=version.signed_content(), signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: workflow.version_withdraw_signed(
         version=version, reason=form.stated_reason, password=password, expected_sha256=shown_sha256,
         by=request.user,

@@ -8,6 +8,7 @@ from qms_portal.access import login_only, public
 from qms_portal.accounts import person_save
 from qms_portal.forms import LoginForm, ProfileForm, posted
 from qms_portal.http import SignedInRequest
+from qms_portal.mfa import has_second_factor, recovery_codes_left
 
 login = public(
     auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
@@ -34,4 +35,8 @@ def profile(request: SignedInRequest) -> HttpResponse:
         person_save(person=form.save(commit=False), by=request.user)
         messages.success(request, "Your profile is saved.")
         return redirect("profile")
-    return render(request, "qms_portal/profile.html", {"form": form})
+    return render(request, "qms_portal/profile.html", {
+        "form": form,
+        "has_second_factor": has_second_factor(request.user),
+        "recovery_codes_left": recovery_codes_left(request.user),
+    })

@@ -9,6 +9,7 @@ from qms_portal.access import Capability, PortalRole, requires
 from qms_portal.accounts import people_visible_to, person_invite_send, person_save
 from qms_portal.forms import PersonForm, posted
 from qms_portal.http import SignedInRequest
+from qms_portal.mfa import has_second_factor, second_factor_required
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
 
@@ -45,7 +46,11 @@ def people(request: SignedInRequest) -> HttpResponse:
 def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     people = people_visible_to(request.user).select_related("org_unit").prefetch_related("groups")
     person = get_object_or_404(people, pk=pk)
-    return render(request, "qms_portal/person_detail.html", {"person": person})
+    return render(request, "qms_portal/person_detail.html", {
+        "person": person,
+        "has_second_factor": has_second_factor(person),
+        "second_factor_required": second_factor_required(person, organisation=request.organisation),
+    })
 
 
 @requires(Capability.MANAGE_PEOPLE)

@@ -26,6 +26,7 @@ from policy.models import PolicyVersion, ReviewOutcome, VersionStatus
 from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
+from tests.core.otp import enrol
 from tests.leadership import access_actions, access_evidence, access_reviews
 from tests.permissions import (
     ANONYMOUS,
@@ -60,6 +61,10 @@ def an_org_unit() -> dict:
 
 def an_active_person() -> dict:
     return {"pk": UserFactory().pk}
+
+
+def a_person_with_a_second_factor() -> dict:
+    return {"pk": enrol(UserFactory(roles=["Top management"])).user_id}
 
 
 def a_verification_job() -> dict:
@@ -241,6 +246,16 @@ TABLE: dict[str, Row] = {
     "password_reset_complete": Row(get=public(200), post=public(405)),
     # An empty post saves: the e-mail address, all a person changes about themselves, may be empty.
     "profile": Row(get=any_signed_in(200), post=any_signed_in(Redirect("profile"))),
+    # The second factor. These sessions owe none (force_login, and the organisation in tests requires none):
+    # the code step sends a person who has no second factor to set one up; an empty code is refused on the form.
+    "second_factor": Row(
+        get=any_signed_in(Redirect("second_factor_enrol")), post=any_signed_in(Redirect("second_factor_enrol"))
+    ),
+    "second_factor_enrol": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    # Only whoever manages people resets one, and an empty post is refused for want of a reason.
+    "second_factor_reset": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_person_with_a_second_factor
+    ),
     # Organisation
     "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "organisation_logo": Row(get=public(200), post=public(405), prepare=an_uploaded_logo),
