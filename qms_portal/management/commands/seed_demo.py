@@ -25,7 +25,7 @@ from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
 
-ORGANISATION = {
+ORGANISATION: dict[str, object] = {
     "name": "Calder Valve & Pump Ltd",
     "scope_statement": (
         "Design, machining, assembly and testing of industrial valves and centrifugal pumps for the water, "
@@ -33,6 +33,8 @@ ORGANISATION = {
         "after-sales repair and spares."
     ),
     "time_zone": "Europe/London",
+    # So that anyone trying the demo signs in with the password alone; the settings page warns that it is off.
+    "second_factor_required": False,
 }
 
 # code, name, kind, parent code
@@ -128,7 +130,7 @@ class Command(BaseCommand):
                 self.stdout.write("People already exist; demo data not loaded.")
             return
         with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
-            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(ORGANISATION["time_zone"]))
+            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(str(ORGANISATION["time_zone"])))
             history.on(history.start, self._organisation, hour=9)
             units: dict[str, OrgUnit] = {}
             history.on(history.start, lambda: units.update(self._units()), hour=9)
