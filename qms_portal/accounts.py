@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
@@ -32,6 +33,15 @@ def sessions_end(*, user: User) -> int:
     Session.objects.filter(session_key__in=keys).delete()
     LoginSession.objects.filter(user=user).delete()
     return len(keys)
+
+
+def session_rotate(request: HttpRequest) -> None:
+    """Give the request's session a new id, keeping its contents, and keep it linked to its person so that
+    deactivating them still ends it."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        LoginSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
 
 
 def sessions_clear_expired() -> None:
