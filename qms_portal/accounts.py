@@ -1,8 +1,11 @@
 """Business functions for people: creating accounts, changing roles, deactivating, ending sessions."""
+import hashlib
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -48,6 +51,26 @@ def sessions_clear_expired() -> None:
     """Delete expired sessions, and the records linking people to sessions that no longer exist."""
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
     LoginSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
+
+
+def password_reset_allowed(*, address: str, email: str) -> bool:
+    """Whether a password reset e-mail may go to ``email`` at the request of ``address`` (the client's address).
+
+    Each may ask ``PASSWORD_RESETS_PER_HOUR`` times an hour, counted whether or not an account has the e-mail,
+    so that the limit says nothing about which addresses have accounts. Counted in Django's cache: with
+    several web processes and the default memory cache, each process counts on its own.
+    """
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    allowed = True
+    for key in (f"password-reset:address:{address}", f"password-reset:email:{digest}"):
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=3600)
+            count = 1
+        allowed = allowed and count <= settings.PASSWORD_RESETS_PER_HOUR
+    return allowed
 
 
 @transaction.atomic
