@@ -128,6 +128,23 @@ def invitation_queue(invitation_id: int) -> bool:
     return True
 
 
+def password_reset_email_send(*, person: User, portal_url: str) -> None:
+    """Email ``person`` the link to choose a new password that was asked for, through the task queue.
+
+    Not sent while the page waits: that would answer later for an address that has an account than for one
+    that has none. When the queue cannot be reached it is sent here after all, rather than lost.
+    """
+    from qms_portal.celery import task_send_promptly
+
+    try:
+        task_send_promptly("qms_portal.tasks.send_password_reset", [person.pk, portal_url])
+    except Exception:  # kombu's OperationalError and the like: the broker could not be reached
+        log.warning("task queue unreachable: password reset for %s sent in the request", person.pk, exc_info=True)
+        from qms_portal.tasks import send_password_reset
+
+        send_password_reset(person.pk, portal_url)
+
+
 def invitations_waiting() -> list[int]:
     """The invitations still to send: never queued, or queued and not sent for a while; one query.
 

@@ -12,7 +12,7 @@ from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
-from qms_portal.accounts import password_reset_allowed
+from qms_portal.accounts import password_reset_allowed, password_reset_email_send
 from qms_portal.audit import audited_record_types
 from qms_portal.auth import client_ip
 from qms_portal.models import Organisation, OrgUnit, User
@@ -45,6 +45,12 @@ class LimitedPasswordResetForm(PasswordResetForm):
             log.warning("password reset not sent: too many asked from %s or for this e-mail", client_ip(request))
             return
         super().save(*args, **kwargs)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """Hand each e-mail to the task queue (see ``password_reset_email_send``); its text is the same."""
+        context = kwargs["context"] if "context" in kwargs else args[2]
+        portal_url = f"{context['protocol']}://{context['domain']}/"
+        password_reset_email_send(person=context["user"], portal_url=portal_url)
 
 
 class LoginForm(AuthenticationForm):

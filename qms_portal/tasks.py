@@ -1,5 +1,6 @@
 """Celery tasks of the shared core. Tasks take ids, never model instances."""
 import logging
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.contrib.auth.tokens import default_token_generator
@@ -13,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from qms_portal.accounts import invitations_waiting, sessions_clear_expired
 from qms_portal.audit import audit_last_verified_head, audit_verify
 from qms_portal.jobs import job_progress, job_start, job_task, jobs_fail_lost
-from qms_portal.models import Invitation, Organisation
+from qms_portal.models import Invitation, Organisation, User
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,33 @@ def verify_audit_trail_nightly() -> None:
 def send_invitation(invitation_id: int) -> None:
     """Email the invitation ``invitation_id``: a one-time link to set a password (Django's reset token)."""
     _invitation_deliver(invitation_id)
+
+
+@shared_task(name="qms_portal.tasks.send_password_reset")
+def send_password_reset(person_id: int, portal_url: str) -> None:
+    """Email the person ``person_id`` the link to choose a new password that was asked for on the portal at
+    ``portal_url``, in Django's reset e-mail (the templates the reset page names)."""
+    person = User.objects.filter(pk=person_id, is_active=True).exclude(email="").first()
+    if person is None or not person.has_usable_password():
+        return
+    address = urlsplit(portal_url)
+    context = {
+        "email": person.email,
+        "domain": address.netloc,
+        "site_name": address.netloc,
+        "uid": urlsafe_base64_encode(force_bytes(person.pk)),
+        "user": person,
+        "token": default_token_generator.make_token(person),
+        "protocol": address.scheme,
+    }
+    subject = "".join(render_to_string("registration/password_reset_subject.txt", context).splitlines())
+    send_mail(
+        subject=subject,
+        message=render_to_string("registration/password_reset_email.txt", context),
+        html_message=render_to_string("registration/password_reset_email.html", context),
+        from_email=None,
+        recipient_list=[person.email],
+    )
 
 
 @shared_task(name="qms_portal.tasks.send_waiting_invitations")

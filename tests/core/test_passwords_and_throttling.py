@@ -167,3 +167,43 @@ def test_another_address_may_still_ask(person, settings):
     ask_reset(person.email, address="198.51.100.77")
 
     assert len(mail.outbox) == 1
+
+
+def test_a_reset_email_is_handed_to_the_task_queue_not_sent_while_the_page_waits(person):
+    """Sent in the request, an address with an account was answered later than one without (its email took
+    time): the e-mail goes through the queue, and the request only hands it over."""
+    import json
+
+    import redis
+
+    from tests.core.test_celery_worker import sending_through
+    from tests.services import require_redis
+
+    url = "redis://127.0.0.1:6379/13"
+    require_redis(url)
+    queue = redis.Redis.from_url(url)
+    queue.delete("default")
+    try:
+        with sending_through(url):
+            response = ask_reset(person.email)
+        [message] = queue.lrange("default", 0, -1)
+    finally:
+        queue.delete("default")
+        queue.close()
+
+    assert response.status_code == 302
+    assert mail.outbox == []
+    assert json.loads(message)["headers"]["task"] == "qms_portal.tasks.send_password_reset"
+
+
+def test_with_the_task_queue_down_the_reset_email_is_sent_all_the_same(person):
+    from tests.core.test_celery_worker import sending_through
+    from tests.core.test_health import closed_port
+
+    with sending_through(f"redis://127.0.0.1:{closed_port()}/0"):
+        response = ask_reset(person.email)
+
+    assert response.status_code == 302
+    [email] = mail.outbox
+    assert email.to == [person.email]
+    assert "reset the password of your account (q.moss)" in email.body
