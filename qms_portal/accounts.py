@@ -1,15 +1,26 @@
 """Business functions for people: creating accounts, changing roles, deactivating, ending sessions."""
+import datetime as dt
+import functools
+import hashlib
+import logging
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
 from qms_portal.audit import audit_context
-from qms_portal.models import LoginSession, User
+from qms_portal.models import Invitation, LoginSession, User
+
+log = logging.getLogger(__name__)
+# A queued invitation not sent after this long (its task lost, or the mail server refused it) is sent again.
+INVITATION_RETRY_AFTER = dt.timedelta(minutes=15)
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
@@ -34,10 +45,39 @@ def sessions_end(*, user: User) -> int:
     return len(keys)
 
 
+def session_rotate(request: HttpRequest) -> None:
+    """Give the request's session a new id, keeping its contents, and keep it linked to its person so that
+    deactivating them still ends it."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        LoginSession.objects.filter(session_key=old_key).update(session_key=request.session.session_key)
+
+
 def sessions_clear_expired() -> None:
     """Delete expired sessions, and the records linking people to sessions that no longer exist."""
     Session.objects.filter(expire_date__lt=timezone.now()).delete()
     LoginSession.objects.exclude(session_key__in=Session.objects.values("session_key")).delete()
+
+
+def password_reset_allowed(*, address: str, email: str) -> bool:
+    """Whether a password reset e-mail may go to ``email`` at the request of ``address`` (the client's address).
+
+    Each may ask ``PASSWORD_RESETS_PER_HOUR`` times an hour, counted whether or not an account has the e-mail,
+    so that the limit says nothing about which addresses have accounts. Counted in Django's cache: with
+    several web processes and the default memory cache, each process counts on its own.
+    """
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    allowed = True
+    for key in (f"password-reset:address:{address}", f"password-reset:email:{digest}"):
+        cache.add(key, 0, timeout=3600)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, timeout=3600)
+            count = 1
+        allowed = allowed and count <= settings.PASSWORD_RESETS_PER_HOUR
+    return allowed
 
 
 @transaction.atomic
@@ -65,8 +105,57 @@ def person_save(
     return person
 
 
-def person_invite_send(*, person: User, portal_url: str) -> None:
-    """Email ``person`` a link to set their password, once the current transaction commits."""
-    from qms_portal.tasks import send_invitation
+def person_invite_send(*, person: User, portal_url: str, by: User | None = None) -> Invitation:
+    """Keep an invitation e-mailing ``person`` a link to set their password, and hand it to the task queue once
+    the current transaction commits. When the queue cannot be reached the invitation waits (the person's page
+    says so) and ``invitations_waiting`` gives it to the sweep that sends it once the queue is back."""
+    invitation = Invitation.objects.create(person=person, portal_url=portal_url, requested_by=by)
+    transaction.on_commit(functools.partial(invitation_queue, invitation.pk))
+    return invitation
 
-    transaction.on_commit(lambda: send_invitation.delay(person.pk, portal_url))
+
+def invitation_queue(invitation_id: int) -> bool:
+    """Hand the invitation ``invitation_id`` to the task queue; False, and it waits, when the queue is down."""
+    from qms_portal.celery import task_send_promptly
+
+    try:
+        # No retries: a person is waiting for the page, and the sweep tries again.
+        task_send_promptly("qms_portal.tasks.send_invitation", [invitation_id])
+    except Exception:  # kombu's OperationalError and the like: the broker could not be reached
+        log.warning("task queue unreachable: invitation %s waits for the sweep", invitation_id, exc_info=True)
+        return False
+    Invitation.objects.filter(pk=invitation_id, queued_at=None).update(queued_at=timezone.now())
+    return True
+
+
+def password_reset_email_send(*, person: User, portal_url: str) -> None:
+    """Email ``person`` the link to choose a new password that was asked for, through the task queue.
+
+    Not sent while the page waits: that would answer later for an address that has an account than for one
+    that has none. When the queue cannot be reached it is sent here after all, rather than lost.
+    """
+    from qms_portal.celery import task_send_promptly
+
+    try:
+        task_send_promptly("qms_portal.tasks.send_password_reset", [person.pk, portal_url])
+    except Exception:  # kombu's OperationalError and the like: the broker could not be reached
+        log.warning("task queue unreachable: password reset for %s sent in the request", person.pk, exc_info=True)
+        from qms_portal.tasks import send_password_reset
+
+        send_password_reset(person.pk, portal_url)
+
+
+def invitations_waiting() -> list[int]:
+    """The invitations still to send: never queued, or queued and not sent for a while; one query.
+
+    Only while their link would still work (``PASSWORD_RESET_TIMEOUT``).
+    """
+    now = timezone.now()
+    return list(
+        Invitation.objects.filter(
+            sent_at=None, requested_at__gt=now - dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+        )
+        .filter(models.Q(queued_at=None) | models.Q(queued_at__lt=now - INVITATION_RETRY_AFTER))
+        .order_by("requested_at")
+        .values_list("pk", flat=True)
+    )

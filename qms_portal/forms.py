@@ -1,21 +1,25 @@
 """Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
+from qms_portal.accounts import password_reset_allowed, password_reset_email_send
 from qms_portal.audit import audited_record_types
+from qms_portal.auth import client_ip
 from qms_portal.mfa import has_second_factor
 from qms_portal.models import Organisation, OrgUnit, User
 from qms_portal.signatures import SignatureRefused, SigningCredentials, content_sha256
 
+log = logging.getLogger(__name__)
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 Signed = TypeVar("Signed")
 
@@ -28,6 +32,26 @@ def posted(request: HttpRequest) -> QueryDict | None:
 def date_input() -> forms.DateInput:
     """The browser's date picker; it needs ISO dates whatever the portal's language."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's password reset form, sending no more than ``PASSWORD_RESETS_PER_HOUR`` e-mails an hour per
+    client address and per e-mail. Over the limit it sends nothing and the page answers as always: "if the
+    address matches an account, a link is on its way", whether an account has it or not."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request: HttpRequest | None = kwargs.get("request")
+        email = self.cleaned_data["email"]
+        if request is not None and not password_reset_allowed(address=client_ip(request), email=email):
+            log.warning("password reset not sent: too many asked from %s or for this e-mail", client_ip(request))
+            return
+        super().save(*args, **kwargs)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """Hand each e-mail to the task queue (see ``password_reset_email_send``); its text is the same."""
+        context = kwargs["context"] if "context" in kwargs else args[2]
+        portal_url = f"{context['protocol']}://{context['domain']}/"
+        password_reset_email_send(person=context["user"], portal_url=portal_url)
 
 
 class LoginForm(AuthenticationForm):

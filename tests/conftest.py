@@ -49,6 +49,14 @@ def _media_in_tmp(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Counts kept in the cache (password resets asked for) start from nothing in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_in_process() -> Iterator[None]:
     """Run tasks in-process even when CI sets REDIS_URL; a task's failure is kept on its job, not raised."""

@@ -2,10 +2,10 @@
 from qms_portal.models.audit import AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
 from qms_portal.models.organisation import Organisation, OrgUnit, OrgUnitKind
-from qms_portal.models.people import LoginSession, User
+from qms_portal.models.people import Invitation, LoginSession, User
 from qms_portal.models.signatures import ElectronicSignature, SignedRecord, SignedRecordImmutable, SigningLock
 
 __all__ = [
-    "AuditEntry", "ElectronicSignature", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind", "Organisation",
-    "SignedRecord", "SignedRecordImmutable", "SigningLock", "User",
+    "AuditEntry", "ElectronicSignature", "Invitation", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind",
+    "Organisation", "SignedRecord", "SignedRecordImmutable", "SigningLock", "User",
 ]

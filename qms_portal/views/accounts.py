@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from qms_portal.access import login_only, public
 from qms_portal.accounts import person_save
-from qms_portal.forms import LoginForm, ProfileForm, posted
+from qms_portal.forms import LimitedPasswordResetForm, LoginForm, ProfileForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.mfa import has_second_factor, recovery_codes_left
 
@@ -18,6 +18,7 @@ password_change = login_only(auth_views.PasswordChangeView.as_view())
 password_change_done = login_only(auth_views.PasswordChangeDoneView.as_view())
 password_reset = public(
     auth_views.PasswordResetView.as_view(
+        form_class=LimitedPasswordResetForm,
         email_template_name="registration/password_reset_email.txt",
         html_email_template_name="registration/password_reset_email.html",
         subject_template_name="registration/password_reset_subject.txt",
