@@ -33,6 +33,7 @@ from policy.models import (
     VersionStatus,
 )
 from qms_portal.access import require_capability
+from qms_portal.accounts import people_who_can
 from qms_portal.audit import AuditAction, AuditEntry, audit_context, audit_step
 from qms_portal.models import OrgUnit, User
 from qms_portal.refusals import StepRefused
@@ -255,16 +256,6 @@ def version_writers(versions: Sequence[PolicyVersion]) -> dict[int, set[int]]:
     return writers
 
 
-def _approvers() -> list[User]:
-    """Everyone who may approve policy versions now: active, unexpired, holding the capability."""
-    people = User.objects.with_perm(APPROVE, include_superusers=False, backend="qms_portal.auth.PortalBackend")
-    return list(
-        people.filter(is_active=True)
-        .exclude(access_expires_on__lt=timezone.localdate())
-        .order_by("full_name", "username")
-    )
-
-
 @dataclass(frozen=True)
 class Approval:
     """Who may approve a version in review: ``approvers`` (none of its writers), and, for the person asking,
@@ -290,7 +281,7 @@ def _refusal(version: PolicyVersion, user: User | AnonymousUser, writers: set[in
 def approvals(versions: Sequence[PolicyVersion], user: User | AnonymousUser) -> dict[int, Approval]:
     """For each version (by id), who may approve it and why ``user`` may not; two queries whatever the number."""
     writers = version_writers(versions)
-    everyone = _approvers() if versions else []
+    everyone = list(people_who_can(APPROVE)) if versions else []
     return {
         version.pk: Approval(
             [person for person in everyone if person.pk not in writers[version.pk]],

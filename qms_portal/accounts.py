@@ -35,6 +35,15 @@ def people_visible_to(viewer: User) -> QuerySet[User]:
     return people
 
 
+def people_who_can(capability: str) -> QuerySet[User]:
+    """The people who hold ``capability`` now (through a portal role or directly): active, access not expired,
+    by name; administrators only where they hold it like anyone else."""
+    people = User.objects.with_perm(str(capability), include_superusers=False, backend="qms_portal.auth.PortalBackend")
+    return people.filter(is_active=True).exclude(access_expires_on__lt=timezone.localdate()).order_by(
+        "full_name", "username"
+    )
+
+
 def sessions_end(*, user: User) -> int:
     """Sign ``user`` out everywhere by deleting every session they opened; returns how many ended."""
     keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))
