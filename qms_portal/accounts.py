@@ -69,18 +69,18 @@ def person_save(
     """
     if roles is not None:
         roles = list(roles)
-        held = set() if person.pk is None else set(
+        held_names: set[str] = set() if person.pk is None else set(
             Group.objects.filter(user=person.pk, name__in=PortalRole.values).values_list("name", flat=True)
         )
-        wanted = {group.name for group in roles}
-        if by is not None and person.pk is not None and person.pk == by.pk and wanted != held:
+        wanted_names = {group.name for group in roles}
+        if by is not None and person.pk is not None and person.pk == by.pk and wanted_names != held_names:
             raise StepRefused(
                 OWN_ROLES_REFUSED + " Ask another quality manager to change them.",
                 back_url=reverse("person_detail", args=[person.pk]),
                 back_label="Back to your details",
                 record="your portal roles",
             )
-        granted = roles_granted(held=held, wanted=wanted)
+        granted = roles_granted(held=held_names, wanted=wanted_names)
         if granted and not reason.strip():
             raise ValidationError({"reason": grant_reason_missing(granted)})
     with audit_context(actor=by, reason=reason):

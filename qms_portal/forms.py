@@ -176,7 +176,8 @@ class PersonForm(ReasonForm, forms.ModelForm):
         org_unit.empty_label = "(none)"
         self.held_roles: set[str] = set()
         if self.instance.pk:
-            self.held_roles = set(self.instance.groups.filter(name__in=PortalRole.values).values_list("name", flat=True))
+            held = self.instance.groups.filter(name__in=PortalRole.values)
+            self.held_roles = set(held.values_list("name", flat=True))
             self.fields["roles"].initial = self.instance.groups.all()
             self.fields["reason"].help_text = (
                 "Needed to change a full name, job title or portal roles (for example a change of name or a "
