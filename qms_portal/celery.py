@@ -25,10 +25,11 @@ def _configure() -> None:
             "schedule": crontab(hour=3, minute=5),
             "options": {"expires": 3600},
         },
+        # Every minute: a job whose worker died is failed within a few minutes (two leases and this sweep).
         "fail-lost-jobs": {
             "task": "qms_portal.tasks.fail_lost_jobs",
-            "schedule": crontab(minute="*/15"),
-            "options": {"expires": 600},
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 50},
         },
     }
 

@@ -28,6 +28,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the running task's heartbeat: once it passes, the worker is taken for dead (``qms_portal.jobs``).
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until when the worker running the job has given a sign of life."
+    )
 
     class Meta:
         ordering = ["-created_at"]
