@@ -139,3 +139,9 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_that_says_why(database_u
     assert job.status == JobStatus.FAILED
     assert not RaciCell.objects.exists()  # all or nothing: the killed transaction wrote none
     assert MatrixImport.objects.get(pk=matrix_import.pk).status == ImportStatus.PENDING
+
+    # The import stays pending: confirmed again, it applies in full (here in-process, the worker being gone).
+    again = matrix_import_confirm(matrix_import=matrix_import, by=job.requested_by)
+    again.refresh_from_db()
+    assert again.pk != job.pk and again.status == JobStatus.SUCCEEDED, again.error
+    assert RaciCell.objects.count() == ROLES * ACTIVITIES
