@@ -3,24 +3,31 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
-from qms_portal.audit import audit_context
+from qms_portal.audit import AuditEntry, audit_context
 from qms_portal.models import Invitation, LoginSession, User
+from qms_portal.refusals import StepRefused
 
 log = logging.getLogger(__name__)
 # A queued invitation not sent after this long (its task lost, or the mail server refused it) is sent again.
 INVITATION_RETRY_AFTER = dt.timedelta(minutes=15)
+# The roles that approve and sign (top management) or grant roles (quality manager): each grant is kept with
+# who made it and why, and shown on the people list.
+PRIVILEGED_ROLES = (PortalRole.TOP_MANAGEMENT, PortalRole.QUALITY_MANAGER)
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
@@ -35,6 +42,15 @@ def people_visible_to(viewer: User) -> QuerySet[User]:
     if not user_can(viewer, Capability.MANAGE_PEOPLE):
         people = people.filter(is_active=True)
     return people
+
+
+def people_who_can(capability: str) -> QuerySet[User]:
+    """The people who hold ``capability`` now (through a portal role or directly): active, access not expired,
+    by name; administrators only where they hold it like anyone else."""
+    people = User.objects.with_perm(str(capability), include_superusers=False, backend="qms_portal.auth.PortalBackend")
+    return people.filter(is_active=True).exclude(access_expires_on__lt=timezone.localdate()).order_by(
+        "full_name", "username"
+    )
 
 
 def sessions_end(*, user: User) -> int:
@@ -86,8 +102,25 @@ def person_save(
 ) -> User:
     """Save a new or changed person and, when given, their portal roles; ends their sessions if deactivated.
 
-    Only portal-role groups are changed: any other group the person belongs to stays.
+    Only portal-role groups are changed: any other group the person belongs to stays. Nobody changes their own
+    portal roles (``StepRefused``), and giving Top management or Quality manager needs ``reason``.
     """
+    if roles is not None:
+        roles = list(roles)
+        held_names: set[str] = set() if person.pk is None else set(
+            Group.objects.filter(user=person.pk, name__in=PortalRole.values).values_list("name", flat=True)
+        )
+        wanted_names = {group.name for group in roles}
+        if by is not None and person.pk is not None and person.pk == by.pk and wanted_names != held_names:
+            raise StepRefused(
+                OWN_ROLES_REFUSED + " Ask another quality manager to change them.",
+                back_url=reverse("person_detail", args=[person.pk]),
+                back_label="Back to your details",
+                record="your portal roles",
+            )
+        granted = roles_granted(held=held_names, wanted=wanted_names)
+        if granted and not reason.strip():
+            raise ValidationError({"reason": grant_reason_missing(granted)})
     with audit_context(actor=by, reason=reason):
         if person.pk is None:
             person.set_unusable_password()
@@ -103,6 +136,60 @@ def person_save(
     if was_active and not person.is_active:
         sessions_end(user=person)
     return person
+
+
+OWN_ROLES_REFUSED = (
+    "You cannot change your own portal roles: another quality manager changes them, so that nobody grants "
+    "themselves what they approve or sign."
+)
+
+
+def roles_granted(*, held: set[str], wanted: set[str]) -> list[str]:
+    """The roles of ``PRIVILEGED_ROLES`` in ``wanted`` and not in ``held``: the grants that need a reason."""
+    return [role for role in PRIVILEGED_ROLES if role in wanted - held]
+
+
+def grant_reason_missing(granted: list[str]) -> str:
+    return f"Say why this person is given {' and '.join(granted)}: the grant is kept in the audit trail with why."
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """Who gave a person one of ``PRIVILEGED_ROLES``, when and why, as the audit trail recorded it."""
+
+    role: str
+    by: str
+    on: dt.datetime
+    reason: str
+
+
+def role_grants(people: Sequence[User]) -> dict[int, list[RoleGrant]]:
+    """For each of ``people`` (by id), the latest grant of each privileged role they hold, read from the audit
+    trail's changes of portal roles, oldest role first; in one query whatever the number of people.
+
+    A role held since before the trail began (created with the database) has no grant to show.
+    """
+    entries = (
+        AuditEntry.objects.filter(
+            record_type=User._meta.label_lower,
+            object_id__in=[str(person.pk) for person in people],
+            changes__has_key="groups",
+        )
+        .order_by("id")
+        .values_list("object_id", "changes", "actor_name", "created_at", "reason")
+    )
+    latest: dict[tuple[int, str], RoleGrant] = {}
+    for object_id, changes, actor_name, created_at, reason in entries:
+        before, after = (set(side or []) for side in changes["groups"])
+        for role in PRIVILEGED_ROLES:
+            if role in after - before:
+                latest[int(object_id), role] = RoleGrant(role, actor_name or "the system", created_at, reason)
+            elif role in before - after:
+                latest.pop((int(object_id), role), None)
+    return {
+        person.pk: [latest[person.pk, role] for role in PRIVILEGED_ROLES if (person.pk, role) in latest]
+        for person in people
+    }
 
 
 def person_invite_send(*, person: User, portal_url: str, by: User | None = None) -> Invitation:

@@ -31,10 +31,11 @@ def _configure() -> None:
             "schedule": crontab(minute="*/5"),
             "options": {"expires": 240},
         },
+        # Every minute: a job whose worker died is failed within a few minutes (two leases and this sweep).
         "fail-lost-jobs": {
             "task": "qms_portal.tasks.fail_lost_jobs",
-            "schedule": crontab(minute="*/15"),
-            "options": {"expires": 600},
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 50},
         },
     }
 

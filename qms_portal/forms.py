@@ -12,7 +12,13 @@ from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
-from qms_portal.accounts import password_reset_allowed, password_reset_email_send
+from qms_portal.accounts import (
+    OWN_ROLES_REFUSED,
+    grant_reason_missing,
+    password_reset_allowed,
+    password_reset_email_send,
+    roles_granted,
+)
 from qms_portal.audit import audited_record_types
 from qms_portal.auth import client_ip
 from qms_portal.mfa import has_second_factor
@@ -188,7 +194,10 @@ class ReasonForm(forms.Form):
 
 class PersonForm(ReasonForm, forms.ModelForm):
     """What a quality manager sets for a person, portal roles included; changing an existing person's name, job
-    title or portal roles needs a reason."""
+    title or portal roles needs a reason, and so does giving anyone Top management or Quality manager.
+
+    ``editor`` is who fills the form in: nobody changes their own portal roles.
+    """
 
     roles = forms.ModelMultipleChoiceField(
         queryset=Group.objects.filter(name__in=PortalRole.values).order_by("name"),
@@ -208,35 +217,58 @@ class PersonForm(ReasonForm, forms.ModelForm):
             "is_active": "Untick to sign the person out everywhere and stop them signing in; their records stay.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.editor = editor
         self.fields["full_name"].required = True
         self.fields["email"].required = True
         org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
         org_unit.queryset = OrgUnit.objects.order_by("name")
         org_unit.empty_label = "(none)"
+        self.held_roles: set[str] = set()
         if self.instance.pk:
+            held = self.instance.groups.filter(name__in=PortalRole.values)
+            self.held_roles = set(held.values_list("name", flat=True))
             self.fields["roles"].initial = self.instance.groups.all()
             self.fields["reason"].help_text = (
                 "Needed to change a full name, job title or portal roles (for example a change of name or a "
                 "promotion); kept in the audit trail."
             )
-        else:  # a new person's name, title and roles are set for the first time: nothing to justify
-            del self.fields["reason"]
+            if self.own_record:
+                self.fields["roles"].help_text = "Another quality manager changes your portal roles."
+        else:  # a new person's name and title are set for the first time: only a privileged role needs a why
+            self.fields["reason"].help_text = (
+                "Needed when giving Top management or Quality manager; kept in the audit trail with the grant."
+            )
 
     reason_missing = "Say why the full name, job title or portal roles change: the reason is kept in the audit trail."
 
+    @property
+    def own_record(self) -> bool:
+        return self.editor is not None and self.instance.pk is not None and self.instance.pk == self.editor.pk
+
+    def wanted_roles(self) -> set[str]:
+        return {group.name for group in self.cleaned_data.get("roles") or []}
+
     def reason_required(self) -> bool:
-        return bool(self.instance.pk) and bool({"full_name", "job_title", "roles"} & set(self.changed_data))
+        if roles_granted(held=self.held_roles, wanted=self.wanted_roles()):
+            return True
+        return bool(self.instance.pk) and (
+            bool({"full_name", "job_title"} & set(self.changed_data)) or self.wanted_roles() != self.held_roles
+        )
 
     def clean(self) -> dict[str, Any]:
+        granted = roles_granted(held=self.held_roles, wanted=self.wanted_roles())
+        if granted:
+            self.reason_missing = grant_reason_missing(granted)
         super().clean()
         cleaned = self.cleaned_data
-        roles = {group.name for group in cleaned.get("roles") or []}
-        if PortalRole.AUDITOR in roles and len(roles) > 1:
+        roles = self.wanted_roles()
+        if self.own_record and "roles" in cleaned and roles != self.held_roles:
+            self.add_error("roles", OWN_ROLES_REFUSED)
+        elif PortalRole.AUDITOR in roles and len(roles) > 1:
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
         return cleaned
-
 
 class AuditFilterForm(forms.Form):
     """Filters of the audit trail page; every field is optional."""

@@ -272,6 +272,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT_SECONDS", 900, minimum=10)
+# A running job's worker renews its lease on the job every third of this; a job whose lease ran out is taken up
+# again by its redelivered task, or failed ("the worker stopped") once it has been out for as long again.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60, minimum=1)
 CELERY_SETTINGS = {
     # Without Redis the tasks run in-process, right where they are sent (after the commit).
     "task_always_eager": not REDIS_URL,

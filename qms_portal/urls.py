@@ -40,6 +40,7 @@ urlpatterns = [
     path("audit/export.csv", audit.audit_trail_csv, name="audit_trail_csv"),
     path("audit/verify/", audit.audit_trail_verify, name="audit_trail_verify"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/discard/", jobs.job_discard, name="job_discard"),
     path("health/", health.health, name="health"),
     path("", include("policy.urls")),
     path("", include("roles.urls")),

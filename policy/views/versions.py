@@ -51,6 +51,10 @@ def version_detail(request: SignedInRequest, reference: str, number: int) -> Htt
         "is_open": version.status in OPEN_STATES,
         "signed_state": version.status in SIGNED_STATES,
         "steps": workflow.steps_allowed(version, request.user),
+        "approval": (
+            workflow.approvals([version], request.user)[version.pk]
+            if version.status == VersionStatus.IN_REVIEW and history else None
+        ),
         **acknowledgement_state(request.user, version),
     })
 
@@ -168,6 +172,7 @@ def version_approve(request: SignedInRequest, reference: str, number: int) -> Ht
         "form": form,
         "checklist": checklist_lines(version),
         "locked_until": signing_locked_until(request.user),
+        "approval": workflow.approvals([version], request.user)[version.pk],
         "in_force": in_force,
         "diff": versions_compare(left=in_force, right=version) if in_force else None,
     })

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, PortalRole, requires, user_can
-from qms_portal.accounts import people_visible_to, person_invite_send, person_save
+from qms_portal.accounts import people_visible_to, person_invite_send, person_save, role_grants
 from qms_portal.forms import PersonForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.mfa import has_second_factor, second_factor_required
@@ -30,8 +30,11 @@ def people(request: SignedInRequest) -> HttpResponse:
     unit = request.GET.get("unit", "")
     if unit.isdigit():
         people = people.filter(org_unit_id=int(unit))
+    page = paginate(request, people)
+    grants = role_grants(list(page.object_list))
     return render(request, "qms_portal/people.html", {
-        "page": paginate(request, people),
+        "page": page,
+        "rows": [(person, grants[person.pk]) for person in page.object_list],
         "query": query,
         "role": role,
         "unit": unit,
@@ -58,7 +61,7 @@ def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
 @requires(Capability.MANAGE_PEOPLE)
 def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user), pk=pk) if pk else None
-    form = PersonForm(posted(request), instance=person)
+    form = PersonForm(posted(request), instance=person, editor=request.user)
     if request.method == "POST" and form.is_valid():
         if person is not None and person.pk == request.user.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", "You cannot deactivate your own account.")

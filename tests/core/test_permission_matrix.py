@@ -8,6 +8,7 @@ POST bodies are empty: an allowed POST whose form is then invalid answers 200 wi
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from io import BytesIO
 from urllib.parse import parse_qs, urlparse
@@ -18,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
@@ -69,6 +71,13 @@ def a_person_with_a_second_factor() -> dict:
 
 def a_verification_job() -> dict:
     return {"pk": JobFactory().pk}
+
+
+def a_stuck_verification_job() -> dict:
+    """A verification whose worker stopped renewing its lease a while ago: it may be discarded."""
+    job = JobFactory(status="running", started_at=timezone.now() - dt.timedelta(hours=1),
+                     lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    return {"pk": job.pk}
 
 
 def a_password_reset_link() -> dict:
@@ -288,6 +297,11 @@ TABLE: dict[str, Row] = {
     ),
     "job_detail": Row(
         get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405), prepare=a_verification_job
+    ),
+    "job_discard": Row(
+        get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
+        post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),
+        prepare=a_stuck_verification_job,
     ),
     # Operations
     "health": Row(get=public(200), post=public(405)),
