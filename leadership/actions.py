@@ -164,10 +164,9 @@ def action_edit(*, action: Action, title: str, description: str, owner: User, du
 
 
 @transaction.atomic
-def action_update_status(
-    *, action: Action, status: str, note: str = "", today: dt.date | None = None, by: User
-) -> Action:
-    """Move an action to ``status``; the note, when given, is kept as a progress note and as the step's reason."""
+def action_update_status(*, action: Action, status: str, note: str = "", by: User) -> Action:
+    """Move an action to ``status`` (done: completed today); the note, when given, is kept as a progress note and as
+    the step's reason."""
     action = Action.objects.select_for_update().get(pk=action.pk)
     if not may_work_on_action(action, by):
         raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
@@ -176,7 +175,7 @@ def action_update_status(
         raise PermissionDenied("Only a manager of actions may cancel or reopen an action.")
     before = action.status
     action.status = status
-    action.completed_on = (today or timezone.localdate()) if status == ActionStatus.DONE else None
+    action.completed_on = timezone.localdate() if status == ActionStatus.DONE else None
     with audit_context(actor=by):
         action.save()
         audit_step(

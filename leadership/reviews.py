@@ -2,6 +2,10 @@
 
     planned -> held -> closed -> minutes signed by the chair
 
+Separation of duties: closing says the minutes are complete and the chair's signature approves them, so the
+chair never closes the review they chair, even where they hold the quality manager's role and drafted the
+minutes themselves: someone else who manages reviews closes it (``close_check``).
+
 Planning puts the 9.3.2 inputs on the agenda. Input notes may be written while the review is planned or
 held; attendance, decisions and closing need it held; a review closes only when every input has notes.
 The chair alone signs the minutes (``signed_content``) with the electronic signature; from then on
@@ -37,6 +41,7 @@ from leadership.models import (
 )
 from leadership.people import check_top_manager
 from qms_portal.access import require_capability
+from qms_portal.accounts import people_who_can
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.models import User
 from qms_portal.signatures import record_sign
@@ -79,11 +84,28 @@ def step_check(review: ManagementReview, step: str) -> None:
 
 
 def steps_allowed(review: ManagementReview, user: User) -> set[str]:
-    """The steps ``user`` may take on ``review`` now: its state allows them and the person may (the chair signs)."""
+    """The steps ``user`` may take on ``review`` now: its state allows them and the person may (the chair signs,
+    someone else closes)."""
     allowed = REVIEW_STEPS.allowed(review, user)
     if review.chair_id != user.pk:
         allowed.discard("sign")
+    else:
+        allowed.discard("close")
     return allowed
+
+
+def close_check(review: ManagementReview, by: User) -> None:
+    """Raise ``StepRefused`` when ``by`` chairs ``review``: the chair signs the minutes, so someone else closes
+    it; the refusal names who may."""
+    if review.chair_id != by.pk:
+        return
+    others = [person.get_full_name() for person in people_who_can(MANAGE) if person.pk != by.pk]
+    who = (
+        f"someone else closes it: {', '.join(others)}." if others
+        else "someone else closes it, and no one else manages reviews yet: ask for the Quality manager role to be "
+        "given to someone who does not chair it."
+    )
+    raise REVIEW_STEPS.refusal(review, f"{review.chair} chairs {review} and signs its minutes, so {who}")
 
 
 def _locked(review: ManagementReview) -> ManagementReview:
@@ -359,10 +381,12 @@ def review_decision_add(
 
 @transaction.atomic
 def review_close(*, review: ManagementReview, by: User) -> ManagementReview:
-    """Close a held review once every 9.3.2 input has notes; ``InputsUnaddressed`` names the ones without."""
+    """Close a held review once every 9.3.2 input has notes (``InputsUnaddressed`` names the ones without); its
+    chair does not close it (``close_check``)."""
     require_capability(by, MANAGE, doing="close management reviews")
     review = _locked(review)
     step_check(review, "close")
+    close_check(review, by)
     missing = [row for row in review.inputs.order_by("code") if not row.notes.strip()]
     if missing:
         raise InputsUnaddressed(review, missing)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -35,6 +36,18 @@ BODY_HELP = (
 )
 
 
+def policy_length_check(text: str) -> None:
+    """Refuse a policy text longer than ``POLICY_MAX_CHARS``: anyone may download a public policy as a PDF, and
+    drawing a text the size of a manual holds a web worker for as long as it takes."""
+    limit = settings.POLICY_MAX_CHARS
+    if len(text) > limit:
+        raise ValidationError(
+            f"A policy may be at most {limit:,} characters long; this text has {len(text):,}. "
+            "Keep the policy to its commitments and move detail into the procedures it refers to.",
+            code="max_length",
+        )
+
+
 def _suffix(item_id: str) -> str:
     """The field-name part of a checklist item: "5.2.1.a" gives "a"."""
     return item_id.rsplit(".", 1)[-1]
@@ -57,6 +70,7 @@ class VersionForm(forms.Form):
         label="Policy text",
         widget=forms.Textarea(attrs={"rows": 18, "class": "font-monospace"}),
         help_text=BODY_HELP,
+        validators=[policy_length_check],
     )
     change_summary = forms.CharField(
         label="Change summary",
@@ -131,7 +145,12 @@ class NewPolicyForm(forms.Form):
         "the page's address and cannot be changed later.",
     )
     kind = forms.ChoiceField(choices=PolicyKind.choices, initial=PolicyKind.QUALITY)
-    body = forms.CharField(label="Policy text", widget=forms.Textarea(attrs={"rows": 14}), help_text=BODY_HELP)
+    body = forms.CharField(
+        label="Policy text",
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text=BODY_HELP,
+        validators=[policy_length_check],
+    )
     change_summary = forms.CharField(
         label="Change summary",
         initial="First issue.",

@@ -12,11 +12,13 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +33,8 @@ from policy.models import (
     VersionStatus,
 )
 from qms_portal.access import require_capability
-from qms_portal.audit import audit_context, audit_step
+from qms_portal.accounts import people_who_can
+from qms_portal.audit import AuditAction, AuditEntry, audit_context, audit_step
 from qms_portal.models import OrgUnit, User
 from qms_portal.refusals import StepRefused
 from qms_portal.signatures import record_sign
@@ -230,14 +233,88 @@ def version_return(*, version: PolicyVersion, comment: str, by: User) -> PolicyV
     return version
 
 
+# --- Separation of duties: whoever wrote a version does not approve it ---------------------------------
+
+# The fields whose change makes a person one of a version's writers (a status change does not: sending back).
+CONTENT_FIELDS = ("body", "change_summary", "checklist")
+
+
+def version_writers(versions: Sequence[PolicyVersion]) -> dict[int, set[int]]:
+    """For each version (by id), the ids of its author and of everyone who changed its text, change summary or
+    checklist, read from the audit trail in one query."""
+    writers = {version.pk: {version.author_id} for version in versions}
+    changed_content = Q()
+    for name in CONTENT_FIELDS:
+        changed_content |= Q(changes__has_key=name)
+    entries = (
+        AuditEntry.objects.of_records(versions)
+        .filter(changed_content, action__in=[AuditAction.CREATE, AuditAction.UPDATE], actor__isnull=False)
+        .values_list("object_id", "actor_id")
+    )
+    for object_id, actor_id in entries:
+        writers[int(object_id)].add(actor_id)
+    return writers
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who may approve a version in review: ``approvers`` (none of its writers), and, for the person asking,
+    why they may not (``refusal``, empty when they may)."""
+
+    approvers: list[User]
+    refusal: str
+
+    @property
+    def approver_names(self) -> str:
+        names = [person.get_full_name() for person in self.approvers]
+        return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]])) if names else ""
+
+
+def _refusal(version: PolicyVersion, user: User | AnonymousUser, writers: set[int]) -> str:
+    if user.pk is None or user.pk not in writers:
+        return ""
+    if version.author_id == user.pk:
+        return "You drafted this version, so you cannot approve it: the approver is someone who did not write it."
+    return "You changed its text, so you cannot approve this version: the approver is someone who did not write it."
+
+
+def approvals(versions: Sequence[PolicyVersion], user: User | AnonymousUser) -> dict[int, Approval]:
+    """For each version (by id), who may approve it and why ``user`` may not; two queries whatever the number."""
+    writers = version_writers(versions)
+    everyone = list(people_who_can(APPROVE)) if versions else []
+    return {
+        version.pk: Approval(
+            [person for person in everyone if person.pk not in writers[version.pk]],
+            _refusal(version, user, writers[version.pk]),
+        )
+        for version in versions
+    }
+
+
+def approval_check(version: PolicyVersion, user: User) -> None:
+    """Raise ``StepRefused`` when ``user`` wrote ``version`` (its author or someone who changed its text)."""
+    approval = approvals([version], user)[version.pk]
+    if approval.refusal:
+        who = f" {approval.approver_names} may approve it." if approval.approvers else (
+            " No one else may approve policies yet: the quality manager asks for Top management to be given to "
+            "someone who did not write it."
+        )
+        raise VERSION_STEPS.refusal(version, approval.refusal + who)
+
+
 def version_approve(*, version: PolicyVersion, password: str, expected_sha256: str, by: User) -> PolicyVersion:
-    """Approve a version in review by electronic signature (the signer re-enters their password).
+    """Approve a version in review by electronic signature (the signer re-enters their password); refused to its
+    author and to anyone who changed its text (``approval_check``).
 
     ``expected_sha256`` is the hash of the content the signer was shown: if the version changed since
     (sent back, edited and resubmitted in the meantime), nothing is signed. A wrong password signs
     nothing but is recorded (``record_sign`` commits it before raising ``SignatureRefused``).
     """
     require_capability(by, APPROVE, doing="approve policy versions")
+
+    def check(locked: PolicyVersion) -> None:
+        step_check(locked, "approved")
+        approval_check(locked, by)
 
     def approved(version: PolicyVersion) -> None:
         version.status, version.approved_at = VersionStatus.APPROVED, timezone.now()
@@ -248,7 +325,7 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
         expected_sha256=expected_sha256,
         meaning="Approved",
         by=by,
-        check=lambda locked: step_check(locked, "approved"),
+        check=check,
         changed=lambda locked: VERSION_STEPS.refusal(
             locked, f"{locked} changed after you opened it: read it again before you sign."
         ),

@@ -1,9 +1,11 @@
 """Who may use what: portal roles, capabilities, and the one way views declare their access.
 
-Every view declares its access with exactly one of ``@public``, ``@login_only`` or
+Every view declares its access with exactly one of ``@public``, ``@login_only``, ``@second_factor_step`` or
 ``@requires(capability, ...)`` (or, for class-based views, the ``access`` attribute the same
 decorators set). ``AccessMiddleware`` enforces the declaration before the view runs and refuses,
 fail-closed, any view that declares nothing; the system check ``qms.E001`` names such views at start.
+A signed-in person whose session still owes its second factor (``qms_portal.mfa``) is sent to give the
+code, or to set one up, before any view but the second-factor steps.
 It also answers every ``StepRefused`` (``qms_portal.refusals``) a view lets through: views never catch it.
 """
 from __future__ import annotations
@@ -72,6 +74,8 @@ class Access:
 
     public: bool = False
     capabilities: tuple[str, ...] = ()
+    # The steps of signing in after the password: open to a signed-in session whose second factor is still due.
+    second_factor_step: bool = False
 
     def allows(self, user: User | AnonymousUser) -> bool:
         if self.public:
@@ -92,6 +96,11 @@ def public(view: Any) -> Any:
 def login_only(view: Any) -> Any:
     """Any signed-in person may use this view; it must limit what it shows to the person itself."""
     return _declare(view, Access())
+
+
+def second_factor_step(view: Any) -> Any:
+    """A signed-in person may use this view before giving their second factor: giving it, or setting it up."""
+    return _declare(view, Access(second_factor_step=True))
 
 
 def requires(*capabilities: str) -> Callable[[Any], Any]:
@@ -151,6 +160,10 @@ class AccessMiddleware:
                 response["HX-Redirect"] = f"{_login_url()}?{urlencode({'next': request.get_full_path()})}"
                 return response
             return redirect_to_login(request.get_full_path())
+        if not access.second_factor_step:
+            owed = _second_factor_step_due(request)
+            if owed is not None:
+                return _send_to(owed, request)
         if not access.allows(request.user):
             raise PermissionDenied("Your portal role does not allow this.")
         return None
@@ -172,6 +185,24 @@ def _login_url() -> str:
     from django.shortcuts import resolve_url
 
     return resolve_url("login")
+
+
+def _second_factor_step_due(request: HttpRequest) -> str | None:
+    from qms_portal.mfa import second_factor_step_due
+
+    return second_factor_step_due(request, organisation=getattr(request, "organisation", None))
+
+
+def _send_to(url_name: str, request: HttpRequest) -> HttpResponse:
+    """Redirect to the step named ``url_name``, coming back to the page asked for afterwards (htmx: the whole page)."""
+    from django.shortcuts import redirect, resolve_url
+
+    target = f"{resolve_url(url_name)}?{urlencode({'next': request.get_full_path()})}"
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=401)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def iter_views(patterns: Iterable[Any] | None = None, prefix: str = "") -> Iterable[tuple[str, Any]]:

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models import Sum
 from django.dispatch import receiver
 from django.http import HttpRequest
 
@@ -42,6 +45,28 @@ def client_ip(request: HttpRequest) -> str:
         if hops:
             return str(hops[-1])
     return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class PortalAxesHandler(AxesDatabaseHandler):
+    """Axes' database handler, locking out also an address that failed ``LOGIN_ADDRESS_FAILURE_LIMIT`` times
+    across every user name (one address trying many names), besides a user name from an address that failed
+    ``LOGIN_FAILURE_LIMIT`` (``AXES_FAILURE_LIMIT``) times.
+
+    Not a second lockout parameter: Axes compares every parameter with one limit, and a successful sign-in
+    would then clear the address's count, so that an attacker with one account of their own could reset it.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        from axes.models import AccessAttempt
+
+        failures: int = super().get_failures(request, credentials)
+        from_address = AccessAttempt.objects.filter(
+            ip_address=getattr(request, "axes_ip_address", None),
+            attempt_time__gte=get_cool_off_threshold(request),
+        ).aggregate(total=Sum("failures_since_start"))["total"] or 0
+        if from_address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            return max(failures, settings.AXES_FAILURE_LIMIT)
+        return failures
 
 
 @receiver(user_logged_in, dispatch_uid="track_login_session")

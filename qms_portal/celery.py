@@ -1,5 +1,6 @@
 """The Celery application. Its configuration is ``settings.CELERY_SETTINGS`` (see settings.py)."""
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -25,13 +26,31 @@ def _configure() -> None:
             "schedule": crontab(hour=3, minute=5),
             "options": {"expires": 3600},
         },
+        "send-waiting-invitations": {
+            "task": "qms_portal.tasks.send_waiting_invitations",
+            "schedule": crontab(minute="*/5"),
+            "options": {"expires": 240},
+        },
+        # Every minute: a job whose worker died is failed within a few minutes (two leases and this sweep).
         "fail-lost-jobs": {
             "task": "qms_portal.tasks.fail_lost_jobs",
-            "schedule": crontab(minute="*/15"),
-            "options": {"expires": 600},
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 50},
         },
     }
 
 
 _configure()
 app.autodiscover_tasks()
+
+
+def task_send_promptly(name: str, args: list[Any]) -> None:
+    """Send the task ``name`` with ``args``; when the broker cannot be reached, raise kombu's OperationalError
+    at once rather than retrying for seconds while a person waits for the page. In-process, run it."""
+    signature = app.signature(name, args=args)
+    if app.conf.task_always_eager:
+        signature.apply_async()
+        return
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=0)
+        signature.apply_async(connection=connection, retry=False)

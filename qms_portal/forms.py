@@ -1,20 +1,31 @@
 """Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
 from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
+from qms_portal.accounts import (
+    OWN_ROLES_REFUSED,
+    grant_reason_missing,
+    password_reset_allowed,
+    password_reset_email_send,
+    roles_granted,
+)
 from qms_portal.audit import audited_record_types
+from qms_portal.auth import client_ip
+from qms_portal.mfa import has_second_factor
 from qms_portal.models import Organisation, OrgUnit, User
-from qms_portal.signatures import SignatureRefused, content_sha256
+from qms_portal.signatures import SignatureRefused, SigningCredentials, content_sha256
 
+log = logging.getLogger(__name__)
 LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 Signed = TypeVar("Signed")
 
@@ -27,6 +38,26 @@ def posted(request: HttpRequest) -> QueryDict | None:
 def date_input() -> forms.DateInput:
     """The browser's date picker; it needs ISO dates whatever the portal's language."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LimitedPasswordResetForm(PasswordResetForm):
+    """Django's password reset form, sending no more than ``PASSWORD_RESETS_PER_HOUR`` e-mails an hour per
+    client address and per e-mail. Over the limit it sends nothing and the page answers as always: "if the
+    address matches an account, a link is on its way", whether an account has it or not."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request: HttpRequest | None = kwargs.get("request")
+        email = self.cleaned_data["email"]
+        if request is not None and not password_reset_allowed(address=client_ip(request), email=email):
+            log.warning("password reset not sent: too many asked from %s or for this e-mail", client_ip(request))
+            return
+        super().save(*args, **kwargs)
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        """Hand each e-mail to the task queue (see ``password_reset_email_send``); its text is the same."""
+        context = kwargs["context"] if "context" in kwargs else args[2]
+        portal_url = f"{context['protocol']}://{context['domain']}/"
+        password_reset_email_send(person=context["user"], portal_url=portal_url)
 
 
 class LoginForm(AuthenticationForm):
@@ -43,10 +74,31 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = "User name"
 
 
+def code_field(**kwargs: Any) -> forms.CharField:
+    """A second-factor code: six digits from the authenticator app (or, where ``label`` says so, a recovery code)."""
+    attrs = {"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none", "spellcheck": "false"}
+    return forms.CharField(max_length=20, widget=forms.TextInput(attrs=attrs), **kwargs)
+
+
+class SecondFactorForm(forms.Form):
+    """The step after the password: a code of the person's authenticator app, or one of their recovery codes."""
+
+    code = code_field(
+        label="Code",
+        help_text="The six-digit code your authenticator app shows now, or one of your recovery codes.",
+    )
+
+
+class EnrolmentForm(forms.Form):
+    """Confirms an authenticator app being set up: the code it shows proves it holds the secret."""
+
+    code = code_field(label="Code from the app", help_text="The six-digit code the app shows for this portal.")
+
+
 class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
-        fields = ["name", "logo", "scope_statement", "time_zone"]
+        fields = ["name", "logo", "scope_statement", "time_zone", "second_factor_required"]
         widgets = {"scope_statement": forms.Textarea(attrs={"rows": 5})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -142,7 +194,10 @@ class ReasonForm(forms.Form):
 
 class PersonForm(ReasonForm, forms.ModelForm):
     """What a quality manager sets for a person, portal roles included; changing an existing person's name, job
-    title or portal roles needs a reason."""
+    title or portal roles needs a reason, and so does giving anyone Top management or Quality manager.
+
+    ``editor`` is who fills the form in: nobody changes their own portal roles.
+    """
 
     roles = forms.ModelMultipleChoiceField(
         queryset=Group.objects.filter(name__in=PortalRole.values).order_by("name"),
@@ -162,35 +217,58 @@ class PersonForm(ReasonForm, forms.ModelForm):
             "is_active": "Untick to sign the person out everywhere and stop them signing in; their records stay.",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.editor = editor
         self.fields["full_name"].required = True
         self.fields["email"].required = True
         org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
         org_unit.queryset = OrgUnit.objects.order_by("name")
         org_unit.empty_label = "(none)"
+        self.held_roles: set[str] = set()
         if self.instance.pk:
+            held = self.instance.groups.filter(name__in=PortalRole.values)
+            self.held_roles = set(held.values_list("name", flat=True))
             self.fields["roles"].initial = self.instance.groups.all()
             self.fields["reason"].help_text = (
                 "Needed to change a full name, job title or portal roles (for example a change of name or a "
                 "promotion); kept in the audit trail."
             )
-        else:  # a new person's name, title and roles are set for the first time: nothing to justify
-            del self.fields["reason"]
+            if self.own_record:
+                self.fields["roles"].help_text = "Another quality manager changes your portal roles."
+        else:  # a new person's name and title are set for the first time: only a privileged role needs a why
+            self.fields["reason"].help_text = (
+                "Needed when giving Top management or Quality manager; kept in the audit trail with the grant."
+            )
 
     reason_missing = "Say why the full name, job title or portal roles change: the reason is kept in the audit trail."
 
+    @property
+    def own_record(self) -> bool:
+        return self.editor is not None and self.instance.pk is not None and self.instance.pk == self.editor.pk
+
+    def wanted_roles(self) -> set[str]:
+        return {group.name for group in self.cleaned_data.get("roles") or []}
+
     def reason_required(self) -> bool:
-        return bool(self.instance.pk) and bool({"full_name", "job_title", "roles"} & set(self.changed_data))
+        if roles_granted(held=self.held_roles, wanted=self.wanted_roles()):
+            return True
+        return bool(self.instance.pk) and (
+            bool({"full_name", "job_title"} & set(self.changed_data)) or self.wanted_roles() != self.held_roles
+        )
 
     def clean(self) -> dict[str, Any]:
+        granted = roles_granted(held=self.held_roles, wanted=self.wanted_roles())
+        if granted:
+            self.reason_missing = grant_reason_missing(granted)
         super().clean()
         cleaned = self.cleaned_data
-        roles = {group.name for group in cleaned.get("roles") or []}
-        if PortalRole.AUDITOR in roles and len(roles) > 1:
+        roles = self.wanted_roles()
+        if self.own_record and "roles" in cleaned and roles != self.held_roles:
+            self.add_error("roles", OWN_ROLES_REFUSED)
+        elif PortalRole.AUDITOR in roles and len(roles) > 1:
             self.add_error("roles", "An auditor is independent: give the auditor role on its own.")
         return cleaned
-
 
 class AuditFilterForm(forms.Form):
     """Filters of the audit trail page; every field is optional."""
@@ -219,7 +297,8 @@ class AuditFilterForm(forms.Form):
 
 
 class SignatureForm(forms.Form):
-    """The electronic signature: the signer re-enters their password to sign ``content`` as they were shown it.
+    """The electronic signature: the signer re-enters their password to sign ``content`` as they were shown it, and
+    the code of their second factor when they have one (the signing service checks both).
 
     The hash of that content rides along, so that content changed since the page was opened is not signed.
     """
@@ -232,8 +311,13 @@ class SignatureForm(forms.Form):
         help_text="The same password you sign in with. Entering it is your electronic signature.",
     )
 
-    def __init__(self, data: QueryDict | None = None, *, content: str) -> None:
+    def __init__(self, data: QueryDict | None = None, *, content: str, signer: User) -> None:
         super().__init__(data, initial={"content_sha256": content_sha256(content)})
+        if has_second_factor(signer):
+            self.fields["code"] = code_field(
+                label="Code from your authenticator app",
+                help_text="Signing asks for your second factor again: the six-digit code, or a recovery code.",
+            )
 
     def sign_with(self, sign: Callable[[str, str], Signed]) -> Signed | None:
         """What ``sign(password, expected_sha256)`` returns once the posted form is valid; None for a blank or
@@ -244,8 +328,9 @@ class SignatureForm(forms.Form):
         """
         if not self.is_bound or not self.is_valid():
             return None
+        credentials = SigningCredentials(self.cleaned_data["password"], code=self.cleaned_data.get("code", ""))
         try:
-            return sign(self.cleaned_data["password"], self.cleaned_data["content_sha256"])
+            return sign(credentials, self.cleaned_data["content_sha256"])
         except SignatureRefused as refused:
-            self.add_error("password", str(refused))
+            self.add_error(refused.field if refused.field in self.fields else "password", str(refused))
             return None

@@ -15,17 +15,21 @@ them from disk without any network request.
 from __future__ import annotations
 
 import base64
+import fcntl
 import logging
 import mimetypes
+import os
 import posixpath
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils._os import safe_join
 from weasyprint import HTML
@@ -121,15 +125,72 @@ def _response(url: str, body: bytes, filename: str) -> URLFetcherResponse:
     return URLFetcherResponse(url, body, {"Content-Type": content_type})
 
 
-def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL) -> bytes:
-    """The PDF of ``html``, with resources served only by ``PortalURLFetcher``."""
-    pdf: bytes = HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url)).write_pdf()
+def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL, site_url: str = "") -> bytes:
+    """The PDF of ``html``, with resources served only by ``PortalURLFetcher``.
+
+    Relative links (``[the procedure](/policies/QP-02/)`` in a policy's text) would resolve against
+    ``base_url``, an address that never resolves: they point at the portal's ``site_url`` (such as
+    ``https://qms.example.com/``), or lose their link (the words stay) when no ``site_url`` is given.
+    """
+    document = HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url))
+    _resolve_relative_links(document, site_url)
+    pdf: bytes = document.write_pdf()
     return pdf
 
 
-def pdf_response(pdf: bytes, *, filename: str, inline: bool = True) -> HttpResponse:
-    """An HTTP response carrying ``pdf``, shown in the browser (``inline``) or saved as ``filename``."""
-    response = HttpResponse(pdf, content_type="application/pdf")
+def _resolve_relative_links(document: HTML, site_url: str) -> None:
+    for anchor in document.etree_element.iter("a"):
+        href = anchor.get("href")
+        if href is None or href.startswith("#"):
+            continue  # not a link, or one within the PDF
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc:
+            continue
+        if site_url:
+            anchor.set("href", urljoin(site_url, href))
+        else:
+            del anchor.attrib["href"]
+
+
+def pdf_kept(*, name: str, render: Callable[[], bytes]) -> Path:
+    """The file of the PDF called ``name``, drawn by ``render`` the first time anyone asks for it and kept.
+
+    For a PDF that never changes once drawn (``name`` says what it depends on): anyone may ask for it and
+    drawing is costly, so it is drawn once for every web process. One process draws while the others wait on
+    a file lock, then read what it stored; the file appears whole (written beside it, then renamed).
+    """
+    if not re.fullmatch(r"[A-Za-z0-9._-]+\.pdf", name):
+        raise ValueError(f"not a name for a kept PDF: {name!r}")
+    folder = Path(settings.MEDIA_ROOT) / "pdfs"
+    kept = folder / name
+    if kept.is_file():
+        return kept
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not kept.is_file():
+                handle, drawing = tempfile.mkstemp(dir=folder, suffix=".drawing")
+                try:
+                    with os.fdopen(handle, "wb") as file:
+                        file.write(render())
+                    os.chmod(drawing, settings.FILE_UPLOAD_PERMISSIONS)
+                    os.replace(drawing, kept)
+                finally:
+                    Path(drawing).unlink(missing_ok=True)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return kept
+
+
+def pdf_response(pdf: bytes | Path, *, filename: str, inline: bool = True) -> HttpResponse:
+    """An HTTP response carrying ``pdf`` (its bytes, or a kept file streamed from disk), shown in the browser
+    (``inline``) or saved as ``filename``."""
+    response: HttpResponse
+    if isinstance(pdf, Path):
+        response = FileResponse(pdf.open("rb"), content_type="application/pdf")  # type: ignore[assignment]
+    else:
+        response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
     safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
     response["Content-Disposition"] = f'{disposition}; filename="{safe_name}"'

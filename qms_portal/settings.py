@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "js_lib_bootstrap5",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qms_portal",
     "roles",
     "policy",
@@ -59,16 +62,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (the CSRF check reads the form): refuses a NUL byte or an oversized body.
+    "qms_portal.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the session verified once the person gave their second factor; AccessMiddleware enforces it.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qms_portal.middleware.OrganisationTimeZoneMiddleware",
     "qms_portal.middleware.AuditActorMiddleware",
+    "qms_portal.middleware.SessionSecurityMiddleware",
     "qms_portal.access.AccessMiddleware",
     # Axes must come last so it sees the outcome of every login attempt.
     "axes.middleware.AxesMiddleware",
@@ -122,7 +130,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Django's default attributes miss full_name, the one field our people fill in.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email", "first_name", "last_name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -136,11 +148,18 @@ SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute lifetime: a session ends this long after sign-in however busy it is (SessionSecurityMiddleware).
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12, minimum=1)
 
-# Lockout after repeated failed log-ins, per user name and address. The message never says which was wrong.
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+# Lockout after repeated failed log-ins, per user name and address, and per address across every user name
+# (one address trying many names); each has its own limit (qms_portal.auth.PortalAxesHandler).
+# The message never says which was wrong.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "qms_portal.auth.PortalAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -149,6 +168,16 @@ AXES_VERBOSE = False
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 AXES_CLIENT_IP_CALLABLE = "qms_portal.auth.client_ip"
 
+# Second factor (qms_portal/mfa.py): who needs one is an organisation setting. Authenticator apps show the
+# organisation's name above the code; wrong codes make each next try wait twice as long (django-otp).
+def OTP_TOTP_ISSUER(device: object) -> str:  # noqa: N802 - django-otp reads a setting of this name, or calls it
+    from qms_portal.models import Organisation
+
+    return Organisation.current().name
+
+# Password reset e-mails asked for, per hour, from one address and for one e-mail address; more are not sent.
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
+
 # Electronic signatures: consecutive wrong passwords before signing locks, and for how long.
 SIGNING_FAILURE_LIMIT = 5
 SIGNING_LOCKOUT_MINUTES = env_int("SIGNING_LOCKOUT_MINUTES", 30, minimum=1)
@@ -156,11 +185,18 @@ SIGNING_LOCKOUT_MINUTES = env_int("SIGNING_LOCKOUT_MINUTES", 30, minimum=1)
 # Policies: how long after publication a version is due for its periodic review, and when to flag it.
 POLICY_REVIEW_MONTHS = env_int("POLICY_REVIEW_MONTHS", 12, minimum=1)
 POLICY_REVIEW_WARNING_DAYS = 30
+# The longest policy text accepted, in characters: anyone may download a public policy's PDF, and a text the
+# size of a manual would hold a worker drawing it. A quality policy is a page or two (2,000 to 8,000).
+POLICY_MAX_CHARS = env_int("POLICY_MAX_CHARS", 40_000, minimum=1_000)
 
 # Leadership evidence: the largest attachment accepted, in megabytes.
 EVIDENCE_MAX_UPLOAD_MB = env_int("EVIDENCE_MAX_UPLOAD_MB", 20, minimum=1)
 
 # --- Security ---------------------------------------------------------------------------------
+# /health/: how long each web process keeps the result of its checks, and the token a monitor sends
+# (Authorization: Bearer ...) to see why a check fails; without it only quality managers see that.
+HEALTH_CACHE_SECONDS = env_int("HEALTH_CACHE_SECONDS", 15, minimum=1)
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
@@ -221,6 +257,13 @@ LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
 # The largest RACI matrix file (CSV or XLSX) an import accepts; 400 activities x 120 roles is about 200 KB.
 RACI_IMPORT_MAX_BYTES = env_int("RACI_IMPORT_MAX_KB", 5120, minimum=1) * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# A request body larger than the largest upload accepted (plus room for the form's other fields) is refused
+# from its Content-Length, before it is read (RequestLimitsMiddleware); each form still checks its own limit.
+REQUEST_MAX_BYTES = max(EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024, LOGO_MAX_BYTES, RACI_IMPORT_MAX_BYTES) + 1024 * 1024
+# Form fields (not files) held in memory: the longest policy text several times over.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploaded files above this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST", "")
@@ -239,6 +282,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT_SECONDS", 900, minimum=10)
+# A running job's worker renews its lease on the job every third of this; a job whose lease ran out is taken up
+# again by its redelivered task, or failed ("the worker stopped") once it has been out for as long again.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60, minimum=1)
 CELERY_SETTINGS = {
     # Without Redis the tasks run in-process, right where they are sent (after the commit).
     "task_always_eager": not REDIS_URL,

@@ -1,7 +1,8 @@
 """Electronic signatures: signing any ``SignedRecord`` (a policy version's approval, a review's minutes).
 
 ``record_sign`` is the one way a record is signed: it re-reads the record under a lock, lets the record's
-own step check it, checks the signer's password, signs, and calls back to the record's step. The signer
+own step check it, checks the signer's password (and their second-factor code, when they have one),
+signs, and calls back to the record's step. The signer
 re-enters their password. A signature stores the signer, their printed name, the time
 (UTC), the meaning ("Approved") and the SHA-256 of the exact content signed, sealed together with the
 record's title and number by an HMAC under the records key (``signature_seal``); it is valid only while
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
+from qms_portal.mfa import code_check, has_second_factor
 from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock, User
 from qms_portal.models.signatures import content_sha256, signature_is_valid, signature_seal
 from qms_portal.refusals import StepRefused
@@ -33,10 +35,29 @@ log = logging.getLogger(__name__)
 
 
 class SignatureRefused(Exception):
-    """The signature was not made; the message says why, for the person signing."""
+    """The signature was not made; the message says why, for the person signing, and ``field`` which entry was wrong."""
+
+    def __init__(self, message: str, *, field: str = "password") -> None:
+        super().__init__(message)
+        self.field = field
 
 
-__all__ = ["SignatureRefused", "content_sha256", "record_sign", "signature_is_valid", "signing_locked_until"]
+class SigningCredentials(str):
+    """The password re-entered to sign, carrying the second-factor code typed beside it (empty for people without
+    one): one value, so that each signing service hands both on to ``record_sign`` as its ``password``."""
+
+    code: str
+
+    def __new__(cls, password: str, *, code: str = "") -> SigningCredentials:
+        credentials = super().__new__(cls, password)
+        credentials.code = code
+        return credentials
+
+
+__all__ = [
+    "SignatureRefused", "SigningCredentials", "content_sha256", "record_sign", "signature_is_valid",
+    "signing_locked_until",
+]
 R = TypeVar("R", bound=SignedRecord)
 
 
@@ -66,6 +87,9 @@ def signature_sign(
     if not signer.check_password(password):
         _record_failure(obj=obj, signer=signer)
         raise SignatureRefused("That password is not right. Nothing was signed.")
+    if has_second_factor(signer) and code_check(signer, getattr(password, "code", "")) is None:
+        _record_failure(obj=obj, signer=signer, what="wrong second-factor code")
+        raise SignatureRefused("That code is not right. Nothing was signed.", field="code")
     SigningLock.objects.filter(user=signer).delete()
     attested = {
         "record_type": obj._meta.label_lower,
@@ -133,7 +157,7 @@ def record_sign(
     return record
 
 
-def _record_failure(*, obj: models.Model, signer: User) -> None:
+def _record_failure(*, obj: models.Model, signer: User, what: str = "wrong password") -> None:
     # Kept only if the caller's transaction commits: views catch SignatureRefused and show the form again.
     with transaction.atomic():
         lock, _ = SigningLock.objects.select_for_update().get_or_create(user=signer)
@@ -144,7 +168,7 @@ def _record_failure(*, obj: models.Model, signer: User) -> None:
             lock.locked_until = timezone.now() + dt.timedelta(minutes=settings.SIGNING_LOCKOUT_MINUTES)
         lock.save()
         with audit_context(actor=signer):
-            reason = "wrong password" + (": signing locked" if locks_now else "")
+            reason = what + (": signing locked" if locks_now else "")
             audit_step(obj, step="signature refused", reason=reason)
     if locks_now:
         transaction.on_commit(lambda: _tell_quality_managers(signer=signer, obj=obj))

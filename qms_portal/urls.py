@@ -1,7 +1,7 @@
 """URLs of the portal. Every view declares its access (see qms_portal/access.py)."""
 from django.urls import include, path
 
-from qms_portal.views import accounts, audit, health, home, jobs, organisation, people
+from qms_portal.views import accounts, audit, health, home, jobs, organisation, people, second_factor
 
 account_patterns = [
     path("login/", accounts.login, name="login"),
@@ -13,6 +13,8 @@ account_patterns = [
     path("password/reset/<uidb64>/<token>/", accounts.password_reset_confirm, name="password_reset_confirm"),
     path("password/reset/done/", accounts.password_reset_complete, name="password_reset_complete"),
     path("profile/", accounts.profile, name="profile"),
+    path("second-factor/", second_factor.second_factor, name="second_factor"),
+    path("second-factor/set-up/", second_factor.second_factor_enrol, name="second_factor_enrol"),
 ]
 
 urlpatterns = [
@@ -29,11 +31,17 @@ urlpatterns = [
     path("people/<int:pk>/", people.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", people.person_edit, name="person_edit"),
     path("people/<int:pk>/invite/", people.person_invite, name="person_invite"),
+    path(
+        "people/<int:pk>/second-factor/reset/",
+        second_factor.second_factor_reset_view,
+        name="second_factor_reset",
+    ),
     path("audit/", audit.audit_trail, name="audit_trail"),
     path("audit/export.csv", audit.audit_trail_csv, name="audit_trail_csv"),
     path("audit/verify/", audit.audit_trail_verify, name="audit_trail_verify"),
     path("audit/anchors.json", audit.audit_trail_anchors, name="audit_trail_anchors"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/discard/", jobs.job_discard, name="job_discard"),
     path("health/", health.health, name="health"),
     path("", include("policy.urls")),
     path("", include("roles.urls")),

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from qms_portal.access import PortalRole
-from qms_portal.models import User
+from qms_portal.models import Organisation, User
 from tests.core.factories import UserFactory
 
 # The login backend a test uses to open a session directly (Axes' backend cannot load a user).
@@ -34,9 +34,27 @@ def _fast_password_hasher(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off_unless_shipped(request, monkeypatch) -> None:
+    """An organisation made in a test does not require a second factor: most tests open sessions with
+    ``force_login``, which has no code step. The product's default (on) holds for tests marked
+    ``second_factor_as_shipped``; tests of the second factor turn the setting on themselves."""
+    if request.node.get_closest_marker("second_factor_as_shipped") is None:
+        field = Organisation._meta.get_field("second_factor_required")
+        monkeypatch.setattr(field, "_get_default", lambda: False)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path) -> None:
     """Uploads go to a per-test folder, never to var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Counts kept in the cache (password resets asked for) start from nothing in each test."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Model
 from django.utils import timezone
 
 from leadership.actions import action_create, action_note_add, action_update_status
@@ -22,6 +23,9 @@ from leadership.demo.data import (
     POLICY_REFERENCE,
     QUALITY,
     REVIEW_EVERY_MONTHS,
+    REVIEW_MINUTES,
+    REVIEW_PLACE,
+    REVIEW_STARTS_AT,
     REVIEW_TITLE,
 )
 from leadership.demo.data_reviews import (
@@ -32,7 +36,9 @@ from leadership.demo.data_reviews import (
     REVIEWS,
     DemoAction,
     DemoDecision,
+    DemoObjective,
     DemoReview,
+    Step,
 )
 from leadership.models import (
     Action,
@@ -45,6 +51,7 @@ from leadership.models import (
 )
 from leadership.objectives import measurement_record, objective_save, objective_statuses
 from leadership.reviews import (
+    Meeting,
     add_months,
     review_attendance_record,
     review_close,
@@ -55,29 +62,40 @@ from leadership.reviews import (
     review_sign_minutes,
 )
 from policy.selectors import policy_document
+from qms_portal.demo import History
 from qms_portal.models import OrgUnit, User
 from qms_portal.signatures import SignatureRefused, content_sha256
 
+# Days after the history's start that the managing director names the commitments' owners.
+COMMITMENTS_ON = 2
+REVIEW_PLANNED_BEFORE, INPUTS_BEFORE = 35, 7  # days before the first review it is planned; before each, inputs
+MINUTES_CLOSED_AFTER, MINUTES_SIGNED_AFTER = 2, 3  # working days after a review: minutes closed, then signed
+ACTION_OPENED_BEFORE = 14  # days before its first date (due or done) an action not from a review was opened
 
-def seed_leadership_demo(*, password: str) -> str:
-    """Build (or complete) the demo commitments, evidence, reviews, actions and objectives.
+
+def seed_leadership_demo(*, password: str, history: History) -> None:
+    """Plan the demo commitments, evidence, reviews, actions and objectives on ``history``.
 
     ``password`` is the demo log-ins' password: the managing director signs the minutes with it.
     """
-    today = timezone.localdate()
-    people = {person.username: person for person in User.objects.filter(username__in=_usernames())}
-    commitments = _commitments(people)
-    reviews = _reviews(people, commitments, password=password, today=today)
-    _evidence(people, commitments, today=today)
+    today = history.today
+    people: dict[str, User] = {}
+    commitments: dict[str, Commitment] = {}
+
+    def begin() -> None:
+        people.update({person.username: person for person in User.objects.filter(username__in=_usernames())})
+        commitments.update(_commitments(people))
+
+    history.on(history.start + dt.timedelta(days=COMMITMENTS_ON), begin, hour=15)
+    _reviews(history, people, commitments, password=password)
+    _evidence(history, people, commitments)
     for code, demos in COMMITMENT_ACTIONS.items():
         for demo in demos:
-            _action(demo, people, source=commitments[code], by=people[HELEN], base=today, today=today)
+            _action(history, demo, people, source=partial(commitments.__getitem__, code), by=HELEN, base=today)
     for demo in OTHER_ACTIONS:
-        _action(demo, people, source=None, by=people[QUALITY], base=today, today=today)
-    policy = policy_document(POLICY_REFERENCE)
-    if policy is not None:
-        _objectives(people, policy, today=today)
-    return _summary(reviews, today=today, policy_found=policy is not None)
+        _action(history, demo, people, source=None, by=QUALITY, base=today)
+    _objectives(history, people)
+    history.summary(partial(_summary, today=today))
 
 
 def _usernames() -> set[str]:
@@ -111,11 +129,14 @@ def _working_day(day: dt.date, *, forward: bool) -> dt.date:
     return day
 
 
-def _evidence(people: dict[str, User], commitments: dict[str, Commitment], *, today: dt.date) -> None:
+def _evidence(history: History, people: dict[str, User], commitments: dict[str, Commitment]) -> None:
+    """Each entry recorded at the end of the day it tells of."""
     for demo in EVIDENCE:
-        day = _working_day(today - dt.timedelta(days=demo.days_ago), forward=False)
-        _record(people, commitments, day=day, leader=demo.leader, kind=demo.kind, codes=demo.codes,
-                summary=demo.summary, attachment=demo.attachment, recorded_by=demo.recorded_by or demo.leader)
+        day = _working_day(history.today - dt.timedelta(days=demo.days_ago), forward=False)
+        history.on(day, partial(
+            _record, people, commitments, day=day, leader=demo.leader, kind=demo.kind, codes=demo.codes,
+            summary=demo.summary, attachment=demo.attachment, recorded_by=demo.recorded_by or demo.leader,
+        ), hour=16, minute=demo.days_ago % 50)
 
 
 def _record(
@@ -133,32 +154,51 @@ def _record(
 
 
 def _action(
+    history: History,
     demo: DemoAction,
     people: dict[str, User],
     *,
-    source: Commitment | QualityObjective | None,
-    by: User,
+    source: Callable[[], Commitment | QualityObjective] | None,
+    by: str,
     base: dt.date,
-    today: dt.date,
+    opened_from: dt.date | None = None,
 ) -> None:
-    """Create the action and play its progress, unless an action with its title already exists."""
-    if Action.objects.filter(title=demo.title).exists():
-        return
-    action = action_create(
-        title=demo.title, owner=people[demo.owner], due_on=base + dt.timedelta(days=demo.due),
-        description=demo.description, source=source, by=by,
-    )
-    _progress(action, demo, people, base=base, today=today)
+    """Plan the action's opening a fortnight before its first date (due or done), then its progress."""
+    first = min([demo.due, 0, *(step.on for step in demo.steps if step.status == DONE)])
+    opened = base + dt.timedelta(days=first - ACTION_OPENED_BEFORE)
+    opened = min(max(opened, opened_from or history.start), history.today)
+
+    def open_action() -> None:
+        if Action.objects.filter(title=demo.title).exists():
+            return
+        action = action_create(
+            title=demo.title, owner=people[demo.owner], due_on=base + dt.timedelta(days=demo.due),
+            description=demo.description, source=source() if source else None, by=people[by],
+        )
+        _progress(history, action, demo, people, base=base)
+
+    history.on(opened, open_action, hour=9, minute=len(demo.title) % 60)
 
 
-def _progress(action: Action, demo: DemoAction, people: dict[str, User], *, base: dt.date, today: dt.date) -> None:
-    for step in demo.steps:
-        person = people[step.by or demo.owner]
-        if step.status is None:
-            action_note_add(action=action, text=step.note, by=person)
-        else:
-            on = min(base + dt.timedelta(days=step.on), today) if step.status == DONE else None
-            action = action_update_status(action=action, status=step.status, note=step.note, today=on, by=person)
+def _progress(history: History, action: Action, demo: DemoAction, people: dict[str, User], *, base: dt.date) -> None:
+    """Plan the action's notes and moves: a move to done on its day, the others spread evenly before it (or
+    before today when the action is still open)."""
+    opened = timezone.localdate()
+    done = [step for step in demo.steps if step.status == DONE]
+    end = min(base + dt.timedelta(days=done[0].on), history.today) if done else history.today
+    end = max(end, opened)
+    for index, step in enumerate(demo.steps, start=1):
+        day = end if step.status == DONE else opened + (end - opened) * index // (len(demo.steps) + 1)
+
+        def take(step: Step = step) -> None:
+            current = Action.objects.get(pk=action.pk)
+            person = people[step.by or demo.owner]
+            if step.status is None:
+                action_note_add(action=current, text=step.note, by=person)
+            elif current.status != step.status:
+                action_update_status(action=current, status=step.status, note=step.note, by=person)
+
+        history.on(day, take, hour=13 if step.status is None else 15, minute=index)
 
 
 def _first_review_on(today: dt.date) -> dt.date:
@@ -172,59 +212,98 @@ def _first_review_on(today: dt.date) -> dt.date:
 
 
 def _reviews(
-    people: dict[str, User], commitments: dict[str, Commitment], *, password: str, today: dt.date
-) -> list[ManagementReview]:
-    """The recurring review's chain, each of the first three taken forward to signed minutes."""
-    quality = people[QUALITY]
+    history: History, people: dict[str, User], commitments: dict[str, Commitment], *, password: str
+) -> None:
+    """The recurring review's chain: the first planned five weeks ahead; each of the first three has its inputs
+    covered the week before, is held on its day (proposing the next), and has its minutes closed and then signed
+    by the chair a few days later."""
+    first_on = _first_review_on(history.today)
+    history.on(first_on - dt.timedelta(days=REVIEW_PLANNED_BEFORE), partial(_plan_first, people, first_on), hour=14)
+    for index, demo in enumerate(REVIEWS):
+        held_on = _working_day(add_months(first_on, index * REVIEW_EVERY_MONTHS), forward=True)
+        steps: list[tuple[dt.date, int, Callable[[ManagementReview], object]]] = [
+            (held_on - dt.timedelta(days=INPUTS_BEFORE), 15, partial(_cover_inputs, demo=demo, people=people)),
+            (held_on, 14, partial(_hold, held_on=held_on, people=people)),
+            (held_on, 16, partial(_minute, history=history, demo=demo, people=people, commitments=commitments)),
+            (_working_days_after(held_on, MINUTES_CLOSED_AFTER), 10,
+             lambda review: review_close(review=review, by=people[QUALITY])
+             if review.status == ReviewStatus.HELD else None),
+            (_working_days_after(held_on, MINUTES_SIGNED_AFTER), 11,
+             partial(_sign, password=password, people=people)),
+        ]
+        for day, hour, step in steps:
+            history.on(day, partial(_on_review, index, step), hour=hour)
+
+
+def _working_days_after(day: dt.date, count: int) -> dt.date:
+    for _ in range(count):
+        day = _working_day(day + dt.timedelta(days=1), forward=True)
+    return day
+
+
+def _plan_first(people: dict[str, User], planned_on: dt.date) -> None:
+    if ManagementReview.objects.filter(title=REVIEW_TITLE, proposed_from=None).exists():
+        return
+    review_plan(
+        title=REVIEW_TITLE, planned_on=planned_on, chair=people[CHAIR],
+        attendees=[people[name] for name in INVITED], recurrence_months=REVIEW_EVERY_MONTHS,
+        meeting=Meeting(REVIEW_STARTS_AT, REVIEW_MINUTES, REVIEW_PLACE), by=people[QUALITY],
+    )
+
+
+def _on_review(index: int, step: Callable[[ManagementReview], object]) -> None:
+    """Take ``step`` on the ``index``-th review of the chain, if the chain has come that far."""
     review = ManagementReview.objects.filter(title=REVIEW_TITLE, proposed_from=None).order_by("pk").first()
-    if review is None:
-        review = review_plan(
-            title=REVIEW_TITLE, planned_on=_first_review_on(today), chair=people[CHAIR],
-            attendees=[people[name] for name in INVITED], recurrence_months=REVIEW_EVERY_MONTHS, by=quality,
-        )
-    chain = [review]
-    for demo in REVIEWS:
-        review = _take_forward(review, demo, people, password=password, today=today)
-        for leader, codes, summary in demo.evidence:
-            _record(people, commitments, day=_held_on(review), leader=leader, kind=EvidenceKind.REVIEW_PARTICIPATION,
-                    codes=codes, summary=summary, attachment=None, recorded_by=QUALITY)
-        review = ManagementReview.objects.filter(proposed_from=review).first()
-        if review is None:
-            break
-        chain.append(review)
-    return chain
+    for _ in range(index):
+        review = ManagementReview.objects.filter(proposed_from=review).first() if review else None
+    if review is not None:
+        step(review)
 
 
-def _take_forward(
-    review: ManagementReview, demo: DemoReview, people: dict[str, User], *, password: str, today: dt.date
-) -> ManagementReview:
-    """Cover the inputs, hold, record attendance and decisions, close and sign: each step only if not yet taken."""
-    quality, chair = people[QUALITY], people[CHAIR]
+def _cover_inputs(review: ManagementReview, *, demo: DemoReview, people: dict[str, User]) -> None:
+    if review.status != ReviewStatus.PLANNED:
+        return
+    for review_input in review.inputs.all():
+        if not review_input.notes.strip():
+            review_input_save(review_input=review_input, notes=demo.notes[review_input.code], by=people[QUALITY])
+
+
+def _hold(review: ManagementReview, *, held_on: dt.date, people: dict[str, User]) -> None:
     if review.status == ReviewStatus.PLANNED:
-        for review_input in review.inputs.all():
-            if not review_input.notes.strip():
-                review_input_save(review_input=review_input, notes=demo.notes[review_input.code], by=quality)
-        review = review_hold(review=review, held_on=_working_day(review.planned_on, forward=True), by=quality)
+        review_hold(review=review, held_on=min(held_on, timezone.localdate()), by=people[QUALITY])
+
+
+def _minute(
+    review: ManagementReview, *, history: History, demo: DemoReview, people: dict[str, User],
+    commitments: dict[str, Commitment],
+) -> None:
+    """Attendance and decisions (with their actions' progress planned), and the evidence its leaders gave."""
     if review.status == ReviewStatus.HELD:
         for row in review.attendance.filter(attended=None).select_related("person"):
             attended = row.person.username not in demo.absent
-            review_attendance_record(review=review, person=row.person, attended=attended, by=quality)
+            review_attendance_record(review=review, person=row.person, attended=attended, by=people[QUALITY])
         if not review.outputs.exists():
             for decision in demo.decisions:
-                _decide(review, decision, people)
-        review = review_close(review=review, by=quality)
-    if review.status == ReviewStatus.CLOSED and not review.is_signed:
-        review = ManagementReview.objects.get(pk=review.pk)
-        try:
-            review = review_sign_minutes(
-                review=review, password=password, expected_sha256=content_sha256(review.signed_content()), by=chair
-            )
-        except SignatureRefused as refused:
-            raise RuntimeError(
-                f"The demo managing director ({CHAIR}) could not sign the minutes of {review}: {refused} "
-                "Was their password changed from the demo password?"
-            ) from refused
-    return ManagementReview.objects.get(pk=review.pk)
+                _decide(history, review, decision, people)
+    if review.held_on is not None:
+        for leader, codes, summary in demo.evidence:
+            _record(people, commitments, day=review.held_on, leader=leader, kind=EvidenceKind.REVIEW_PARTICIPATION,
+                    codes=codes, summary=summary, attachment=None, recorded_by=QUALITY)
+
+
+def _sign(review: ManagementReview, *, password: str, people: dict[str, User]) -> None:
+    if review.status != ReviewStatus.CLOSED or review.is_signed:
+        return
+    try:
+        review_sign_minutes(
+            review=review, password=password, expected_sha256=content_sha256(review.signed_content()),
+            by=people[CHAIR],
+        )
+    except SignatureRefused as refused:
+        raise RuntimeError(
+            f"The demo managing director ({CHAIR}) could not sign the minutes of {review}: {refused} "
+            "Was their password changed from the demo password?"
+        ) from refused
 
 
 def _held_on(review: ManagementReview) -> dt.date:
@@ -234,7 +313,7 @@ def _held_on(review: ManagementReview) -> dt.date:
     return review.held_on
 
 
-def _decide(review: ManagementReview, decision: DemoDecision, people: dict[str, User]) -> None:
+def _decide(history: History, review: ManagementReview, decision: DemoDecision, people: dict[str, User]) -> None:
     demo = decision.action
     held_on = _held_on(review)
     output = review_decision_add(
@@ -242,7 +321,7 @@ def _decide(review: ManagementReview, decision: DemoDecision, people: dict[str, 
         action_owner=people[demo.owner], action_due_on=held_on + dt.timedelta(days=demo.due),
         action_description=demo.description, by=people[QUALITY],
     )
-    _progress(output.actions.get(), demo, people, base=held_on, today=timezone.localdate())
+    _progress(history, output.actions.get(), demo, people, base=held_on)
 
 
 def _month_ends(today: dt.date, count: int) -> list[dt.date]:
@@ -255,35 +334,67 @@ def _month_ends(today: dt.date, count: int) -> list[dt.date]:
     return ends[::-1]
 
 
-def _objectives(people: dict[str, User], policy: Model, *, today: dt.date) -> None:
-    """The objectives, as the quality manager; a year of measurements recorded by each objective's owner."""
-    quality = people[QUALITY]
-    units = {unit.code: unit for unit in OrgUnit.objects.all()}
+def _objectives(history: History, people: dict[str, User]) -> None:
+    """The objectives, framed by the quality policy and set by the quality manager three weeks before their first
+    month; each month's figure recorded by the objective's owner on the second working day after it."""
+    today = history.today
+    longest = max(len(demo.values) for demo in OBJECTIVES)
+    set_on = _month_ends(today, longest)[0] - dt.timedelta(days=21)
     due_on = _month_ends(add_months(today, 7), 1)[0]  # the end of the sixth month from now
+    unmeasured: set[str] = set()  # objectives this run measures: those that had no measurements yet
     for demo in OBJECTIVES:
-        objective = QualityObjective.objects.filter(title=demo.title).first()
-        if objective is None:
-            objective = objective_save(
-                fields={
-                    "title": demo.title, "policy": policy, "measure": demo.measure, "unit": demo.unit,
-                    "target": Decimal(demo.target), "direction": demo.direction, "owner": people[demo.owner],
-                    "org_unit": units.get(demo.unit_code) if demo.unit_code else None, "due_on": due_on,
-                    "plan": demo.plan, "planned_resources": demo.resources, "evaluation_method": demo.evaluation,
-                },
-                by=quality,
-            )
-        if not objective.measurements.exists():
-            # A process owner records their own objective's figures; the quality manager records the rest.
-            recorder = objective.owner if objective.owner.username != QUALITY else quality
-            for index, (day, value) in enumerate(zip(_month_ends(today, len(demo.values)), demo.values, strict=True)):
-                measurement_record(objective=objective, measured_on=day, value=value,
-                                   note=demo.notes.get(index, ""), by=recorder)
+        history.on(set_on, partial(_objective, demo, people, due_on=due_on, unmeasured=unmeasured), hour=11)
+        for index, (day, value) in enumerate(zip(_month_ends(today, len(demo.values)), demo.values, strict=True)):
+            history.on(_working_days_after(day, 2), partial(
+                _measure, demo, people, measured_on=day, value=value, note=demo.notes.get(index, ""),
+                unmeasured=unmeasured,
+            ), hour=9, minute=index)
         for action in demo.actions:
-            _action(action, people, source=objective, by=quality, base=today, today=today)
+            _action(history, action, people, source=partial(_objective_titled, demo.title), by=QUALITY, base=today,
+                    opened_from=set_on)
 
 
-def _summary(reviews: list[ManagementReview], *, today: dt.date, policy_found: bool) -> str:
+def _objective_titled(title: str) -> QualityObjective:
+    return QualityObjective.objects.get(title=title)
+
+
+def _objective(demo: DemoObjective, people: dict[str, User], *, due_on: dt.date, unmeasured: set[str]) -> None:
+    objective = QualityObjective.objects.filter(title=demo.title).first()
+    if objective is not None:
+        if not objective.measurements.exists():
+            unmeasured.add(demo.title)
+        return
+    policy = policy_document(POLICY_REFERENCE)
+    if policy is None:
+        return
+    units = {unit.code: unit for unit in OrgUnit.objects.all()}
+    objective_save(
+        fields={
+            "title": demo.title, "policy": policy, "measure": demo.measure, "unit": demo.unit,
+            "target": Decimal(demo.target), "direction": demo.direction, "owner": people[demo.owner],
+            "org_unit": units.get(demo.unit_code) if demo.unit_code else None, "due_on": due_on,
+            "plan": demo.plan, "planned_resources": demo.resources, "evaluation_method": demo.evaluation,
+        },
+        by=people[QUALITY],
+    )
+    unmeasured.add(demo.title)
+
+
+def _measure(
+    demo: DemoObjective, people: dict[str, User], *, measured_on: dt.date, value: str, note: str, unmeasured: set[str]
+) -> None:
+    """A process owner records their own objective's figures; the quality manager records the rest."""
+    objective = QualityObjective.objects.filter(title=demo.title).first()
+    if objective is None or demo.title not in unmeasured:
+        return
+    recorder = objective.owner if objective.owner.username != QUALITY else people[QUALITY]
+    measurement_record(objective=objective, measured_on=measured_on, value=value, note=note, by=recorder)
+
+
+def _summary(*, today: dt.date) -> str:
     """One line: what the leadership demo holds, counted from the database."""
+    policy_found = policy_document(POLICY_REFERENCE) is not None
+    reviews = list(ManagementReview.objects.filter(title=REVIEW_TITLE))
     commitments = list(Commitment.objects.all())
     states = Counter(s.state for s in commitment_statuses(commitments, today=today).values())
     actions = Action.objects.all()

@@ -1,6 +1,7 @@
 """The leadership demo's people, commitments and evidence of what the top managers did: data only."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from leadership.demo.pdf import tiny_pdf
@@ -10,6 +11,8 @@ QUALITY, CHAIR = "quality", "director"  # the demo quality manager runs the revi
 HELEN, DAVID, SANA = "director", "d.whitaker", "s.hussain"  # the three top managers of the demo organisation
 REVIEW_TITLE = "Quarterly management review"
 REVIEW_EVERY_MONTHS = 3
+# When and where the reviews meet: 09:30 for two and a half hours in the board room; the cycle keeps it.
+REVIEW_STARTS_AT, REVIEW_MINUTES, REVIEW_PLACE = dt.time(9, 30), 150, "Board room, Halifax works"
 HELD_REVIEWS = 3
 INVITED = [HELEN, DAVID, SANA, QUALITY, "owner", "h.wood", "r.dawson", "k.oconnor"]
 POLICY_REFERENCE = "QP-01"

@@ -30,6 +30,6 @@ def seal(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("leadership", "0003_review_time_duration_and_place"),
-        ("qms_portal", "0009_electronic_signature_seal"),
+        ("qms_portal", "0012_electronic_signature_seal"),
     ]
     operations = [migrations.RunPython(seal, migrations.RunPython.noop)]

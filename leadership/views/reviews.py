@@ -353,7 +353,7 @@ def review_sign(request: SignedInRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(f"Only the chair of this review, {review.chair}, signs its minutes.")
     reviews.step_check(review, "sign")
     content = review.signed_content()
-    form = SignatureForm(posted(request), content=content)
+    form = SignatureForm(posted(request), content=content, signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: reviews.review_sign_minutes(
         review=review, password=password, expected_sha256=shown_sha256, by=request.user
     ))

@@ -1,10 +1,12 @@
 """The policy part of the demo data, run by ``seed_demo`` (registered in ``PolicyConfig.ready``).
 
-Builds, through the same workflow functions people use, so that the audit trail reads as it would in
-real life: the Quality Policy QP-01 in three versions (v1 and v2 superseded, v3 published and open to
-interested parties), each drafted by the quality manager and signed by the managing director, with
-acknowledgement campaigns (about 80% of staff have acknowledged v3), and an Environmental Policy EP-01
-whose first version is still a draft.
+Builds, through the same workflow functions people use and on the days they would have used them (planned on
+``seed_demo``'s simulated clock, ``qms_portal.demo.History``), so that the records and the audit trail read as
+they would in real life: the Quality Policy QP-01 in three versions (v1 published about two years ago, v2 a year
+ago, both superseded; v3 published a couple of months ago and open to interested parties), each drafted by the
+quality manager three weeks before, submitted, and signed by the managing director on a day of its own, with
+acknowledgement campaigns answered over the following weeks (about 80% of staff have acknowledged v3 so far),
+and an Environmental Policy EP-01 whose first version, drafted lately, is still a draft.
 
 Idempotent: each version is taken forward from the state it is in, and nothing is written once it has
 reached its demo state, so a second run changes nothing. Records people changed in the portal since

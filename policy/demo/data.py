@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 AUTHOR, SIGNER = "quality", "director"  # the demo quality manager and the demo managing director
 CAMPAIGN_DAYS = 30
+# Days before publication that the quality manager drafts, submits, and the managing director signs a version.
+DRAFTED_BEFORE, SUBMITTED_BEFORE, SIGNED_BEFORE = 20, 13, 6
+ENVIRONMENTAL_DRAFTED_DAYS_AGO = 20
 # Every fifth member of staff by user name (the demo "employee" log-in among them) has not yet acknowledged
 # the current version, so the home page prompt and the report's pending list have something to show.
 PENDING_EVERY = 5
@@ -13,8 +16,20 @@ SUPERSEDED_PENDING_EVERY = 12
 
 
 @dataclass(frozen=True)
+class DemoReview:
+    """A periodic review of a version while it was in force: ``after_days`` after its publication, by the managing
+    director; "still suitable" is signed and sets the next review ``next_in_days`` after the review."""
+
+    after_days: int
+    outcome: str
+    comment: str
+    next_in_days: int | None = None
+
+
+@dataclass(frozen=True)
 class DemoVersion:
-    """The text of one demo version, its change summary, and the passages that meet 5.2.1 a-d."""
+    """The text of one demo version, its change summary, the passages that meet 5.2.1 a-d, why it replaces the
+    version before, and the periodic reviews it had while in force."""
 
     body: str
     change_summary: str
@@ -22,6 +37,12 @@ class DemoVersion:
     question: str = ""
     choices: list[str] = field(default_factory=list)
     correct_choice: int | None = None
+    published_days_ago: int = 0  # counted back from the day of seeding
+    campaign_days: int = CAMPAIGN_DAYS
+    supersede_reason: str = ""
+    reviews: tuple[DemoReview, ...] = ()
+    # Every n-th person asked the question answers wrong the first time (0: nobody).
+    wrong_first_every: int = 0
 
     def checklist(self) -> dict[str, dict[str, bool | str]]:
         return {item: {"confirmed": True, "passage": passage} for item, passage in self.passages.items()}
@@ -51,6 +72,17 @@ Every person at Halifax and Brighouse is responsible for the quality of the work
 If something is not right, stop and say so.
 """,
     change_summary="First issue of the quality policy, written for our ISO 9001 certification.",
+    reviews=(
+        DemoReview(
+            after_days=182, outcome="still_suitable", next_in_days=160,
+            comment="Read against the first half-year's audits and complaints: still fits what we do.",
+        ),
+        DemoReview(
+            after_days=330, outcome="new_version_needed",
+            comment="The management review added on-time delivery and supplier quality to the objectives, and "
+            "the Brighouse repair service is not in the scope: the policy must say so.",
+        ),
+    ),
     passages={
         "5.2.1.a": "We build valves and pumps that our customers can install and trust for the life of their plant",
         "5.2.1.b": "Each year the board sets quality objectives from this policy",
@@ -60,6 +92,7 @@ If something is not right, stop and say so.
         ),
         "5.2.1.d": "We continually improve the quality management system",
     },
+    published_days_ago=730,
 )
 
 QUALITY_POLICY_V2 = DemoVersion(
@@ -94,6 +127,15 @@ If something is not right, stop and say so.
         "commitment on suppliers is added, and the scope names the Brighouse repair service."
     ),
     passages=QUALITY_POLICY_V1.passages,  # the same passages still meet 5.2.1 a-d
+    published_days_ago=365,
+    supersede_reason="Periodic review: delivery and supplier quality join the objectives; Brighouse in scope.",
+    reviews=(
+        DemoReview(
+            after_days=235, outcome="new_version_needed",
+            comment="The 2026 to 2028 strategy names new markets and measurable objectives set by top "
+            "management: the policy must follow it.",
+        ),
+    ),
 )
 
 QUALITY_POLICY_V3 = DemoVersion(
@@ -157,6 +199,10 @@ and other interested parties.
         "Put it aside and carry on with the next one",
     ],
     correct_choice=1,
+    published_days_ago=63,
+    campaign_days=90,  # the current campaign runs a quarter, to the next management review
+    supersede_reason="Periodic review found the policy behind the 2026 to 2028 strategy.",
+    wrong_first_every=6,
 )
 
 QUALITY_POLICY = [QUALITY_POLICY_V1, QUALITY_POLICY_V2, QUALITY_POLICY_V3]

@@ -44,6 +44,6 @@ def seal(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("policy", "0004_comprehension_attempts"),
-        ("qms_portal", "0009_electronic_signature_seal"),
+        ("qms_portal", "0012_electronic_signature_seal"),
     ]
     operations = [migrations.RunPython(seal, migrations.RunPython.noop)]

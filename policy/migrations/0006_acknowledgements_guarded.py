@@ -7,6 +7,6 @@ from qms_portal.db_guards import retained_table_guard
 class Migration(migrations.Migration):
     dependencies = [
         ("policy", "0005_seal_existing_signatures"),
-        ("qms_portal", "0011_retained_records_guarded"),
+        ("qms_portal", "0014_retained_records_guarded"),
     ]
     operations = [retained_table_guard("policy_acknowledgement")]

@@ -14,7 +14,7 @@ from policy.models import PolicyDocument, PolicyReview, PolicyVersion, ReviewOut
 from policy.periodic_review import ReviewFlag, review_flag
 from policy.selectors import can_see_history, versions_visible_to
 from policy.views.common import MANAGE, acknowledgement_state, checklist_lines
-from policy.workflow import OPEN_STATES, document_create
+from policy.workflow import OPEN_STATES, Approval, approvals, document_create
 from qms_portal.access import login_only, requires
 from qms_portal.forms import posted
 from qms_portal.http import SignedInRequest
@@ -29,6 +29,7 @@ class DocumentRow:
     current: PolicyVersion | None
     open_version: PolicyVersion | None
     review: ReviewFlag | None
+    approval: Approval | None = None
 
 
 @login_only
@@ -41,12 +42,22 @@ def policy_list(request: SignedInRequest) -> HttpResponse:
     # People do not learn of documents none of whose versions they may read.
     documents = documents.filter(versions__in=visible).distinct()
     page = paginate(request, documents)
-    rows = []
+    found = []
     for document in page.object_list:
         current = next((v for v in document.live if v.status == VersionStatus.PUBLISHED), None)
         open_version = next((v for v in document.live if v.status in OPEN_STATES), None)
-        flag = review_flag(current.next_review_on) if current and history else None
-        rows.append(DocumentRow(document, current, open_version, flag))
+        found.append((document, current, open_version))
+    # Who may approve each version waiting for it (its writers may not): two queries for the whole page.
+    waiting = [version for _, _, version in found if version and version.status == VersionStatus.IN_REVIEW]
+    approval = approvals(waiting, request.user) if history else {}
+    rows = [
+        DocumentRow(
+            document, current, open_version,
+            review_flag(current.next_review_on) if current and history else None,
+            approval.get(open_version.pk) if open_version else None,
+        )
+        for document, current, open_version in found
+    ]
     page.object_list = rows
     return render(request, "policy/list.html", {"page": page, "history": history})
 

@@ -5,7 +5,8 @@ published, so that nothing else about the organisation's policies is revealed to
 """
 from __future__ import annotations
 
-from django.core.cache import cache
+import hashlib
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -15,9 +16,7 @@ from django.views.decorators.http import require_safe
 from policy.models import PolicyDocument, PolicyVersion, VersionStatus
 from qms_portal.access import public
 from qms_portal.http import PortalRequest
-from qms_portal.pdf import pdf_response, render_pdf
-
-PDF_CACHE_SECONDS = 3600
+from qms_portal.pdf import pdf_kept, pdf_response, render_pdf
 
 
 def _public_version(reference: str) -> PolicyVersion:
@@ -54,11 +53,13 @@ def public_policy(request: PortalRequest, reference: str) -> HttpResponse:
 def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
     version = _public_version(reference)
     organisation = request.organisation
-    # Anyone may ask for it, and drawing a PDF is costly: keep it while neither the version (its text is
-    # frozen by the signature) nor the organisation's name and logo change.
-    key = f"public-policy-pdf:{version.pk}:{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}"
-    pdf = cache.get(key)
-    if pdf is None:
+    # Anyone may ask for it, and drawing a PDF is costly: it is drawn once and kept while neither the version
+    # (its text is frozen by the signature) nor the organisation's name and logo change.
+    site_url = request.build_absolute_uri("/")
+    stamp = f"{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}"
+    name = f"policy-version-{version.pk}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.pdf"
+
+    def render() -> bytes:
         html = render_to_string(
             "policy/pdf_policy.html",
             {
@@ -71,6 +72,7 @@ def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
                 ),
             },
         )
-        pdf = render_pdf(html)
-        cache.set(key, pdf, PDF_CACHE_SECONDS)
+        return render_pdf(html, site_url=site_url)
+
+    pdf = pdf_kept(name=name, render=render)
     return pdf_response(pdf, filename=f"{version.document.reference.upper()}-v{version.number}.pdf")

@@ -55,7 +55,7 @@ def review_sign(request: SignedInRequest, reference: str, number: int, pk: int) 
     if review.is_signed or review.outcome != ReviewOutcome.STILL_SUITABLE:
         raise workflow.VERSION_STEPS.refusal(version, f"{review} is complete: there is nothing to sign.")
     workflow.step_check(version, "reviewed")
-    form = SignatureForm(posted(request), content=review.signed_content())
+    form = SignatureForm(posted(request), content=review.signed_content(), signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: periodic_review.review_sign(
         review=review, password=password, expected_sha256=shown_sha256, by=request.user
     ))

@@ -51,6 +51,10 @@ def version_detail(request: SignedInRequest, reference: str, number: int) -> Htt
         "is_open": version.status in OPEN_STATES,
         "signed_state": version.status in SIGNED_STATES,
         "steps": workflow.steps_allowed(version, request.user),
+        "approval": (
+            workflow.approvals([version], request.user)[version.pk]
+            if version.status == VersionStatus.IN_REVIEW and history else None
+        ),
         **acknowledgement_state(request.user, version),
     })
 
@@ -154,7 +158,7 @@ def version_return(request: SignedInRequest, reference: str, number: int) -> Htt
 def version_approve(request: SignedInRequest, reference: str, number: int) -> HttpResponse:
     version = version_for(request, reference, number)
     workflow.step_check(version, "approved")
-    form = SignatureForm(posted(request), content=version.signed_content())
+    form = SignatureForm(posted(request), content=version.signed_content(), signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: workflow.version_approve(
         version=version, password=password, expected_sha256=shown_sha256, by=request.user
     ))
@@ -168,6 +172,7 @@ def version_approve(request: SignedInRequest, reference: str, number: int) -> Ht
         "form": form,
         "checklist": checklist_lines(version),
         "locked_until": signing_locked_until(request.user),
+        "approval": workflow.approvals([version], request.user)[version.pk],
         "in_force": in_force,
         "diff": versions_compare(left=in_force, right=version) if in_force else None,
     })
@@ -225,7 +230,7 @@ def version_withdraw_sign(request: SignedInRequest, reference: str, number: int)
     """Top management withdraws a version they signed, with a reason and their electronic signature."""
     version = version_for(request, reference, number)
     workflow.step_check(version, "withdrawn by signature")
-    form = SignedWithdrawForm(posted(request), content=version.signed_content())
+    form = SignedWithdrawForm(posted(request), content=version.signed_content(), signer=request.user)
     signed = form.sign_with(lambda password, shown_sha256: workflow.version_withdraw_signed(
         version=version, reason=form.stated_reason, password=password, expected_sha256=shown_sha256,
         by=request.user,

@@ -2,12 +2,12 @@
 from qms_portal.models.audit import AuditAnchor, AuditEntry
 from qms_portal.models.jobs import Job, JobStatus
 from qms_portal.models.organisation import Organisation, OrgUnit, OrgUnitKind
-from qms_portal.models.people import LoginSession, User
+from qms_portal.models.people import Invitation, LoginSession, User
 from qms_portal.models.retention import RecordRetained, RetainedQuerySet, RetainedRecord
 from qms_portal.models.signatures import ElectronicSignature, SignedRecord, SignedRecordImmutable, SigningLock
 
 __all__ = [
-    "AuditAnchor", "AuditEntry", "RecordRetained", "RetainedQuerySet", "RetainedRecord",
-    "ElectronicSignature", "Job", "JobStatus", "LoginSession", "OrgUnit", "OrgUnitKind", "Organisation",
-    "SignedRecord", "SignedRecordImmutable", "SigningLock", "User",
+    "AuditAnchor", "AuditEntry", "ElectronicSignature", "Invitation", "Job", "JobStatus", "LoginSession", "OrgUnit",
+    "OrgUnitKind", "Organisation", "RecordRetained", "RetainedQuerySet", "RetainedRecord", "SignedRecord",
+    "SignedRecordImmutable", "SigningLock", "User",
 ]

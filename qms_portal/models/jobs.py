@@ -1,4 +1,6 @@
 """Background jobs: long work run by a Celery worker, with progress, outcome and failure reason kept."""
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -28,6 +30,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the running task's heartbeat: once it passes, the worker is taken for dead (``qms_portal.jobs``).
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until when the worker running the job has given a sign of life."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -39,6 +45,13 @@ class Job(models.Model):
     def get_kind_display(self) -> str:
         kind = JOB_KINDS.get(self.kind)
         return kind.label if kind else self.kind
+
+    @property
+    def last_sign_of_life(self) -> dt.datetime | None:
+        """When the worker running the job last renewed its lease."""
+        if self.lease_expires_at is None:
+            return None
+        return self.lease_expires_at - dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
     @property
     def finished(self) -> bool:

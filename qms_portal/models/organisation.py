@@ -29,6 +29,14 @@ class Organisation(AuditedModel):
         default="UTC",
         help_text="Dates and times across the portal and in evidence packs are shown in this zone.",
     )
+    second_factor_required = models.BooleanField(
+        "Second factor required for top management, quality managers and auditors",
+        default=True,
+        help_text=(
+            "They then sign in with a code from an authenticator app after their password, and give one again "
+            "when they sign electronically. Anyone who has set one up is always asked for it."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

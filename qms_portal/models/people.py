@@ -70,3 +70,31 @@ class LoginSession(models.Model):
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
 
+
+
+class Invitation(models.Model):
+    """An e-mail with a one-time link to set a password, kept until it is sent.
+
+    It is handed to the task queue once its request commits (``queued_at``); when the queue cannot be reached
+    it waits here, and the sweep every few minutes sends it once the queue is back. ``sent_at`` is set by
+    whoever sends it, first, so that it goes once.
+    """
+
+    person = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    portal_url = models.CharField(max_length=500)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["sent_at", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.person} at {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def waiting_for_queue(self) -> bool:
+        """Not sent, and the task queue could not be reached when it was asked for."""
+        return self.sent_at is None and self.queued_at is None

@@ -19,6 +19,7 @@ from qms_portal.models import OrgUnit
 def organisation(request: SignedInRequest) -> HttpResponse:
     instance = request.organisation
     old_logo = instance.logo.name
+    second_factor_required = instance.second_factor_required  # as saved: a refused form changes the instance
     form = OrganisationForm(posted(request), request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         saved = form.save()
@@ -27,7 +28,9 @@ def organisation(request: SignedInRequest) -> HttpResponse:
             transaction.on_commit(lambda: saved.logo.storage.delete(old_logo))
         messages.success(request, "The organisation's settings are saved.")
         return redirect("organisation")
-    return render(request, "qms_portal/organisation.html", {"form": form})
+    return render(request, "qms_portal/organisation.html", {
+        "form": form, "second_factor_required": second_factor_required,
+    })
 
 
 @public

@@ -5,10 +5,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from qms_portal.access import Capability, PortalRole, requires
-from qms_portal.accounts import people_visible_to, person_invite_send, person_save
+from qms_portal.access import Capability, PortalRole, requires, user_can
+from qms_portal.accounts import people_visible_to, person_invite_send, person_save, role_grants
 from qms_portal.forms import PersonForm, posted
 from qms_portal.http import SignedInRequest
+from qms_portal.mfa import has_second_factor, second_factor_required
 from qms_portal.models import OrgUnit
 from qms_portal.pagination import paginate, querystring_without_page
 
@@ -29,8 +30,11 @@ def people(request: SignedInRequest) -> HttpResponse:
     unit = request.GET.get("unit", "")
     if unit.isdigit():
         people = people.filter(org_unit_id=int(unit))
+    page = paginate(request, people)
+    grants = role_grants(list(page.object_list))
     return render(request, "qms_portal/people.html", {
-        "page": paginate(request, people),
+        "page": page,
+        "rows": [(person, grants[person.pk]) for person in page.object_list],
         "query": query,
         "role": role,
         "unit": unit,
@@ -45,13 +49,19 @@ def people(request: SignedInRequest) -> HttpResponse:
 def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     people = people_visible_to(request.user).select_related("org_unit").prefetch_related("groups")
     person = get_object_or_404(people, pk=pk)
-    return render(request, "qms_portal/person_detail.html", {"person": person})
+    invitation = person.invitations.first() if user_can(request.user, Capability.MANAGE_PEOPLE) else None
+    return render(request, "qms_portal/person_detail.html", {
+        "person": person,
+        "invitation": invitation,
+        "has_second_factor": has_second_factor(person),
+        "second_factor_required": second_factor_required(person, organisation=request.organisation),
+    })
 
 
 @requires(Capability.MANAGE_PEOPLE)
 def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user), pk=pk) if pk else None
-    form = PersonForm(posted(request), instance=person)
+    form = PersonForm(posted(request), instance=person, editor=request.user)
     if request.method == "POST" and form.is_valid():
         if person is not None and person.pk == request.user.pk and not form.cleaned_data["is_active"]:
             form.add_error("is_active", "You cannot deactivate your own account.")
@@ -64,8 +74,8 @@ def person_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse
                 reason=form.stated_reason,
             )
             if created:
-                person_invite_send(person=saved, portal_url=request.build_absolute_uri("/"))
-                messages.success(request, f"{saved} is added and has been emailed a link to set a password.")
+                person_invite_send(person=saved, portal_url=request.build_absolute_uri("/"), by=request.user)
+                messages.success(request, f"{saved} is added; an email with a link to set a password is queued.")
             else:
                 messages.success(request, f"{saved}'s details are saved.")
             return redirect("person_detail", pk=saved.pk)
@@ -79,6 +89,6 @@ def person_invite(request: SignedInRequest, pk: int) -> HttpResponse:
     if not person.email:
         messages.error(request, f"{person} has no email address: add one first.")
     else:
-        person_invite_send(person=person, portal_url=request.build_absolute_uri("/"))
-        messages.success(request, f"A new link to set a password is on its way to {person.email}.")
+        person_invite_send(person=person, portal_url=request.build_absolute_uri("/"), by=request.user)
+        messages.success(request, f"A new link to set a password is queued for {person.email}.")
     return redirect("person_detail", pk=person.pk)

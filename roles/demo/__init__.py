@@ -1,10 +1,14 @@
 """The roles part of the demo data (5.3), run by ``seed_demo`` after the core and policy steps.
 
-Builds, through the same write functions the quality manager's pages use (so the audit trail reads as it
-would in real life), acting as the demo quality manager: 26 roles of Calder Valve & Pump with reporting
+Builds, through the same write functions the quality manager's pages use, on the days they would have been
+used (planned on ``seed_demo``'s simulated clock, ``qms_portal.demo.History``, so the records and the audit trail
+read as they would in real life), acting as the demo quality manager: 26 roles of Calder Valve & Pump with reporting
 lines under the managing director and holders from the demo staff (some with a deputy, and two assignments
 that ended), 6 processes with 40 activities owned by roles, a complete RACI matrix, the 5.3 a-e duties
-assigned to held roles, and most holders' acknowledgements of their roles.
+assigned to held roles, entered when the portal went live two years ago; appointments since then recorded on
+their first day and assignments that ended closed on their last (the assembly and test supervisor changed hands,
+a toolmaker moved to CNC machining, new machinists and a test technician started); and most holders'
+acknowledgements of their roles, a few weeks after the roles were entered or they started in them.
 
 The matrix breaks exactly two rules on purpose, so that the matrix and the health panel have something to
 show: the purchasing activity "Evaluate and approve new suppliers" has two A's (the supply chain manager's

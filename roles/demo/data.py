@@ -331,11 +331,14 @@ ROLES = [
     ),
 ]
 
-# Fixed dates, so that a second run finds the same records.
+# Holders from before the portal have fixed dates; the changes in the demo's two years of history are counted in
+# days before the day of seeding (an int), so that the roles' histories show them however late the demo is built.
+# A second run finds an assignment by its role and person.
 SINCE = dt.date(2021, 4, 1)
+Day = dt.date | int
 
 # role key: (username, starts_on, ends_on, is_deputy), current holders first
-HOLDERS: dict[str, list[tuple[str, dt.date, dt.date | None, bool]]] = {
+HOLDERS: dict[str, list[tuple[str, Day, Day | None, bool]]] = {
     "md": [("director", dt.date(2019, 1, 7), None, False)],
     "ops": [("d.whitaker", dt.date(2020, 6, 1), None, False)],
     "fin": [("s.hussain", SINCE, None, False)],
@@ -347,19 +350,19 @@ HOLDERS: dict[str, list[tuple[str, dt.date, dt.date | None, bool]]] = {
     "pe": [("n.ahmed", SINCE, None, False)],
     "pm": [("owner", SINCE, None, False), ("p.holroyd", dt.date(2023, 5, 2), None, True)],
     "msup": [("p.holroyd", SINCE, None, False)],
-    "cnc": [("employee", dt.date(2024, 9, 2), None, False), ("k.brennan", dt.date(2025, 10, 1), None, False)],
-    "mop": [("l.moss", SINCE, None, False), ("g.thornton", dt.date(2023, 3, 6), None, False)],
+    "cnc": [("employee", 240, None, False), ("k.brennan", 430, None, False)],
+    "mop": [("l.moss", SINCE, None, False), ("g.thornton", 75, None, False)],
     "mt": [("v.novak", SINCE, None, False)],
     # Kieran Brennan left the toolroom for CNC machining when toolmaking went to a subcontractor: nobody holds
     # the role now, yet it keeps its letters (a deliberate rule break).
-    "tool": [("k.brennan", dt.date(2012, 1, 9), dt.date(2025, 9, 30), False)],
+    "tool": [("k.brennan", dt.date(2012, 1, 9), 431, False)],
     "am": [("h.wood", SINCE, None, False)],
     # Ben Riley stood in as supervisor until Olu Adeyemi took the role over: the role's history shows both.
     "ats": [
-        ("o.adeyemi", dt.date(2025, 7, 1), None, False),
-        ("b.riley", dt.date(2024, 3, 4), dt.date(2025, 6, 30), False),
+        ("o.adeyemi", 520, None, False),
+        ("b.riley", dt.date(2024, 3, 4), 521, False),
     ],
-    "tt": [("f.crowther", SINCE, None, False), ("i.mahmood", dt.date(2024, 4, 15), None, False)],
+    "tt": [("f.crowther", SINCE, None, False), ("i.mahmood", 150, None, False)],
     "dl": [("t.walsh", SINCE, None, False)],
     "scm": [("r.dawson", SINCE, None, False)],
     "buy": [("c.morgan", SINCE, None, False)],

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools
 
 from qms_portal.audit import AuditEntry
 from qms_portal.celery import app
@@ -45,9 +46,9 @@ TASK_TIMEOUT = 60
 REFUSAL = "Refusing to deserialize untrusted content of type pickle"  # kombu's ContentDisallowed message
 
 
-def _worker_redis_url() -> str:
+def _worker_redis_url(db: int = REDIS_TEST_DB) -> str:
     parts = urlsplit(settings.REDIS_URL or DEFAULT_REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{REDIS_TEST_DB}", "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
 
 
 def _test_database_url() -> str:
@@ -103,6 +104,8 @@ def sending_through(broker_url: str) -> Iterator[None]:
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps the (now closed) pool of each broker URL: forget it, so a later send to it opens a new one.
+        pools.reset()
 
     drop_connection_pools()
     app.conf.task_always_eager, app.conf.broker_url = False, broker_url
@@ -119,40 +122,40 @@ def _flushable_test_database(django_db_setup, django_db_blocker) -> Iterator[Non
         yield
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
-    """One worker for the module, consuming the default and pdf queues of a freshly emptied Redis database.
+@contextmanager
+def running_worker(
+    broker_url: str, database_url: str, log_dir: Path, *, env: dict[str, str] | None = None, pool: str = "solo"
+) -> Iterator[Worker]:
+    """A worker subprocess consuming the default and pdf queues of ``broker_url`` (emptied first) and writing to
+    ``database_url``; stopped warmly at the end (killed if it will not stop). ``env`` adds to its environment.
 
     While it runs, the portal's Celery app sends to the same broker (tasks, control commands such as ping).
     """
     import redis
 
-    with django_db_blocker.unblock():
-        require_postgres()
-        database_url = _test_database_url()
-    broker_url = _worker_redis_url()
     require_redis(broker_url)
     client = redis.Redis.from_url(broker_url)
     client.flushdb()  # leftovers of an earlier, interrupted run would otherwise be delivered now
     client.close()
 
     nodename = f"qms-test-{uuid.uuid4().hex[:8]}@%h"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
-    env = {
+    log_path = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
+    environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "qms_portal.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": broker_url,
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "qms_portal", "worker",
-        "-Q", "default,pdf", "--pool=solo", "--concurrency=1", "-l", "info", "-n", nodename,
+        "-Q", "default,pdf", f"--pool={pool}", "--concurrency=1", "-l", "info", "-n", nodename,
         # Nothing to exchange with other workers, and each of these costs a second or more at start.
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
     started = Worker(process, nodename.replace("%h", os.uname().nodename), broker_url, log_path)
     try:
         with sending_through(broker_url):
@@ -169,6 +172,21 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Wor
                 process.wait(timeout=5)
         # Shown by pytest only when a test of this module failed.
         print(f"--- Celery worker log ({log_path}) ---\n{started.log()}")
+
+
+def worker_database_url(django_db_blocker) -> str:
+    """The test database's URL, for a worker; skips (fails under CI) unless it is PostgreSQL."""
+    with django_db_blocker.unblock():
+        require_postgres()
+        return _test_database_url()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worker]:
+    """One worker for the module, consuming the default and pdf queues of a freshly emptied Redis database."""
+    database_url = worker_database_url(django_db_blocker)
+    with running_worker(_worker_redis_url(), database_url, tmp_path_factory.mktemp("celery")) as started:
+        yield started
 
 
 def _wait_for_job(job_id: int, status: str, worker: Worker) -> Job:

@@ -169,7 +169,12 @@ def test_the_public_policy_page_names_the_signing_account(portal_users, client):
     assert "Tessa Mann" in page and "(user name tm)" in page
 
 
-def test_adding_a_person_asks_for_no_reason(qm_client):
-    page = qm_client.get(reverse("person_create")).text
+def test_adding_a_person_needs_no_reason_unless_they_are_given_a_privileged_role(qm_client):
+    employee = Group.objects.get(name="Employee").pk
+    form = {"username": "n.new", "full_name": "Nina New", "email": "nina@example.com", "job_title": "Fitter",
+            "is_active": "on", "roles": [employee]}
 
-    assert 'name="reason"' not in page
+    response = qm_client.post(reverse("person_create"), form)
+
+    assert response.status_code == 302
+    assert User.objects.get(username="n.new").full_name == "Nina New"

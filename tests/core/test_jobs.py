@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from qms_portal.audit import AuditEntry
 from qms_portal.job_kinds import JOB_KINDS, JobKind, job_kind_register
-from qms_portal.jobs import MAX_ATTEMPTS, job_claim, job_start, job_task
+from qms_portal.jobs import MAX_ATTEMPTS, job_claim, job_lease_left, job_start, job_task
 from qms_portal.models import Job, JobStatus
 from qms_portal.tasks import fail_lost_jobs
 from tests.core.factories import JobFactory, OrgUnitFactory
@@ -140,8 +140,8 @@ def test_the_job_page_shows_why_a_job_failed(qm_client):
 def test_a_job_is_claimed_only_once():
     job = JobFactory()
 
-    assert job_claim(job.pk) is True
-    assert job_claim(job.pk) is False
+    assert job_claim(job.pk) == 1
+    assert job_claim(job.pk) is None
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING
 
@@ -237,26 +237,32 @@ def test_a_job_whose_task_cannot_reach_the_queue_is_marked_failed_with_the_reaso
     assert "task queue could not be reached" in qm_client.get(response["Location"]).text
 
 
-def test_a_job_left_running_by_a_lost_worker_can_be_claimed_again(settings):
-    job = JobFactory(status=JobStatus.RUNNING, attempts=1)
-    Job.objects.filter(pk=job.pk).update(started_at=timezone.now() - dt.timedelta(seconds=30))
-    assert job_claim(job.pk) is False  # still within the time limit: its worker may be at it
-
+def out_of_lease(job: Job, seconds: float) -> None:
+    """Make ``job`` running, its worker's last sign of life ``seconds`` ago."""
     Job.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+        status=JobStatus.RUNNING, started_at=timezone.now() - dt.timedelta(minutes=5),
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=seconds),
     )
-    assert job_claim(job.pk) is True
+
+
+def test_a_job_whose_worker_stopped_renewing_its_lease_can_be_claimed_again(settings):
+    job = JobFactory(status=JobStatus.RUNNING, attempts=1)
+    Job.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() + dt.timedelta(seconds=30))
+    assert job_claim(job.pk) is None  # its worker renewed the lease: it is at it
+    assert 0 < job_lease_left(job.pk) <= 30
+
+    out_of_lease(job, 1)
+    assert job_claim(job.pk) == 2
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.RUNNING, 2)
+    assert job.lease_expires_at > timezone.now()
 
 
 def test_a_job_that_keeps_losing_its_worker_fails_after_the_last_attempt(settings):
     job = JobFactory(status=JobStatus.RUNNING, attempts=MAX_ATTEMPTS)
-    Job.objects.filter(pk=job.pk).update(
-        started_at=timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    )
+    out_of_lease(job, 1)
 
-    assert job_claim(job.pk) is False
+    assert job_claim(job.pk) is None
 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
@@ -264,23 +270,25 @@ def test_a_job_that_keeps_losing_its_worker_fails_after_the_last_attempt(setting
 
 
 def test_the_sweep_fails_jobs_whose_worker_is_gone_and_leaves_live_ones(settings):
-    limit = settings.CELERY_TASK_TIME_LIMIT
-    lost = JobFactory(status=JobStatus.RUNNING)
+    lease = settings.JOB_LEASE_SECONDS
+    lost = JobFactory()
+    just_out = JobFactory()
     busy = JobFactory(status=JobStatus.RUNNING)
     waiting = JobFactory(status=JobStatus.QUEUED)
     forgotten = JobFactory(status=JobStatus.QUEUED)
-    Job.objects.filter(pk=lost.pk).update(started_at=timezone.now() - dt.timedelta(seconds=limit * 3 + 60))
-    Job.objects.filter(pk=busy.pk).update(started_at=timezone.now() - dt.timedelta(seconds=60))
+    out_of_lease(lost, lease + 5)
+    out_of_lease(just_out, 5)  # time yet for its task, delivered again, to take it up
+    Job.objects.filter(pk=busy.pk).update(lease_expires_at=timezone.now() + dt.timedelta(seconds=lease))
     Job.objects.filter(pk=forgotten.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
 
     fail_lost_jobs.apply()
 
     statuses = dict(Job.objects.values_list("pk", "status"))
     assert statuses == {
-        lost.pk: JobStatus.FAILED, busy.pk: JobStatus.RUNNING,
+        lost.pk: JobStatus.FAILED, just_out.pk: JobStatus.RUNNING, busy.pk: JobStatus.RUNNING,
         waiting.pk: JobStatus.QUEUED, forgotten.pk: JobStatus.FAILED,
     }
-    assert Job.objects.get(pk=lost.pk).error == "Its worker stopped without finishing it."
+    assert Job.objects.get(pk=lost.pk).error.startswith("The worker stopped while running it")
 
 
 def test_a_finished_job_page_says_what_the_job_did_and_leads_back_to_its_area(qm_client):

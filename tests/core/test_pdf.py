@@ -218,3 +218,39 @@ def test_a_pdf_response_is_shown_inline_with_a_safe_file_name():
 
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'inline; filename="QP-01__v3___.pdf"'
+
+
+def link_targets(pdf: bytes) -> list[str]:
+    """The web addresses the PDF's links open."""
+    targets = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A")
+            if action is not None and "/URI" in action:
+                targets.append(str(action["/URI"]))
+    return targets
+
+
+RELATIVE_LINKS = (
+    '<p><a href="/policies/QP-02/">the procedure</a>, <a href="guide/">the guide</a>, '
+    '<a href="https://example.com/iso">ISO</a>, <a href="mailto:qa@example.com">us</a></p>'
+)
+
+
+def test_relative_links_in_a_pdf_point_at_the_site():
+    targets = link_targets(render_pdf(RELATIVE_LINKS, site_url="https://qms.example.com/"))
+
+    assert sorted(targets) == [
+        "https://example.com/iso",
+        "https://qms.example.com/guide/",
+        "https://qms.example.com/policies/QP-02/",
+        "mailto:qa@example.com",
+    ]
+
+
+def test_without_the_sites_address_relative_links_are_dropped_but_their_words_stay():
+    pdf = render_pdf(RELATIVE_LINKS)
+
+    assert not any("portal.invalid" in target for target in link_targets(pdf))
+    assert sorted(link_targets(pdf)) == ["https://example.com/iso", "mailto:qa@example.com"]
+    assert "the procedure" in text_of(pdf)

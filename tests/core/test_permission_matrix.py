@@ -8,6 +8,7 @@ POST bodies are empty: an allowed POST whose form is then invalid answers 200 wi
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from io import BytesIO
 from urllib.parse import parse_qs, urlparse
@@ -18,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
@@ -26,6 +28,7 @@ from policy.models import PolicyVersion, ReviewOutcome, VersionStatus
 from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
+from tests.core.otp import enrol
 from tests.leadership import access_actions, access_evidence, access_reviews
 from tests.permissions import (
     ANONYMOUS,
@@ -62,8 +65,19 @@ def an_active_person() -> dict:
     return {"pk": UserFactory().pk}
 
 
+def a_person_with_a_second_factor() -> dict:
+    return {"pk": enrol(UserFactory(roles=["Top management"])).user_id}
+
+
 def a_verification_job() -> dict:
     return {"pk": JobFactory().pk}
+
+
+def a_stuck_verification_job() -> dict:
+    """A verification whose worker stopped renewing its lease a while ago: it may be discarded."""
+    job = JobFactory(status="running", started_at=timezone.now() - dt.timedelta(hours=1),
+                     lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
+    return {"pk": job.pk}
 
 
 def a_password_reset_link() -> dict:
@@ -241,6 +255,16 @@ TABLE: dict[str, Row] = {
     "password_reset_complete": Row(get=public(200), post=public(405)),
     # An empty post saves: the e-mail address, all a person changes about themselves, may be empty.
     "profile": Row(get=any_signed_in(200), post=any_signed_in(Redirect("profile"))),
+    # The second factor. These sessions owe none (force_login, and the organisation in tests requires none):
+    # the code step sends a person who has no second factor to set one up; an empty code is refused on the form.
+    "second_factor": Row(
+        get=any_signed_in(Redirect("second_factor_enrol")), post=any_signed_in(Redirect("second_factor_enrol"))
+    ),
+    "second_factor_enrol": Row(get=any_signed_in(200), post=any_signed_in(200)),
+    # Only whoever manages people resets one, and an empty post is refused for want of a reason.
+    "second_factor_reset": Row(
+        get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=a_person_with_a_second_factor
+    ),
     # Organisation
     "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "organisation_logo": Row(get=public(200), post=public(405), prepare=an_uploaded_logo),
@@ -274,6 +298,11 @@ TABLE: dict[str, Row] = {
     ),
     "job_detail": Row(
         get=only(*READERS_OF_AUDIT_TRAIL), post=only(*READERS_OF_AUDIT_TRAIL, answer=405), prepare=a_verification_job
+    ),
+    "job_discard": Row(
+        get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
+        post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),
+        prepare=a_stuck_verification_job,
     ),
     # Operations
     "health": Row(get=public(200), post=public(405)),

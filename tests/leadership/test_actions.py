@@ -117,9 +117,9 @@ def test_the_owner_works_an_action_to_done_and_each_step_is_audited(portal_users
     action = ActionFactory(owner=owner)
 
     action_update_status(action=action, status=ActionStatus.IN_PROGRESS, note="Started the checklist.", by=owner)
-    action = action_update_status(action=action, status=ActionStatus.DONE, today=TODAY, by=owner)
+    action = action_update_status(action=action, status=ActionStatus.DONE, by=owner)
 
-    assert (action.status, action.completed_on) == (ActionStatus.DONE, TODAY)
+    assert (action.status, action.completed_on) == (ActionStatus.DONE, timezone.localdate())
     recorded = AuditEntry.objects.filter(
         record_type="leadership.action", object_id=str(action.pk), action=AuditAction.STEP
     ).order_by("id")

@@ -144,8 +144,9 @@ def test_the_pdf_is_the_version_in_force_with_its_approval(client, policy):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'inline; filename="QP-01-v2.pdf"'
-    assert response.content.startswith(b"%PDF-")
-    text = pdf_text(response.content)
+    content = response.getvalue()
+    assert content.startswith(b"%PDF-")
+    text = pdf_text(content)
     assert IN_FORCE in text
     assert DRAFTED not in text
     assert f"Version 2, approved by Tessa Mann on {version.signature.signed_at:%-d %B %Y}" in text
@@ -164,7 +165,7 @@ def test_the_pdf_footer_numbers_every_page(client, policy, portal_users):
         body=long_text,
     )
 
-    reader = PdfReader(io.BytesIO(client.get(pdf_url(policy)).content))
+    reader = PdfReader(io.BytesIO(client.get(pdf_url(policy)).getvalue()))
 
     pages = len(reader.pages)
     assert pages > 1
@@ -176,13 +177,33 @@ def test_the_pdf_is_drawn_once_and_served_again_from_the_cache(client, policy, m
     opt_in(policy)
     drawn = []
     real_render = public_views.render_pdf
-    monkeypatch.setattr(public_views, "render_pdf", lambda html: drawn.append(html) or real_render(html))
-    first = client.get(pdf_url(policy)).content
+    monkeypatch.setattr(
+        public_views, "render_pdf", lambda html, **kwargs: drawn.append(html) or real_render(html, **kwargs)
+    )
+    first = client.get(pdf_url(policy)).getvalue()
 
-    second = client.get(pdf_url(policy)).content
+    second = client.get(pdf_url(policy)).getvalue()
 
     assert first == second
     assert len(drawn) == 1
+
+
+def test_the_pdf_is_drawn_once_and_stored_for_every_web_process(client, policy, monkeypatch, settings):
+    """Each gunicorn worker has its own memory cache: the drawn PDF is kept as a file they all serve."""
+    opt_in(policy)
+    drawn = []
+    real_render = public_views.render_pdf
+    monkeypatch.setattr(
+        public_views, "render_pdf", lambda html, **kwargs: drawn.append(html) or real_render(html, **kwargs)
+    )
+    first = client.get(pdf_url(policy)).getvalue()
+    cache.clear()  # as another web process would find its cache
+
+    second = client.get(pdf_url(policy)).getvalue()
+
+    assert second == first
+    assert len(drawn) == 1
+    assert pdf_text(second).count(IN_FORCE) == 1
 
 
 def test_a_new_organisation_name_draws_the_pdf_again(client, policy):
@@ -192,7 +213,7 @@ def test_a_new_organisation_name_draws_the_pdf_again(client, policy):
     organisation.name = "Calder Flow Systems Ltd"
     organisation.save()
 
-    assert "Calder Flow Systems Ltd" in pdf_text(client.get(pdf_url(policy)).content)
+    assert "Calder Flow Systems Ltd" in pdf_text(client.get(pdf_url(policy)).getvalue())
 
 
 def test_a_policy_withdrawn_from_the_public_is_no_longer_served(client, policy):
@@ -203,3 +224,17 @@ def test_a_policy_withdrawn_from_the_public_is_no_longer_served(client, policy):
 
     assert client.get(page_url(policy)).status_code == 404
     assert client.get(pdf_url(policy)).status_code == 404
+
+
+def test_a_relative_link_in_the_policy_opens_the_portal_not_portal_invalid(client, portal_users):
+    from tests.core.test_pdf import link_targets
+
+    document = PolicyDocumentFactory(reference="EP-01", title="Environmental Policy", is_public=True)
+    PolicyVersionFactory(
+        document=document, number=1, status=VersionStatus.PUBLISHED, signed_by=portal_users.top_management,
+        body="We follow [the complaints procedure](/policies/QP-02/).",
+    )
+
+    targets = link_targets(client.get(pdf_url(document)).getvalue())
+
+    assert targets == ["http://testserver/policies/QP-02/"]

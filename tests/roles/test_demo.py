@@ -1,6 +1,7 @@
 """The roles part of the demo data (issue 4, item 8): about 25 held roles under the managing director, 6 processes
 with 40 activities and a complete RACI matrix that breaks exactly the two rules the demo shows, the 5.3 a-e duties
 on held roles, most holders' acknowledgements, and nothing written by a second run."""
+import datetime as dt
 import io
 
 import pytest
@@ -119,9 +120,29 @@ def test_all_but_four_holders_acknowledged_their_roles(seeded):
     pending = [holding for holding in holdings if holding not in acknowledged]
     assert len(pending) == 4
     assert f"{len(holdings) - 4} of {len(holdings)} role holders acknowledged" in seeded
-    # Only holders acknowledge: nobody acknowledged a role they do not hold.
-    held_pairs = {(role, person) for role, person, _ in holdings}
-    assert {(a.role_id, a.person_id) for a in RoleAcknowledgement.objects.all()} <= held_pairs
+    # Only holders acknowledge: each acknowledged the role on a day they held it (some have moved on since).
+    for acknowledgement in RoleAcknowledgement.objects.all():
+        day = timezone.localdate(acknowledgement.acknowledged_at)
+        assert RoleAssignment.objects.filter(
+            held_on(day), role=acknowledgement.role, person=acknowledgement.person
+        ).exists(), acknowledgement
+
+
+def test_role_holders_changed_during_the_demo_history_on_the_days_the_roles_page_gives(seeded):
+    supervisor = Role.objects.get(title="Assembly and Test Supervisor")
+    ben, olu = (supervisor.assignments.get(person__username=name) for name in ("b.riley", "o.adeyemi"))
+    today = timezone.localdate()
+
+    assert ben.ends_on + dt.timedelta(days=1) == olu.starts_on
+    assert 300 < (today - olu.starts_on).days < 700  # within the two years the demo's trail covers
+    assert [role.title for role in roles_held(User.objects.get(username="o.adeyemi"))] == [supervisor.title]
+    # The trail recorded Olu's appointment on their first day and the end of Ben's on his last.
+    appointed = AuditEntry.objects.filter(record_type="roles.roleassignment", object_id=str(olu.pk)).earliest("id")
+    ended = AuditEntry.objects.filter(record_type="roles.roleassignment", object_id=str(ben.pk)).latest("id")
+    assert timezone.localdate(appointed.created_at) == olu.starts_on
+    assert timezone.localdate(ended.created_at) == ben.ends_on
+    # Kieran Brennan moved from the toolroom to CNC machining, and his former role keeps its history.
+    assert [role.title for role in roles_held(User.objects.get(username="k.brennan"))] == ["CNC Machinist"]
 
 
 def test_the_employee_log_in_holds_a_role_awaiting_acknowledgement(seeded):

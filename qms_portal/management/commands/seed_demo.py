@@ -1,27 +1,31 @@
 """Build the demo organisation: a valve and pump manufacturer with 8 departments and 40 people.
 
+Into an empty audit trail the demo is replayed as a history, oldest first, on a simulated clock
+(``qms_portal.demo.History``): the organisation and its staff were entered about two years ago, the auditor's
+account a fortnight ago, and each app plans its own events on the same history.
+
 Idempotent: records are found by their natural keys and changed only where they differ, so a
 second run writes nothing (and adds nothing to the audit trail). Apps add their own records through
-steps they register with ``qms_portal.demo.demo_register`` (the core imports no app); the steps run
-after the core's, in the same transaction, and must be idempotent too.
+steps they register with ``qms_portal.demo.demo_register`` (the core imports no app); the steps plan
+their events after the core's, all play in the same transaction, and must be idempotent too.
 """
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
-from django.utils import timezone
 
 from qms_portal.access import PortalRole
-from qms_portal.audit import audit_context
-from qms_portal.demo import demo_steps
+from qms_portal.audit import AuditEntry, audit_context
+from qms_portal.demo import History, demo_steps
 from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
 
-ORGANISATION = {
+ORGANISATION: dict[str, object] = {
     "name": "Calder Valve & Pump Ltd",
     "scope_statement": (
         "Design, machining, assembly and testing of industrial valves and centrifugal pumps for the water, "
@@ -29,6 +33,8 @@ ORGANISATION = {
         "after-sales repair and spares."
     ),
     "time_zone": "Europe/London",
+    # So that anyone trying the demo signs in with the password alone; the settings page warns that it is off.
+    "second_factor_required": False,
 }
 
 # code, name, kind, parent code
@@ -98,6 +104,7 @@ PEOPLE = [
 ]
 INACTIVE = {"former.employee"}
 AUDITOR_ACCESS_DAYS = 90
+AUDITOR_ACCOUNT_DAYS_AGO = 14  # the certification body's auditor was given access ahead of the audit
 
 
 def _update(instance: models.Model, **values: object) -> bool:
@@ -123,13 +130,20 @@ class Command(BaseCommand):
                 self.stdout.write("People already exist; demo data not loaded.")
             return
         with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
-            self._organisation()
-            units = self._units()
-            people = self._people(units)
-            summaries = [step.run(password=DEMO_PASSWORD) for step in demo_steps()]
+            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(str(ORGANISATION["time_zone"])))
+            history.on(history.start, self._organisation, hour=9)
+            units: dict[str, OrgUnit] = {}
+            history.on(history.start, lambda: units.update(self._units()), hour=9)
+            staff = [row for row in PEOPLE if AUD not in row[4]]
+            history.on(history.start, lambda: self._people(units, staff, today=history.today), hour=9, minute=30)
+            history.on(history.today - dt.timedelta(days=AUDITOR_ACCOUNT_DAYS_AGO),
+                       lambda: self._people(units, [row for row in PEOPLE if AUD in row[4]], today=history.today))
+            for step in demo_steps():
+                step.run(password=DEMO_PASSWORD, history=history)
+            summaries = history.play()
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(
-                f"Demo organisation ready: {len(units)} org units, {len(people)} people. "
+                f"Demo organisation ready: {len(units)} org units, {User.objects.count()} people. "
                 f"Demo log-ins: director, quality, owner, employee, auditor (password {DEMO_PASSWORD})."
             ))
             for summary in filter(None, summaries):
@@ -146,11 +160,13 @@ class Command(BaseCommand):
             units[code] = unit
         return units
 
-    def _people(self, units: dict[str, OrgUnit]) -> list[User]:
+    def _people(self, units: dict[str, OrgUnit], rows: list[Any], *, today: dt.date) -> list[User]:
+        """Create or complete ``rows`` of ``PEOPLE``; ``today`` is the real day of seeding, which the auditor's
+        access runs from (the clock may stand in the demo's past)."""
         groups = {group.name: group for group in Group.objects.filter(name__in=PortalRole.values)}
         password_hash = None
         people = []
-        for username, full_name, job_title, unit, roles in PEOPLE:
+        for username, full_name, job_title, unit, roles in rows:
             person = User.objects.filter(username=username).first()
             if person is None:
                 password_hash = password_hash or make_password(DEMO_PASSWORD)
@@ -159,8 +175,8 @@ class Command(BaseCommand):
             if AUD in roles:
                 # Kept while it lies ahead, so that running the seed again changes nothing; renewed once passed.
                 expires = person.access_expires_on
-                if expires is None or expires < timezone.localdate():
-                    expires = timezone.localdate() + dt.timedelta(days=AUDITOR_ACCESS_DAYS)
+                if expires is None or expires < today:
+                    expires = today + dt.timedelta(days=AUDITOR_ACCESS_DAYS)
             _update(
                 person,
                 full_name=full_name,

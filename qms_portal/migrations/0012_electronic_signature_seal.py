@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qms_portal', '0008_top_management_reads_audit_trail'),
+        ('qms_portal', '0011_job_lease'),
     ]
 
     operations = [

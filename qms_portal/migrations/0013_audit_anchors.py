@@ -31,7 +31,7 @@ def record_keyed_from(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qms_portal', '0009_electronic_signature_seal'),
+        ('qms_portal', '0012_electronic_signature_seal'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from qms_portal.db_guards import retained_function, retained_table_guard
 
 
 class Migration(migrations.Migration):
-    dependencies = [("qms_portal", "0010_audit_anchors")]
+    dependencies = [("qms_portal", "0013_audit_anchors")]
     operations = [
         retained_function(),
         retained_table_guard("qms_portal_electronicsignature"),

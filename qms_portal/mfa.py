@@ -1,0 +1,174 @@
+"""The second factor of sign-in: a TOTP authenticator app (django-otp) with ten single-use recovery codes.
+
+Who needs one: top management, quality managers and auditors, while the organisation's setting
+``second_factor_required`` is on (the default). Anyone who has set one up is asked for a code after the
+password, whatever their role. ``AccessMiddleware`` (``qms_portal.access``) holds every view but the
+second-factor steps until the session is verified, so no view checks it by hand; signing electronically
+asks for a code again (``qms_portal.signatures``).
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import cast
+
+import segno
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qms_portal.access import Capability, PortalRole, require_capability
+from qms_portal.accounts import sessions_end
+from qms_portal.audit import audit_context, audit_step
+from qms_portal.models import Organisation, User
+
+SECOND_FACTOR_ROLES = (PortalRole.TOP_MANAGEMENT, PortalRole.QUALITY_MANAGER, PortalRole.AUDITOR)
+RECOVERY_CODE_COUNT = 10
+APP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+
+
+def second_factor_required(user: User, *, organisation: Organisation | None) -> bool:
+    """Whether ``user`` must have a second factor: the organisation requires it and they hold a role that needs it.
+
+    With no organisation record to hand (the database was unreachable) it is required: the check fails closed.
+    """
+    required = organisation is None or organisation.second_factor_required
+    return required and user.groups.filter(name__in=SECOND_FACTOR_ROLES).exists()
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether ``user`` has a confirmed authenticator app (recovery codes come with it and go with it). One query."""
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+def session_verified(request: HttpRequest) -> bool:
+    """Whether this session's person gave a code after the password (``OTPMiddleware`` reads the session)."""
+    return getattr(request.user, "otp_device", None) is not None
+
+
+def second_factor_step_due(request: HttpRequest, *, organisation: Organisation | None) -> str | None:
+    """The URL name of the step the signed-in person must take before anything else: the code, or enrolment.
+
+    None when the session is verified, or when the person has no second factor and needs none.
+    """
+    if session_verified(request):
+        return None
+    person = cast(User, request.user)  # the middleware asks only for signed-in people
+    if has_second_factor(person):
+        return "second_factor"
+    if second_factor_required(person, organisation=organisation):
+        return "second_factor_enrol"
+    return None
+
+
+def _code(token: str) -> str:
+    # People type codes with spaces ("123 456", "abcd efgh") and in either case; recovery codes are lower case.
+    return "".join(token.split()).lower()
+
+
+def code_check(user: User, token: str) -> TOTPDevice | StaticDevice | None:
+    """The device that accepts ``token`` for ``user``, a code of their app or one of their recovery codes (then
+    used up), or None. Throttled by django-otp: each failure doubles the wait before the next try."""
+    token = _code(token)
+    if not token:
+        return None
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            if token.isdigit() and device.verify_token(token):
+                return device
+        for recovery in StaticDevice.objects.select_for_update().filter(user=user, confirmed=True):
+            if recovery.verify_token(token):
+                return recovery
+    return None
+
+
+def second_factor_sign_in(request: HttpRequest, *, token: str) -> bool:
+    """Verify the signed-in person's session with ``token``; False, and nothing changed, when it is not right."""
+    device = code_check(cast(User, request.user), token)
+    if device is None:
+        return False
+    otp_login(request, device)
+    return True
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """An authenticator app being set up: its secret as text and as a QR code, until a code confirms it."""
+
+    device: TOTPDevice
+
+    @property
+    def secret(self) -> str:
+        """The secret in base 32, in groups of four, for typing into an app that cannot scan."""
+        text = base64.b32encode(self.device.bin_key).decode("ascii")
+        return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+    @property
+    def qr_svg(self) -> SafeString:
+        """The ``otpauth://`` address as an inline SVG QR code, drawn here on the server."""
+        svg = segno.make(self.device.config_url, error="m").svg_inline(
+            scale=4, border=2, title="QR code for your authenticator app", svgclass="qr-code", lineclass=None
+        )
+        return mark_safe(svg)  # noqa: S308 - segno's own markup: path data from the address, no text of ours
+
+
+def enrolment_start(*, user: User) -> Enrolment:
+    """The authenticator app ``user`` is setting up: the one begun before (so a reload keeps the QR code), or a new
+    one. Refused when they already have a confirmed one: only a quality manager's reset removes it."""
+    if has_second_factor(user):
+        raise PermissionDenied("You already have a second factor. Another quality manager can reset it.")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=APP_DEVICE_NAME, confirmed=False)
+    return Enrolment(device=device)
+
+
+@transaction.atomic
+def enrolment_confirm(request: HttpRequest, *, enrolment: Enrolment, token: str) -> list[str] | None:
+    """Confirm the app being set up with a code from it: the session is then verified and ``RECOVERY_CODE_COUNT``
+    single-use recovery codes are made and returned, to be shown once. None when the code is not right."""
+    device = TOTPDevice.objects.select_for_update().get(pk=enrolment.device.pk, confirmed=False)
+    token = _code(token)
+    if not token.isdigit() or not device.verify_token(token):
+        return None
+    person = device.user
+    device.confirmed = True
+    device.save()
+    TOTPDevice.objects.filter(user=person, confirmed=False).delete()
+    StaticDevice.objects.filter(user=person).delete()
+    recovery = StaticDevice.objects.create(user=person, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
+    with audit_context(actor=person):
+        audit_step(person, step="second factor set up", reason="Authenticator app and recovery codes")
+    otp_login(request, device)
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
+
+
+def second_factor_reset_check(*, person: User, by: User) -> None:
+    """Raise ``PermissionDenied`` unless ``by`` may reset ``person``'s second factor: they manage people, and it is
+    not their own (which would let whoever holds a quality manager's password remove the code that guards it)."""
+    require_capability(by, Capability.MANAGE_PEOPLE, doing="reset a second factor")
+    if person.pk == by.pk:
+        raise PermissionDenied("You cannot reset your own second factor: ask another quality manager.")
+
+
+@transaction.atomic
+def second_factor_reset(*, person: User, by: User, reason: str) -> None:
+    """Remove ``person``'s authenticator app and recovery codes and sign them out everywhere; they set up a new one
+    at their next sign-in. Only another person who manages people may: nobody resets their own."""
+    second_factor_reset_check(person=person, by=by)
+    TOTPDevice.objects.filter(user=person).delete()
+    StaticDevice.objects.filter(user=person).delete()
+    with audit_context(actor=by, reason=reason):
+        audit_step(person, step="second factor reset", reason=reason)
+    sessions_end(user=person)
