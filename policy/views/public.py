@@ -54,9 +54,13 @@ def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
     version = _public_version(reference)
     organisation = request.organisation
     # Anyone may ask for it, and drawing a PDF is costly: it is drawn once and kept while neither the version
-    # (its text is frozen by the signature) nor the organisation's name and logo change.
+    # (its text is frozen by the signature) nor the organisation's name and logo change. Whether the signature
+    # still checks out is in the name too: a record or signature edited in the database behind the portal's back
+    # gets a new PDF that shows the signature invalid, never the kept one that showed it valid.
     site_url = request.build_absolute_uri("/")
-    stamp = f"{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}"
+    stamp = (
+        f"{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}:{version.signature_valid}:{site_url}"
+    )
     name = f"policy-version-{version.pk}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.pdf"
 
     def render() -> bytes:

@@ -145,7 +145,7 @@ def test_entries_written_before_the_chain_was_keyed_still_verify_up_to_the_keyed
     legacy_head = last_entry()
     run_sql("DELETE FROM qms_portal_auditanchor", [])
 
-    migration = importlib.import_module("qms_portal.migrations.0010_audit_anchors")
+    migration = importlib.import_module("qms_portal.migrations.0013_audit_anchors")
     migration.record_keyed_from(MigrationLoader(connection).project_state().apps, None)
     OrgUnitFactory()  # written after the upgrade: keyed
 

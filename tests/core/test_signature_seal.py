@@ -41,7 +41,7 @@ def version_page(client_for, portal_users, version: PolicyVersion) -> str:
 
 
 def public_pdf(client, version: PolicyVersion) -> str:
-    text = pdf_text(client.get(reverse("policy:public_policy_pdf", args=[version.document.reference])).content)
+    text = pdf_text(client.get(reverse("policy:public_policy_pdf", args=[version.document.reference])).getvalue())
     return " ".join(text.split())
 
 
