@@ -17,6 +17,7 @@ from django.utils import timezone
 from qms_portal.access import PortalRole
 from qms_portal.models import Organisation, User
 from tests.core.factories import UserFactory
+from tests.services import audit_trail_truncatable
 
 # The login backend a test uses to open a session directly (Axes' backend cannot load a user).
 PORTAL_BACKEND = "qms_portal.auth.PortalBackend"
@@ -140,3 +141,11 @@ def allow_audit_tampering(db) -> Iterator[Callable[[], None]]:
         # A transactional test committed the change: put the guard back for the tests after it.
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE qms_portal_auditentry ENABLE TRIGGER qms_audit_append_only")
+
+
+@pytest.fixture(scope="module")
+def truncatable_test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """For a module with transactional tests: on PostgreSQL, lets the flush after each of them empty the tables that
+    triggers keep from being truncated (``audit_trail_truncatable``). Use it with ``usefixtures``."""
+    with audit_trail_truncatable(django_db_blocker):
+        yield

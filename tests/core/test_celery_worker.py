@@ -27,13 +27,14 @@ from qms_portal.audit import AuditEntry
 from qms_portal.celery import app
 from qms_portal.jobs import job_start
 from qms_portal.models import Job, JobStatus, OrgUnit
-from tests.services import DEFAULT_REDIS_URL, audit_trail_truncatable, require_postgres, require_redis
+from tests.services import DEFAULT_REDIS_URL, require_postgres, require_redis
 
 # Rows must be committed for the worker to see them. With serialized rollback the flush after each test
 # leaves the tables empty (no post_migrate), so the next transactional test can reload what migrations
 # wrote (portal roles) without clashing with re-created content types.
 # One test process runs them all (pytest-xdist's group), as they share one worker and one Redis database.
 pytestmark = [
+    pytest.mark.usefixtures("truncatable_test_database"),
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.xdist_group("celery-worker"),
@@ -114,12 +115,6 @@ def sending_through(broker_url: str) -> Iterator[None]:
     finally:
         drop_connection_pools()
         app.conf.task_always_eager, app.conf.broker_url = saved
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _flushable_test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
-    with audit_trail_truncatable(django_db_blocker):
-        yield
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,9 +31,9 @@ from tests.core.test_celery_worker import (
     worker_database_url,
 )
 from tests.roles.factories import ActivityFactory, AssignmentFactory, ProcessFactory, RoleFactory
-from tests.services import audit_trail_truncatable
 
 pytestmark = [
+    pytest.mark.usefixtures("truncatable_test_database"),
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.xdist_group("celery-worker"),
@@ -44,12 +43,6 @@ LEASE_SECONDS = 2
 REDIS_TEST_DB = 14  # not the other worker module's, so that neither empties the other's queue
 ROLES, ACTIVITIES = 10, 150  # 1,500 letters: the import takes seconds, long enough to be killed in the middle
 SHORT_LEASE = {"JOB_LEASE_SECONDS": str(LEASE_SECONDS)}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _flushable_test_database(django_db_setup, django_db_blocker) -> Iterator[None]:
-    with audit_trail_truncatable(django_db_blocker):
-        yield
 
 
 @pytest.fixture

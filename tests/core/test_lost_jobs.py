@@ -112,7 +112,11 @@ def test_a_worker_that_comes_back_after_its_job_was_discarded_changes_nothing(qm
     assert (job.status, job.result) == (JobStatus.FAILED, {})
 
 
-@pytest.mark.django_db(transaction=True)
+# The lease is renewed on a connection of its own, so the rows must be committed: a transactional test, run like the
+# real-worker tests (serialized rollback, on their xdist worker) so that the database they find stays the same.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.xdist_group("celery-worker")
+@pytest.mark.usefixtures("truncatable_test_database")
 def test_a_running_task_renews_its_lease(settings):
     settings.JOB_LEASE_SECONDS = 1
     job = JobFactory()

@@ -91,7 +91,7 @@ def test_the_quality_policy_is_public_and_its_page_and_pdf_are_served(seeded, cl
     pdf = client.get(reverse("policy:public_policy_pdf", args=["QP-01"]))
 
     assert page.status_code == 200 and "Helen Marsh" in page.content.decode()
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.status_code == 200 and pdf.getvalue().startswith(b"%PDF-")
 
 
 def test_the_environmental_policy_is_a_draft_and_not_public(seeded):
