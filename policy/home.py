@@ -13,6 +13,7 @@ from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
 from policy.models import PolicyKind, PolicyVersion, VersionStatus
 from policy.periodic_review import review_flag
+from policy.workflow import version_writers
 from qms_portal.access import user_can
 
 MANAGE = PolicyCapability.MANAGE
@@ -20,7 +21,8 @@ APPROVE = PolicyCapability.APPROVE
 
 
 def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
-    """What the card shows this person, in at most two queries."""
+    """What the card shows this person, in at most four queries (two more for a top manager with versions in
+    review: which of them they wrote, and so may not sign)."""
     user = request.user
     published = list(
         PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED)
@@ -40,7 +42,12 @@ def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
     )
     tasks = []
     if approves and by_status.get(VersionStatus.IN_REVIEW):
-        tasks.append(("awaiting your review and signature", by_status[VersionStatus.IN_REVIEW]))
+        in_review = list(PolicyVersion.objects.filter(status=VersionStatus.IN_REVIEW).only("pk", "author_id"))
+        wrote = sum(user.pk in writers for writers in version_writers(in_review).values())
+        if len(in_review) > wrote:
+            tasks.append(("awaiting your review and signature", len(in_review) - wrote))
+        if wrote:  # separation of duties: another top manager signs what this one wrote
+            tasks.append(("in review, written by you: another top manager signs", wrote))
     if manages and by_status.get(VersionStatus.APPROVED):
         tasks.append(("approved, awaiting publication", by_status[VersionStatus.APPROVED]))
     if manages and by_status.get(VersionStatus.DRAFT):

@@ -434,3 +434,12 @@ def test_home_card_shows_the_policy_in_force_and_what_awaits_each_role(in_force,
     assert "1 version awaiting your review and signature" in director and "Review due in 5 days" in director
     quality = client_for(portal_users.quality_manager).get(reverse("home")).content.decode()
     assert "awaiting your review" not in quality and "Review due in 5 days" in quality
+
+
+def test_a_top_manager_is_not_asked_to_sign_a_version_they_wrote(client_for, portal_users):
+    PolicyVersionFactory(status=VersionStatus.IN_REVIEW, author=portal_users.top_management)
+
+    director = client_for(portal_users.top_management).get(reverse("home")).content.decode()
+
+    assert "awaiting your review and signature" not in director
+    assert "1 version in review, written by you: another top manager signs" in director
