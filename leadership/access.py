@@ -12,6 +12,7 @@ Which portal role holds which is granted by ``leadership/migrations/0002_commitm
 | manage_actions | yes | yes | | |
 | manage_objectives | | yes | | |
 | record_measurements (own objectives only) | | | yes | |
+| view_dashboard (the executive dashboard) | yes | yes | | |
 
 Two rules go beyond a capability and live in the business functions: only the chair of a review signs
 its minutes, and the owner of an action may move it forward and note progress whatever their role.
@@ -28,3 +29,4 @@ class LeadershipCapability(StrEnum):
     MANAGE_ACTIONS = "leadership.manage_actions"
     MANAGE_OBJECTIVES = "leadership.manage_objectives"
     RECORD_MEASUREMENTS = "leadership.record_measurements"
+    VIEW_DASHBOARD = "leadership.view_dashboard"

@@ -11,6 +11,7 @@ class LeadershipConfig(AppConfig):
         from leadership.access import LeadershipCapability
         from qms_portal.navigation import NavItem, nav_register
 
+        nav_register(NavItem("Dashboard", "leadership:dashboard", LeadershipCapability.VIEW_DASHBOARD, order=5))
         nav_register(NavItem("Leadership", "leadership:leadership_home", LeadershipCapability.VIEW, order=10))
         # Anyone may own an action (an employee too), so everyone has their list.
         nav_register(NavItem("My actions", "leadership:my_actions", None, order=33))

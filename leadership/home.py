@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from leadership.access import LeadershipCapability
+from leadership.dashboard import needs_me
 from leadership.models import Action
 from leadership.selectors import (
     NEEDS_EVIDENCE,
@@ -76,10 +77,24 @@ def overdue_prompt(request: HttpRequest) -> dict[str, Any] | None:
     return {"count": count, "oldest": overdue[0], "actions": overdue[:3], "today": today}
 
 
+def dashboard_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """The executive dashboard's "What needs you" as the first panel of the home page, for top management and
+    the quality manager only; the same read as the dashboard's."""
+    user = _person(request)
+    if not user_can(user, LeadershipCapability.VIEW_DASHBOARD):
+        return None
+    return {"needs": needs_me(user, today=timezone.localdate())}
+
+
 def register_home_panels() -> None:
     """Register the leadership panels of the home page."""
     from qms_portal.home import HomePanel, home_register
 
+    # First of all for top management and the quality manager: what needs them, and the way to the dashboard.
+    home_register(HomePanel(
+        area="dashboard", template="leadership/_home_dashboard.html", context=dashboard_panel,
+        slot="attention", order=5,
+    ))
     home_register(HomePanel(
         area="leadership", template="leadership/_home_card.html", context=leadership_home_card, order=10
     ))

@@ -1,11 +1,13 @@
 """URLs of leadership (5.1): commitments and evidence, management reviews, actions and quality objectives."""
 from django.urls import path
 
-from leadership.views import actions, evidence, objectives, overview, reviews
+from leadership.views import actions, dashboard, evidence, objectives, overview, reviews
 
 app_name = "leadership"
 
 urlpatterns = [
+    # The executive dashboard for top management and the quality manager (leadership/views/dashboard.py)
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     # Top management's page (leadership/views/overview.py)
     path("leadership/", overview.leadership_home, name="leadership_home"),
     # Commitments and the evidence of what leaders did (leadership/views/evidence.py)

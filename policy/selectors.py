@@ -3,14 +3,18 @@ management review inputs, evidence pack). Other apps read the policy through the
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Q, QuerySet, When
+from django.urls import reverse
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import campaign_report
-from policy.models import Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from policy.models import Acknowledgement, Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from policy.workflow import version_url, version_writers
 from qms_portal.access import user_can
 from qms_portal.audit import AuditEntry, audit_history
 from qms_portal.models import User
@@ -149,3 +153,68 @@ def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[Tim
                 entry.created_at, "Sent back to draft", who=entry.actor_name, note=entry.reason, tone="warning"
             ))
     return sorted(events, key=lambda event: event.when)
+
+
+# --- For the executive dashboard ---------------------------------------------------------------------
+def versions_awaiting_signature(person: User) -> list[PolicyVersion]:
+    """The versions in review that ``person`` may approve and sign: none when they may not approve policies, and
+    never one they wrote (separation of duties). Two queries, whatever the number of versions."""
+    if not user_can(person, PolicyCapability.APPROVE):
+        return []
+    in_review = list(
+        PolicyVersion.objects.filter(status=VersionStatus.IN_REVIEW)
+        .select_related("document")
+        .order_by("submitted_at", "pk")
+    )
+    if not in_review:
+        return []
+    writers = version_writers(in_review)
+    return [version for version in in_review if person.pk not in writers[version.pk]]
+
+
+def signing_days(signers: Iterable[User], *, since: dt.datetime) -> dict[int, list[int]]:
+    """For each of ``signers`` (by id), the whole days between each version reaching review and their signature
+    approving it, for the versions they signed since ``since``. One query."""
+    days: dict[int, list[int]] = defaultdict(list)
+    signed = (
+        PolicyVersion.objects.filter(
+            signature__signer__in=[person.pk for person in signers],
+            signature__signed_at__gte=since,
+            submitted_at__isnull=False,
+        )
+        .values_list("signature__signer_id", "submitted_at", "signature__signed_at")
+    )
+    for signer_id, submitted_at, signed_at in signed:
+        days[signer_id].append(max((signed_at - submitted_at).days, 0))
+    return days
+
+
+def acknowledgement_days(version: PolicyVersion) -> list[dt.datetime]:
+    """When each acknowledgement of ``version`` was made, oldest first: one query."""
+    return list(
+        Acknowledgement.objects.filter(version=version).order_by("acknowledged_at").values_list(
+            "acknowledged_at", flat=True
+        )
+    )
+
+
+def acknowledgement_report_url(version: PolicyVersion) -> str:
+    """The page listing who acknowledged ``version`` and who has not."""
+    return reverse("policy:campaign_report", kwargs={"reference": version.document.reference, "number": version.number})
+
+
+@dataclass(frozen=True)
+class PolicyReviewDate:
+    """A policy in force, when it is next due for its periodic review, and its page."""
+
+    version: PolicyVersion
+    next_review_on: dt.date | None
+    url: str
+
+
+def policy_review_dates() -> list[PolicyReviewDate]:
+    """Every version in force with its next periodic review date, soonest first (undated last): one query."""
+    published = PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("document")
+    found = sorted(published, key=lambda v: (v.next_review_on is None, v.next_review_on or dt.date.max, v.pk))
+    return [PolicyReviewDate(version, version.next_review_on, version_url(version)) for version in found]
+

@@ -73,6 +73,8 @@ class Commitment(AuditedModel):
             LeadershipCapability.MANAGE_OBJECTIVES:
                 "Create and change quality objectives; record any objective's measurements",
             LeadershipCapability.RECORD_MEASUREMENTS: "Record measurements of the quality objectives they own",
+            LeadershipCapability.VIEW_DASHBOARD:
+                "Open the executive dashboard: what needs them, the engagement scorecard, the objectives",
         })
 
     def __str__(self) -> str:
