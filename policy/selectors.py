@@ -185,7 +185,8 @@ def signing_days(signers: Iterable[User], *, since: dt.datetime) -> dict[int, li
         .values_list("signature__signer_id", "submitted_at", "signature__signed_at")
     )
     for signer_id, submitted_at, signed_at in signed:
-        days[signer_id].append(max((signed_at - submitted_at).days, 0))
+        if submitted_at is not None:  # filtered above; the check tells the type checker
+            days[signer_id].append(max((signed_at - submitted_at).days, 0))
     return days
 
 
