@@ -22,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qms_portal.access import Capability, PortalRole, require_capability
-from qms_portal.accounts import sessions_end
+from qms_portal.accounts import session_rotate, sessions_end
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.models import Organisation, User
 
@@ -66,6 +66,12 @@ def second_factor_step_due(request: HttpRequest, *, organisation: Organisation |
     return None
 
 
+def fully_signed_in(request: HttpRequest, *, organisation: Organisation | None) -> bool:
+    """Whether the request comes from a signed-in person who owes no second-factor step: what a public view that
+    shows more to staff must ask, since the access middleware does not hold public views back."""
+    return request.user.is_authenticated and second_factor_step_due(request, organisation=organisation) is None
+
+
 def _code(token: str) -> str:
     # People type codes with spaces ("123 456", "abcd efgh") and in either case; recovery codes are lower case.
     return "".join(token.split()).lower()
@@ -93,6 +99,7 @@ def second_factor_sign_in(request: HttpRequest, *, token: str) -> bool:
     if device is None:
         return False
     otp_login(request, device)
+    session_rotate(request)  # the id known while only the password was given never becomes a verified session
     return True
 
 
@@ -147,6 +154,7 @@ def enrolment_confirm(request: HttpRequest, *, enrolment: Enrolment, token: str)
     with audit_context(actor=person):
         audit_step(person, step="second factor set up", reason="Authenticator app and recovery codes")
     otp_login(request, device)
+    session_rotate(request)
     return codes
 
 

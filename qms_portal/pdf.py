@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import glob
 import logging
 import mimetypes
 import os
@@ -152,8 +153,9 @@ def _resolve_relative_links(document: HTML, site_url: str) -> None:
             del anchor.attrib["href"]
 
 
-def pdf_kept(*, name: str, render: Callable[[], bytes]) -> Path:
-    """The file of the PDF called ``name``, drawn by ``render`` the first time anyone asks for it and kept.
+def pdf_kept(*, name: str, render: Callable[[], bytes], replaces: str = "") -> Path:
+    """The file of the PDF called ``name``, drawn by ``render`` the first time anyone asks for it and kept; once
+    it is, the kept PDFs whose names start with ``replaces`` (earlier drawings of the same thing) are removed.
 
     For a PDF that never changes once drawn (``name`` says what it depends on): anyone may ask for it and
     drawing is costly, so it is drawn once for every web process. One process draws while the others wait on
@@ -178,6 +180,10 @@ def pdf_kept(*, name: str, render: Callable[[], bytes]) -> Path:
                     os.replace(drawing, kept)
                 finally:
                     Path(drawing).unlink(missing_ok=True)
+                if replaces:
+                    for earlier in folder.glob(f"{glob.escape(replaces)}*"):
+                        if earlier.name not in (kept.name, f"{kept.name}.lock"):
+                            earlier.unlink(missing_ok=True)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return kept

@@ -56,12 +56,13 @@ def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
     # Anyone may ask for it, and drawing a PDF is costly: it is drawn once and kept while neither the version
     # (its text is frozen by the signature) nor the organisation's name and logo change. Whether the signature
     # still checks out is in the name too: a record or signature edited in the database behind the portal's back
-    # gets a new PDF that shows the signature invalid, never the kept one that showed it valid.
+    # gets a new PDF that shows the signature invalid, never the kept one that showed it valid. The address asked
+    # is not in the name (a port added to the host would draw it again each time): relative links in the text point
+    # at the address of whoever asked first.
     site_url = request.build_absolute_uri("/")
-    stamp = (
-        f"{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}:{version.signature_valid}:{site_url}"
-    )
-    name = f"policy-version-{version.pk}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.pdf"
+    stamp = f"{version.updated_at.timestamp()}:{organisation.updated_at.timestamp()}:{version.signature_valid}"
+    kind = f"policy-version-{version.pk}-"
+    name = f"{kind}{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.pdf"
 
     def render() -> bytes:
         html = render_to_string(
@@ -78,5 +79,5 @@ def public_policy_pdf(request: PortalRequest, reference: str) -> HttpResponse:
         )
         return render_pdf(html, site_url=site_url)
 
-    pdf = pdf_kept(name=name, render=render)
+    pdf = pdf_kept(name=name, render=render, replaces=kind)
     return pdf_response(pdf, filename=f"{version.document.reference.upper()}-v{version.number}.pdf")

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from qms_portal.access import Capability, public, user_can
+from qms_portal.mfa import fully_signed_in
 
 # Seconds a check may take: a monitor times out after a few seconds, and a web worker is held meanwhile.
 CHECK_TIMEOUT_SECONDS = 1.0
@@ -114,7 +115,10 @@ def _may_see_details(request: HttpRequest) -> bool:
         sent = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if sent and hmac.compare_digest(sent.encode(), token.encode()):
             return True
-    return user_can(request.user, Capability.MANAGE_ORGANISATION)
+    organisation = getattr(request, "organisation", None)
+    return fully_signed_in(request, organisation=organisation) and user_can(
+        request.user, Capability.MANAGE_ORGANISATION
+    )
 
 
 @public

@@ -220,6 +220,34 @@ def test_sign_in_asks_for_the_code_after_the_password_and_a_wrong_one_lets_nobod
     assert client.get("/people/").status_code == 200
 
 
+def test_the_code_gives_the_session_a_new_id_so_one_known_after_the_password_alone_is_worth_nothing(portal_users):
+    require_second_factor()
+    qm = portal_users.quality_manager
+    device = enrol(qm)
+    client = sign_in(qm)
+    known = client.cookies["sessionid"].value
+
+    give_code(client, next_code(device))
+
+    assert client.cookies["sessionid"].value != known
+    stolen = Client()
+    stolen.cookies["sessionid"] = known
+    assert stolen.get("/people/").status_code == 302  # back to sign-in: that session is gone
+
+
+def test_the_health_details_wait_for_the_second_factor_too(portal_users):
+    require_second_factor()
+    qm = portal_users.quality_manager
+    device = enrol(qm)
+    client = sign_in(qm)
+
+    owing = client.get(reverse("health")).json()
+    give_code(client, next_code(device))
+    verified = client.get(reverse("health")).json()
+
+    assert "vendor" not in str(owing) and "vendor" in str(verified)
+
+
 def test_a_code_is_never_accepted_twice(portal_users):
     qm = portal_users.quality_manager
     device = enrol(qm)

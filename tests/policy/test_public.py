@@ -216,6 +216,33 @@ def test_a_new_organisation_name_draws_the_pdf_again(client, policy):
     assert "Calder Flow Systems Ltd" in pdf_text(client.get(pdf_url(policy)).getvalue())
 
 
+def test_asking_through_other_ports_of_the_host_does_not_draw_the_pdf_again(client, policy, monkeypatch, settings):
+    opt_in(policy)
+    drawn = []
+    real_render = public_views.render_pdf
+    monkeypatch.setattr(
+        public_views, "render_pdf", lambda html, **kwargs: drawn.append(html) or real_render(html, **kwargs)
+    )
+
+    for port in range(8001, 8006):
+        assert client.get(pdf_url(policy), HTTP_HOST=f"localhost:{port}").status_code == 200
+
+    assert len(drawn) == 1
+    assert len(list((settings.MEDIA_ROOT / "pdfs").glob("*.pdf"))) == 1
+
+
+def test_a_pdf_drawn_again_replaces_the_one_kept_before(client, policy, settings):
+    opt_in(policy)
+    client.get(pdf_url(policy))
+    organisation = Organisation.current()
+    organisation.name = "Calder Flow Systems Ltd"
+    organisation.save()
+
+    client.get(pdf_url(policy))
+
+    assert len(list((settings.MEDIA_ROOT / "pdfs").glob("*.pdf"))) == 1
+
+
 def test_a_policy_withdrawn_from_the_public_is_no_longer_served(client, policy):
     opt_in(policy)
     assert client.get(pdf_url(policy)).status_code == 200
