@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -28,6 +29,9 @@ INVITATION_RETRY_AFTER = dt.timedelta(minutes=15)
 # The roles that approve and sign (top management) or grant roles (quality manager): each grant is kept with
 # who made it and why, and shown on the people list.
 PRIVILEGED_ROLES = (PortalRole.TOP_MANAGEMENT, PortalRole.QUALITY_MANAGER)
+# The roles whose accounts are worth taking over: a change of their e-mail address (where a password reset goes)
+# needs a reason, and the old address is told.
+ACCOUNT_ROLES = (*PRIVILEGED_ROLES, PortalRole.AUDITOR)
 
 
 def people_visible_to(viewer: User) -> QuerySet[User]:
@@ -124,7 +128,8 @@ def person_save(
     with audit_context(actor=by, reason=reason):
         if person.pk is None:
             person.set_unusable_password()
-        was_active = User.objects.filter(pk=person.pk).values_list("is_active", flat=True).first()
+        before = User.objects.filter(pk=person.pk).values_list("is_active", "email").first()
+        was_active, old_email = before if before is not None else (None, "")
         person.save()
         if roles is not None:
             wanted = set(roles)
@@ -135,7 +140,25 @@ def person_save(
                 person.groups.add(*(wanted - held))
     if was_active and not person.is_active:
         sessions_end(user=person)
+    if old_email and old_email != person.email and person.groups.filter(name__in=ACCOUNT_ROLES).exists():
+        transaction.on_commit(functools.partial(_email_change_notice, person=person, old_email=old_email, by=by))
     return person
+
+
+def _email_change_notice(*, person: User, old_email: str, by: User | None) -> None:
+    """Tell the old address of someone who signs, grants or audits that their e-mail address was changed, so that
+    a change they did not ask for (the first step of taking over their account) does not go unnoticed."""
+    who = by.get_full_name() if by is not None else "the portal"
+    body = (
+        f"Dear {person.get_full_name()},\n\n"
+        f"{who} changed the e-mail address of your QMS portal account ({person.username}) from {old_email} to "
+        f"{person.email}. Password resets now go to the new address.\n\n"
+        "If you did not expect this, tell your quality manager or top management at once.\n"
+    )
+    try:
+        send_mail("Your QMS portal e-mail address was changed", body, None, [old_email])
+    except Exception:  # the mail server is down: the change is on the audit trail all the same
+        log.warning("could not tell %s of the change of e-mail of %s", old_email, person.username, exc_info=True)
 
 
 OWN_ROLES_REFUSED = (

@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from qms_portal.access import PortalRole
 from qms_portal.accounts import (
+    ACCOUNT_ROLES,
     OWN_ROLES_REFUSED,
     grant_reason_missing,
     password_reset_allowed,
@@ -241,7 +242,10 @@ class PersonForm(ReasonForm, forms.ModelForm):
                 "Needed when giving Top management or Quality manager; kept in the audit trail with the grant."
             )
 
-    reason_missing = "Say why the full name, job title or portal roles change: the reason is kept in the audit trail."
+    reason_missing = (
+        "Say why the full name, job title, portal roles or (for top management, quality managers and auditors) "
+        "the e-mail address change: the reason is kept in the audit trail."
+    )
 
     @property
     def own_record(self) -> bool:
@@ -253,8 +257,12 @@ class PersonForm(ReasonForm, forms.ModelForm):
     def reason_required(self) -> bool:
         if roles_granted(held=self.held_roles, wanted=self.wanted_roles()):
             return True
+        # The e-mail of someone who signs, grants or audits is where their password is reset: changing it says why.
+        email_of_privileged = "email" in self.changed_data and bool(self.held_roles & set(ACCOUNT_ROLES))
         return bool(self.instance.pk) and (
-            bool({"full_name", "job_title"} & set(self.changed_data)) or self.wanted_roles() != self.held_roles
+            bool({"full_name", "job_title"} & set(self.changed_data))
+            or self.wanted_roles() != self.held_roles
+            or email_of_privileged
         )
 
     def clean(self) -> dict[str, Any]:

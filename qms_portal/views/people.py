@@ -88,6 +88,14 @@ def person_invite(request: SignedInRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(people_visible_to(request.user).filter(is_active=True), pk=pk)
     if not person.email:
         messages.error(request, f"{person} has no email address: add one first.")
+    elif person.has_usable_password():
+        # Nobody's password is replaced from here (a link sent to an address just changed would hand over the
+        # account): a person who has one asks for a new one themselves, at the address on record.
+        messages.error(
+            request,
+            f"{person} has set a password: if it is lost, they choose “Forgot your password?” on the sign-in page, "
+            "which e-mails the address on record.",
+        )
     else:
         person_invite_send(person=person, portal_url=request.build_absolute_uri("/"), by=request.user)
         messages.success(request, f"A new link to set a password is queued for {person.email}.")

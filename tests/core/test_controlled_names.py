@@ -57,7 +57,7 @@ def test_changing_a_job_title_needs_a_reason(portal_users, qm_client):
     response = qm_client.post(reverse("person_edit", args=[person.pk]), person_form(person, job_title="Team leader"))
 
     assert response.status_code == 200
-    assert "Say why the full name, job title or portal roles change" in response.text
+    assert "Say why the full name, job title, portal roles or (for top management" in response.text
     person.refresh_from_db()
     assert person.job_title != "Team leader"
 
@@ -178,3 +178,32 @@ def test_adding_a_person_needs_no_reason_unless_they_are_given_a_privileged_role
 
     assert response.status_code == 302
     assert User.objects.get(username="n.new").full_name == "Nina New"
+
+
+def test_changing_a_top_managers_email_needs_a_reason_and_tells_the_old_address(
+    portal_users, qm_client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    director = portal_users.top_management
+    old = director.email
+    form = {**person_form(director, email="helen.new@example.com"),
+            "roles": list(director.groups.values_list("pk", flat=True))}
+
+    refused = qm_client.post(reverse("person_edit", args=[director.pk]), form)
+    with django_capture_on_commit_callbacks(execute=True):
+        qm_client.post(reverse("person_edit", args=[director.pk]), {**form, "reason": "New company address"})
+
+    assert "the e-mail address change" in refused.text
+    director.refresh_from_db()
+    assert director.email == "helen.new@example.com"
+    [notice] = mail.outbox
+    assert notice.to == [old] and "helen.new@example.com" in notice.body
+
+
+def test_an_employees_email_changes_without_a_reason(portal_users, qm_client):
+    employee = portal_users.employee
+    form = {**person_form(employee, email="jamie.new@example.com"),
+            "roles": list(employee.groups.values_list("pk", flat=True))}
+
+    assert qm_client.post(reverse("person_edit", args=[employee.pk]), form).status_code == 302

@@ -30,7 +30,7 @@ def queue_down():
 def test_sending_an_invitation_with_the_queue_down_keeps_it_and_says_so(
     portal_users, qm_client, django_capture_on_commit_callbacks
 ):
-    person = UserFactory(username="w.jagger", email="w.jagger@example.com")
+    person = UserFactory(username="w.jagger", email="w.jagger@example.com", password=None)  # never signed in
 
     with queue_down(), django_capture_on_commit_callbacks(execute=True):
         response = qm_client.post(reverse("person_invite", args=[person.pk]))
@@ -47,7 +47,7 @@ def test_sending_an_invitation_with_the_queue_down_keeps_it_and_says_so(
 def test_once_the_queue_is_back_the_sweep_sends_the_waiting_invitation_once(
     portal_users, qm_client, django_capture_on_commit_callbacks
 ):
-    person = UserFactory(username="w.jagger", email="w.jagger@example.com")
+    person = UserFactory(username="w.jagger", email="w.jagger@example.com", password=None)  # never signed in
     with queue_down(), django_capture_on_commit_callbacks(execute=True):
         qm_client.post(reverse("person_invite", args=[person.pk]))
 
@@ -79,7 +79,7 @@ def test_a_new_person_added_with_the_queue_down_is_saved_and_their_invitation_wa
 def test_with_the_queue_up_the_invitation_goes_at_once_and_is_not_sent_again(
     portal_users, qm_client, django_capture_on_commit_callbacks
 ):
-    person = UserFactory(username="w.jagger", email="w.jagger@example.com")
+    person = UserFactory(username="w.jagger", email="w.jagger@example.com", password=None)  # never signed in
     with django_capture_on_commit_callbacks(execute=True):
         qm_client.post(reverse("person_invite", args=[person.pk]))
 

@@ -217,7 +217,7 @@ def test_the_people_list_costs_the_same_queries_for_5_and_for_500_people(qm_clie
 
 
 def test_a_fresh_set_password_link_can_be_sent_again(portal_users, qm_client, django_capture_on_commit_callbacks):
-    person = UserFactory(username="w.jagger", email="w.jagger@example.com")
+    person = UserFactory(username="w.jagger", email="w.jagger@example.com", password=None)  # never signed in
 
     with django_capture_on_commit_callbacks(execute=True):
         response = qm_client.post(reverse("person_invite", args=[person.pk]), follow=True)
@@ -227,6 +227,18 @@ def test_a_fresh_set_password_link_can_be_sent_again(portal_users, qm_client, dj
     assert invitation.to == ["w.jagger@example.com"]
     link = urlparse(re.search(r"https?://\S+", invitation.body).group(0)).path
     assert Client().get(link, follow=True).context["validlink"] is True
+
+
+def test_no_set_password_link_is_sent_to_someone_who_has_a_password(portal_users, qm_client):
+    """Otherwise changing a top manager's e-mail and sending a link would hand their account to whoever did it."""
+    director = portal_users.top_management
+
+    page = qm_client.get(reverse("person_detail", args=[director.pk])).text
+    response = qm_client.post(reverse("person_invite", args=[director.pk]), follow=True)
+
+    assert "Send a set-password link" not in page
+    assert "has set a password: if it is lost, they choose “Forgot your password?”" in response.text
+    assert mail.outbox == [] and not director.invitations.exists()
 
 
 def test_no_link_is_sent_to_a_deactivated_person(portal_users, qm_client, django_capture_on_commit_callbacks):
@@ -275,7 +287,7 @@ def test_changing_portal_roles_needs_a_reason_and_keeps_it(portal_users, qm_clie
     refused = qm_client.post(reverse("person_edit", args=[person.pk]), form)
 
     assert refused.status_code == 200
-    assert "Say why the full name, job title or portal roles change" in refused.text
+    assert "Say why the full name, job title, portal roles or (for top management" in refused.text
     assert list(person.groups.values_list("name", flat=True)) == [PortalRole.EMPLOYEE]
 
     qm_client.post(reverse("person_edit", args=[person.pk]), {**form, "reason": "Took over the assembly process"})

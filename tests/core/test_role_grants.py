@@ -44,7 +44,7 @@ def test_a_quality_manager_may_still_change_her_own_details_but_not_drop_her_rol
     qm = portal_users.quality_manager
 
     kept = qm_client.post(reverse("person_edit", args=[qm.pk]), {
-        **edit_form(qm, PortalRole.QUALITY_MANAGER), "email": "quentin@example.com",
+        **edit_form(qm, PortalRole.QUALITY_MANAGER), "email": "quentin@example.com", "reason": "New mailbox",
     })
     dropped = qm_client.post(reverse("person_edit", args=[qm.pk]), edit_form(qm, reason="Stepping down"))
 
