@@ -96,17 +96,66 @@ class EnrolmentForm(forms.Form):
     code = code_field(label="Code from the app", help_text="The six-digit code the app shows for this portal.")
 
 
-class OrganisationForm(forms.ModelForm):
+class ReasonForm(forms.Form):
+    """The "Reason for the change" every change to a controlled record asks for, kept on its trail entries.
+
+    Mix it into the form that makes the change (``class RoleForm(ReasonForm, forms.ModelForm)``) or use it
+    alone on a confirmation page. ``reason_required()`` says when the reason must be given (always, unless a
+    form narrows it); the view saves inside ``audit_context(actor=..., reason=form.stated_reason)`` so that each entry
+    written by the change keeps it.
+    """
+
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the change",
+        help_text="Kept in the audit trail with the change.",
+    )
+    reason_missing = "Say why this changes: the reason is kept in the audit trail with the change."
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if type(self).reason_required is ReasonForm.reason_required:  # always needed: marked so, like any field
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = self.reason_missing
+
+    def reason_required(self) -> bool:
+        return True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        missing = not cleaned.get("reason", "").strip() and "reason" not in self.errors
+        if "reason" in self.fields and missing and self.reason_required():
+            self.add_error("reason", self.reason_missing)
+        return cleaned
+
+    @property
+    def stated_reason(self) -> str:
+        """The reason given, trimmed; empty when none was needed."""
+        return str(self.cleaned_data.get("reason", "")).strip()
+
+
+class OrganisationForm(ReasonForm, forms.ModelForm):
+    """The organisation's name, logo, scope, time zone and second-factor rule; turning the rule off or on lifts or
+    sets a guard on every account that signs, grants or audits, so it says why."""
+
     class Meta:
         model = Organisation
         fields = ["name", "logo", "scope_statement", "time_zone", "second_factor_required"]
         widgets = {"scope_statement": forms.Textarea(attrs={"rows": 5})}
+
+    reason_missing = "Say why the second-factor rule changes: the reason is kept in the audit trail."
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["logo"].help_text = (
             f"PNG or JPEG, at most {settings.LOGO_MAX_BYTES // 1024} KB. Shown in the header and on evidence packs."
         )
+        self.fields["reason"].help_text = "Needed to change the second-factor rule; kept in the audit trail."
+
+    def reason_required(self) -> bool:
+        return "second_factor_required" in self.changed_data
 
     def clean_logo(self) -> Any:
         logo = self.cleaned_data.get("logo")
@@ -151,46 +200,6 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["email"]
-
-
-class ReasonForm(forms.Form):
-    """The "Reason for the change" every change to a controlled record asks for, kept on its trail entries.
-
-    Mix it into the form that makes the change (``class RoleForm(ReasonForm, forms.ModelForm)``) or use it
-    alone on a confirmation page. ``reason_required()`` says when the reason must be given (always, unless a
-    form narrows it); the view saves inside ``audit_context(actor=..., reason=form.stated_reason)`` so that each entry
-    written by the change keeps it.
-    """
-
-    reason = forms.CharField(
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Reason for the change",
-        help_text="Kept in the audit trail with the change.",
-    )
-    reason_missing = "Say why this changes: the reason is kept in the audit trail with the change."
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if type(self).reason_required is ReasonForm.reason_required:  # always needed: marked so, like any field
-            self.fields["reason"].required = True
-            self.fields["reason"].error_messages["required"] = self.reason_missing
-
-    def reason_required(self) -> bool:
-        return True
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or self.cleaned_data
-        missing = not cleaned.get("reason", "").strip() and "reason" not in self.errors
-        if "reason" in self.fields and missing and self.reason_required():
-            self.add_error("reason", self.reason_missing)
-        return cleaned
-
-    @property
-    def stated_reason(self) -> str:
-        """The reason given, trimmed; empty when none was needed."""
-        return str(self.cleaned_data.get("reason", "")).strip()
 
 
 class PersonForm(ReasonForm, forms.ModelForm):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
+from qms_portal.audit import audit_context
 from qms_portal.forms import OrganisationForm, OrgUnitForm, posted
 from qms_portal.http import PortalRequest, SignedInRequest
 from qms_portal.models import OrgUnit
@@ -22,7 +23,8 @@ def organisation(request: SignedInRequest) -> HttpResponse:
     second_factor_required = instance.second_factor_required  # as saved: a refused form changes the instance
     form = OrganisationForm(posted(request), request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
+        with audit_context(reason=form.stated_reason):
+            saved = form.save()
         if old_logo and old_logo != saved.logo.name:
             # A replaced or cleared logo's file would otherwise stay on disk for ever.
             transaction.on_commit(lambda: saved.logo.storage.delete(old_logo))

@@ -26,6 +26,7 @@ def test_quality_manager_sets_up_a_second_factor_signs_in_with_a_code_and_a_reco
     tab.sign_in("quality")
     tab.open("/organisation/")
     tab.page.get_by_label(REQUIRED).check()
+    tab.page.get_by_label("Reason for the change").fill("The board asked for it after the audit")
     with tab.page.expect_navigation():
         tab.page.get_by_role("button", name="Save settings").click()
 

@@ -78,10 +78,18 @@ def test_the_quality_manager_turns_the_requirement_off_and_on_in_organisation_se
     assert "Second factor required for top management, quality managers and auditors" in page
     assert "The second factor is not required" not in page
 
-    response = client.post(reverse("organisation"), {"name": "Acme", "time_zone": "UTC"})
+    unexplained = client.post(reverse("organisation"), {"name": "Acme", "time_zone": "UTC"})
+    assert "Say why the second-factor rule changes" in unexplained.content.decode()
+    assert Organisation.current().second_factor_required is True
+
+    response = client.post(reverse("organisation"), {
+        "name": "Acme", "time_zone": "UTC", "reason": "Pilot: the board's phones arrive next month",
+    })
 
     assert response.status_code == 302
     assert Organisation.current().second_factor_required is False
+    entry = AuditEntry.objects.filter(record_type="qms_portal.organisation").latest("id")
+    assert entry.reason == "Pilot: the board's phones arrive next month"
     assert "The second factor is not required" in client.get(reverse("organisation")).content.decode()
     assert client_for(portal_users.top_management).get("/").status_code == 200
 
