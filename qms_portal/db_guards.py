@@ -3,7 +3,7 @@
 an UPDATE that changes a row, where the table asks for it.
 
 Migrations install them with ``retained_table_guard(table)``, which does nothing on SQLite (the embedded default
-relies on the ORM's refusal). The trigger function comes with ``qms_portal`` migration 0011. Tests that flush a
+relies on the ORM's refusal). The trigger function comes with ``qms_portal`` migration 0014. Tests that flush a
 PostgreSQL database (``transactional_db``) lift the TRUNCATE triggers for the flush: ``tests.services``.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.utils import timezone
 from qms_portal.models.audit import anchor_seal_message
 from qms_portal.records_key import records_hmac
 
-SOURCE = "the upgrade that keyed the chain (migration 0010)"
+SOURCE = "the upgrade that keyed the chain (migration 0013)"
 
 
 def record_keyed_from(apps, schema_editor):

@@ -5,7 +5,7 @@ queryset mixed into its own). Both refuse with ``RecordRetained``: the row's ``d
 ``delete()``, which bypasses it; a deleted parent's cascade is refused as well. ``is_retained()`` and
 ``retained_rows()`` narrow which rows are kept when only some are (signed records are kept once signed,
 ``SignedRecord`` and ``SignedQuerySet``). People retire or withdraw such records instead; on PostgreSQL the records
-kept by law are guarded by a trigger as well (``qms_portal`` migration 0011).
+kept by law are guarded by a trigger as well (``qms_portal`` migration 0014).
 """
 from __future__ import annotations
 
