@@ -175,8 +175,20 @@ def second_factor_reset(*, person: User, by: User, reason: str) -> None:
     """Remove ``person``'s authenticator app and recovery codes and sign them out everywhere; they set up a new one
     at their next sign-in. Only another person who manages people may: nobody resets their own."""
     second_factor_reset_check(person=person, by=by)
+    _second_factor_remove(person=person, actor=by, reason=reason)
+
+
+def second_factor_reset_by_operator(*, person: User, reason: str) -> None:
+    """The server operator's reset (``manage.py second_factor_reset``), for when nobody else who manages people can
+    sign in: the only quality manager lost their phone and their recovery codes. Kept on the trail like any."""
+    if not reason.strip():
+        raise ValueError("Say why the second factor is reset: the reason is kept in the audit trail.")
+    _second_factor_remove(person=person, actor="operator (manage.py second_factor_reset)", reason=reason.strip())
+
+
+def _second_factor_remove(*, person: User, actor: User | str, reason: str) -> None:
     TOTPDevice.objects.filter(user=person).delete()
     StaticDevice.objects.filter(user=person).delete()
-    with audit_context(actor=by, reason=reason):
+    with audit_context(actor=actor, reason=reason):
         audit_step(person, step="second factor reset", reason=reason)
     sessions_end(user=person)

@@ -414,3 +414,23 @@ def test_signing_with_the_right_password_and_code_approves(director, portal_user
     version.refresh_from_db()
     assert version.status == VersionStatus.APPROVED
     assert version.signature.signer == portal_users.top_management
+
+
+def test_the_operator_resets_the_only_quality_managers_second_factor_from_the_server(portal_users):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from qms_portal.mfa import has_second_factor
+
+    qm = portal_users.quality_manager
+    enrol(qm)
+    with pytest.raises(CommandError, match="--reason"):
+        call_command("second_factor_reset", qm.username)
+
+    call_command("second_factor_reset", qm.username, reason="Phone and recovery codes lost in a fire drill")
+
+    assert not has_second_factor(qm)
+    entry = AuditEntry.objects.filter(record_type="qms_portal.user", object_id=str(qm.pk)).latest("id")
+    assert (entry.actor_name, entry.reason) == (
+        "operator (manage.py second_factor_reset)", "Phone and recovery codes lost in a fire drill"
+    )
