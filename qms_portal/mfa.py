@@ -9,6 +9,7 @@ asks for a code again (``qms_portal.signatures``).
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from typing import cast
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import login as otp_login
+from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -75,6 +77,20 @@ def fully_signed_in(request: HttpRequest, *, organisation: Organisation | None) 
 def _code(token: str) -> str:
     # People type codes with spaces ("123 456", "abcd efgh") and in either case; recovery codes are lower case.
     return "".join(token.split()).lower()
+
+
+def code_used_already(user: User, token: str) -> bool:
+    """Whether ``token`` is the code ``user``'s app showed for the last step a code was accepted in: typed again
+    (to sign just after signing in, say), it is refused, but it is no guess."""
+    token = _code(token)
+    if not token.isdigit():
+        return False
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True, last_t__gte=0):
+        now = int((time.time() - device.t0) // device.step)
+        used = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.last_t - now)
+        if f"{used:0{device.digits}d}" == token:
+            return True
+    return False
 
 
 def code_check(user: User, token: str) -> TOTPDevice | StaticDevice | None:

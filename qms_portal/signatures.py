@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from qms_portal.access import PortalRole
 from qms_portal.audit import audit_context, audit_step
-from qms_portal.mfa import code_check, has_second_factor
+from qms_portal.mfa import code_check, code_used_already, has_second_factor
 from qms_portal.models import ElectronicSignature, SignedRecord, SigningLock, User
 from qms_portal.models.signatures import content_sha256, signature_is_valid, signature_seal
 from qms_portal.refusals import StepRefused
@@ -87,7 +87,14 @@ def signature_sign(
     if not signer.check_password(password):
         _record_failure(obj=obj, signer=signer)
         raise SignatureRefused("That password is not right. Nothing was signed.")
-    if has_second_factor(signer) and code_check(signer, getattr(password, "code", "")) is None:
+    code = getattr(password, "code", "")
+    if has_second_factor(signer) and code_check(signer, code) is None:
+        if code_used_already(signer, code):  # not a guess: no step towards the lock
+            raise SignatureRefused(
+                "That code was used already (to sign in, perhaps): a code works once. Wait for the next one in "
+                "your app. Nothing was signed.",
+                field="code",
+            )
         _record_failure(obj=obj, signer=signer, what="wrong second-factor code")
         raise SignatureRefused("That code is not right. Nothing was signed.", field="code")
     SigningLock.objects.filter(user=signer).delete()

@@ -390,6 +390,23 @@ def test_signing_with_a_missing_or_wrong_code_signs_nothing_and_counts_as_a_refu
         assert "code" in response.context["form"].errors
 
 
+def test_a_code_used_already_is_refused_as_such_and_is_no_step_towards_the_lock(portal_users):
+    require_second_factor()
+    tm = portal_users.top_management
+    device = enrol(tm)
+    client = sign_in(tm)
+    code = next_code(device)
+    give_code(client, code)  # signed in with it a moment ago
+    version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
+
+    response = sign(client, version, code=code)
+
+    assert response.context["form"].errors["code"][0].startswith("That code was used already")
+    assert not SigningLock.objects.filter(user=tm).exists()
+    version.refresh_from_db()
+    assert version.status == VersionStatus.IN_REVIEW
+
+
 def test_five_wrong_codes_lock_signing_like_five_wrong_passwords(director, portal_users):
     client, device = director
     version = PolicyVersionFactory(status=VersionStatus.IN_REVIEW)
