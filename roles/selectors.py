@@ -355,3 +355,30 @@ def my_roles_of(person: User) -> list[MyRole]:
         entry.duties = duties.get(entry.role.pk, [])
         entry.changes = changed.get(entry.role.pk)
     return sorted(mine.values(), key=lambda e: (not e.to_acknowledge, e.role.title))
+
+
+# --- Roles as they stood on a day (the readiness score) -------------------------------------------------------
+@dataclass(frozen=True)
+class RolesOnDay:
+    """The RACI matrix with its holders on a day, the 5.3 duties, and how many holders had acknowledged their role
+    by then."""
+
+    matrix: Matrix
+    role_acknowledgements: AcknowledgementRate
+
+
+def roles_on(day: dt.date) -> RolesOnDay:
+    """The matrix with holders as of ``day`` (letters and duties as they stand: they are not dated) and the
+    (role, holder) pairs of that day with an acknowledgement of the role dated by its end: six queries."""
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    acknowledged = RoleAcknowledgement.objects.filter(
+        role_id=OuterRef("role_id"), person_id=OuterRef("person_id"), acknowledged_at__lt=end
+    )
+    pairs = set(
+        RoleAssignment.objects.filter(held_on(day))
+        .annotate(done=Exists(acknowledged))
+        .values_list("role_id", "person_id", "done")
+    )
+    expected = {(role_id, person_id) for role_id, person_id, _ in pairs}
+    done = {(role_id, person_id) for role_id, person_id, ok in pairs if ok}
+    return RolesOnDay(matrix_load(on=day), AcknowledgementRate(len(done), len(expected)))
