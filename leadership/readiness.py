@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.db.models import TextChoices
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,8 @@ from leadership.models import ReadinessSettings, ReadinessSnapshot
 from leadership.objectives import ObjectiveState
 from leadership.selectors import LeadershipOnDay, leadership_on
 from policy.selectors import PolicyInForce, quality_policy_on
+from qms_portal.access import Capability, require_capability
+from qms_portal.audit import audit_context
 from qms_portal.presentation import day as _day
 from roles.raci import RuleBreak, matrix_rule_breaks
 from roles.selectors import RolesOnDay, roles_on
@@ -474,3 +477,25 @@ def snapshot_store(day: dt.date | None = None) -> ReadinessSnapshot:
         "verdicts": {r.requirement: str(r.verdict) for r in found.results},
     })
     return snapshot
+
+
+def thresholds_save(*, form: Any, by: Any, reason: str) -> ReadinessSettings:
+    """Save the organisation's thresholds from a valid ``ReadinessSettingsForm``, with ``reason`` on the trail."""
+    require_capability(by, Capability.MANAGE_ORGANISATION, doing="change the readiness thresholds")
+    with transaction.atomic(), audit_context(actor=by, reason=reason):
+        saved: ReadinessSettings = form.save()
+    return saved
+
+
+def thresholds_row() -> ReadinessSettings:
+    """The thresholds' row to edit, unsaved with the defaults when never edited."""
+    return ReadinessSettings.objects.first() or ReadinessSettings()
+
+
+def snapshots_backfill(*, until: dt.date, weeks: int = 52) -> int:
+    """Keep a snapshot for ``until`` and each of the ``weeks`` weeks before it, computed from the dated records (the
+    demo's replayed history): about fifteen queries a snapshot. Returns how many were stored."""
+    days = [until - dt.timedelta(weeks=n) for n in range(weeks, -1, -1)]
+    for day in days:
+        snapshot_store(day)
+    return len(days)

@@ -1,13 +1,16 @@
 """URLs of leadership (5.1): commitments and evidence, management reviews, actions and quality objectives."""
 from django.urls import path
 
-from leadership.views import actions, evidence, objectives, overview, reviews
+from leadership.views import actions, evidence, objectives, overview, readiness, reviews
 
 app_name = "leadership"
 
 urlpatterns = [
     # Top management's page (leadership/views/overview.py)
     path("leadership/", overview.leadership_home, name="leadership_home"),
+    # Clause 5 readiness (leadership/views/readiness.py)
+    path("leadership/readiness/", readiness.readiness_page, name="readiness"),
+    path("leadership/readiness/thresholds/", readiness.readiness_settings, name="readiness_settings"),
     # Commitments and the evidence of what leaders did (leadership/views/evidence.py)
     path("leadership/commitments/", evidence.commitment_list, name="commitment_list"),
     path("leadership/commitments/<str:code>/", evidence.commitment_detail, name="commitment_detail"),

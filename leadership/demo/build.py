@@ -11,6 +11,7 @@ from functools import partial
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from leadership.readiness import snapshots_backfill
 from leadership.actions import action_create, action_note_add, action_update_status
 from leadership.commitments import CommitmentState, commitment_statuses, commitment_update, evidence_record
 from leadership.demo.data import (
@@ -95,6 +96,8 @@ def seed_leadership_demo(*, password: str, history: History) -> None:
     for demo in OTHER_ACTIONS:
         _action(history, demo, people, source=None, by=QUALITY, base=today)
     _objectives(history, people)
+    # Last of the day, once every app's records are in: a year of weekly readiness snapshots, from the dated records.
+    history.on(today, partial(snapshots_backfill, until=today), hour=23, minute=59)
     history.summary(partial(_summary, today=today))
 
 
