@@ -25,11 +25,10 @@ from leadership.commitments import CommitmentState, due_soon_window, status_from
 from leadership.models import ReadinessSettings, ReadinessSnapshot
 from leadership.objectives import ObjectiveState
 from leadership.selectors import LeadershipOnDay, leadership_on
-from policy.selectors import PolicyInForce, quality_policy_on
+from policy.selectors import POLICY_CHECKLIST, PolicyInForce, quality_policy_on
 from qms_portal.access import Capability, require_capability
 from qms_portal.audit import audit_context
 from qms_portal.presentation import day as _day
-from roles.raci import RuleBreak, matrix_rule_breaks
 from roles.selectors import RolesOnDay, roles_on
 
 
@@ -215,9 +214,7 @@ def _no_policy(requirement: str, title: str) -> Result:
 def policy_content_rule(inputs: ReadinessInputs, requirement: str) -> Result:
     """5.2.1.a-d: the policy in force confirms the item with a passage of its text (met); confirmed without a
     passage (at risk); not confirmed (not met)."""
-    from policy.models import CHECKLIST_ITEMS  # the catalogue's own words; a constant, not a read
-
-    title = CHECKLIST_ITEMS[requirement]
+    title = POLICY_CHECKLIST[requirement]
     policy = inputs.policy
     if policy is None:
         return _no_policy(requirement, title)
@@ -299,11 +296,7 @@ def policy_public_rule(inputs: ReadinessInputs) -> Result:
     return Result("5.2.2.c", title, Verdict.NOT_MET,
                   f"5.2.2.c not met: {policy.label} is not published for interested parties.",
                   _policy_records(policy),
-                  Link("Publish it publicly", reverse("policy:policy_settings", kwargs={"reference": policy.reference})))
-
-
-def _matrix_breaks(inputs: ReadinessInputs) -> list[RuleBreak]:
-    return [b for b in matrix_rule_breaks(inputs.roles.matrix) if b.duty_code is None]
+                  Link("Publish it publicly", reverse("policy:policy_settings", args=[policy.reference])))
 
 
 def roles_rule(inputs: ReadinessInputs) -> Result:
@@ -311,7 +304,7 @@ def roles_rule(inputs: ReadinessInputs) -> Result:
     acknowledgements below target (at risk); no role held at all (not met)."""
     title = "Responsibilities and authorities are assigned, communicated and understood"
     t, roles = inputs.thresholds, inputs.roles
-    breaks = _matrix_breaks(inputs)
+    breaks = roles.rule_breaks
     rate = roles.role_acknowledgements
     matrix = Link("RACI matrix", reverse("roles:raci_matrix"))
     health = Link("RACI health", reverse("roles:raci_health"))
@@ -321,8 +314,8 @@ def roles_rule(inputs: ReadinessInputs) -> Result:
                       Link("See the roles", reverse("roles:role_list")), thresholds)
     problems = []
     if breaks:
-        problems.append(f"{_plural(len(breaks), 'RACI rule break')}: " + "; ".join(b.message.rstrip(".") for b in breaks[:3])
-                        + (" …" if len(breaks) > 3 else ""))
+        listed = "; ".join(b.message.rstrip(".") for b in breaks[:3]) + (" …" if len(breaks) > 3 else "")
+        problems.append(f"{_plural(len(breaks), 'RACI rule break')}: {listed}")
     if (rate.percent or 0) < t.role_ack_target:
         problems.append(f"{rate.percent}% of role holders acknowledged their role ({rate.acknowledged} of "
                         f"{rate.expected}), below {t.role_ack_target}%")
@@ -345,17 +338,17 @@ DUTY_TITLES = {
 
 def duty_rule(inputs: ReadinessInputs, code: str) -> Result:
     """5.3.a-e: the duty is assigned to a role someone holds (met), or not (not met)."""
-    matrix = inputs.roles.matrix
+    roles = inputs.roles
     title = DUTY_TITLES[code]
-    role_id = matrix.duties.get(code)
+    role_id = roles.duties.get(code)
     duties = reverse("roles:duty_list")
     fix = Link("Assign the duty", reverse("roles:duty_edit", kwargs={"code": code}))
-    if code not in matrix.duties or role_id is None:
+    if role_id is None:
         return Result(code, title, Verdict.NOT_MET, f"{code} not met: the duty is not assigned to any role.",
                       [Link("Duties", duties)], fix)
-    role_title = matrix.roles.get(role_id, f"role #{role_id}")
+    role_title = roles.role_titles.get(role_id, f"role #{role_id}")
     role = Link(f"Role “{role_title}”", reverse("roles:role_detail", kwargs={"pk": role_id}))
-    if role_id not in matrix.held_role_ids:
+    if role_id not in roles.held_role_ids:
         return Result(code, title, Verdict.NOT_MET, f"{code} not met: it is assigned to “{role_title}”, "
                       "which nobody holds.", [role], Link("Assign a holder", reverse(
                           "roles:assignment_create", kwargs={"pk": role_id})))

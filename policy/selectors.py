@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import NO_UNIT, campaign_audience, campaign_report
-from policy.models import Acknowledgement, Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from policy.models import (
+    CHECKLIST_ITEMS,
+    Acknowledgement,
+    Campaign,
+    PolicyDocument,
+    PolicyKind,
+    PolicyVersion,
+    VersionStatus,
+)
 from qms_portal.access import user_can
 from qms_portal.audit import AuditEntry, audit_history
 from qms_portal.models import User
@@ -155,6 +163,9 @@ def version_timeline(version: PolicyVersion, *, with_comments: bool) -> list[Tim
 
 
 # --- The quality policy as it stood on a day (the readiness score) ---------------------------------------------
+# What 5.2.1 a-d ask of the policy's text, by requirement id, in our own words (the approval checklist's items).
+POLICY_CHECKLIST: dict[str, str] = CHECKLIST_ITEMS
+
 @dataclass(frozen=True)
 class DepartmentAcknowledgements:
     """One department's acknowledgements of a version, counted up to a day."""

@@ -11,7 +11,6 @@ from functools import partial
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from leadership.readiness import snapshots_backfill
 from leadership.actions import action_create, action_note_add, action_update_status
 from leadership.commitments import CommitmentState, commitment_statuses, commitment_update, evidence_record
 from leadership.demo.data import (
@@ -51,6 +50,7 @@ from leadership.models import (
     ReviewStatus,
 )
 from leadership.objectives import measurement_record, objective_save, objective_statuses
+from leadership.readiness import snapshots_backfill
 from leadership.reviews import (
     Meeting,
     add_months,

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_DURATION_MINUTES",
     "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
     "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
-    "Measurement", "OutputCategory", "QualityObjective", "ReadinessSettings", "ReadinessSnapshot", "ReviewAttendance", "ReviewInput", "ReviewOutput",
+    "Measurement", "OutputCategory", "QualityObjective", "ReadinessSettings", "ReadinessSnapshot",
+    "ReviewAttendance", "ReviewInput", "ReviewOutput",
     "ReviewStatus", "duration_label", "evidence_file_path",
 ]
