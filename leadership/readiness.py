@@ -398,7 +398,8 @@ def _months_after(day: dt.date, months: int) -> dt.date:
 
 def review_rule(inputs: ReadinessInputs) -> Result:
     """9.3: a management review was held within the interval (met); the interval runs out within the warning
-    days with none planned before, or review actions are overdue (at risk); none held within it (not met)."""
+    days with none planned before, a planned review's date passed without it being held, or review actions are
+    overdue (at risk); none held within it (not met)."""
     title = "Management reviews are held at planned intervals"
     t, day = inputs.thresholds, inputs.day
     thresholds = [f"Interval {t.review_interval_months} months; warning {t.review_warning_days} days before",
@@ -424,6 +425,11 @@ def review_rule(inputs: ReadinessInputs) -> Result:
     if (due - day).days <= t.review_warning_days and not next_in_time:
         return Result("9.3", title, Verdict.AT_RISK, f"9.3 at risk: the next management review is due by "
                       f"{_day(due)} and none is planned before then.", records, plan, thresholds)
+    missed = [r for r in reviews if r.held_on is None and last.held_on < r.planned_on < day]
+    if missed:
+        return Result("9.3", title, Verdict.AT_RISK, f"9.3 at risk: the review planned for "
+                      f"{_day(missed[0].planned_on)} has not been held.", records,
+                      Link("Open the planned review", _review_url(missed[0].pk)), thresholds)
     overdue = inputs.leadership.overdue_review_actions
     if overdue:
         actions = Link("Overdue actions", reverse("leadership:action_list") + "?overdue=yes&source=review")
@@ -492,3 +498,9 @@ def snapshots_backfill(*, until: dt.date, weeks: int = 52) -> int:
     for day in days:
         snapshot_store(day)
     return len(days)
+
+
+def snapshots_since(day: dt.date) -> list[ReadinessSnapshot]:
+    """The kept snapshots from ``day`` on, oldest first, for trends (the dashboard's chart and its 30/90-day moves):
+    one query."""
+    return list(ReadinessSnapshot.objects.filter(day__gte=day).order_by("day"))

@@ -246,6 +246,16 @@ def test_a_review_is_not_met_once_the_interval_has_run_out():
     assert review_rule(inputs()).verdict == Verdict.NOT_MET
 
 
+def test_a_planned_review_whose_day_passed_unheld_puts_the_review_at_risk():
+    missed = ReviewOnDay(2, "Next review", DAY - dt.timedelta(days=1), None)
+    result = review_rule(inputs(reviews=[_held(dt.date(2026, 3, 1)), missed]))
+    assert result.verdict == Verdict.AT_RISK
+    assert result.reason == "9.3 at risk: the review planned for 29 Jun 2026 has not been held."
+    assert result.fix is not None and result.fix.url == reverse("leadership:review_detail", kwargs={"pk": 2})
+    on_the_day = ReviewOnDay(2, "Next review", DAY, None)
+    assert review_rule(inputs(reviews=[_held(dt.date(2026, 3, 1)), on_the_day])).verdict == Verdict.MET
+
+
 def test_overdue_review_actions_put_the_review_at_risk():
     result = review_rule(inputs(reviews=[_held(dt.date(2026, 3, 1))], overdue=2))
     assert result.verdict == Verdict.AT_RISK

@@ -5,6 +5,7 @@ The demo is seeded once for the module, inside a transaction rolled back at the 
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from leadership.commitments import CommitmentState
 from leadership.models import ReadinessSnapshot
-from leadership.readiness import COMMITMENT_IDS, Verdict, readiness
+from leadership.readiness import COMMITMENT_IDS, Verdict, readiness, snapshots_since
 from leadership.selectors import commitments_with_status
 from qms_portal.models import User
 
@@ -89,3 +90,10 @@ def test_the_director_reads_the_at_risk_reason_and_its_fix_on_the_page(seeded, c
     assert "5.2.2.b at risk: 82% of staff acknowledged QP-01 v3 (31 of 38)" in page
     assert "Follow up who has not acknowledged" in page
     assert 'id="req-5.1.1.a"' not in page  # met, so filtered out
+
+
+def test_the_trend_reads_the_snapshots_since_a_day(seeded):
+    since = timezone.localdate() - dt.timedelta(days=90)
+    trend = snapshots_since(since)
+    assert [s.day for s in trend] == sorted(s.day for s in trend)
+    assert len(trend) in (13, 14) and all(s.day >= since for s in trend)
