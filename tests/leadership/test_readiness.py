@@ -40,6 +40,7 @@ from policy.models import AudienceKind, PolicyVersion, VersionStatus
 from policy.selectors import DepartmentAcknowledgements, PolicyInForce
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry
+from qms_portal.celery import app
 from qms_portal.models import User
 from roles.raci import Matrix
 from roles.selectors import AcknowledgementRate, RolesOnDay, roles_day_of
@@ -421,3 +422,10 @@ def test_the_page_issues_the_same_queries_for_20_and_for_2000_people(portal_user
         return len(queries)
 
     assert queries_for(20) == queries_for(2000)
+
+
+def test_the_nightly_snapshot_is_scheduled_and_expires_instead_of_piling_up():
+    entry = app.conf.beat_schedule["readiness-snapshot-nightly"]
+    assert entry["task"] == "leadership.tasks.readiness_snapshot_nightly"
+    assert entry["task"] in app.tasks
+    assert 0 < entry["options"]["expires"] <= 24 * 3600
