@@ -85,10 +85,14 @@ def objective_status(
 
 
 def latest_measurements(
-    objectives: Iterable[QualityObjective], *, per_objective: int = 2
+    objectives: Iterable[QualityObjective], *, per_objective: int = 2, on: dt.date | None = None
 ) -> dict[int, list[Measurement]]:
-    """The newest ``per_objective`` measurements of each objective, newest first, in one query."""
-    ranked = Measurement.objects.filter(objective__in=[o.pk for o in objectives]).annotate(
+    """The newest ``per_objective`` measurements of each objective (taken on or before ``on`` when given), newest
+    first, in one query."""
+    measurements = Measurement.objects.filter(objective__in=[o.pk for o in objectives])
+    if on is not None:
+        measurements = measurements.filter(measured_on__lte=on)
+    ranked = measurements.annotate(
         rank=Window(RowNumber(), partition_by=[F("objective_id")], order_by=F("measured_on").desc())
     )
     found: dict[int, list[Measurement]] = defaultdict(list)

@@ -10,22 +10,25 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from leadership.commitments import CommitmentState, CommitmentStatus, commitment_statuses
 from leadership.models import (
     Action,
+    ActionStatus,
     Commitment,
     EvidenceEntry,
     ManagementReview,
     OutputCategory,
+    QualityObjective,
     ReviewAttendance,
     ReviewInput,
     ReviewOutput,
     ReviewStatus,
 )
 from leadership.models.actions import ACTIVE_STATUSES, overdue_q
+from leadership.objectives import latest_measurements, objective_status
 from leadership.review_inputs import live_figures
 from qms_portal.models import User
 from qms_portal.presentation import day as _day
@@ -245,3 +248,74 @@ def review_decisions(review: ManagementReview) -> tuple[list[DecisionCategory], 
         for code, label in OutputCategory.choices
     ]
     return categories, actions.get(None, [])
+
+
+# --- Leadership records as they stood on a day (the readiness score) ------------------------------------------
+@dataclass(frozen=True)
+class CommitmentOnDay:
+    """A commitment and its newest evidence dated on or before the day."""
+
+    code: str
+    summary: str
+    owner: str
+    evidence_every_days: int
+    latest_evidence_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReviewOnDay:
+    """A management review: when it was held (None when not by the day) or is planned."""
+
+    pk: int
+    title: str
+    planned_on: dt.date
+    held_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class ObjectiveOnDay:
+    """A quality objective existing on the day, with its state judged on the measurements taken by then."""
+
+    pk: int
+    title: str
+    state: str
+    state_label: str
+    latest_measured_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class LeadershipOnDay:
+    """What the readiness rules read from leadership: commitments, reviews, objectives, overdue actions."""
+
+    commitments: list[CommitmentOnDay]
+    reviews: list[ReviewOnDay]
+    objectives: list[ObjectiveOnDay]
+    overdue_review_actions: int
+
+
+def leadership_on(day: dt.date) -> LeadershipOnDay:
+    """Leadership's records as they stood on ``day``: five queries, whatever their number."""
+    commitments = [
+        CommitmentOnDay(code, summary, owner or "", every, latest)
+        for code, summary, owner, every, latest in Commitment.objects.annotate(
+            latest=Max("evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=day))
+        ).order_by("code").values_list("code", "summary", "owner__full_name", "evidence_every_days", "latest")
+    ]
+    reviews = [
+        ReviewOnDay(pk, title, planned_on, held if held is not None and held <= day else None)
+        for pk, title, planned_on, held in ManagementReview.objects.filter(created_at__date__lte=day)
+        .order_by("planned_on", "pk").values_list("pk", "title", "planned_on", "held_on")
+    ]
+    found = list(QualityObjective.objects.filter(created_at__date__lte=day).order_by("title", "pk"))
+    measured = latest_measurements(found, on=day)
+    objectives = []
+    for objective in found:
+        status = objective_status(objective, measured.get(objective.pk, []), today=day)
+        objectives.append(ObjectiveOnDay(
+            objective.pk, objective.title, status.state, str(status.label),
+            status.latest.measured_on if status.latest else None,
+        ))
+    overdue = Action.objects.filter(
+        source_review__isnull=False, created_at__date__lte=day, due_on__lt=day,
+    ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=day)).exclude(status=ActionStatus.CANCELLED).count()
+    return LeadershipOnDay(commitments, reviews, objectives, overdue)

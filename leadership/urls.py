@@ -1,7 +1,7 @@
 """URLs of leadership (5.1): commitments and evidence, management reviews, actions and quality objectives."""
 from django.urls import path
 
-from leadership.views import actions, dashboard, evidence, objectives, overview, reviews
+from leadership.views import actions, dashboard, evidence, objectives, overview, readiness, reviews
 
 app_name = "leadership"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     # Top management's page (leadership/views/overview.py)
     path("leadership/", overview.leadership_home, name="leadership_home"),
+    # Clause 5 readiness (leadership/views/readiness.py)
+    path("leadership/readiness/", readiness.readiness_page, name="readiness"),
+    path("leadership/readiness/thresholds/", readiness.readiness_settings, name="readiness_settings"),
     # Commitments and the evidence of what leaders did (leadership/views/evidence.py)
     path("leadership/commitments/", evidence.commitment_list, name="commitment_list"),
     path("leadership/commitments/<str:code>/", evidence.commitment_detail, name="commitment_detail"),

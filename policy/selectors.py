@@ -6,18 +6,29 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 from django.urls import reverse
+from django.utils import timezone
 
 from policy.access import PolicyCapability
-from policy.acknowledgements import campaign_report
-from policy.models import Acknowledgement, Campaign, PolicyDocument, PolicyKind, PolicyVersion, VersionStatus
+from policy.acknowledgements import NO_UNIT, campaign_audience, campaign_report
+from policy.models import (
+    CHECKLIST_ITEMS,
+    Acknowledgement,
+    Campaign,
+    PolicyDocument,
+    PolicyKind,
+    PolicyVersion,
+    VersionStatus,
+)
 from policy.workflow import version_url, version_writers
 from qms_portal.access import user_can
 from qms_portal.audit import AuditEntry, audit_history
 from qms_portal.models import User
+from qms_portal.presentation import percent
 
 
 def current_version(document_reference: str | None = None) -> PolicyVersion | None:
@@ -219,3 +230,97 @@ def policy_review_dates() -> list[PolicyReviewDate]:
     found = sorted(published, key=lambda v: (v.next_review_on is None, v.next_review_on or dt.date.max, v.pk))
     return [PolicyReviewDate(version, version.next_review_on, version_url(version)) for version in found]
 
+
+
+# --- The quality policy as it stood on a day (the readiness score) ---------------------------------------------
+# What 5.2.1 a-d ask of the policy's text, by requirement id, in our own words (the approval checklist's items).
+POLICY_CHECKLIST: dict[str, str] = CHECKLIST_ITEMS
+
+@dataclass(frozen=True)
+class DepartmentAcknowledgements:
+    """One department's acknowledgements of a version, counted up to a day."""
+
+    unit: str
+    asked: int
+    acknowledged: int
+
+    @property
+    def rate(self) -> int:
+        return percent(self.acknowledged, self.asked)
+
+
+@dataclass(frozen=True)
+class PolicyInForce:
+    """The quality policy version in force on a day, with what the readiness rules ask of it."""
+
+    reference: str
+    title: str
+    number: int
+    signed: bool
+    is_public: bool
+    next_review_on: dt.date | None
+    checklist: dict[str, Any]
+    body: str
+    has_campaign: bool
+    departments: list[DepartmentAcknowledgements]
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference} v{self.number}"
+
+    @property
+    def asked(self) -> int:
+        return sum(row.asked for row in self.departments)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(row.acknowledged for row in self.departments)
+
+    @property
+    def rate(self) -> int:
+        return percent(self.acknowledged, self.asked)
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def quality_policy_on(day: dt.date) -> PolicyInForce | None:
+    """The quality policy version in force on ``day`` (published by its end, neither superseded nor withdrawn by
+    then), with its acknowledgements by department as they stood that day; None when none was in force. Two
+    queries, three for a campaign to chosen departments, whatever the number of people."""
+    end = _end_of(day)
+    version = (
+        PolicyVersion.objects.filter(document__kind=PolicyKind.QUALITY, published_at__lt=end)
+        .exclude(superseded_at__lt=end)
+        .exclude(withdrawn_at__lt=end)
+        .select_related("document", "campaign")
+        .order_by("document__created_at", "-published_at")
+        .first()
+    )
+    if version is None:
+        return None
+    campaign = getattr(version, "campaign", None)
+    departments: list[DepartmentAcknowledgements] = []
+    if campaign is not None:
+        acknowledged = Acknowledgement.objects.filter(
+            version_id=version.pk, person_id=OuterRef("pk"), acknowledged_at__lt=end
+        )
+        counts = (
+            campaign_audience(campaign).filter(date_joined__lt=end)
+            .annotate(done=Exists(acknowledged))
+            .order_by()
+            .values("org_unit__name")
+            .annotate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(done=True)))
+        )
+        departments = sorted(
+            (DepartmentAcknowledgements(row["org_unit__name"] or NO_UNIT, row["asked"], row["acknowledged"])
+             for row in counts),
+            key=lambda row: (row.unit == NO_UNIT, row.unit.lower()),
+        )
+    return PolicyInForce(
+        reference=version.document.reference, title=version.document.title, number=version.number,
+        signed=version.signature_id is not None, is_public=version.document.is_public,
+        next_review_on=version.next_review_on, checklist=dict(version.checklist or {}), body=version.body,
+        has_campaign=campaign is not None, departments=departments,
+    )

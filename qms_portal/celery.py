@@ -21,6 +21,12 @@ def _configure() -> None:
             "schedule": crontab(hour=2, minute=15),
             "options": {"expires": 3600},
         },
+        # Readiness per day for the dashboard's trends; just before midnight, so it is the day's closing state.
+        "readiness-snapshot-nightly": {
+            "task": "leadership.tasks.readiness_snapshot_nightly",
+            "schedule": crontab(hour=23, minute=50),
+            "options": {"expires": 3600},
+        },
         "clear-expired-sessions-nightly": {
             "task": "qms_portal.tasks.clear_expired_sessions",
             "schedule": crontab(hour=3, minute=5),

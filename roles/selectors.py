@@ -355,3 +355,41 @@ def my_roles_of(person: User) -> list[MyRole]:
         entry.duties = duties.get(entry.role.pk, [])
         entry.changes = changed.get(entry.role.pk)
     return sorted(mine.values(), key=lambda e: (not e.to_acknowledge, e.role.title))
+
+
+# --- Roles as they stood on a day (the readiness score) -------------------------------------------------------
+@dataclass(frozen=True)
+class RolesOnDay:
+    """What the readiness rules read of roles on a day: the RACI matrix's broken rules (the duties apart), the 5.3
+    duties with the roles they are assigned to, which roles were held, and how many holders had acknowledged their
+    role by then."""
+
+    rule_breaks: list[RuleBreak]
+    role_titles: dict[int, str]
+    held_role_ids: set[int]
+    duties: dict[str, int | None]
+    role_acknowledgements: AcknowledgementRate
+
+
+def roles_day_of(matrix: Matrix, acknowledgements: AcknowledgementRate) -> RolesOnDay:
+    """The readiness view of ``matrix`` (``roles.raci``'s rules run on it), with ``acknowledgements``: no query."""
+    breaks = [rule_break for rule_break in matrix_rule_breaks(matrix) if rule_break.duty_code is None]
+    return RolesOnDay(breaks, dict(matrix.roles), set(matrix.held_role_ids), dict(matrix.duties), acknowledgements)
+
+
+def roles_on(day: dt.date) -> RolesOnDay:
+    """Roles as of ``day``: the matrix with that day's holders (letters and duties as they stand: they are not
+    dated) and the (role, holder) pairs of that day with an acknowledgement of the role dated by its end.
+    Six queries."""
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    acknowledged = RoleAcknowledgement.objects.filter(
+        role_id=OuterRef("role_id"), person_id=OuterRef("person_id"), acknowledged_at__lt=end
+    )
+    pairs = set(
+        RoleAssignment.objects.filter(held_on(day))
+        .annotate(done=Exists(acknowledged))
+        .values_list("role_id", "person_id", "done")
+    )
+    expected = {(role_id, person_id) for role_id, person_id, _ in pairs}
+    done = {(role_id, person_id) for role_id, person_id, ok in pairs if ok}
+    return roles_day_of(matrix_load(on=day), AcknowledgementRate(len(done), len(expected)))

@@ -50,6 +50,7 @@ from leadership.models import (
     ReviewStatus,
 )
 from leadership.objectives import measurement_record, objective_save, objective_statuses
+from leadership.readiness import snapshots_backfill
 from leadership.reviews import (
     Meeting,
     add_months,
@@ -95,6 +96,8 @@ def seed_leadership_demo(*, password: str, history: History) -> None:
     for demo in OTHER_ACTIONS:
         _action(history, demo, people, source=None, by=QUALITY, base=today)
     _objectives(history, people)
+    # Last of the day, once every app's records are in: a year of weekly readiness snapshots, from the dated records.
+    history.on(today, partial(snapshots_backfill, until=today), hour=23, minute=59)
     history.summary(partial(_summary, today=today))
 
 

@@ -9,6 +9,7 @@ from leadership.models.commitments import (
     evidence_file_path,
 )
 from leadership.models.objectives import Direction, Measurement, QualityObjective
+from leadership.models.readiness import ReadinessSettings, ReadinessSnapshot
 from leadership.models.reviews import (
     MAX_DURATION_MINUTES,
     InputCode,
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_DURATION_MINUTES",
     "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
     "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
-    "Measurement", "OutputCategory", "QualityObjective", "ReviewAttendance", "ReviewInput", "ReviewOutput",
+    "Measurement", "OutputCategory", "QualityObjective", "ReadinessSettings", "ReadinessSnapshot",
+    "ReviewAttendance", "ReviewInput", "ReviewOutput",
     "ReviewStatus", "duration_label", "evidence_file_path",
 ]

@@ -48,3 +48,13 @@ def review_state(state: str) -> SafeString:
         return SafeString("")
     label, tone = REVIEW_STATES[state]
     return badge_html(label, tone)
+
+
+VERDICT_TONES = {"met": "good", "at_risk": "warning", "not_met": "bad"}
+
+
+@register.simple_tag
+def readiness_verdict(verdict: str, label: str) -> SafeString:
+    """A readiness verdict (``leadership.readiness.Verdict``) with its label:
+    ``{% readiness_verdict result.verdict result.verdict.label %}``."""
+    return badge_html(label, VERDICT_TONES.get(str(verdict), "neutral"))

@@ -1,0 +1,60 @@
+"""The thresholds the Clause 5 readiness rules use, and the readiness kept per day for trends."""
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from qms_portal.audit import AuditedModel
+
+
+class ReadinessSettings(AuditedModel):
+    """The organisation's readiness thresholds: one row, created with the defaults when first edited."""
+
+    policy_ack_target_percent = models.PositiveSmallIntegerField(
+        "policy acknowledgement target (%)", default=90, validators=[MaxValueValidator(100)],
+        help_text="5.2.2.b is met when at least this share of staff acknowledged the quality policy in force.",
+    )
+    department_floor_percent = models.PositiveSmallIntegerField(
+        "department floor (%)", default=75, validators=[MaxValueValidator(100)],
+        help_text="Below this, overall or in any department, 5.2.2.b is at risk; overall below it, not met.",
+    )
+    role_ack_target_percent = models.PositiveSmallIntegerField(
+        "role acknowledgement target (%)", default=90, validators=[MaxValueValidator(100)],
+        help_text="5.3 is at risk when fewer role holders than this have acknowledged their role.",
+    )
+    review_interval_months = models.PositiveSmallIntegerField(
+        "management review interval (months)", default=12, validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text="9.3 is not met when the last management review was held longer ago than this.",
+    )
+    review_warning_days = models.PositiveSmallIntegerField(
+        "review warning (days)", default=30, validators=[MaxValueValidator(365)],
+        help_text="9.3 is at risk this many days before the interval runs out with no review planned in it.",
+    )
+    measurement_freshness_days = models.PositiveSmallIntegerField(
+        "measurement freshness (days)", default=100, validators=[MinValueValidator(1)],
+        help_text="6.2 is at risk when an objective has no measurement this recent.",
+    )
+
+    class Meta:
+        verbose_name = "readiness settings"
+        verbose_name_plural = "readiness settings"
+
+    def __str__(self) -> str:
+        return "Readiness thresholds"
+
+
+class ReadinessSnapshot(models.Model):
+    """Readiness as computed for one day: the counts and each requirement id's verdict, for cheap trends."""
+
+    day = models.DateField(unique=True)
+    met = models.PositiveSmallIntegerField()
+    at_risk = models.PositiveSmallIntegerField()
+    not_met = models.PositiveSmallIntegerField()
+    verdicts = models.JSONField(help_text="Requirement id to verdict: met, at_risk or not_met.")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Readiness on {self.day}: {self.met} met, {self.at_risk} at risk, {self.not_met} not met"
