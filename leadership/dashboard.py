@@ -20,9 +20,10 @@ from leadership.commitments import CommitmentState
 from leadership.models import Action, Commitment, ManagementReview, QualityObjective, ReviewAttendance, ReviewStatus
 from leadership.objectives import ObjectiveStatus, latest_measurements, objective_status
 from leadership.people import top_managers
+from leadership.readiness import ClauseGroup, Verdict, readiness, snapshots_since
 from leadership.selectors import commitments_with_status
 from policy import selectors as policy_selectors
-from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg
+from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg, trend_chart_svg
 from qms_portal.models import User
 from qms_portal.presentation import percent
 from roles import selectors as roles_selectors
@@ -245,3 +246,39 @@ def dashboard_figures(*, today: dt.date) -> DashboardFigures:
 
 def dashboard_url() -> str:
     return reverse("leadership:dashboard")
+
+
+# --- Readiness at a glance ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReadinessGlance:
+    """Readiness today for the dashboard: the results by clause, the counts, how the number met moved since 30 and
+    90 days ago (None without a snapshot that old), and the 12-month trend of the number met as an inline SVG."""
+
+    groups: list[ClauseGroup]
+    counts: dict[str, int]
+    total: int
+    moved_30: int | None
+    moved_90: int | None
+    trend_svg: str
+
+
+def readiness_glance(*, today: dt.date) -> ReadinessGlance:
+    """Readiness as of ``today`` and its trend from the kept snapshots: a fixed number of queries."""
+    found = readiness(today)
+    counts = found.counts()
+    snapshots = snapshots_since(today - dt.timedelta(days=365))
+
+    def moved(days: int) -> int | None:
+        before = [snapshot for snapshot in snapshots if snapshot.day <= today - dt.timedelta(days=days)]
+        return counts[Verdict.MET] - before[-1].met if before else None
+
+    points = [(snapshot.day, Decimal(snapshot.met)) for snapshot in snapshots if snapshot.day < today]
+    points.append((today, Decimal(counts[Verdict.MET])))
+    trend = trend_chart_svg(
+        points, target=Decimal(len(found.results)), direction="at_least", unit="met",
+        title="Requirement ids met, last 12 months", width=560, height=200,
+    )
+    return ReadinessGlance(
+        groups=found.by_clause(), counts=counts, total=len(found.results),
+        moved_30=moved(30), moved_90=moved(90), trend_svg=trend,
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from leadership.access import LeadershipCapability
-from leadership.dashboard import dashboard_figures, engagement_scorecard, needs_me
+from leadership.dashboard import dashboard_figures, engagement_scorecard, needs_me, readiness_glance
 from qms_portal.access import requires
 from qms_portal.http import SignedInRequest
 
@@ -22,5 +22,6 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         "needs": needs_me(request.user, today=today),
         "scorecard": engagement_scorecard(today=today),
         "figures": dashboard_figures(today=today),
+        "ready": readiness_glance(today=today),
         "today": today,
     })

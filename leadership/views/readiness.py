@@ -51,6 +51,8 @@ def readiness_page(request: SignedInRequest) -> HttpResponse:
         "past": as_of != today,
         "problem": problem,
         "clauses": CLAUSES,
+        # The requirement a link (the dashboard's strip) asked to see opened.
+        "opened": request.GET.get("open", ""),
     })
 
 

@@ -13,9 +13,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from leadership import reviews
-from leadership.models import ReviewStatus
+from leadership.models import ReadinessSnapshot, ReviewStatus
+from leadership.readiness import readiness
 from policy.models import VersionStatus
 from policy.selectors import acknowledgement_summary
 from qms_portal.access import PortalRole
@@ -53,11 +55,34 @@ def section(page: str, title_id: str) -> str:
     return page[start:page.index("</section>", start)]
 
 
-def test_the_dashboard_is_at_slash_dashboard_and_its_readiness_place_draws_nothing_yet(tm_client):
+def test_the_dashboard_is_at_slash_dashboard_and_opens_with_readiness_at_a_glance(tm_client):
     assert reverse("leadership:dashboard") == DASHBOARD
     page = page_of(tm_client)
-    assert "Executive dashboard" in page
-    assert "coming" not in page.lower() and "readiness" not in page.lower()
+    glance = section(page, "readiness-title")
+
+    assert "Executive dashboard" in page and "coming" not in page.lower()
+    found = readiness(timezone.localdate())
+    counts = found.counts()
+    assert f"{counts['met']} of {len(found.results)} met" in glance
+    assert f"{counts['at_risk']} at risk" in glance and f"{counts['not_met']} not met" in glance
+    # One cell per requirement id, each opening its reason on the readiness page.
+    for result in found.results:
+        assert escape(f"{result.requirement} {result.title}: {result.verdict.label}") in glance
+        assert f"?open={result.requirement}#req-{result.requirement}" in glance
+    assert "<svg" in glance  # the 12-month trend
+
+
+def test_the_glance_says_how_the_number_met_moved_since_the_snapshots_30_and_90_days_ago(tm_client):
+    today = timezone.localdate()
+    met_now = readiness(today).counts()["met"]
+    for days, met in ((95, met_now + 3), (35, met_now + 1)):
+        ReadinessSnapshot.objects.create(
+            day=today - dt.timedelta(days=days), met=met, at_risk=0, not_met=0, verdicts={}
+        )
+
+    glance = section(page_of(tm_client), "readiness-title")
+
+    assert "met -1 in 30 days, -3 in 90 days" in " ".join(glance.split())
 
 
 # --- What needs you ------------------------------------------------------------------------------
