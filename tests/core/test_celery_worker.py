@@ -42,14 +42,22 @@ pytestmark = [
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_TEST_DB = 15  # a database of its own, emptied before use, so no other queue is touched
+# Each xdist process has Redis databases of its own, four lower per process: the worker tests of two processes can
+# run at the same time (the xdist_group mark does not keep them in one process under pytest 9), and one process's
+# worker must never take or empty the other's queue. Up to four processes: 15, 11, 7, 3 here and 14, 10, 6, 2 for
+# the lost-worker tests; 13 is the throttling test's and 0 the portal's.
+REDIS_DBS_PER_PROCESS = 4
 READY_TIMEOUT = 60
 TASK_TIMEOUT = 60
 REFUSAL = "Refusing to deserialize untrusted content of type pickle"  # kombu's ContentDisallowed message
 
 
 def _worker_redis_url(db: int = REDIS_TEST_DB) -> str:
+    """The Redis database ``db`` of this test process: ``db`` itself in the first (or only) process, and four
+    lower for each process after it."""
+    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
     parts = urlsplit(settings.REDIS_URL or DEFAULT_REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db - REDIS_DBS_PER_PROCESS * process}", "", ""))
 
 
 def _test_database_url() -> str:
