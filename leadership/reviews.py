@@ -49,7 +49,7 @@ from qms_portal.workflow import StateMachine, Step
 
 MANAGE = LeadershipCapability.MANAGE_REVIEWS
 SIGN = LeadershipCapability.SIGN_MINUTES
-MINUTES_MEANING = "Minutes approved"
+MINUTES_MEANING = ManagementReview.signature_meaning
 
 def review_url(review: ManagementReview) -> str:
     """The review's page."""

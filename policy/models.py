@@ -74,6 +74,8 @@ class PolicyVersion(SignedRecord, AuditedModel):
     """
 
     signed_fields = ("body", "change_summary", "checklist", "number", "document_id")
+    signature_meaning = "Approved"
+    withdrawal_meaning = "Withdrawn"
     objects: ClassVar[SignedManager] = SignedManager()
 
     document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
@@ -156,7 +158,9 @@ class WithdrawalSignature:
     @property
     def signature_valid(self) -> bool:
         signature = self.version.withdrawal_signature
-        return signature is not None and signature_is_valid(signature, self.version)
+        if signature is None or signature.meaning != PolicyVersion.withdrawal_meaning:
+            return False
+        return signature_is_valid(signature, self.version)
 
 
 class AudienceKind(models.TextChoices):
@@ -260,6 +264,7 @@ class PolicyReview(SignedRecord, AuditedModel):
     """
 
     objects: ClassVar[PolicyReviewManager] = PolicyReviewManager()
+    signature_meaning = "Reviewed, still suitable"
 
     version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="reviews")
     outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)

@@ -130,7 +130,7 @@ def review_sign(*, review: PolicyReview, password: str, expected_sha256: str, by
         record=review,
         password=password,
         expected_sha256=expected_sha256,
-        meaning="Reviewed, still suitable",
+        meaning=PolicyReview.signature_meaning,
         by=by,
         check=check,
         changed=lambda locked: _refusal(locked.version, f"{locked} changed after you opened it: read it again."),

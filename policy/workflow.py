@@ -323,7 +323,7 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
         record=version,
         password=password,
         expected_sha256=expected_sha256,
-        meaning="Approved",
+        meaning=PolicyVersion.signature_meaning,
         by=by,
         check=check,
         changed=lambda locked: VERSION_STEPS.refusal(
@@ -442,7 +442,7 @@ def version_withdraw_signed(
             record=version,
             password=password,
             expected_sha256=expected_sha256,
-            meaning="Withdrawn",
+            meaning=PolicyVersion.withdrawal_meaning,
             by=by,
             check=lambda locked: step_check(locked, "withdrawn by signature"),
             changed=lambda locked: VERSION_STEPS.refusal(

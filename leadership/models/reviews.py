@@ -100,6 +100,7 @@ class ManagementReview(SignedRecord, AuditedModel):
     is the minutes."""
 
     signature_field = "minutes_signature"
+    signature_meaning = "Minutes approved"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Names it in calendars.")
     title = models.CharField(max_length=200)

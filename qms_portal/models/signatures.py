@@ -156,6 +156,9 @@ class SignedRecord(RetainedRecord):
     """
 
     signature_field: ClassVar[str] = "signature"
+    # What the signature in ``signature_field`` means ("Approved"): one with another meaning there (a row moved from
+    # another slot in the database) is not valid. Empty: any meaning.
+    signature_meaning: ClassVar[str] = ""
     signed_fields: ClassVar[tuple[str, ...] | None] = None
     refusal = SignedRecordImmutable
 
@@ -195,9 +198,12 @@ class SignedRecord(RetainedRecord):
 
     @property
     def signature_valid(self) -> bool:
-        """True while the record is signed and it and its signature are still exactly what was signed."""
+        """True while the record is signed, its signature means what this record's signature means, and both are
+        still exactly what was signed."""
         signature = self.electronic_signature
-        return signature is not None and signature_is_valid(signature, self)
+        if signature is None or (self.signature_meaning and signature.meaning != self.signature_meaning):
+            return False
+        return signature_is_valid(signature, self)
 
     def _frozen_fields(self) -> list[str]:
         # The signature itself is frozen too: removing it first would let the content change next.

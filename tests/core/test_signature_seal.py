@@ -14,7 +14,8 @@ from django.urls import reverse
 from policy.models import PolicyVersion, VersionStatus
 from qms_portal.models import ElectronicSignature
 from qms_portal.models.signatures import content_sha256
-from tests.core.factories import UserFactory
+from qms_portal.signatures import signature_sign
+from tests.core.factories import PASSWORD, UserFactory
 from tests.leadership.review_pages import fresh, signed, url
 from tests.policy.factories import PolicyVersionFactory
 from tests.policy.test_public import pdf_text
@@ -155,3 +156,23 @@ def test_the_title_of_a_signed_policy_can_no_longer_be_changed_in_its_settings(i
     assert PolicyVersion.objects.get(pk=in_force.pk).document.title == "Quality Policy"
     assert "it is part of what they signed" in qm_client.get(path).text
     assert shows_valid(version_page(client_for, portal_users, in_force))
+
+
+def test_a_signature_moved_into_the_other_signature_slot_of_its_version_shows_invalid(in_force, portal_users):
+    """The approval and the withdrawal seal the same text: what each means tells them apart."""
+    withdrawal = signature_sign(
+        obj=in_force, content=in_force.signed_content(), title=in_force.signed_title(),
+        signer=portal_users.top_management, password=PASSWORD, meaning=PolicyVersion.withdrawal_meaning,
+    )
+    approval_id = in_force.signature_id
+    # Each in its own slot is valid.
+    run_sql("UPDATE policy_policyversion SET withdrawal_signature_id = %s WHERE id = %s", [withdrawal.pk, in_force.pk])
+    version = PolicyVersion.objects.get(pk=in_force.pk)
+    assert version.signature_valid and version.withdrawal is not None and version.withdrawal.signature_valid
+
+    # Swapped in the database, neither is.
+    run_sql("UPDATE policy_policyversion SET signature_id = %s, withdrawal_signature_id = %s WHERE id = %s",
+            [withdrawal.pk, approval_id, in_force.pk])
+    version = PolicyVersion.objects.get(pk=in_force.pk)
+    assert not version.signature_valid
+    assert version.withdrawal is not None and not version.withdrawal.signature_valid

@@ -23,8 +23,8 @@ def in_review(portal_users) -> PolicyVersion:
 
 def sign(version: PolicyVersion, by, password: str = PASSWORD, **overrides) -> PolicyVersion:
     arguments = {
-        "record": version, "password": password, "expected_sha256": shown_hash(version), "meaning": "Reviewed",
-        "by": by, "check": lambda record: None,
+        "record": version, "password": password, "expected_sha256": shown_hash(version),
+        "meaning": PolicyVersion.signature_meaning, "by": by, "check": lambda record: None,
         "changed": lambda record: StepRefused(f"{record} changed."), "step": "reviewed", "reason": "Signed in a test",
     }
     return record_sign(**{**arguments, **overrides})
@@ -44,7 +44,7 @@ def test_signing_binds_the_signature_to_the_content_calls_the_records_step_and_r
     stored = PolicyVersion.objects.get(pk=in_review.pk)
     assert stored.status == VersionStatus.APPROVED and stored.is_signed and stored.signature_valid
     assert stored.electronic_signature.content_sha256 == content_sha256(stored.signed_content())
-    assert stored.electronic_signature.meaning == "Reviewed" and signed.signature_id == stored.signature_id
+    assert stored.electronic_signature.meaning == "Approved" and signed.signature_id == stored.signature_id
     assert AuditEntry.objects.filter(
         object_id=str(in_review.pk), action=AuditAction.STEP, step="reviewed", reason="Signed in a test"
     ).exists()
