@@ -6,6 +6,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -106,8 +107,14 @@ class SessionSecurityMiddleware:
         if request.user.is_authenticated:
             started = request.session.get(SESSION_STARTED_KEY)
             if started is not None and time.time() - started > settings.SESSION_MAX_HOURS * 3600:
-                # Signed out before access is decided: the access middleware then sends them to sign in.
+                # Signed out before access is decided: the access middleware then sends them to sign in, where
+                # this says why.
                 logout(request)
+                messages.info(
+                    request,
+                    f"You were signed out: a session lasts at most {settings.SESSION_MAX_HOURS} hours. "
+                    "Sign in again to carry on.",
+                )
         began = timezone.now()
         response = self.get_response(request)
         if request.user.is_authenticated:

@@ -81,6 +81,8 @@ def test_a_session_ends_after_its_absolute_lifetime_however_busy(portal_users, s
     response = browser.get(reverse("home"))
 
     assert urlpath(response) == reverse("login")
+    sign_in_page = browser.get(response["Location"]).content.decode()
+    assert "You were signed out: a session lasts at most 12 hours. Sign in again to carry on." in sign_in_page
     assert urlpath(browser.get(reverse("home"))) == reverse("login")
 
 
