@@ -5,26 +5,17 @@ As policy's migration 0005 does for policy signatures: no unsealed row is left b
 """
 from django.db import migrations
 
-from qms_portal.models.signatures import signature_seal
+from qms_portal.models.signatures import signatures_seal_existing
 
 
 def seal(apps, schema_editor):
-    signature_model = apps.get_model("qms_portal", "ElectronicSignature")
     review_model = apps.get_model("leadership", "ManagementReview")
-    for signature in signature_model.objects.filter(record_type="leadership.managementreview", seal=""):
-        review = review_model.objects.get(pk=int(signature.object_id))
-        sealed = signature_seal(
-            record_type=signature.record_type,
-            object_id=signature.object_id,
-            signer_id=signature.signer_id,
-            signer_username=signature.signer_username,
-            printed_name=signature.printed_name,
-            signed_at=signature.signed_at,
-            meaning=signature.meaning,
-            content_sha256=signature.content_sha256,
-            title=f"Management review {review.uid}: {review.title}",
-        )
-        signature_model.objects.filter(pk=signature.pk).update(seal=sealed)
+
+    def title(pk: int) -> str:
+        review = review_model.objects.get(pk=pk)
+        return f"Management review {review.uid}: {review.title}"
+
+    signatures_seal_existing(apps, {"leadership.managementreview": title})
 
 
 class Migration(migrations.Migration):

@@ -7,7 +7,7 @@ The titles are written as ``PolicyVersion.signed_title()`` and ``PolicyReview.si
 """
 from django.db import migrations
 
-from qms_portal.models.signatures import signature_seal
+from qms_portal.models.signatures import signatures_seal_existing
 
 
 def _version_title(version) -> str:
@@ -15,30 +15,15 @@ def _version_title(version) -> str:
 
 
 def seal(apps, schema_editor):
-    signature_model = apps.get_model("qms_portal", "ElectronicSignature")
     version_model = apps.get_model("policy", "PolicyVersion")
     review_model = apps.get_model("policy", "PolicyReview")
-    titles = {
+    signatures_seal_existing(apps, {
         "policy.policyversion": lambda pk: _version_title(version_model.objects.select_related("document").get(pk=pk)),
         "policy.policyreview": lambda pk: (
             f"Periodic review #{pk} of "
             + _version_title(review_model.objects.select_related("version__document").get(pk=pk).version)
         ),
-    }
-    for signature in signature_model.objects.filter(record_type__in=titles, seal=""):
-        sealed = signature_seal(
-            record_type=signature.record_type,
-            object_id=signature.object_id,
-            signer_id=signature.signer_id,
-            signer_username=signature.signer_username,
-            printed_name=signature.printed_name,
-            signed_at=signature.signed_at,
-            meaning=signature.meaning,
-            content_sha256=signature.content_sha256,
-            title=titles[signature.record_type](int(signature.object_id)),
-        )
-        # A bulk update: the historical model has none of the live model's refusals, and no audit receiver runs.
-        signature_model.objects.filter(pk=signature.pk).update(seal=sealed)
+    })
 
 
 class Migration(migrations.Migration):
