@@ -13,6 +13,7 @@ Which portal role holds which is granted by ``leadership/migrations/0002_commitm
 | manage_objectives | | yes | | |
 | record_measurements (own objectives only) | | | yes | |
 | view_dashboard (the executive dashboard) | yes | yes | | |
+| make_evidence_packs (make, follow, download, cancel) | yes | yes | | yes |
 
 Two rules go beyond a capability and live in the business functions: only the chair of a review signs
 its minutes, and the owner of an action may move it forward and note progress whatever their role.
@@ -30,3 +31,4 @@ class LeadershipCapability(StrEnum):
     MANAGE_OBJECTIVES = "leadership.manage_objectives"
     RECORD_MEASUREMENTS = "leadership.record_measurements"
     VIEW_DASHBOARD = "leadership.view_dashboard"
+    MAKE_EVIDENCE_PACKS = "leadership.make_evidence_packs"

@@ -15,6 +15,16 @@ class LeadershipConfig(AppConfig):
         nav_register(NavItem("Leadership", "leadership:leadership_home", LeadershipCapability.VIEW, order=10))
         # Anyone may own an action (an employee too), so everyone has their list.
         nav_register(NavItem("My actions", "leadership:my_actions", None, order=33))
+        nav_register(NavItem("Evidence packs", "leadership:pack_list", LeadershipCapability.MAKE_EVIDENCE_PACKS,
+                             order=40))
+
+        from qms_portal.job_kinds import JobKind, job_kind_register
+
+        job_kind_register("evidence_pack", JobKind(
+            "Evidence pack", "leadership.tasks.evidence_pack_plan", LeadershipCapability.MAKE_EVIDENCE_PACKS,
+            back_url_name="leadership:pack_list", back_label="Back to evidence packs",
+            in_process_thread=True, cancellable=True,
+        ))
 
         from leadership.home import register_home_panels
 

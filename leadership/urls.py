@@ -1,7 +1,7 @@
 """URLs of leadership (5.1): commitments and evidence, management reviews, actions and quality objectives."""
 from django.urls import path
 
-from leadership.views import actions, dashboard, evidence, objectives, overview, readiness, reviews
+from leadership.views import actions, dashboard, evidence, evidence_packs, objectives, overview, readiness, reviews
 
 app_name = "leadership"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     # Clause 5 readiness (leadership/views/readiness.py)
     path("leadership/readiness/", readiness.readiness_page, name="readiness"),
     path("leadership/readiness/thresholds/", readiness.readiness_settings, name="readiness_settings"),
+    # Evidence packs for auditors, and the page that verifies a copy (leadership/views/evidence_packs.py)
+    path("leadership/evidence-packs/", evidence_packs.pack_list, name="pack_list"),
+    path("leadership/evidence-packs/<int:pk>/", evidence_packs.pack_detail, name="pack_detail"),
+    path("leadership/evidence-packs/<int:pk>/download/", evidence_packs.pack_download, name="pack_download"),
+    path("leadership/evidence-packs/<int:pk>/cancel/", evidence_packs.pack_cancel_view, name="pack_cancel"),
+    path("verify/", evidence_packs.pack_verify_page, name="pack_verify"),
     # Commitments and the evidence of what leaders did (leadership/views/evidence.py)
     path("leadership/commitments/", evidence.commitment_list, name="commitment_list"),
     path("leadership/commitments/<str:code>/", evidence.commitment_detail, name="commitment_detail"),

@@ -1,5 +1,6 @@
 """Spreadsheet-safe exports: every cell that a spreadsheet would run as a formula is escaped."""
 import csv
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,3 +45,13 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
+    """The CSV of ``rows`` as text (for a file attached to a PDF), its cells escaped as ``csv_response`` does."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([safe_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return buffer.getvalue()

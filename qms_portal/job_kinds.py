@@ -15,6 +15,11 @@ class JobKind:
     capability: str
     back_url_name: str = ""
     back_label: str = ""
+    # Without Redis, tasks run in-process where they are sent: in the request, which then waits for the job.
+    # A long job (an evidence pack) runs in a thread of its own instead, so its page can show progress.
+    in_process_thread: bool = False
+    # May be cancelled by the person following it.
+    cancellable: bool = False
 
 
 JOB_KINDS: dict[str, JobKind] = {

@@ -13,6 +13,11 @@ renewing it, so:
 - a job out of lease for one more lease period is failed with the reason that its worker stopped, by the
   minutely sweep or when its page is read (``jobs_fail_lost``);
 - a job out of lease (or queued and never taken up) can be discarded from its page (``job_discard``).
+
+A job may be shared out: its task hands it over (returns ``JobHandedOver``) after sending tasks of its own that
+carry the job's id and attempt. Those keep the job's lease with ``job_heartbeat`` while they work, and the last of
+them finishes the job (``job_succeed``/``job_fail`` with the attempt). A job that may be cancelled
+(``JobKind.cancellable``) is cancelled with ``job_cancel``; its remaining tasks find it finished and do nothing.
 """
 import datetime as dt
 import functools
@@ -21,6 +26,7 @@ import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -41,6 +47,14 @@ class JobRefused(Exception):
     for refusals the person can act on, as opposed to errors."""
 
 
+@dataclass(frozen=True)
+class JobHandedOver:
+    """What a task body returns when other tasks carry its job on: the job stays running, its lease pushed on by
+    ``lease_seconds`` (time for the tasks it sent to be taken up; each of them renews it while it works)."""
+
+    lease_seconds: int
+
+
 MAX_ATTEMPTS = 3
 WORKER_STOPPED = (
     "The worker stopped while running it (it gave no sign of life for {seconds} seconds) and no other worker "
@@ -52,22 +66,39 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
-def job_start(*, kind: str, by: User | AnonymousUser | None = None) -> Job:
-    """Create a queued job and send its task once the current transaction commits."""
+def job_start(*, kind: str, by: User | AnonymousUser | None = None, send: bool = True) -> Job:
+    """Create a queued job and send its task once the current transaction commits; with ``send`` False the caller
+    runs it in its own process (a management command), claiming it with ``job_claim``."""
     job = Job.objects.create(kind=kind, requested_by=by if isinstance(by, User) else None)
-    transaction.on_commit(functools.partial(_send, job.pk, JOB_KINDS[kind].task))
+    known = JOB_KINDS[kind]
+    if send:
+        transaction.on_commit(functools.partial(_send, job.pk, known.task, known.in_process_thread))
     return job
 
 
-def _send(job_id: int, task_name: str) -> None:
+def _send(job_id: int, task_name: str, in_thread: bool = False) -> None:
     from qms_portal.celery import app
 
+    if in_thread and app.conf.task_always_eager and settings.JOB_THREADS_IN_PROCESS:
+        thread = threading.Thread(target=_run_in_thread, args=(job_id, task_name), name=f"job-{job_id}", daemon=True)
+        thread.start()
+        return
     try:
         app.signature(task_name, args=[job_id]).apply_async()
     except Exception as exc:  # the broker is unreachable: say so on the job instead of leaving it queued
         log.exception("could not send job %s to the task queue", job_id)
         reason = f"The task queue could not be reached ({type(exc).__name__}). Start the job again later."
         job_fail(job_id, reason=reason)
+
+
+def _run_in_thread(job_id: int, task_name: str) -> None:
+    """Run a job's task in this thread (no Redis: the development server's process), with its own connections."""
+    from qms_portal.celery import app
+
+    try:
+        app.signature(task_name, args=[job_id]).apply()
+    finally:
+        connections.close_all()
 
 
 def _out_of_lease(before: dt.datetime) -> Q:
@@ -108,24 +139,26 @@ def job_lease_left(job_id: int) -> float | None:
     return max(0.0, (lease_end - timezone.now()).total_seconds())
 
 
-def _renew_lease(job_id: int, attempt: int) -> bool:
-    """Push the lease of the job on; False once the job is no longer this attempt's (failed, discarded)."""
+def job_renew_lease(job_id: int, attempt: int, *, seconds: int | None = None) -> bool:
+    """Push the lease of the job on (by a lease, or ``seconds``); False once the job is no longer this attempt's
+    (finished, cancelled, discarded)."""
+    length = _lease() if seconds is None else dt.timedelta(seconds=seconds)
     return Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).update(
-        lease_expires_at=timezone.now() + _lease()
+        lease_expires_at=timezone.now() + length
     ) == 1
 
 
 @contextmanager
-def _heartbeat(job_id: int, attempt: int) -> Iterator[None]:
-    """Renew the job's lease every third of a lease from a thread of its own (with its own database connection),
-    while the task body runs, often inside one long transaction."""
+def job_heartbeat(job_id: int, attempt: int, *, seconds: int | None = None) -> Iterator[None]:
+    """Renew the job's lease (by a lease, or ``seconds``) every third of a lease from a thread of its own (with its
+    own database connection), while the task body runs, often inside one long transaction."""
     stop = threading.Event()
 
     def beat() -> None:
         try:
             while not stop.wait(settings.JOB_LEASE_SECONDS / 3):
                 try:
-                    if not _renew_lease(job_id, attempt):
+                    if not job_renew_lease(job_id, attempt, seconds=seconds):
                         return
                 except DatabaseError:  # a missed beat; the next one may get through
                     log.warning("could not renew the lease of job %s", job_id, exc_info=True)
@@ -201,7 +234,26 @@ def job_discard(*, job: Job, by: User) -> Job:
 def job_progress(job_id: int, *, done: int, total: int, note: str = "") -> None:
     """Record how far a running job has got."""
     percent = 100 if total == 0 else min(99, int(done * 100 / total))
-    Job.objects.filter(pk=job_id).update(progress=percent, progress_note=note[:200])
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=percent, progress_note=note[:200])
+
+
+def job_running(job_id: int, attempt: int) -> bool:
+    """Whether the job is still running as ``attempt`` (not finished, cancelled, discarded or taken up again)."""
+    return Job.objects.filter(pk=job_id, status=JobStatus.RUNNING, attempts=attempt).exists()
+
+
+def job_cancel(*, job: Job, by: User) -> bool:
+    """Cancel a job that is queued or running, saying who did; False when it had already finished. Its tasks still
+    to come find it finished and do nothing, and one at work stops at its next check (``job_running``)."""
+    if not JOB_KINDS[job.kind].cancellable:
+        raise StepRefused(f"{job} cannot be cancelled.", record="the job")
+    cancelled = Job.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now(),
+        error=f"Cancelled by {by.get_full_name() or by.get_username()}.",
+    ) == 1
+    if cancelled:
+        log.info("job %s cancelled by %s", job.pk, by.get_username())
+    return cancelled
 
 
 def _unfinished(job_id: int, attempt: int | None) -> Q:
@@ -238,9 +290,9 @@ def _check_again_later(job_id: int, seconds_left: float) -> None:
     raise current_task.retry(countdown=math.ceil(seconds_left) + 1, max_retries=checks)
 
 
-def job_task(func: Callable[[int], dict]) -> Callable[[int], None]:
-    """Wrap a task body that takes a job id and returns its result: claim first, keep the lease while it runs,
-    record any failure."""
+def job_task(func: Callable[[int], dict | JobHandedOver]) -> Callable[[int], None]:
+    """Wrap a task body that takes a job id and returns its result (or ``JobHandedOver``): claim first, keep the
+    lease while it runs, record any failure."""
 
     @functools.wraps(func)
     def run(job_id: int) -> None:
@@ -255,7 +307,7 @@ def job_task(func: Callable[[int], dict]) -> Callable[[int], None]:
         if attempt > 1:
             log.warning("job %s started again (attempt %s): its worker stopped", job_id, attempt)
         try:
-            with _heartbeat(job_id, attempt):
+            with job_heartbeat(job_id, attempt):
                 result = func(job_id)
         except JobRefused as refusal:
             log.info("job %s refused: %s", job_id, refusal)
@@ -265,6 +317,9 @@ def job_task(func: Callable[[int], dict]) -> Callable[[int], None]:
             log.exception("job %s failed", job_id)
             job_fail(job_id, reason=f"{type(exc).__name__}: {exc}", attempt=attempt)
             raise
+        if isinstance(result, JobHandedOver):
+            job_renew_lease(job_id, attempt, seconds=result.lease_seconds)
+            return
         job_succeed(job_id, result=result, attempt=attempt)
 
     return run

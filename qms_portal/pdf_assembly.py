@@ -66,7 +66,8 @@ def _flatten(tree: Sequence[Any], level: int = 1) -> list[OutlineEntry]:
 
 
 def pdf_render_part(
-    html_text: str, *, attachments: Sequence[AttachedFile] = (), site_url: str = "", metadata: dict[str, str] | None = None
+    html_text: str, *, attachments: Sequence[AttachedFile] = (), site_url: str = "",
+    metadata: dict[str, str] | None = None,
 ) -> RenderedPart:
     """Draw ``html_text`` as a PDF/A-3b part through the portal's locked-down fetcher, with its bookmarks.
 
@@ -151,7 +152,7 @@ def _stamp(document: pikepdf.Pdf, label: str, margins: dict[str, tuple[float, fl
         if len(overlay.pages) != total:
             raise RuntimeError(f"the page-number overlay has {len(overlay.pages)} pages for {total}")
         for page, stamp in zip(document.pages, overlay.pages, strict=True):
-            page.add_overlay(stamp)
+            page.add_overlay(stamp, pikepdf.Rectangle(page.trimbox))
 
 
 def _outline(document: pikepdf.Pdf, entries: Sequence[OutlineEntry]) -> None:

@@ -257,9 +257,13 @@ LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
 # The largest RACI matrix file (CSV or XLSX) an import accepts; 400 activities x 120 roles is about 200 KB.
 RACI_IMPORT_MAX_BYTES = env_int("RACI_IMPORT_MAX_KB", 5120, minimum=1) * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# The largest PDF the evidence pack verify page accepts.
+EVIDENCE_VERIFY_MAX_MB = env_int("EVIDENCE_VERIFY_MAX_MB", 100, minimum=1)
 # A request body larger than the largest upload accepted (plus room for the form's other fields) is refused
 # from its Content-Length, before it is read (RequestLimitsMiddleware); each form still checks its own limit.
-REQUEST_MAX_BYTES = max(EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024, LOGO_MAX_BYTES, RACI_IMPORT_MAX_BYTES) + 1024 * 1024
+REQUEST_MAX_BYTES = max(
+    EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024, EVIDENCE_VERIFY_MAX_MB * 1024 * 1024, LOGO_MAX_BYTES, RACI_IMPORT_MAX_BYTES
+) + 1024 * 1024
 # Form fields (not files) held in memory: the longest policy text several times over.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploaded files above this go to a temporary file rather than memory.
@@ -285,6 +289,16 @@ CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT_SECONDS", 900, minimum=10)
 # A running job's worker renews its lease on the job every third of this; a job whose lease ran out is taken up
 # again by its redelivered task, or failed ("the worker stopped") once it has been out for as long again.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60, minimum=1)
+# Without Redis (tasks in-process), a long job (an evidence pack) runs in a thread of the web process so that its
+# page shows progress; tests turn this off to see jobs finish within the request.
+JOB_THREADS_IN_PROCESS = env_bool("JOB_THREADS_IN_PROCESS", True)
+# One part of an evidence pack (a section, or a slice of a long one) must render within this on a pdf worker; a
+# pathological record (a huge table in a policy) fails the pack with the section's name instead of hanging.
+EVIDENCE_PART_TIME_LIMIT_SECONDS = env_int("EVIDENCE_PART_TIME_LIMIT_SECONDS", 300, minimum=10)
+# The whole pack (its parts waiting for a worker included) is failed if no part of it makes progress for this long.
+EVIDENCE_PACK_WAIT_SECONDS = env_int("EVIDENCE_PACK_WAIT_SECONDS", 900, minimum=30)
+# Anyone, signed in or not, may check a PDF on the verify page when set; otherwise only people signed in.
+EVIDENCE_VERIFY_PUBLIC = env_bool("EVIDENCE_VERIFY_PUBLIC", False)
 CELERY_SETTINGS = {
     # Without Redis the tasks run in-process, right where they are sent (after the commit).
     "task_always_eager": not REDIS_URL,
@@ -301,8 +315,10 @@ CELERY_SETTINGS = {
     "task_time_limit": CELERY_TASK_TIME_LIMIT,
     # Longer than the longest task, or Redis hands a still-running task to a second worker.
     "broker_transport_options": {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 2},
-    # WeasyPrint keeps memory between renders; recycle worker processes.
+    # WeasyPrint keeps memory between renders; recycle worker processes after some tasks, and any process that
+    # has grown past this many kilobytes once its task ends (a pack's part may take a few hundred MB).
     "worker_max_tasks_per_child": 50,
+    "worker_max_memory_per_child": env_int("WORKER_MAX_MEMORY_MB", 600, minimum=100) * 1024,
     "task_default_queue": "default",
     "task_routes": {"*.render_*": {"queue": "pdf"}},
     "broker_connection_retry_on_startup": True,
@@ -321,6 +337,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "{asctime} {levelname} {name}: {message}", "style": "{"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every step of every PDF at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    # WeasyPrint and fontTools narrate every step of every PDF at INFO; pikepdf greets each process.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf")},
 }

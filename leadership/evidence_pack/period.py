@@ -1,4 +1,5 @@
-"""The period an evidence pack covers: whole days, from one date to another inclusive, in the organisation's zone."""
+"""What an evidence pack covers: its scope, and its period of whole days (from one date to another inclusive) in the
+organisation's zone."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,15 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from qms_portal.models import Organisation
+
+# The scopes a pack may be made for: the whole of Clause 5 (with management review, 9.3), or one area.
+SCOPE_CHOICES = [
+    ("5", "The whole of Clause 5 (5.1, 5.2, 5.3 and management review 9.3)"),
+    ("5.1", "5.1 Leadership and commitment"),
+    ("5.2", "5.2 Policy"),
+    ("5.3", "5.3 Organizational roles, responsibilities and authorities"),
+    ("9.3", "9.3 Management review"),
+]
 
 
 @dataclass(frozen=True)

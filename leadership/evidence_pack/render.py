@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
 
-from leadership.evidence_pack.period import PackPeriod
-from leadership.evidence_pack.sections.base import SCOPE_CHOICES, PackSection, PartContent
+from leadership.evidence_pack.period import SCOPE_CHOICES, PackPeriod
+from leadership.evidence_pack.sections.base import PackSection, PartContent
 from qms_portal.models import Organisation
 
 
@@ -50,7 +51,7 @@ def part_html(section: PackSection, heading: PackHeading, args: dict[str, Any]) 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)
 
 
-def one_document_html(parts_html: list[str], heading: PackHeading) -> str:
+def one_document_html(parts_html: Sequence[str], heading: PackHeading) -> str:
     """The parts' bodies inside one ``part.html``: the same pack as a single WeasyPrint document."""
     bodies = []
     for text in parts_html:

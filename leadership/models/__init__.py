@@ -8,6 +8,7 @@ from leadership.models.commitments import (
     EvidenceKind,
     evidence_file_path,
 )
+from leadership.models.evidence_pack import EvidencePack, EvidencePackPart, PartStatus
 from leadership.models.objectives import Direction, Measurement, QualityObjective
 from leadership.models.readiness import ReadinessSettings, ReadinessSnapshot
 from leadership.models.reviews import (
@@ -25,7 +26,8 @@ from leadership.models.reviews import (
 __all__ = [
     "MAX_DURATION_MINUTES",
     "Action", "ActionNote", "ActionQuerySet", "ActionSource", "ActionStatus", "Commitment", "CommitmentQuerySet",
-    "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "InputCode", "ManagementReview",
+    "Direction", "EvidenceAttachment", "EvidenceEntry", "EvidenceKind", "EvidencePack", "EvidencePackPart",
+    "InputCode", "ManagementReview", "PartStatus",
     "Measurement", "OutputCategory", "QualityObjective", "ReadinessSettings", "ReadinessSnapshot",
     "ReviewAttendance", "ReviewInput", "ReviewOutput",
     "ReviewStatus", "duration_label", "evidence_file_path",

@@ -75,6 +75,8 @@ class Commitment(AuditedModel):
             LeadershipCapability.RECORD_MEASUREMENTS: "Record measurements of the quality objectives they own",
             LeadershipCapability.VIEW_DASHBOARD:
                 "Open the executive dashboard: what needs them, the engagement scorecard, the objectives",
+            LeadershipCapability.MAKE_EVIDENCE_PACKS:
+                "Make evidence packs for a period, follow and cancel them, and download them",
         })
 
     def __str__(self) -> str:

@@ -14,8 +14,10 @@ it in the database too. The models themselves live in ``qms_portal.models.audit`
 """
 from qms_portal.audit.context import audit_context
 from qms_portal.audit.history import (
+    AUDIT_CSV_HEADER,
     EMAIL_HIDDEN,
     audit_change_lines,
+    audit_csv_rows,
     audit_history,
     audit_stored_changes,
     audited_record_types,
@@ -43,9 +45,9 @@ from qms_portal.models.audit import (
 )
 
 __all__ = [
-    "EMAIL_HIDDEN", "GENESIS_HASH",
+    "AUDIT_CSV_HEADER", "EMAIL_HIDDEN", "GENESIS_HASH",
     "AnchorsFileRefused", "AuditAction", "AuditAnchor", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable",
     "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
-    "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_history",
-    "audit_step", "audit_stored_changes", "audit_verify", "audited_record_types",
+    "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_csv_rows",
+    "audit_history", "audit_step", "audit_stored_changes", "audit_verify", "audited_record_types",
 ]

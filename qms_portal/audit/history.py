@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import Any, cast
 
 from django.apps import apps
 from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from qms_portal.models.audit import (
@@ -171,3 +175,47 @@ def _sides(values: Any) -> tuple[Any, Any]:
     if isinstance(values, list) and len(values) == 2:
         return values[0], values[1]
     return None, values
+
+
+# --- The trail as CSV: the page's export and the evidence pack's extract -------------------------
+
+CSV_CHUNK = 500  # entries whose change lines are made together: one lookup per related model per chunk
+AUDIT_CSV_HEADER = [
+    "id", "time (UTC)", "local time", "who", "user name", "action", "step", "record type", "record id", "record",
+    "changes", "reason", "changes (stored values, JSON)", "hash",
+]
+
+
+def audit_csv_rows(entries: QuerySet[AuditEntry], *, show_emails: bool) -> Iterator[list[Any]]:
+    """One row per entry: the changes as the page shows them, then the stored values as JSON for machines;
+    e-mail addresses in both only when ``show_emails``.
+
+    Entries are read in chunks and their change lines made a chunk at a time, so related records are looked up
+    once per chunk, not once per line.
+    """
+    zone = timezone.get_current_timezone()
+    stream = entries.iterator(chunk_size=CSV_CHUNK)
+    while chunk := list(islice(stream, CSV_CHUNK)):
+        audit_change_lines(chunk, show_emails=show_emails)
+        for entry in chunk:
+            yield [
+                entry.pk,
+                entry.created_at.astimezone(dt.UTC).isoformat(),
+                entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
+                entry.actor_name,
+                entry.account_username,
+                entry.get_action_display(),
+                entry.step,
+                entry.record_type,
+                entry.object_id,
+                entry.object_repr,
+                "; ".join(_csv_line(line) for line in entry.change_lines),
+                entry.reason,
+                json.dumps(audit_stored_changes(entry, show_emails=show_emails), ensure_ascii=False, sort_keys=True),
+                entry.hash,
+            ]
+
+
+def _csv_line(line: ChangeLine) -> str:
+    after = "—" if line.after is None else line.after
+    return f"{line.field}: {after}" if line.before is None else f"{line.field}: {line.before} → {after}"

@@ -1,9 +1,5 @@
 """The audit trail: filtered list, CSV export, starting a verification of the chain, and the anchors' export."""
 import datetime as dt
-import json
-from collections.abc import Iterator
-from itertools import islice
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -13,12 +9,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, requires, user_can
 from qms_portal.audit import (
+    AUDIT_CSV_HEADER,
     AuditAnchor,
     AuditEntry,
-    ChangeLine,
     audit_anchors_export,
     audit_change_lines,
-    audit_stored_changes,
+    audit_csv_rows,
 )
 from qms_portal.exports import csv_response
 from qms_portal.forms import AuditFilterForm
@@ -26,8 +22,6 @@ from qms_portal.http import PortalRequest
 from qms_portal.jobs import job_start
 from qms_portal.models import Job
 from qms_portal.pagination import paginate, querystring_without_page
-
-_CSV_CHUNK = 500  # entries whose change lines are made together: one lookup per related model per chunk
 
 
 def _filtered(form: AuditFilterForm) -> QuerySet[AuditEntry]:
@@ -72,48 +66,11 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _csv_rows(entries: QuerySet[AuditEntry], *, show_emails: bool) -> Iterator[list[Any]]:
-    """One row per entry: the changes as the page shows them, then the stored values as JSON for machines;
-    e-mail addresses in both only when ``show_emails``.
-
-    Entries are read in chunks and their change lines made a chunk at a time, so related records are looked up
-    once per chunk, not once per line.
-    """
-    zone = timezone.get_current_timezone()
-    stream = entries.iterator(chunk_size=_CSV_CHUNK)
-    while chunk := list(islice(stream, _CSV_CHUNK)):
-        audit_change_lines(chunk, show_emails=show_emails)
-        for entry in chunk:
-            yield [
-                entry.pk,
-                entry.created_at.astimezone(dt.UTC).isoformat(),
-                entry.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
-                entry.actor_name,
-                entry.account_username,
-                entry.get_action_display(),
-                entry.step,
-                entry.record_type,
-                entry.object_id,
-                entry.object_repr,
-                "; ".join(_csv_line(line) for line in entry.change_lines),
-                entry.reason,
-                json.dumps(audit_stored_changes(entry, show_emails=show_emails), ensure_ascii=False, sort_keys=True),
-                entry.hash,
-            ]
-
-
-def _csv_line(line: ChangeLine) -> str:
-    after = "—" if line.after is None else line.after
-    return f"{line.field}: {after}" if line.before is None else f"{line.field}: {line.before} → {after}"
-
-
 @requires(Capability.VIEW_AUDIT_TRAIL)
 @require_safe
 def audit_trail_csv(request: HttpRequest) -> StreamingHttpResponse:
     entries = _filtered(AuditFilterForm(request.GET or {}))
-    header = ["id", "time (UTC)", "local time", "who", "user name", "action", "step", "record type", "record id",
-              "record", "changes", "reason", "changes (stored values, JSON)", "hash"]
-    return csv_response(f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv", header, _csv_rows(
+    return csv_response(f"audit-trail-{timezone.localdate():%Y-%m-%d}.csv", AUDIT_CSV_HEADER, audit_csv_rows(
         entries, show_emails=user_can(request.user, Capability.MANAGE_PEOPLE)
     ))
 

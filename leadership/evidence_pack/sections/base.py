@@ -26,17 +26,13 @@ from typing import Any
 
 from django.db import models
 
-from leadership.evidence_pack.period import PackPeriod
+from leadership.evidence_pack.period import SCOPE_CHOICES, PackPeriod
 from qms_portal.models.audit import jsonable
 
-# The scopes a pack may be made for: the whole of Clause 5 (with management review, 9.3), or one area.
-SCOPE_CHOICES = [
-    ("5", "The whole of Clause 5 (5.1, 5.2, 5.3 and management review 9.3)"),
-    ("5.1", "5.1 Leadership and commitment"),
-    ("5.2", "5.2 Policy"),
-    ("5.3", "5.3 Organizational roles, responsibilities and authorities"),
-    ("9.3", "9.3 Management review"),
+__all__ = [
+    "SCOPE_CHOICES", "ManifestRecord", "PackSection", "PartContent", "PartPlan", "manifest_record", "record_sha256",
 ]
+
 
 
 @dataclass(frozen=True)
@@ -81,6 +77,8 @@ class PackSection:
     scopes: frozenset[str]
     content: Callable[[PackPeriod, dict[str, Any]], PartContent]
     plan: Callable[[PackPeriod], list[PartPlan]] = lambda period: [PartPlan(label="")]
+    # For a section whose parts depend on the pack's scope (the integrity extract): used instead of ``plan``.
+    plan_for_scope: Callable[[PackPeriod, str], list[PartPlan]] | None = None
     # The record types (``app.model``, lower case) this section evidences: the integrity section extracts the
     # audit trail's entries about these.
     record_types: tuple[str, ...] = ()
