@@ -65,15 +65,14 @@ def _entries_in(period: PackPeriod) -> QuerySet[EvidenceEntry]:
     return EvidenceEntry.objects.filter(occurred_on__gte=period.start, occurred_on__lte=period.end)
 
 
-def _commitments_at_end(period: PackPeriod) -> list[Commitment]:
-    """Every commitment with its owner and ``latest_evidence_on``, the newest evidence dated by the period's end."""
-    return list(
-        Commitment.objects.select_related("owner")
-        .annotate(latest_evidence_on=Max(
-            "evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end)
-        ))
-        .order_by("code")
-    )
+def _commitments_at_end(period: PackPeriod) -> list[tuple[Commitment, dt.date | None]]:
+    """Every commitment with its owner, and the date of its newest evidence dated by the period's end (None when
+    none was)."""
+    annotated = Commitment.objects.select_related("owner").annotate(latest_by_end=Max(
+        "evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end)
+    ))
+    # An annotation the model does not declare, so read from the instance's values.
+    return [(commitment, commitment.__dict__["latest_by_end"]) for commitment in annotated.order_by("code")]
 
 
 def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> list[LeaderShown]:
@@ -89,8 +88,11 @@ def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> lis
     for entry in entries:
         people.setdefault(entry.leader.pk, entry.leader)
         led[entry.leader.pk].append(entry.occurred_on)
+    shown = [
+        LeaderShown(person, accountable[pk], len(led[pk]), max(led[pk], default=None)) for pk, person in people.items()
+    ]
     return sorted(
-        (LeaderShown(person, accountable[pk], len(led[pk]), max(led[pk], default=None)) for pk, person in people.items()),
+        shown,
         key=lambda leader: (leader.person.full_name or leader.person.username).lower(),
     )
 
@@ -98,7 +100,8 @@ def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> lis
 def _commitments_content(period: PackPeriod) -> PartContent:
     """Five queries: commitments with their latest evidence by the end, the entries in the period with their
     commitments and attachments, and top management."""
-    commitments = _commitments_at_end(period)
+    latest_by_end = _commitments_at_end(period)
+    commitments = [commitment for commitment, _ in latest_by_end]
     entries = list(
         _entries_in(period).select_related("leader")
         .prefetch_related("commitments", "attachments")
@@ -109,8 +112,8 @@ def _commitments_content(period: PackPeriod) -> PartContent:
         for linked in entry.commitments.all():
             by_commitment[linked.pk].append(entry)
     shown = []
-    for commitment in commitments:
-        status = status_from(commitment.latest_evidence_on, commitment.evidence_every_days, today=period.end)
+    for commitment, latest in latest_by_end:
+        status = status_from(latest, commitment.evidence_every_days, today=period.end)
         shown.append(CommitmentShown(
             commitment, status, status_reason(status, today=period.end), by_commitment.get(commitment.pk, [])
         ))
@@ -190,7 +193,11 @@ def _objectives_content(period: PackPeriod) -> PartContent:
             objective_chart_svg(objective, measurements, width=640, height=220),
         ))
         records.append(manifest_record(objective))
-        records.extend(manifest_record(measurement) for measurement in measurements)
+        # Labelled here: a measurement's own name would read its objective again, one query per row.
+        records.extend(
+            manifest_record(measurement, f"{objective}: {measurement.value_text} on {measurement.measured_on:%Y-%m-%d}")
+            for measurement in measurements
+        )
     return PartContent(
         template="leadership/pack/leadership_objectives.html",
         context={"objectives": shown},
