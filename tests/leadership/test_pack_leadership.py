@@ -111,6 +111,40 @@ def test_a_commitment_shows_its_status_at_the_period_end_not_today(leader):
     assert "No evidence of this commitment is dated in the period." in unevidenced
 
 
+def test_a_commitment_changed_after_the_period_shows_as_it_stood_at_the_end(leader):
+    commitment = CommitmentFactory(code="T.6", summary="Promote the process approach", owner=leader,
+                                   evidence_every_days=90)
+    EvidenceEntryFactory(occurred_on=dt.date(2026, 5, 1), leader=leader, commitments=[commitment])
+    # Changed today, after the period: another owner and a shorter interval that would make it stale on 30 June.
+    commitment.owner = UserFactory(full_name="Sana Hussain", roles=[PortalRole.TOP_MANAGEMENT])
+    commitment.evidence_every_days = 30
+    commitment.save()
+
+    html, records = _part("commitments")
+
+    block = _block(html, "T.6 Promote the process approach")
+    assert "Helen Marsh" in block and "Sana Hussain" not in block
+    assert "90 days" in block and "Current" in block
+    assert "Changed after 30 Jun 2026: accountable top manager, evidence needed every (days)." in block
+
+
+def test_an_objective_changed_after_the_period_is_judged_on_its_target_at_the_end():
+    objective = QualityObjectiveFactory(title="Supplier on-time of 95%", target=Decimal("95"),
+                                        due_on=dt.date(2026, 12, 31))
+    objective.created_at = dt.datetime(2025, 12, 1, 9, tzinfo=dt.UTC)
+    objective.save()
+    MeasurementFactory(objective=objective, measured_on=dt.date(2026, 4, 30), value=Decimal("92"))
+    objective.target = Decimal("90")  # lowered after the period: 92 would meet it now
+    objective.save()
+
+    html, _ = _part("objectives")
+
+    block = _block(html, "Supplier on-time of 95%")
+    assert "≥ 95 %" in block and "≥ 90 %" not in block
+    assert "Off track" in block
+    assert "Changed after 30 Jun 2026: target." in block
+
+
 def test_top_management_lists_each_leader_with_their_evidence_count_in_the_period(leader):
     commitment = CommitmentFactory(code="T.4", owner=leader)
     for day in (dt.date(2026, 2, 1), dt.date(2026, 4, 1), dt.date(2026, 8, 1)):

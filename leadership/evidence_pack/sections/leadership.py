@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Max, Q, QuerySet
 
 from leadership.commitments import CommitmentStatus, status_from
@@ -24,6 +25,7 @@ from leadership.people import top_managers
 from leadership.selectors import CLAUSES, clause_of, status_reason
 from leadership.views.objectives import status_reason as objective_status_reason
 from leadership.views.objectives import target_text
+from qms_portal.audit import AuditAction, audit_history
 from qms_portal.charts import format_number
 from qms_portal.models import User
 
@@ -31,6 +33,39 @@ COMMITMENTS = "commitments"
 OBJECTIVES = "objectives"
 # A commitment's heading in the contents and bookmarks: its code and the start of its summary.
 HEADING_CHARS = 60
+
+
+# --- Records as they stood at the period's end ------------------------------------------------------
+def _restore_to_end(records: list[Any], period: PackPeriod) -> dict[int, list[str]]:
+    """Put back on ``records`` (of one model) the values their fields had at the period's end, from the audit trail:
+    the first change after the end of each field recorded its value before. Returns, by record id, the labels of
+    the fields changed since. One query, and one per kind of related record to name (people, policies)."""
+    if not records:
+        return {}
+    model = type(records[0])
+    editable = {f.name: f for f in model._meta.concrete_fields if f.editable and not f.primary_key}
+    before: dict[str, dict[str, Any]] = defaultdict(dict)
+    for entry in audit_history(*records).filter(created_at__gte=period.end_at, action=AuditAction.UPDATE):
+        for name, values in entry.changes.items():
+            if name in editable and name not in model.audit_redact and isinstance(values, list) and len(values) == 2:
+                before[entry.object_id].setdefault(name, values[0])
+    related: dict[models.Field, set[Any]] = defaultdict(set)
+    changed: dict[int, list[str]] = {}
+    for record in records:
+        for name, value in before.get(str(record.pk), {}).items():
+            field = editable[name]
+            setattr(record, field.attname, None if value is None else field.to_python(value))
+            if field.is_relation:
+                related[field].add(getattr(record, field.attname))
+        if str(record.pk) in before:
+            changed[record.pk] = [str(editable[name].verbose_name) for name in before[str(record.pk)]]
+    for field, ids in related.items():
+        target = cast("type[models.Model]", field.related_model)  # a concrete link names its model
+        found = target._default_manager.in_bulk([pk for pk in ids if pk is not None])
+        for record in records:
+            if field.name in before.get(str(record.pk), {}):
+                setattr(record, field.name, found.get(getattr(record, field.attname)))
+    return changed
 
 
 # --- Commitments of top management ----------------------------------------------------------------
@@ -42,6 +77,7 @@ class CommitmentShown:
     status: CommitmentStatus
     reason: str
     entries: list[EvidenceEntry]
+    changed_since: list[str]
 
     @property
     def heading(self) -> str:
@@ -98,10 +134,12 @@ def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> lis
 
 
 def _commitments_content(period: PackPeriod) -> PartContent:
-    """Five queries: commitments with their latest evidence by the end, the entries in the period with their
-    commitments and attachments, and top management."""
+    """Six queries: commitments with their latest evidence by the end, their changes since (and one more for the
+    people named when an owner changed), the entries in the period with their commitments and attachments, and
+    top management."""
     latest_by_end = _commitments_at_end(period)
     commitments = [commitment for commitment, _ in latest_by_end]
+    changed = _restore_to_end(commitments, period)
     entries = list(
         _entries_in(period).select_related("leader")
         .prefetch_related("commitments", "attachments")
@@ -115,7 +153,8 @@ def _commitments_content(period: PackPeriod) -> PartContent:
     for commitment, latest in latest_by_end:
         status = status_from(latest, commitment.evidence_every_days, today=period.end)
         shown.append(CommitmentShown(
-            commitment, status, status_reason(status, today=period.end), by_commitment.get(commitment.pk, [])
+            commitment, status, status_reason(status, today=period.end), by_commitment.get(commitment.pk, []),
+            changed.get(commitment.pk, []),
         ))
     clauses = [
         (clause, CLAUSES.get(clause, ""), [item for item in shown if clause_of(item.commitment) == clause])
@@ -158,6 +197,7 @@ class ObjectiveShown:
     reason: str
     measurements: list[Measurement]
     chart: str
+    changed_since: list[str]
 
 
 def _objectives_in(period: PackPeriod) -> QuerySet[QualityObjective]:
@@ -169,9 +209,11 @@ def _objectives_in(period: PackPeriod) -> QuerySet[QualityObjective]:
 
 
 def _objectives_content(period: PackPeriod) -> PartContent:
-    """Three queries: the objectives with their policy, owner and unit; the latest two measurements of each by the
-    period's end (for the status); the measurements in the period."""
+    """Four queries: the objectives with their policy, owner and unit; their changes since the end (and one per kind
+    of record named when a link changed); the latest two measurements of each by the period's end (for the status);
+    the measurements in the period."""
     objectives = list(_objectives_in(period).select_related("policy", "owner", "org_unit").order_by("due_on", "title"))
+    changed = _restore_to_end(objectives, period)
     latest = latest_measurements(objectives, on=period.end)
     in_period: dict[int, list[Measurement]] = defaultdict(list)
     for measurement in (
@@ -190,7 +232,7 @@ def _objectives_content(period: PackPeriod) -> PartContent:
         shown.append(ObjectiveShown(
             objective, target_text(objective), status,
             objective_status_reason(objective, status, today=period.end), measurements,
-            objective_chart_svg(objective, measurements, width=640, height=220),
+            objective_chart_svg(objective, measurements, width=640, height=220), changed.get(objective.pk, []),
         ))
         records.append(manifest_record(objective))
         # Labelled here: a measurement's own name would read its objective again, one query per row.
