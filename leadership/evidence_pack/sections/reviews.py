@@ -94,7 +94,8 @@ class HeldRow:
 def _summary(period: PackPeriod) -> PartContent:
     interval = thresholds_load().review_interval_months
     held = _held_reviews(period.end)
-    rows, previous = [], None
+    rows: list[HeldRow] = []
+    previous: ManagementReview | None = None
     for review in held:
         assert review.held_on is not None  # noqa: S101 - held reviews have a date: says so to the type checker
         if review.held_on >= period.start:
