@@ -22,6 +22,25 @@ from qms_portal.pdf import pdf_kept
 from qms_portal.pdf_assembly import pdf_render_part
 
 
+class _HeldDay(PackPeriod):
+    """The day a review was held, as the minutes' running header names it."""
+
+    def __str__(self) -> str:
+        return f"held {self.start:%-d %B %Y}"
+
+
+class _MinutesHeading(PackHeading):
+    """The running header and footer of a review's minutes, drawn by the pack's ``part.html``."""
+
+    @property
+    def scope_label(self) -> str:
+        return "Minutes of a management review (9.3)"
+
+    @property
+    def title(self) -> str:
+        return f"Minutes of the management review held {self.period.start:%-d %B %Y}"
+
+
 def _kept_name(review: ManagementReview, fingerprint: str) -> str:
     return f"review-{review.pk}-minutes-{fingerprint[:20]}.pdf"
 
@@ -40,15 +59,17 @@ def minutes_pdf(review: ManagementReview) -> Path:
     } | {str(then.action.owner) for then in content.context["other_actions"]})
     fingerprint = hashlib.sha256(json.dumps(
         [[record.type, record.id, record.sha256] for record in content.records]
-        + [names, as_of.day.isoformat(), content.context["signature_valid"]],
+        + [names, as_of.day.isoformat(), content.context["signature_valid"]]
+        # A review still open shows the portal's live figures, which change without any of its records changing.
+        + [[figure.as_text() for figure in row.figures] for row in content.context["inputs"]],
     ).encode()).hexdigest()
     organisation = Organisation.current()
 
     def render() -> bytes:
-        heading = PackHeading(
+        heading = _MinutesHeading(
             number=f"minutes of review #{review.pk}",
             organisation=organisation,
-            period=PackPeriod(start=held_on, end=held_on, zone=organisation.time_zone),
+            period=_HeldDay(start=held_on, end=held_on, zone=organisation.time_zone),
             scope="9.3",
             generated_at=timezone.now(),
             stamp_pages=False,
