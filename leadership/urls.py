@@ -39,6 +39,7 @@ urlpatterns = [
     path("leadership/reviews/<int:pk>/close/", reviews.review_close, name="review_close"),
     path("leadership/reviews/<int:pk>/sign/", reviews.review_sign, name="review_sign"),
     path("leadership/reviews/<int:pk>/calendar.ics", reviews.review_ics, name="review_ics"),
+    path("leadership/reviews/<int:pk>/minutes.pdf", reviews.review_minutes_pdf, name="review_minutes_pdf"),
     # Actions (leadership/views/actions.py)
     path("leadership/actions/", actions.action_list, name="action_list"),
     path("leadership/actions/mine/", actions.my_actions, name="my_actions"),

@@ -38,12 +38,14 @@ from leadership.models import (
     ReviewStatus,
 )
 from leadership.review_inputs import figures_text, live_figures
+from leadership.review_minutes import minutes_pdf
 from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions, review_state, reviews_with_figures
 from qms_portal.access import Capability, requires, user_can
 from qms_portal.forms import SignatureForm, posted
 from qms_portal.http import SignedInRequest
 from qms_portal.models import User
 from qms_portal.pagination import paginate, querystring_without_page
+from qms_portal.pdf import pdf_response
 from qms_portal.presentation import day as _day
 from qms_portal.signatures import content_sha256, signing_locked_until
 
@@ -384,3 +386,12 @@ def review_ics(request: SignedInRequest, pk: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="management-review-{review.planned_on.isoformat()}.ics"'
     return response
+
+
+# --- The minutes as a PDF ---------------------------------------------------------------------------------------
+@requires(VIEW)
+@require_safe
+def review_minutes_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The minutes of a held review as a PDF (the review's part of the evidence pack); a planned one has none."""
+    review = get_object_or_404(ManagementReview.objects.exclude(status=ReviewStatus.PLANNED), pk=pk)
+    return pdf_response(minutes_pdf(review), filename=f"management-review-{review.named_on.isoformat()}-minutes.pdf")

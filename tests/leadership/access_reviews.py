@@ -138,6 +138,9 @@ ROWS: dict[str, Row] = {
     # Only the chair signs: the table's top manager chairs this one; an empty POST is an invalid form.
     "leadership:review_sign": Row(get=only(TOP_MANAGEMENT), post=only(TOP_MANAGEMENT), prepare=a_closed_review),
     "leadership:review_ics": Row(get=only(*READERS), post=only(*READERS, answer=405), prepare=a_planned_review),
+    "leadership:review_minutes_pdf": Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review
+    ),
 }
 
 OTHER_STATES: dict[tuple[str, str], Row] = {
@@ -153,6 +156,13 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
     ),
     ("leadership:review_ics", "signed"): Row(
         get=only(*READERS), post=only(*READERS, answer=405), prepare=a_signed_review
+    ),
+    # A held review has minutes, signed or not; a planned one has none.
+    ("leadership:review_minutes_pdf", "held"): Row(
+        get=only(*READERS), post=only(*READERS, answer=405), prepare=a_held_review
+    ),
+    ("leadership:review_minutes_pdf", "planned"): Row(
+        get=only(*READERS, answer=404), post=only(*READERS, answer=405), prepare=a_planned_review
     ),
     # The plan changes only while planned.
     ("leadership:review_edit", "held"): Row(
