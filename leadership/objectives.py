@@ -26,12 +26,13 @@ from django.db import models, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from leadership.access import LeadershipCapability
 from leadership.models import Direction, Measurement, QualityObjective
 from qms_portal.access import require_capability, user_can
 from qms_portal.audit import audit_context
-from qms_portal.charts import trend_chart_svg
+from qms_portal.charts import DIRECTION_SIGNS, format_number, trend_chart_svg
 
 if TYPE_CHECKING:
     from qms_portal.models import User
@@ -179,3 +180,39 @@ def measurement_record(
     with audit_context(actor=by):
         measurement.save()
     return measurement
+
+
+# --- Saying where an objective stands: its page and the evidence pack ------------------------------
+
+def amount_text(value: Decimal, objective: QualityObjective) -> str:
+    """A value with its unit: "97.5 %"."""
+    return f"{format_number(value)} {objective.unit}".strip()
+
+
+def target_text(objective: QualityObjective) -> str:
+    """The target with its direction and unit: "≥ 95 %"."""
+    return f"{DIRECTION_SIGNS[objective.direction]} {amount_text(objective.target, objective)}"
+
+
+def status_reason(objective: QualityObjective, status: ObjectiveStatus, *, today: dt.date) -> str:
+    """Why the objective has its status, in a sentence a reader can check against the measurements."""
+    latest = status.latest
+    if status.state == ObjectiveState.NO_DATA or latest is None:
+        return "Nothing has been measured yet."
+    said = f"The latest value, {amount_text(latest.value, objective)} on {date_format(latest.measured_on, 'j M Y')},"
+    due = date_format(objective.due_on, "j M Y")
+    if status.state == ObjectiveState.ON_TRACK:
+        return f"{said} meets the target {target_text(objective)}."
+    if status.state == ObjectiveState.AT_RISK and status.projected is not None:  # at risk always has a projection
+        return (
+            f"{said} does not meet the target {target_text(objective)} yet; at the pace of the last two "
+            f"measurements it reaches {amount_text(round(status.projected, 2), objective)} by {due}."
+        )
+    if today > objective.due_on or latest.measured_on >= objective.due_on:
+        return f"{said} does not meet the target {target_text(objective)}, and it was due by {due}."
+    if status.projected is None:
+        return f"{said} does not meet the target {target_text(objective)}, and there is no trend yet to show it will."
+    return (
+        f"{said} does not meet the target {target_text(objective)}; at the pace of the last two measurements it "
+        f"would be {amount_text(round(status.projected, 2), objective)} by {due}, short of the target."
+    )

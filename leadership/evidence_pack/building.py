@@ -311,7 +311,8 @@ def _attachments(
         else {"name": "command line", "user_name": ""},
         "sections": [{"key": s["key"], "title": s["title"], "pages": s["pages"]} for s in sections],
         "attachments": [{"name": f.name, "sha256": hashlib.sha256(f.data).hexdigest()} for f in files],
-        "records": [record for sidecar in sidecars for record in sidecar["records"]],
+        # A record shown in two parts (a review in the overview and in its own part) is listed once.
+        "records": list({(r["type"], r["id"]): r for sidecar in sidecars for r in sidecar["records"]}.values()),
     }
     files.append(AttachedFile("manifest.json", json.dumps(manifest, indent=1, ensure_ascii=False).encode(),
                               f"Manifest of evidence pack {pack.number}: every record in it with its SHA-256",
@@ -330,11 +331,12 @@ def _cover(
         {"label": entry.label, "level": entry.level, "page": entry.page + cover_pages + 1}
         for entry in body_outline if entry.level <= 2
     ]
-    html = render_to_string("leadership/pack/cover.html", {
-        "pack": heading, "record": pack, "readiness": groups, "contents": contents,
-        "generated_utc": pack.created_at.astimezone(dt.UTC),
-        "attachments": [item.name for item in attachments],
-    })
+    with timezone.override(heading.period.tz):
+        html = render_to_string("leadership/pack/cover.html", {
+            "pack": heading, "record": pack, "readiness": groups, "contents": contents,
+            "generated_utc": pack.created_at.astimezone(dt.UTC),
+            "attachments": [item.name for item in attachments],
+        })
     return pdf_render_part(html, attachments=attachments, metadata={"title": heading.title})
 
 

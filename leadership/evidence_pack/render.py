@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from leadership.evidence_pack.period import SCOPE_CHOICES, PackPeriod
 from leadership.evidence_pack.sections.base import PackSection, PartContent
@@ -42,10 +43,12 @@ class PackHeading:
 
 
 def part_html(section: PackSection, heading: PackHeading, args: dict[str, Any]) -> tuple[str, PartContent]:
-    """The HTML of one part of ``section`` and what it holds (records, attachments)."""
-    content = section.content(heading.period, args)
-    context = {**content.context, "pack": heading, "section": section, "part_args": args}
-    return render_to_string(content.template, context), content
+    """The HTML of one part of ``section`` and what it holds (records, attachments), times in the pack's zone (a
+    worker has no request to set it)."""
+    with timezone.override(heading.period.tz):
+        content = section.content(heading.period, args)
+        context = {**content.context, "pack": heading, "section": section, "part_args": args}
+        return render_to_string(content.template, context), content
 
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.DOTALL)

@@ -3,9 +3,6 @@ chart, measurements and actions, saving objectives and recording measurements. W
 ``leadership.objectives``; refusals come back as 403 (who) or the form again with its errors."""
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -18,17 +15,18 @@ from leadership.access import LeadershipCapability
 from leadership.forms.objectives import MeasurementForm, ObjectiveForm
 from leadership.models import QualityObjective
 from leadership.objectives import (
-    ObjectiveState,
-    ObjectiveStatus,
+    amount_text,
     latest_measurements,
     may_record_measurements,
     measurement_record,
     objective_chart_svg,
     objective_save,
     objective_status,
+    status_reason,
+    target_text,
 )
 from qms_portal.access import requires
-from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg
+from qms_portal.charts import sparkline_svg
 from qms_portal.forms import posted
 from qms_portal.http import SignedInRequest
 from qms_portal.pagination import paginate
@@ -36,39 +34,6 @@ from qms_portal.pagination import paginate
 VIEW = LeadershipCapability.VIEW
 MANAGE = LeadershipCapability.MANAGE_OBJECTIVES
 SPARKLINE_POINTS = 12
-
-
-def _amount(value: Decimal, objective: QualityObjective) -> str:
-    return f"{format_number(value)} {objective.unit}".strip()
-
-
-def target_text(objective: QualityObjective) -> str:
-    """The target with its direction and unit: "≥ 95 %"."""
-    return f"{DIRECTION_SIGNS[objective.direction]} {_amount(objective.target, objective)}"
-
-
-def status_reason(objective: QualityObjective, status: ObjectiveStatus, *, today: dt.date) -> str:
-    """Why the objective has its status, in a sentence a reader can check against the measurements."""
-    latest = status.latest
-    if status.state == ObjectiveState.NO_DATA or latest is None:
-        return "Nothing has been measured yet."
-    said = f"The latest value, {_amount(latest.value, objective)} on {date_format(latest.measured_on, 'j M Y')},"
-    due = date_format(objective.due_on, "j M Y")
-    if status.state == ObjectiveState.ON_TRACK:
-        return f"{said} meets the target {target_text(objective)}."
-    if status.state == ObjectiveState.AT_RISK and status.projected is not None:  # at risk always has a projection
-        return (
-            f"{said} does not meet the target {target_text(objective)} yet; at the pace of the last two "
-            f"measurements it reaches {_amount(round(status.projected, 2), objective)} by {due}."
-        )
-    if today > objective.due_on or latest.measured_on >= objective.due_on:
-        return f"{said} does not meet the target {target_text(objective)}, and it was due by {due}."
-    if status.projected is None:
-        return f"{said} does not meet the target {target_text(objective)}, and there is no trend yet to show it will."
-    return (
-        f"{said} does not meet the target {target_text(objective)}; at the pace of the last two measurements it "
-        f"would be {_amount(round(status.projected, 2), objective)} by {due}, short of the target."
-    )
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -85,7 +50,7 @@ def objective_list(request: SignedInRequest) -> HttpResponse:
         objective.status = objective_status(objective, measurements, today=today)
         objective.target_text = target_text(objective)
         latest = objective.status.latest
-        objective.latest_text = _amount(latest.value, objective) if latest else ""
+        objective.latest_text = amount_text(latest.value, objective) if latest else ""
         objective.sparkline = sparkline_svg(
             [(m.measured_on, m.value) for m in measurements],
             target=objective.target, direction=objective.direction, unit=objective.unit,
@@ -102,7 +67,7 @@ def objective_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     measurements = list(objective.measurements.select_related("recorded_by").order_by("measured_on"))
     status = objective_status(objective, measurements, today=today)
     for measurement in measurements:
-        measurement.value_text = _amount(measurement.value, objective)
+        measurement.value_text = amount_text(measurement.value, objective)
         measurement.met = objective.meets_target(measurement.value)
     return render(request, "leadership/objective_detail.html", {
         "objective": objective,
@@ -171,13 +136,13 @@ def measurement_create(request: SignedInRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{_amount(measurement.value, objective)} on {date_format(measurement.measured_on, 'j M Y')} "
+                f"{amount_text(measurement.value, objective)} on {date_format(measurement.measured_on, 'j M Y')} "
                 "is recorded.",
             )
             return redirect("leadership:objective_detail", pk=objective.pk)
     recent = list(objective.measurements.order_by("-measured_on")[:5])
     for measurement in recent:
-        measurement.value_text = _amount(measurement.value, objective)
+        measurement.value_text = amount_text(measurement.value, objective)
     return render(request, "leadership/measurement_form.html", {
         "objective": objective, "form": form, "recent": recent, "target_text": target_text(objective),
     })

@@ -20,11 +20,16 @@ from leadership.commitments import CommitmentStatus, status_from
 from leadership.evidence_pack.period import PackPeriod
 from leadership.evidence_pack.sections.base import ManifestRecord, PackSection, PartContent, PartPlan, manifest_record
 from leadership.models import Commitment, EvidenceAttachment, EvidenceEntry, Measurement, QualityObjective
-from leadership.objectives import ObjectiveStatus, latest_measurements, objective_chart_svg, objective_status
+from leadership.objectives import (
+    ObjectiveStatus,
+    latest_measurements,
+    objective_chart_svg,
+    objective_status,
+    target_text,
+)
+from leadership.objectives import status_reason as objective_status_reason
 from leadership.people import top_managers
 from leadership.selectors import CLAUSES, clause_of, status_reason
-from leadership.views.objectives import status_reason as objective_status_reason
-from leadership.views.objectives import target_text
 from qms_portal.audit import AuditAction, audit_history
 from qms_portal.charts import format_number
 from qms_portal.models import User
