@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -217,7 +218,7 @@ def part_draw(*, part_id: int, attempt: int) -> bool:
         still_running = job_running(job_id, attempt)  # not cancelled or failed by another part meanwhile
         marked = still_running and EvidencePackPart.objects.filter(pk=part_id, status=PartStatus.WAITING).update(
             status=PartStatus.DONE, file=str(stem.relative_to(settings.MEDIA_ROOT)), pages=rendered.pages,
-            rendered_in=took,
+            rendered_in=took, rendered_by=f"{socket.gethostname()}:{os.getpid()}",
         )
         if not marked:  # another delivery of this task drew it first, or the pack stopped
             stem.with_suffix(".pdf").unlink(missing_ok=True)

@@ -78,6 +78,7 @@ class EvidencePackPart(models.Model):
     file = models.CharField(max_length=200, blank=True)
     pages = models.PositiveIntegerField(default=0)
     rendered_in = models.FloatField(null=True, blank=True, help_text="Seconds WeasyPrint took.")
+    rendered_by = models.CharField(max_length=200, blank=True, help_text="The worker process: host and process id.")
 
     class Meta:
         ordering = ["pack", "position"]

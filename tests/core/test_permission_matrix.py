@@ -28,7 +28,14 @@ from qms_portal.access import check_every_view_declares_access, iter_views
 from qms_portal.models import Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
 from tests.core.otp import enrol
-from tests.leadership import access_actions, access_dashboard, access_evidence, access_readiness, access_reviews
+from tests.leadership import (
+    access_actions,
+    access_dashboard,
+    access_evidence,
+    access_packs,
+    access_readiness,
+    access_reviews,
+)
 from tests.permissions import (
     ANONYMOUS,
     AUDITOR,
@@ -280,7 +287,9 @@ OTHER_STATES: dict[tuple[str, str], Row] = {
 
 
 # The policy (5.2) and leadership (5.1) rows are written beside their tests, one module per area of pages.
-for _area in (access_policy, access_evidence, access_reviews, access_actions, access_dashboard, access_readiness):
+for _area in (
+    access_policy, access_evidence, access_reviews, access_actions, access_dashboard, access_readiness, access_packs,
+):
     assert not TABLE.keys() & _area.ROWS.keys(), f"{_area.__name__} repeats rows of the table"
     TABLE.update(_area.ROWS)
     OTHER_STATES.update(_area.OTHER_STATES)
