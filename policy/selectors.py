@@ -407,7 +407,7 @@ def acknowledgement_rows(
 ) -> Iterable[list[Any]]:
     """One row per person asked and campaign (``ACKNOWLEDGEMENT_COLUMNS``), as they stood at ``as_of``, times in
     ``zone``: the campaign export's rows with the policy and version in front. One query per campaign and 2,000
-    people."""
+    people, two more for a campaign to chosen departments."""
     for campaign in campaigns:
         label = [campaign.version.document.reference.upper(), campaign.version.number]
         for row in campaign_rows(campaign, as_of=as_of, zone=zone):
