@@ -167,9 +167,9 @@ def test_acknowledgement_rates_by_department_as_they_stood_at_the_period_end(pol
     rows = {row["name"]: row for row in csv.DictReader(io.StringIO(embedded))}
     assert set(rows) == {"Ann", "Bob", "Cy", "Dee"}
     assert (rows["Ann"]["policy"], rows["Ann"]["version"], rows["Ann"]["department"]) == ("QP-07", "3", "Machining")
-    assert (rows["Ann"]["acknowledged at"], rows["Ann"]["first time right"]) == ("2026-03-05 10:00", "yes")
+    assert (rows["Ann"]["acknowledged at (UTC)"], rows["Ann"]["first time right"]) == ("2026-03-05 10:00", "yes")
     assert (rows["Cy"]["answers"], rows["Cy"]["first time right"]) == ("2", "no")
-    assert (rows["Bob"]["acknowledged"], rows["Bob"]["acknowledged at"]) == ("no", "")
+    assert (rows["Bob"]["acknowledged"], rows["Bob"]["acknowledged at (UTC)"]) == ("no", "")
 
 
 HOSTILE = (
@@ -200,3 +200,18 @@ def test_a_hostile_policy_text_renders_and_embeds_nothing(policy_history):
         for page in reader.pages for annotation in page.get("/Annots", [])
     ]
     assert not any(link.startswith("file:") or "169.254" in link for link in links)
+
+
+def test_a_version_withdrawn_in_the_period_is_watermarked_withdrawn():
+    document = PolicyDocumentFactory(reference="qp-08", title="Quality Policy")
+    PolicyVersionFactory(
+        document=document, number=1, status=VersionStatus.WITHDRAWN, body="Withdrawn text OKAPI.",
+        approved_at=at("2025-11-01"), published_at=at("2025-11-02"), withdrawn_at=at("2026-02-01"),
+        signed_by=UserFactory(full_name="Tessa Mann", roles=[PortalRole.TOP_MANAGEMENT]),
+    )
+    reader, _ = render_section(PackPeriod.of(*PERIOD))
+    pages = page_texts(reader)
+
+    assert "No quality policy version was in force at the period's end." in pages[0]
+    version_pages = [text for text in pages if "OKAPI" in text]
+    assert version_pages and all("WITHDRAWN" in text and "SUPERSEDED" not in text for text in version_pages)

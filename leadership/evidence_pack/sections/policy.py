@@ -111,7 +111,10 @@ def _campaign_record(figures: CampaignFigures) -> ManifestRecord:
 def _acknowledgements_csv(figures: list[CampaignFigures], period: PackPeriod) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(selectors.ACKNOWLEDGEMENT_COLUMNS)
+    # The times are in the organisation's zone: the header says which.
+    writer.writerow([
+        f"{name} ({period.zone})" if name == "acknowledged at" else name for name in selectors.ACKNOWLEDGEMENT_COLUMNS
+    ])
     writer.writerows(
         selectors.acknowledgement_rows([f.campaign for f in figures], as_of=period.end_at, zone=period.tz)
     )
