@@ -67,17 +67,18 @@ def _audience_unit_ids(campaign: Campaign) -> set[int] | None:
     return _subtree_ids(campaign.org_units.values_list("pk", flat=True))
 
 
-def campaign_audience(campaign: Campaign) -> QuerySet[User]:
+def campaign_audience(campaign: Campaign, *, as_of: dt.datetime | None = None) -> QuerySet[User]:
     """The people asked to acknowledge the campaign's version: active staff (auditors and people without
     a portal role are never asked), limited to the chosen departments and their sub-units if so set.
 
     A closed campaign (its version superseded or withdrawn) counts only people who joined while it ran,
-    so its figures do not drift as people join later.
+    so its figures do not drift as people join later; with ``as_of``, only people who had joined by then.
     """
     people = _staff()
     closed_at = campaign.version.superseded_at or campaign.version.withdrawn_at
-    if closed_at is not None:
-        people = people.filter(date_joined__lt=closed_at)
+    cutoff = min((moment for moment in (closed_at, as_of) if moment is not None), default=None)
+    if cutoff is not None:
+        people = people.filter(date_joined__lt=cutoff)
     unit_ids = _audience_unit_ids(campaign)
     if unit_ids is not None:
         people = people.filter(org_unit_id__in=unit_ids)
@@ -261,18 +262,22 @@ class _Acknowledged(TypedDict):
 
 
 def _with_acknowledgement(
-    people: QuerySet[User], version_id: int
+    people: QuerySet[User], version_id: int, as_of: dt.datetime | None = None
 ) -> QuerySet[WithAnnotations[User, _Acknowledged]]:
     mine = Acknowledgement.objects.filter(version_id=version_id, person_id=OuterRef("pk"))
+    if as_of is not None:
+        mine = mine.filter(acknowledged_at__lt=as_of)
     return people.annotate(
         acknowledged=Exists(mine), acknowledged_at=Subquery(mine.values("acknowledged_at")[:1])
     )
 
 
-def _with_attempts(people: QuerySet[Any], version_id: int) -> QuerySet[Any]:
+def _with_attempts(people: QuerySet[Any], version_id: int, as_of: dt.datetime | None = None) -> QuerySet[Any]:
     """``people`` with ``tries`` (how many times each answered the question) and ``first_right`` (whether their
-    first answer was right; None before any)."""
+    first answer was right; None before any); with ``as_of``, counting only the answers given before it."""
     mine = ComprehensionAttempt.objects.filter(version_id=version_id, person_id=OuterRef("pk"))
+    if as_of is not None:
+        mine = mine.filter(answered_at__lt=as_of)
     tries = mine.order_by().values("person_id").annotate(n=Count("pk")).values("n")
     annotated: QuerySet[Any] = people.annotate(
         tries=Coalesce(Subquery(tries[:1]), 0),
@@ -281,13 +286,13 @@ def _with_attempts(people: QuerySet[Any], version_id: int) -> QuerySet[Any]:
     return annotated
 
 
-def campaign_report(campaign: Campaign) -> CampaignReport:
+def campaign_report(campaign: Campaign, *, as_of: dt.datetime | None = None) -> CampaignReport:
     """The campaign's figures overall and by department (acknowledgements, and answers to its question), and the
     query of pending people, in a fixed number of queries (one for all the counts, two more for a department
-    campaign's units)."""
-    people = _with_acknowledgement(campaign_audience(campaign), campaign.version_id)
+    campaign's units). With ``as_of``, the figures as they stood then (the evidence pack's period end)."""
+    people = _with_acknowledgement(campaign_audience(campaign, as_of=as_of), campaign.version_id, as_of)
     counts = (
-        _with_attempts(people, campaign.version_id)
+        _with_attempts(people, campaign.version_id, as_of)
         .order_by()
         .values("org_unit_id", "org_unit__name")
         .annotate(
@@ -320,18 +325,25 @@ def campaign_report(campaign: Campaign) -> CampaignReport:
         campaign=campaign,
         asked=asked,
         acknowledged=acknowledged,
-        overdue=acknowledged < asked and timezone.localdate() > campaign.due_on,
+        # As of an instant that ends a day (a period's end), that day is the last one counted.
+        overdue=acknowledged < asked and (
+            timezone.localtime(as_of - dt.timedelta(microseconds=1)).date() if as_of else timezone.localdate()
+        ) > campaign.due_on,
         departments=departments,
         pending=pending,
     )
 
 
-def campaign_rows(campaign: Campaign) -> Iterable[list[Any]]:
+def campaign_rows(
+    campaign: Campaign, *, as_of: dt.datetime | None = None, zone: dt.tzinfo | None = None
+) -> Iterable[list[Any]]:
     """One row per person in the audience, for the CSV export: name, user name, department, job title,
-    acknowledged (yes/no) and when, in the current time zone, answers given to the question and whether the first
-    was right (empty before any). Read in chunks, one query per 2,000 people."""
+    acknowledged (yes/no) and when, in ``zone`` (the current time zone by default), answers given to the question
+    and whether the first was right (empty before any); with ``as_of``, as they stood then. Read in chunks, one
+    query per 2,000 people."""
+    audience = campaign_audience(campaign, as_of=as_of)
     people = (
-        _with_attempts(_with_acknowledgement(campaign_audience(campaign), campaign.version_id), campaign.version_id)
+        _with_attempts(_with_acknowledgement(audience, campaign.version_id, as_of), campaign.version_id, as_of)
         .order_by("full_name", "username")
         .values_list(
             "full_name", "username", "org_unit__name", "job_title", "acknowledged", "acknowledged_at", "tries",
@@ -345,7 +357,7 @@ def campaign_rows(campaign: Campaign) -> Iterable[list[Any]]:
             unit or "",
             job_title,
             "yes" if acknowledged else "no",
-            timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else "",
+            timezone.localtime(when, zone).strftime("%Y-%m-%d %H:%M") if when else "",
             tries,
             "" if first_right is None else "yes" if first_right else "no",
         ]
