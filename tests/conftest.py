@@ -58,6 +58,13 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _jobs_within_the_request(settings) -> None:
+    """A long job (an evidence pack) runs where it is sent, as every task does in tests, not in a thread of its own;
+    the browser test of the pack turns the thread back on to watch its progress."""
+    settings.JOB_THREADS_IN_PROCESS = False
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_in_process() -> Iterator[None]:
     """Run tasks in-process even when CI sets REDIS_URL; a task's failure is kept on its job, not raised."""
