@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import fcntl
 import glob
+import io
 import logging
 import mimetypes
 import os
@@ -33,6 +34,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils._os import safe_join
+from PIL import Image
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -44,6 +46,8 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # ever fetched from it, it only marks a URL as one of ours.
 INTERNAL_BASE_URL = "https://portal.invalid/"
 DATA_IMAGE_MAX_BYTES = 256 * 1024
+# A small file can still decode to a huge bitmap (a "decompression bomb"): WeasyPrint would hold it in memory.
+IMAGE_MAX_PIXELS = 25_000_000
 _DATA_IMAGE = re.compile(r"^data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)$", re.IGNORECASE)
 
 
@@ -118,7 +122,19 @@ class PortalURLFetcher(URLFetcher):
         if match is None or len(url) > DATA_IMAGE_MAX_BYTES * 4 // 3 + 100:
             raise ResourceRefused("only small base64 PNG, JPEG, GIF or WebP images may be inline")
         body = base64.b64decode(unquote_to_bytes(match[2]))
+        _image_size_check(body)
         return URLFetcherResponse(url, body, {"Content-Type": match[1].lower()})
+
+
+def _image_size_check(body: bytes) -> None:
+    """Refuse an image whose pixels, once decoded, would take more memory than a page could ever need."""
+    try:
+        with Image.open(io.BytesIO(body)) as image:
+            width, height = image.size
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise ResourceRefused("not an image that can be read") from error
+    if width * height > IMAGE_MAX_PIXELS:
+        raise ResourceRefused(f"an image of {width} x {height} pixels is too large for a PDF page")
 
 
 def _response(url: str, body: bytes, filename: str) -> URLFetcherResponse:

@@ -200,6 +200,18 @@ def test_a_small_inline_png_is_drawn():
     assert image_count(render_pdf(f'<p>Chart</p><img src="data:image/png;base64,{data}">')) == 1
 
 
+def test_a_small_inline_png_that_decodes_to_a_huge_bitmap_is_left_out_and_the_pdf_still_renders():
+    buffer = io.BytesIO()
+    Image.new("1", (6000, 6000)).save(buffer, "PNG", optimize=True)  # 36 million pixels in a few kilobytes
+    assert len(buffer.getvalue()) < 64 * 1024
+    data = base64.b64encode(buffer.getvalue()).decode()
+
+    with pytest.raises(ResourceRefused, match="too large"):
+        PortalURLFetcher().fetch(f"data:image/png;base64,{data}")
+    pdf = render_pdf(f'<p>Org chart</p><img src="data:image/png;base64,{data}">')
+    assert image_count(pdf) == 0 and pdf.startswith(b"%PDF")
+
+
 def test_the_organisations_logo_is_drawn(db):
     organisation = Organisation.current()
     organisation.logo.save("logo.png", ContentFile(png_bytes()))

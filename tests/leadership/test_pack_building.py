@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from leadership import tasks
 from leadership.evidence_pack import building
-from leadership.evidence_pack.building import pack_build_here, pack_cancel, pack_start
+from leadership.evidence_pack.building import pack_build_here, pack_start
 from leadership.evidence_pack.period import PackPeriod
 from leadership.evidence_pack.sections import SECTIONS
 from leadership.models import EvidencePack, EvidencePackPart
