@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from leadership.access import LeadershipCapability
 from leadership.dashboard import needs_me
-from leadership.models import Action
+from leadership.models import Action, EvidencePack
 from leadership.selectors import (
     NEEDS_EVIDENCE,
     action_counts,
@@ -31,6 +31,14 @@ ACTION_OWNING_ROLES = {
 def _person(request: HttpRequest) -> User:
     # The home page answers signed-in people only (``login_only``); a panel is handed the plain HttpRequest.
     return cast(User, request.user)
+
+
+def evidence_packs_card(request: HttpRequest) -> dict[str, Any] | None:
+    """The latest evidence pack, for people who make them (auditors come for this): one query."""
+    if not user_can(_person(request), LeadershipCapability.MAKE_EVIDENCE_PACKS):
+        return None
+    latest = EvidencePack.objects.exclude(sha256="").order_by("-finished_at").first()
+    return {"latest": latest}
 
 
 def leadership_home_card(request: HttpRequest) -> dict[str, Any] | None:
@@ -100,6 +108,9 @@ def register_home_panels() -> None:
     ))
     home_register(HomePanel(
         area="actions", template="leadership/_home_actions.html", context=my_actions_card, order=40
+    ))
+    home_register(HomePanel(
+        area="evidence_packs", template="leadership/_home_packs.html", context=evidence_packs_card, order=50
     ))
     # Overdue work of one's own stands above the cards until it is done or moved.
     home_register(HomePanel(

@@ -215,3 +215,13 @@ def test_status_reason_says_when_evidence_is_due_in_each_state():
         "Last evidenced 1 Aug 2026; new evidence was due by 26 Nov 2026, 1 day ago."
     )
     assert reason(CommitmentState.NEVER_EVIDENCED, None, None) == "No evidence has been recorded for it yet."
+
+
+def test_the_evidence_packs_card_shows_the_latest_pack_to_those_who_make_packs(portal_users, client_for):
+    from tests.leadership.access_packs import a_ready_pack
+
+    assert "No pack yet" in client_for(portal_users.auditor).get(reverse("home")).content.decode()
+    a_ready_pack()
+    page = client_for(portal_users.auditor).get(reverse("home")).content.decode()
+    assert "Evidence packs" in page and "EP-TEST" in page
+    assert "Evidence packs" not in client_for(portal_users.employee).get(reverse("home")).content.decode()
