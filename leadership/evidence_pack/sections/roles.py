@@ -1,12 +1,210 @@
-"""The evidence pack's section 5.3: Organizational roles, responsibilities and authorities. (To be written: see sections/base.py for the contract.)"""
+"""The evidence pack's section 5.3, Organizational roles, responsibilities and authorities.
+
+Parts: (1) the roles with their responsibilities, authorities and holders at the period's end, each holder's
+acknowledgement as it stood then; (2) the 5.3 a-e duties with role and holder, the RACI rules the matrix breaks
+and the org chart, with the whole matrix attached as ``raci-matrix.csv``; then the RACI matrix itself on landscape
+pages, one part per block of role columns that fits a page across, its rows running on over as many pages as
+they need with the heading row repeated. Roles are read only through ``roles.selectors``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
+
 from leadership.evidence_pack.period import PackPeriod
-from leadership.evidence_pack.sections.base import PackSection, PartContent
+from leadership.evidence_pack.sections.base import ManifestRecord, PackSection, PartContent, PartPlan, manifest_record
+from qms_portal.exports import csv_text
+from qms_portal.presentation import day
+from roles.selectors import (
+    duties_status,
+    orgchart_pdf_svg,
+    raci_health,
+    raci_matrix_size,
+    raci_matrix_table,
+    role_acknowledgements_before,
+    roles_with_holders,
+)
+
+TITLE = "Organizational roles, responsibilities and authorities"
+CSV_NAME = "raci-matrix.csv"
+# Role columns across one landscape A4 page beside the activity column (about 9 mm each, headings turned).
+COLUMNS_PER_PAGE = 24
+# The fixed columns of the matrix table (process code, process, activity) before the role columns.
+FIXED_COLUMNS = 3
+# A role heading longer than this is shortened on the page; its full name is listed under the block.
+HEADING_CHARS = 56
+
+
+def _column_blocks(roles: int) -> list[tuple[int, int]]:
+    """The role columns cut into blocks of about equal width, none wider than a page: [start, end) indexes."""
+    if roles == 0:
+        return []
+    count = math.ceil(roles / COLUMNS_PER_PAGE)
+    size = math.ceil(roles / count)
+    return [(start, min(start + size, roles)) for start in range(0, roles, size)]
+
+
+def _plan(period: PackPeriod) -> list[PartPlan]:
+    size = raci_matrix_size()
+    parts = [
+        PartPlan(label="Roles and their holders", args={"part": "roles"}, weight=max(size.roles, 1)),
+        PartPlan(label="5.3 duties, RACI rules and org chart", args={"part": "duties"}, weight=max(size.roles, 1)),
+    ]
+    for start, end in _column_blocks(size.roles):
+        parts.append(PartPlan(
+            label=f"RACI matrix, roles {start + 1}-{end}", args={"part": "matrix", "columns": [start, end]},
+            weight=max(size.activities, 1) * (end - start),
+        ))
+    return parts
+
+
+def _as_of_note(period: PackPeriod, *, short: bool = False) -> str:
+    """One honest line when the period ended before today: what is shown as it stands now, not as it stood."""
+    today = timezone.now().astimezone(period.tz).date()
+    if period.end >= today:
+        return ""
+    if short:
+        return (f"Duties' assignments as they stand on {day(today, 'long')}, when this pack was made (they are not "
+                f"dated in the records); holders as they stood on {day(period.end, 'long')}.")
+    return (
+        f"Holders and acknowledgements are as they stood on {day(period.end, 'long')}, the period's end. Role "
+        f"texts, the 5.3 duties' assignments and the RACI letters are not dated in the records: they are shown as "
+        f"they stand on {day(today, 'long')}, when this pack was made; their earlier states are in the audit trail."
+    )
+
+
+@dataclass(frozen=True)
+class HolderLine:
+    """A holder of a role at the period's end and where their acknowledgement of the role stood then."""
+
+    name: str
+    is_deputy: bool
+    since: Any
+    until: Any
+    ack_revision: int | None
+    ack_at: Any
+    current: bool  # acknowledged the role's current revision
+
+    @property
+    def status(self) -> str:
+        if self.ack_revision is None:
+            return "not acknowledged"
+        return "acknowledged" if self.current else "earlier revision"
+
+
+def _roles_content(period: PackPeriod) -> PartContent:
+    roles = list(roles_with_holders(on=period.end).order_by("title", "org_unit__name", "pk"))
+    acks = role_acknowledgements_before(period.end_at)
+    records: list[ManifestRecord] = []
+    shown, expected, acknowledged = [], 0, 0
+    for role in roles:
+        records.append(manifest_record(role, f"Role: {role.title} (revision {role.revision})"))
+        lines, seen = [], set()
+        for assignment in role.holders:
+            records.append(manifest_record(assignment))
+            ack = acks.get((role.pk, assignment.person_id))
+            line = HolderLine(
+                assignment.person.full_name or assignment.person.username, assignment.is_deputy,
+                assignment.starts_on, assignment.ends_on, ack.revision if ack else None,
+                ack.acknowledged_at if ack else None, bool(ack and ack.revision == role.revision),
+            )
+            lines.append(line)
+            if assignment.person_id not in seen:  # someone holding a role twice counts once
+                seen.add(assignment.person_id)
+                expected += 1
+                acknowledged += line.current
+                if ack is not None:
+                    records.append(manifest_record(ack, f"Acknowledgement: {ack}"))
+        shown.append((role, lines))
+    held = sum(1 for _, lines in shown if lines)
+    return PartContent(
+        template="leadership/pack/roles_holders.html",
+        context={
+            "title": TITLE, "roles": shown, "held": held, "expected": expected, "acknowledged": acknowledged,
+            "as_of_note": _as_of_note(period), "period": period,
+        },
+        records=records,
+    )
+
+
+def _duties_content(period: PackPeriod) -> PartContent:
+    duties = duties_status(on=period.end)
+    acks = role_acknowledgements_before(period.end_at)
+    rows = []
+    records: list[ManifestRecord] = []
+    for status in duties:
+        records.append(manifest_record(status.duty, f"Duty {status.duty.code}"))
+        role = status.duty.role
+        holders = [
+            (a.person.full_name or a.person.username, a.is_deputy,
+             bool(role and (ack := acks.get((role.pk, a.person_id))) and ack.revision == role.revision))
+            for a in status.holders
+        ]
+        rows.append((status, holders))
+    health = raci_health(on=period.end)
+    table = raci_matrix_table()
+    text = csv_text(table.header, table.rows)
+    letters = sum(1 for row in table.rows for cell in row[FIXED_COLUMNS:] if cell)
+    records.append(ManifestRecord(
+        type="roles.racicell", id=CSV_NAME, sha256=hashlib.sha256(text.encode()).hexdigest(),
+        label=f"RACI matrix: {len(table.rows)} activities x {len(table.header) - FIXED_COLUMNS} roles, "
+              f"{letters} letters (the attached {CSV_NAME})",
+    ))
+    return PartContent(
+        template="leadership/pack/roles_duties.html",
+        context={
+            "duties": rows, "health": health, "letters": letters, "orgchart": orgchart_pdf_svg(on=period.end),
+            "as_of_note": _as_of_note(period, short=True), "period": period, "csv_name": CSV_NAME,
+        },
+        records=records,
+        attachments={CSV_NAME: text},
+    )
+
+
+def _short(heading: str) -> str:
+    return heading if len(heading) <= HEADING_CHARS else heading[: HEADING_CHARS - 1].rstrip() + "…"
+
+
+def _matrix_content(period: PackPeriod, start: int, end: int) -> PartContent:
+    table = raci_matrix_table()
+    roles = len(table.header) - FIXED_COLUMNS
+    start, end = max(0, min(start, roles)), max(0, min(end, roles))
+    first, last = FIXED_COLUMNS + start, FIXED_COLUMNS + end
+    headings = [(start + n + 1, _short(h), h) for n, h in enumerate(table.header[first:last])]
+    # Rows grouped under their process, in the table's order (processes by name, activities by position).
+    processes: list[tuple[str, list[tuple[str, list[str]]]]] = []
+    for row in table.rows:
+        if not processes or processes[-1][0] != row[1]:
+            processes.append((row[1], []))
+        processes[-1][1].append((row[2], row[first:last]))
+    return PartContent(
+        template="leadership/pack/roles_matrix.html",
+        context={
+            "headings": headings, "shortened": [h for h in headings if h[1] != h[2]], "processes": processes,
+            "start": start + 1, "end": end, "roles": roles, "activities": len(table.rows),
+            "first_block": start == 0, "as_of_note": _as_of_note(period),
+        },
+    )
 
 
 def _content(period: PackPeriod, args: dict[str, Any]) -> PartContent:
-    return PartContent(template="leadership/pack/placeholder.html", context={"title": "Organizational roles, responsibilities and authorities", "key": "5.3"})
+    part = args.get("part", "roles")
+    if part == "duties":
+        return _duties_content(period)
+    if part == "matrix":
+        start, end = args["columns"]
+        return _matrix_content(period, int(start), int(end))
+    return _roles_content(period)
 
 
-SECTION = PackSection(key="5.3", title="Organizational roles, responsibilities and authorities", scopes=frozenset({"5", "5.3"}), content=_content)
+SECTION = PackSection(
+    key="5.3", title=TITLE, scopes=frozenset({"5", "5.3"}), content=_content, plan=_plan,
+    record_types=(
+        "roles.role", "roles.roleassignment", "roles.roleacknowledgement", "roles.duty", "roles.racicell",
+        "roles.activity", "roles.process",
+    ),
+)
