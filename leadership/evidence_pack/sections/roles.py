@@ -105,7 +105,7 @@ def _roles_content(period: PackPeriod) -> PartContent:
         records.append(manifest_record(role, f"Role: {role.title} (revision {role.revision})"))
         lines, seen = [], set()
         for assignment in role.holders:
-            records.append(manifest_record(assignment))
+            records.append(manifest_record(assignment, f"Assignment: {assignment}"))
             ack = acks.get((role.pk, assignment.person_id))
             line = HolderLine(
                 assignment.person.full_name or assignment.person.username, assignment.is_deputy,
@@ -117,8 +117,9 @@ def _roles_content(period: PackPeriod) -> PartContent:
                 seen.add(assignment.person_id)
                 expected += 1
                 acknowledged += line.current
-                if ack is not None:
-                    records.append(manifest_record(ack, f"Acknowledgement: {ack}"))
+                if ack is not None:  # labelled from what is at hand: its own role and person are not read
+                    label = f"Acknowledgement: {line.name}, {role.title} revision {ack.revision}"
+                    records.append(manifest_record(ack, label))
         shown.append((role, lines))
     held = sum(1 for _, lines in shown if lines)
     return PartContent(
