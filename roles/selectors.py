@@ -30,7 +30,7 @@ from roles.models import (
     text_lines,
 )
 from roles.orgchart import orgchart_load, orgchart_svg
-from roles.raci import Matrix, RuleBreak, matrix_load, matrix_rule_breaks
+from roles.raci import RULES, Matrix, RuleBreak, matrix_load, matrix_rule_breaks
 from roles.transfer.export import MatrixTable, matrix_table
 
 
@@ -406,6 +406,12 @@ class MatrixSize:
 
     activities: int
     roles: int
+
+
+def raci_rules() -> dict[str, str]:
+    """Every rule of the RACI matrix and the duties, by key, with what keeping it means, in the order pages list
+    them: no query."""
+    return dict(RULES)
 
 
 def raci_matrix_size() -> MatrixSize:

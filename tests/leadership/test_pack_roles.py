@@ -174,3 +174,19 @@ def test_each_part_reads_in_the_same_number_of_queries_whatever_the_size(period,
         AssignmentFactory(role=role, person=ack.person, starts_on=period.start)
 
     assert queries_per_part(period) == small
+
+
+def test_many_roles_are_described_over_several_parts_with_the_section_heading_once(period, big_matrix):
+    RoleFactory(title="Works manager")  # 31 roles
+
+    plans = [plan for plan in SECTION.plan(period) if plan.args.get("part") == "roles"]
+    assert [plan.args["roles"] for plan in plans] == [[0, 30], [30, 31]]
+    first, _ = draw(period, plans[0])
+    second, content = draw(period, plans[1])
+
+    assert "Organizational roles" in text_of(first) and "Operator grade 00" in text_of(first)
+    assert "Organizational roles" not in text_of(second) and not second.outline
+    assert "Works manager" in text_of(second) and "Operator grade" not in text_of(second)
+    assert "roles 31-31 of 31" in text_of(second)
+    assert [record.label for record in content.records if record.type == "roles.role"] == [
+        "Role: Works manager (revision 1)"]

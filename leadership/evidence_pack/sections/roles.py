@@ -25,6 +25,7 @@ from roles.selectors import (
     raci_health,
     raci_matrix_size,
     raci_matrix_table,
+    raci_rules,
     role_acknowledgements_before,
     roles_with_holders,
 )
@@ -35,6 +36,8 @@ CSV_NAME = "raci-matrix.csv"
 COLUMNS_PER_PAGE = 24
 # The fixed columns of the matrix table (process code, process, activity) before the role columns.
 FIXED_COLUMNS = 3
+# Roles described per part: 30 roles with a dozen holders each make about 20 portrait pages.
+ROLES_PER_PART = 30
 # A role heading longer than this is shortened on the page; its full name is listed under the block.
 HEADING_CHARS = 56
 
@@ -48,12 +51,23 @@ def _column_blocks(roles: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, roles)) for start in range(0, roles, size)]
 
 
+def _role_chunks(roles: int) -> list[tuple[int, int]]:
+    """The roles cut into parts of ``ROLES_PER_PART`` (one part, maybe empty, when there are few or none)."""
+    return [(start, min(start + ROLES_PER_PART, roles)) for start in range(0, max(roles, 1), ROLES_PER_PART)]
+
+
 def _plan(period: PackPeriod) -> list[PartPlan]:
     size = raci_matrix_size()
+    # Weights in about the same unit as a matrix block's cells: a role with its holders draws like ~100 cells.
     parts = [
-        PartPlan(label="Roles and their holders", args={"part": "roles"}, weight=max(size.roles, 1)),
-        PartPlan(label="5.3 duties, RACI rules and org chart", args={"part": "duties"}, weight=max(size.roles, 1)),
+        PartPlan(
+            label="Roles and their holders" + (f", roles {start + 1}-{end}" if size.roles > ROLES_PER_PART else ""),
+            args={"part": "roles", "roles": [start, end]}, weight=max(end - start, 1) * 100,
+        )
+        for start, end in _role_chunks(size.roles)
     ]
+    parts.append(PartPlan(label="5.3 duties, RACI rules and org chart", args={"part": "duties"},
+                          weight=max(size.roles, 1) * 50))
     for start, end in _column_blocks(size.roles):
         parts.append(PartPlan(
             label=f"RACI matrix, roles {start + 1}-{end}", args={"part": "matrix", "columns": [start, end]},
@@ -96,37 +110,44 @@ class HolderLine:
         return "acknowledged" if self.current else "earlier revision"
 
 
-def _roles_content(period: PackPeriod) -> PartContent:
+def _roles_content(period: PackPeriod, start: int, end: int) -> PartContent:
+    """Roles ``start`` to ``end`` (by title) with their holders; the counts in the first part's lead are over all
+    roles, so every part reads them all (two queries) and draws its own."""
     roles = list(roles_with_holders(on=period.end).order_by("title", "org_unit__name", "pk"))
     acks = role_acknowledgements_before(period.end_at)
     records: list[ManifestRecord] = []
-    shown, expected, acknowledged = [], 0, 0
-    for role in roles:
-        records.append(manifest_record(role, f"Role: {role.title} (revision {role.revision})"))
+    shown, expected, acknowledged, held = [], 0, 0, 0
+    for index, role in enumerate(roles):
+        drawn = start <= index < end
         lines, seen = [], set()
         for assignment in role.holders:
-            records.append(manifest_record(assignment, f"Assignment: {assignment}"))
             ack = acks.get((role.pk, assignment.person_id))
+            name = assignment.person.full_name or assignment.person.username
             line = HolderLine(
-                assignment.person.full_name or assignment.person.username, assignment.is_deputy,
-                assignment.starts_on, assignment.ends_on, ack.revision if ack else None,
-                ack.acknowledged_at if ack else None, bool(ack and ack.revision == role.revision),
+                name, assignment.is_deputy, assignment.starts_on, assignment.ends_on,
+                ack.revision if ack else None, ack.acknowledged_at if ack else None,
+                bool(ack and ack.revision == role.revision),
             )
             lines.append(line)
+            if drawn:
+                records.append(manifest_record(assignment, f"Assignment: {name} as {role.title}"))
             if assignment.person_id not in seen:  # someone holding a role twice counts once
                 seen.add(assignment.person_id)
                 expected += 1
                 acknowledged += line.current
-                if ack is not None:  # labelled from what is at hand: its own role and person are not read
-                    label = f"Acknowledgement: {line.name}, {role.title} revision {ack.revision}"
+                if drawn and ack is not None:  # labelled from what is at hand: the ack's role and person are not read
+                    label = f"Acknowledgement: {name}, {role.title} revision {ack.revision}"
                     records.append(manifest_record(ack, label))
-        shown.append((role, lines))
-    held = sum(1 for _, lines in shown if lines)
+        held += bool(lines)
+        if drawn:
+            records.append(manifest_record(role, f"Role: {role.title} (revision {role.revision})"))
+            shown.append((role, lines))
     return PartContent(
         template="leadership/pack/roles_holders.html",
         context={
-            "title": TITLE, "roles": shown, "held": held, "expected": expected, "acknowledged": acknowledged,
-            "as_of_note": _as_of_note(period), "period": period,
+            "title": TITLE, "roles": shown, "total": len(roles), "held": held, "expected": expected,
+            "acknowledged": acknowledged, "as_of_note": _as_of_note(period), "period": period,
+            "first_part": start == 0, "start": start + 1, "end": end,
         },
         records=records,
     )
@@ -147,6 +168,10 @@ def _duties_content(period: PackPeriod) -> PartContent:
         ]
         rows.append((status, holders))
     health = raci_health(on=period.end)
+    broken: dict[str, int] = {}
+    for rule_break in health.rule_breaks:
+        broken[rule_break.rule] = broken.get(rule_break.rule, 0) + 1
+    rules = [(text, broken.get(key, 0)) for key, text in raci_rules().items()]
     table = raci_matrix_table()
     text = csv_text(table.header, table.rows)
     letters = sum(1 for row in table.rows for cell in row[FIXED_COLUMNS:] if cell)
@@ -158,7 +183,8 @@ def _duties_content(period: PackPeriod) -> PartContent:
     return PartContent(
         template="leadership/pack/roles_duties.html",
         context={
-            "duties": rows, "health": health, "letters": letters, "orgchart": orgchart_pdf_svg(on=period.end),
+            "duties": rows, "health": health, "rules": rules, "letters": letters,
+            "orgchart": orgchart_pdf_svg(on=period.end),
             "as_of_note": _as_of_note(period, short=True), "period": period, "csv_name": CSV_NAME,
         },
         records=records,
@@ -199,7 +225,8 @@ def _content(period: PackPeriod, args: dict[str, Any]) -> PartContent:
     if part == "matrix":
         start, end = args["columns"]
         return _matrix_content(period, int(start), int(end))
-    return _roles_content(period)
+    start, end = args.get("roles", [0, ROLES_PER_PART])
+    return _roles_content(period, int(start), int(end))
 
 
 SECTION = PackSection(
