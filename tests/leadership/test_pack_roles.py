@@ -125,6 +125,7 @@ def big_matrix():
 def test_the_matrix_is_cut_into_landscape_parts_with_the_role_headings_on_every_page(period, big_matrix):
     blocks = [plan for plan in SECTION.plan(period) if plan.args.get("part") == "matrix"]
     assert [plan.args["columns"] for plan in blocks] == [[0, 15], [15, 30]]
+    assert all(plan.args["rows"] == [0, 70] for plan in blocks)
     assert blocks[0].weight == 70 * 15
 
     reader, _ = draw(period, blocks[1])
@@ -190,3 +191,15 @@ def test_many_roles_are_described_over_several_parts_with_the_section_heading_on
     assert "roles 31-31 of 31" in text_of(second)
     assert [record.label for record in content.records if record.type == "roles.role"] == [
         "Role: Works manager (revision 1)"]
+
+
+def test_a_very_long_matrix_is_also_cut_by_rows(period, big_matrix, monkeypatch):
+    monkeypatch.setattr("leadership.evidence_pack.sections.roles.ROWS_PER_PART", 40)
+
+    blocks = [plan for plan in SECTION.plan(period) if plan.args.get("part") == "matrix"]
+    assert [(plan.args["columns"], plan.args["rows"]) for plan in blocks] == [
+        ([0, 15], [0, 35]), ([0, 15], [35, 70]), ([15, 30], [0, 35]), ([15, 30], [35, 70])]
+    reader, _ = draw(period, blocks[1])
+    text = text_of(reader)
+    assert "roles 1-15 of 30, activities 36-70" in text
+    assert "Step 035" in text and "Step 034" not in text

@@ -36,6 +36,8 @@ CSV_NAME = "raci-matrix.csv"
 COLUMNS_PER_PAGE = 24
 # The fixed columns of the matrix table (process code, process, activity) before the role columns.
 FIXED_COLUMNS = 3
+# Activities per matrix part: about 30 rows fit a landscape page, so a part stays under 20 pages.
+ROWS_PER_PART = 500
 # Roles described per part: 30 roles with a dozen holders each make about 20 portrait pages.
 ROLES_PER_PART = 30
 # A role heading longer than this is shortened on the page; its full name is listed under the block.
@@ -49,6 +51,13 @@ def _column_blocks(roles: int) -> list[tuple[int, int]]:
     count = math.ceil(roles / COLUMNS_PER_PAGE)
     size = math.ceil(roles / count)
     return [(start, min(start + size, roles)) for start in range(0, roles, size)]
+
+
+def _row_blocks(activities: int) -> list[tuple[int, int]]:
+    """The activities cut into runs of at most ``ROWS_PER_PART``, of about equal length: [start, end) indexes."""
+    count = max(math.ceil(activities / ROWS_PER_PART), 1)
+    size = max(math.ceil(activities / count), 1)
+    return [(start, min(start + size, activities)) for start in range(0, max(activities, 1), size)]
 
 
 def _role_chunks(roles: int) -> list[tuple[int, int]]:
@@ -68,11 +77,15 @@ def _plan(period: PackPeriod) -> list[PartPlan]:
     ]
     parts.append(PartPlan(label="5.3 duties, RACI rules and org chart", args={"part": "duties"},
                           weight=max(size.roles, 1) * 50))
+    row_blocks = _row_blocks(size.activities)
     for start, end in _column_blocks(size.roles):
-        parts.append(PartPlan(
-            label=f"RACI matrix, roles {start + 1}-{end}", args={"part": "matrix", "columns": [start, end]},
-            weight=max(size.activities, 1) * (end - start),
-        ))
+        for top, bottom in row_blocks:
+            rows = f", activities {top + 1}-{bottom}" if len(row_blocks) > 1 else ""
+            parts.append(PartPlan(
+                label=f"RACI matrix, roles {start + 1}-{end}{rows}",
+                args={"part": "matrix", "columns": [start, end], "rows": [top, bottom]},
+                weight=max(bottom - top, 1) * (end - start),
+            ))
     return parts
 
 
@@ -196,15 +209,18 @@ def _short(heading: str) -> str:
     return heading if len(heading) <= HEADING_CHARS else heading[: HEADING_CHARS - 1].rstrip() + "…"
 
 
-def _matrix_content(period: PackPeriod, start: int, end: int) -> PartContent:
+def _matrix_content(period: PackPeriod, start: int, end: int, top: int, bottom: int | None) -> PartContent:
+    """Role columns ``start`` to ``end`` of activities ``top`` to ``bottom`` (all when None)."""
     table = raci_matrix_table()
     roles = len(table.header) - FIXED_COLUMNS
     start, end = max(0, min(start, roles)), max(0, min(end, roles))
+    top = max(0, min(top, len(table.rows)))
+    bottom = len(table.rows) if bottom is None else max(top, min(bottom, len(table.rows)))
     first, last = FIXED_COLUMNS + start, FIXED_COLUMNS + end
     headings = [(start + n + 1, _short(h), h) for n, h in enumerate(table.header[first:last])]
     # Rows grouped under their process, in the table's order (processes by name, activities by position).
     processes: list[tuple[str, list[tuple[str, list[str]]]]] = []
-    for row in table.rows:
+    for row in table.rows[top:bottom]:
         if not processes or processes[-1][0] != row[1]:
             processes.append((row[1], []))
         processes[-1][1].append((row[2], row[first:last]))
@@ -213,7 +229,8 @@ def _matrix_content(period: PackPeriod, start: int, end: int) -> PartContent:
         context={
             "headings": headings, "shortened": [h for h in headings if h[1] != h[2]], "processes": processes,
             "start": start + 1, "end": end, "roles": roles, "activities": len(table.rows),
-            "first_block": start == 0, "as_of_note": _as_of_note(period),
+            "first_block": start == 0 and top == 0, "as_of_note": _as_of_note(period),
+            "top": top + 1, "bottom": bottom, "row_range": top > 0 or bottom < len(table.rows),
         },
     )
 
@@ -224,7 +241,8 @@ def _content(period: PackPeriod, args: dict[str, Any]) -> PartContent:
         return _duties_content(period)
     if part == "matrix":
         start, end = args["columns"]
-        return _matrix_content(period, int(start), int(end))
+        top, bottom = args.get("rows", [0, None])
+        return _matrix_content(period, int(start), int(end), int(top), None if bottom is None else int(bottom))
     start, end = args.get("roles", [0, ROLES_PER_PART])
     return _roles_content(period, int(start), int(end))
 
