@@ -201,5 +201,5 @@ def test_a_very_long_matrix_is_also_cut_by_rows(period, big_matrix, monkeypatch)
         ([0, 15], [0, 35]), ([0, 15], [35, 70]), ([15, 30], [0, 35]), ([15, 30], [35, 70])]
     reader, _ = draw(period, blocks[1])
     text = text_of(reader)
-    assert "roles 1-15 of 30, activities 36-70" in text
+    assert "Roles 1-15 of 30, activities 36-70" in text
     assert "Step 035" in text and "Step 034" not in text
