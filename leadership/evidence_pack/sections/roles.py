@@ -8,6 +8,7 @@ they need with the heading row repeated. Roles are read only through ``roles.sel
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
@@ -110,17 +111,11 @@ class HolderLine:
 
     name: str
     is_deputy: bool
-    since: Any
-    until: Any
-    ack_revision: int | None
-    ack_at: Any
-    current: bool  # acknowledged the role's current revision
-
-    @property
-    def status(self) -> str:
-        if self.ack_revision is None:
-            return "not acknowledged"
-        return "acknowledged" if self.current else "earlier revision"
+    since: dt.date
+    until: dt.date | None
+    ack_revision: int | None  # their latest acknowledgement made by the period's end, of whichever revision
+    ack_at: dt.datetime | None
+    current: bool  # that acknowledgement is of the role's current revision
 
 
 def _roles_content(period: PackPeriod, start: int, end: int) -> PartContent:
