@@ -1,7 +1,6 @@
 """Spreadsheet-safe exports: every cell that a spreadsheet would run as a formula is escaped."""
 import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -32,26 +31,23 @@ class _Echo:
         return value
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
-    """Stream ``rows`` as a CSV download, row by row, so long exports do not sit in memory."""
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The CSV text of ``header`` and ``rows``, line by line, every cell escaped, after a byte-order mark that lets
+    spreadsheet programs detect UTF-8: what a download streams and what a PDF attaches."""
     writer = csv.writer(_Echo())
-
-    def lines() -> Iterable[str]:
-        yield "\ufeff"  # lets spreadsheet programs detect UTF-8
-        yield writer.writerow([safe_cell(cell) for cell in header])  # headers may hold people's data too
-        for row in rows:
-            yield writer.writerow([safe_cell(cell) for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    yield "\ufeff"
+    yield writer.writerow([safe_cell(cell) for cell in header])  # headers may hold people's data too
+    for row in rows:
+        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 def csv_text(header: list[str], rows: Iterable[Iterable[Any]]) -> str:
-    """The CSV of ``rows`` as text (for a file attached to a PDF), its cells escaped as ``csv_response`` does."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return buffer.getvalue()
+    """The whole CSV of ``csv_lines`` as one text (an attachment of the evidence pack)."""
+    return "".join(csv_lines(header, rows))
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> StreamingHttpResponse:
+    """Stream ``rows`` as a CSV download, row by row, so long exports do not sit in memory."""
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

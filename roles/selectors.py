@@ -13,11 +13,13 @@ from itertools import groupby
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from qms_portal.audit import AuditAction, audit_history
 from qms_portal.models import OrgUnit, User
 from qms_portal.presentation import percent
 from roles.models import (
+    Activity,
     Duty,
     Process,
     RaciCell,
@@ -27,7 +29,9 @@ from roles.models import (
     held_on,
     text_lines,
 )
-from roles.raci import Matrix, RuleBreak, matrix_load, matrix_rule_breaks
+from roles.orgchart import orgchart_load, orgchart_svg
+from roles.raci import RULES, Matrix, RuleBreak, matrix_load, matrix_rule_breaks
+from roles.transfer.export import MatrixTable, matrix_table
 
 
 @dataclass(frozen=True)
@@ -393,3 +397,43 @@ def roles_on(day: dt.date) -> RolesOnDay:
     expected = {(role_id, person_id) for role_id, person_id, _ in pairs}
     done = {(role_id, person_id) for role_id, person_id, ok in pairs if ok}
     return roles_day_of(matrix_load(on=day), AcknowledgementRate(len(done), len(expected)))
+
+
+# --- The evidence pack's 5.3 section (leadership/evidence_pack/sections/roles.py) -----------------------------
+@dataclass(frozen=True)
+class MatrixSize:
+    """How many activities (rows) and roles (columns) the RACI matrix has."""
+
+    activities: int
+    roles: int
+
+
+def raci_rules() -> dict[str, str]:
+    """Every rule of the RACI matrix and the duties, by key, with what keeping it means, in the order pages list
+    them: no query."""
+    return dict(RULES)
+
+
+def raci_matrix_size() -> MatrixSize:
+    """The size of the RACI matrix, to plan how it is cut into pages: two queries."""
+    return MatrixSize(Activity.objects.count(), Role.objects.count())
+
+
+def raci_matrix_table() -> MatrixTable:
+    """The whole RACI matrix as the export writes it (activities by process and position, roles by org unit then
+    title, letters as text): three queries."""
+    return matrix_table()
+
+
+def role_acknowledgements_before(moment: dt.datetime) -> dict[tuple[int, int], RoleAcknowledgement]:
+    """Each (role id, person id)'s latest acknowledgement made before ``moment``, of whichever revision: one query."""
+    latest: dict[tuple[int, int], RoleAcknowledgement] = {}
+    for ack in RoleAcknowledgement.objects.filter(acknowledged_at__lt=moment).order_by("acknowledged_at", "pk"):
+        latest[(ack.role_id, ack.person_id)] = ack
+    return latest
+
+
+def orgchart_pdf_svg(*, on: dt.date) -> SafeString:
+    """The org chart with the holders on ``on``, drawn for a PDF: the page's drawing cut into page-high bands
+    (``<div class="orgchart-band">`` each), empty when there is no role. Three queries."""
+    return orgchart_svg(orgchart_load(on=on), for_pdf=True)

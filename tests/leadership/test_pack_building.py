@@ -85,7 +85,7 @@ def test_the_manifest_and_the_audit_extract_are_attached(portal_users):
         r for r in manifest["records"] if r["type"] == "leadership.evidenceentry" and r["id"] == str(entry.pk)
     ).items()
     extract = attachments["audit-extract.csv"][0].decode()
-    assert extract.startswith("id,time (UTC)") and "leadership.evidenceentry" in extract
+    assert extract.lstrip("\ufeff").startswith("id,time (UTC)") and "leadership.evidenceentry" in extract
     assert {a["name"] for a in manifest["attachments"]} >= {"audit-extract.csv"}
 
 
