@@ -18,7 +18,8 @@ def _part(title: str, pages: int, *, landscape: bool = False) -> str:
 
 
 def test_merged_pages_are_numbered_across_the_whole_document_and_keep_their_size():
-    first = pdf_render_part(_part("First", 2), attachments=[AttachedFile("notes.csv", b"a,b\n1,2\n", "CSV", "text/csv")])
+    notes = AttachedFile("notes.csv", b"a,b\n1,2\n", "CSV", "text/csv")
+    first = pdf_render_part(_part("First", 2), attachments=[notes])
     second = pdf_render_part(_part("Second", 3, landscape=True))
     outline = first.outline + [OutlineEntry(e.label, e.level, e.page + first.pages) for e in second.outline]
 

@@ -46,7 +46,8 @@ def _built(scope: str = "5", by=None) -> tuple[EvidencePack, bytes]:
 
 
 def test_a_pack_is_stored_with_the_sha256_of_its_file_and_every_page_numbered(portal_users):
-    entry = EvidenceEntryFactory(summary="Walked the shop floor with the night shift", leader=portal_users.top_management,
+    entry = EvidenceEntryFactory(summary="Walked the shop floor with the night shift",
+                                 leader=portal_users.top_management,
                                  occurred_on=timezone.localdate() - dt.timedelta(days=3))
     pack, data = _built(by=portal_users.auditor)
 

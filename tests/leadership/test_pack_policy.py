@@ -164,7 +164,7 @@ def test_acknowledgement_rates_by_department_as_they_stood_at_the_period_end(pol
     assert set(reader.attachments) == {"acknowledgements.csv"}
     embedded = reader.attachments["acknowledgements.csv"][0].decode()
     assert embedded == attachments["acknowledgements.csv"]
-    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(embedded))}
+    rows = {row["name"]: row for row in csv.DictReader(io.StringIO(embedded.removeprefix("\ufeff")))}
     assert set(rows) == {"Ann", "Bob", "Cy", "Dee"}
     assert (rows["Ann"]["policy"], rows["Ann"]["version"], rows["Ann"]["department"]) == ("QP-07", "3", "Machining")
     assert (rows["Ann"]["acknowledged at (UTC)"], rows["Ann"]["first time right"]) == ("2026-03-05 10:00", "yes")

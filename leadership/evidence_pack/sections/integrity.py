@@ -22,7 +22,7 @@ from qms_portal.audit import (
 )
 from qms_portal.exports import csv_text
 
-ENTRIES_PER_PART = 400
+ENTRIES_PER_PART = 150
 ANCHORS_SHOWN = 10
 
 

@@ -8,8 +8,6 @@ that the "superseded" watermark (fixed, repeated on every page of a part) marks 
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +23,7 @@ from leadership.evidence_pack.sections.base import (
 )
 from policy import selectors
 from policy.selectors import CampaignFigures
+from qms_portal.exports import csv_text
 from qms_portal.signatures import content_sha256
 
 RECORD_TYPES = (
@@ -109,16 +108,13 @@ def _campaign_record(figures: CampaignFigures) -> ManifestRecord:
 
 
 def _acknowledgements_csv(figures: list[CampaignFigures], period: PackPeriod) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    # The times are in the organisation's zone: the header says which.
-    writer.writerow([
+    # The times are in the organisation's zone: the header says which. Cells escaped as every export's are.
+    header = [
         f"{name} ({period.zone})" if name == "acknowledged at" else name for name in selectors.ACKNOWLEDGEMENT_COLUMNS
-    ])
-    writer.writerows(
-        selectors.acknowledgement_rows([f.campaign for f in figures], as_of=period.end_at, zone=period.tz)
-    )
-    return out.getvalue()
+    ]
+    return csv_text(header, selectors.acknowledgement_rows(
+        [f.campaign for f in figures], as_of=period.end_at, zone=period.tz
+    ))
 
 
 def public_address(path: str) -> str:
