@@ -29,7 +29,7 @@ def main(key: str, start: str, end: str, output: str) -> None:
                           generated_at=timezone.now(), generated_by="Preview")
     section = section_named(key)
     rendered, outline, began = [], [], time.monotonic()
-    for plan in section.plan(period):
+    for plan in section.plans(period, "5"):
         html, content = part_html(section, heading, plan.args)
         part = pdf_render_part(html)
         before = sum(p.pages for p in rendered)

@@ -161,7 +161,7 @@ def pack_plan(*, pack: EvidencePack) -> list[EvidencePackPart]:
     _parts_remove(pack.pk)
     parts: list[EvidencePackPart] = []
     for section in sections_for(pack.scope):
-        plans = section.plan_for_scope(period, pack.scope) if section.plan_for_scope else section.plan(period)
+        plans = section.plans(period, pack.scope)
         for plan in plans:
             parts.append(EvidencePackPart(
                 pack=pack, position=len(parts) + 1, section=section.key,
@@ -193,11 +193,16 @@ def part_draw(*, part_id: int, attempt: int) -> bool:
     """Draw one part for the pack's job running as ``attempt``; True when it was the last part to finish (the
     caller then sends the assembly). A part already drawn, or of a pack no longer running, is left alone."""
     part = EvidencePackPart.objects.select_related("pack").filter(pk=part_id).first()
-    if part is None or part.status == PartStatus.DONE or part.pack.job_id is None:
+    if part is None or part.pack.job_id is None:
         return False
     pack, job_id = part.pack, part.pack.job_id
     if not job_running(job_id, attempt):
         return False
+    if part.status == PartStatus.DONE:
+        # Delivered again after it was drawn: its worker may have died before sending the merge. Ask for it again
+        # when every part is drawn and nothing is stored yet (a merge that already ran stores nothing twice).
+        return not pack.sha256 and not EvidencePackPart.objects.filter(pack=pack).exclude(
+            status=PartStatus.DONE).exists()
     section = section_named(part.section)
     began = timezone.now()
     with job_heartbeat(job_id, attempt, seconds=settings.EVIDENCE_PACK_WAIT_SECONDS):
@@ -356,7 +361,8 @@ def _store(pack: EvidencePack, data: bytes, attempt: int) -> dict[str, Any] | No
     with transaction.atomic():
         locked = EvidencePack.objects.select_for_update().get(pk=pack.pk)
         if locked.sha256 or not job_running(locked.job_id or 0, attempt):
-            target.unlink(missing_ok=True)
+            if str(target.relative_to(settings.MEDIA_ROOT)) != locked.file:  # identical bytes: the same file
+                target.unlink(missing_ok=True)
             return None
         with audit_context(actor=locked.made_by or COMMAND_LINE):
             locked.file = str(target.relative_to(settings.MEDIA_ROOT))
@@ -387,7 +393,7 @@ def pack_one_document_html(heading: PackHeading, pack: EvidencePack) -> str:
         "generated_utc": pack.created_at.astimezone(dt.UTC),
     })]
     for section in sections_for(pack.scope):
-        plans = section.plan_for_scope(period, pack.scope) if section.plan_for_scope else section.plan(period)
+        plans = section.plans(period, pack.scope)
         bodies += [part_html(section, heading, plan.args)[0] for plan in plans]
     return one_document_html(bodies, replace(heading, stamp_pages=False))
 

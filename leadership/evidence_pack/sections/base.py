@@ -83,6 +83,10 @@ class PackSection:
     # audit trail's entries about these.
     record_types: tuple[str, ...] = ()
 
+    def plans(self, period: PackPeriod, scope: str) -> list[PartPlan]:
+        """The parts of this section in a pack of ``scope``."""
+        return self.plan_for_scope(period, scope) if self.plan_for_scope else self.plan(period)
+
 
 def record_sha256(record: models.Model) -> str:
     """The SHA-256 of a record's field values as stored (JSON, keys sorted): the same record, unchanged, always

@@ -60,7 +60,8 @@ def _content(period: PackPeriod, args: dict[str, Any]) -> PartContent:
     audit_change_lines(entries, show_emails=False)
     return PartContent(
         template="leadership/pack/integrity_entries.html",
-        context={"entries": entries, "offset": args["offset"], "total": args["total"]},
+        context={"entries": entries, "first": args["offset"] + 1, "last": args["offset"] + len(entries),
+                 "total": args["total"]},
     )
 
 
