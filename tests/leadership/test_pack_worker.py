@@ -167,6 +167,7 @@ def test_a_pool_process_killed_while_it_draws_a_part_leaves_a_pack_finished_or_f
         assert not pack.sha256 and not pack.file
     else:
         assert_stored_whole(pack)
+        assert job.attempts == 1  # the lost part was drawn again; the pack was not started over
     # The kill caught the process in the middle of a part: its task was lost to the pool, not finished.
     assert f"pid:{victim} exited with 'signal 9 (SIGKILL)'" in worker.log()
     assert "WorkerLostError" in worker.log()
