@@ -45,19 +45,29 @@ REDIS_TEST_DB = 15  # a database of its own, emptied before use, so no other que
 # Each xdist process has Redis databases of its own, four lower per process: the worker tests of two processes can
 # run at the same time (the xdist_group mark does not keep them in one process under pytest 9), and one process's
 # worker must never take or empty the other's queue. Up to four processes: 15, 11, 7, 3 here and 14, 10, 6, 2 for
-# the lost-worker tests; 13 is the throttling test's and 0 the portal's.
+# the lost-worker tests; 12, 9, 8, 5 for the evidence pack's (tests/leadership/test_pack_worker.py); 13 is the
+# throttling test's and 0 the portal's.
 REDIS_DBS_PER_PROCESS = 4
 READY_TIMEOUT = 60
 TASK_TIMEOUT = 60
 REFUSAL = "Refusing to deserialize untrusted content of type pickle"  # kombu's ContentDisallowed message
 
 
+def xdist_process() -> int:
+    """This test process's number among (up to) four xdist processes: 0 in the first or only one."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
+
+
+def redis_db_url(db: int) -> str:
+    """The URL of the Redis database ``db`` on the portal's Redis server."""
+    parts = urlsplit(settings.REDIS_URL or DEFAULT_REDIS_URL)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", "", ""))
+
+
 def _worker_redis_url(db: int = REDIS_TEST_DB) -> str:
     """The Redis database ``db`` of this test process: ``db`` itself in the first (or only) process, and four
     lower for each process after it."""
-    process = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 4
-    parts = urlsplit(settings.REDIS_URL or DEFAULT_REDIS_URL)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{db - REDIS_DBS_PER_PROCESS * process}", "", ""))
+    return redis_db_url(db - REDIS_DBS_PER_PROCESS * xdist_process())
 
 
 def _test_database_url() -> str:
@@ -127,10 +137,12 @@ def sending_through(broker_url: str) -> Iterator[None]:
 
 @contextmanager
 def running_worker(
-    broker_url: str, database_url: str, log_dir: Path, *, env: dict[str, str] | None = None, pool: str = "solo"
+    broker_url: str, database_url: str, log_dir: Path, *, env: dict[str, str] | None = None, pool: str = "solo",
+    concurrency: int = 1,
 ) -> Iterator[Worker]:
     """A worker subprocess consuming the default and pdf queues of ``broker_url`` (emptied first) and writing to
-    ``database_url``; stopped warmly at the end (killed if it will not stop). ``env`` adds to its environment.
+    ``database_url``; stopped warmly at the end (killed if it will not stop). ``env`` adds to its environment;
+    ``concurrency`` is the number of pool processes (with ``pool="prefork"``).
 
     While it runs, the portal's Celery app sends to the same broker (tasks, control commands such as ping).
     """
@@ -153,7 +165,7 @@ def running_worker(
     }
     command = [
         sys.executable, "-m", "celery", "-A", "qms_portal", "worker",
-        "-Q", "default,pdf", f"--pool={pool}", "--concurrency=1", "-l", "info", "-n", nodename,
+        "-Q", "default,pdf", f"--pool={pool}", f"--concurrency={concurrency}", "-l", "info", "-n", nodename,
         # Nothing to exchange with other workers, and each of these costs a second or more at start.
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
