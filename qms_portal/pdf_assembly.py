@@ -103,6 +103,7 @@ def pdf_merge(
             other = pikepdf.open(_source(part))
             opened.append(other)
             merged.pages.extend(other.pages)
+        _associated_files_once(merged)
         _stamp(merged, page_label, footer_margins or {"portrait": (20, 16), "landscape": (18, 14)})
         _outline(merged, outline)
         out = io.BytesIO()
@@ -153,6 +154,19 @@ def _stamp(document: pikepdf.Pdf, label: str, margins: dict[str, tuple[float, fl
             raise RuntimeError(f"the page-number overlay has {len(overlay.pages)} pages for {total}")
         for page, stamp in zip(document.pages, overlay.pages, strict=True):
             page.add_overlay(stamp, pikepdf.Rectangle(page.trimbox))
+
+
+def _associated_files_once(document: pikepdf.Pdf) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalogue's associated files (``/AF``): keep one of each."""
+    if "/AF" not in document.Root:
+        return
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for item in document.Root.AF:
+        if item.objgen not in seen:
+            seen.add(item.objgen)
+            unique.append(item)
+    document.Root.AF = pikepdf.Array(unique)
 
 
 def _outline(document: pikepdf.Pdf, entries: Sequence[OutlineEntry]) -> None:

@@ -31,6 +31,9 @@ def test_merged_pages_are_numbered_across_the_whole_document_and_keep_their_size
     assert all(w < 600 for w in widths[:2])
     assert all(w > 800 for w in widths[2:])  # the landscape part stays landscape, its number stamped on it
     assert list(reader.attachments) == ["notes.csv"]
+    associated = reader.trailer["/Root"]["/AF"]  # PDF/A-3: each attachment is an associated file, once
+    assert [item.get_object()["/F"] for item in associated] == ["notes.csv"]
+    assert associated[0].get_object()["/AFRelationship"] == "/Data"
     assert reader.attachments["notes.csv"] == [b"a,b\n1,2\n"]
 
 
