@@ -62,7 +62,8 @@ def test_the_auditor_makes_a_pack_downloads_it_and_the_verify_page_tells_a_genui
     assert first_seen == "polling" or "The pack is ready" in first_seen, first_seen
     expect(status).to_contain_text("The pack is ready", timeout=60_000)
     expect(status).not_to_have_attribute("hx-get", re.compile(".*"))  # polling stops once it is ready
-    shown_sha256 = status.locator("[data-sha256]").inner_text().strip()
+    shown_sha256 = status.locator("[data-sha256]").get_attribute("data-sha256")
+    assert shown_sha256 in status.locator("[data-sha256]").inner_text()  # the hash written out, for a reader
 
     with page.expect_download() as download_info:
         status.get_by_role("link", name="Download the PDF").click()

@@ -200,7 +200,8 @@ def test_an_htmx_request_gets_only_the_status_partial(qm_client):
     partial = qm_client.get(reverse("job_detail", args=[job.pk]), headers={"HX-Request": "true"})
     full = qm_client.get(reverse("job_detail", args=[job.pk]))
 
-    assert [t.name for t in partial.templates] == ["qms_portal/_job_status.html"]
+    # The status partial (with the progress bar it includes), never the page around it.
+    assert [t.name for t in partial.templates] == ["qms_portal/_job_status.html", "qms_portal/_job_progress.html"]
     assert partial.text.lstrip().startswith('<div id="job-status"')
     assert "<html" not in partial.text
     assert "<html" in full.text

@@ -39,14 +39,14 @@ def test_the_migration_grants_each_portal_role_its_leadership_capabilities():
 
     assert held(PortalRole.TOP_MANAGEMENT) == {
         "view_leadership", "record_evidence", "manage_commitments", "sign_minutes", "manage_actions",
-        "view_dashboard",
+        "view_dashboard", "make_evidence_packs",
     }
     assert held(PortalRole.QUALITY_MANAGER) == {
         "view_leadership", "record_evidence", "manage_commitments", "manage_reviews", "manage_actions",
-        "manage_objectives", "view_dashboard",
+        "manage_objectives", "view_dashboard", "make_evidence_packs",
     }
     assert held(PortalRole.PROCESS_OWNER) == {"view_leadership", "record_measurements"}
-    assert held(PortalRole.AUDITOR) == {"view_leadership"}
+    assert held(PortalRole.AUDITOR) == {"view_leadership", "make_evidence_packs"}
     assert held(PortalRole.EMPLOYEE) == set()
 
 
