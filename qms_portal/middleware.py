@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 class RequestLimitsMiddleware:
     """Refuses, before anything reads it, a request with a NUL byte in its address (400: the database cannot
     store one, so a search for it failed with a 500) or a body larger than ``REQUEST_MAX_BYTES`` (413, read
-    from Content-Length: the body is never read, however large)."""
+    from Content-Length: the body is never read, however large). A page that takes larger files (the evidence
+    pack verify page) has a limit of its own in ``REQUEST_MAX_BYTES_BY_PATH``; every other path keeps the
+    general one."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -39,8 +41,9 @@ class RequestLimitsMiddleware:
         except ValueError:
             return HttpResponseBadRequest("The request's Content-Length is not a number.",
                                           content_type="text/plain; charset=utf-8")
-        if length > settings.REQUEST_MAX_BYTES:
-            limit_mb = settings.REQUEST_MAX_BYTES / (1024 * 1024)
+        limit = settings.REQUEST_MAX_BYTES_BY_PATH.get(request.path_info, settings.REQUEST_MAX_BYTES)
+        if length > limit:
+            limit_mb = limit / (1024 * 1024)
             return HttpResponse(
                 f"This upload is too large: the portal accepts at most {limit_mb:.0f} MB in one request. "
                 "Go back and choose a smaller file.",

@@ -257,13 +257,12 @@ LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
 # The largest RACI matrix file (CSV or XLSX) an import accepts; 400 activities x 120 roles is about 200 KB.
 RACI_IMPORT_MAX_BYTES = env_int("RACI_IMPORT_MAX_KB", 5120, minimum=1) * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
-# The largest PDF the evidence pack verify page accepts.
-EVIDENCE_VERIFY_MAX_MB = env_int("EVIDENCE_VERIFY_MAX_MB", 100, minimum=1)
 # A request body larger than the largest upload accepted (plus room for the form's other fields) is refused
 # from its Content-Length, before it is read (RequestLimitsMiddleware); each form still checks its own limit.
-REQUEST_MAX_BYTES = max(
-    EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024, EVIDENCE_VERIFY_MAX_MB * 1024 * 1024, LOGO_MAX_BYTES, RACI_IMPORT_MAX_BYTES
-) + 1024 * 1024
+REQUEST_MAX_BYTES = max(EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024, LOGO_MAX_BYTES, RACI_IMPORT_MAX_BYTES) + 1024 * 1024
+# The largest PDF the evidence pack verify page accepts: that page alone takes bodies this large.
+EVIDENCE_VERIFY_MAX_MB = env_int("EVIDENCE_VERIFY_MAX_MB", 50, minimum=1)
+REQUEST_MAX_BYTES_BY_PATH = {"/verify/": EVIDENCE_VERIFY_MAX_MB * 1024 * 1024 + 1024 * 1024}
 # Form fields (not files) held in memory: the longest policy text several times over.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Uploaded files above this go to a temporary file rather than memory.

@@ -1,7 +1,6 @@
 """The forms of the evidence pack: asking for one (period and scope), and checking a copy on the verify page."""
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -51,9 +50,13 @@ class VerifyForm(forms.Form):
     sha256 = forms.CharField(label="Or its SHA-256", required=False, max_length=200,
                              help_text="64 hexadecimal characters, as sha256sum or Get-FileHash print it.")
 
+    def __init__(self, *args: Any, too_large: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large  # the upload passed the limit and was not read to its end
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
-        if upload is not None and upload.size > settings.EVIDENCE_VERIFY_MAX_MB * 1024 * 1024:
+        if self.too_large or (upload is not None and upload.size > settings.EVIDENCE_VERIFY_MAX_MB * 1024 * 1024):
             raise ValidationError(f"The file is larger than {settings.EVIDENCE_VERIFY_MAX_MB} MB: no pack is that big.")
         return upload
 
@@ -67,16 +70,11 @@ class VerifyForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not self.errors and not data.get("file") and not data.get("sha256"):
+        if not self.errors and not self.too_large and not data.get("file") and not data.get("sha256"):
             raise ValidationError("Choose the PDF to check, or paste its SHA-256.")
         return data
 
     def digest(self) -> str:
-        """The SHA-256 of the uploaded file (read in chunks), or the one pasted."""
+        """The SHA-256 of the uploaded file (computed as it arrived, ``HashingUploadHandler``), or the one pasted."""
         upload = self.cleaned_data.get("file")
-        if upload is None:
-            return str(self.cleaned_data["sha256"])
-        hasher = hashlib.sha256()
-        for chunk in upload.chunks():
-            hasher.update(chunk)
-        return hasher.hexdigest()
+        return str(upload.sha256) if upload is not None else str(self.cleaned_data["sha256"])

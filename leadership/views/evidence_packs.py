@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from leadership.access import LeadershipCapability
@@ -18,6 +19,7 @@ from qms_portal.forms import posted
 from qms_portal.http import SignedInRequest
 from qms_portal.jobs import job_stuck, jobs_fail_lost
 from qms_portal.pagination import paginate
+from qms_portal.upload_hashing import HashingUploadHandler
 
 MAKE = LeadershipCapability.MAKE_EVIDENCE_PACKS
 
@@ -71,17 +73,31 @@ def pack_cancel_view(request: SignedInRequest, pk: int) -> HttpResponse:
 
 
 @public
+@csrf_exempt  # checked below, once the upload handlers are set: the CSRF check would read the body first
 def pack_verify_page(request: HttpRequest) -> HttpResponse:
-    """Anyone signed in (and, with ``EVIDENCE_VERIFY_PUBLIC``, anyone at all) checks a PDF or its SHA-256."""
+    """Anyone signed in (and, with ``EVIDENCE_VERIFY_PUBLIC``, anyone at all) checks a PDF or its SHA-256. The PDF
+    is hashed as it arrives and never kept (``HashingUploadHandler``)."""
     if not settings.EVIDENCE_VERIFY_PUBLIC and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
-    form = VerifyForm(posted(request), request.FILES or None)
+    request.upload_handlers = [HashingUploadHandler(limit=settings.EVIDENCE_VERIFY_MAX_MB * 1024 * 1024,
+                                                    request=request)]
+    return _verify(request)
+
+
+@csrf_protect
+def _verify(request: HttpRequest) -> HttpResponse:
+    data = posted(request)  # reads the body through the hashing handler
+    too_large = any(getattr(handler, "too_large", False) for handler in request.upload_handlers)
+    form = VerifyForm(data, request.FILES or None, too_large=too_large)
     checked = None
     if request.method == "POST" and form.is_valid():
         digest = form.digest()
-        checked = {"digest": digest, "pack": pack_verify(sha256=digest), "name": getattr(form.cleaned_data.get("file"),
-                                                                                         "name", "")}
-    base = "base.html" if request.user.is_authenticated else "policy/public_base.html"
-    return render(request, "leadership/evidence_verify.html", {"form": form, "checked": checked, "base": base})
+        upload = form.cleaned_data.get("file")
+        checked = {"digest": digest, "pack": pack_verify(sha256=digest), "name": upload.name if upload else ""}
+    signed_in = request.user.is_authenticated
+    return render(request, "leadership/evidence_verify.html", {
+        "form": form, "checked": checked, "signed_in": signed_in,
+        "base": "base.html" if signed_in else "policy/public_base.html",
+    })

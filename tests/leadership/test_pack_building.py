@@ -206,3 +206,21 @@ def test_the_verify_page_asks_visitors_to_sign_in_unless_it_is_public(client, se
     assert client.get(url).status_code == 302
     settings.EVIDENCE_VERIFY_PUBLIC = True
     assert "Verify an evidence pack" in client.get(url).content.decode()
+
+
+def test_with_the_public_setting_a_visitor_verifies_a_pack_without_learning_user_names(client, settings, portal_users):
+    pack, data = _built(scope="5.2", by=portal_users.quality_manager)
+    settings.EVIDENCE_VERIFY_PUBLIC = True
+    page = client.post(reverse("leadership:pack_verify"), {"file": io.BytesIO(data)}).content.decode()
+    assert f"Genuine: this is evidence pack {pack.number}" in page
+    assert portal_users.quality_manager.get_full_name() in page
+    assert portal_users.quality_manager.username not in page
+
+
+def test_a_file_over_the_verify_limit_is_refused_with_a_message_and_not_kept(client_for, portal_users, settings):
+    settings.EVIDENCE_VERIFY_MAX_MB = 1
+    settings.REQUEST_MAX_BYTES_BY_PATH = {"/verify/": 3 * 1024 * 1024}
+    big = io.BytesIO(b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 10))
+    big.name = "big.pdf"
+    page = client_for(portal_users.auditor).post(reverse("leadership:pack_verify"), {"file": big}).content.decode()
+    assert "The file is larger than 1 MB" in page and "Not a pack this portal produced" not in page
