@@ -40,9 +40,21 @@ def evidence_pack_plan(job_id: int) -> JobHandedOver:
     with transaction.atomic():
         parts = building.pack_plan(pack=pack)
         job_progress(job_id, done=0, total=len(parts) + 1, note=f"0 of {len(parts)} parts drawn")
-        for part in sorted(parts, key=lambda p: -p.weight):
-            transaction.on_commit(functools.partial(render_evidence_part.delay, part.pk, attempt))
+        heaviest_first = [part.pk for part in sorted(parts, key=lambda p: -p.weight)]
+        transaction.on_commit(functools.partial(_send_parts, job_id, heaviest_first, attempt))
     return JobHandedOver(lease_seconds=settings.EVIDENCE_PACK_WAIT_SECONDS)
+
+
+def _send_parts(job_id: int, part_ids: list[int], attempt: int) -> None:
+    """Send one task per part; if the task queue cannot be reached, fail the pack saying so, rather than let it
+    wait for parts that will never come."""
+    try:
+        for part_id in part_ids:
+            render_evidence_part.delay(part_id, attempt)
+    except Exception as exc:
+        log.exception("could not send the parts of job %s", job_id)
+        job_fail(job_id, attempt=attempt, reason=f"The task queue could not be reached ({type(exc).__name__}).")
+        building.packs_clean_up()
 
 
 @shared_task(
@@ -64,9 +76,14 @@ def render_evidence_part(part_id: int, attempt: int) -> None:
         building.job_fail_part(part_id=part_id, attempt=attempt, reason=f"{type(exc).__name__}: {exc}")
         return
     if last:
-        pack_id = EvidencePack.objects.filter(parts__pk=part_id).values_list("pk", flat=True).first()
-        if pack_id is not None:
-            render_evidence_pack.delay(pack_id, attempt)
+        pack = EvidencePack.objects.filter(parts__pk=part_id).values_list("pk", "job_id").first()
+        if pack is not None:
+            try:
+                render_evidence_pack.delay(pack[0], attempt)
+            except Exception as exc:
+                log.exception("could not send the merge of evidence pack %s", pack[0])
+                job_fail(pack[1], attempt=attempt,
+                         reason=f"The task queue could not be reached to merge the parts ({type(exc).__name__}).")
 
 
 @shared_task(
@@ -83,7 +100,15 @@ def render_evidence_pack(pack_id: int, attempt: int) -> None:
         if job_id:
             job_fail(job_id, attempt=attempt, reason="Merging the parts took longer than "
                      f"{settings.EVIDENCE_PART_TIME_LIMIT_SECONDS} seconds.")
+        building.packs_clean_up()
     except Exception as exc:
         log.exception("evidence pack %s could not be merged", pack_id)
         if job_id:
             job_fail(job_id, attempt=attempt, reason=f"Merging the parts failed: {type(exc).__name__}: {exc}")
+        building.packs_clean_up()
+
+
+@shared_task(name="leadership.tasks.evidence_packs_clean_up")
+def evidence_packs_clean_up() -> int:
+    """The sweep: the parts of packs that ended without a merge (failed, cancelled, lost) are removed."""
+    return building.packs_clean_up()

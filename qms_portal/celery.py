@@ -27,6 +27,12 @@ def _configure() -> None:
             "schedule": crontab(hour=23, minute=50),
             "options": {"expires": 3600},
         },
+        # The drawn parts of evidence packs that failed, were cancelled or whose workers stopped.
+        "evidence-packs-clean-up": {
+            "task": "leadership.tasks.evidence_packs_clean_up",
+            "schedule": crontab(minute="*/10"),
+            "options": {"expires": 540},
+        },
         "clear-expired-sessions-nightly": {
             "task": "qms_portal.tasks.clear_expired_sessions",
             "schedule": crontab(hour=3, minute=5),

@@ -24,6 +24,7 @@ import functools
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,14 +150,22 @@ def job_renew_lease(job_id: int, attempt: int, *, seconds: int | None = None) ->
 
 
 @contextmanager
-def job_heartbeat(job_id: int, attempt: int, *, seconds: int | None = None) -> Iterator[None]:
+def job_heartbeat(
+    job_id: int, attempt: int, *, seconds: int | None = None, until: int | None = None
+) -> Iterator[None]:
     """Renew the job's lease (by a lease, or ``seconds``) every third of a lease from a thread of its own (with its
-    own database connection), while the task body runs, often inside one long transaction."""
+    own database connection), while the task body runs, often inside one long transaction. With ``until``, stop
+    renewing after that many seconds: work that has run that long (with no worker's time limit to stop it, as
+    in-process) is taken for stuck, and the job's lease runs out."""
     stop = threading.Event()
+    deadline = None if until is None else time.monotonic() + until
 
     def beat() -> None:
         try:
             while not stop.wait(settings.JOB_LEASE_SECONDS / 3):
+                if deadline is not None and time.monotonic() > deadline:
+                    log.warning("job %s: its work passed %s seconds; its lease is no longer renewed", job_id, until)
+                    return
                 try:
                     if not job_renew_lease(job_id, attempt, seconds=seconds):
                         return

@@ -17,16 +17,21 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils._os import safe_join
 
 from leadership.access import LeadershipCapability
 from leadership.evidence_pack.period import SCOPE_CHOICES, PackPeriod
@@ -34,7 +39,7 @@ from leadership.evidence_pack.render import PackHeading, one_document_html, part
 from leadership.evidence_pack.sections import section_named, sections_for
 from leadership.models import EvidencePack, EvidencePackPart, PartStatus
 from leadership.readiness import readiness
-from qms_portal.access import require_capability
+from qms_portal.access import Capability, require_capability, user_can
 from qms_portal.audit import audit_context, audit_step
 from qms_portal.jobs import (
     job_cancel,
@@ -46,7 +51,7 @@ from qms_portal.jobs import (
     job_start,
     job_succeed,
 )
-from qms_portal.models import Organisation, User
+from qms_portal.models import Job, JobStatus, Organisation, User
 from qms_portal.pdf_assembly import AttachedFile, OutlineEntry, pdf_merge, pdf_render_part
 from qms_portal.refusals import StepRefused
 
@@ -61,6 +66,7 @@ SCOPE_CLAUSES = {
 }
 MAX_PERIOD_DAYS = 366 * 5
 COMMAND_LINE = "manage.py evidence_pack"
+MAX_PART_DELIVERIES = 2
 
 
 class PackRefused(StepRefused):
@@ -91,6 +97,13 @@ def pack_start(*, period: PackPeriod, scope: str, by: User | None, send: bool = 
     if scope not in dict(SCOPE_CHOICES):
         raise PackRefused(f"There is no scope {scope!r}: choose one of {', '.join(dict(SCOPE_CHOICES))}.")
     pack_period_check(period)
+    if by is not None:
+        drawing = EvidencePack.objects.filter(
+            made_by=by, job__status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).values_list("number", flat=True).first()
+        if drawing:
+            raise PackRefused(f"Your pack {drawing} is still being drawn: wait for it (or cancel it) before asking for "
+                              "another, so that one person's packs do not hold up everyone's.")
     job = job_start(kind=JOB_KIND, by=by, send=send)
     with audit_context(actor=by or COMMAND_LINE):
         pack = EvidencePack.objects.create(
@@ -103,8 +116,14 @@ def pack_start(*, period: PackPeriod, scope: str, by: User | None, send: bool = 
 
 
 def pack_cancel(*, pack: EvidencePack, by: User) -> bool:
-    """Cancel a pack still being drawn; False when it had finished already. Its parts still to come do nothing."""
+    """Cancel a pack still being drawn; False when it had finished already. Its parts still to come do nothing.
+
+    Only the person who asked for it, or someone who manages the organisation (the quality manager), cancels it:
+    one auditor cannot stop another's pack.
+    """
     require_capability(by, LeadershipCapability.MAKE_EVIDENCE_PACKS, doing="cancel evidence packs")
+    if pack.made_by_id != by.pk and not user_can(by, Capability.MANAGE_ORGANISATION):
+        raise PermissionDenied("Only the person who asked for this pack, or the quality manager, may cancel it.")
     if pack.job is None:
         return False
     cancelled = job_cancel(job=pack.job, by=by)
@@ -175,18 +194,40 @@ def _folder() -> Path:
     return Path(settings.MEDIA_ROOT) / FOLDER
 
 
+def media_path(stored: str) -> Path:
+    """The file a stored path names, which must lie under the media folder (``safe_join`` refuses any other)."""
+    return Path(safe_join(settings.MEDIA_ROOT, stored))
+
+
 def _parts_folder(pack_id: int) -> Path:
     return _folder() / "parts" / str(pack_id)
 
 
 def _parts_remove(pack_id: int) -> None:
-    """Drop the parts of a pack and their files (after the merge, a cancel, or before planning again)."""
+    """Drop the parts of a pack and their files (after the merge, a cancel, a failure, or before planning again).
+    A part still being drawn may write into the folder meanwhile: whatever it leaves, the sweep takes."""
     EvidencePackPart.objects.filter(pack_id=pack_id).delete()
-    folder = _parts_folder(pack_id)
+    shutil.rmtree(_parts_folder(pack_id), ignore_errors=True)
+
+
+def packs_clean_up() -> int:
+    """The sweep: remove the parts left by packs whose job has ended (failed, cancelled, discarded or marked lost
+    by the core's sweep), and files of merges that never committed; returns how many packs it cleared."""
+    ended = list(EvidencePackPart.objects.filter(
+        pack__job__status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED]
+    ).values_list("pack_id", flat=True).distinct())
+    folder = _folder() / "parts"
     if folder.is_dir():
-        for file in folder.iterdir():
-            file.unlink(missing_ok=True)
-        folder.rmdir()
+        live = set(EvidencePack.objects.filter(
+            job__status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+        ).values_list("pk", flat=True))
+        ended += [int(child.name) for child in folder.iterdir() if child.name.isdigit() and int(child.name) not in live]
+    for pack_id in set(ended):
+        _parts_remove(pack_id)
+    for drawing in _folder().glob("*.drawing") if _folder().is_dir() else ():
+        if drawing.stat().st_mtime < time.time() - 3600:
+            drawing.unlink(missing_ok=True)
+    return len(set(ended))
 
 
 def part_draw(*, part_id: int, attempt: int) -> bool:
@@ -203,9 +244,17 @@ def part_draw(*, part_id: int, attempt: int) -> bool:
         # when every part is drawn and nothing is stored yet (a merge that already ran stores nothing twice).
         return not pack.sha256 and not EvidencePackPart.objects.filter(pack=pack).exclude(
             status=PartStatus.DONE).exists()
+    # A part whose drawing kills its worker process comes back (acks late): after MAX_PART_DELIVERIES, the pack
+    # fails naming it, instead of the part taking the worker down for ever.
+    EvidencePackPart.objects.filter(pk=part_id).update(deliveries=F("deliveries") + 1)
+    if EvidencePackPart.objects.values_list("deliveries", flat=True).get(pk=part_id) > MAX_PART_DELIVERIES:
+        job_fail_part(part_id=part_id, attempt=attempt, reason=(
+            f"its worker stopped {MAX_PART_DELIVERIES} times while drawing it (out of memory, or killed)"))
+        return False
     section = section_named(part.section)
     began = timezone.now()
-    with job_heartbeat(job_id, attempt, seconds=settings.EVIDENCE_PACK_WAIT_SECONDS):
+    with job_heartbeat(job_id, attempt, seconds=settings.EVIDENCE_PACK_WAIT_SECONDS,
+                       until=settings.EVIDENCE_PART_TIME_LIMIT_SECONDS):
         html, content = part_html(section, pack_heading(pack), part.args)
         rendered = pdf_render_part(html)
     took = (timezone.now() - began).total_seconds()
@@ -248,7 +297,8 @@ def pack_assemble(*, pack_id: int, attempt: int) -> dict[str, Any] | None:
     parts = list(EvidencePackPart.objects.filter(pack=pack).order_by("position"))
     if not parts or any(part.status != PartStatus.DONE for part in parts):
         return None
-    with job_heartbeat(job_id, attempt, seconds=settings.EVIDENCE_PACK_WAIT_SECONDS):
+    with job_heartbeat(job_id, attempt, seconds=settings.EVIDENCE_PACK_WAIT_SECONDS,
+                       until=settings.EVIDENCE_PART_TIME_LIMIT_SECONDS):
         job_progress(job_id, done=len(parts), total=len(parts) + 1, note="merging")
         data = pack_merge(pack, parts)
         job_progress(job_id, done=len(parts), total=len(parts) + 1, note="storing")
@@ -261,8 +311,7 @@ def pack_assemble(*, pack_id: int, attempt: int) -> dict[str, Any] | None:
 def pack_merge(pack: EvidencePack, parts: list[EvidencePackPart]) -> bytes:
     """The whole pack as one PDF: the cover (with the contents, readiness, and the manifest and CSV files attached)
     followed by the parts, page numbers and bookmarks counting the whole."""
-    media = Path(settings.MEDIA_ROOT)
-    sidecars = [json.loads((media / part.file).with_suffix(".json").read_text()) for part in parts]
+    sidecars = [json.loads(media_path(part.file).with_suffix(".json").read_text()) for part in parts]
     heading = pack_heading(pack)
     body_outline: list[OutlineEntry] = []
     sections: list[dict[str, Any]] = []
@@ -290,7 +339,7 @@ def pack_merge(pack: EvidencePack, parts: list[EvidencePackPart]) -> bytes:
     outline = [OutlineEntry("Cover, readiness and contents", 1, 0)] + [
         OutlineEntry(e.label, e.level, e.page + cover.pages) for e in body_outline
     ]
-    files: list[bytes | Path] = [cover.pdf, *[(media / part.file).with_suffix(".pdf") for part in parts]]
+    files: list[bytes | Path] = [cover.pdf, *[media_path(part.file).with_suffix(".pdf") for part in parts]]
     return pdf_merge(files, outline=outline)
 
 
@@ -360,7 +409,12 @@ def _store(pack: EvidencePack, data: bytes, attempt: int) -> dict[str, Any] | No
     pages = _page_count(data)
     with transaction.atomic():
         locked = EvidencePack.objects.select_for_update().get(pk=pack.pk)
-        if locked.sha256 or not job_running(locked.job_id or 0, attempt):
+        # The job's row locked too: a cancel committed meanwhile is seen here, and one coming after waits for this
+        # transaction and then finds the job finished (it cannot cancel a pack already stored).
+        running = Job.objects.select_for_update().filter(
+            pk=locked.job_id or 0, status=JobStatus.RUNNING, attempts=attempt
+        ).exists()
+        if locked.sha256 or not running:
             if str(target.relative_to(settings.MEDIA_ROOT)) != locked.file:  # identical bytes: the same file
                 target.unlink(missing_ok=True)
             return None
@@ -408,7 +462,7 @@ def pack_file(*, pack: EvidencePack, by: User) -> Path:
         raise PackRefused(f"{pack} is not ready: it has no file to download yet.")
     with audit_context(actor=by):
         audit_step(pack, step="downloaded", changes={})
-    return Path(settings.MEDIA_ROOT) / pack.file
+    return media_path(pack.file)
 
 
 def pack_verify(*, sha256: str) -> EvidencePack | None:
@@ -422,3 +476,4 @@ def job_fail_part(*, part_id: int, attempt: int, reason: str) -> None:
     if part is None or part.pack.job_id is None:
         return
     job_fail(part.pack.job_id, reason=f"The part \u201c{part.label}\u201d failed: {reason}", attempt=attempt)
+    transaction.on_commit(functools.partial(_parts_remove, part.pack_id))

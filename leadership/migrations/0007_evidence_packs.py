@@ -70,6 +70,7 @@ class Migration(migrations.Migration):
                 ('pages', models.PositiveIntegerField(default=0)),
                 ('rendered_in', models.FloatField(blank=True, help_text='Seconds WeasyPrint took.', null=True)),
                 ('rendered_by', models.CharField(blank=True, help_text='The worker process: host and process id.', max_length=200)),
+                ('deliveries', models.PositiveSmallIntegerField(default=0, help_text='Times a worker started drawing it.')),
                 ('pack', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='leadership.evidencepack')),
             ],
             options={

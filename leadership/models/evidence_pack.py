@@ -79,6 +79,7 @@ class EvidencePackPart(models.Model):
     pages = models.PositiveIntegerField(default=0)
     rendered_in = models.FloatField(null=True, blank=True, help_text="Seconds WeasyPrint took.")
     rendered_by = models.CharField(max_length=200, blank=True, help_text="The worker process: host and process id.")
+    deliveries = models.PositiveSmallIntegerField(default=0, help_text="Times a worker started drawing it.")
 
     class Meta:
         ordering = ["pack", "position"]

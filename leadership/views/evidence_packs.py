@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from leadership.access import LeadershipCapability
-from leadership.evidence_pack.building import pack_cancel, pack_file, pack_start, pack_verify
+from leadership.evidence_pack.building import PackRefused, pack_cancel, pack_file, pack_start, pack_verify
 from leadership.forms.evidence_pack import EvidencePackForm, VerifyForm
 from leadership.models import EvidencePack
 from qms_portal.access import public, requires
@@ -29,8 +29,12 @@ def pack_list(request: SignedInRequest) -> HttpResponse:
     """The packs made so far, newest first, and the form to ask for a new one."""
     form = EvidencePackForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        pack = pack_start(period=form.period, scope=form.cleaned_data["scope"], by=request.user)
-        return redirect("leadership:pack_detail", pk=pack.pk)
+        try:
+            pack = pack_start(period=form.period, scope=form.cleaned_data["scope"], by=request.user)
+        except PackRefused as refusal:  # one pack at a time per person: said on the form, nothing started
+            form.add_error(None, refusal.message)
+        else:
+            return redirect("leadership:pack_detail", pk=pack.pk)
     packs = EvidencePack.objects.select_related("job").order_by("-created_at")
     return render(request, "leadership/evidence_packs.html", {"form": form, "page": paginate(request, packs)})
 

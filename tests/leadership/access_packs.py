@@ -48,8 +48,10 @@ ROWS: dict[str, Row] = {
     "leadership:pack_list": Row(get=only(*MAKERS), post=only(*MAKERS)),
     "leadership:pack_detail": Row(get=only(*MAKERS), post=only(*MAKERS, answer=405), prepare=a_pack_being_drawn),
     "leadership:pack_download": Row(get=only(*MAKERS), post=only(*MAKERS, answer=405), prepare=a_ready_pack),
+    # The pack was asked for on the command line: only the quality manager (who manages the organisation) may
+    # cancel it; the other makers may cancel only their own.
     "leadership:pack_cancel": Row(
-        get=only(*MAKERS, answer=405), post=only(*MAKERS, answer=Redirect("leadership:pack_detail")),
+        get=only(*MAKERS, answer=405), post=only(QUALITY_MANAGER, answer=Redirect("leadership:pack_detail")),
         prepare=a_pack_being_drawn,
     ),
     # An empty form answers 200 with its error ("choose the PDF or paste its SHA-256").

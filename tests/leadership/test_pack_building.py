@@ -136,19 +136,71 @@ def test_a_period_that_cannot_be_made_is_refused_on_the_form_and_nothing_is_star
     assert not EvidencePack.objects.exists()
 
 
-def test_a_cancelled_pack_draws_nothing_more(portal_users, client_for):
-    pack = pack_start(period=_period(), scope="5.2", by=portal_users.quality_manager, send=False)
+def test_a_cancelled_pack_draws_nothing_more_and_its_drawn_parts_are_removed(
+    portal_users, client_for, django_capture_on_commit_callbacks
+):
+    pack = pack_start(period=_period(), scope="5.2", by=portal_users.auditor, send=False)
     attempt = building.job_claim(pack.job_id)
-    parts = building.pack_plan(pack=pack)
+    first, second, *_ = building.pack_plan(pack=pack)
+    building.part_draw(part_id=first.pk, attempt=attempt)  # one part drawn before the cancel
+    parts_folder = Path(settings.MEDIA_ROOT) / "evidence-packs" / "parts" / str(pack.pk)
+    assert any(parts_folder.iterdir())
 
-    answer = client_for(portal_users.auditor).post(reverse("leadership:pack_cancel", args=[pack.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_for(portal_users.auditor).post(reverse("leadership:pack_cancel", args=[pack.pk]))
 
     assert answer.status_code == 302
     pack.refresh_from_db()
     assert pack.job.status == JobStatus.CANCELLED and portal_users.auditor.get_full_name() in pack.job.error
-    assert building.part_draw(part_id=parts[0].pk, attempt=attempt) is False
-    assert not pack.ready and not (Path(settings.MEDIA_ROOT) / "evidence-packs" / "parts" / str(pack.pk)).exists()
+    assert building.part_draw(part_id=second.pk, attempt=attempt) is False
+    assert not pack.ready and not parts_folder.exists() and not EvidencePackPart.objects.filter(pack=pack).exists()
     assert "Cancelled." in client_for(portal_users.auditor).get(answer["Location"]).content.decode()
+
+
+def test_an_auditor_cannot_cancel_another_persons_pack_but_the_quality_manager_can(portal_users, client_for):
+    pack = pack_start(period=_period(), scope="5.2", by=portal_users.top_management, send=False)
+    url = reverse("leadership:pack_cancel", args=[pack.pk])
+    assert client_for(portal_users.auditor).post(url).status_code == 403
+    pack.job.refresh_from_db()
+    assert pack.job.status == JobStatus.QUEUED
+    assert client_for(portal_users.quality_manager).post(url).status_code == 302
+    pack.job.refresh_from_db()
+    assert pack.job.status == JobStatus.CANCELLED
+
+
+def test_one_person_waits_for_their_pack_before_asking_for_another(portal_users, client_for):
+    first = pack_start(period=_period(), scope="5.2", by=portal_users.auditor, send=False)
+    period = _period(30)
+    answer = client_for(portal_users.auditor).post(reverse("leadership:pack_list"), {
+        "start": period.start.isoformat(), "end": period.end.isoformat(), "scope": "5.1"})
+    assert answer.status_code == 200 and f"Your pack {first.number} is still being drawn" in answer.content.decode()
+    assert EvidencePack.objects.count() == 1
+    pack_start(period=_period(), scope="5.2", by=portal_users.quality_manager, send=False)  # others are not held up
+
+
+def test_a_part_that_keeps_killing_its_worker_fails_the_pack_naming_it(portal_users):
+    pack = pack_start(period=_period(), scope="5.2", by=portal_users.quality_manager, send=False)
+    attempt = building.job_claim(pack.job_id)
+    part = building.pack_plan(pack=pack)[0]
+    # Two deliveries that never finished (their worker process died while drawing): the third is refused.
+    EvidencePackPart.objects.filter(pk=part.pk).update(deliveries=building.MAX_PART_DELIVERIES)
+
+    assert building.part_draw(part_id=part.pk, attempt=attempt) is False
+    pack.job.refresh_from_db()
+    assert pack.job.status == JobStatus.FAILED
+    assert part.label in pack.job.error and "its worker stopped 2 times" in pack.job.error
+
+
+def test_the_sweep_removes_the_parts_of_a_pack_whose_job_ended_without_a_merge(portal_users):
+    pack = pack_start(period=_period(), scope="5.2", by=portal_users.quality_manager, send=False)
+    attempt = building.job_claim(pack.job_id)
+    part = building.pack_plan(pack=pack)[0]
+    building.part_draw(part_id=part.pk, attempt=attempt)
+    building.job_fail(pack.job_id, reason="Its worker stopped.", attempt=attempt)  # as the core's sweep does
+
+    assert building.packs_clean_up() == 1
+    assert not EvidencePackPart.objects.filter(pack=pack).exists()
+    assert not (Path(settings.MEDIA_ROOT) / "evidence-packs" / "parts" / str(pack.pk)).exists()
 
 
 def test_a_part_that_fails_fails_the_pack_with_its_name_and_reason(portal_users, monkeypatch,
