@@ -149,10 +149,16 @@ def render_pdf(html: str, *, base_url: str = INTERNAL_BASE_URL, site_url: str = 
     ``base_url``, an address that never resolves: they point at the portal's ``site_url`` (such as
     ``https://qms.example.com/``), or lose their link (the words stay) when no ``site_url`` is given.
     """
+    pdf: bytes = pdf_source(html, base_url=base_url, site_url=site_url).write_pdf()
+    return pdf
+
+
+def pdf_source(html: str, *, base_url: str = INTERNAL_BASE_URL, site_url: str = "") -> HTML:
+    """``html`` ready for WeasyPrint: resources through ``PortalURLFetcher`` only, relative links made absolute on
+    ``site_url`` (or dropped). Every PDF of the portal starts here (``render_pdf``, ``pdf_assembly``)."""
     document = HTML(string=html, base_url=base_url, url_fetcher=PortalURLFetcher(base_url))
     _resolve_relative_links(document, site_url)
-    pdf: bytes = document.write_pdf()
-    return pdf
+    return document
 
 
 def _resolve_relative_links(document: HTML, site_url: str) -> None:
@@ -188,14 +194,7 @@ def pdf_kept(*, name: str, render: Callable[[], bytes], replaces: str = "") -> P
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not kept.is_file():
-                handle, drawing = tempfile.mkstemp(dir=folder, suffix=".drawing")
-                try:
-                    with os.fdopen(handle, "wb") as file:
-                        file.write(render())
-                    os.chmod(drawing, settings.FILE_UPLOAD_PERMISSIONS)
-                    os.replace(drawing, kept)
-                finally:
-                    Path(drawing).unlink(missing_ok=True)
+                file_write_whole(kept, render())
                 if replaces:
                     for earlier in folder.glob(f"{glob.escape(replaces)}*"):
                         if earlier.name not in (kept.name, f"{kept.name}.lock"):
@@ -203,6 +202,18 @@ def pdf_kept(*, name: str, render: Callable[[], bytes], replaces: str = "") -> P
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return kept
+
+
+def file_write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers only ever see the whole file: written beside it, then renamed."""
+    handle, drawing = tempfile.mkstemp(dir=path.parent, suffix=".drawing")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.chmod(drawing, settings.FILE_UPLOAD_PERMISSIONS)
+        os.replace(drawing, path)
+    finally:
+        Path(drawing).unlink(missing_ok=True)
 
 
 def pdf_response(pdf: bytes | Path, *, filename: str, inline: bool = True) -> HttpResponse:

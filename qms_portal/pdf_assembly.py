@@ -23,7 +23,7 @@ from typing import Any
 import pikepdf
 from weasyprint import HTML, Attachment
 
-from qms_portal.pdf import INTERNAL_BASE_URL, PortalURLFetcher, _resolve_relative_links
+from qms_portal.pdf import INTERNAL_BASE_URL, PortalURLFetcher, pdf_source
 
 PDF_VARIANT = "pdf/a-3b"
 POINTS_PER_MM = 72 / 25.4
@@ -74,9 +74,7 @@ def pdf_render_part(
     ``attachments`` are embedded as files of the document (associated files, as PDF/A-3 wants them).
     """
     fetcher = PortalURLFetcher(INTERNAL_BASE_URL)
-    source = HTML(string=html_text, base_url=INTERNAL_BASE_URL, url_fetcher=fetcher)
-    _resolve_relative_links(source, site_url)
-    document = source.render()
+    document = pdf_source(html_text, site_url=site_url).render()
     if metadata:
         for name, value in metadata.items():
             setattr(document.metadata, name, value)

@@ -52,6 +52,7 @@ from qms_portal.jobs import (
     job_succeed,
 )
 from qms_portal.models import Job, JobStatus, Organisation, User
+from qms_portal.pdf import file_write_whole
 from qms_portal.pdf_assembly import AttachedFile, OutlineEntry, pdf_merge, pdf_render_part
 from qms_portal.refusals import StepRefused
 
@@ -402,10 +403,7 @@ def _store(pack: EvidencePack, data: bytes, attempt: int) -> dict[str, Any] | No
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(data).hexdigest()
     target = folder / f"{pack.number}-{digest[:12]}.pdf"
-    drawing = target.with_suffix(".drawing")
-    drawing.write_bytes(data)
-    os.chmod(drawing, settings.FILE_UPLOAD_PERMISSIONS)
-    os.replace(drawing, target)
+    file_write_whole(target, data)
     pages = _page_count(data)
     with transaction.atomic():
         locked = EvidencePack.objects.select_for_update().get(pk=pack.pk)

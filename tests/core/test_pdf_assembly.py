@@ -51,6 +51,19 @@ def test_the_outline_points_at_each_heading_in_the_merged_document():
     assert isinstance(nested, list) and nested[0].title == "First detail"
 
 
+def test_a_hostile_part_pulls_in_no_local_file_and_no_network_resource():
+    # Raw HTML straight to the part renderer (no Markdown sanitiser in front): the fetcher alone must hold.
+    hostile = (
+        '<link rel="attachment" href="file:///etc/passwd"><img src="file:///etc/passwd">'
+        '<img src="http://169.254.169.254/latest/meta-data/"><link rel="stylesheet" href="file:///etc/hostname">'
+        "<h1>Policy</h1>"
+    )
+    merged = pdf_merge([pdf_render_part(hostile).pdf], outline=[])
+    reader = PdfReader(io.BytesIO(merged))
+    assert reader.attachments == {} and "root:x:0:0" not in merged.decode("latin-1")
+    assert "Page 1 of 1" in reader.pages[0].extract_text()
+
+
 def test_the_merged_document_declares_pdf_a_3b_with_an_output_intent():
     merged = pdf_merge([pdf_render_part(_part("Only", 1)).pdf], outline=[])
     reader = PdfReader(io.BytesIO(merged))

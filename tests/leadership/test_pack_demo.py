@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -146,4 +145,3 @@ def test_pdftotext_reads_the_same_facts(drawn, tmp_path):
 def test_the_manifest_and_the_three_csv_files_are_attached(drawn):
     attachments = PdfReader(io.BytesIO(drawn.data)).attachments
     assert {"manifest.json", "acknowledgements.csv", "raci-matrix.csv", "audit-extract.csv"} <= set(attachments)
-    assert settings.MEDIA_ROOT  # the pack's file lives under the media folder
