@@ -73,6 +73,7 @@ class Run:
     parts_done_at: float | None = None
     rss_kb: dict[int, int] = field(default_factory=dict)  # pool process id -> peak VmRSS
     main_rss_kb: int = 0
+    cpu: dict[int, float] = field(default_factory=dict)  # pool process id -> CPU seconds, as last seen
     load_before: float = 0.0  # the machine's 1-minute load average as the pack started (other work skews times)
     parts: dict[int, PartSeen] = field(default_factory=dict)
 
@@ -89,6 +90,15 @@ def _rss_kb(pid: int) -> int:
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -176,6 +186,7 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
     try:
         run.main_rss_kb = _rss_kb(process.pid)
         run.load_before = os.getloadavg()[0]
+        cpu_before = {pid: _cpu_seconds(pid) for pid in _children(process.pid)}
         began = time.monotonic()
         with transaction.atomic():  # the planning task is sent when this commits, as from the portal's view
             pack = pack_start(period=PackPeriod.of(start, end), scope=scope, by=None, send=True)
@@ -185,6 +196,7 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
         while time.monotonic() < deadline:
             for pid in _children(process.pid):
                 run.rss_kb[pid] = max(run.rss_kb.get(pid, 0), _rss_kb(pid))
+                run.cpu[pid] = max(run.cpu.get(pid, 0.0), _cpu_seconds(pid))
             run.main_rss_kb = max(run.main_rss_kb, _rss_kb(process.pid))
             if sample % PARTS_EVERY == 0:
                 if Job.objects.get(pk=job_id).finished:
@@ -197,6 +209,7 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
             time.sleep(SAMPLE_SECONDS)
         else:
             raise SystemExit("the pack did not finish within an hour")
+        run.cpu = {pid: seconds - cpu_before.get(pid, 0.0) for pid, seconds in run.cpu.items()}
         job = Job.objects.get(pk=job_id)
         run.status = job.status
         if job.status != "succeeded":
@@ -229,16 +242,21 @@ def _weasyprint_alone_here(pack_id: int) -> None:
     from qms_portal.pdf import render_pdf
 
     pack = EvidencePack.objects.get(pk=pack_id)
+    load = os.getloadavg()[0]
     began = time.monotonic()
     html = pack_one_document_html(pack_heading(pack), pack)
     built = time.monotonic()
+    cpu_before = time.process_time()
     pdf = render_pdf(html)
+    cpu_after = time.process_time()
     rendered = time.monotonic()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     with pikepdf.open(io.BytesIO(pdf)) as document:
         pages = len(document.pages)
     print(json.dumps({
         "html_seconds": built - began, "render_seconds": rendered - built, "pages": pages,
-        "size_bytes": len(pdf), "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "size_bytes": len(pdf), "peak_rss_kb": usage.ru_maxrss, "cpu_seconds": cpu_after - cpu_before,
+        "load_before": load,
     }))
 
 
@@ -273,6 +291,8 @@ def measure(*, label: str, scope: str, start: dt.date, end: dt.date, workers: tu
             _figure(f"{prefix}.workers_{count}.planned_after", run.planned_at or 0.0, "s"),
             _figure(f"{prefix}.workers_{count}.merge_after_last_part", run.wall - (run.parts_done_at or run.wall), "s"),
             _figure(f"{prefix}.workers_{count}.load_average_before", run.load_before, "load"),
+            # CPU the pool used on the pack: wall time well above it per process means other work took the cores.
+            _figure(f"{prefix}.workers_{count}.pool_cpu", sum(run.cpu.values()), "s"),
         ]
     alone = weasyprint_alone(runs[-1].pack_id)
     figures += [
@@ -280,6 +300,8 @@ def measure(*, label: str, scope: str, start: dt.date, end: dt.date, workers: tu
         _figure(f"{prefix}.weasyprint_alone.html", alone["html_seconds"], "s"),
         _figure(f"{prefix}.weasyprint_alone.pages", int(alone["pages"]), "pages"),
         _figure(f"{prefix}.weasyprint_alone.peak_rss", alone["peak_rss_kb"] / 1024, "MB"),
+        _figure(f"{prefix}.weasyprint_alone.render_cpu", alone["cpu_seconds"], "s"),
+        _figure(f"{prefix}.weasyprint_alone.load_average_before", alone["load_before"], "load"),
     ]
     if alone["render_seconds"]:
         figures.append(_figure(f"{prefix}.workers_{runs[-1].workers}_over_weasyprint_alone",
@@ -296,13 +318,16 @@ def _table(label: str, figures: list[Figure]) -> str:
             ("parts", "parts"), ("sum of part render times (s)", "parts_render_sum"),
             ("longest part (s)", "longest_part"), ("planned after (s)", "planned_after"),
             ("merge after last part (s)", "merge_after_last_part"),
-            ("machine load average before", "load_average_before")]
+            ("machine load average before", "load_average_before"),
+            ("CPU used by the pool (s)", "pool_cpu")]
     for title, key in rows:
         cells = [values.get(f"workers_{n}.{key}", "") for n in (1, 2)]
         lines.append(f"  {title:<36} " + " ".join(f"{c:>10}" for c in cells))
-    lines.append(f"  WeasyPrint alone: {values.get('weasyprint_alone.render')} s render "
-                 f"(+{values.get('weasyprint_alone.html')} s building the HTML), "
-                 f"{values.get('weasyprint_alone.pages')} pages, peak RSS {values.get('weasyprint_alone.peak_rss')} MB")
+    alone = {key.removeprefix("weasyprint_alone."): value for key, value in values.items()
+             if key.startswith("weasyprint_alone.")}
+    lines.append(f"  WeasyPrint alone: {alone.get('render')} s render (+{alone.get('html')} s building the HTML), "
+                 f"{alone.get('pages')} pages, peak RSS {alone.get('peak_rss')} MB, {alone.get('render_cpu')} s CPU, "
+                 f"load average before {alone.get('load_average_before')}")
     ratio = values.get("workers_2_over_weasyprint_alone")
     if ratio is not None:
         lines.append(f"  two workers / WeasyPrint alone: {ratio} (target at most {TARGET_RATIO})")
