@@ -42,6 +42,8 @@ TARGET_RATIO = 0.65
 TARGET_RSS_MB = 600
 SAMPLE_SECONDS = 0.1
 PARTS_EVERY = 3  # read the parts' rows every third RSS sample (they are dropped once the pack is merged)
+# No part finished for this long: the tasks were lost (another process emptied the Redis database?) or stuck.
+STALL_SECONDS = 300
 WORKER_NAME = "measure"
 
 Figure = dict[str, Any]
@@ -191,9 +193,8 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
         with transaction.atomic():  # the planning task is sent when this commits, as from the portal's view
             pack = pack_start(period=PackPeriod.of(start, end), scope=scope, by=None, send=True)
         run.pack_id, job_id = pack.pk, pack.job_id or 0
-        deadline = began + 3600
-        sample = 0
-        while time.monotonic() < deadline:
+        sample, progress, progressed_at = 0, -1, began
+        while time.monotonic() - progressed_at < STALL_SECONDS:
             for pid in _children(process.pid):
                 run.rss_kb[pid] = max(run.rss_kb.get(pid, 0), _rss_kb(pid))
                 run.cpu[pid] = max(run.cpu.get(pid, 0.0), _cpu_seconds(pid))
@@ -203,12 +204,16 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
                     run.wall = time.monotonic() - began
                     break
                 _parts_read(run, began)
+                done = sum(part.done_at is not None for part in run.parts.values())
+                if done != progress:
+                    progress, progressed_at = done, time.monotonic()
             if process.poll() is not None:
                 raise SystemExit(f"the worker stopped while drawing (exit {process.returncode}); see {log}")
             sample += 1
             time.sleep(SAMPLE_SECONDS)
         else:
-            raise SystemExit("the pack did not finish within an hour")
+            raise SystemExit(f"no part of the pack finished for {STALL_SECONDS} s ({progress} done): its tasks were "
+                             f"lost (was the Redis database emptied by another process?) or the worker hangs; see {log}")
         run.cpu = {pid: seconds - cpu_before.get(pid, 0.0) for pid, seconds in run.cpu.items()}
         job = Job.objects.get(pk=job_id)
         run.status = job.status
