@@ -213,7 +213,7 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
             time.sleep(SAMPLE_SECONDS)
         else:
             raise SystemExit(f"no part of the pack finished for {STALL_SECONDS} s ({progress} done): its tasks were "
-                             f"lost (was the Redis database emptied by another process?) or the worker hangs; see {log}")
+                             f"lost (Redis database emptied by another process?) or the worker hangs; see {log}")
         run.cpu = {pid: seconds - cpu_before.get(pid, 0.0) for pid, seconds in run.cpu.items()}
         job = Job.objects.get(pk=job_id)
         run.status = job.status
