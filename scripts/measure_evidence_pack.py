@@ -76,6 +76,7 @@ class Run:
     rss_kb: dict[int, int] = field(default_factory=dict)  # pool process id -> peak VmRSS
     main_rss_kb: int = 0
     cpu: dict[int, float] = field(default_factory=dict)  # pool process id -> CPU seconds, as last seen
+    steal: float = 0.0  # share of the machine's CPU time the host took while the pack was drawn
     load_before: float = 0.0  # the machine's 1-minute load average as the pack started (other work skews times)
     parts: dict[int, PartSeen] = field(default_factory=dict)
 
@@ -101,6 +102,13 @@ def _cpu_seconds(pid: int) -> float:
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_steal() -> tuple[float, float]:
+    """(all CPU time, time stolen by the host) of the machine so far, in clock ticks: a virtual machine whose host
+    is busy runs everything slower, load average or not."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return float(sum(ticks[:8])), float(ticks[7])
 
 
 def _children(pid: int) -> list[int]:
@@ -189,6 +197,7 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
         run.main_rss_kb = _rss_kb(process.pid)
         run.load_before = os.getloadavg()[0]
         cpu_before = {pid: _cpu_seconds(pid) for pid in _children(process.pid)}
+        total_before, steal_before = _cpu_steal()
         began = time.monotonic()
         with transaction.atomic():  # the planning task is sent when this commits, as from the portal's view
             pack = pack_start(period=PackPeriod.of(start, end), scope=scope, by=None, send=True)
@@ -215,6 +224,8 @@ def pack_run(*, workers: int, scope: str, start: dt.date, end: dt.date, log: Pat
             raise SystemExit(f"no part of the pack finished for {STALL_SECONDS} s ({progress} done): its tasks were "
                              f"lost (Redis database emptied by another process?) or the worker hangs; see {log}")
         run.cpu = {pid: seconds - cpu_before.get(pid, 0.0) for pid, seconds in run.cpu.items()}
+        total_after, steal_after = _cpu_steal()
+        run.steal = (steal_after - steal_before) / max(total_after - total_before, 1.0)
         job = Job.objects.get(pk=job_id)
         run.status = job.status
         if job.status != "succeeded":
@@ -298,6 +309,7 @@ def measure(*, label: str, scope: str, start: dt.date, end: dt.date, workers: tu
             _figure(f"{prefix}.workers_{count}.load_average_before", run.load_before, "load"),
             # CPU the pool used on the pack: wall time well above it per process means other work took the cores.
             _figure(f"{prefix}.workers_{count}.pool_cpu", sum(run.cpu.values()), "s"),
+            _figure(f"{prefix}.workers_{count}.cpu_stolen", run.steal * 100, "%"),
         ]
     alone = weasyprint_alone(runs[-1].pack_id)
     figures += [
@@ -324,7 +336,7 @@ def _table(label: str, figures: list[Figure]) -> str:
             ("longest part (s)", "longest_part"), ("planned after (s)", "planned_after"),
             ("merge after last part (s)", "merge_after_last_part"),
             ("machine load average before", "load_average_before"),
-            ("CPU used by the pool (s)", "pool_cpu")]
+            ("CPU used by the pool (s)", "pool_cpu"), ("CPU stolen by the host (%)", "cpu_stolen")]
     for title, key in rows:
         cells = [values.get(f"workers_{n}.{key}", "") for n in (1, 2)]
         lines.append(f"  {title:<36} " + " ".join(f"{c:>10}" for c in cells))
