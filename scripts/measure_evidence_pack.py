@@ -18,8 +18,8 @@ alone runs in a subprocess of its own so that its peak memory is its own. The da
 run. Times on a shared machine vary by a third or more between runs, and double when other work holds the cores:
 the load average before each run and the pool's CPU time are printed beside the wall times (part times summing to
 far more than the pool's CPU time mean the pool waited for the cores); ``--repeat`` keeps the median. Redis database:
-take one no test run empties (the test suite's worker tests flush 2, 3, 5-15; 4 is free). Prints one JSON line per figure
-(``{"name", "value", "unit"}``) and a table; ``measure()`` returns the figures for ``make bench``.
+take one no test run empties (the test suite's worker tests flush 2, 3, 5-15; 4 is free). Prints one JSON line per
+figure (``{"name", "value", "unit"}``) and a table; ``measure()`` returns the figures for ``make bench``.
 """
 from __future__ import annotations
 
