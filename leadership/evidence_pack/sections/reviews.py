@@ -213,7 +213,8 @@ class DecisionGroup:
 
 def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
     """A held review's minutes: the meeting, attendance, each 9.3.2 input with its notes, the 9.3.3 decisions and
-    the actions raised (status ``as_of``), and the chair's signature with the core's check of it. A fixed number
+    the actions raised (status ``as_of``), and the chair's signature with the core's check of it; the state of the
+    minutes is the one ``as_of`` (a closing or signature after it is labelled so). A fixed number
     of queries, whatever the number of rows."""
     review = (
         ManagementReview.objects.exclude(status=ReviewStatus.PLANNED)
@@ -247,6 +248,11 @@ def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
     for row in inputs:
         row.figures = figures.get(row.code, [])
     signature = review.minutes_signature
+    # The minutes as they stood ``as_of``: closed or signed later, they were still open (or unsigned) then. Both are
+    # dated, so no trail is read; what came later is still printed, labelled as after.
+    closed_after = review.closed_at if review.closed_at and review.closed_at >= as_of.at else None
+    signed_after = signature.signed_at if signature is not None and signature.signed_at >= as_of.at else None
+    status_then = ReviewStatus.HELD if closed_after else review.status
     records = [manifest_record(review)]
     records += [manifest_record(row, f"{row.person} at {review}") for row in attendance]
     records += [manifest_record(row, f"{row} at {review}") for row in inputs]
@@ -268,9 +274,13 @@ def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
             "actions_count": len(actions),
             "overdue_count": sum(1 for rows in started.values() for then in rows if then.overdue),
             "as_of": as_of,
+            "status_then": status_then,
+            "closed_after": closed_after,
+            "signed_after": signed_after,
             "signature": signature,
             "signature_valid": review.signature_valid if signature is not None else False,
             "figures_day": timezone.localdate(),
+            "figures_after": as_of.day < timezone.localdate(),
         },
         records=records,
     )
