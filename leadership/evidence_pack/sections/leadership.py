@@ -30,7 +30,7 @@ from leadership.objectives import (
 from leadership.objectives import status_reason as objective_status_reason
 from leadership.people import top_managers
 from leadership.selectors import CLAUSES, clause_of, status_reason
-from qms_portal.audit import audit_values_at
+from qms_portal.audit import AuditAction, AuditEntry, audit_values_at
 from qms_portal.charts import format_number
 from qms_portal.models import User
 
@@ -103,11 +103,15 @@ def _entries_in(period: PackPeriod) -> QuerySet[EvidenceEntry]:
 
 
 def _commitments_at_end(period: PackPeriod) -> list[tuple[Commitment, dt.date | None]]:
-    """Every commitment with its owner, and the date of its newest evidence dated by the period's end (None when
-    none was)."""
-    annotated = Commitment.objects.select_related("owner").annotate(latest_by_end=Max(
-        "evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end)
-    ))
+    """Every commitment that existed at the period's end with its owner, and the date of its newest evidence dated by
+    then (None when none was). Two queries: a commitment keeps no creation time, so the trail's create entries
+    name those added after the end (one seeded without an entry counts as always there)."""
+    added_after = AuditEntry.objects.filter(
+        record_type=Commitment._meta.label_lower, action=AuditAction.CREATE, created_at__gte=period.end_at
+    ).values_list("object_id", flat=True)
+    annotated = Commitment.objects.exclude(pk__in=[int(pk) for pk in added_after]).select_related("owner").annotate(
+        latest_by_end=Max("evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end))
+    )
     # An annotation the model does not declare, so read from the instance's values.
     return [(commitment, commitment.__dict__["latest_by_end"]) for commitment in annotated.order_by("code")]
 
@@ -135,9 +139,9 @@ def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> lis
 
 
 def _commitments_content(period: PackPeriod) -> PartContent:
-    """Six queries: commitments with their latest evidence by the end, their changes since (and one more for the
-    people named when an owner changed), the entries in the period with their commitments and attachments, and
-    top management."""
+    """Seven queries: the commitments added after the end, the others with their latest evidence by the end, their
+    changes since (and one more for the people named when an owner changed), the entries in the period with their
+    commitments and attachments, and top management."""
     latest_by_end = _commitments_at_end(period)
     commitments = [commitment for commitment, _ in latest_by_end]
     changed = _restore_to_end(commitments, period)
