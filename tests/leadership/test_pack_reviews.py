@@ -168,6 +168,7 @@ def test_minutes_closed_and_signed_and_an_action_done_after_the_period_show_as_t
     assert state.startswith("Held; the minutes were not closed at the period's end")
     assert f"closed after the period, on {shown(day())}" in state
     assert f"minutes signed after the period, on {shown(day())}" in state
+    assert f"The notes as closed on {shown(day())}, after the period" in html
     # The signature is printed, labelled as after the period, never as the period's evidence.
     assert f"Minutes signed after the period, on {shown(day())}" in html
     assert "Signature valid" in html
