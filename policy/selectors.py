@@ -28,7 +28,7 @@ from policy.models import (
 )
 from policy.workflow import version_url, version_writers
 from qms_portal.access import user_can
-from qms_portal.audit import AuditEntry, audit_history
+from qms_portal.audit import AuditEntry, audit_history, audit_values_at
 from qms_portal.models import User
 from qms_portal.presentation import percent
 
@@ -414,6 +414,27 @@ def acknowledgement_rows(
             yield label + row
 
 
-def public_policy_path(document: PolicyDocument) -> str:
-    """The address (path) of the document's public page, or "" when it is not published for interested parties."""
-    return reverse("policy:public_policy", args=[document.reference]) if document.is_public else ""
+def public_policy_path(document: PolicyDocument, *, public: bool | None = None) -> str:
+    """The address (path) of the document's public page, or "" when it is not published for interested parties
+    (``public`` says whether it was, at a past moment: see ``documents_public_at``)."""
+    published = document.is_public if public is None else public
+    return reverse("policy:public_policy", args=[document.reference]) if published else ""
+
+
+def documents_public_at(documents: Iterable[PolicyDocument], at: dt.datetime) -> dict[int, bool]:
+    """Whether each document was published for interested parties at ``at``, by id, read back from the audit trail
+    (``audit_values_at``): one query."""
+    documents = list(documents)
+    then = audit_values_at(PolicyDocument, [document.pk for document in documents], at, fields=["is_public"])
+    return {
+        document.pk: bool(then.get(document.pk, {}).get("is_public", document.is_public)) for document in documents
+    }
+
+
+def versions_next_review_at(versions: Iterable[PolicyVersion], at: dt.datetime) -> dict[int, dt.date | None]:
+    """Each version's next review date as it stood at ``at``, by id, read back from the audit trail: one query."""
+    versions = list(versions)
+    then = audit_values_at(PolicyVersion, [version.pk for version in versions], at, fields=["next_review_on"])
+    return {
+        version.pk: then.get(version.pk, {}).get("next_review_on", version.next_review_on) for version in versions
+    }

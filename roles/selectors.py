@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from qms_portal.audit import AuditAction, audit_history
+from qms_portal.audit import AuditAction, audit_history, audit_values_at
 from qms_portal.models import OrgUnit, User
 from qms_portal.presentation import percent
 from roles.models import (
@@ -79,8 +79,9 @@ class DutyStatus:
         return bool(self.holders)
 
 
-def duties_status(*, on: dt.date | None = None) -> list[DutyStatus]:
-    """The five duties in code order with their role's holders on ``on`` (today by default): three queries.
+def duties_status(*, on: dt.date | None = None, at: dt.datetime | None = None) -> list[DutyStatus]:
+    """The five duties in code order with their role's holders on ``on`` (today by default): three queries; with
+    ``at``, each role's title, texts and revision as they stood then (``roles_restore_at``), one query more.
 
     The duty rules are those of ``roles.raci``, run on a matrix of the duties alone, so that this read does not
     load the whole RACI grid.
@@ -90,6 +91,8 @@ def duties_status(*, on: dt.date | None = None) -> list[DutyStatus]:
             Prefetch("role", queryset=Role.objects.select_related("org_unit").prefetch_related(holders_prefetch(on=on)))
         )
     )
+    if at is not None:  # every duty's copy of its role: two duties may name the same role
+        roles_restore_at([duty.role for duty in duties if duty.role is not None], at)
     roles = {duty.role.pk: duty.role for duty in duties if duty.role is not None}
     matrix = Matrix(
         activities={},
@@ -133,6 +136,28 @@ def roles_with_holders(roles: QuerySet[Role] | None = None, *, on: dt.date | Non
     """Roles with their org unit, whom they report to, and their holders on ``on`` (as ``role.holders``)."""
     roles = Role.objects.all() if roles is None else roles
     return roles.select_related("org_unit", "reports_to").prefetch_related(holders_prefetch(on=on))
+
+
+# What a role says of itself, read back as it stood at a moment (its links, unit and reporting line, are not).
+ROLE_TEXTS = ("title", "purpose", "responsibilities", "authorities", "revision")
+
+
+def roles_restore_at(roles: Iterable[Role], at: dt.datetime) -> None:
+    """Put back on ``roles`` their title, texts and revision as they stood at ``at``, from the audit trail
+    (``audit_values_at``): one query. The records in memory only; nothing is saved."""
+    roles = list(roles)
+    before = audit_values_at(Role, [role.pk for role in roles], at, fields=ROLE_TEXTS)
+    for role in roles:
+        for name, value in before.get(role.pk, {}).items():
+            setattr(role, name, value)
+
+
+def roles_at(at: dt.datetime, *, on: dt.date) -> list[Role]:
+    """The roles that existed at ``at`` (created before it), with their holders on ``on`` and their title, texts and
+    revision as they stood at ``at``; by title, then unit. Three queries."""
+    roles = list(roles_with_holders(Role.objects.filter(created_at__lt=at), on=on))
+    roles_restore_at(roles, at)
+    return sorted(roles, key=lambda role: (role.title, role.org_unit.name, role.pk))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 A model takes part by inheriting ``AuditedModel``. Creates, changes and deletes (cascades included)
 are recorded by the receivers of ``recording``; workflow steps by ``audit_step()``. Who acted and why
 come from ``audit_context()`` (``context``), which the request middleware, commands and tasks set.
-A record's trail is read with ``audit_history()`` (``history``).
+A record's trail is read with ``audit_history()`` (``history``); the values its fields held at a moment with
+``audit_values_at()``.
 
 Each entry stores an HMAC under the records key (``qms_portal.records_key``) of its own content and of
 the entry before it, so editing or removing a row by hand breaks the chain and nobody without the key can
@@ -20,6 +21,7 @@ from qms_portal.audit.history import (
     audit_csv_rows,
     audit_history,
     audit_stored_changes,
+    audit_values_at,
     audited_record_types,
 )
 from qms_portal.audit.recording import audit_step
@@ -49,5 +51,5 @@ __all__ = [
     "AnchorsFileRefused", "AuditAction", "AuditAnchor", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable",
     "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
     "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_csv_rows",
-    "audit_history", "audit_step", "audit_stored_changes", "audit_verify", "audited_record_types",
+    "audit_history", "audit_step", "audit_stored_changes", "audit_values_at", "audit_verify", "audited_record_types",
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pypdf
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from leadership.evidence_pack.period import PackPeriod
 from leadership.evidence_pack.render import PackHeading, part_html
 from leadership.evidence_pack.sections import section_named
-from leadership.models import EvidenceAttachment
+from leadership.models import Commitment, EvidenceAttachment
 from qms_portal.access import PortalRole
 from qms_portal.models import Organisation
 from qms_portal.pdf_assembly import pdf_render_part
@@ -54,6 +55,12 @@ def _block(html: str, heading: str) -> str:
     return html[start:following if following != -1 else len(html)]
 
 
+def _commitment(**fields) -> Commitment:
+    """A commitment set before the period (its creation is recorded then)."""
+    with time_machine.travel(dt.datetime(2025, 12, 1, 9, tzinfo=dt.UTC), tick=False):
+        return CommitmentFactory(**fields)
+
+
 def _attach(entry, *, name: str = "board-minutes.pdf", sha256: str = HASH) -> EvidenceAttachment:
     return EvidenceAttachment.objects.create(
         entry=entry, file="evidence/x.pdf", original_name=name, content_type="application/pdf", size=2048,
@@ -67,7 +74,7 @@ def leader():
 
 
 def test_evidence_in_the_period_shows_with_its_attachment_hash_and_evidence_outside_it_is_absent(leader):
-    commitment = CommitmentFactory(code="T.1", summary="Take accountability", owner=leader)
+    commitment = _commitment(code="T.1", summary="Take accountability", owner=leader)
     inside = EvidenceEntryFactory(occurred_on=dt.date(2026, 3, 10), summary="Chaired the March quality board.",
                                   leader=leader, commitments=[commitment])
     attachment = _attach(inside)
@@ -96,10 +103,10 @@ def test_evidence_in_the_period_shows_with_its_attachment_hash_and_evidence_outs
 
 def test_a_commitment_shows_its_status_at_the_period_end_not_today(leader):
     # Evidenced in March with 90 days' grace: stale by the end of June, although July's evidence makes it current now.
-    commitment = CommitmentFactory(code="T.2", summary="Promote improvement", owner=leader, evidence_every_days=90)
+    commitment = _commitment(code="T.2", summary="Promote improvement", owner=leader, evidence_every_days=90)
     EvidenceEntryFactory(occurred_on=dt.date(2026, 3, 1), leader=leader, commitments=[commitment])
     EvidenceEntryFactory(occurred_on=dt.date(2026, 7, 15), leader=leader, commitments=[commitment])
-    CommitmentFactory(code="T.3", summary="Support other managers", owner=leader)
+    _commitment(code="T.3", summary="Support other managers", owner=leader)
 
     html, _ = _part("commitments")
 
@@ -111,9 +118,20 @@ def test_a_commitment_shows_its_status_at_the_period_end_not_today(leader):
     assert "No evidence of this commitment is dated in the period." in unevidenced
 
 
+def test_a_commitment_added_after_the_period_is_left_out(leader):
+    _commitment(code="T.7", summary="Communicate the policy", owner=leader)
+    added = CommitmentFactory(code="T.8", summary="Engage the supply chain", owner=leader)  # today, months after
+    EvidenceEntryFactory(occurred_on=dt.date(2026, 5, 1), leader=leader, commitments=[added])
+
+    html, records = _part("commitments")
+
+    assert "T.7 Communicate the policy" in html and "T.8" not in html and "Engage the supply chain" not in html
+    assert str(added.pk) not in {record.id for record in records if record.type == "leadership.commitment"}
+
+
 def test_a_commitment_changed_after_the_period_shows_as_it_stood_at_the_end(leader):
-    commitment = CommitmentFactory(code="T.6", summary="Promote the process approach", owner=leader,
-                                   evidence_every_days=90)
+    commitment = _commitment(code="T.6", summary="Promote the process approach", owner=leader,
+                             evidence_every_days=90)
     EvidenceEntryFactory(occurred_on=dt.date(2026, 5, 1), leader=leader, commitments=[commitment])
     # Changed today, after the period: another owner and a shorter interval that would make it stale on 30 June.
     commitment.owner = UserFactory(full_name="Sana Hussain", roles=[PortalRole.TOP_MANAGEMENT])
@@ -146,7 +164,7 @@ def test_an_objective_changed_after_the_period_is_judged_on_its_target_at_the_en
 
 
 def test_top_management_lists_each_leader_with_their_evidence_count_in_the_period(leader):
-    commitment = CommitmentFactory(code="T.4", owner=leader)
+    commitment = _commitment(code="T.4", owner=leader)
     for day in (dt.date(2026, 2, 1), dt.date(2026, 4, 1), dt.date(2026, 8, 1)):
         EvidenceEntryFactory(occurred_on=day, leader=leader, commitments=[commitment])
 
@@ -187,7 +205,7 @@ def test_an_objective_shows_measurements_in_the_period_and_its_status_at_the_end
 
 
 def test_the_commitments_part_draws_as_a_pdf_with_its_bookmarks_and_hashes(leader):
-    commitment = CommitmentFactory(code="T.5", summary="See that the QMS has the resources it needs", owner=leader)
+    commitment = _commitment(code="T.5", summary="See that the QMS has the resources it needs", owner=leader)
     _attach(EvidenceEntryFactory(occurred_on=dt.date(2026, 5, 5), leader=leader, commitments=[commitment]))
 
     html, _ = _part("commitments")
@@ -206,14 +224,14 @@ def test_the_commitments_part_reads_a_fixed_number_of_queries(leader):
             _part("commitments")
         return len(captured)
 
-    commitment = CommitmentFactory(owner=leader)
+    commitment = _commitment(owner=leader)
     _attach(EvidenceEntryFactory(occurred_on=dt.date(2026, 2, 2), leader=leader, commitments=[commitment]))
     queries()  # the first draw also loads what is cached (the organisation, the templates)
     few = queries()
     for day in range(3, 9):
         other = UserFactory(roles=[PortalRole.TOP_MANAGEMENT])
         _attach(EvidenceEntryFactory(occurred_on=dt.date(2026, 2, day), leader=other,
-                                     commitments=[commitment, CommitmentFactory(owner=other)]))
+                                     commitments=[commitment, _commitment(owner=other)]))
 
     assert queries() == few
 

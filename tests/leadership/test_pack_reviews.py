@@ -1,10 +1,13 @@
 """The evidence pack's section 9.3 (management review) and a held review's minutes as a PDF of their own."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from html import unescape
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,7 +22,7 @@ from qms_portal.models import Organisation
 from qms_portal.pdf_assembly import pdf_render_part
 from qms_portal.signatures import content_sha256
 from tests.core.factories import PASSWORD
-from tests.leadership.review_pages import day, held, plan, shown, url
+from tests.leadership.review_pages import day, held, note_all, plan, shown, url
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +127,51 @@ def test_an_action_is_shown_with_its_status_at_the_period_end(portal_users):
     }
     # The actions were raised today: at an end before today they did not exist yet.
     assert set(before_raised.values()) == {("not yet raised", False)}
+
+
+def _at(on: dt.date) -> time_machine.travel:
+    """Ten in the morning of ``on`` in the organisation's zone, the clock stopped."""
+    return time_machine.travel(dt.datetime.combine(on, dt.time(10), tzinfo=timezone.get_current_timezone()), tick=False)
+
+
+def _state_row(html: str) -> str:
+    cell = re.search(r"<th>State</th><td>(.*?)</td></tr>", html, re.S).group(1)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", cell))).strip()
+
+
+def test_minutes_closed_and_signed_and_an_action_done_after_the_period_show_as_they_stood_at_its_end(portal_users):
+    qm, po = portal_users.quality_manager, portal_users.process_owner
+    held_on, end = day(-60), day(-40)
+    with _at(held_on):
+        review = held(portal_users, title="Spring review", planned_on=held_on)
+        note_all(review, qm)
+        reviews.review_decision_add(
+            review=review, category=OutputCategory.IMPROVEMENT, decision="Standardise the set-up sheets.",
+            action_title="Write set-up sheets", action_owner=po, action_due_on=held_on + dt.timedelta(days=10), by=qm,
+        )
+    # Today, a month and more after the period: the action is done, the minutes closed and signed.
+    actions.action_update_status(action=review.actions.get(), status=ActionStatus.DONE, by=qm)
+    review = reviews.review_close(review=review, by=qm)
+    review = reviews.review_sign_minutes(
+        review=review, password=PASSWORD, expected_sha256=content_sha256(review.signed_content()),
+        by=portal_users.top_management,
+    )
+    period = PackPeriod.of(day(-90), end)
+    heading = PackHeading(number="EP-TEST", organisation=Organisation.current(), period=period, scope="9.3",
+                          generated_at=timezone.now())
+
+    html, content = part_html(section_named("9.3"), heading, {"review": review.pk})
+
+    [then] = [then for group in content.context["groups"] for decision in group.decisions for then in decision.actions]
+    assert (then.label, then.overdue) == ("Open", True)
+    state = _state_row(html)
+    assert state.startswith("Held; the minutes were not closed at the period's end")
+    assert f"closed after the period, on {shown(day())}" in state
+    assert f"minutes signed after the period, on {shown(day())}" in state
+    assert f"The notes as closed on {shown(day())}, after the period" in html
+    # The signature is printed, labelled as after the period, never as the period's evidence.
+    assert f"Minutes signed after the period, on {shown(day())}" in html
+    assert "Signature valid" in html
 
 
 def _queries(review: ManagementReview) -> int:

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,6 +18,7 @@ from leadership.evidence_pack.sections.base import PartContent, PartPlan
 from qms_portal.audit import audit_context
 from qms_portal.models import Organisation
 from qms_portal.pdf_assembly import pdf_render_part
+from qms_portal.presentation import day
 from roles.models import Duty, RaciCell, RoleAcknowledgement
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.roles.factories import ActivityFactory, AssignmentFactory, ProcessFactory, RaciCellFactory, RoleFactory
@@ -56,8 +58,9 @@ def part(period: PackPeriod, kind: str) -> PartPlan:
 def quality_lead(period):
     """A role held at the period's end by Ann Lee (acknowledged before the end) and by Ben Ode (never
     acknowledged); Cy Dee left it before the end and Di Fox took it on after."""
-    role = RoleFactory(title="Quality lead", responsibilities="Run the internal audits",
-                       authorities="Stop a shipment that fails inspection")
+    with time_machine.travel(period.start_at, tick=False):
+        role = RoleFactory(title="Quality lead", responsibilities="Run the internal audits",
+                           authorities="Stop a shipment that fails inspection")
     ann = AssignmentFactory(role=role, person=UserFactory(full_name="Ann Lee"), starts_on=period.start)
     AssignmentFactory(role=role, person=UserFactory(full_name="Ben Ode"), starts_on=period.start, is_deputy=True)
     AssignmentFactory(role=role, person=UserFactory(full_name="Cy Dee"), starts_on=period.start,
@@ -80,8 +83,9 @@ def test_roles_part_shows_the_holders_at_the_period_end_with_their_acknowledgeme
     assert "Di Fox" not in text  # took the role on after it
     assert "Acknowledged revision 1" in text and "Not acknowledged" in text
     assert "1 of 2 holders had acknowledged" in text
-    # Past period: says the role texts and letters are as they stand now.
-    assert "not dated in the records" in text
+    # Past period: says what is as it stood at the end, and that the letters are as they stand now.
+    assert f"revisions, holders and acknowledgements are as they stood on {day(period.end, 'long')}" in text
+    assert f"RACI letters are shown as they stand on {day(today(), 'long')}" in text
     assert {record.type for record in content.records} == {
         "roles.role", "roles.roleassignment", "roles.roleacknowledgement"}
     assert reader.outline[0].title == "Organizational roles, responsibilities and authorities"
@@ -106,12 +110,56 @@ def test_a_duty_is_listed_with_its_role_and_holder_and_a_broken_rule_is_listed(p
     assert "roles.duty" in {record.type for record in content.records}
 
 
+def test_a_holder_who_acknowledged_the_revision_in_force_at_the_end_shows_acknowledged_after_a_later_one(
+    period, quality_lead,
+):
+    # A month after the period, the role gains a responsibility: revision 2, not yet acknowledged by anyone.
+    quality_lead.responsibilities += "\nKeep the calibration records"
+    quality_lead.revision = 2
+    quality_lead.save()
+
+    reader, content = draw(period, part(period, "roles"))
+
+    text = text_of(reader)
+    assert "revision 1" in text and "revision 2" not in text
+    assert "Keep the calibration records" not in text  # the texts as they stood at the end
+    assert "Acknowledged revision 1" in text and "Earlier revision" not in text
+    assert "1 of 2 holders had acknowledged" in text
+    assert "Role: Quality lead (revision 1)" in [record.label for record in content.records]
+
+
+def test_a_role_created_after_the_period_is_left_out(period, quality_lead):
+    RoleFactory(title="Sustainability lead")  # today, a month after the period's end
+
+    reader, content = draw(period, part(period, "roles"))
+
+    text = text_of(reader)
+    assert "Quality lead" in text and "Sustainability lead" not in text
+    assert "1 role, 1 held" in text
+    assert [record.label for record in content.records if record.type == "roles.role"] == [
+        "Role: Quality lead (revision 1)"]
+
+
+def test_a_duty_holder_who_acknowledged_the_revision_in_force_at_the_end_is_marked_so(period, quality_lead):
+    duty = Duty.objects.get(code="5.3.a")
+    duty.role = quality_lead
+    duty.save()
+    quality_lead.revision = 2
+    quality_lead.save()
+
+    _, content = draw(period, part(period, "duties"))
+
+    [(_status, holders)] = [row for row in content.context["duties"] if row[0].duty.code == "5.3.a"]
+    assert ("Ann Lee", False, True) in holders and ("Ben Ode", True, False) in holders
+
+
 @pytest.fixture
 def big_matrix():
     """30 roles (two column blocks) by 70 activities (more rows than one landscape page holds), a letter where
     the row and column numbers add up to a multiple of 5."""
     unit = OrgUnitFactory(name="Works", code="WRK")
-    roles = [RoleFactory(title=f"Operator grade {n:02d}", org_unit=unit) for n in range(30)]
+    with time_machine.travel(today() - dt.timedelta(days=400), tick=False):  # before the period fixture's start
+        roles = [RoleFactory(title=f"Operator grade {n:02d}", org_unit=unit) for n in range(30)]
     process = ProcessFactory(name="Machining", owner_role=roles[0])
     activities = [ActivityFactory(process=process, position=n, name=f"Step {n:03d}") for n in range(70)]
     with audit_context(actor="test"):
@@ -178,7 +226,8 @@ def test_each_part_reads_in_the_same_number_of_queries_whatever_the_size(period,
 
 
 def test_many_roles_are_described_over_several_parts_with_the_section_heading_once(period, big_matrix):
-    RoleFactory(title="Works manager")  # 31 roles
+    with time_machine.travel(period.start_at, tick=False):
+        RoleFactory(title="Works manager")  # 31 roles
 
     plans = [plan for plan in SECTION.plan(period) if plan.args.get("part") == "roles"]
     assert [plan.args["roles"] for plan in plans] == [[0, 30], [30, 31]]

@@ -30,7 +30,7 @@ from leadership.objectives import (
 from leadership.objectives import status_reason as objective_status_reason
 from leadership.people import top_managers
 from leadership.selectors import CLAUSES, clause_of, status_reason
-from qms_portal.audit import AuditAction, audit_history
+from qms_portal.audit import AuditAction, AuditEntry, audit_values_at
 from qms_portal.charts import format_number
 from qms_portal.models import User
 
@@ -42,33 +42,29 @@ HEADING_CHARS = 60
 
 # --- Records as they stood at the period's end ------------------------------------------------------
 def _restore_to_end(records: list[Any], period: PackPeriod) -> dict[int, list[str]]:
-    """Put back on ``records`` (of one model) the values their fields had at the period's end, from the audit trail:
-    the first change after the end of each field recorded its value before. Returns, by record id, the labels of
-    the fields changed since. One query, and one per kind of related record to name (people, policies)."""
+    """Put back on ``records`` (of one model) the values their editable fields had at the period's end
+    (``audit_values_at``). Returns, by record id, the labels of the fields changed since. One query, and one per
+    kind of related record to name (people, policies)."""
     if not records:
         return {}
     model = type(records[0])
     editable = {f.name: f for f in model._meta.concrete_fields if f.editable and not f.primary_key}
-    before: dict[str, dict[str, Any]] = defaultdict(dict)
-    for entry in audit_history(*records).filter(created_at__gte=period.end_at, action=AuditAction.UPDATE):
-        for name, values in entry.changes.items():
-            if name in editable and name not in model.audit_redact and isinstance(values, list) and len(values) == 2:
-                before[entry.object_id].setdefault(name, values[0])
+    before = audit_values_at(model, [record.pk for record in records], period.end_at, fields=editable)
     related: dict[models.Field, set[Any]] = defaultdict(set)
     changed: dict[int, list[str]] = {}
     for record in records:
-        for name, value in before.get(str(record.pk), {}).items():
+        for name, value in before.get(record.pk, {}).items():
             field = editable[name]
-            setattr(record, field.attname, None if value is None else field.to_python(value))
+            setattr(record, field.attname, value)
             if field.is_relation:
-                related[field].add(getattr(record, field.attname))
-        if str(record.pk) in before:
-            changed[record.pk] = [str(editable[name].verbose_name) for name in before[str(record.pk)]]
+                related[field].add(value)
+        if record.pk in before:
+            changed[record.pk] = [str(editable[name].verbose_name) for name in before[record.pk]]
     for field, ids in related.items():
         target = cast("type[models.Model]", field.related_model)  # a concrete link names its model
         found = target._default_manager.in_bulk([pk for pk in ids if pk is not None])
         for record in records:
-            if field.name in before.get(str(record.pk), {}):
+            if field.name in before.get(record.pk, {}):
                 setattr(record, field.name, found.get(getattr(record, field.attname)))
     return changed
 
@@ -107,11 +103,15 @@ def _entries_in(period: PackPeriod) -> QuerySet[EvidenceEntry]:
 
 
 def _commitments_at_end(period: PackPeriod) -> list[tuple[Commitment, dt.date | None]]:
-    """Every commitment with its owner, and the date of its newest evidence dated by the period's end (None when
-    none was)."""
-    annotated = Commitment.objects.select_related("owner").annotate(latest_by_end=Max(
-        "evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end)
-    ))
+    """Every commitment that existed at the period's end with its owner, and the date of its newest evidence dated by
+    then (None when none was). Two queries: a commitment keeps no creation time, so the trail's create entries
+    name those added after the end (one seeded without an entry counts as always there)."""
+    added_after = AuditEntry.objects.filter(
+        record_type=Commitment._meta.label_lower, action=AuditAction.CREATE, created_at__gte=period.end_at
+    ).values_list("object_id", flat=True)
+    annotated = Commitment.objects.exclude(pk__in=[int(pk) for pk in added_after]).select_related("owner").annotate(
+        latest_by_end=Max("evidence_entries__occurred_on", filter=Q(evidence_entries__occurred_on__lte=period.end))
+    )
     # An annotation the model does not declare, so read from the instance's values.
     return [(commitment, commitment.__dict__["latest_by_end"]) for commitment in annotated.order_by("code")]
 
@@ -139,9 +139,9 @@ def _leaders(commitments: list[Commitment], entries: list[EvidenceEntry]) -> lis
 
 
 def _commitments_content(period: PackPeriod) -> PartContent:
-    """Six queries: commitments with their latest evidence by the end, their changes since (and one more for the
-    people named when an owner changed), the entries in the period with their commitments and attachments, and
-    top management."""
+    """Seven queries: the commitments added after the end, the others with their latest evidence by the end, their
+    changes since (and one more for the people named when an owner changed), the entries in the period with their
+    commitments and attachments, and top management."""
     latest_by_end = _commitments_at_end(period)
     commitments = [commitment for commitment, _ in latest_by_end]
     changed = _restore_to_end(commitments, period)

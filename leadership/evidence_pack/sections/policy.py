@@ -51,6 +51,12 @@ class VersionInPeriod:
         return ended if ended is not None and ended < self.period.end_at else None
 
     @property
+    def withdrawn_after(self) -> Any:
+        """When it was withdrawn, if that was after the period's end (it was in force, or superseded, then)."""
+        withdrawn = self.version.withdrawn_at
+        return withdrawn if withdrawn is not None and withdrawn >= self.period.end_at else None
+
+    @property
     def watermark(self) -> str:
         if self.ended_at is None:
             return ""
@@ -126,14 +132,17 @@ def public_address(path: str) -> str:
 def _summary(period: PackPeriod) -> PartContent:
     versions = [VersionInPeriod(v, period) for v in selectors.versions_in_force_during(period.start_at, period.end_at)]
     at_end = [v for v in versions if v.ended_at is None]
+    next_review = selectors.versions_next_review_at([item.version for item in at_end], period.end_at)
     reviews = selectors.policy_reviews_during(period.start_at, period.end_at)
     campaigns = [
         CampaignInPeriod(figures, item) for item in versions
         if (figures := selectors.campaign_figures(item.version, as_of=period.end_at)) is not None
     ]
     documents = {v.version.document_id: v.version.document for v in versions}
+    public_then = selectors.documents_public_at(documents.values(), period.end_at)
     public = [
-        {"document": document, "address": public_address(selectors.public_policy_path(document))}
+        {"document": document,
+         "address": public_address(selectors.public_policy_path(document, public=public_then[document.pk]))}
         for document in documents.values()
     ]
     records = (
@@ -149,6 +158,7 @@ def _summary(period: PackPeriod) -> PartContent:
         template="leadership/pack/policy_summary.html",
         context={
             "period": period, "versions": versions, "at_end": at_end, "reviews": reviews, "campaigns": campaigns,
+            "next_reviews": [(item, next_review[item.version.pk]) for item in at_end],
             "public": public, "csv_name": ACKNOWLEDGEMENTS_CSV,
         },
         records=records,
@@ -167,7 +177,10 @@ def _version(period: PackPeriod, pk: int) -> PartContent:
     ]
     return PartContent(
         template="leadership/pack/policy_version.html",
-        context={"item": version, "version": found, "checklist": checklist},
+        context={
+            "item": version, "version": found, "checklist": checklist,
+            "next_review_on": selectors.versions_next_review_at([found], period.end_at)[found.pk],
+        },
         records=[_version_record(version)],
     )
 

@@ -32,7 +32,8 @@ from leadership.models.actions import ACTIVE_STATUSES
 from leadership.readiness import thresholds_load
 from leadership.review_inputs import live_figures
 from leadership.reviews import add_months
-from qms_portal.models import AuditEntry, User
+from qms_portal.audit import audit_values_at
+from qms_portal.models import User
 from qms_portal.presentation import day as _day
 
 SUMMARY_TEMPLATE = "leadership/pack/reviews_summary.html"
@@ -167,26 +168,15 @@ class ActionThen:
 
 
 def actions_status_at(actions: list[Action], as_of: AsOf) -> list[ActionThen]:
-    """Each action with its status at ``as_of``, read from the audit trail's recorded status changes (an action
-    keeps no date of its changes but ``completed_on``). One query."""
+    """Each action with its status at ``as_of``, read from the audit trail (``audit_values_at``: an action keeps no
+    date of its changes but ``completed_on``). One query."""
     if not actions:
         return []
-    recorded: dict[int, str] = {}
     values = _status_values()
-    entries = (
-        AuditEntry.objects.filter(
-            record_type=Action._meta.label_lower,
-            object_id__in=[str(action.pk) for action in actions],
-            action__in=("create", "update"),
-            created_at__lt=as_of.at,
-        )
-        .order_by("id")
-        .values_list("object_id", "changes")
-    )
-    for object_id, changes in entries:
-        change = changes.get("status") if isinstance(changes, dict) else None
-        if change and len(change) == 2 and change[1] in values:
-            recorded[int(object_id)] = values[change[1]]
+    then = audit_values_at(Action, [action.pk for action in actions], as_of.at, fields=["status"])
+    recorded = {
+        pk: values[str(fields["status"])] for pk, fields in then.items() if str(fields["status"]) in values
+    }
     labels = dict(ActionStatus.choices)
     found = []
     for action in actions:
@@ -194,7 +184,7 @@ def actions_status_at(actions: list[Action], as_of: AsOf) -> list[ActionThen]:
             status = NOT_RAISED
         elif action.pk in recorded:
             status = recorded[action.pk]
-        else:  # no recorded change (a trail from before actions were audited): what the action says of itself
+        else:  # no change since (or a trail from before actions were audited): what the action says of itself
             status = action.status
             if status == ActionStatus.DONE and action.completed_on and action.completed_on > as_of.day:
                 status = ActionStatus.OPEN
@@ -223,7 +213,8 @@ class DecisionGroup:
 
 def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
     """A held review's minutes: the meeting, attendance, each 9.3.2 input with its notes, the 9.3.3 decisions and
-    the actions raised (status ``as_of``), and the chair's signature with the core's check of it. A fixed number
+    the actions raised (status ``as_of``), and the chair's signature with the core's check of it; the state of the
+    minutes is the one ``as_of`` (a closing or signature after it is labelled so). A fixed number
     of queries, whatever the number of rows."""
     review = (
         ManagementReview.objects.exclude(status=ReviewStatus.PLANNED)
@@ -257,6 +248,11 @@ def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
     for row in inputs:
         row.figures = figures.get(row.code, [])
     signature = review.minutes_signature
+    # The minutes as they stood ``as_of``: closed or signed later, they were still open (or unsigned) then. Both are
+    # dated, so no trail is read; what came later is still printed, labelled as after.
+    closed_after = review.closed_at if review.closed_at and review.closed_at >= as_of.at else None
+    signed_after = signature.signed_at if signature is not None and signature.signed_at >= as_of.at else None
+    status_then = ReviewStatus.HELD if closed_after else review.status
     records = [manifest_record(review)]
     records += [manifest_record(row, f"{row.person} at {review}") for row in attendance]
     records += [manifest_record(row, f"{row} at {review}") for row in inputs]
@@ -278,9 +274,13 @@ def review_minutes(review_id: int, as_of: AsOf) -> PartContent:
             "actions_count": len(actions),
             "overdue_count": sum(1 for rows in started.values() for then in rows if then.overdue),
             "as_of": as_of,
+            "status_then": status_then,
+            "closed_after": closed_after,
+            "signed_after": signed_after,
             "signature": signature,
             "signature_valid": review.signature_valid if signature is not None else False,
             "figures_day": timezone.localdate(),
+            "figures_after": as_of.day < timezone.localdate(),
         },
         records=records,
     )

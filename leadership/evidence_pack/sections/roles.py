@@ -28,7 +28,7 @@ from roles.selectors import (
     raci_matrix_table,
     raci_rules,
     role_acknowledgements_before,
-    roles_with_holders,
+    roles_at,
 )
 
 TITLE = "Organizational roles, responsibilities and authorities"
@@ -90,18 +90,23 @@ def _plan(period: PackPeriod) -> list[PartPlan]:
     return parts
 
 
-def _as_of_note(period: PackPeriod, *, short: bool = False) -> str:
-    """One honest line when the period ended before today: what is shown as it stands now, not as it stood."""
+def _as_of_note(period: PackPeriod, part: str) -> str:
+    """One honest line when the period ended before today: what ``part`` (roles, duties, matrix) shows as it stood
+    at the period's end and what as it stands now."""
     today = timezone.now().astimezone(period.tz).date()
     if period.end >= today:
         return ""
-    if short:
-        return (f"Duties' assignments as they stand on {day(today, 'long')}, when this pack was made (they are not "
-                f"dated in the records); holders as they stood on {day(period.end, 'long')}.")
+    end, now = day(period.end, "long"), day(today, "long")
+    if part == "duties":
+        return (f"Duties' assignments and the org chart's roles as they stand on {now}, when this pack was made (they "
+                f"are not dated in the records); holders, role titles and revisions as they stood on {end}.")
+    if part == "matrix":
+        return (f"The RACI matrix, its roles and letters, as it stands on {now}, when this pack was made: letters are "
+                f"not dated in the records; their earlier states are in the audit trail.")
     return (
-        f"Holders and acknowledgements are as they stood on {day(period.end, 'long')}, the period's end. Role "
-        f"texts, the 5.3 duties' assignments and the RACI letters are not dated in the records: they are shown as "
-        f"they stand on {day(today, 'long')}, when this pack was made; their earlier states are in the audit trail."
+        f"Roles, their texts and revisions, holders and acknowledgements are as they stood on {end}, the period's "
+        f"end; a role created since is left out. The 5.3 duties' assignments and the RACI letters are shown as they "
+        f"stand on {now}, when this pack was made; their earlier states are in the audit trail."
     )
 
 
@@ -115,13 +120,13 @@ class HolderLine:
     until: dt.date | None
     ack_revision: int | None  # their latest acknowledgement made by the period's end, of whichever revision
     ack_at: dt.datetime | None
-    current: bool  # that acknowledgement is of the role's current revision
+    current: bool  # that acknowledgement is of the role's revision in force at the period's end
 
 
 def _roles_content(period: PackPeriod, start: int, end: int) -> PartContent:
-    """Roles ``start`` to ``end`` (by title) with their holders; the counts in the first part's lead are over all
-    roles, so every part reads them all (two queries) and draws its own."""
-    roles = list(roles_with_holders(on=period.end).order_by("title", "org_unit__name", "pk"))
+    """Roles ``start`` to ``end`` (by title) as they stood at the period's end, with their holders then; the counts
+    in the first part's lead are over all roles, so every part reads them all (four queries) and draws its own."""
+    roles = roles_at(period.end_at, on=period.end)
     acks = role_acknowledgements_before(period.end_at)
     records: list[ManifestRecord] = []
     shown, expected, acknowledged, held = [], 0, 0, 0
@@ -154,7 +159,7 @@ def _roles_content(period: PackPeriod, start: int, end: int) -> PartContent:
         template="leadership/pack/roles_holders.html",
         context={
             "title": TITLE, "roles": shown, "total": len(roles), "held": held, "expected": expected,
-            "acknowledged": acknowledged, "as_of_note": _as_of_note(period), "period": period,
+            "acknowledged": acknowledged, "as_of_note": _as_of_note(period, "roles"), "period": period,
             "first_part": start == 0, "start": start + 1, "end": end,
         },
         records=records,
@@ -162,7 +167,7 @@ def _roles_content(period: PackPeriod, start: int, end: int) -> PartContent:
 
 
 def _duties_content(period: PackPeriod) -> PartContent:
-    duties = duties_status(on=period.end)
+    duties = duties_status(on=period.end, at=period.end_at)
     acks = role_acknowledgements_before(period.end_at)
     rows = []
     records: list[ManifestRecord] = []
@@ -193,7 +198,7 @@ def _duties_content(period: PackPeriod) -> PartContent:
         context={
             "duties": rows, "health": health, "rules": rules, "letters": letters,
             "orgchart": orgchart_pdf_svg(on=period.end),
-            "as_of_note": _as_of_note(period, short=True), "period": period, "csv_name": CSV_NAME,
+            "as_of_note": _as_of_note(period, "duties"), "period": period, "csv_name": CSV_NAME,
         },
         records=records,
         attachments={CSV_NAME: text},
@@ -224,7 +229,7 @@ def _matrix_content(period: PackPeriod, start: int, end: int, top: int, bottom: 
         context={
             "headings": headings, "shortened": [h for h in headings if h[1] != h[2]], "processes": processes,
             "start": start + 1, "end": end, "roles": roles, "activities": len(table.rows),
-            "first_block": start == 0 and top == 0, "as_of_note": _as_of_note(period),
+            "first_block": start == 0 and top == 0, "as_of_note": _as_of_note(period, "matrix"),
             "top": top + 1, "bottom": bottom, "row_range": top > 0 or bottom < len(table.rows),
         },
     )
