@@ -252,7 +252,11 @@ def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     today = _organisation_today(organisation, now)
     made: list[Made] = []
     for kind in list(REMINDER_KINDS.values()):
-        due = list(kind.find(now))
+        try:
+            due = list(kind.find(now))
+        except Exception:  # one kind's fault does not hold up the others' reminders
+            log.exception("reminder kind %s could not find what is due", kind.name)
+            continue
         if not due:
             continue
         people = _reachable((r.recipient_id for r in due), today)
@@ -454,6 +458,16 @@ def _outbox_for_digest(person: User, rows: list[Notification], organisation: Org
 
 
 # --- Reading them on the portal -------------------------------------------------------------------
+def outbox_failed_recently(*, days: int = 7, limit: int = 5) -> tuple[int, list[OutboxEmail]]:
+    """The e-mails that failed in the last ``days`` (refused for good, or lost with their worker), newest first:
+    how many, and the first ``limit``; for the quality manager, who tells the people by other means."""
+    rows = OutboxEmail.objects.filter(
+        status=OutboxStatus.FAILED, created_at__gte=timezone.now() - dt.timedelta(days=days)
+    ).select_related("recipient")
+    shown = list(rows[:limit])
+    return (len(shown) if len(shown) < limit else rows.count()), shown
+
+
 def notifications_unread_count(person: User) -> int:
     return Notification.objects.filter(recipient=person, read_at=None).count()
 

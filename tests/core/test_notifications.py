@@ -247,6 +247,20 @@ def test_a_permanent_refusal_marks_the_email_failed_with_its_reason(due, portal_
     assert outbox_send().sent == 0  # not tried again
 
 
+def test_the_quality_manager_sees_the_emails_that_failed_on_the_home_page(due, portal_users, refusing, monkeypatch,
+                                                                          client_for):
+    monkeypatch.setattr(refusing, "error", smtplib.SMTPRecipientsRefused({"emp@example.com": (550, b"No such user")}))
+    notify(reminder(portal_users.employee, title="Sign the minutes"))
+    outbox_send()
+
+    quality = client_for(portal_users.quality_manager).get(reverse("home")).content.decode()
+    employee = client_for(portal_users.employee).get(reverse("home")).content.decode()
+
+    assert "1 e-mail could not be delivered" in quality
+    assert "Sign the minutes, to Emil Park" in quality and "550 No such user" in quality
+    assert 'data-testid="failed-emails"' not in employee
+
+
 @pytest.mark.parametrize("error", [
     ConnectionRefusedError(111, "Connection refused"),
     smtplib.SMTPDataError(451, b"4.3.0 Try again later"),
