@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import smtplib
+import time
 from collections.abc import Iterator
 from io import StringIO
 
@@ -38,7 +39,9 @@ from qms_portal.notifications import (
     reminder_kind_unregister,
     reminders_sweep,
 )
+from qms_portal.tasks import send_outbox
 from tests.core.factories import UserFactory
+from tests.core.test_invitations_queue_down import queue_down
 
 SITE = "https://qms.example.com"
 
@@ -131,6 +134,21 @@ def test_a_reminder_asked_for_in_a_request_goes_out_once_the_request_commits(due
 
     assert len(mail.outbox) == 1
     assert OutboxEmail.objects.get().status == OutboxStatus.SENT
+
+
+def test_with_redis_down_the_reminder_commits_in_bounded_time_and_goes_out_with_the_periodic_sender(
+    due, portal_users, django_capture_on_commit_callbacks
+):
+    started = time.monotonic()
+    with queue_down(), django_capture_on_commit_callbacks(execute=True):
+        notify(reminder(portal_users.employee))
+
+    assert time.monotonic() - started < 5
+    assert mail.outbox == []
+    assert OutboxEmail.objects.get().status == OutboxStatus.QUEUED
+    send_outbox.apply()  # the minutely task, once the queue is back
+    send_outbox.apply()
+    assert len(mail.outbox) == 1
 
 
 # --- Who gets what, by which channel --------------------------------------------------------------
