@@ -32,6 +32,7 @@ from qms_portal.notifications import (
     ReminderKind,
     digest_due,
     digest_send,
+    in_process_timer_start,
     notification_preferences_save,
     notify,
     outbox_send,
@@ -343,6 +344,20 @@ def test_the_digest_groups_a_persons_reminders_into_one_email_with_list_unsubscr
     assert body.index("Deadlines") < body.index("Acknowledge the policy by Friday") < body.index("Tests")
     assert body.index("Tests") < body.index("Nudge one") and "Nudge two" in body
     assert Notification.objects.filter(digested_at=None).count() == 0
+
+
+@pytest.mark.parametrize(("argv", "redis", "run_main"), [
+    (["manage.py", "migrate"], "", "true"),  # not the development server
+    (["manage.py", "runserver"], "", ""),  # the autoreloader's watching process: its child serves
+    (["manage.py", "runserver"], "redis://127.0.0.1:6379/0", "true"),  # beat sweeps
+], ids=["other-command", "reloader-parent", "with-redis"])
+def test_the_in_process_sweep_starts_only_in_the_serving_development_server_without_redis(
+    settings, monkeypatch, argv, redis, run_main
+):
+    settings.REDIS_URL = redis
+    monkeypatch.setenv("RUN_MAIN", run_main)
+
+    assert in_process_timer_start(argv) is False
 
 
 def test_the_digest_is_due_at_seven_in_the_organisations_zone(db):
