@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -167,6 +167,7 @@ def _headers(**extra: str) -> dict[str, str]:
 def _email_context(organisation: Organisation, person: User) -> dict[str, object]:
     return {
         "organisation": organisation,
+        "logo_url": absolute_url(reverse("organisation_logo")) if organisation.logo else "",
         "person": person,
         "site_url": settings.SITE_URL.rstrip("/"),
         "preferences_url": absolute_url(reverse("notification_preferences")),
@@ -183,7 +184,7 @@ def _outbox_for_notification(notification: Notification, person: User, organisat
         to_address=person.email,
         recipient=person,
         notification=notification,
-        subject=notification.title,
+        subject=" ".join(notification.title.split()),  # one line: a line break in a header is refused
         text=render_to_string("qms_portal/email/notification.txt", context),
         html=render_to_string("qms_portal/email/notification.html", context),
         headers=_headers(),
@@ -296,6 +297,8 @@ def outbox_send_soon() -> None:
 
 def _permanent(error: Exception) -> bool:
     """Whether the mail server refused for good (5xx): sending again would be refused again."""
+    if isinstance(error, BadHeaderError):  # the message itself is wrong: it would be refused every time
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(code >= 500 for code in codes)

@@ -152,6 +152,13 @@ def test_with_redis_down_the_reminder_commits_in_bounded_time_and_goes_out_with_
     assert len(mail.outbox) == 1
 
 
+def test_a_title_on_several_lines_makes_a_one_line_subject(due, portal_users):
+    notify(reminder(portal_users.employee, title="Minutes of the review\nwait for you"))
+
+    assert outbox_send().sent == 1
+    assert mail.outbox[0].subject == "Minutes of the review wait for you"
+
+
 # --- Who gets what, by which channel --------------------------------------------------------------
 def test_each_person_gets_the_reminder_by_the_channel_they_chose(due, portal_users):
     now_person, digest_person, portal_person = (UserFactory() for _ in range(3))
