@@ -406,6 +406,34 @@ def test_the_bell_counts_unread_notifications_and_the_page_lists_and_marks_them(
     assert "Nothing unread" in client.get(reverse("notifications") + "?show=unread").content.decode()
 
 
+def test_the_bell_costs_one_query_however_many_notifications(due, portal_users, client_for):
+    client = client_for(portal_users.employee)
+
+    def bell_queries(count: int) -> list[str]:
+        for n in range(count):
+            notify(reminder(portal_users.employee, record=f"bell-{count}-{n}"))
+        with CaptureQueriesContext(connection) as queries:
+            client.get(reverse("home"))
+        return [q["sql"] for q in queries.captured_queries if "qms_portal_notification" in q["sql"]]
+
+    assert len(bell_queries(1)) == 1
+    assert len(bell_queries(30)) == 1
+
+
+def test_the_notifications_page_reads_with_the_same_queries_for_3_and_for_60(due, portal_users, client_for):
+    client = client_for(portal_users.employee)
+
+    def page_queries(total: int) -> int:
+        Notification.objects.all().delete()
+        for n in range(total):
+            notify(reminder(portal_users.employee, record=str(n)))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("notifications")).status_code == 200
+        return len(queries)
+
+    assert page_queries(3) == page_queries(60)
+
+
 def test_a_person_without_notifications_sees_the_empty_state(portal_users, client_for):
     page = client_for(portal_users.auditor).get(reverse("notifications")).content.decode()
 
