@@ -15,3 +15,8 @@ class QmsPortalConfig(AppConfig):
         # Celery imports the apps' tasks modules only when a worker starts. Import them in every process, so
         # that a task sent by name runs in-process when there is no Redis, instead of waiting in memory forever.
         app.autodiscover_tasks(force=True)
+
+        from qms_portal.notifications import in_process_timer_start
+
+        # Without Redis there is no beat: the development server sweeps for reminders from a thread.
+        in_process_timer_start()

@@ -43,6 +43,23 @@ def _configure() -> None:
             "schedule": crontab(minute="*/5"),
             "options": {"expires": 240},
         },
+        # Reminders: the sweep claims each one once; the outbox sends (and retries) what it and requests wrote; the
+        # digest task runs hourly and sends at 07:00 in the organisation's zone (its zone is not the beat's).
+        "send-reminders": {
+            "task": "qms_portal.tasks.send_reminders",
+            "schedule": crontab(minute="*/15"),
+            "options": {"expires": 14 * 60},
+        },
+        "send-outbox": {
+            "task": "qms_portal.tasks.send_outbox",
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 50},
+        },
+        "send-digests": {
+            "task": "qms_portal.tasks.send_digests",
+            "schedule": crontab(minute=0),
+            "options": {"expires": 50 * 60},
+        },
         # Every minute: a job whose worker died is failed within a few minutes (two leases and this sweep).
         "fail-lost-jobs": {
             "task": "qms_portal.tasks.fail_lost_jobs",

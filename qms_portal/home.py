@@ -70,3 +70,19 @@ home_register(HomePanel(
     context=_link_card(Capability.MANAGE_ORGANISATION, "organisation", "Organisation", "4.3",
                        "Name, logo, QMS scope, time zone, departments and sites, and the people in them."),
 ))
+
+
+def _failed_emails(request: HttpRequest) -> dict[str, Any] | None:
+    """For whoever keeps the organisation's settings (the quality manager): e-mails that could not be delivered."""
+    if not user_can(request.user, Capability.MANAGE_ORGANISATION):
+        return None
+    from qms_portal.notifications import outbox_failed_recently
+
+    count, rows = outbox_failed_recently()
+    return {"count": count, "rows": rows} if rows else None
+
+
+home_register(HomePanel(
+    area="failed_emails", template="qms_portal/_home_failed_emails.html", context=_failed_emails,
+    slot="attention", order=150,
+))

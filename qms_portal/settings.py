@@ -281,6 +281,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "QMS Portal <qms-portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's address as people reach it, for the links in e-mails (reminders, digests).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

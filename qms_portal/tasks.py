@@ -15,6 +15,7 @@ from qms_portal.accounts import invitations_waiting, sessions_clear_expired
 from qms_portal.audit import audit_anchor_record, audit_verify
 from qms_portal.jobs import job_progress, job_start, job_task, jobs_fail_lost
 from qms_portal.models import Invitation, Job, Organisation, User
+from qms_portal.notifications import digest_due, digest_send, outbox_send, reminders_sweep
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +133,33 @@ def fail_lost_jobs() -> None:
 def clear_expired_sessions() -> None:
     """The scheduled clean-up of expired sessions and of the session records of people who signed out."""
     sessions_clear_expired()
+
+
+@shared_task(name="qms_portal.tasks.send_reminders")
+def send_reminders() -> None:
+    """The sweep every 15 minutes: claim each reminder due once, then send the outbox."""
+    made = reminders_sweep()
+    if made:
+        log.info("reminders: %s made", len(made))
+    outbox_send()
+
+
+@shared_task(name="qms_portal.tasks.send_outbox")
+def send_outbox() -> None:
+    """Send the e-mails waiting in the outbox: after each commit that wrote some, and every minute for the retries
+    and for what waited while Redis was down."""
+    result = outbox_send()
+    if result.sent or result.failed or result.retried:
+        log.info("outbox: %s sent, %s failed, %s to try again", result.sent, result.failed, result.retried)
+
+
+@shared_task(name="qms_portal.tasks.send_digests")
+def send_digests() -> None:
+    """Hourly; at the digest's hour of the organisation's day, one e-mail per person with their digest reminders.
+    Run twice in that hour, the second finds every notification digested already and sends nothing."""
+    if not digest_due():
+        return
+    written = digest_send()
+    if written:
+        log.info("digests: %s written", written)
+        outbox_send()

@@ -1,7 +1,17 @@
 """URLs of the portal. Every view declares its access (see qms_portal/access.py)."""
 from django.urls import include, path
 
-from qms_portal.views import accounts, audit, health, home, jobs, organisation, people, second_factor
+from qms_portal.views import (
+    accounts,
+    audit,
+    health,
+    home,
+    jobs,
+    notifications,
+    organisation,
+    people,
+    second_factor,
+)
 
 account_patterns = [
     path("login/", accounts.login, name="login"),
@@ -43,6 +53,11 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/discard/", jobs.job_discard, name="job_discard"),
     path("health/", health.health, name="health"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read-all/", notifications.notifications_mark_all_read, name="notifications_read_all"),
+    path("notifications/preferences/", notifications.notification_preferences, name="notification_preferences"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", notifications.notification_mark_read, name="notification_read"),
     path("", include("policy.urls")),
     path("", include("roles.urls")),
     path("", include("leadership.urls")),

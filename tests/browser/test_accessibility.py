@@ -52,6 +52,9 @@ MAIN_PAGES = [
     "/audit/",
     "/people/",
     "/organisation/",
+    "/notifications/",
+    "/notifications/?show=unread",
+    "/notifications/preferences/",
 ]
 
 

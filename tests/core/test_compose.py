@@ -25,6 +25,7 @@ REQUIRED_BY_COMPOSE = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "RECORDS_HMAC_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "qms.example.com",
+    "SITE_URL": "https://qms.example.com",
     "POSTGRES_PASSWORD": secrets.token_hex(16),
 }
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>\w+)")

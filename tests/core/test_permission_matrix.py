@@ -25,7 +25,7 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from qms_portal.access import check_every_view_declares_access, iter_views
-from qms_portal.models import Organisation, User
+from qms_portal.models import Channel, Notification, Organisation, User
 from tests.core.factories import JobFactory, OrgUnitFactory, UserFactory
 from tests.core.otp import enrol
 from tests.leadership import (
@@ -39,6 +39,7 @@ from tests.leadership import (
 from tests.permissions import (
     ANONYMOUS,
     AUDITOR,
+    EMPLOYEE,
     METHODS,
     PEOPLE,
     PROCESS_OWNER,
@@ -79,6 +80,16 @@ def a_stuck_verification_job() -> dict:
     job = JobFactory(status="running", started_at=timezone.now() - dt.timedelta(hours=1),
                      lease_expires_at=timezone.now() - dt.timedelta(seconds=1))
     return {"pk": job.pk}
+
+
+def a_notification_of_the_employee() -> dict:
+    """A notification for the table's employee, opening the home page: nobody else sees it."""
+    employee = User.objects.get(username="emp")
+    notification = Notification.objects.create(
+        recipient=employee, kind="test", record_type="test", record_id="1", occasion="once", title="Look", url="/",
+        channel=Channel.PORTAL,
+    )
+    return {"pk": notification.pk}
 
 
 def a_password_reset_link() -> dict:
@@ -218,6 +229,23 @@ TABLE: dict[str, Row] = {
         get=only(*READERS_OF_AUDIT_TRAIL, answer=405),
         post=only(*READERS_OF_AUDIT_TRAIL, answer=Redirect("job_detail")),
         prepare=a_stuck_verification_job,
+    ),
+    # Notifications: each person's own; another's is not found (its existence is not told).
+    "notifications": Row(get=any_signed_in(200), post=any_signed_in(405)),
+    "notification_open": Row(
+        get=only(EMPLOYEE, answer=Redirect("home"), others=404),
+        post=only(EMPLOYEE, answer=405, others=404),
+        prepare=a_notification_of_the_employee,
+    ),
+    "notification_read": Row(
+        get=only(EMPLOYEE, answer=405, others=404),
+        post=only(EMPLOYEE, answer=Redirect("notifications"), others=404),
+        prepare=a_notification_of_the_employee,
+    ),
+    "notifications_read_all": Row(get=any_signed_in(405), post=any_signed_in(Redirect("notifications"))),
+    # A kind left out of the post keeps its channel: an empty post saves nothing and comes back.
+    "notification_preferences": Row(
+        get=any_signed_in(200), post=any_signed_in(Redirect("notification_preferences"))
     ),
     # Operations
     "health": Row(get=public(200), post=public(405)),

@@ -1,0 +1,544 @@
+"""Reminders and notifications: the kinds apps register, the sweep that claims each reminder once, the outbox that
+sends e-mails, and the daily digest.
+
+Exactly once: a reminder is claimed by inserting its ``Notification``, whose unique key is (kind, record,
+recipient, occasion), in the same transaction as its ``OutboxEmail``. A second sweep, a second beat or a
+transaction rolled back leaves one row, or none, and so one e-mail, or none.
+
+The outbox is sent by ``outbox_send``: rows are claimed ("sending", committed) before the mail server is spoken
+to. A row still "sending" after ``SENDING_STALE`` had its worker die mid-send; it is NOT sent again (it may have
+gone out) but marked failed, "not known whether it was sent", for the quality manager to check: never twice
+rather than at least once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import sys
+import threading
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from qms_portal.models import (
+    Channel,
+    Notification,
+    NotificationPreference,
+    Organisation,
+    OutboxEmail,
+    OutboxStatus,
+    User,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+log = logging.getLogger(__name__)
+
+# A row "sending" for longer than this had its worker die while speaking to the mail server.
+SENDING_STALE = dt.timedelta(minutes=5)
+SENDING_LOST = (
+    "The worker stopped while sending it: it is not known whether it went out. It is not sent again, so that "
+    "nobody gets it twice; ask the person whether it arrived."
+)
+# Temporary failures are tried again after 1, 2, 4 ... minutes, at most an hour apart, until the server takes them.
+BACKOFF_FIRST = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=1)
+# The daily digest leaves at this hour of the organisation's day.
+DIGEST_HOUR = 7
+# Without Redis, the development server sweeps this often from a thread of its own.
+IN_PROCESS_SWEEP_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One thing due for one person: what a kind's ``find`` returns. ``occasion`` names the step of the kind's
+    schedule ("7-days-before"), so that each step reaches each person once; ``url`` is relative to the portal."""
+
+    kind: str
+    recipient_id: int
+    record_type: str
+    record_id: str
+    occasion: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, int, str]:
+        return (self.kind, self.record_type, str(self.record_id), self.recipient_id, self.occasion)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """A kind of reminder an app brings: its name, how people see it (``label``, grouped under ``group`` on the
+    preferences page and in the digest), how it goes out unless a person chooses otherwise, and ``find(now)``,
+    the reminders due now, read with a fixed number of queries whatever the number of people.
+
+    A ``deadline`` kind (something a person must do by a date) may be moved to the digest, never to the portal
+    only: it cannot be switched off.
+    """
+
+    name: str
+    label: str
+    group: str
+    find: Callable[[dt.datetime], Iterable[Reminder]]
+    deadline: bool = False
+    default_channel: str = Channel.NOW
+
+    def channels(self) -> list[tuple[str, str]]:
+        """The channels a person may choose for this kind."""
+        return [(value, label) for value, label in Channel.choices if not (self.deadline and value == Channel.PORTAL)]
+
+
+REMINDER_KINDS: dict[str, ReminderKind] = {}
+
+
+def reminder_kind_register(kind: ReminderKind) -> None:
+    """Make a kind of reminder known to the core; apps call this from ``ready()``, since the core imports no app.
+
+    Registering the same kind again is harmless; a different kind under a name already taken is an error.
+    """
+    known = REMINDER_KINDS.get(kind.name)
+    if known is not None and known != kind:
+        raise ValueError(f"The reminder kind {kind.name!r} is already registered as {known}.")
+    if kind.deadline and kind.default_channel == Channel.PORTAL:
+        raise ValueError(f"The reminder kind {kind.name!r} carries a deadline: it cannot default to the portal only.")
+    REMINDER_KINDS[kind.name] = kind
+
+
+def reminder_kind_unregister(name: str) -> None:
+    """Forget a kind (tests register their own and remove it after)."""
+    REMINDER_KINDS.pop(name, None)
+
+
+def channel_chosen(kind: ReminderKind, chosen: str | None) -> str:
+    """The channel a reminder of ``kind`` goes by for a person who chose ``chosen`` (None: the kind's default)."""
+    channel = chosen or kind.default_channel
+    if kind.deadline and channel == Channel.PORTAL:  # a choice made before the kind carried a deadline
+        return Channel.DIGEST
+    return channel
+
+
+# --- Who may be told ----------------------------------------------------------------------------
+def _organisation_today(organisation: Organisation, now: dt.datetime) -> dt.date:
+    return timezone.localtime(now, zoneinfo.ZoneInfo(organisation.time_zone)).date()
+
+
+def _reachable(ids: Iterable[int], today: dt.date) -> dict[int, User]:
+    """The people among ``ids`` who may still be told anything (active, access not ended); one query."""
+    people = User.objects.filter(pk__in=set(ids), is_active=True).exclude(access_expires_on__lt=today)
+    return {person.pk: person for person in people}
+
+
+def _preferences(ids: Iterable[int], kind: str) -> dict[int, str]:
+    rows = NotificationPreference.objects.filter(person_id__in=set(ids), kind=kind).values_list("person_id", "channel")
+    return dict(rows)
+
+
+# --- The e-mails ----------------------------------------------------------------------------------
+def absolute_url(path: str) -> str:
+    """``path`` on the portal as a link that works from an e-mail (``SITE_URL``)."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _message_id() -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<notification-{uuid.uuid4().hex}@{host}>"
+
+
+def _headers(**extra: str) -> dict[str, str]:
+    # Auto-Submitted tells mail servers not to answer with out-of-office replies (RFC 3834).
+    return {"Message-ID": _message_id(), "Auto-Submitted": "auto-generated", **extra}
+
+
+def _email_context(organisation: Organisation, person: User) -> dict[str, object]:
+    return {
+        "organisation": organisation,
+        "logo_url": absolute_url(reverse("organisation_logo")) if organisation.logo else "",
+        "person": person,
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "preferences_url": absolute_url(reverse("notification_preferences")),
+    }
+
+
+def _outbox_for_notification(notification: Notification, person: User, organisation: Organisation) -> OutboxEmail:
+    context = {
+        **_email_context(organisation, person),
+        "notification": notification,
+        "link": absolute_url(reverse("notification_open", args=[notification.pk])),
+    }
+    return OutboxEmail.objects.create(
+        to_address=person.email,
+        recipient=person,
+        notification=notification,
+        subject=" ".join(notification.title.split()),  # one line: a line break in a header is refused
+        text=render_to_string("qms_portal/email/notification.txt", context),
+        html=render_to_string("qms_portal/email/notification.html", context),
+        headers=_headers(),
+    )
+
+
+# --- Claiming a reminder ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Made:
+    """A reminder the sweep made (or, dry, would make): to whom and by which channel."""
+
+    reminder: Reminder
+    recipient: User
+    channel: str
+    emailed: bool
+
+    def __str__(self) -> str:
+        to = f"{self.recipient.get_full_name()} <{self.recipient.email or 'no e-mail address'}>"
+        how = dict(Channel.choices)[self.channel].lower()
+        return f"{self.reminder.kind}: {self.reminder.title} -> {to} ({how})"
+
+
+def _claim(reminder: Reminder, person: User, channel: str, organisation: Organisation) -> Made | None:
+    """Insert the reminder's notification and, for "now", its e-mail, in one transaction; None when it was claimed
+    already (the unique key: another sweep or an earlier one made it)."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: the refused insert leaves the outer transaction usable
+                notification = Notification.objects.create(
+                    recipient=person, kind=reminder.kind, record_type=reminder.record_type,
+                    record_id=str(reminder.record_id), occasion=reminder.occasion, title=reminder.title[:200],
+                    body=reminder.body, url=reminder.url, channel=channel,
+                )
+        except IntegrityError:
+            return None
+        emailed = channel == Channel.NOW and bool(person.email)
+        if emailed:
+            _outbox_for_notification(notification, person, organisation)
+    return Made(reminder, person, channel, emailed)
+
+
+def notify(reminder: Reminder, *, now: dt.datetime | None = None) -> Made | None:
+    """Tell one person one thing, once: the notification and its e-mail are written in the caller's transaction,
+    and the outbox is sent once it commits (a rollback sends nothing). None when it was claimed before, or the
+    person can no longer be told (deactivated, access ended)."""
+    kind = REMINDER_KINDS[reminder.kind]
+    organisation = Organisation.current()
+    person = _reachable([reminder.recipient_id], _organisation_today(organisation, now or timezone.now())).get(
+        reminder.recipient_id
+    )
+    if person is None:
+        return None
+    channel = channel_chosen(kind, _preferences([person.pk], kind.name).get(person.pk))
+    made = _claim(reminder, person, channel, organisation)
+    if made is not None and made.emailed:
+        transaction.on_commit(outbox_send_soon)
+    return made
+
+
+def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Made]:
+    """Find what is due for every registered kind and claim each reminder once; returns what was made (dry: what
+    would be, writing nothing). Reads per kind: its ``find``, the recipients, their preferences and the claims
+    already made, whatever the number of people; then one transaction per reminder made."""
+    now = now or timezone.now()
+    organisation = Organisation.current()
+    today = _organisation_today(organisation, now)
+    made: list[Made] = []
+    for kind in list(REMINDER_KINDS.values()):
+        try:
+            due = list(kind.find(now))
+        except Exception:  # one kind's fault does not hold up the others' reminders
+            log.exception("reminder kind %s could not find what is due", kind.name)
+            continue
+        if not due:
+            continue
+        people = _reachable((r.recipient_id for r in due), today)
+        chosen = _preferences(people, kind.name)
+        claimed = set(
+            Notification.objects.filter(
+                kind=kind.name, recipient_id__in=people, occasion__in={r.occasion for r in due}
+            ).values_list("kind", "record_type", "record_id", "recipient_id", "occasion")
+        )
+        for reminder in due:
+            person = people.get(reminder.recipient_id)
+            if person is None or reminder.key in claimed:
+                continue
+            claimed.add(reminder.key)  # a kind that finds the same reminder twice makes it once
+            channel = channel_chosen(kind, chosen.get(person.pk))
+            if dry_run:
+                made.append(Made(reminder, person, channel, channel == Channel.NOW and bool(person.email)))
+                continue
+            one = _claim(reminder, person, channel, organisation)
+            if one is not None:
+                made.append(one)
+    if not dry_run and any(m.emailed for m in made):
+        transaction.on_commit(outbox_send_soon)
+    return made
+
+
+# --- The outbox --------------------------------------------------------------------------------------
+def outbox_send_soon() -> None:
+    """Hand the outbox to a worker now (after a commit); when Redis is down the rows wait for the minutely task."""
+    from qms_portal.celery import task_send_promptly
+
+    try:
+        task_send_promptly("qms_portal.tasks.send_outbox", [])
+    except Exception:  # kombu's OperationalError and the like: the periodic sender takes the rows
+        log.warning("task queue unreachable: the outbox waits for the periodic sender", exc_info=True)
+
+
+def _permanent(error: Exception) -> bool:
+    """Whether the mail server refused for good (5xx): sending again would be refused again."""
+    if isinstance(error, BadHeaderError):  # the message itself is wrong: it would be refused every time
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+            for address, (code, message) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        message = error.smtp_error
+        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        return f"{error.smtp_code} {text}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    doublings = min(max(0, attempts - 1), 10)  # past ten the hour's cap holds anyway
+    return min(BACKOFF_FIRST * (1 << doublings), BACKOFF_MAX)
+
+
+def outbox_fail_lost(now: dt.datetime | None = None) -> int:
+    """Mark failed the rows left "sending" by a worker that died mid-send (see the module's docstring: never
+    twice); returns how many."""
+    now = now or timezone.now()
+    count = OutboxEmail.objects.filter(status=OutboxStatus.SENDING, sending_since__lt=now - SENDING_STALE).update(
+        status=OutboxStatus.FAILED, last_error=SENDING_LOST
+    )
+    if count:
+        log.error("%s e-mail(s) left sending by a stopped worker marked failed", count)
+    return count
+
+
+def _outbox_claim(limit: int, now: dt.datetime) -> list[OutboxEmail]:
+    """Take up to ``limit`` due rows for this worker: "sending", committed before anything is sent."""
+    with transaction.atomic():
+        due = OutboxEmail.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=now).order_by(
+            "next_attempt_at", "id"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        # SQLite: the transaction takes the write lock at its start (IMMEDIATE), so one worker claims at a time.
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.QUEUED).update(
+            status=OutboxStatus.SENDING, sending_since=now
+        )
+    return list(OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.SENDING).order_by("id"))
+
+
+@dataclass
+class OutboxResult:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+def outbox_send(*, limit: int = 100, now: dt.datetime | None = None) -> OutboxResult:
+    """Send the queued e-mails that are due: sent ones are marked sent, a permanent refusal (5xx) failed with its
+    reason, anything else (server down, 4xx) queued again with a later ``next_attempt_at``."""
+    now = now or timezone.now()
+    outbox_fail_lost(now)
+    rows = _outbox_claim(limit, now)
+    result = OutboxResult()
+    if not rows:
+        return result
+    mail = get_connection(fail_silently=False)
+    for row in rows:
+        message = EmailMultiAlternatives(
+            subject=row.subject, body=row.text, to=[row.to_address], headers=row.headers, connection=mail
+        )
+        if row.html:
+            message.attach_alternative(row.html, "text/html")
+        attempts = row.attempts + 1
+        try:
+            message.send()
+        except Exception as error:  # noqa: BLE001 - every failure is kept on its row, and the others still go
+            if _permanent(error):
+                result.failed += 1
+                OutboxEmail.objects.filter(pk=row.pk).update(
+                    status=OutboxStatus.FAILED, attempts=attempts, last_error=_reason(error)[:2000]
+                )
+                log.warning("e-mail %s refused for good: %s", row.pk, _reason(error))
+            else:
+                result.retried += 1
+                OutboxEmail.objects.filter(pk=row.pk).update(
+                    status=OutboxStatus.QUEUED, attempts=attempts, last_error=_reason(error)[:2000],
+                    next_attempt_at=timezone.now() + _backoff(attempts), sending_since=None,
+                )
+                log.warning("e-mail %s not sent, tried again later: %s", row.pk, _reason(error))
+            continue
+        result.sent += 1
+        OutboxEmail.objects.filter(pk=row.pk).update(
+            status=OutboxStatus.SENT, attempts=attempts, sent_at=timezone.now(), last_error=""
+        )
+    return result
+
+
+# --- The daily digest ----------------------------------------------------------------------------
+def digest_due(now: dt.datetime | None = None) -> bool:
+    """Whether ``now`` is the digest's hour of the organisation's day."""
+    zone = zoneinfo.ZoneInfo(Organisation.current().time_zone)
+    return timezone.localtime(now or timezone.now(), zone).hour == DIGEST_HOUR
+
+
+def _digest_rows(person_id: int) -> QuerySet[Notification]:
+    rows = Notification.objects.filter(recipient_id=person_id, channel=Channel.DIGEST, digested_at=None)
+    return rows.select_for_update() if connection.features.has_select_for_update else rows
+
+
+def digest_send(*, now: dt.datetime | None = None) -> int:
+    """One e-mail per person with the digest notifications not yet digested, grouped by their kind's group, each
+    marked digested in the same transaction as its e-mail; returns how many e-mails were written. Run twice, the
+    second finds nothing."""
+    now = now or timezone.now()
+    organisation = Organisation.current()
+    today = _organisation_today(organisation, now)
+    waiting = set(
+        Notification.objects.filter(channel=Channel.DIGEST, digested_at=None).values_list("recipient_id", flat=True)
+    )
+    people = _reachable(waiting, today)
+    written = 0
+    for person_id in sorted(waiting):
+        with transaction.atomic():
+            rows = list(_digest_rows(person_id).order_by("created_at", "id"))  # locked: a second run waits, finds none
+            if not rows:
+                continue
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(digested_at=now)
+            person = people.get(person_id)
+            if person is None or not person.email:  # deactivated since, or no address: nothing to send
+                continue
+            _outbox_for_digest(person, rows, organisation)
+            written += 1
+    if written:
+        transaction.on_commit(outbox_send_soon)
+    return written
+
+
+def _outbox_for_digest(person: User, rows: list[Notification], organisation: Organisation) -> OutboxEmail:
+    grouped: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in rows:
+        kind = REMINDER_KINDS.get(row.kind)
+        grouped[kind.group if kind else "Other"].append(
+            {"notification": row, "link": absolute_url(reverse("notification_open", args=[row.pk]))}
+        )
+    context = {**_email_context(organisation, person), "groups": sorted(grouped.items()), "count": len(rows)}
+    preferences = str(context["preferences_url"])
+    return OutboxEmail.objects.create(
+        to_address=person.email,
+        recipient=person,
+        subject=f"{organisation}: {len(rows)} reminder{'s' if len(rows) != 1 else ''} for today",
+        text=render_to_string("qms_portal/email/digest.txt", context),
+        html=render_to_string("qms_portal/email/digest.html", context),
+        headers=_headers(**{"List-Unsubscribe": f"<{preferences}>"}),
+    )
+
+
+# --- Reading them on the portal -------------------------------------------------------------------
+def outbox_failed_recently(*, days: int = 7, limit: int = 5) -> tuple[int, list[OutboxEmail]]:
+    """The e-mails that failed in the last ``days`` (refused for good, or lost with their worker), newest first:
+    how many, and the first ``limit``; for the quality manager, who tells the people by other means."""
+    rows = OutboxEmail.objects.filter(
+        status=OutboxStatus.FAILED, created_at__gte=timezone.now() - dt.timedelta(days=days)
+    ).select_related("recipient")
+    shown = list(rows[:limit])
+    return (len(shown) if len(shown) < limit else rows.count()), shown
+
+
+def notifications_unread_count(person: User) -> int:
+    return Notification.objects.filter(recipient=person, read_at=None).count()
+
+
+def notification_read(*, notification: Notification) -> None:
+    """Mark one notification read (its person opened it)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=notification.read_at)
+
+
+def notifications_read_all(*, person: User) -> int:
+    """Mark every notification of ``person`` read; returns how many were unread."""
+    return Notification.objects.filter(recipient=person, read_at=None).update(read_at=timezone.now())
+
+
+def notification_preferences_for(person: User) -> list[tuple[ReminderKind, str]]:
+    """Each registered kind with the channel ``person`` gets it by, by group and label."""
+    chosen = dict(NotificationPreference.objects.filter(person=person).values_list("kind", "channel"))
+    kinds = sorted(REMINDER_KINDS.values(), key=lambda k: (k.group, k.label))
+    return [(kind, channel_chosen(kind, chosen.get(kind.name))) for kind in kinds]
+
+
+@transaction.atomic
+def notification_preferences_save(*, person: User, channels: dict[str, str]) -> None:
+    """Keep ``person``'s channel per kind; a deadline kind set to the portal only is refused (``ValueError``)."""
+    for name, channel in channels.items():
+        kind = REMINDER_KINDS[name]
+        if channel not in dict(kind.channels()):
+            raise ValueError(f"{kind.label} carries a deadline: choose e-mail now or the daily digest.")
+        NotificationPreference.objects.update_or_create(person=person, kind=name, defaults={"channel": channel})
+
+
+# --- Without Redis: the development server sweeps from a thread ---------------------------------
+_timer_started = threading.Event()
+
+
+def in_process_timer_start(argv: list[str] | None = None) -> bool:
+    """With no Redis (tasks in-process) and in the process that serves ``runserver``, start a thread that sweeps
+    every 15 minutes and sends the outbox and, at the digest's hour, the digest: reminders go out (to the console)
+    while ``make run`` runs. Returns whether it started."""
+    import os
+
+    argv = sys.argv if argv is None else argv
+    if settings.REDIS_URL or len(argv) < 2 or argv[1] != "runserver" or _timer_started.is_set():
+        return False
+    # The autoreloader's outer process only watches files; the server runs in its child (RUN_MAIN).
+    if os.environ.get("RUN_MAIN") != "true" and "--noreload" not in argv:
+        return False
+    _timer_started.set()
+    threading.Thread(target=_in_process_loop, name="reminders", daemon=True).start()
+    return True
+
+
+def _in_process_loop() -> None:
+    from django.db import connections
+
+    from qms_portal.tasks import send_digests, send_reminders
+
+    stop = threading.Event()
+    delay = 30.0  # the first sweep soon after start, once the server is up
+    while not stop.wait(delay):
+        delay = IN_PROCESS_SWEEP_SECONDS
+        try:
+            send_reminders()
+            send_digests()
+        except Exception:  # a bad sweep is logged; the next one runs all the same
+            log.exception("the in-process reminder sweep failed")
+        finally:
+            connections.close_all()
+
