@@ -1,0 +1,87 @@
+"""Reminders of the quality policy (5.2), found by the core's sweep (``qms_portal.notifications``): a version waiting
+for top management's signature, the acknowledgement campaign's steps to each person asked and its weekly overdue
+summary to the quality managers, and the periodic review coming and overdue.
+
+Days are the organisation's calendar days; each kind sends only the step of its schedule reached today
+(``qms_portal.reminder_steps``), and the core sends each step once to each person.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from policy.access import PolicyCapability
+from policy.models import PolicyVersion, VersionStatus
+from policy.workflow import version_url, version_writers
+from qms_portal.accounts import people_who_can
+from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.presentation import day
+from qms_portal.reminder_steps import day_in, organisation_zone, repeat_reached
+
+GROUP = "Quality policy"
+SIGNATURE_WAITING = "policy_signature_waiting"
+ACKNOWLEDGEMENT_DUE = "policy_acknowledgement_due"
+OVERDUE_SUMMARY = "policy_acknowledgement_overdue_summary"
+REVIEW_DUE = "policy_review_due"
+
+# A version in review is brought to top management after this many days, then every SIGNATURE_EVERY days.
+SIGNATURE_FIRST_AFTER = 2
+SIGNATURE_EVERY = 3
+# An acknowledgement overdue is asked for again every this many days; the quality managers get a summary weekly.
+OVERDUE_EVERY = 3
+SUMMARY_EVERY = 7
+# A periodic review still overdue is brought up again every this many days.
+REVIEW_OVERDUE_EVERY = 30
+
+VERSION = "policy.policyversion"
+CAMPAIGN = "policy.campaign"
+
+
+def _days(count: int) -> str:
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+# --- A version waiting for top management's signature ------------------------------------------------------
+def signature_waiting_find(now: dt.datetime) -> Iterable[Reminder]:
+    """Each version in review, 2 days after it was submitted and then every 3 days, to each top manager who may
+    sign it (never one of its writers). Four queries, whatever the number of people or versions."""
+    zone = organisation_zone()
+    today = day_in(zone, now)
+    in_review = list(
+        PolicyVersion.objects.filter(status=VersionStatus.IN_REVIEW, submitted_at__isnull=False)
+        .select_related("document")
+    )
+    if not in_review:
+        return []
+    writers = version_writers(in_review)
+    approvers = list(people_who_can(PolicyCapability.APPROVE).values_list("pk", flat=True))
+    reminders = []
+    for version in in_review:
+        if version.submitted_at is None:  # filtered above; the check tells the type checker
+            continue
+        submitted = day_in(zone, version.submitted_at)
+        reached = repeat_reached(submitted + dt.timedelta(days=SIGNATURE_FIRST_AFTER), SIGNATURE_EVERY, today)
+        if reached is None:
+            continue
+        number, on = reached
+        for approver in approvers:
+            if approver in writers[version.pk]:
+                continue
+            reminders.append(Reminder(
+                kind=SIGNATURE_WAITING, recipient_id=approver, record_type=VERSION, record_id=str(version.pk),
+                # The submission's day in the occasion: a version sent back and submitted again starts over.
+                occasion=f"submitted-{submitted.isoformat()}-{number}",
+                title=f"{version.signed_title()} waits for your signature",
+                body=(
+                    f"It was submitted for review on {day(submitted, 'long')} and has waited "
+                    f"{_days((on - submitted).days)}. Read it, then approve it by signature or send it back."
+                ),
+                url=version_url(version),
+            ))
+    return reminders
+
+
+KINDS = (
+    ReminderKind(name=SIGNATURE_WAITING, label="A policy version waits for your signature", group=GROUP,
+                 find=signature_waiting_find),
+)
