@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.urls import reverse
+
 from policy.access import PolicyCapability
-from policy.models import PolicyVersion, VersionStatus
+from policy.acknowledgements import campaign_pending_people
+from policy.models import Campaign, PolicyVersion, VersionStatus
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import people_who_can
 from qms_portal.notifications import Reminder, ReminderKind
 from qms_portal.presentation import day
-from qms_portal.reminder_steps import day_in, organisation_zone, repeat_reached
+from qms_portal.reminder_steps import day_in, organisation_zone, repeat_reached, step_reached
 
 GROUP = "Quality policy"
 SIGNATURE_WAITING = "policy_signature_waiting"
@@ -81,7 +84,71 @@ def signature_waiting_find(now: dt.datetime) -> Iterable[Reminder]:
     return reminders
 
 
+# --- The acknowledgement campaign: each person asked ------------------------------------------------------------
+def acknowledgement_occasion(opened_on: dt.date, due_on: dt.date, today: dt.date) -> str | None:
+    """The step of a campaign's schedule reached today: at launch, 7 days and 1 day before the due date, on it,
+    then every 3 days while overdue; None before the launch."""
+    steps = [
+        (opened_on, "launch"),
+        (due_on - dt.timedelta(days=7), "7-days-before"),
+        (due_on - dt.timedelta(days=1), "1-day-before"),
+        (due_on, "due-day"),
+    ]
+    overdue = repeat_reached(due_on + dt.timedelta(days=OVERDUE_EVERY), OVERDUE_EVERY, today)
+    if overdue is not None:
+        steps.append((overdue[1], f"overdue-{(overdue[1] - due_on).days}-days"))
+    return step_reached(today, steps) if opened_on <= today else None
+
+
+def _acknowledgement_title(version: PolicyVersion, occasion: str, due_on: dt.date) -> str:
+    name = version.signed_title()
+    if occasion == "7-days-before":
+        return f"Acknowledge {name} within 7 days"
+    if occasion == "1-day-before":
+        return f"Acknowledge {name} by tomorrow"
+    if occasion == "due-day":
+        return f"Acknowledge {name} today"
+    if occasion.startswith("overdue-"):
+        return f"Overdue: acknowledge {name} (it was due on {day(due_on, 'long')})"
+    return f"Please read and acknowledge {name} by {day(due_on, 'long')}"
+
+
+def _open_campaigns() -> list[Campaign]:
+    return list(
+        Campaign.objects.filter(version__status=VersionStatus.PUBLISHED).select_related("version__document")
+    )
+
+
+def acknowledgement_due_find(now: dt.datetime) -> Iterable[Reminder]:
+    """The step of each open campaign reached today, to each person it asks who has not acknowledged yet. Two
+    queries, and one per open campaign (three for one to chosen departments), whatever the number of people."""
+    zone = organisation_zone()
+    today = day_in(zone, now)
+    reminders = []
+    for campaign in _open_campaigns():
+        occasion = acknowledgement_occasion(day_in(zone, campaign.opened_at), campaign.due_on, today)
+        if occasion is None:
+            continue
+        version = campaign.version
+        title = _acknowledgement_title(version, occasion, campaign.due_on)
+        body = (
+            f"You are asked to read {version.signed_title()} and confirm that you understood it, "
+            f"by {day(campaign.due_on, 'long')}."
+        )
+        url = reverse("policy:version_acknowledge", kwargs={
+            "reference": version.document.reference, "number": version.number,
+        })
+        for person_id in campaign_pending_people(campaign).values_list("pk", flat=True):
+            reminders.append(Reminder(
+                kind=ACKNOWLEDGEMENT_DUE, recipient_id=person_id, record_type=CAMPAIGN, record_id=str(campaign.pk),
+                occasion=occasion, title=title, body=body, url=url,
+            ))
+    return reminders
+
+
 KINDS = (
     ReminderKind(name=SIGNATURE_WAITING, label="A policy version waits for your signature", group=GROUP,
                  find=signature_waiting_find),
+    ReminderKind(name=ACKNOWLEDGEMENT_DUE, label="A policy to acknowledge by its due date", group=GROUP,
+                 find=acknowledgement_due_find, deadline=True),
 )

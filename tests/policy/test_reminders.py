@@ -5,19 +5,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from policy.models import AudienceKind, VersionStatus
 from policy.reminders import (
+    ACKNOWLEDGEMENT_DUE,
     SIGNATURE_WAITING,
+    acknowledgement_due_find,
+    acknowledgement_occasion,
     signature_waiting_find,
 )
 from qms_portal.access import PortalRole
 from qms_portal.models import Notification, Organisation, User
-from qms_portal.notifications import reminders_sweep
+from qms_portal.notifications import outbox_send, reminders_sweep
 from tests.core.factories import OrgUnitFactory, UserFactory
-from tests.policy.factories import CampaignFactory, PolicyVersionFactory
+from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
 
 OPENED = dt.date(2026, 12, 1)
 DUE = dt.date(2026, 12, 20)
@@ -58,6 +62,108 @@ def in_review(submitted: dt.date, **kwargs):
     version.submitted_at = at(submitted, 16)
     version.save()
     return version
+
+
+# --- The acknowledgement campaign's steps ------------------------------------------------------------------
+@pytest.mark.parametrize(("today", "occasion"), [
+    (dt.date(2026, 11, 30), None),  # before the launch
+    (dt.date(2026, 12, 1), "launch"),
+    (dt.date(2026, 12, 12), "launch"),
+    (dt.date(2026, 12, 13), "7-days-before"),
+    (dt.date(2026, 12, 18), "7-days-before"),
+    (dt.date(2026, 12, 19), "1-day-before"),
+    (dt.date(2026, 12, 20), "due-day"),
+    (dt.date(2026, 12, 22), "due-day"),
+    (dt.date(2026, 12, 23), "overdue-3-days"),
+    (dt.date(2026, 12, 25), "overdue-3-days"),
+    (dt.date(2026, 12, 26), "overdue-6-days"),
+    (dt.date(2027, 1, 19), "overdue-30-days"),
+])
+def test_the_campaign_step_reached_on_each_day(today, occasion):
+    assert acknowledgement_occasion(OPENED, DUE, today) == occasion
+
+
+def test_a_campaign_launched_within_the_last_week_starts_with_its_launch_not_with_a_missed_step():
+    assert acknowledgement_occasion(DUE - dt.timedelta(days=3), DUE, DUE - dt.timedelta(days=3)) == "launch"
+    # Launched the day before the due date: the launch is that day's one reminder.
+    assert acknowledgement_occasion(DUE - dt.timedelta(days=1), DUE, DUE - dt.timedelta(days=1)) == "launch"
+    assert acknowledgement_occasion(DUE - dt.timedelta(days=1), DUE, DUE) == "due-day"
+
+
+def test_each_person_asked_gets_each_step_once_and_nothing_on_the_days_between(portal_users):
+    campaign(portal_users)
+    employee = portal_users.employee
+
+    for day in range(35):  # every day from the launch to a fortnight overdue, swept twice a day
+        today = OPENED + dt.timedelta(days=day)
+        reminders_sweep(now=at(today, 9))
+        reminders_sweep(now=at(today, 15))
+
+    assert told(ACKNOWLEDGEMENT_DUE, employee) == [
+        "launch", "7-days-before", "1-day-before", "due-day",
+        "overdue-3-days", "overdue-6-days", "overdue-9-days", "overdue-12-days", "overdue-15-days",
+    ]
+    outbox_send()
+    assert len([email for email in mail.outbox if email.to == [employee.email]]) == 9
+
+
+def test_the_sweep_twice_on_the_due_date_sends_one_email(portal_users):
+    version = campaign(portal_users).version
+    reminders_sweep(now=at(DUE, 9))
+    reminders_sweep(now=at(DUE, 9))
+    outbox_send()
+
+    emails = [email for email in mail.outbox if email.to == [portal_users.employee.email]]
+    assert len(emails) == 1
+    assert emails[0].subject == f"Acknowledge {version.signed_title()} today"
+    notification = Notification.objects.get(kind=ACKNOWLEDGEMENT_DUE, recipient=portal_users.employee)
+    assert notification.url == f"/policies/{version.document.reference}/v1/acknowledge/"
+
+
+def test_a_person_who_acknowledged_gets_nothing_more(portal_users):
+    made = campaign(portal_users)
+    reminders_sweep(now=at(OPENED))
+    AcknowledgementFactory(version=made.version, person=portal_users.employee)
+
+    for today in (DUE - dt.timedelta(days=7), DUE, DUE + dt.timedelta(days=3)):
+        reminders_sweep(now=at(today))
+
+    assert told(ACKNOWLEDGEMENT_DUE, portal_users.employee) == ["launch"]
+    assert told(ACKNOWLEDGEMENT_DUE, portal_users.process_owner)[-1] == "overdue-3-days"
+
+
+def test_auditors_deactivated_people_and_expired_accounts_get_nothing(portal_users):
+    expired = UserFactory(roles=[PortalRole.EMPLOYEE], access_expires_on=OPENED - dt.timedelta(days=1))
+    campaign(portal_users)
+
+    reminders_sweep(now=at(OPENED))
+
+    told_people = set(Notification.objects.filter(kind=ACKNOWLEDGEMENT_DUE).values_list("recipient_id", flat=True))
+    assert portal_users.employee.pk in told_people
+    assert told_people.isdisjoint(
+        {portal_users.auditor.pk, portal_users.expired_auditor.pk, portal_users.deactivated.pk, expired.pk}
+    )
+
+
+def test_a_campaign_to_chosen_departments_reminds_only_their_people(portal_users):
+    production, sales = OrgUnitFactory(name="Production"), OrgUnitFactory(name="Sales")
+    inside = UserFactory(roles=[PortalRole.EMPLOYEE], org_unit=production)
+    outside = UserFactory(roles=[PortalRole.EMPLOYEE], org_unit=sales)
+    made = campaign(portal_users, audience=AudienceKind.DEPARTMENTS)
+    made.org_units.set([production])
+
+    reminders_sweep(now=at(OPENED))
+
+    assert set(Notification.objects.filter(kind=ACKNOWLEDGEMENT_DUE).values_list("recipient_id", flat=True)) == {
+        inside.pk
+    }
+    assert outside.pk not in set(Notification.objects.values_list("recipient_id", flat=True))
+
+
+def test_a_superseded_versions_campaign_reminds_nobody(portal_users):
+    campaign(portal_users, version=PolicyVersionFactory(status=VersionStatus.SUPERSEDED))
+    reminders_sweep(now=at(DUE))
+    assert told(ACKNOWLEDGEMENT_DUE) == []
 
 
 # --- A version waiting for signature -----------------------------------------------------------------------
@@ -114,6 +220,7 @@ def test_a_version_signed_is_no_longer_brought_up(portal_users):
 # --- A fixed number of queries, whatever the number of people ---------------------------------------------
 @pytest.mark.parametrize(("find", "now"), [
     pytest.param(signature_waiting_find, lambda: at(OPENED + dt.timedelta(days=2)), id="signature"),
+    pytest.param(acknowledgement_due_find, lambda: at(DUE), id="acknowledgement"),
 ])
 @pytest.mark.parametrize("audience", [AudienceKind.ALL_STAFF, AudienceKind.DEPARTMENTS])
 def test_each_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_people(db, find, now, audience):
