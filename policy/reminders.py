@@ -8,12 +8,12 @@ Days are the organisation's calendar days; each kind sends only the step of its 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.urls import reverse
 
 from policy.access import PolicyCapability
-from policy.acknowledgements import campaign_pending_people
+from policy.acknowledgements import NO_UNIT, campaign_pending_people
 from policy.models import Campaign, PolicyVersion, VersionStatus
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import people_who_can
@@ -146,9 +146,68 @@ def acknowledgement_due_find(now: dt.datetime) -> Iterable[Reminder]:
     return reminders
 
 
+# --- The acknowledgement campaign: the weekly summary of who is overdue ---------------------------------------
+# Names listed per department in the summary; the rest are counted ("and 12 more").
+SUMMARY_NAMES = 20
+
+
+def _summary_body(campaign: Campaign, rows: Sequence[tuple[str, str, str | None]]) -> str:
+    by_unit: dict[str, list[str]] = {}
+    for full_name, username, unit in rows:
+        by_unit.setdefault(unit or NO_UNIT, []).append(full_name or username)
+    lines = [
+        f"{len(rows)} {'person has' if len(rows) == 1 else 'people have'} not acknowledged "
+        f"{campaign.version.signed_title()}, due on {day(campaign.due_on, 'long')}:",
+        "",
+    ]
+    for unit in sorted(by_unit, key=lambda name: (name == NO_UNIT, name.lower())):
+        names = by_unit[unit]
+        shown = ", ".join(names[:SUMMARY_NAMES]) + (f" and {len(names) - SUMMARY_NAMES} more" if
+                                                   len(names) > SUMMARY_NAMES else "")
+        lines.append(f"{unit} ({len(names)}): {shown}")
+    return "\n".join(lines)
+
+
+def overdue_summary_find(now: dt.datetime) -> Iterable[Reminder]:
+    """For each open campaign past its due date with people still pending, once a week from the day after the
+    due date: who is overdue, by department, to each quality manager. Three queries, and one per overdue campaign
+    (three for one to chosen departments), whatever the number of people."""
+    zone = organisation_zone()
+    today = day_in(zone, now)
+    overdue = [campaign for campaign in _open_campaigns() if campaign.due_on < today]
+    if not overdue:
+        return []
+    managers = list(people_who_can(PolicyCapability.MANAGE).values_list("pk", flat=True))
+    reminders = []
+    for campaign in overdue:
+        reached = repeat_reached(campaign.due_on + dt.timedelta(days=1), SUMMARY_EVERY, today)
+        if reached is None:  # never: the due date is before today; the check tells the type checker
+            continue
+        rows = list(
+            campaign_pending_people(campaign).order_by("org_unit__name", "full_name", "username")
+            .values_list("full_name", "username", "org_unit__name")
+        )
+        if not rows:
+            continue
+        version = campaign.version
+        body = _summary_body(campaign, rows)
+        url = reverse("policy:campaign_report", kwargs={"reference": version.document.reference,
+                                                        "number": version.number})
+        for manager in managers:
+            reminders.append(Reminder(
+                kind=OVERDUE_SUMMARY, recipient_id=manager, record_type=CAMPAIGN, record_id=str(campaign.pk),
+                occasion=f"overdue-week-{reached[0]}",
+                title=f"{len(rows)} still to acknowledge {version.signed_title()} (overdue)",
+                body=body, url=url,
+            ))
+    return reminders
+
+
 KINDS = (
     ReminderKind(name=SIGNATURE_WAITING, label="A policy version waits for your signature", group=GROUP,
                  find=signature_waiting_find),
     ReminderKind(name=ACKNOWLEDGEMENT_DUE, label="A policy to acknowledge by its due date", group=GROUP,
                  find=acknowledgement_due_find, deadline=True),
+    ReminderKind(name=OVERDUE_SUMMARY, label="Weekly: who has not acknowledged a policy past its due date",
+                 group=GROUP, find=overdue_summary_find),
 )

@@ -8,13 +8,16 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from policy.models import AudienceKind, VersionStatus
 from policy.reminders import (
     ACKNOWLEDGEMENT_DUE,
+    OVERDUE_SUMMARY,
     SIGNATURE_WAITING,
     acknowledgement_due_find,
     acknowledgement_occasion,
+    overdue_summary_find,
     signature_waiting_find,
 )
 from qms_portal.access import PortalRole
@@ -166,6 +169,44 @@ def test_a_superseded_versions_campaign_reminds_nobody(portal_users):
     assert told(ACKNOWLEDGEMENT_DUE) == []
 
 
+# --- The weekly overdue summary --------------------------------------------------------------------------------
+def test_the_quality_manager_gets_a_weekly_summary_by_department_from_the_day_after_the_due_date(portal_users):
+    production = OrgUnitFactory(name="Production")
+    UserFactory(roles=[PortalRole.EMPLOYEE], org_unit=production, full_name="Paula Press")
+    made = campaign(portal_users)
+
+    for day in range(0, 16):
+        reminders_sweep(now=at(DUE + dt.timedelta(days=day)))
+        if day == 0:
+            assert told(OVERDUE_SUMMARY) == []  # due today is not yet overdue
+
+    assert told(OVERDUE_SUMMARY, portal_users.quality_manager) == ["overdue-week-1", "overdue-week-2", "overdue-week-3"]
+    assert told(OVERDUE_SUMMARY, portal_users.employee) == []
+    assert told(OVERDUE_SUMMARY, portal_users.top_management) == []
+    summary = Notification.objects.filter(kind=OVERDUE_SUMMARY).first()
+    assert summary is not None
+    assert "Production (1): Paula Press" in summary.body
+    assert "No department (4):" in summary.body
+    assert summary.url == reverse("policy:campaign_report", args=[made.version.document.reference, 1])
+
+
+def test_the_summary_days_fall_a_week_apart(portal_users):
+    campaign(portal_users)
+    reminders_sweep(now=at(DUE + dt.timedelta(days=1)))
+    reminders_sweep(now=at(DUE + dt.timedelta(days=7)))
+    assert told(OVERDUE_SUMMARY) == ["overdue-week-1"]
+    reminders_sweep(now=at(DUE + dt.timedelta(days=8)))
+    assert told(OVERDUE_SUMMARY) == ["overdue-week-1", "overdue-week-2"]
+
+
+def test_no_summary_once_everyone_has_acknowledged(portal_users):
+    made = campaign(portal_users)
+    for person in User.objects.all():
+        AcknowledgementFactory(version=made.version, person=person)
+    reminders_sweep(now=at(DUE + dt.timedelta(days=1)))
+    assert told(OVERDUE_SUMMARY) == []
+
+
 # --- A version waiting for signature -----------------------------------------------------------------------
 def test_top_management_is_reminded_after_2_days_then_every_3_days(portal_users):
     version = in_review(OPENED)
@@ -221,6 +262,7 @@ def test_a_version_signed_is_no_longer_brought_up(portal_users):
 @pytest.mark.parametrize(("find", "now"), [
     pytest.param(signature_waiting_find, lambda: at(OPENED + dt.timedelta(days=2)), id="signature"),
     pytest.param(acknowledgement_due_find, lambda: at(DUE), id="acknowledgement"),
+    pytest.param(overdue_summary_find, lambda: at(DUE + dt.timedelta(days=1)), id="summary"),
 ])
 @pytest.mark.parametrize("audience", [AudienceKind.ALL_STAFF, AudienceKind.DEPARTMENTS])
 def test_each_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_people(db, find, now, audience):
