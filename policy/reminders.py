@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.conf import settings
 from django.urls import reverse
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import NO_UNIT, campaign_pending_people
 from policy.models import Campaign, PolicyVersion, VersionStatus
+from policy.selectors import policy_review_dates
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import people_who_can
 from qms_portal.notifications import Reminder, ReminderKind
@@ -203,6 +205,53 @@ def overdue_summary_find(now: dt.datetime) -> Iterable[Reminder]:
     return reminders
 
 
+# --- The periodic review ---------------------------------------------------------------------------------------
+def review_occasion(due_on: dt.date, today: dt.date) -> str | None:
+    """The step reached today for a review due on ``due_on``: from ``POLICY_REVIEW_WARNING_DAYS`` (30) before it,
+    then the day after it, then every 30 days while overdue; None before. The date is in the occasion: a review
+    that moves the date starts the schedule over."""
+    steps = [(due_on - dt.timedelta(days=settings.POLICY_REVIEW_WARNING_DAYS), f"{due_on.isoformat()}-coming")]
+    overdue = repeat_reached(due_on + dt.timedelta(days=1), REVIEW_OVERDUE_EVERY, today)
+    if overdue is not None:
+        steps.append((overdue[1], f"{due_on.isoformat()}-overdue-{overdue[0]}"))
+    return step_reached(today, steps)
+
+
+def review_due_find(now: dt.datetime) -> Iterable[Reminder]:
+    """Each policy in force whose periodic review is near or overdue, to the quality managers and top management.
+    Four queries, whatever the number of people."""
+    today = day_in(organisation_zone(), now)
+    due = []
+    for row in policy_review_dates():
+        if row.next_review_on is not None:
+            occasion = review_occasion(row.next_review_on, today)
+            if occasion is not None:
+                due.append((row, row.next_review_on, occasion))
+    if not due:
+        return []
+    people = list(dict.fromkeys([
+        *people_who_can(PolicyCapability.MANAGE).values_list("pk", flat=True),
+        *people_who_can(PolicyCapability.APPROVE).values_list("pk", flat=True),
+    ]))
+    reminders = []
+    for row, due_on, occasion in due:
+        days = (due_on - today).days
+        name = row.version.signed_title()
+        if days < 0:
+            title = f"The periodic review of {name} is overdue (due {day(due_on, 'long')})"
+        else:
+            when = "today" if days == 0 else f"in {_days(days)}"
+            title = f"The periodic review of {name} is due {when}"
+        for person in people:
+            reminders.append(Reminder(
+                kind=REVIEW_DUE, recipient_id=person, record_type=VERSION, record_id=str(row.version.pk),
+                occasion=occasion, title=title,
+                body=f"Review whether {name} is still suitable, by {day(due_on, 'long')}; top management signs it.",
+                url=row.url,
+            ))
+    return reminders
+
+
 KINDS = (
     ReminderKind(name=SIGNATURE_WAITING, label="A policy version waits for your signature", group=GROUP,
                  find=signature_waiting_find),
@@ -210,4 +259,6 @@ KINDS = (
                  find=acknowledgement_due_find, deadline=True),
     ReminderKind(name=OVERDUE_SUMMARY, label="Weekly: who has not acknowledged a policy past its due date",
                  group=GROUP, find=overdue_summary_find),
+    ReminderKind(name=REVIEW_DUE, label="A policy's periodic review coming or overdue", group=GROUP,
+                 find=review_due_find, deadline=True),
 )

@@ -14,10 +14,13 @@ from policy.models import AudienceKind, VersionStatus
 from policy.reminders import (
     ACKNOWLEDGEMENT_DUE,
     OVERDUE_SUMMARY,
+    REVIEW_DUE,
     SIGNATURE_WAITING,
     acknowledgement_due_find,
     acknowledgement_occasion,
     overdue_summary_find,
+    review_due_find,
+    review_occasion,
     signature_waiting_find,
 )
 from qms_portal.access import PortalRole
@@ -258,11 +261,57 @@ def test_a_version_signed_is_no_longer_brought_up(portal_users):
     assert told(SIGNATURE_WAITING) == []
 
 
+# --- The periodic review -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("today", "occasion"), [
+    (dt.date(2027, 1, 1), "2027-01-31-coming"),  # 30 days before
+    (dt.date(2026, 12, 31), None),  # 31 days before
+    (dt.date(2027, 1, 31), "2027-01-31-coming"),  # due today
+    (dt.date(2027, 2, 1), "2027-01-31-overdue-1"),
+    (dt.date(2027, 3, 2), "2027-01-31-overdue-1"),
+    (dt.date(2027, 3, 3), "2027-01-31-overdue-2"),
+])
+def test_the_review_step_reached_on_each_day(today, occasion):
+    assert review_occasion(REVIEW_ON, today) == occasion
+
+
+def test_the_quality_manager_and_top_management_hear_of_the_review_coming_and_overdue(portal_users):
+    version = PolicyVersionFactory(status=VersionStatus.PUBLISHED, next_review_on=REVIEW_ON)
+
+    reminders_sweep(now=at(dt.date(2026, 12, 31)))
+    assert told(REVIEW_DUE) == []
+    reminders_sweep(now=at(dt.date(2027, 1, 1)))
+    reminders_sweep(now=at(dt.date(2027, 1, 2)))
+    reminders_sweep(now=at(dt.date(2027, 2, 1)))
+
+    for person in (portal_users.quality_manager, portal_users.top_management):
+        assert told(REVIEW_DUE, person) == ["2027-01-31-coming", "2027-01-31-overdue-1"]
+    assert told(REVIEW_DUE, portal_users.employee) == []
+    titles = list(Notification.objects.filter(kind=REVIEW_DUE, recipient=portal_users.quality_manager)
+                  .order_by("created_at").values_list("title", flat=True))
+    assert titles == [
+        f"The periodic review of {version.signed_title()} is due in 30 days",
+        f"The periodic review of {version.signed_title()} is overdue (due 31 January 2027)",
+    ]
+
+
+def test_a_review_that_moves_the_date_starts_the_schedule_over(portal_users):
+    version = PolicyVersionFactory(status=VersionStatus.PUBLISHED, next_review_on=REVIEW_ON)
+    reminders_sweep(now=at(dt.date(2027, 1, 1)))
+    version.next_review_on = dt.date(2028, 1, 31)
+    version.save()
+
+    reminders_sweep(now=at(dt.date(2027, 2, 1)))  # the old date passed, but the review moved it
+    assert told(REVIEW_DUE, portal_users.quality_manager) == ["2027-01-31-coming"]
+    reminders_sweep(now=at(dt.date(2028, 1, 1)))
+    assert told(REVIEW_DUE, portal_users.quality_manager) == ["2027-01-31-coming", "2028-01-31-coming"]
+
+
 # --- A fixed number of queries, whatever the number of people ---------------------------------------------
 @pytest.mark.parametrize(("find", "now"), [
     pytest.param(signature_waiting_find, lambda: at(OPENED + dt.timedelta(days=2)), id="signature"),
     pytest.param(acknowledgement_due_find, lambda: at(DUE), id="acknowledgement"),
     pytest.param(overdue_summary_find, lambda: at(DUE + dt.timedelta(days=1)), id="summary"),
+    pytest.param(review_due_find, lambda: at(dt.date(2027, 1, 1)), id="review"),
 ])
 @pytest.mark.parametrize("audience", [AudienceKind.ALL_STAFF, AudienceKind.DEPARTMENTS])
 def test_each_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_people(db, find, now, audience):
