@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count, Max, Min
 from django.urls import reverse
 
 from policy.access import PolicyCapability
@@ -19,6 +21,7 @@ from policy.models import Campaign, PolicyVersion, VersionStatus
 from policy.selectors import policy_review_dates
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import people_who_can
+from qms_portal.models import Notification
 from qms_portal.notifications import Reminder, ReminderKind
 from qms_portal.presentation import day
 from qms_portal.reminder_steps import day_in, organisation_zone, repeat_reached, step_reached
@@ -262,3 +265,72 @@ KINDS = (
     ReminderKind(name=REVIEW_DUE, label="A policy's periodic review coming or overdue", group=GROUP,
                  find=review_due_find, deadline=True),
 )
+
+
+# --- On the campaign report: the reminders sent ---------------------------------------------------------------
+OCCASION_LABELS = {
+    "launch": "At launch",
+    "7-days-before": "7 days before the due date",
+    "1-day-before": "1 day before the due date",
+    "due-day": "On the due date",
+}
+
+
+def occasion_label(occasion: str) -> str:
+    """How a step of the campaign's schedule reads on its report."""
+    if occasion in OCCASION_LABELS:
+        return OCCASION_LABELS[occasion]
+    if occasion.startswith("overdue-week-"):
+        return f"Overdue summary to the quality managers, week {occasion.removeprefix('overdue-week-')}"
+    if occasion.startswith("overdue-"):
+        return f"Overdue by {occasion.removeprefix('overdue-').replace('-', ' ')}"
+    return occasion
+
+
+@dataclass(frozen=True)
+class RemindersSent:
+    """One step of a campaign's reminders: how many people it reached, and when."""
+
+    occasion: str
+    label: str
+    count: int
+    first_at: dt.datetime
+    last_at: dt.datetime
+
+
+def campaign_reminders_sent(campaign: Campaign) -> list[RemindersSent]:
+    """The reminders of ``campaign`` sent so far, per step of its schedule, oldest first: one query."""
+    rows = (
+        Notification.objects.filter(
+            kind__in=[ACKNOWLEDGEMENT_DUE, OVERDUE_SUMMARY], record_type=CAMPAIGN, record_id=str(campaign.pk)
+        )
+        .order_by()
+        .values("occasion")
+        .annotate(count=Count("pk"), first_at=Min("created_at"), last_at=Max("created_at"))
+    )
+    sent = [
+        RemindersSent(row["occasion"], occasion_label(row["occasion"]), row["count"], row["first_at"], row["last_at"])
+        for row in rows
+    ]
+    return sorted(sent, key=lambda step: (step.first_at, step.occasion))
+
+
+@dataclass(frozen=True)
+class PersonReminded:
+    """How often one person was reminded of a campaign, and when last."""
+
+    count: int
+    last_at: dt.datetime
+
+
+def campaign_people_reminded(campaign: Campaign, person_ids: Iterable[int]) -> dict[int, PersonReminded]:
+    """For each of ``person_ids`` reminded of ``campaign``, how often and when last: one query."""
+    rows = (
+        Notification.objects.filter(
+            kind=ACKNOWLEDGEMENT_DUE, record_type=CAMPAIGN, record_id=str(campaign.pk), recipient_id__in=person_ids
+        )
+        .order_by()
+        .values("recipient_id")
+        .annotate(count=Count("pk"), last_at=Max("created_at"))
+    )
+    return {row["recipient_id"]: PersonReminded(row["count"], row["last_at"]) for row in rows}

@@ -333,3 +333,40 @@ def test_each_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_people
     queries_large, found_large = queries_for(38)
     assert found_large > found_small > 0
     assert queries_small == queries_large
+
+
+# --- The campaign report -----------------------------------------------------------------------------------
+def test_the_campaign_report_shows_the_reminders_sent(portal_users, qm_client):
+    made = campaign(portal_users)
+    reminders_sweep(now=at(OPENED))
+    reminders_sweep(now=at(DUE - dt.timedelta(days=7)))
+    AcknowledgementFactory(version=made.version, person=portal_users.process_owner)
+    reminders_sweep(now=at(DUE - dt.timedelta(days=1)))
+    asked = 3  # the top manager, the quality manager and the employee are still pending
+
+    response = qm_client.get(reverse("policy:campaign_report", args=[made.version.document.reference, 1]))
+
+    assert response.status_code == 200
+    sent = response.context["reminders"]
+    assert [(step.label, step.count) for step in sent] == [
+        ("At launch", asked + 1), ("7 days before the due date", asked + 1), ("1 day before the due date", asked),
+    ]
+    html = response.content.decode()
+    assert "Reminders sent" in html and "1 day before the due date" in html
+    row = next(person for person in response.context["page"].object_list if person["pk"] == portal_users.employee.pk)
+    assert row["reminded"].count == 3
+
+
+def test_the_campaign_report_reads_the_reminders_with_the_same_queries_for_2_and_for_40_pending(db, qm_client):
+    made = campaign()
+    url = reverse("policy:campaign_report", args=[made.version.document.reference, 1])
+
+    def queries_for(count: int) -> int:
+        for _ in range(count):
+            UserFactory(roles=[PortalRole.EMPLOYEE])
+        reminders_sweep(now=at(OPENED))
+        with CaptureQueriesContext(connection) as queries:
+            assert qm_client.get(url).status_code == 200
+        return len(queries)
+
+    assert queries_for(2) == queries_for(38)
