@@ -269,7 +269,7 @@ KINDS = (
 
 # --- On the campaign report: the reminders sent ---------------------------------------------------------------
 OCCASION_LABELS = {
-    "launch": "At launch",
+    "launch": "First request (at launch, or on joining later)",
     "7-days-before": "7 days before the due date",
     "1-day-before": "1 day before the due date",
     "due-day": "On the due date",

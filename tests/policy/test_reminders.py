@@ -349,7 +349,9 @@ def test_the_campaign_report_shows_the_reminders_sent(portal_users, qm_client):
     assert response.status_code == 200
     sent = response.context["reminders"]
     assert [(step.label, step.count) for step in sent] == [
-        ("At launch", asked + 1), ("7 days before the due date", asked + 1), ("1 day before the due date", asked),
+        ("First request (at launch, or on joining later)", asked + 1),
+        ("7 days before the due date", asked + 1),
+        ("1 day before the due date", asked),
     ]
     html = response.content.decode()
     assert "Reminders sent" in html and "1 day before the due date" in html
