@@ -24,8 +24,8 @@ from policy.reminders import (
     signature_waiting_find,
 )
 from qms_portal.access import PortalRole
-from qms_portal.models import Notification, Organisation, User
-from qms_portal.notifications import outbox_send, reminders_sweep
+from qms_portal.models import Channel, Notification, Organisation, User
+from qms_portal.notifications import digest_send, notification_preferences_save, outbox_send, reminders_sweep
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
 
@@ -372,3 +372,31 @@ def test_the_campaign_report_reads_the_reminders_with_the_same_queries_for_2_and
         return len(queries)
 
     assert queries_for(2) == queries_for(38)
+
+
+# --- How each person chose to get them -----------------------------------------------------------------------
+def test_the_acknowledgement_reminder_cannot_be_switched_off_only_moved_to_the_digest(portal_users):
+    employee = portal_users.employee
+    with pytest.raises(ValueError, match="carries a deadline"):
+        notification_preferences_save(person=employee, channels={ACKNOWLEDGEMENT_DUE: Channel.PORTAL})
+    notification_preferences_save(person=employee, channels={ACKNOWLEDGEMENT_DUE: Channel.DIGEST})
+    campaign(portal_users)
+
+    reminders_sweep(now=at(OPENED))
+    outbox_send()
+    assert [email.to for email in mail.outbox if email.to == [employee.email]] == []
+    assert digest_send(now=at(OPENED, 7)) >= 1
+    outbox_send()
+    digest = next(email for email in mail.outbox if email.to == [employee.email])
+    assert "Quality policy" in digest.body and "Please read and acknowledge" in digest.body
+
+
+def test_a_top_manager_who_wants_signature_reminders_in_the_portal_only_gets_no_email(portal_users):
+    notification_preferences_save(person=portal_users.top_management, channels={SIGNATURE_WAITING: Channel.PORTAL})
+    in_review(OPENED)
+
+    reminders_sweep(now=at(OPENED + dt.timedelta(days=2)))
+    outbox_send()
+
+    assert told(SIGNATURE_WAITING, portal_users.top_management) == ["submitted-2026-12-01-1"]
+    assert [email for email in mail.outbox if email.to == [portal_users.top_management.email]] == []
