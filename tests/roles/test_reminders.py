@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from qms_portal.access import PortalRole
-from qms_portal.models import Notification, Organisation
-from qms_portal.notifications import outbox_send, reminders_sweep
+from qms_portal.models import Channel, Notification, Organisation
+from qms_portal.notifications import notification_preferences_save, outbox_send, reminders_sweep
 from roles.acknowledgements import role_acknowledge
 from roles.models import RoleAcknowledgement
 from roles.reminders import ROLE_TO_ACKNOWLEDGE, role_to_acknowledge_find
@@ -117,3 +117,14 @@ def test_the_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_holders
 
     assert queries_for(2) == (2, 2)
     assert queries_for(38) == (2, 40)
+
+
+def test_a_holder_who_wants_role_reminders_in_the_portal_only_sees_it_under_the_bell_without_email(holder):
+    notification_preferences_save(person=holder, channels={ROLE_TO_ACKNOWLEDGE: Channel.PORTAL})
+    AssignmentFactory(person=holder)
+
+    reminders_sweep(now=NOW)
+    outbox_send()
+
+    assert len(told(holder)) == 1
+    assert mail.outbox == []
