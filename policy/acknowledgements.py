@@ -85,6 +85,13 @@ def campaign_audience(campaign: Campaign, *, as_of: dt.datetime | None = None) -
     return people
 
 
+def campaign_pending_people(campaign: Campaign) -> QuerySet[User]:
+    """The people the campaign asks who have not acknowledged its version yet: one query when read (three for a
+    campaign to chosen departments), whatever their number."""
+    acknowledged = Acknowledgement.objects.filter(version_id=campaign.version_id, person_id=OuterRef("pk"))
+    return campaign_audience(campaign).filter(~Exists(acknowledged))
+
+
 def acknowledgement_refusal(*, version: PolicyVersion) -> str:
     """Why nobody can acknowledge ``version`` now (only the published version, with a campaign, can be), or ""."""
     if version.status != VersionStatus.PUBLISHED or getattr(version, "campaign", None) is None:

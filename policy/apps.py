@@ -21,6 +21,13 @@ class PolicyConfig(AppConfig):
             area="policy_ack", template="policy/_ack_prompt.html", context=ack_prompt_context, slot="attention"
         ))
 
+        # Its reminders, found by the core's sweep (issue 14).
+        from policy.reminders import KINDS
+        from qms_portal.notifications import reminder_kind_register
+
+        for kind in KINDS:
+            reminder_kind_register(kind)
+
         # The demo policies, built by ``seed_demo`` after the demo organisation and people.
         from policy.demo import seed_policy_demo
         from qms_portal.demo import demo_register

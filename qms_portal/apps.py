@@ -16,7 +16,10 @@ class QmsPortalConfig(AppConfig):
         # that a task sent by name runs in-process when there is no Redis, instead of waiting in memory forever.
         app.autodiscover_tasks(force=True)
 
-        from qms_portal.notifications import in_process_timer_start
+        from qms_portal.account_reminders import ACCESS_ENDING_KIND
+        from qms_portal.notifications import in_process_timer_start, reminder_kind_register
+
+        reminder_kind_register(ACCESS_ENDING_KIND)
 
         # Without Redis there is no beat: the development server sweeps for reminders from a thread.
         in_process_timer_start()

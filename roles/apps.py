@@ -24,6 +24,12 @@ class RolesConfig(AppConfig):
 
         register_home_panels()
 
+        # Its reminders, found by the core's sweep (issue 14).
+        from qms_portal.notifications import reminder_kind_register
+        from roles.reminders import ROLE_TO_ACKNOWLEDGE_KIND
+
+        reminder_kind_register(ROLE_TO_ACKNOWLEDGE_KIND)
+
         from qms_portal.demo import demo_register
         from roles.demo import seed_roles_demo
 

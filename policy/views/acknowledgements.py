@@ -20,6 +20,7 @@ from policy.acknowledgements import (
     pending_for,
 )
 from policy.models import Acknowledgement, AudienceKind, Campaign, PolicyVersion, VersionStatus
+from policy.reminders import campaign_people_reminded, campaign_reminders_sent
 from policy.selectors import may_see_work_in_progress
 from qms_portal.access import login_only, requires
 from qms_portal.exports import csv_response
@@ -114,11 +115,17 @@ def campaign_report_page(request: SignedInRequest, reference: str, number: int) 
     """The campaign's rate overall and by department, and who is still pending."""
     campaign = _campaign(reference, number)
     report = campaign_report(campaign)
+    page = paginate(request, report.pending)
+    # Beside each person pending, how often they were reminded and when last (one query for the page).
+    reminded = campaign_people_reminded(campaign, [person["pk"] for person in page.object_list])
+    for person in page.object_list:
+        person["reminded"] = reminded.get(person["pk"])
     return render(request, "policy/campaign_report.html", {
         "campaign": campaign,
         "version": campaign.version,
         "report": report,
-        "page": paginate(request, report.pending),
+        "page": page,
+        "reminders": campaign_reminders_sent(campaign),
         "units": list(campaign.org_units.order_by("name")) if campaign.audience == AudienceKind.DEPARTMENTS else [],
         "csv_url": reverse("policy:campaign_report_csv", args=[reference, number]),
     })
