@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 
+from django.urls import reverse
 from django.utils import timezone
 
-from leadership.review_invitations import INVITATION
+from leadership.models import (
+    ReviewAttendance,
+    ReviewStatus,
+)
+from leadership.review_invitations import INVITATION, REVIEW_RECORD
 from qms_portal.models import Organisation
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
+from qms_portal.presentation import day
 
 # TODO(issue 14): organisation settings for these; constants until a settings row carries them.
 REVIEW_DAYS_BEFORE: tuple[int, ...] = (14, 7, 1)
@@ -46,8 +53,42 @@ def _today(now: dt.datetime, zone: zoneinfo.ZoneInfo | None = None) -> dt.date:
 
 
 # --- Schedules: pure functions of dates ---------------------------------------------------------------
+def review_coming_step(planned_on: dt.date, today: dt.date, days_before: Sequence[int] = REVIEW_DAYS_BEFORE) -> str:
+    """The "<n>-days-before" step due for a review planned on ``planned_on``: the nearest of ``days_before`` not yet
+    passed, from ``max(days_before)`` days before to the day before; "" outside. The date is in the occasion, so a
+    review moved to another day is reminded of again."""
+    left = (planned_on - today).days
+    steps = [n for n in sorted(days_before) if n >= left]
+    if left < 1 or not steps:
+        return ""
+    return f"{planned_on.isoformat()}-{steps[0]}-days-before"
+
+
 # --- Who ---------------------------------------------------------------------------------------------------
 # --- Finding what is due -------------------------------------------------------------------------------
+def find_review_coming(now: dt.datetime) -> list[Reminder]:
+    """Reviews coming up, to the chair and each invitee: one query."""
+    today = _today(now)
+    horizon = today + dt.timedelta(days=max(REVIEW_DAYS_BEFORE))
+    rows = ReviewAttendance.objects.filter(
+        review__status=ReviewStatus.PLANNED, review__planned_on__gt=today, review__planned_on__lte=horizon
+    ).select_related("review")
+    found = []
+    for row in rows:
+        review = row.review
+        occasion = review_coming_step(review.planned_on, today)
+        if occasion:
+            left = (review.planned_on - today).days
+            days = f"{left} day{'s' if left != 1 else ''}"
+            found.append(Reminder(
+                kind="review_coming", recipient_id=row.person_id, record_type=REVIEW_RECORD, record_id=str(review.pk),
+                occasion=occasion, title=f"{review.title} in {days}, {day(review.planned_on)}",
+                body=f"{review.title} meets on {day(review.planned_on)}{f', {review.place}' if review.place else ''}.",
+                url=reverse("leadership:review_detail", args=[review.pk]),
+            ))
+    return found
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -55,6 +96,8 @@ def _nothing(now: dt.datetime) -> list[Reminder]:
 
 KINDS = (
     ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing),
+    ReminderKind("review_coming", "A management review coming up (14, 7 and 1 days before)", GROUP_REVIEWS,
+                 find_review_coming),
 )
 
 
