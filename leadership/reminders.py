@@ -18,11 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadership.models import (
+    ManagementReview,
     ReviewAttendance,
+    ReviewInput,
     ReviewStatus,
 )
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
-from qms_portal.models import Organisation
+from qms_portal.access import PortalRole
+from qms_portal.models import Organisation, User
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
 from qms_portal.presentation import day
 
@@ -64,7 +67,18 @@ def review_coming_step(planned_on: dt.date, today: dt.date, days_before: Sequenc
     return f"{planned_on.isoformat()}-{steps[0]}-days-before"
 
 
+def inputs_missing_step(planned_on: dt.date, today: dt.date, days_before: int = INPUTS_DAYS_BEFORE) -> str:
+    """From ``days_before`` days before a review to its day: the one reminder that inputs have no notes."""
+    left = (planned_on - today).days
+    return f"{planned_on.isoformat()}-inputs" if 0 <= left <= days_before else ""
+
+
 # --- Who ---------------------------------------------------------------------------------------------------
+def _quality_managers() -> list[int]:
+    """The quality managers' ids: one query (deactivated people are left out by the core's sweep)."""
+    return list(User.objects.filter(groups__name=PortalRole.QUALITY_MANAGER).values_list("pk", flat=True).distinct())
+
+
 # --- Finding what is due -------------------------------------------------------------------------------
 def find_review_coming(now: dt.datetime) -> list[Reminder]:
     """Reviews coming up, to the chair and each invitee: one query."""
@@ -89,6 +103,34 @@ def find_review_coming(now: dt.datetime) -> list[Reminder]:
     return found
 
 
+def find_inputs_missing(now: dt.datetime) -> list[Reminder]:
+    """Inputs still without notes shortly before a review, to the quality managers: two queries."""
+    today = _today(now)
+    rows = ReviewInput.objects.filter(
+        review__status=ReviewStatus.PLANNED, review__planned_on__gte=today,
+        review__planned_on__lte=today + dt.timedelta(days=INPUTS_DAYS_BEFORE), notes="",
+    ).select_related("review").order_by("review_id", "code")
+    missing: dict[int, tuple[ManagementReview, list[ReviewInput]]] = {}
+    for row in rows:
+        missing.setdefault(row.review_id, (row.review, []))[1].append(row)
+    if not missing:
+        return []
+    managers = _quality_managers()
+    found = []
+    for review, inputs in missing.values():
+        occasion = inputs_missing_step(review.planned_on, today)
+        codes = ", ".join(f"{row.code})" for row in inputs)
+        for person_id in managers:
+            found.append(Reminder(
+                kind="review_inputs_missing", recipient_id=person_id, record_type=REVIEW_RECORD,
+                record_id=str(review.pk), occasion=occasion,
+                title=f"{len(inputs)} input{'s' if len(inputs) != 1 else ''} without notes for {review.title}",
+                body=f"{review.title} meets on {day(review.planned_on)}; inputs without notes: {codes}.",
+                url=reverse("leadership:review_detail", args=[review.pk]),
+            ))
+    return found
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -98,6 +140,8 @@ KINDS = (
     ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing),
     ReminderKind("review_coming", "A management review coming up (14, 7 and 1 days before)", GROUP_REVIEWS,
                  find_review_coming),
+    ReminderKind("review_inputs_missing", "Review inputs still without notes a week before", GROUP_REVIEWS,
+                 find_inputs_missing, deadline=True),
 )
 
 
