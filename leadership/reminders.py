@@ -73,6 +73,13 @@ def inputs_missing_step(planned_on: dt.date, today: dt.date, days_before: int = 
     return f"{planned_on.isoformat()}-inputs" if 0 <= left <= days_before else ""
 
 
+def minutes_step(closed_on: dt.date, today: dt.date) -> str:
+    """Minutes awaiting the chair's signature: ``MINUTES_FIRST_AFTER_DAYS`` after closing, then every
+    ``MINUTES_REPEAT_DAYS``; the occasion names the week, "" before the first."""
+    waited = (today - closed_on).days - MINUTES_FIRST_AFTER_DAYS
+    return f"week-{waited // MINUTES_REPEAT_DAYS + 1}" if waited >= 0 else ""
+
+
 # --- Who ---------------------------------------------------------------------------------------------------
 def _quality_managers() -> list[int]:
     """The quality managers' ids: one query (deactivated people are left out by the core's sweep)."""
@@ -131,6 +138,27 @@ def find_inputs_missing(now: dt.datetime) -> list[Reminder]:
     return found
 
 
+def find_minutes_to_sign(now: dt.datetime) -> list[Reminder]:
+    """Closed reviews whose minutes the chair has not signed, to the chair: one query."""
+    zone = _zone()
+    today = _today(now, zone)
+    reviews = ManagementReview.objects.filter(status=ReviewStatus.CLOSED, minutes_signature=None).exclude(
+        closed_at=None
+    )
+    found = []
+    for review in reviews:
+        assert review.closed_at is not None  # noqa: S101 - excluded above; says so to the type checker
+        occasion = minutes_step(_today(review.closed_at, zone), today)
+        if occasion:
+            found.append(Reminder(
+                kind="review_minutes_to_sign", recipient_id=review.chair_id, record_type=REVIEW_RECORD,
+                record_id=str(review.pk), occasion=occasion, title=f"Minutes of {review} wait for your signature",
+                body=f"{review} was closed on {day(review.closed_at)}: its minutes wait for your signature as chair.",
+                url=reverse("leadership:review_sign", args=[review.pk]),
+            ))
+    return found
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -142,6 +170,8 @@ KINDS = (
                  find_review_coming),
     ReminderKind("review_inputs_missing", "Review inputs still without notes a week before", GROUP_REVIEWS,
                  find_inputs_missing, deadline=True),
+    ReminderKind("review_minutes_to_sign", "Minutes waiting for the chair's signature", GROUP_REVIEWS,
+                 find_minutes_to_sign, deadline=True),
 )
 
 
