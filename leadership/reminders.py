@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,10 @@ from leadership.models import (
     ReviewInput,
     ReviewStatus,
 )
+from leadership.people import top_managers
+from leadership.readiness import thresholds_load
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
+from leadership.reviews import add_months
 from qms_portal.access import PortalRole
 from qms_portal.models import Organisation, User
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
@@ -78,6 +81,22 @@ def minutes_step(closed_on: dt.date, today: dt.date) -> str:
     ``MINUTES_REPEAT_DAYS``; the occasion names the week, "" before the first."""
     waited = (today - closed_on).days - MINUTES_FIRST_AFTER_DAYS
     return f"week-{waited // MINUTES_REPEAT_DAYS + 1}" if waited >= 0 else ""
+
+
+def review_cycle_step(
+    last_held_on: dt.date | None, planned_on: Iterable[dt.date], today: dt.date, *, interval_months: int,
+    warning_days: int,
+) -> str:
+    """No review planned in time: within ``warning_days`` of the interval's end after the last held review with
+    none planned by then ("<due>-warning"), or past it ("<due>-overdue"); with none ever held and none planned,
+    "never-held". "" when a review is planned in time."""
+    planned = list(planned_on)
+    if last_held_on is None:
+        return "" if planned else "never-held"
+    due = add_months(last_held_on, interval_months)
+    if any(day_ <= due for day_ in planned if day_ >= today) or (due - today).days > warning_days:
+        return ""
+    return f"{due.isoformat()}-{'overdue' if today > due else 'warning'}"
 
 
 # --- Who ---------------------------------------------------------------------------------------------------
@@ -159,6 +178,38 @@ def find_minutes_to_sign(now: dt.datetime) -> list[Reminder]:
     return found
 
 
+def find_review_not_planned(now: dt.datetime) -> list[Reminder]:
+    """No review planned within the organisation's interval, to the quality managers and top management: five
+    queries."""
+    today = _today(now)
+    thresholds = thresholds_load()
+    last_held = ManagementReview.objects.exclude(held_on=None).order_by("-held_on").values_list(
+        "held_on", flat=True
+    ).first()
+    planned = ManagementReview.objects.filter(status=ReviewStatus.PLANNED).values_list("planned_on", flat=True)
+    occasion = review_cycle_step(
+        last_held, planned, today, interval_months=thresholds.review_interval_months,
+        warning_days=thresholds.review_warning_days,
+    )
+    if not occasion:
+        return []
+    if last_held is None:
+        title = "No management review has been held or planned"
+    else:
+        due = add_months(last_held, thresholds.review_interval_months)
+        title = f"No management review is planned by {day(due)}, when the next is due"
+    people = {*_quality_managers(), *top_managers().values_list("pk", flat=True)}
+    return [
+        Reminder(
+            kind="review_not_planned", recipient_id=person_id, record_type=CYCLE_RECORD, record_id="next",
+            occasion=occasion, title=title,
+            body=f"Management reviews are due every {thresholds.review_interval_months} months (9.3).",
+            url=reverse("leadership:review_create"),
+        )
+        for person_id in sorted(people)
+    ]
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -172,6 +223,8 @@ KINDS = (
                  find_inputs_missing, deadline=True),
     ReminderKind("review_minutes_to_sign", "Minutes waiting for the chair's signature", GROUP_REVIEWS,
                  find_minutes_to_sign, deadline=True),
+    ReminderKind("review_not_planned", "No management review planned within the interval", GROUP_REVIEWS,
+                 find_review_not_planned, deadline=True),
 )
 
 
