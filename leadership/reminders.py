@@ -14,15 +14,18 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from leadership.models import (
+    Action,
     ManagementReview,
     ReviewAttendance,
     ReviewInput,
     ReviewStatus,
 )
+from leadership.models.actions import ACTIVE_STATUSES
 from leadership.people import top_managers
 from leadership.readiness import thresholds_load
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
@@ -81,6 +84,11 @@ def minutes_step(closed_on: dt.date, today: dt.date) -> str:
     ``MINUTES_REPEAT_DAYS``; the occasion names the week, "" before the first."""
     waited = (today - closed_on).days - MINUTES_FIRST_AFTER_DAYS
     return f"week-{waited // MINUTES_REPEAT_DAYS + 1}" if waited >= 0 else ""
+
+
+def action_due_soon_step(due_on: dt.date, today: dt.date) -> str:
+    """Due within ``ACTION_DUE_SOON_DAYS`` (the due day included): once per due date."""
+    return f"due-soon-{due_on.isoformat()}" if 0 <= (due_on - today).days <= ACTION_DUE_SOON_DAYS else ""
 
 
 def review_cycle_step(
@@ -210,6 +218,24 @@ def find_review_not_planned(now: dt.datetime) -> list[Reminder]:
     ]
 
 
+def _active_due_by(due_by: dt.date) -> QuerySet[Action]:
+    return Action.objects.filter(status__in=ACTIVE_STATUSES, due_on__lte=due_by).order_by("due_on", "pk")
+
+
+def find_action_due_soon(now: dt.datetime) -> list[Reminder]:
+    """Actions due within the week, to their owner: one query."""
+    today = _today(now)
+    rows = _active_due_by(due_by=today + dt.timedelta(days=ACTION_DUE_SOON_DAYS)).filter(due_on__gte=today)
+    return [
+        Reminder(
+            kind="action_due_soon", recipient_id=action.owner_id, record_type=ACTION_RECORD, record_id=str(action.pk),
+            occasion=action_due_soon_step(action.due_on, today), title=f"Action due {day(action.due_on)}: {action}",
+            url=reverse("leadership:action_detail", args=[action.pk]),
+        )
+        for action in rows
+    ]
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -225,6 +251,8 @@ KINDS = (
                  find_minutes_to_sign, deadline=True),
     ReminderKind("review_not_planned", "No management review planned within the interval", GROUP_REVIEWS,
                  find_review_not_planned, deadline=True),
+    ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
+                 deadline=True),
 )
 
 
