@@ -91,6 +91,12 @@ def action_due_soon_step(due_on: dt.date, today: dt.date) -> str:
     return f"due-soon-{due_on.isoformat()}" if 0 <= (due_on - today).days <= ACTION_DUE_SOON_DAYS else ""
 
 
+def action_overdue_step(due_on: dt.date, today: dt.date) -> str:
+    """Overdue from the day after the due date, again every ``ACTION_OVERDUE_REPEAT_DAYS``."""
+    late = (today - due_on).days
+    return f"overdue-{due_on.isoformat()}-week-{(late - 1) // ACTION_OVERDUE_REPEAT_DAYS + 1}" if late >= 1 else ""
+
+
 def review_cycle_step(
     last_held_on: dt.date | None, planned_on: Iterable[dt.date], today: dt.date, *, interval_months: int,
     warning_days: int,
@@ -236,6 +242,21 @@ def find_action_due_soon(now: dt.datetime) -> list[Reminder]:
     ]
 
 
+def find_action_overdue(now: dt.datetime) -> list[Reminder]:
+    """Overdue actions, to their owner, weekly: one query."""
+    today = _today(now)
+    rows = _active_due_by(due_by=today - dt.timedelta(days=1))
+    return [
+        Reminder(
+            kind="action_overdue", recipient_id=action.owner_id, record_type=ACTION_RECORD, record_id=str(action.pk),
+            occasion=action_overdue_step(action.due_on, today),
+            title=f"Action overdue since {day(action.due_on)}: {action}",
+            url=reverse("leadership:action_detail", args=[action.pk]),
+        )
+        for action in rows
+    ]
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -253,6 +274,7 @@ KINDS = (
                  find_review_not_planned, deadline=True),
     ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
                  deadline=True),
+    ReminderKind("action_overdue", "My actions overdue (weekly)", GROUP_ACTIONS, find_action_overdue, deadline=True),
 )
 
 
