@@ -97,6 +97,11 @@ def action_overdue_step(due_on: dt.date, today: dt.date) -> str:
     return f"overdue-{due_on.isoformat()}-week-{(late - 1) // ACTION_OVERDUE_REPEAT_DAYS + 1}" if late >= 1 else ""
 
 
+def action_escalation_step(due_on: dt.date, today: dt.date) -> str:
+    """``ACTION_ESCALATE_AFTER_DAYS`` overdue: escalated once per due date."""
+    return f"escalated-{due_on.isoformat()}" if (today - due_on).days >= ACTION_ESCALATE_AFTER_DAYS else ""
+
+
 def review_cycle_step(
     last_held_on: dt.date | None, planned_on: Iterable[dt.date], today: dt.date, *, interval_months: int,
     warning_days: int,
@@ -257,6 +262,30 @@ def find_action_overdue(now: dt.datetime) -> list[Reminder]:
     ]
 
 
+def find_action_escalation(now: dt.datetime) -> list[Reminder]:
+    """Actions overdue for ``ACTION_ESCALATE_AFTER_DAYS``, escalated to the quality managers (people have no
+    manager on record yet): two queries."""
+    today = _today(now)
+    rows = list(
+        _active_due_by(due_by=today - dt.timedelta(days=ACTION_ESCALATE_AFTER_DAYS)).select_related("owner")
+    )
+    if not rows:
+        return []
+    managers = _quality_managers()
+    return [
+        Reminder(
+            kind="action_escalation", recipient_id=person_id, record_type=ACTION_RECORD, record_id=str(action.pk),
+            occasion=action_escalation_step(action.due_on, today),
+            title=f"Escalated: {action.owner}'s action overdue since {day(action.due_on)}: {action}",
+            body=f"{action} has been overdue for {(today - action.due_on).days} days.",
+            url=reverse("leadership:action_detail", args=[action.pk]),
+        )
+        for action in rows
+        for person_id in managers
+        if person_id != action.owner_id
+    ]
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -275,6 +304,8 @@ KINDS = (
     ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
                  deadline=True),
     ReminderKind("action_overdue", "My actions overdue (weekly)", GROUP_ACTIONS, find_action_overdue, deadline=True),
+    ReminderKind("action_escalation", "Actions overdue for two weeks (escalation)", GROUP_ACTIONS,
+                 find_action_escalation, deadline=True),
 )
 
 
