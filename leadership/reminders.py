@@ -18,8 +18,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from leadership.commitments import CommitmentState, status_from
 from leadership.models import (
     Action,
+    Commitment,
     ManagementReview,
     ReviewAttendance,
     ReviewInput,
@@ -100,6 +102,17 @@ def action_overdue_step(due_on: dt.date, today: dt.date) -> str:
 def action_escalation_step(due_on: dt.date, today: dt.date) -> str:
     """``ACTION_ESCALATE_AFTER_DAYS`` overdue: escalated once per due date."""
     return f"escalated-{due_on.isoformat()}" if (today - due_on).days >= ACTION_ESCALATE_AFTER_DAYS else ""
+
+
+def commitment_step(latest_evidence_on: dt.date | None, every_days: int, today: dt.date) -> str:
+    """Evidence due soon or stale (``leadership.commitments`` rules), once each per evidence cycle; never
+    evidenced, once."""
+    status = status_from(latest_evidence_on, every_days, today=today)
+    if status.state == CommitmentState.NEVER_EVIDENCED:
+        return "never-evidenced"
+    if status.state in (CommitmentState.DUE_SOON, CommitmentState.STALE):
+        return f"{status.state}-{status.due_on}"
+    return ""
 
 
 def review_cycle_step(
@@ -286,6 +299,31 @@ def find_action_escalation(now: dt.datetime) -> list[Reminder]:
     ]
 
 
+def find_commitment_evidence(now: dt.datetime) -> list[Reminder]:
+    """Commitments whose evidence is due soon, stale or never given, to the accountable top manager: one query."""
+    today = _today(now)
+    rows = Commitment.objects.exclude(owner=None).with_latest_evidence()
+    found = []
+    for commitment in rows:
+        latest = commitment.latest_evidence_on  # the annotation (``with_latest_evidence``)
+        occasion = commitment_step(latest, commitment.evidence_every_days, today)
+        if not occasion:
+            continue
+        status = status_from(latest, commitment.evidence_every_days, today=today)
+        what = {
+            CommitmentState.NEVER_EVIDENCED: "has never been evidenced",
+            CommitmentState.DUE_SOON: f"needs new evidence by {day(status.due_on)}",
+            CommitmentState.STALE: f"has had no evidence since {day(latest)}",
+        }[status.state]
+        assert commitment.owner_id is not None  # noqa: S101 - excluded above; says so to the type checker
+        found.append(Reminder(
+            kind="commitment_evidence", recipient_id=commitment.owner_id, record_type=COMMITMENT_RECORD,
+            record_id=commitment.code, occasion=occasion, title=f"{commitment.code} {what}",
+            url=reverse("leadership:commitment_detail", args=[commitment.code]),
+        ))
+    return found
+
+
 def _nothing(now: dt.datetime) -> list[Reminder]:
     """Invitations are sent when a review is planned or changed (``review_invitations``), never by the sweep."""
     return []
@@ -306,6 +344,8 @@ KINDS = (
     ReminderKind("action_overdue", "My actions overdue (weekly)", GROUP_ACTIONS, find_action_overdue, deadline=True),
     ReminderKind("action_escalation", "Actions overdue for two weeks (escalation)", GROUP_ACTIONS,
                  find_action_escalation, deadline=True),
+    ReminderKind("commitment_evidence", "Commitments whose evidence is due or stale", GROUP_COMMITMENTS,
+                 find_commitment_evidence, deadline=True),
 )
 
 
