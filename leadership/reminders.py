@@ -33,7 +33,7 @@ from leadership.readiness import thresholds_load
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
 from leadership.reviews import add_months
 from qms_portal.access import PortalRole
-from qms_portal.models import Organisation, User
+from qms_portal.models import Notification, Organisation, User
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
 from qms_portal.presentation import day
 
@@ -356,3 +356,17 @@ def register_reminder_kinds() -> None:
 
 
 # --- Who was reminded, for a record's page -------------------------------------------------------------
+def reminders_sent(record_type: str, record_id: object) -> list[Notification]:
+    """The notifications sent about one record, newest first, with their recipient: one query."""
+    rows = Notification.objects.filter(record_type=record_type, record_id=str(record_id)).select_related("recipient")
+    found = list(rows.order_by("-created_at", "-id"))
+    for row in found:
+        row.kind_label = kind_label(row.kind)  # type: ignore[attr-defined]  # for the template only
+    return found
+
+
+def kind_label(name: str) -> str:
+    """How people see a kind, for the pages listing reminders sent."""
+    kind = next((k for k in KINDS if k.name == name), None)
+    return kind.label if kind else name
+
