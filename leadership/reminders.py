@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -23,11 +24,13 @@ from leadership.models import (
     Action,
     Commitment,
     ManagementReview,
+    ReadinessSettings,
     ReviewAttendance,
     ReviewInput,
     ReviewStatus,
 )
 from leadership.models.actions import ACTIVE_STATUSES
+from leadership.models.readiness import days_list
 from leadership.people import top_managers
 from leadership.readiness import thresholds_load
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
@@ -37,14 +40,11 @@ from qms_portal.models import Notification, Organisation, User
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
 from qms_portal.presentation import day
 
-# TODO(issue 14): organisation settings for these; constants until a settings row carries them.
-REVIEW_DAYS_BEFORE: tuple[int, ...] = (14, 7, 1)
+# The steps the organisation does not set (``Schedule`` holds the ones it does).
 INPUTS_DAYS_BEFORE = 7
 MINUTES_FIRST_AFTER_DAYS = 2
 MINUTES_REPEAT_DAYS = 7
 ACTION_DUE_SOON_DAYS = 7
-ACTION_OVERDUE_REPEAT_DAYS = 7
-ACTION_ESCALATE_AFTER_DAYS = 14
 
 GROUP_REVIEWS = "Management reviews"
 GROUP_ACTIONS = "Actions"
@@ -52,6 +52,24 @@ GROUP_COMMITMENTS = "Commitments"
 ACTION_RECORD = "action"
 COMMITMENT_RECORD = "commitment"
 CYCLE_RECORD = "review_cycle"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The steps the organisation sets (on ``ReadinessSettings``), with their defaults."""
+
+    review_days_before: tuple[int, ...] = (14, 7, 1)
+    overdue_repeat_days: int = 7
+    escalate_after_days: int = 14
+
+
+def schedule_load() -> Schedule:
+    """The organisation's schedule, the defaults when never edited: one query."""
+    row = ReadinessSettings.objects.first()
+    if row is None:
+        return Schedule()
+    return Schedule(tuple(days_list(row.review_reminder_days)), row.action_reminder_repeat_days,
+                    row.action_escalation_days)
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -64,7 +82,9 @@ def _today(now: dt.datetime, zone: zoneinfo.ZoneInfo | None = None) -> dt.date:
 
 
 # --- Schedules: pure functions of dates ---------------------------------------------------------------
-def review_coming_step(planned_on: dt.date, today: dt.date, days_before: Sequence[int] = REVIEW_DAYS_BEFORE) -> str:
+def review_coming_step(
+    planned_on: dt.date, today: dt.date, days_before: Sequence[int] = Schedule.review_days_before
+) -> str:
     """The "<n>-days-before" step due for a review planned on ``planned_on``: the nearest of ``days_before`` not yet
     passed, from ``max(days_before)`` days before to the day before; "" outside. The date is in the occasion, so a
     review moved to another day is reminded of again."""
@@ -93,15 +113,15 @@ def action_due_soon_step(due_on: dt.date, today: dt.date) -> str:
     return f"due-soon-{due_on.isoformat()}" if 0 <= (due_on - today).days <= ACTION_DUE_SOON_DAYS else ""
 
 
-def action_overdue_step(due_on: dt.date, today: dt.date) -> str:
-    """Overdue from the day after the due date, again every ``ACTION_OVERDUE_REPEAT_DAYS``."""
+def action_overdue_step(due_on: dt.date, today: dt.date, repeat_days: int = Schedule.overdue_repeat_days) -> str:
+    """Overdue from the day after the due date, again every ``repeat_days`` (the occasion names the round)."""
     late = (today - due_on).days
-    return f"overdue-{due_on.isoformat()}-week-{(late - 1) // ACTION_OVERDUE_REPEAT_DAYS + 1}" if late >= 1 else ""
+    return f"overdue-{due_on.isoformat()}-round-{(late - 1) // repeat_days + 1}" if late >= 1 else ""
 
 
-def action_escalation_step(due_on: dt.date, today: dt.date) -> str:
-    """``ACTION_ESCALATE_AFTER_DAYS`` overdue: escalated once per due date."""
-    return f"escalated-{due_on.isoformat()}" if (today - due_on).days >= ACTION_ESCALATE_AFTER_DAYS else ""
+def action_escalation_step(due_on: dt.date, today: dt.date, after_days: int = Schedule.escalate_after_days) -> str:
+    """``after_days`` overdue: escalated once per due date."""
+    return f"escalated-{due_on.isoformat()}" if (today - due_on).days >= after_days else ""
 
 
 def commitment_step(latest_evidence_on: dt.date | None, every_days: int, today: dt.date) -> str:
@@ -139,16 +159,17 @@ def _quality_managers() -> list[int]:
 
 # --- Finding what is due -------------------------------------------------------------------------------
 def find_review_coming(now: dt.datetime) -> list[Reminder]:
-    """Reviews coming up, to the chair and each invitee: one query."""
+    """Reviews coming up, to the chair and each invitee: three queries (organisation, schedule, invitees)."""
     today = _today(now)
-    horizon = today + dt.timedelta(days=max(REVIEW_DAYS_BEFORE))
+    days_before = schedule_load().review_days_before
+    horizon = today + dt.timedelta(days=max(days_before))
     rows = ReviewAttendance.objects.filter(
         review__status=ReviewStatus.PLANNED, review__planned_on__gt=today, review__planned_on__lte=horizon
     ).select_related("review")
     found = []
     for row in rows:
         review = row.review
-        occasion = review_coming_step(review.planned_on, today)
+        occasion = review_coming_step(review.planned_on, today, days_before)
         if occasion:
             left = (review.planned_on - today).days
             days = f"{left} day{'s' if left != 1 else ''}"
@@ -261,13 +282,14 @@ def find_action_due_soon(now: dt.datetime) -> list[Reminder]:
 
 
 def find_action_overdue(now: dt.datetime) -> list[Reminder]:
-    """Overdue actions, to their owner, weekly: one query."""
+    """Overdue actions, to their owner, again every few days (the schedule): two queries."""
     today = _today(now)
+    repeat = schedule_load().overdue_repeat_days
     rows = _active_due_by(due_by=today - dt.timedelta(days=1))
     return [
         Reminder(
             kind="action_overdue", recipient_id=action.owner_id, record_type=ACTION_RECORD, record_id=str(action.pk),
-            occasion=action_overdue_step(action.due_on, today),
+            occasion=action_overdue_step(action.due_on, today, repeat),
             title=f"Action overdue since {day(action.due_on)}: {action}",
             url=reverse("leadership:action_detail", args=[action.pk]),
         )
@@ -276,19 +298,18 @@ def find_action_overdue(now: dt.datetime) -> list[Reminder]:
 
 
 def find_action_escalation(now: dt.datetime) -> list[Reminder]:
-    """Actions overdue for ``ACTION_ESCALATE_AFTER_DAYS``, escalated to the quality managers (people have no
-    manager on record yet): two queries."""
+    """Actions overdue for the schedule's days, escalated to the quality managers (people have no manager on
+    record yet): three queries."""
     today = _today(now)
-    rows = list(
-        _active_due_by(due_by=today - dt.timedelta(days=ACTION_ESCALATE_AFTER_DAYS)).select_related("owner")
-    )
+    after = schedule_load().escalate_after_days
+    rows = list(_active_due_by(due_by=today - dt.timedelta(days=after)).select_related("owner"))
     if not rows:
         return []
     managers = _quality_managers()
     return [
         Reminder(
             kind="action_escalation", recipient_id=person_id, record_type=ACTION_RECORD, record_id=str(action.pk),
-            occasion=action_escalation_step(action.due_on, today),
+            occasion=action_escalation_step(action.due_on, today, after),
             title=f"Escalated: {action.owner}'s action overdue since {day(action.due_on)}: {action}",
             body=f"{action} has been overdue for {(today - action.due_on).days} days.",
             url=reverse("leadership:action_detail", args=[action.pk]),
@@ -331,7 +352,7 @@ def _nothing(now: dt.datetime) -> list[Reminder]:
 
 KINDS = (
     ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing),
-    ReminderKind("review_coming", "A management review coming up (14, 7 and 1 days before)", GROUP_REVIEWS,
+    ReminderKind("review_coming", "A management review coming up", GROUP_REVIEWS,
                  find_review_coming),
     ReminderKind("review_inputs_missing", "Review inputs still without notes a week before", GROUP_REVIEWS,
                  find_inputs_missing, deadline=True),
@@ -341,8 +362,8 @@ KINDS = (
                  find_review_not_planned, deadline=True),
     ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
                  deadline=True),
-    ReminderKind("action_overdue", "My actions overdue (weekly)", GROUP_ACTIONS, find_action_overdue, deadline=True),
-    ReminderKind("action_escalation", "Actions overdue for two weeks (escalation)", GROUP_ACTIONS,
+    ReminderKind("action_overdue", "My actions overdue", GROUP_ACTIONS, find_action_overdue, deadline=True),
+    ReminderKind("action_escalation", "Overdue actions escalated", GROUP_ACTIONS,
                  find_action_escalation, deadline=True),
     ReminderKind("commitment_evidence", "Commitments whose evidence is due or stale", GROUP_COMMITMENTS,
                  find_commitment_evidence, deadline=True),

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from leadership import reminders, reviews
@@ -65,7 +66,7 @@ def test_an_action_is_due_soon_within_7_days_then_overdue_weekly_and_escalated_a
     assert [bool(action_due_soon_step(D, days(-n))) for n in (8, 7, 0)] == [False, True, True]
     assert action_due_soon_step(D, days(1)) == ""
     assert [action_overdue_step(D, days(n)) for n in (0, 1, 7, 8)] == [
-        "", f"overdue-{D}-week-1", f"overdue-{D}-week-1", f"overdue-{D}-week-2"
+        "", f"overdue-{D}-round-1", f"overdue-{D}-round-1", f"overdue-{D}-round-2"
     ]
     assert [action_escalation_step(D, days(n)) for n in (13, 14, 30)] == ["", f"escalated-{D}", f"escalated-{D}"]
 
@@ -89,6 +90,28 @@ def test_no_review_planned_within_the_interval_warns_then_says_overdue():
     assert step(dt.date(2026, 2, 10), [dt.date(2026, 3, 2)]) == ""  # planned in time
     assert step(dt.date(2026, 2, 10), [dt.date(2026, 3, 3)]) == "2026-03-02-warning"  # planned too late
     assert review_cycle_step(None, [], D, interval_months=12, warning_days=30) == "never-held"
+
+
+def test_the_organisation_sets_the_review_reminders_and_the_escalation_from_the_thresholds_page(
+    portal_users, client_for
+):
+    values = {"policy_ack_target_percent": 90, "department_floor_percent": 75, "role_ack_target_percent": 90,
+              "review_interval_months": 12, "review_warning_days": 30, "measurement_freshness_days": 100,
+              "action_reminder_repeat_days": 3, "action_escalation_days": 5, "reason": "Tighter follow-up"}
+    client = client_for(portal_users.quality_manager)
+    url_ = reverse("leadership:readiness_settings")
+    page = client.get(url_).text
+    assert 'value="14, 7, 1"' in page  # shown with its default
+    refused = client.post(url_, {**values, "review_reminder_days": "ten, 3"})
+    assert refused.status_code == 200 and "Give whole numbers of days" in refused.text
+    assert client.post(url_, {**values, "review_reminder_days": "3, 10"}).status_code == 302
+
+    schedule = reminders.schedule_load()
+    assert schedule == reminders.Schedule((10, 3), 3, 5)
+    assert review_coming_step(days(10), D, schedule.review_days_before) == f"{days(10)}-10-days-before"
+    assert review_coming_step(days(11), D, schedule.review_days_before) == ""
+    assert action_escalation_step(D, days(5), schedule.escalate_after_days) == f"escalated-{D}"
+    assert action_overdue_step(D, days(4), schedule.overdue_repeat_days) == f"overdue-{D}-round-2"
 
 
 # --- Invitations ----------------------------------------------------------------------------------------
@@ -324,5 +347,5 @@ def test_the_action_page_shows_its_escalation(portal_users, client_for):
     assert "Nobody has been reminded of it yet." in page
     reminders_sweep()
     page = client_for(portal_users.employee).get(url("leadership:action_detail", action)).text
-    assert "Actions overdue for two weeks (escalation)" in page and portal_users.quality_manager.full_name in page
-    assert "My actions overdue (weekly)" in page
+    assert "Overdue actions escalated" in page and portal_users.quality_manager.full_name in page
+    assert "My actions overdue" in page
