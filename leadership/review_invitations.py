@@ -8,13 +8,15 @@ sends nothing.
 """
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 
 from django.urls import reverse
+from django.utils import timezone
 
 from leadership.ics import review_ics
 from leadership.models import ManagementReview
-from qms_portal.models import User
+from qms_portal.models import Organisation, User
 from qms_portal.notifications import Reminder, notify
 from qms_portal.presentation import day
 
@@ -35,7 +37,11 @@ def _when(review: ManagementReview) -> str:
 
 def review_invitations_send(review: ManagementReview, *, removed: Iterable[User] = ()) -> int:
     """Invite the review's chair and invitees (again, after a change: the review's ``calendar_sequence`` is the
-    occasion), and send ``removed`` people a cancellation; returns how many were told."""
+    occasion), and send ``removed`` people a cancellation; returns how many were told. A review whose day has
+    passed (one recorded after the fact) invites nobody."""
+    zone = zoneinfo.ZoneInfo(Organisation.current().time_zone)
+    if review.planned_on < timezone.localtime(timezone.now(), zone).date():
+        return 0
     sequence = review.calendar_sequence
     occasion = "planned" if sequence == 0 else f"changed-{sequence}"
     url = reverse("leadership:review_detail", args=[review.pk])

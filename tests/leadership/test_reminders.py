@@ -156,6 +156,12 @@ def test_a_planned_review_invites_each_invitee_once_and_a_change_once_more_with_
     assert Notification.objects.filter(kind="review_invitation", recipient=qm).count() == 2
 
 
+def test_a_review_recorded_after_its_day_invites_nobody(portal_users):
+    plan(portal_users, planned_on=timezone.localdate() - dt.timedelta(days=3))
+    outbox_send()
+    assert mail.outbox == [] and not Notification.objects.exists()
+
+
 def test_an_invitation_in_a_plan_rolled_back_sends_nothing(portal_users):
     from django.db import transaction
 
