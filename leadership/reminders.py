@@ -377,17 +377,41 @@ def register_reminder_kinds() -> None:
 
 
 # --- Who was reminded, for a record's page -------------------------------------------------------------
-def reminders_sent(record_type: str, record_id: object) -> list[Notification]:
-    """The notifications sent about one record, newest first, with their recipient: one query."""
+@dataclass(frozen=True)
+class SentReminder:
+    """One step of one kind sent about a record (an invitation, the 7-day reminder): to whom, when, by which
+    channel."""
+
+    kind: str
+    label: str
+    title: str
+    sent_at: dt.datetime
+    recipients: list[tuple[User, str]]
+
+
+def reminders_grouped(rows: Iterable[Notification]) -> list[SentReminder]:
+    """``rows`` (newest first) as one entry per kind and occasion, its recipients by name: a pure function."""
+    groups: dict[tuple[str, str], list[Notification]] = {}
+    for row in rows:
+        groups.setdefault((row.kind, row.occasion), []).append(row)
+    return [
+        SentReminder(
+            kind=kind, label=kind_label(kind), title=found[-1].title, sent_at=min(row.created_at for row in found),
+            recipients=sorted(
+                ((row.recipient, row.get_channel_display()) for row in found), key=lambda pair: str(pair[0])
+            ),
+        )
+        for (kind, _), found in groups.items()
+    ]
+
+
+def reminders_sent(record_type: str, record_id: object) -> list[SentReminder]:
+    """The reminders sent about one record, newest first, each step with its recipients: one query."""
     rows = Notification.objects.filter(record_type=record_type, record_id=str(record_id)).select_related("recipient")
-    found = list(rows.order_by("-created_at", "-id"))
-    for row in found:
-        row.kind_label = kind_label(row.kind)  # type: ignore[attr-defined]  # for the template only
-    return found
+    return reminders_grouped(rows.order_by("-created_at", "-id"))
 
 
 def kind_label(name: str) -> str:
     """How people see a kind, for the pages listing reminders sent."""
     kind = next((k for k in KINDS if k.name == name), None)
     return kind.label if kind else name
-
