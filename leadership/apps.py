@@ -26,6 +26,10 @@ class LeadershipConfig(AppConfig):
             in_process_thread=True, cancellable=True,
         ))
 
+        from leadership.reminders import register_reminder_kinds
+
+        register_reminder_kinds()
+
         from leadership.home import register_home_panels
 
         register_home_panels()

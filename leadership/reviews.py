@@ -40,6 +40,7 @@ from leadership.models import (
     ReviewStatus,
 )
 from leadership.people import check_top_manager
+from leadership.review_invitations import meeting_of, review_invitations_send
 from qms_portal.access import require_capability
 from qms_portal.accounts import people_who_can
 from qms_portal.audit import audit_context, audit_step
@@ -224,6 +225,7 @@ def _plan(
         ReviewInput.objects.create(review=review, code=code)
     for person in {chair.pk: chair, **{person.pk: person for person in attendees}}.values():
         ReviewAttendance.objects.create(review=review, person=person)
+    review_invitations_send(review)
     return review
 
 
@@ -266,19 +268,26 @@ def review_update(
     review = _locked(review)
     step_check(review, "reschedule")
     _check_plan(title=title, chair=chair, recurrence_months=recurrence_months, meeting=meeting)
+    before = meeting_of(review, review.attendance.values_list("person_id", flat=True))
     review.title, review.planned_on, review.chair = title.strip(), planned_on, chair
     review.starts_at, review.duration_minutes = meeting.starts_at, meeting.duration_minutes
     review.place = meeting.place.strip()
     review.recurrence_months = recurrence_months
     wanted = {chair.pk: chair, **{person.pk: person for person in attendees}}
+    changed = meeting_of(review, wanted) != before
+    if changed:  # the invitation's SEQUENCE, and the occasion of the update each invitee gets once
+        review.calendar_sequence += 1
     with audit_context(actor=by):
         review.save()
+        removed = [row.person for row in review.attendance.exclude(person_id__in=wanted).select_related("person")]
         for row in review.attendance.exclude(person_id__in=wanted):
             row.delete()
         invited = set(review.attendance.values_list("person_id", flat=True))
         for pk, person in wanted.items():
             if pk not in invited:
                 ReviewAttendance.objects.create(review=review, person=person)
+    if changed:
+        review_invitations_send(review, removed=removed)
     return review
 
 

@@ -21,7 +21,8 @@ import uuid
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.mime.text import MIMEText
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -75,6 +76,8 @@ class Reminder:
     title: str
     body: str = ""
     url: str = ""
+    # An iCalendar file sent with the e-mail (a meeting invitation); the notification itself does not keep it.
+    calendar: str = field(default="", compare=False, repr=False)
 
     @property
     def key(self) -> tuple[str, str, str, int, str]:
@@ -174,7 +177,9 @@ def _email_context(organisation: Organisation, person: User) -> dict[str, object
     }
 
 
-def _outbox_for_notification(notification: Notification, person: User, organisation: Organisation) -> OutboxEmail:
+def _outbox_for_notification(
+    notification: Notification, person: User, organisation: Organisation, calendar: str = ""
+) -> OutboxEmail:
     context = {
         **_email_context(organisation, person),
         "notification": notification,
@@ -188,6 +193,7 @@ def _outbox_for_notification(notification: Notification, person: User, organisat
         text=render_to_string("qms_portal/email/notification.txt", context),
         html=render_to_string("qms_portal/email/notification.html", context),
         headers=_headers(),
+        calendar=calendar,
     )
 
 
@@ -222,7 +228,7 @@ def _claim(reminder: Reminder, person: User, channel: str, organisation: Organis
             return None
         emailed = channel == Channel.NOW and bool(person.email)
         if emailed:
-            _outbox_for_notification(notification, person, organisation)
+            _outbox_for_notification(notification, person, organisation, reminder.calendar)
     return Made(reminder, person, channel, emailed)
 
 
@@ -360,6 +366,14 @@ class OutboxResult:
     retried: int = 0
 
 
+def _calendar_part(calendar: str) -> MIMEText:
+    """An iCalendar file as the attachment mail clients offer to accept (``method`` as in the file, RFC 6047)."""
+    part = MIMEText(calendar, "calendar", "utf-8")
+    part.set_param("method", "CANCEL" if "METHOD:CANCEL" in calendar else "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
+    return part
+
+
 def outbox_send(*, limit: int = 100, now: dt.datetime | None = None) -> OutboxResult:
     """Send the queued e-mails that are due: sent ones are marked sent, a permanent refusal (5xx) failed with its
     reason, anything else (server down, 4xx) queued again with a later ``next_attempt_at``."""
@@ -376,6 +390,8 @@ def outbox_send(*, limit: int = 100, now: dt.datetime | None = None) -> OutboxRe
         )
         if row.html:
             message.attach_alternative(row.html, "text/html")
+        if row.calendar:
+            message.attach(_calendar_part(row.calendar))
         attempts = row.attempts + 1
         try:
             message.send()

@@ -1,10 +1,26 @@
 """The thresholds the Clause 5 readiness rules use, and the readiness kept per day for trends."""
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from qms_portal.audit import AuditedModel
+
+
+def days_list(text: str) -> list[int]:
+    """"14, 7, 1" as [14, 7, 1]; ``ValidationError`` unless each is a whole number of days from 1 to 365."""
+    try:
+        days = [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise ValidationError("Give whole numbers of days separated by commas, such as 14, 7, 1.") from None
+    if not days or any(not 1 <= n <= 365 for n in days):
+        raise ValidationError("Give one to several numbers of days, each from 1 to 365, such as 14, 7, 1.")
+    return sorted(set(days), reverse=True)
+
+
+def _check_days_list(text: str) -> None:
+    days_list(text)
 
 
 class ReadinessSettings(AuditedModel):
@@ -33,6 +49,19 @@ class ReadinessSettings(AuditedModel):
     measurement_freshness_days = models.PositiveSmallIntegerField(
         "measurement freshness (days)", default=100, validators=[MinValueValidator(1)],
         help_text="6.2 is at risk when an objective has no measurement this recent.",
+    )
+    # The reminders' schedule (``leadership.reminders``), kept on the same organisation row.
+    review_reminder_days = models.CharField(
+        "review reminders (days before)", max_length=60, default="14, 7, 1", validators=[_check_days_list],
+        help_text="Invitees are reminded of a management review this many days before it, such as 14, 7, 1.",
+    )
+    action_reminder_repeat_days = models.PositiveSmallIntegerField(
+        "overdue action reminder repeats (days)", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="An overdue action's owner is reminded again this often.",
+    )
+    action_escalation_days = models.PositiveSmallIntegerField(
+        "overdue action escalation (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="An action overdue this long is escalated to the quality manager.",
     )
 
     class Meta:

@@ -128,6 +128,9 @@ class ManagementReview(SignedRecord, AuditedModel):
         help_text="Leave empty for a one-off review.",
     )
     status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PLANNED)
+    # Raised each time the date, time, place or invitees change: the invitation's SEQUENCE (RFC 5545), so that
+    # calendars apply the latest, and the occasion of the update e-mail, so that each change is sent once.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     held_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     minutes_signature = models.OneToOneField(

@@ -22,6 +22,7 @@ from leadership.access import LeadershipCapability
 from leadership.forms.actions import ACTIVE, ActionFilterForm, ActionForm, NoteForm, StatusForm, source_value
 from leadership.models import Action, ActionStatus, Commitment, QualityObjective
 from leadership.models.actions import ACTIVE_STATUSES, overdue_q
+from leadership.reminders import ACTION_RECORD, reminders_sent
 from qms_portal.access import login_only, requires
 from qms_portal.audit import AuditAction, AuditEntry, audit_history
 from qms_portal.forms import posted
@@ -184,6 +185,7 @@ def _render_detail(
         "note_form": note_form or NoteForm(),
         "status_form": status_form,
         "today": today,
+        "reminders": reminders_sent(ACTION_RECORD, action.pk),
     }, status=status)
 
 

@@ -37,6 +37,7 @@ from leadership.models import (
     ReviewInput,
     ReviewStatus,
 )
+from leadership.reminders import REVIEW_RECORD, reminders_sent
 from leadership.review_inputs import figures_text, live_figures
 from leadership.review_minutes import minutes_pdf
 from leadership.selectors import REVIEW_STATES, review_agenda, review_decisions, review_state, reviews_with_figures
@@ -191,6 +192,7 @@ def _detail_context(request: SignedInRequest, review: ManagementReview) -> dict[
         "steps": steps,
         "can_edit_inputs": "note_input" in steps,
         "today": timezone.localdate(),
+        "reminders": reminders_sent(REVIEW_RECORD, review.pk),
     }
 
 
