@@ -58,6 +58,24 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture
+def reminder_kinds_only() -> Iterator[Callable[..., None]]:
+    """Keep only the named reminder kinds registered while a test runs, so that a sweep sends only what the test is
+    about (every app registers its kinds, and some find things in any database: no review planned, for one)."""
+    from qms_portal.notifications import REMINDER_KINDS
+
+    saved = dict(REMINDER_KINDS)
+
+    def keep(*names: str) -> None:
+        for name in list(REMINDER_KINDS):
+            if name not in names:
+                del REMINDER_KINDS[name]
+
+    yield keep
+    REMINDER_KINDS.clear()
+    REMINDER_KINDS.update(saved)
+
+
 @pytest.fixture(autouse=True)
 def _jobs_within_the_request(settings) -> None:
     """A long job (an evidence pack) runs where it is sent, as every task does in tests, not in a thread of its own;

@@ -20,6 +20,11 @@ TODAY = dt.date(2026, 12, 5)
 
 
 @pytest.fixture(autouse=True)
+def _only_this_kind(reminder_kinds_only) -> None:
+    reminder_kinds_only(ACCESS_ENDING)
+
+
+@pytest.fixture(autouse=True)
 def _london(db) -> None:
     organisation = Organisation.current()
     organisation.time_zone = "Europe/London"

@@ -34,6 +34,11 @@ DUE = dt.date(2026, 12, 20)
 REVIEW_ON = dt.date(2027, 1, 31)
 
 
+@pytest.fixture(autouse=True)
+def _only_policy_kinds(reminder_kinds_only) -> None:
+    reminder_kinds_only(SIGNATURE_WAITING, ACKNOWLEDGEMENT_DUE, OVERDUE_SUMMARY, REVIEW_DUE)
+
+
 def at(day: dt.date, hour: int = 12) -> dt.datetime:
     """``hour`` o'clock on ``day`` in the organisation's zone (UTC unless a test sets another)."""
     import zoneinfo
