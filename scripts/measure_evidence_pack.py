@@ -3,7 +3,7 @@ process, and WeasyPrint alone on the same pack's HTML as one document.
 
 usage (PostgreSQL and Redis are needed: the workers are real ``celery worker`` processes)::
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qms_measure_demo REDIS_URL=redis://127.0.0.1:6379/4 \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/qms_measure_demo REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python scripts/measure_evidence_pack.py --label demo [--scope 5] [--from D --to D] [--parts] \\
         [--repeat 3]
 
@@ -18,8 +18,8 @@ alone runs in a subprocess of its own so that its peak memory is its own. The da
 run. Times on a shared machine vary by a third or more between runs, and double when other work holds the cores:
 the load average before each run and the pool's CPU time are printed beside the wall times (part times summing to
 far more than the pool's CPU time mean the pool waited for the cores); ``--repeat`` keeps the median. Redis database:
-take one no test run empties (the test suite's worker tests flush 2, 3, 5-15; 4 is free). Prints one JSON line per
-figure (``{"name", "value", "unit"}``) and a table; ``measure()`` returns the figures for ``make bench``.
+take one no test run empties, and measure while no test runs (the suite's worker tests flush 1-15). Prints one JSON
+line per figure (``{"name", "value", "unit"}``) and a table; ``measure()`` returns the figures for ``make bench``.
 """
 from __future__ import annotations
 

@@ -45,8 +45,9 @@ REDIS_TEST_DB = 15  # a database of its own, emptied before use, so no other que
 # Each xdist process has Redis databases of its own, four lower per process: the worker tests of two processes can
 # run at the same time (the xdist_group mark does not keep them in one process under pytest 9), and one process's
 # worker must never take or empty the other's queue. Up to four processes: 15, 11, 7, 3 here and 14, 10, 6, 2 for
-# the lost-worker tests; 12, 9, 8, 5 for the evidence pack's (tests/leadership/test_pack_worker.py); 13 is the
-# throttling test's and 0 the portal's.
+# the lost-worker tests; 12, 9, 8, 5 for the evidence pack's (tests/leadership/test_pack_worker.py); 1 and 4 for the
+# notification outbox's (tests/core/test_notifications_worker.py, two processes); 13 is the throttling test's and 0
+# the portal's.
 REDIS_DBS_PER_PROCESS = 4
 READY_TIMEOUT = 60
 TASK_TIMEOUT = 60

@@ -24,6 +24,7 @@ from tests.core.test_celery_worker import (
     redis_db_url,
     running_worker,
     worker_database_url,
+    xdist_process,
 )
 
 pytestmark = [
@@ -33,8 +34,13 @@ pytestmark = [
     pytest.mark.xdist_group("notifications-worker"),
 ]
 
-# A Redis database no other worker test uses (see tests/core/test_celery_worker.py).
-REDIS_DB = 1
+# Redis databases no other worker test uses, one per test process (see tests/core/test_celery_worker.py): the two
+# tests of this module may run at once in two processes, and each worker empties its database before use.
+NOTIFY_REDIS_DBS = (1, 4)
+
+
+def _broker() -> str:
+    return redis_db_url(NOTIFY_REDIS_DBS[xdist_process() % len(NOTIFY_REDIS_DBS)])
 
 
 def queued_email(n: int) -> OutboxEmail:
@@ -66,7 +72,7 @@ def _sent_once_each(rows: list[OutboxEmail], worker: Worker) -> None:
 
 
 def test_an_outbox_task_delivered_twice_sends_each_email_once(worker_db, tmp_path, transactional_db):
-    with running_worker(redis_db_url(REDIS_DB), worker_db, tmp_path) as worker:
+    with running_worker(_broker(), worker_db, tmp_path) as worker:
         rows = [queued_email(n) for n in range(3)]
 
         app.send_task("qms_portal.tasks.send_outbox")
@@ -83,7 +89,7 @@ def test_a_worker_killed_while_sending_never_leads_to_a_second_email(
     worker_db, tmp_path, transactional_db, mail_server_that_never_answers
 ):
     smtp = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(mail_server_that_never_answers), "EMAIL_USE_TLS": "0"}
-    with running_worker(redis_db_url(REDIS_DB), worker_db, tmp_path, env=smtp) as stuck:
+    with running_worker(_broker(), worker_db, tmp_path, env=smtp) as stuck:
         row = queued_email(1)
         app.send_task("qms_portal.tasks.send_outbox")
         _wait_until(lambda: OutboxEmail.objects.filter(pk=row.pk, status=OutboxStatus.SENDING).exists(),
@@ -92,7 +98,7 @@ def test_a_worker_killed_while_sending_never_leads_to_a_second_email(
         stuck.process.wait(timeout=10)
 
     # A new worker (printing e-mails) takes the send task up again: the row is the dead worker's, so not sent.
-    with running_worker(redis_db_url(REDIS_DB), worker_db, tmp_path) as worker:
+    with running_worker(_broker(), worker_db, tmp_path) as worker:
         app.send_task("qms_portal.tasks.send_outbox")
         _wait_until(lambda: "succeeded" in worker.log(), timeout=TASK_TIMEOUT, what="the send task", worker=worker)
         assert OutboxEmail.objects.get(pk=row.pk).status == OutboxStatus.SENDING
