@@ -24,27 +24,22 @@ from leadership.models import (
     Action,
     Commitment,
     ManagementReview,
-    ReadinessSettings,
     ReviewAttendance,
     ReviewInput,
     ReviewStatus,
 )
 from leadership.models.actions import ACTIVE_STATUSES
-from leadership.models.readiness import days_list
 from leadership.people import top_managers
 from leadership.readiness import thresholds_load
 from leadership.review_invitations import INVITATION, REVIEW_RECORD
 from leadership.reviews import add_months
 from qms_portal.access import PortalRole
-from qms_portal.models import Notification, Organisation, User
+from qms_portal.accounts import manager_to_tell
+from qms_portal.models import Notification, User
 from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
 from qms_portal.presentation import day
-
-# The steps the organisation does not set (``Schedule`` holds the ones it does).
-INPUTS_DAYS_BEFORE = 7
-MINUTES_FIRST_AFTER_DAYS = 2
-MINUTES_REPEAT_DAYS = 7
-ACTION_DUE_SOON_DAYS = 7
+from qms_portal.reminder_schedule import Days, DaysList, schedule_value
+from qms_portal.reminder_steps import organisation_zone
 
 GROUP_REVIEWS = "Management reviews"
 GROUP_ACTIONS = "Actions"
@@ -53,27 +48,42 @@ ACTION_RECORD = "action"
 COMMITMENT_RECORD = "commitment"
 CYCLE_RECORD = "review_cycle"
 
-
-@dataclass(frozen=True)
-class Schedule:
-    """The steps the organisation sets (on ``ReadinessSettings``), with their defaults."""
-
-    review_days_before: tuple[int, ...] = (14, 7, 1)
-    overdue_repeat_days: int = 7
-    escalate_after_days: int = 14
-
-
-def schedule_load() -> Schedule:
-    """The organisation's schedule, the defaults when never edited: one query."""
-    row = ReadinessSettings.objects.first()
-    if row is None:
-        return Schedule()
-    return Schedule(tuple(days_list(row.review_reminder_days)), row.action_reminder_repeat_days,
-                    row.action_escalation_days)
+# The days each kind counts, set by the organisation on its reminder schedule page (``qms_portal.reminder_schedule``).
+REVIEW_DAYS_BEFORE = DaysList(
+    "review_reminder_days", "Reminders before a management review (days before)", default=(14, 7, 1),
+    help="The chair and invitees are reminded this many days before a review, such as 14, 7, 1.",
+)
+INPUTS_DAYS_BEFORE = Days(
+    "review_inputs_days_before", "Inputs without notes (days before the review)", default=7,
+    help="The quality managers are told of review inputs still without notes from this many days before it.",
+)
+MINUTES_FIRST_AFTER = Days(
+    "review_minutes_first_after_days", "Minutes to sign: first reminder (days after closing)", default=2,
+    help="The chair is reminded of minutes waiting for their signature this many days after the review closed.",
+)
+MINUTES_EVERY = Days(
+    "review_minutes_repeat_days", "Minutes to sign: repeated every (days)", default=7,
+    help="Then again this often while the minutes wait.",
+)
+ACTION_DUE_SOON = Days(
+    "action_due_soon_days", "Action due soon (days before its due date)", default=7,
+    help="An action's owner is reminded once when its due date is this near.",
+)
+ACTION_OVERDUE_EVERY = Days(
+    "action_reminder_repeat_days", "Overdue action reminder repeats (days)", default=7, maximum=90,
+    help="An overdue action's owner is reminded again this often.",
+)
+ACTION_ESCALATION_AFTER = Days(
+    "action_escalation_days", "Overdue action escalation (days overdue)", default=14,
+    help=(
+        "An action overdue this long is escalated to its owner's manager, or to the quality managers when the owner "
+        "has no active manager."
+    ),
+)
 
 
 def _zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(Organisation.current().time_zone)
+    return organisation_zone()
 
 
 def _today(now: dt.datetime, zone: zoneinfo.ZoneInfo | None = None) -> dt.date:
@@ -83,7 +93,7 @@ def _today(now: dt.datetime, zone: zoneinfo.ZoneInfo | None = None) -> dt.date:
 
 # --- Schedules: pure functions of dates ---------------------------------------------------------------
 def review_coming_step(
-    planned_on: dt.date, today: dt.date, days_before: Sequence[int] = Schedule.review_days_before
+    planned_on: dt.date, today: dt.date, days_before: Sequence[int] = REVIEW_DAYS_BEFORE.default
 ) -> str:
     """The "<n>-days-before" step due for a review planned on ``planned_on``: the nearest of ``days_before`` not yet
     passed, from ``max(days_before)`` days before to the day before; "" outside. The date is in the occasion, so a
@@ -95,31 +105,38 @@ def review_coming_step(
     return f"{planned_on.isoformat()}-{steps[0]}-days-before"
 
 
-def inputs_missing_step(planned_on: dt.date, today: dt.date, days_before: int = INPUTS_DAYS_BEFORE) -> str:
+def inputs_missing_step(planned_on: dt.date, today: dt.date, days_before: int = INPUTS_DAYS_BEFORE.default) -> str:
     """From ``days_before`` days before a review to its day: the one reminder that inputs have no notes."""
     left = (planned_on - today).days
     return f"{planned_on.isoformat()}-inputs" if 0 <= left <= days_before else ""
 
 
-def minutes_step(closed_on: dt.date, today: dt.date) -> str:
-    """Minutes awaiting the chair's signature: ``MINUTES_FIRST_AFTER_DAYS`` after closing, then every
-    ``MINUTES_REPEAT_DAYS``; the occasion names the week, "" before the first."""
-    waited = (today - closed_on).days - MINUTES_FIRST_AFTER_DAYS
-    return f"week-{waited // MINUTES_REPEAT_DAYS + 1}" if waited >= 0 else ""
+def minutes_step(
+    closed_on: dt.date, today: dt.date, first_after: int = MINUTES_FIRST_AFTER.default,
+    every: int = MINUTES_EVERY.default,
+) -> str:
+    """Minutes awaiting the chair's signature: ``first_after`` days after closing, then every ``every`` days; the
+    occasion names the round ("week-<n>", as the default repeat is weekly), "" before the first."""
+    waited = (today - closed_on).days - first_after
+    return f"week-{waited // every + 1}" if waited >= 0 else ""
 
 
-def action_due_soon_step(due_on: dt.date, today: dt.date) -> str:
-    """Due within ``ACTION_DUE_SOON_DAYS`` (the due day included): once per due date."""
-    return f"due-soon-{due_on.isoformat()}" if 0 <= (due_on - today).days <= ACTION_DUE_SOON_DAYS else ""
+def action_due_soon_step(due_on: dt.date, today: dt.date, within: int = ACTION_DUE_SOON.default) -> str:
+    """Due within ``within`` days (the due day included): once per due date."""
+    return f"due-soon-{due_on.isoformat()}" if 0 <= (due_on - today).days <= within else ""
 
 
-def action_overdue_step(due_on: dt.date, today: dt.date, repeat_days: int = Schedule.overdue_repeat_days) -> str:
+def action_overdue_step(
+    due_on: dt.date, today: dt.date, repeat_days: int = ACTION_OVERDUE_EVERY.default
+) -> str:
     """Overdue from the day after the due date, again every ``repeat_days`` (the occasion names the round)."""
     late = (today - due_on).days
     return f"overdue-{due_on.isoformat()}-round-{(late - 1) // repeat_days + 1}" if late >= 1 else ""
 
 
-def action_escalation_step(due_on: dt.date, today: dt.date, after_days: int = Schedule.escalate_after_days) -> str:
+def action_escalation_step(
+    due_on: dt.date, today: dt.date, after_days: int = ACTION_ESCALATION_AFTER.default
+) -> str:
     """``after_days`` overdue: escalated once per due date."""
     return f"escalated-{due_on.isoformat()}" if (today - due_on).days >= after_days else ""
 
@@ -159,9 +176,10 @@ def _quality_managers() -> list[int]:
 
 # --- Finding what is due -------------------------------------------------------------------------------
 def find_review_coming(now: dt.datetime) -> list[Reminder]:
-    """Reviews coming up, to the chair and each invitee: three queries (organisation, schedule, invitees)."""
+    """Reviews coming up, to the chair and each invitee: three queries (the organisation's zone and schedule, read once
+    in a sweep, and the invitees)."""
     today = _today(now)
-    days_before = schedule_load().review_days_before
+    days_before = schedule_value(REVIEW_DAYS_BEFORE)
     horizon = today + dt.timedelta(days=max(days_before))
     rows = ReviewAttendance.objects.filter(
         review__status=ReviewStatus.PLANNED, review__planned_on__gt=today, review__planned_on__lte=horizon
@@ -183,11 +201,13 @@ def find_review_coming(now: dt.datetime) -> list[Reminder]:
 
 
 def find_inputs_missing(now: dt.datetime) -> list[Reminder]:
-    """Inputs still without notes shortly before a review, to the quality managers: two queries."""
+    """Inputs still without notes shortly before a review, to the quality managers: four queries (the
+    organisation's zone and schedule, read once in a sweep)."""
     today = _today(now)
+    days_before = schedule_value(INPUTS_DAYS_BEFORE)
     rows = ReviewInput.objects.filter(
         review__status=ReviewStatus.PLANNED, review__planned_on__gte=today,
-        review__planned_on__lte=today + dt.timedelta(days=INPUTS_DAYS_BEFORE), notes="",
+        review__planned_on__lte=today + dt.timedelta(days=days_before), notes="",
     ).select_related("review").order_by("review_id", "code")
     missing: dict[int, tuple[ManagementReview, list[ReviewInput]]] = {}
     for row in rows:
@@ -197,7 +217,7 @@ def find_inputs_missing(now: dt.datetime) -> list[Reminder]:
     managers = _quality_managers()
     found = []
     for review, inputs in missing.values():
-        occasion = inputs_missing_step(review.planned_on, today)
+        occasion = inputs_missing_step(review.planned_on, today, days_before)
         codes = ", ".join(f"{row.code})" for row in inputs)
         for person_id in managers:
             found.append(Reminder(
@@ -211,16 +231,18 @@ def find_inputs_missing(now: dt.datetime) -> list[Reminder]:
 
 
 def find_minutes_to_sign(now: dt.datetime) -> list[Reminder]:
-    """Closed reviews whose minutes the chair has not signed, to the chair: one query."""
+    """Closed reviews whose minutes the chair has not signed, to the chair: one query, and the organisation's zone
+    and schedule (read once in a sweep)."""
     zone = _zone()
     today = _today(now, zone)
+    first_after, every = schedule_value(MINUTES_FIRST_AFTER), schedule_value(MINUTES_EVERY)
     reviews = ManagementReview.objects.filter(status=ReviewStatus.CLOSED, minutes_signature=None).exclude(
         closed_at=None
     )
     found = []
     for review in reviews:
         assert review.closed_at is not None  # noqa: S101 - excluded above; says so to the type checker
-        occasion = minutes_step(_today(review.closed_at, zone), today)
+        occasion = minutes_step(_today(review.closed_at, zone), today, first_after, every)
         if occasion:
             found.append(Reminder(
                 kind="review_minutes_to_sign", recipient_id=review.chair_id, record_type=REVIEW_RECORD,
@@ -268,13 +290,16 @@ def _active_due_by(due_by: dt.date) -> QuerySet[Action]:
 
 
 def find_action_due_soon(now: dt.datetime) -> list[Reminder]:
-    """Actions due within the week, to their owner: one query."""
+    """Actions due soon (the schedule's days), to their owner: one query, and the organisation's zone and schedule
+    (read once in a sweep)."""
     today = _today(now)
-    rows = _active_due_by(due_by=today + dt.timedelta(days=ACTION_DUE_SOON_DAYS)).filter(due_on__gte=today)
+    within = schedule_value(ACTION_DUE_SOON)
+    rows = _active_due_by(due_by=today + dt.timedelta(days=within)).filter(due_on__gte=today)
     return [
         Reminder(
             kind="action_due_soon", recipient_id=action.owner_id, record_type=ACTION_RECORD, record_id=str(action.pk),
-            occasion=action_due_soon_step(action.due_on, today), title=f"Action due {day(action.due_on)}: {action}",
+            occasion=action_due_soon_step(action.due_on, today, within),
+            title=f"Action due {day(action.due_on)}: {action}",
             url=reverse("leadership:action_detail", args=[action.pk]),
         )
         for action in rows
@@ -284,7 +309,7 @@ def find_action_due_soon(now: dt.datetime) -> list[Reminder]:
 def find_action_overdue(now: dt.datetime) -> list[Reminder]:
     """Overdue actions, to their owner, again every few days (the schedule): two queries."""
     today = _today(now)
-    repeat = schedule_load().overdue_repeat_days
+    repeat = schedule_value(ACTION_OVERDUE_EVERY)
     rows = _active_due_by(due_by=today - dt.timedelta(days=1))
     return [
         Reminder(
@@ -298,26 +323,36 @@ def find_action_overdue(now: dt.datetime) -> list[Reminder]:
 
 
 def find_action_escalation(now: dt.datetime) -> list[Reminder]:
-    """Actions overdue for the schedule's days, escalated to the quality managers (people have no manager on
-    record yet): three queries."""
+    """Actions overdue for the schedule's days, escalated to the owner's manager, or to the quality managers when
+    the owner has no manager who can be told (none, deactivated, access ended): two queries, and the organisation's
+    zone and schedule (read once in a sweep)."""
     today = _today(now)
-    after = schedule_load().escalate_after_days
-    rows = list(_active_due_by(due_by=today - dt.timedelta(days=after)).select_related("owner"))
+    after = schedule_value(ACTION_ESCALATION_AFTER)
+    rows = list(
+        _active_due_by(due_by=today - dt.timedelta(days=after)).select_related("owner")
+        .annotate(manager_to_tell=manager_to_tell(today, "owner__"))
+    )
     if not rows:
         return []
-    managers = _quality_managers()
-    return [
-        Reminder(
-            kind="action_escalation", recipient_id=person_id, record_type=ACTION_RECORD, record_id=str(action.pk),
-            occasion=action_escalation_step(action.due_on, today, after),
-            title=f"Escalated: {action.owner}'s action overdue since {day(action.due_on)}: {action}",
-            body=f"{action} has been overdue for {(today - action.due_on).days} days.",
-            url=reverse("leadership:action_detail", args=[action.pk]),
-        )
-        for action in rows
-        for person_id in managers
-        if person_id != action.owner_id
-    ]
+    quality_managers = _quality_managers()
+    found = []
+    for action in rows:
+        late = (today - action.due_on).days
+        if action.manager_to_tell is not None:
+            recipients = [action.manager_to_tell]
+            why = f"You are told as {action.owner}'s manager."
+        else:
+            recipients = [person_id for person_id in quality_managers if person_id != action.owner_id]
+            why = f"You are told as quality manager: {action.owner} has no active manager on record."
+        for person_id in recipients:
+            found.append(Reminder(
+                kind="action_escalation", recipient_id=person_id, record_type=ACTION_RECORD, record_id=str(action.pk),
+                occasion=action_escalation_step(action.due_on, today, after),
+                title=f"Escalated: {action.owner}'s action overdue since {day(action.due_on)}: {action}",
+                body=f"{action} has been overdue for {late} days. {why}",
+                url=reverse("leadership:action_detail", args=[action.pk]),
+            ))
+    return found
 
 
 def find_commitment_evidence(now: dt.datetime) -> list[Reminder]:
@@ -353,18 +388,19 @@ def _nothing(now: dt.datetime) -> list[Reminder]:
 KINDS = (
     ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing),
     ReminderKind("review_coming", "A management review coming up", GROUP_REVIEWS,
-                 find_review_coming),
+                 find_review_coming, schedule=(REVIEW_DAYS_BEFORE,)),
     ReminderKind("review_inputs_missing", "Review inputs still without notes a week before", GROUP_REVIEWS,
-                 find_inputs_missing, deadline=True),
+                 find_inputs_missing, deadline=True, schedule=(INPUTS_DAYS_BEFORE,)),
     ReminderKind("review_minutes_to_sign", "Minutes waiting for the chair's signature", GROUP_REVIEWS,
-                 find_minutes_to_sign, deadline=True),
+                 find_minutes_to_sign, deadline=True, schedule=(MINUTES_FIRST_AFTER, MINUTES_EVERY)),
     ReminderKind("review_not_planned", "No management review planned within the interval", GROUP_REVIEWS,
                  find_review_not_planned, deadline=True),
     ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
-                 deadline=True),
-    ReminderKind("action_overdue", "My actions overdue", GROUP_ACTIONS, find_action_overdue, deadline=True),
+                 deadline=True, schedule=(ACTION_DUE_SOON,)),
+    ReminderKind("action_overdue", "My actions overdue", GROUP_ACTIONS, find_action_overdue, deadline=True,
+                 schedule=(ACTION_OVERDUE_EVERY,)),
     ReminderKind("action_escalation", "Overdue actions escalated", GROUP_ACTIONS,
-                 find_action_escalation, deadline=True),
+                 find_action_escalation, deadline=True, schedule=(ACTION_ESCALATION_AFTER,)),
     ReminderKind("commitment_evidence", "Commitments whose evidence is due or stale", GROUP_COMMITMENTS,
                  find_commitment_evidence, deadline=True),
 )

@@ -11,22 +11,28 @@ from qms_portal.access import Capability
 from qms_portal.accounts import people_who_can
 from qms_portal.models import User
 from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.reminder_schedule import Days, schedule_value
 from qms_portal.reminder_steps import day_in, organisation_zone
 
 ACCESS_ENDING = "account_access_ending"
 # The quality managers are told this many days before the last day an account can sign in.
-ACCESS_ENDING_DAYS = 7
+ACCESS_ENDING_DAYS = Days(
+    "account_access_ending_days", "Auditor's access ending (days before)", default=7,
+    help="Those who manage people are told this many days before an account's access ends (its last day included).",
+)
 
 
 def access_ending_find(now: dt.datetime) -> Iterable[Reminder]:
-    """An active account whose access ends within ``ACCESS_ENDING_DAYS`` days (today included), once per end date,
-    to each person who manages people. Three queries, whatever the number of people."""
+    """An active account whose access ends within the schedule's days (7; today included), once per end date,
+    to each person who manages people. Two queries whatever the number of people, besides the organisation's zone
+    and schedule (read once by the sweep for every kind)."""
     today = day_in(organisation_zone(), now)
+    within = schedule_value(ACCESS_ENDING_DAYS)
     ending = list(
         User.objects.filter(
             is_active=True,
             access_expires_on__gte=today,
-            access_expires_on__lte=today + dt.timedelta(days=ACCESS_ENDING_DAYS),
+            access_expires_on__lte=today + dt.timedelta(days=within),
         ).values_list("pk", "full_name", "username", "access_expires_on")
     )
     if not ending:
@@ -61,4 +67,5 @@ ACCESS_ENDING_KIND = ReminderKind(
     label="An auditor's access ends within a week",
     group="People",
     find=access_ending_find,
+    schedule=(ACCESS_ENDING_DAYS,),
 )

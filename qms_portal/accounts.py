@@ -57,6 +57,20 @@ def people_who_can(capability: str) -> QuerySet[User]:
     )
 
 
+def manager_to_tell(today: dt.date, person: str = "") -> models.Case:
+    """An expression for a query: the id of a person's manager when that manager can be told anything on ``today``
+    (active, access not ended), else NULL, so that what goes to a manager falls back to someone else. ``person`` is
+    the path to the person from the query's model ("owner__" for an action's owner; "" for people themselves)."""
+    manager = f"{person}manager"
+    reachable = models.Q(**{f"{manager}__is_active": True}) & (
+        models.Q(**{f"{manager}__access_expires_on__isnull": True})
+        | models.Q(**{f"{manager}__access_expires_on__gte": today})
+    )
+    return models.Case(
+        models.When(reachable, then=models.F(manager)), default=models.Value(None), output_field=models.IntegerField()
+    )
+
+
 def sessions_end(*, user: User) -> int:
     """Sign ``user`` out everywhere by deleting every session they opened; returns how many ended."""
     keys = list(LoginSession.objects.filter(user=user).values_list("session_key", flat=True))

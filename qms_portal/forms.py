@@ -1,6 +1,6 @@
 """Forms of the shared core. Templates render every form with crispy-forms' Bootstrap 5 pack."""
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from django import forms
@@ -24,6 +24,7 @@ from qms_portal.audit import audited_record_types
 from qms_portal.auth import client_ip
 from qms_portal.mfa import has_second_factor
 from qms_portal.models import Organisation, OrgUnit, User
+from qms_portal.reminder_schedule import ScheduleSetting
 from qms_portal.signatures import SignatureRefused, SigningCredentials, content_sha256
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,56 @@ class OrganisationForm(ReasonForm, forms.ModelForm):
         return logo
 
 
+ScheduleGroups = Sequence[tuple[str, Sequence[tuple[Any, Sequence[ScheduleSetting[Any]]]]]]
+
+
+class ReminderScheduleForm(ReasonForm):
+    """The organisation's reminder schedule: one field per setting the registered kinds declare (``groups``, from
+    ``notifications.schedule_by_group``), showing the value in use and the default; an empty field goes back to the
+    default. A change says why; nothing is saved unless every field is valid."""
+
+    def __init__(self, *args: Any, groups: ScheduleGroups, stored: Mapping[str, object], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = groups
+        self.settings: dict[str, ScheduleSetting[Any]] = {}
+        for _group, kinds in groups:
+            for _kind, settings_ in kinds:
+                for setting in settings_:
+                    self.settings[setting.key] = setting
+                    self.fields[setting.key] = forms.CharField(
+                        label=setting.label, required=False, max_length=60, initial=setting.text(setting.read(stored)),
+                        help_text=f"{setting.help} Default: {setting.text(setting.default)}.",
+                    )
+        self.fields["reason"].help_text = "Needed to change the schedule; kept in the audit trail."
+        self.order_fields([*self.settings, "reason"])
+
+    reason_missing = "Say why the reminder schedule changes: the reason is kept in the audit trail."
+
+    def reason_required(self) -> bool:
+        return any(name != "reason" for name in self.changed_data)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.values: dict[str, Any] = {}
+        for key, setting in self.settings.items():
+            raw = str(cleaned.get(key) or "").strip()
+            if not raw:  # empty: the default
+                self.values[key] = None
+                continue
+            try:
+                self.values[key] = setting.clean(raw)
+            except ValidationError as error:
+                self.add_error(key, error)
+        return cleaned
+
+    def sections(self) -> list[tuple[str, list[tuple[Any, list[forms.BoundField]]]]]:
+        """The fields by group and kind, as the page lists them."""
+        return [
+            (group, [(kind, [self[setting.key] for setting in settings_]) for kind, settings_ in kinds])
+            for group, kinds in self.groups
+        ]
+
+
 class OrgUnitForm(forms.ModelForm):
     class Meta:
         model = OrgUnit
@@ -219,7 +270,9 @@ class PersonForm(ReasonForm, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "full_name", "email", "job_title", "org_unit", "access_expires_on", "is_active"]
+        fields = [
+            "username", "full_name", "email", "job_title", "org_unit", "manager", "access_expires_on", "is_active",
+        ]
         labels = {"is_active": "Active (can sign in)", "username": "User name"}
         widgets = {"access_expires_on": date_input()}
         help_texts = {
@@ -235,6 +288,18 @@ class PersonForm(ReasonForm, forms.ModelForm):
         org_unit = cast(forms.ModelChoiceField, self.fields["org_unit"])
         org_unit.queryset = OrgUnit.objects.order_by("name")
         org_unit.empty_label = "(none)"
+        # Anyone active the editor may see, and the manager already set even if deactivated since (the form would
+        # otherwise refuse to save the person at all); never the person themselves.
+        manager = cast(forms.ModelChoiceField, self.fields["manager"])
+        managers = User.objects.filter(is_active=True)
+        if editor is not None and not editor.is_superuser:
+            managers = managers.filter(is_superuser=False)
+        if self.instance.manager_id is not None:
+            managers = managers | User.objects.filter(pk=self.instance.manager_id)
+        if self.instance.pk is not None:
+            managers = managers.exclude(pk=self.instance.pk)
+        manager.queryset = managers.order_by("full_name", "username")
+        manager.empty_label = "(nobody)"
         self.held_roles: set[str] = set()
         if self.instance.pk:
             held = self.instance.groups.filter(name__in=PortalRole.values)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -42,6 +42,7 @@ from qms_portal.models import (
     OutboxStatus,
     User,
 )
+from qms_portal.reminder_schedule import ScheduleSetting, organisation_pinned
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -88,7 +89,8 @@ class Reminder:
 class ReminderKind:
     """A kind of reminder an app brings: its name, how people see it (``label``, grouped under ``group`` on the
     preferences page and in the digest), how it goes out unless a person chooses otherwise, and ``find(now)``,
-    the reminders due now, read with a fixed number of queries whatever the number of people.
+    the reminders due now, read with a fixed number of queries whatever the number of people. ``schedule`` lists
+    the settings of days it reads with ``schedule_value``, shown on the organisation's reminder schedule page.
 
     A ``deadline`` kind (something a person must do by a date) may be moved to the digest, never to the portal
     only: it cannot be switched off.
@@ -100,6 +102,8 @@ class ReminderKind:
     find: Callable[[dt.datetime], Iterable[Reminder]]
     deadline: bool = False
     default_channel: str = Channel.NOW
+    # The days its schedule counts, which the organisation may change (``qms_portal.reminder_schedule``).
+    schedule: tuple[ScheduleSetting[Any], ...] = ()
 
     def channels(self) -> list[tuple[str, str]]:
         """The channels a person may choose for this kind."""
@@ -119,7 +123,28 @@ def reminder_kind_register(kind: ReminderKind) -> None:
         raise ValueError(f"The reminder kind {kind.name!r} is already registered as {known}.")
     if kind.deadline and kind.default_channel == Channel.PORTAL:
         raise ValueError(f"The reminder kind {kind.name!r} carries a deadline: it cannot default to the portal only.")
+    for setting in kind.schedule:
+        owner = next((k.name for k in REMINDER_KINDS.values() if k.name != kind.name and any(
+            other.key == setting.key for other in k.schedule
+        )), None)
+        if owner is not None:
+            raise ValueError(f"The schedule setting {setting.key!r} of {kind.name!r} is already {owner!r}'s.")
     REMINDER_KINDS[kind.name] = kind
+
+
+def schedule_settings() -> dict[str, ScheduleSetting[Any]]:
+    """Every registered kind's schedule settings, by key."""
+    return {setting.key: setting for kind in REMINDER_KINDS.values() for setting in kind.schedule}
+
+
+def schedule_by_group() -> list[tuple[str, list[tuple[ReminderKind, tuple[ScheduleSetting[Any], ...]]]]]:
+    """The kinds that have schedule settings, by group and label, each with its settings: the schedule page's
+    sections."""
+    groups: dict[str, list[tuple[ReminderKind, tuple[ScheduleSetting[Any], ...]]]] = defaultdict(list)
+    for kind in sorted(REMINDER_KINDS.values(), key=lambda k: (k.group, k.label)):
+        if kind.schedule:
+            groups[kind.group].append((kind, kind.schedule))
+    return sorted(groups.items())
 
 
 def reminder_kind_unregister(name: str) -> None:
@@ -252,7 +277,8 @@ def notify(reminder: Reminder, *, now: dt.datetime | None = None) -> Made | None
 
 def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Made]:
     """Find what is due for every registered kind and claim each reminder once; returns what was made (dry: what
-    would be, writing nothing). Reads per kind: its ``find``, the recipients, their preferences and the claims
+    would be, writing nothing). The organisation (its zone, its reminder schedule) is read once for every kind;
+    then per kind: its ``find``, the recipients, their preferences and the claims
     already made, whatever the number of people; then one transaction per reminder made."""
     now = now or timezone.now()
     organisation = Organisation.current()
@@ -260,7 +286,8 @@ def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     made: list[Made] = []
     for kind in list(REMINDER_KINDS.values()):
         try:
-            due = list(kind.find(now))
+            with organisation_pinned(organisation):  # each kind reads its zone and schedule from this one read
+                due = list(kind.find(now))
         except Exception:  # one kind's fault does not hold up the others' reminders
             log.exception("reminder kind %s could not find what is due", kind.name)
             continue

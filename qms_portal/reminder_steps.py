@@ -12,12 +12,13 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from qms_portal.models import Organisation
+from qms_portal.reminder_schedule import reminder_organisation
 
 
 def organisation_zone() -> zoneinfo.ZoneInfo:
-    """The organisation's time zone, in which reminders count days: one query."""
-    return zoneinfo.ZoneInfo(Organisation.current().time_zone)
+    """The organisation's time zone, in which reminders count days: one query, none within a sweep (which reads the
+    organisation once for every kind)."""
+    return zoneinfo.ZoneInfo(reminder_organisation().time_zone)
 
 
 def day_in(zone: dt.tzinfo, moment: dt.datetime) -> dt.date:

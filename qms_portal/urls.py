@@ -31,6 +31,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include(account_patterns)),
     path("organisation/", organisation.organisation, name="organisation"),
+    path("organisation/reminders/", organisation.reminder_schedule, name="reminder_schedule"),
     path("organisation/logo/", organisation.organisation_logo, name="organisation_logo"),
     path("org-units/", organisation.org_units, name="org_units"),
     path("org-units/new/", organisation.org_unit_edit, name="org_unit_create"),

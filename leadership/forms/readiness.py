@@ -13,5 +13,4 @@ class ReadinessSettingsForm(ReasonForm, forms.ModelForm):
         fields = [
             "policy_ack_target_percent", "department_floor_percent", "role_ack_target_percent",
             "review_interval_months", "review_warning_days", "measurement_freshness_days",
-            "review_reminder_days", "action_reminder_repeat_days", "action_escalation_days",
         ]

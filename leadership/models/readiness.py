@@ -8,6 +8,8 @@ from django.db import models
 from qms_portal.audit import AuditedModel
 
 
+# Kept for migration 0009, which validated the review reminders' days here before they moved to the organisation's
+# reminder schedule (``qms_portal.reminder_schedule``).
 def days_list(text: str) -> list[int]:
     """"14, 7, 1" as [14, 7, 1]; ``ValidationError`` unless each is a whole number of days from 1 to 365."""
     try:
@@ -50,20 +52,6 @@ class ReadinessSettings(AuditedModel):
         "measurement freshness (days)", default=100, validators=[MinValueValidator(1)],
         help_text="6.2 is at risk when an objective has no measurement this recent.",
     )
-    # The reminders' schedule (``leadership.reminders``), kept on the same organisation row.
-    review_reminder_days = models.CharField(
-        "review reminders (days before)", max_length=60, default="14, 7, 1", validators=[_check_days_list],
-        help_text="Invitees are reminded of a management review this many days before it, such as 14, 7, 1.",
-    )
-    action_reminder_repeat_days = models.PositiveSmallIntegerField(
-        "overdue action reminder repeats (days)", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text="An overdue action's owner is reminded again this often.",
-    )
-    action_escalation_days = models.PositiveSmallIntegerField(
-        "overdue action escalation (days)", default=14, validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="An action overdue this long is escalated to the quality manager.",
-    )
-
     class Meta:
         verbose_name = "readiness settings"
         verbose_name_plural = "readiness settings"

@@ -14,7 +14,7 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class Organisation(AuditedModel):
-    """The one organisation this portal serves: its name, logo, QMS scope and time zone."""
+    """The one organisation this portal serves: its name, logo, QMS scope, time zone and reminder schedule."""
 
     name = models.CharField(max_length=200, default="Our organisation")
     logo = models.ImageField(upload_to="organisation/", blank=True)
@@ -35,6 +35,15 @@ class Organisation(AuditedModel):
         help_text=(
             "They then sign in with a code from an authenticator app after their password, and give one again "
             "when they sign electronically. Anyone who has set one up is always asked for it."
+        ),
+    )
+    reminder_schedule = models.JSONField(
+        "reminder schedule",
+        default=dict,
+        blank=True,
+        help_text=(
+            "The days reminders count (days before, repeats, escalation), by setting key; only the values that differ "
+            "from their defaults (``qms_portal.reminder_schedule``)."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)

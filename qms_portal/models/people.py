@@ -2,6 +2,7 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -30,6 +31,10 @@ class User(AuditedModel, AbstractUser):
         blank=True,
         help_text="For external auditors: the last day this account can sign in. Leave empty for no limit.",
     )
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name="reports to",
+        help_text="The person's line manager: told when their actions are escalated or acknowledgements overdue.",
+    )
 
     audit_exclude = ("last_login",)
     audit_redact = ("password",)
@@ -56,8 +61,39 @@ class User(AuditedModel, AbstractUser):
     def access_expired(self) -> bool:
         return self.access_expires_on is not None and self.access_expires_on < timezone.localdate()
 
+    def clean(self) -> None:
+        super().clean()
+        manager_cycle_check(self)
+
     def role_names(self) -> list[str]:
         return sorted(group.name for group in self.groups.all())
+
+
+MANAGER_SELF = "A person cannot report to themselves."
+
+
+def manager_cycle_check(person: User) -> None:
+    """Refuse a manager who is the person, or who reports (through others) to the person: a chain of managers
+    never comes back to where it started. Reads every person's manager in one query."""
+    if person.manager_id is None:
+        return
+    if person.pk is not None and person.manager_id == person.pk:
+        raise ValidationError({"manager": MANAGER_SELF})
+    if person.pk is None:  # a new person has no reports yet: no cycle can go through them
+        return
+    managers = dict(User.objects.exclude(manager=None).values_list("pk", "manager_id"))
+    managers[person.pk] = person.manager_id
+    seen = {person.pk}
+    above: int | None = person.manager_id
+    while above is not None and above not in seen:
+        seen.add(above)
+        above = managers.get(above)
+    if above == person.pk:
+        manager = User.objects.get(pk=person.manager_id)
+        raise ValidationError({"manager": (
+            f"{manager} reports, directly or through others, to {person}: choose someone who does not, so that "
+            "the chain of managers does not go round in a circle."
+        )})
 
 
 class LoginSession(models.Model):

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qms_portal.access import Capability, public, requires
 from qms_portal.audit import audit_context
-from qms_portal.forms import OrganisationForm, OrgUnitForm, posted
+from qms_portal.forms import OrganisationForm, OrgUnitForm, ReminderScheduleForm, posted
 from qms_portal.http import PortalRequest, SignedInRequest
 from qms_portal.models import OrgUnit
+from qms_portal.notifications import schedule_by_group
+from qms_portal.reminder_schedule import schedule_save
 
 
 @requires(Capability.MANAGE_ORGANISATION)
@@ -33,6 +35,19 @@ def organisation(request: SignedInRequest) -> HttpResponse:
     return render(request, "qms_portal/organisation.html", {
         "form": form, "second_factor_required": second_factor_required,
     })
+
+
+@requires(Capability.MANAGE_ORGANISATION)
+def reminder_schedule(request: SignedInRequest) -> HttpResponse:
+    """The days every kind of reminder counts, grouped as the kinds are, each with its default."""
+    form = ReminderScheduleForm(
+        posted(request), groups=schedule_by_group(), stored=request.organisation.reminder_schedule or {}
+    )
+    if request.method == "POST" and form.is_valid():
+        schedule_save(settings=form.settings, values=form.values, by=request.user, reason=form.stated_reason)
+        messages.success(request, "The reminder schedule is saved.")
+        return redirect("reminder_schedule")
+    return render(request, "qms_portal/reminder_schedule.html", {"form": form})
 
 
 @public

@@ -47,11 +47,12 @@ def people(request: SignedInRequest) -> HttpResponse:
 @requires(Capability.VIEW_PEOPLE)
 @require_safe
 def person_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    people = people_visible_to(request.user).select_related("org_unit").prefetch_related("groups")
+    people = people_visible_to(request.user).select_related("org_unit", "manager").prefetch_related("groups")
     person = get_object_or_404(people, pk=pk)
     invitation = person.invitations.first() if user_can(request.user, Capability.MANAGE_PEOPLE) else None
     return render(request, "qms_portal/person_detail.html", {
         "person": person,
+        "reports": people_visible_to(request.user).filter(manager=person).order_by("full_name", "username"),
         "invitation": invitation,
         "has_second_factor": has_second_factor(person),
         "second_factor_required": second_factor_required(person, organisation=request.organisation),

@@ -12,6 +12,7 @@ from qms_portal.access import PortalRole
 from qms_portal.account_reminders import ACCESS_ENDING, access_ending_find
 from qms_portal.models import Notification, Organisation
 from qms_portal.notifications import outbox_send, reminders_sweep
+from qms_portal.reminder_schedule import organisation_pinned
 from tests.core.factories import UserFactory
 
 # Noon in London on a Saturday; the organisation counts days in its own zone.
@@ -108,11 +109,21 @@ def test_the_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_auditor
     def queries_for(count: int) -> tuple[int, int]:
         for _ in range(count):
             auditor(TODAY + dt.timedelta(days=4))
-        with CaptureQueriesContext(connection) as queries:
+        # As the sweep runs it: the organisation (zone, schedule) read once for every kind.
+        with organisation_pinned(Organisation.current()), CaptureQueriesContext(connection) as queries:
             found = list(access_ending_find(NOW))
         return len(queries), len(found)
 
     small, found_small = queries_for(2)
     large, found_large = queries_for(38)
     assert (found_small, found_large) == (2 * 3, 40 * 3)
-    assert small == large == 3
+    assert small == large == 2
+
+
+def test_the_organisations_schedule_sets_how_early_the_quality_managers_are_told(portal_users):
+    organisation = Organisation.current()
+    organisation.reminder_schedule = {"account_access_ending_days": 3}
+    organisation.save()
+    auditor(TODAY + dt.timedelta(days=4))
+    assert list(access_ending_find(NOW)) == []
+    assert len(list(access_ending_find(NOW + dt.timedelta(days=1)))) == 1

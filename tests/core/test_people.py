@@ -5,6 +5,7 @@ from urllib.parse import urlparse
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -295,3 +296,74 @@ def test_changing_portal_roles_needs_a_reason_and_keeps_it(portal_users, qm_clie
     assert list(person.groups.values_list("name", flat=True)) == [PortalRole.PROCESS_OWNER]
     entry = AuditEntry.objects.filter(record_type="qms_portal.user", object_id=str(person.pk)).latest("id")
     assert entry.reason == "Took over the assembly process"
+
+
+# --- Who reports to whom ----------------------------------------------------------------------------------------
+def edit_form(person: User, **changes) -> dict:
+    """The person's form as it stands, with ``changes``."""
+    return {
+        "username": person.username, "full_name": person.full_name, "email": person.email,
+        "job_title": person.job_title, "org_unit": person.org_unit_id or "", "access_expires_on": "",
+        "is_active": "on", "roles": list(person.groups.values_list("pk", flat=True)),
+        "manager": person.manager_id or "", **changes,
+    }
+
+
+def test_a_persons_manager_is_set_on_their_form_and_shown_on_both_pages(portal_users, qm_client):
+    employee, manager = portal_users.employee, portal_users.process_owner
+
+    response = qm_client.post(reverse("person_edit", args=[employee.pk]), edit_form(employee, manager=manager.pk))
+
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.manager == manager
+    page = qm_client.get(reverse("person_detail", args=[employee.pk])).text
+    assert re.search(rf'data-testid="manager"><a href="{reverse("person_detail", args=[manager.pk])}">'
+                     rf"{manager.full_name}</a>", page)
+    assert employee.full_name in qm_client.get(reverse("person_detail", args=[manager.pk])).text
+    entry = AuditEntry.objects.filter(record_type="qms_portal.user", object_id=str(employee.pk)).order_by("id").last()
+    assert entry is not None and "manager" in entry.changes
+
+
+def test_nobody_reports_to_themselves_or_round_in_a_circle(portal_users, qm_client):
+    tm, po, employee = portal_users.top_management, portal_users.process_owner, portal_users.employee
+    po.manager = tm
+    po.save()
+    employee.manager = po
+    employee.save()
+
+    # The top manager reporting to the employee would close the circle employee -> po -> tm -> employee.
+    response = qm_client.post(reverse("person_edit", args=[tm.pk]), edit_form(tm, manager=employee.pk))
+    assert response.status_code == 200
+    assert "reports, directly or through others, to Tessa Mann" in response.context["form"].errors["manager"][0]
+    tm.refresh_from_db()
+    assert tm.manager is None
+
+    refused = qm_client.post(reverse("person_edit", args=[tm.pk]), edit_form(tm, manager=tm.pk))
+    assert refused.status_code == 200 and "manager" in refused.context["form"].errors  # not even offered
+    tm.manager = tm
+    with pytest.raises(ValidationError, match="cannot report to themselves"):
+        tm.full_clean()
+
+
+def test_only_active_people_are_offered_as_managers_but_a_deactivated_manager_already_set_stays(
+    portal_users, qm_client
+):
+    employee = portal_users.employee
+    employee.manager = portal_users.deactivated
+    employee.save()
+
+    offered = set(qm_client.get(reverse("person_edit", args=[employee.pk])).context["form"]
+                  .fields["manager"].queryset)
+    assert portal_users.deactivated in offered and employee not in offered
+    new = set(qm_client.get(reverse("person_create")).context["form"].fields["manager"].queryset)
+    assert portal_users.deactivated not in new and portal_users.process_owner in new
+
+    # Saving something else keeps the deactivated manager; the page says what that means.
+    response = qm_client.post(reverse("person_edit", args=[employee.pk]), edit_form(employee, email="e@example.com"))
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.manager == portal_users.deactivated
+    assert "reminders meant for the manager go to the quality managers" in qm_client.get(
+        reverse("person_detail", args=[employee.pk])
+    ).text

@@ -195,6 +195,8 @@ TABLE: dict[str, Row] = {
     # Organisation
     "organisation": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "organisation_logo": Row(get=public(200), post=public(405), prepare=an_uploaded_logo),
+    # The reminder schedule, with the organisation's settings (an empty form answers 200: it asks for a reason).
+    "reminder_schedule": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "org_units": Row(get=only(*VIEWERS_OF_PEOPLE), post=only(*VIEWERS_OF_PEOPLE, answer=405)),
     "org_unit_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),
     "org_unit_edit": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER), prepare=an_org_unit),

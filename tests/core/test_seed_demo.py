@@ -148,3 +148,21 @@ def test_if_empty_loads_nothing_when_people_exist(portal_users):
 
     assert "demo data not loaded" in out.getvalue()
     assert not User.objects.filter(username="director").exists()
+
+
+def test_demo_people_report_to_managers_up_to_the_managing_director():
+    seed()
+
+    people = {person.username: person for person in User.objects.select_related("manager")}
+    assert people["employee"].manager.username == "owner"  # the owner, a demo log-in, sees a manager's summary
+    assert people["owner"].manager.username == "d.whitaker"
+    assert people["director"].manager is None and people["auditor"].manager is None
+    for person in people.values():
+        if person.username in ("director", "auditor"):
+            continue
+        chain, above = [], person.manager
+        while above is not None:  # every chain ends at the managing director, never in a circle
+            assert above.username not in chain, person.username
+            chain.append(above.username)
+            above = above.manager
+        assert chain[-1] == "director", person.username

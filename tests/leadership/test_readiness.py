@@ -348,11 +348,18 @@ def test_the_page_filters_by_verdict_and_shows_a_past_day(portal_users, qm_clien
 
 
 @pytest.mark.django_db
+def test_the_reminder_settings_are_no_longer_on_the_thresholds_page(portal_users, qm_client):
+    page = qm_client.get(reverse("leadership:readiness_settings")).content.decode()
+    assert 'name="review_interval_months"' in page
+    for moved in ("review_reminder_days", "action_reminder_repeat_days", "action_escalation_days"):
+        assert f'name="{moved}"' not in page  # on the organisation's reminder schedule now
+
+
+@pytest.mark.django_db
 def test_changing_a_threshold_needs_a_reason_and_is_kept_with_it(portal_users, qm_client):
     url = reverse("leadership:readiness_settings")
     values = {"policy_ack_target_percent": 80, "department_floor_percent": 70, "role_ack_target_percent": 90,
-              "review_interval_months": 12, "review_warning_days": 30, "measurement_freshness_days": 100,
-              "review_reminder_days": "14, 7, 1", "action_reminder_repeat_days": 7, "action_escalation_days": 14}
+              "review_interval_months": 12, "review_warning_days": 30, "measurement_freshness_days": 100}
     refused = qm_client.post(url, values)
     assert refused.status_code == 200 and "Say why this changes" in refused.content.decode()
     assert not ReadinessSettings.objects.exists()

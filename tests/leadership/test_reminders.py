@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from leadership import reminders, reviews
@@ -92,26 +91,27 @@ def test_no_review_planned_within_the_interval_warns_then_says_overdue():
     assert review_cycle_step(None, [], D, interval_months=12, warning_days=30) == "never-held"
 
 
-def test_the_organisation_sets_the_review_reminders_and_the_escalation_from_the_thresholds_page(
-    portal_users, client_for
-):
-    values = {"policy_ack_target_percent": 90, "department_floor_percent": 75, "role_ack_target_percent": 90,
-              "review_interval_months": 12, "review_warning_days": 30, "measurement_freshness_days": 100,
-              "action_reminder_repeat_days": 3, "action_escalation_days": 5, "reason": "Tighter follow-up"}
-    client = client_for(portal_users.quality_manager)
-    url_ = reverse("leadership:readiness_settings")
-    page = client.get(url_).text
-    assert 'value="14, 7, 1"' in page  # shown with its default
-    refused = client.post(url_, {**values, "review_reminder_days": "ten, 3"})
-    assert refused.status_code == 200 and "Give whole numbers of days" in refused.text
-    assert client.post(url_, {**values, "review_reminder_days": "3, 10"}).status_code == 302
+def test_the_organisations_schedule_sets_the_review_reminders_and_the_action_steps(portal_users):
+    organisation = Organisation.current()
+    organisation.reminder_schedule = {"review_reminder_days": [10, 3], "action_reminder_repeat_days": 3,
+                                      "action_escalation_days": 5, "action_due_soon_days": 2}
+    organisation.save()
+    now = timezone.now()
+    today = reminders._today(now)
+    review = plan(portal_users, planned_on=today + dt.timedelta(days=10))
+    ActionFactory(owner=portal_users.employee, due_on=today - dt.timedelta(days=5))
+    ActionFactory(owner=portal_users.process_owner, due_on=today + dt.timedelta(days=2))
+    ActionFactory(owner=portal_users.process_owner, due_on=today + dt.timedelta(days=3))
 
-    schedule = reminders.schedule_load()
-    assert schedule == reminders.Schedule((10, 3), 3, 5)
-    assert review_coming_step(days(10), D, schedule.review_days_before) == f"{days(10)}-10-days-before"
-    assert review_coming_step(days(11), D, schedule.review_days_before) == ""
-    assert action_escalation_step(D, days(5), schedule.escalate_after_days) == f"escalated-{D}"
-    assert action_overdue_step(D, days(4), schedule.overdue_repeat_days) == f"overdue-{D}-round-2"
+    made = {(m.reminder.kind, m.reminder.occasion) for m in reminders_sweep(now=now)}
+
+    assert ("review_coming", f"{review.planned_on}-10-days-before") in made
+    assert ("action_escalation", f"escalated-{today - dt.timedelta(days=5)}") in made
+    assert ("action_overdue", f"overdue-{today - dt.timedelta(days=5)}-round-2") in made  # every 3 days: day 4-6
+    assert [occasion for kind, occasion in made if kind == "action_due_soon"] == [
+        f"due-soon-{today + dt.timedelta(days=2)}"
+    ]
+    assert review_coming_step(days(11), D, (10, 3)) == ""
 
 
 # --- Invitations ----------------------------------------------------------------------------------------
@@ -251,6 +251,47 @@ def test_an_overdue_action_reminds_its_owner_weekly_and_is_escalated_to_the_qual
     action.status = "done"
     action.save()
     assert sweep(later + dt.timedelta(days=8)) == []
+
+
+def _escalated(at: dt.datetime) -> list[tuple[object, str]]:
+    return sorted(((m.recipient, m.reminder.body) for m in reminders_sweep(now=at)
+                   if m.reminder.kind == "action_escalation"), key=lambda pair: str(pair[0]))
+
+
+def test_an_action_14_days_overdue_is_escalated_to_the_owners_manager_once_not_to_the_quality_manager(portal_users):
+    now = timezone.now()
+    today = reminders._today(now)
+    employee, manager = portal_users.employee, portal_users.process_owner
+    employee.manager = manager
+    employee.save()
+    ActionFactory(owner=employee, due_on=today - dt.timedelta(days=13), created_by=portal_users.quality_manager)
+
+    assert _escalated(now) == []  # 13 days overdue: not yet
+    later = now + dt.timedelta(days=1)
+    [(told, body)] = _escalated(later)
+    assert told == manager and f"You are told as {employee}'s manager." in body
+    assert _escalated(later) == [] and _escalated(later + dt.timedelta(days=3)) == []  # escalated once
+
+
+def test_an_owner_whose_manager_is_deactivated_or_whose_access_ended_is_escalated_to_the_quality_manager(
+    portal_users,
+):
+    now = timezone.now()
+    today = reminders._today(now)
+    employee, process_owner = portal_users.employee, portal_users.process_owner
+    employee.manager = portal_users.deactivated
+    employee.save()
+    process_owner.manager = portal_users.expired_auditor
+    process_owner.save()
+    qm = portal_users.quality_manager
+    ActionFactory(owner=employee, due_on=today - dt.timedelta(days=14), created_by=qm)
+    ActionFactory(owner=process_owner, due_on=today - dt.timedelta(days=20), created_by=qm)
+
+    escalated = _escalated(now)
+
+    assert [told for told, _ in escalated] == [portal_users.quality_manager] * 2
+    assert all("has no active manager on record" in body for _, body in escalated)
+    assert not Notification.objects.filter(recipient__in=[portal_users.deactivated, portal_users.expired_auditor])
 
 
 def test_an_action_due_within_a_week_reminds_its_owner_once(portal_users):

@@ -215,6 +215,49 @@ def test_no_summary_once_everyone_has_acknowledged(portal_users):
     assert told(OVERDUE_SUMMARY) == []
 
 
+def test_each_manager_gets_the_summary_of_their_own_overdue_reports_only(portal_users):
+    made = campaign(portal_users)
+    manager = UserFactory(roles=[PortalRole.EMPLOYEE], full_name="Mona Manager")
+    report = UserFactory(roles=[PortalRole.EMPLOYEE], full_name="Rita Report", manager=manager)
+    employee = portal_users.employee
+    employee.manager = manager
+    employee.save()
+    UserFactory(roles=[PortalRole.EMPLOYEE], full_name="Olga Orphan", manager=portal_users.deactivated)
+
+    reminders_sweep(now=at(DUE + dt.timedelta(days=1)))
+    reminders_sweep(now=at(DUE + dt.timedelta(days=1), 18))  # again the same day: nothing more
+
+    mine = Notification.objects.get(kind=OVERDUE_SUMMARY, recipient=manager)
+    assert mine.occasion == "overdue-week-1"
+    assert mine.title == f"2 of your reports still to acknowledge {made.version.signed_title()} (overdue)"
+    assert "No department (2): Emil Park, Rita Report" in mine.body
+    assert "Tessa Mann" not in mine.body and "Mona Manager" not in mine.body and "Olga Orphan" not in mine.body
+    assert mine.url == reverse("policy:policy_detail", args=[made.version.document.reference])
+    everyone = Notification.objects.get(kind=OVERDUE_SUMMARY, recipient=portal_users.quality_manager)
+    assert "Rita Report" in everyone.body and "Olga Orphan" in everyone.body and "Mona Manager" in everyone.body
+    # The deactivated manager gets nothing: their report is on the quality manager's list.
+    assert told(OVERDUE_SUMMARY, portal_users.deactivated) == []
+
+    # Once the manager's reports have acknowledged, the next week's summary goes only to the quality manager.
+    for person in (employee, report):
+        AcknowledgementFactory(version=made.version, person=person)
+    reminders_sweep(now=at(DUE + dt.timedelta(days=8)))
+    assert told(OVERDUE_SUMMARY, manager) == ["overdue-week-1"]
+    assert told(OVERDUE_SUMMARY, portal_users.quality_manager) == ["overdue-week-1", "overdue-week-2"]
+
+
+def test_a_quality_manager_who_is_also_a_manager_gets_the_whole_summary_once(portal_users):
+    campaign(portal_users)
+    employee = portal_users.employee
+    employee.manager = portal_users.quality_manager
+    employee.save()
+
+    reminders_sweep(now=at(DUE + dt.timedelta(days=1)))
+
+    [summary] = Notification.objects.filter(kind=OVERDUE_SUMMARY, recipient=portal_users.quality_manager)
+    assert summary.title.startswith("4 still to acknowledge") and "Tessa Mann" in summary.body
+
+
 # --- A version waiting for signature -----------------------------------------------------------------------
 def test_top_management_is_reminded_after_2_days_then_every_3_days(portal_users):
     version = in_review(OPENED)
@@ -326,10 +369,12 @@ def test_each_kind_reads_with_the_same_number_of_queries_for_2_and_for_40_people
     in_review(OPENED)
     PolicyVersionFactory(status=VersionStatus.PUBLISHED, next_review_on=REVIEW_ON)
     roles = [PortalRole.EMPLOYEE, PortalRole.QUALITY_MANAGER, PortalRole.TOP_MANAGEMENT]
+    managers = [UserFactory(roles=[PortalRole.EMPLOYEE]) for _ in range(2)]
 
     def queries_for(count: int) -> tuple[int, int]:
         for n in range(count):
-            UserFactory(roles=[roles[n % 3]], org_unit=unit)
+            # Reports of two managers, one of them each third time: the managers' summaries are read by the same query.
+            UserFactory(roles=[roles[n % 3]], org_unit=unit, manager=managers[n % 2] if n % 3 == 0 else None)
         with CaptureQueriesContext(connection) as queries:
             found = list(find(now()))
         return len(queries), len(found)

@@ -103,6 +103,21 @@ PEOPLE = [
     ("former.employee", "Gordon Hartley", "Retired Toolmaker", "MACH", [EMP]),
 ]
 INACTIVE = {"former.employee"}
+# Who reports to whom (username: manager's username): escalated actions and overdue acknowledgements reach the
+# manager. The employee reports to the production manager, a demo log-in, so that the owner sees a manager's summary.
+MANAGERS = {
+    "quality": "director", "d.whitaker": "director", "s.hussain": "director", "k.oconnor": "director",
+    "owner": "d.whitaker", "c.lister": "d.whitaker", "h.wood": "d.whitaker", "r.dawson": "d.whitaker",
+    "m.booth": "quality", "l.fenwick": "quality", "a.kowalski": "quality",
+    "r.patel": "c.lister", "e.sutcliffe": "c.lister", "j.greenwood": "c.lister", "n.ahmed": "c.lister",
+    "employee": "owner", "p.holroyd": "owner",
+    "k.brennan": "p.holroyd", "s.barker": "p.holroyd", "l.moss": "p.holroyd", "g.thornton": "p.holroyd",
+    "v.novak": "p.holroyd", "former.employee": "p.holroyd",
+    "b.riley": "h.wood", "o.adeyemi": "h.wood", "f.crowther": "h.wood", "i.mahmood": "h.wood", "t.walsh": "h.wood",
+    "c.morgan": "r.dawson", "y.chen": "r.dawson", "w.jagger": "r.dawson",
+    "m.firth": "k.oconnor", "z.begum": "k.oconnor", "a.haigh": "k.oconnor",
+    "j.pearson": "s.hussain", "s.ellis": "s.hussain", "d.kaur": "j.pearson", "l.garside": "j.pearson",
+}
 AUDITOR_ACCESS_DAYS = 90
 AUDITOR_ACCOUNT_DAYS_AGO = 14  # the certification body's auditor was given access ahead of the audit
 
@@ -190,4 +205,12 @@ class Command(BaseCommand):
             if set(person.groups.all()) != wanted:
                 person.groups.set(wanted)
             people.append(person)
+        # Managers once everyone in ``rows`` exists (a manager may come later in the list than their reports).
+        usernames = {person.username: person for person in people}
+        for person in people:
+            manager_name = MANAGERS.get(person.username)
+            manager = usernames.get(manager_name) if manager_name else None
+            if manager_name and manager is None:
+                manager = User.objects.filter(username=manager_name).first()
+            _update(person, manager=manager)
         return people
