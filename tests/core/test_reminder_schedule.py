@@ -177,7 +177,8 @@ def test_the_sweep_reads_the_organisation_once_whatever_the_number_of_kinds_read
 
 
 # --- The readiness thresholds' reminder settings moved here -------------------------------------------------------
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the portal roles come back after
+@pytest.mark.usefixtures("truncatable_test_database")  # PostgreSQL: the test's end empties retained records' tables
 def test_the_migration_keeps_the_reminder_settings_changed_on_the_readiness_thresholds():
     executor = MigrationExecutor(connection)
     before = [("leadership", "0009_reminder_settings")]
