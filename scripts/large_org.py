@@ -1,6 +1,6 @@
-"""A large organisation for measurements only: 2,000 more people in 12 more departments, the roles grown to 120 and
-the activities to 400 with every cell of the RACI matrix filled (48,000 letters), each new person holding a role and
-two in three of them having acknowledged it.
+"""A large organisation for measurements only: 2,000 more people (each with an e-mail address) in 12 more
+departments, the roles grown to 120 and the activities to 400 with every cell of the RACI matrix filled (48,000
+letters), each new person holding a role and two in three of them having acknowledged it.
 
 usage: seed the demo into the database first (``manage.py migrate && manage.py seed_demo``), then
 ``DATABASE_URL=... .venv/bin/python scripts/large_org.py`` (or ``scripts/measure_evidence_pack.py --build-large``).
@@ -27,8 +27,9 @@ ACTIVITIES = 400
 PROCESSES = 10
 
 
-def large_org_build() -> str:
-    """Grow the seeded demo into the large organisation (once: a database already grown is left alone)."""
+def large_org_build(people_count: int = PEOPLE) -> str:
+    """Grow the seeded demo into the large organisation, ``people_count`` more people (once: a database already
+    grown is left alone)."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
     from django.db import models, transaction
@@ -50,8 +51,8 @@ def large_org_build() -> str:
         password = make_password(None)
         bulk(User).bulk_create([
             User(username=f"large{n:04}", full_name=f"Operator {n:04}", job_title="Operator", password=password,
-                 org_unit=units[n % DEPARTMENTS])
-            for n in range(PEOPLE)
+                 email=f"large{n:04}@example.com", org_unit=units[n % DEPARTMENTS])
+            for n in range(people_count)
         ], batch_size=1000)
         people = list(User.objects.filter(username__startswith="large").order_by("username"))
         employees = Group.objects.get(name=PortalRole.EMPLOYEE)

@@ -139,11 +139,12 @@ def sending_through(broker_url: str) -> Iterator[None]:
 @contextmanager
 def running_worker(
     broker_url: str, database_url: str, log_dir: Path, *, env: dict[str, str] | None = None, pool: str = "solo",
-    concurrency: int = 1,
+    concurrency: int = 1, celery_app: str = "qms_portal",
 ) -> Iterator[Worker]:
     """A worker subprocess consuming the default and pdf queues of ``broker_url`` (emptied first) and writing to
     ``database_url``; stopped warmly at the end (killed if it will not stop). ``env`` adds to its environment;
-    ``concurrency`` is the number of pool processes (with ``pool="prefork"``).
+    ``concurrency`` is the number of pool processes (with ``pool="prefork"``); ``celery_app`` names the module of
+    the app it runs (the portal's, or a test's variant of it).
 
     While it runs, the portal's Celery app sends to the same broker (tasks, control commands such as ping).
     """
@@ -165,7 +166,7 @@ def running_worker(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "qms_portal", "worker",
+        sys.executable, "-m", "celery", "-A", celery_app, "worker",
         "-Q", "default,pdf", f"--pool={pool}", f"--concurrency={concurrency}", "-l", "info", "-n", nodename,
         # Nothing to exchange with other workers, and each of these costs a second or more at start.
         "--without-gossip", "--without-mingle", "--without-heartbeat",

@@ -123,6 +123,31 @@ def test_two_claims_of_the_same_reminder_make_one_row_and_one_email(due, portal_
     assert notify(reminder(portal_users.employee, occasion="1-day-before")) is not None
 
 
+def test_a_reminder_claimed_by_another_sweep_meanwhile_is_left_out_and_the_others_still_claimed(
+    due, portal_users, monkeypatch
+):
+    from qms_portal import notifications
+
+    people = [portal_users.employee, portal_users.process_owner, portal_users.top_management]
+    due.extend(reminder(person) for person in people)
+    claim_many = notifications._claim_many
+
+    def another_sweep_first(fresh, organisation):
+        # Between this sweep's read of the claims and its writes, another sweep claims the owner's reminder.
+        Notification.objects.create(recipient=portal_users.process_owner, kind="test_nudge", record_type="review",
+                                    record_id="1", occasion="7-days-before", title="By the other", channel="now")
+        return claim_many(fresh, organisation)
+
+    monkeypatch.setattr(notifications, "_claim_many", another_sweep_first)
+    made = reminders_sweep()
+    outbox_send()
+
+    assert [m.recipient for m in made] == [portal_users.employee, portal_users.top_management]
+    assert Notification.objects.count() == 3
+    assert sorted(email.to[0] for email in mail.outbox) == sorted([portal_users.employee.email,
+                                                                  portal_users.top_management.email])
+
+
 def test_a_reminder_asked_for_in_a_transaction_rolled_back_sends_nothing(due, portal_users,
                                                                          django_capture_on_commit_callbacks):
     with (
