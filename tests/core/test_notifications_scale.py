@@ -1,6 +1,6 @@
 """The reminder sweep reads with the same number of queries for 40 and for 2,000 people (issue 14), with every kind
 the apps register: a policy to acknowledge by all of them, the role each holds to acknowledge, actions due soon and
-overdue (escalated to the quality manager).
+overdue (escalated to the owner's manager, or to the quality manager).
 
 The people and their records are written in bulk (``models.QuerySet(model=M).bulk_create``, around the audit
 trail's refusal of bulk writes): acceptable only in test data, none of it needs an audit entry.
@@ -36,16 +36,16 @@ def _bulk(model: type[models.Model]) -> models.QuerySet:
     return models.QuerySet(model=model)  # around the audited managers' refusal of bulk writes (see the docstring)
 
 
-def people_add(count: int, *, roles: list, quality_manager: User) -> None:
+def people_add(count: int, *, roles: list, quality_manager: User, lead: User) -> None:
     """``count`` more employees, each holding one of ``roles`` for a year without acknowledging it, every fifth
-    with an action: written in a few queries whatever ``count``."""
+    with an action, every fourth reporting to ``lead``: written in a few queries whatever ``count``."""
     first = User.objects.filter(username__startswith="scale").count()
     unit = OrgUnit.objects.get_or_create(code="SCALE", defaults={"name": "Production"})[0]
     password = make_password(None)
     _bulk(User).bulk_create([
         # Half of them without an e-mail address (told on the portal only), as on many a shop floor.
         User(username=f"scale{n:05}", full_name=f"Operator {n:05}", email=f"scale{n:05}@example.com" if n % 2 else "",
-             password=password, org_unit=unit)
+             password=password, org_unit=unit, manager=lead if n % 4 == 1 else None)
         for n in range(first, first + count)
     ])
     people = list(User.objects.filter(username__startswith="scale").order_by("username")[first:])
@@ -85,23 +85,27 @@ def test_the_sweep_reads_with_the_same_queries_for_40_and_for_2000_people_and_wr
     CampaignFactory(version=PolicyVersionFactory(status=VersionStatus.PUBLISHED, author=quality_manager),
                     opened_at=timezone.now() - dt.timedelta(hours=1))
     roles = [RoleFactory() for _ in range(4)]
+    lead = UserFactory(username="lead", roles=[PortalRole.EMPLOYEE])  # escalations of their reports go to them
     _sweep()  # the managers' own reminders (the policy, no review planned): the sweeps below claim the same kinds
 
-    people_add(40, roles=roles, quality_manager=quality_manager)
+    people_add(40, roles=roles, quality_manager=quality_manager, lead=lead)
     reads_40, _, claimed_40 = _sweep()
     quiet_40, _, none_40 = _sweep()  # every 15 minutes after: everything claimed already
 
-    people_add(1960, roles=roles, quality_manager=quality_manager)
+    people_add(1960, roles=roles, quality_manager=quality_manager, lead=lead)
     reads_2000, inserts_2000, claimed_2000 = _sweep()
     quiet_2000, _, none_2000 = _sweep()
 
     # Each new person is reminded of the policy and of their role; one in ten of an action due soon, one in ten of
-    # one overdue, escalated to the quality manager.
+    # one overdue, escalated to the quality manager (no manager) or to the lead (their manager).
     for claimed, added in ((claimed_40, 40), (claimed_2000, 1960)):
         assert claimed["policy_acknowledgement_due"] == added
         assert claimed["role_acknowledgement_due"] == added
         assert claimed["action_due_soon"] == claimed["action_overdue"] == claimed["action_escalation"] == added // 10
     assert sorted(claimed_2000) == sorted(claimed_40)
+    escalated_to = set(Notification.objects.filter(kind="action_escalation").values_list("recipient__username",
+                                                                                           flat=True))
+    assert escalated_to == {quality_manager.username, lead.username}
     assert Notification.objects.filter(recipient__username__startswith="scale").count() == 2 * 2000 + 2 * 200
     # Every kind's default is e-mail now: one e-mail for each notification of a person with an address.
     assert OutboxEmail.objects.count() == Notification.objects.exclude(recipient__email="").count() > 2000
