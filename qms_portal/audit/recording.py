@@ -5,6 +5,9 @@ The receivers are connected when this module is imported, which ``QmsPortalConfi
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -15,6 +18,10 @@ from qms_portal.audit.context import current_actor, current_reason
 from qms_portal.models.audit import GENESIS_HASH, AuditAction, AuditedModel, AuditEntry, jsonable
 
 _CHAIN_LOCK_KEY = 90010501  # any constant; names the PostgreSQL advisory lock that orders appends
+_CHAIN_BATCH = 1000  # entries per INSERT when a bulk write appends many at once
+
+# Entries held back by a bulk write (``_entries_chained_together``) to be chained in one pass; None: write each now.
+_held: ContextVar[list[AuditEntry] | None] = ContextVar("audit_held_entries", default=None)
 
 
 # --- Appending to the chain -------------------------------------------------------------------
@@ -28,30 +35,69 @@ def _lock_chain() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
+def _chain(entries: list[AuditEntry]) -> None:
+    """Link ``entries`` to the head of the chain, in order, and write them: under the chain's lock, in one
+    transaction, so no other append can come between the head read here and the entries written after it."""
+    if not entries:
+        return
+    with transaction.atomic():
+        _lock_chain()
+        prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+        now = timezone.now()
+        for entry in entries:
+            entry.created_at = now
+            entry.prev_hash = prev
+            entry.hash = prev = entry.compute_hash()
+        if len(entries) == 1:
+            entries[0].save()
+            return
+        # The trail's own manager refuses bulk inserts to everyone else; these entries are chained already.
+        plain: models.QuerySet[AuditEntry] = models.QuerySet(model=AuditEntry)
+        for start in range(0, len(entries), _CHAIN_BATCH):
+            plain.bulk_create(entries[start:start + _CHAIN_BATCH])
+
+
 def _append(
     *, record_type: str, object_id: str, object_repr: str, action: str, changes: dict, step: str = "", reason: str = ""
 ) -> AuditEntry:
     actor_id, actor_name, actor_username = current_actor()
-    with transaction.atomic():
-        _lock_chain()
-        prev = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
-        entry = AuditEntry(
-            created_at=timezone.now(),
-            actor_id=actor_id,
-            actor_name=actor_name[:200],
-            actor_username=actor_username[:150],
-            record_type=record_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:300],
-            action=action,
-            step=step,
-            changes=jsonable(changes),
-            reason=reason or current_reason(),
-            prev_hash=prev,
-        )
-        entry.hash = entry.compute_hash()
-        entry.save()
+    entry = AuditEntry(
+        actor_id=actor_id,
+        actor_name=actor_name[:200],
+        actor_username=actor_username[:150],
+        record_type=record_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:300],
+        action=action,
+        step=step,
+        changes=jsonable(changes),
+        reason=reason or current_reason(),
+    )
+    held = _held.get()
+    if held is not None:
+        held.append(entry)  # chained with the others at the end of the bulk write
+    else:
+        _chain([entry])
     return entry
+
+
+@contextmanager
+def _entries_chained_together() -> Iterator[None]:
+    """Hold the entries written inside the block in memory and, when it ends without an error, chain them in one
+    pass and write them in batches, in one transaction with the rows they record (for ``qms_portal.audit.bulk``
+    only). An error rolls back the rows and drops the entries together. A block inside another adds to its entries.
+    """
+    if _held.get() is not None:
+        yield
+        return
+    held: list[AuditEntry] = []
+    with transaction.atomic():
+        token = _held.set(held)
+        try:
+            yield
+        finally:
+            _held.reset(token)
+        _chain(held)
 
 
 def audit_step(obj: models.Model, *, step: str, reason: str = "", changes: dict | None = None) -> AuditEntry:

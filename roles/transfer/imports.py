@@ -17,7 +17,7 @@ from qms_portal.jobs import job_start
 from qms_portal.models import Job, JobStatus
 from roles.access import RolesCapability
 from roles.models import Activity, ImportStatus, MatrixImport, Role
-from roles.raci import matrix_load, raci_cell_set
+from roles.raci import matrix_load, raci_letters_set
 from roles.transfer.check import matrix_fingerprint, matrix_import_check
 from roles.transfer.export import role_heading
 
@@ -194,8 +194,9 @@ def matrix_import_discard(*, matrix_import: MatrixImport, by: User) -> None:
 def matrix_import_apply(
     *, job_id: int, progress: Callable[[int, int, str], None] | None = None
 ) -> dict[str, int | str]:
-    """Write the letters of the import that job ``job_id`` applies, cell by cell and all or nothing, after
-    checking once more that the matrix has not changed; raises ImportRefused (and writes nothing) if it has."""
+    """Write the letters of the import that job ``job_id`` applies, in bulk and all or nothing (each letter with its
+    own audit entry), after checking once more that the matrix has not changed; raises ImportRefused (and writes
+    nothing) if it has."""
     matrix_import = MatrixImport.objects.select_related("job__requested_by").get(job_id=job_id)
     by = cast(Job, matrix_import.job).requested_by  # found by its job, so it has one
     if by is None:
@@ -211,13 +212,15 @@ def matrix_import_apply(
             _pending_check(locked)
             if _is_stale(locked):
                 raise ImportRefused(STALE)
-            activities = Activity.objects.in_bulk({a for a, _, _, _ in cells})
+            activities = Activity.objects.select_related("process").in_bulk({a for a, _, _, _ in cells})
             roles = Role.objects.in_bulk({r for _, r, _, _ in cells})
             # The letters' audit entries say why the file was imported, and which file they came from.
             source = f"RACI import #{locked.pk} ({locked.file_name})"
-            with audit_context(actor=by, reason=f"{locked.reason} — {source}" if locked.reason else source):
-                for activity_id, role_id, _before, after in cells:
-                    raci_cell_set(activity=activities[activity_id], role=roles[role_id], letter=after, by=by)
+            raci_letters_set(
+                letters=[(activities[activity_id], roles[role_id], after) for activity_id, role_id, _, after in cells],
+                by=by,
+                reason=f"{locked.reason} — {source}" if locked.reason else source,
+            )
             _decide(locked, status=ImportStatus.APPLIED, by=by)
     except ImportRefused as refusal:
         # Outside the rolled-back transaction, so that the refusal is kept on the import.

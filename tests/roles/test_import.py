@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from openpyxl import Workbook
 
-from qms_portal.audit import AuditEntry
+from qms_portal.audit import AuditEntry, audited_bulk_update
 from qms_portal.models import Job, JobStatus
 from roles.models import ImportStatus, MatrixImport, RaciCell
 from roles.raci import raci_cell_set
@@ -474,23 +474,23 @@ def test_a_failure_while_applying_writes_nothing_and_fails_the_job(matrix, qm_cl
                                                 "purchasing,Purchasing,Order goods,A,R,I"))
     assert len(matrix_import.change_set["cells"]) == 5
     before = letters()
+    entries_before = AuditEntry.objects.filter(record_type="roles.racicell").count()
     written = []
 
-    def set_then_break(**kwargs):
-        if len(written) == 3:
-            raise RuntimeError("the disk is full")
-        written.append(kwargs)
-        return raci_cell_set(**kwargs)
+    def write_then_break(objs, fields, **kwargs):
+        written.append(audited_bulk_update(objs, fields, **kwargs))  # the letters are written, then the disk fills
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("roles.transfer.imports.raci_cell_set", set_then_break)
+    monkeypatch.setattr("roles.raci.audited_bulk_update", write_then_break)
     with django_capture_on_commit_callbacks(execute=True):
         qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
 
     job = Job.objects.get(kind="raci_import")
-    assert len(written) == 3
+    assert written == [5]
     assert job.status == JobStatus.FAILED
     assert "the disk is full" in job.error
     assert letters() == before
+    assert AuditEntry.objects.filter(record_type="roles.racicell").count() == entries_before
     matrix_import.refresh_from_db()
     assert matrix_import.status == ImportStatus.PENDING  # it may be confirmed again
 
