@@ -18,7 +18,7 @@ from qms_portal.audit import (
     audited_bulk_update,
 )
 from qms_portal.models import Job, OrgUnit, User
-from tests.core.factories import OrgUnitFactory, UserFactory
+from tests.core.factories import OrgUnitFactory
 from tests.services import require_postgres
 
 REASON = "Reorganisation of the plant, agreed at the March review"

@@ -564,3 +564,62 @@ def test_the_reason_for_an_import_shows_on_its_preview_and_on_its_upload_entry(q
     assert IMPORT_REASON in page_text(qm_client.get(response["Location"]))
     entry = AuditEntry.objects.get(record_type="roles.matriximport", object_id=str(matrix_import.pk), action="create")
     assert entry.reason == IMPORT_REASON
+
+
+# --- Applied in bulk through the audited path (issue 15) ------------------------------------------------------------
+@pytest.mark.parametrize("file", [
+    pytest.param(lambda: csv_file(HEADER, "purchasing,Purchasing,Select supplier,X,C,A",
+                                  "purchasing,Purchasing,Order goods,C,I,A"), id="csv"),
+    pytest.param(lambda: xlsx_file([HEADER.split(","), ["purchasing", "Purchasing", "Select supplier", "X", "C", "A"],
+                                    ["purchasing", "Purchasing", "Order goods", "C", "I", "A"]]), id="xlsx"),
+])
+def test_a_bad_file_is_refused_by_row_and_neither_the_matrix_nor_the_trail_changes(matrix, qm_client, file):
+    roles_trail = AuditEntry.objects.filter(record_type__startswith="roles.")
+    before, entries = letters(), roles_trail.count()
+
+    response = upload(qm_client, file())
+
+    assert_refused(response, "Row 2, column D: “X” is not a RACI letter: use R, A, C or I.",
+                   "Row 3: “Purchasing — Order goods” has no R: at least one role must do it.", "Nothing was changed.")
+    assert letters() == before
+    assert roles_trail.count() == entries
+
+
+def test_the_trail_page_shows_the_letters_an_import_wrote_like_a_letter_set_by_hand(
+    matrix, receive, qm_client, portal_users, django_capture_on_commit_callbacks
+):
+    raci_cell_set(activity=matrix["order"], role=matrix["director"], letter="I", by=portal_users.quality_manager,
+                  reason="Set by hand")
+    raci_cell_set(activity=matrix["order"], role=matrix["director"], letter="A", by=portal_users.quality_manager,
+                  reason="Set by hand")
+    matrix_import = pending(qm_client, changing_file())
+    with django_capture_on_commit_callbacks(execute=True):
+        qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
+    assert MatrixImport.objects.get().status == ImportStatus.APPLIED
+
+    response = qm_client.get(reverse("audit_trail"), {"record_type": "roles.racicell"})
+
+    shown = {
+        (entry.object_repr, entry.get_action_display(), entry.actor_name, entry.reason):
+            [(line.field, line.before, line.after) for line in entry.change_lines]
+        for entry in response.context["page"].object_list
+    }
+    imported = f"{IMPORT_REASON} — RACI import #{matrix_import.pk} (matrix.csv)"
+    by = "Quentin Moss"
+    # By hand, one save at a time:
+    assert shown[("A: Director on Purchasing: Order goods", "Changed", by, "Set by hand")] == [
+        ("letter", "Informed", "Accountable")]
+    # In bulk, by the import: changed, cleared and added letters read the same way.
+    assert shown[("C: Buyer on Purchasing: Select supplier", "Changed", by, imported)] == [
+        ("letter", "Responsible", "Consulted")]
+    cleared = shown[("I: Quality manager on Purchasing: Order goods", "Deleted", by, imported)]
+    assert cleared[1:] == [
+        ("activity", "Purchasing: Order goods", None), ("role", "Quality manager", None), ("letter", "Informed", None)]
+    added = shown[("R: Buyer on Purchasing: Receive goods", "Created", by, imported)]
+    assert added[1:] == [
+        ("activity", None, "Purchasing: Receive goods"), ("role", None, "Buyer"), ("letter", None, "Responsible")]
+    assert added[0] == ("ID", None, RaciCell.objects.get(activity=receive, role=matrix["buyer"]).pk)
+    text = page_text(response)
+    assert "C: Buyer on Purchasing: Select supplier" in text
+    assert "letter: Responsible → Consulted" in text
+    assert imported in text
