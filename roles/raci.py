@@ -139,8 +139,9 @@ def raci_letters_set(
     how many letters were added, changed and cleared (a cell given the letter it has is left alone)."""
     require_capability(by, RolesCapability.MANAGE, doing="change the RACI matrix")
     wanted = list(letters)
+    known = set(RaciLetter.values)
     for _activity, _role, letter in wanted:
-        if letter is not None and letter not in RaciLetter.values:
+        if letter is not None and letter not in known:
             raise ValidationError({"letter": f"“{letter}” is not a RACI letter: use R, A, C or I."})
     activity_ids = {activity.pk for activity, _, _ in wanted}
     role_ids = {role.pk for _, role, _ in wanted}

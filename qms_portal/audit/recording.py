@@ -80,7 +80,7 @@ def _entry_values(
         "object_repr": object_repr[:300],
         "action": action,
         "step": step,
-        "changes": jsonable(changes),
+        "changes": changes,  # JSON values already: the receivers record snapshots, audit_step converts
         "reason": reason or current_reason(),
     }
 
@@ -224,7 +224,7 @@ def audit_step(obj: models.Model, *, step: str, reason: str = "", changes: dict 
         object_repr=str(obj),
         action=AuditAction.STEP,
         step=step,
-        changes=changes or {},
+        changes=jsonable(changes or {}),
         reason=reason,
     )
 
