@@ -17,8 +17,8 @@ from qms_portal.jobs import job_start
 from qms_portal.models import Job, JobStatus
 from roles.access import RolesCapability
 from roles.models import Activity, ImportStatus, MatrixImport, Role
-from roles.raci import matrix_load, raci_letters_set
-from roles.transfer.check import matrix_fingerprint, matrix_import_check
+from roles.raci import raci_letters_set
+from roles.transfer.check import matrix_import_check, stored_fingerprint
 from roles.transfer.export import role_heading
 
 if TYPE_CHECKING:
@@ -104,8 +104,7 @@ class ImportPreview:
 
 def _is_stale(matrix_import: MatrixImport) -> bool:
     change_set = matrix_import.change_set
-    current = matrix_fingerprint(matrix_load(), change_set["activity_ids"], change_set["role_ids"])
-    return current != matrix_import.fingerprint
+    return stored_fingerprint(change_set["activity_ids"], change_set["role_ids"]) != matrix_import.fingerprint
 
 
 def matrix_import_preview(*, matrix_import: MatrixImport) -> ImportPreview:

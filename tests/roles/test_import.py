@@ -627,3 +627,20 @@ def test_the_trail_page_shows_the_letters_an_import_wrote_like_a_letter_set_by_h
     assert "C: Buyer on Purchasing: Select supplier" in text
     assert "letter: Responsible → Consulted" in text
     assert imported in text
+
+
+def test_the_staleness_check_reads_only_the_imports_part_of_the_matrix_and_agrees_with_the_whole(matrix, receive):
+    from roles.raci import matrix_load
+    from roles.transfer.check import matrix_fingerprint, stored_fingerprint
+
+    activities = [matrix["select"].pk, receive.pk, 10**9]  # one activity gone since the file was checked
+    roles = [matrix["buyer"].pk, matrix["director"].pk, 10**9]
+    before = stored_fingerprint(activities, roles)
+    other = RoleFactory(title="Other", org_unit=matrix["buyer"].org_unit)
+    RaciCellFactory(activity=matrix["order"], role=other, letter="I")  # outside the import's activities: no matter
+
+    assert before == matrix_fingerprint(matrix_load(), activities, roles)
+    assert stored_fingerprint(activities, roles) == before
+    RaciCellFactory(activity=receive, role=matrix["quality"], letter="C")  # a letter of an imported activity
+    assert stored_fingerprint(activities, roles) != before
+    assert stored_fingerprint(activities, roles) == matrix_fingerprint(matrix_load(), activities, roles)
