@@ -196,7 +196,7 @@ def matrix_import_apply(
     """Write the letters of the import that job ``job_id`` applies, in bulk and all or nothing (each letter with its
     own audit entry), after checking once more that the matrix has not changed; raises ImportRefused (and writes
     nothing) if it has."""
-    matrix_import = MatrixImport.objects.select_related("job__requested_by").get(job_id=job_id)
+    matrix_import = MatrixImport.objects.select_related("job__requested_by").defer("content").get(job_id=job_id)
     by = cast(Job, matrix_import.job).requested_by  # found by its job, so it has one
     if by is None:
         # Whoever confirmed it was deleted since (SET_NULL): no one to write the letters in the name of. The job
@@ -207,9 +207,11 @@ def matrix_import_apply(
         progress(0, len(cells), f"Writing {len(cells)} letter change(s) in one go: all or nothing")
     try:
         with transaction.atomic():
-            locked = MatrixImport.objects.select_for_update().get(pk=matrix_import.pk)
+            # Its status, locked; the change set and fingerprint never change once the file is checked, so they are
+            # not read again (a large import's change set is megabytes of JSON).
+            locked = MatrixImport.objects.select_for_update().defer("content", "change_set").get(pk=matrix_import.pk)
             _pending_check(locked)
-            if _is_stale(locked):
+            if _is_stale(matrix_import):
                 raise ImportRefused(STALE)
             activities = Activity.objects.select_related("process").in_bulk({a for a, _, _, _ in cells})
             roles = Role.objects.in_bulk({r for _, r, _, _ in cells})
