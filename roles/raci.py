@@ -14,7 +14,7 @@ every break with its link, so the matrix page, the health page and the home pane
 """
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import require_capability
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create, audited_bulk_delete, audited_bulk_update
 from qms_portal.models import User
 from roles.access import RolesCapability
 from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignment, held_on
@@ -128,6 +128,49 @@ def raci_cell_set(
             cell.letter = letter
             cell.save()
     return cell
+
+
+def raci_letters_set(
+    *, letters: Iterable[tuple[Activity, Role, str | None]], by: User, reason: str
+) -> tuple[int, int, int]:
+    """Set many cells of the matrix at once, as ``raci_cell_set`` sets one: each (activity, role, letter) gives the
+    role that letter for the activity, or clears it with None. The letters are written in bulk through the audited
+    path, every one with its own trail entry, attributed to ``by`` with ``reason``; all in one transaction. Returns
+    how many letters were added, changed and cleared (a cell given the letter it has is left alone)."""
+    require_capability(by, RolesCapability.MANAGE, doing="change the RACI matrix")
+    wanted = list(letters)
+    known = set(RaciLetter.values)
+    for _activity, _role, letter in wanted:
+        if letter is not None and letter not in known:
+            raise ValidationError({"letter": f"“{letter}” is not a RACI letter: use R, A, C or I."})
+    activity_ids = {activity.pk for activity, _, _ in wanted}
+    role_ids = {role.pk for _, role, _ in wanted}
+    added: list[RaciCell] = []
+    changed: list[RaciCell] = []
+    cleared: list[RaciCell] = []
+    with transaction.atomic(), audit_context(actor=by):
+        stored = {
+            (cell.activity_id, cell.role_id): cell
+            for cell in RaciCell.objects.select_for_update().filter(activity_id__in=activity_ids, role_id__in=role_ids)
+        }
+        for activity, role, letter in wanted:
+            cell = stored.get((activity.pk, role.pk))
+            if cell is None:
+                if letter is None:
+                    continue
+                cell = RaciCell(activity_id=activity.pk, role_id=role.pk, letter=letter)
+                added.append(cell)
+            elif letter is None:
+                cleared.append(cell)
+            elif cell.letter != letter:
+                cell.letter = letter
+                changed.append(cell)
+            # Named in its entry: the activity and role at hand spare two queries per letter.
+            cell._state.fields_cache.update(activity=activity, role=role)
+        audited_bulk_delete(cleared, reason=reason)
+        audited_bulk_update(changed, ["letter"], reason=reason)
+        audited_bulk_create(RaciCell, added, reason=reason)
+    return len(added), len(changed), len(cleared)
 
 
 # --- Where each broken rule is fixed: one answer for the matrix page, the health page and the home panel ----------

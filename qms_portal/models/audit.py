@@ -10,7 +10,7 @@ import decimal
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn, Self
 
@@ -51,7 +51,14 @@ def model_for_record_type(record_type: str) -> type[models.Model] | None:
 
 def jsonable(value: Any) -> Any:
     """Turn a field value into a JSON value that survives a database round trip unchanged."""
-    if value is None or isinstance(value, bool | int | str):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # the usual values, without the checks below
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
@@ -109,6 +116,37 @@ class ChangeLine:
     after: Any
     raw_before: Any = None
     raw_after: Any = None
+
+
+# The fields an entry's hash covers, by attribute name.
+HASHED_FIELDS = (
+    "prev_hash", "created_at", "actor_id", "actor_name", "record_type", "object_id", "object_repr", "action", "step",
+    "changes", "reason", "actor_username",
+)
+
+
+def entry_hashed_payload(values: Mapping[str, Any]) -> str:
+    """The text an entry's hash is taken of, from its field values by attribute name (``actor_id``): every recorded
+    field and the previous entry's hash. The one definition, for an entry (``AuditEntry.compute_hash``) and for the
+    entries a bulk write chains before they are rows."""
+    payload = [
+        values["prev_hash"],
+        values["created_at"].astimezone(dt.UTC).isoformat(),
+        values["actor_id"],
+        values["actor_name"],
+        values["record_type"],
+        values["object_id"],
+        values["object_repr"],
+        values["action"],
+        values["step"],
+        values["changes"],
+        values["reason"],
+    ]
+    # Entries written before the user name was kept hash without it, so they still verify; a later entry
+    # covers it, and clearing it afterwards changes the hash all the same.
+    if values["actor_username"]:
+        payload.append(values["actor_username"])
+    return canonical_json(payload)
 
 
 class AuditEntry(models.Model):
@@ -170,24 +208,7 @@ class AuditEntry(models.Model):
         return hashlib.sha256(self._hashed_payload().encode("utf-8")).hexdigest()
 
     def _hashed_payload(self) -> str:
-        payload = [
-            self.prev_hash,
-            self.created_at.astimezone(dt.UTC).isoformat(),
-            self.actor_id,
-            self.actor_name,
-            self.record_type,
-            self.object_id,
-            self.object_repr,
-            self.action,
-            self.step,
-            self.changes,
-            self.reason,
-        ]
-        # Entries written before the user name was kept hash without it, so they still verify; a later entry
-        # covers it, and clearing it afterwards changes the hash all the same.
-        if self.actor_username:
-            payload.append(self.actor_username)
-        return canonical_json(payload)
+        return entry_hashed_payload({name: getattr(self, name) for name in HASHED_FIELDS})
 
     @property
     def account_username(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import get_column_letter
 
 from qms_portal.exports import safe_cell_read
-from roles.models import Activity, Process, RaciLetter, Role
+from roles.models import Activity, Process, RaciCell, RaciLetter, Role
 from roles.raci import Matrix, matrix_load, matrix_rule_breaks
 from roles.transfer.export import ACTIVITY_NAME, FIXED_HEADER, PROCESS_CODE, role_heading
 from roles.transfer.read import EMPTY_FILE, Cell, ProblemList, read_rows, rejected, shown_text
@@ -125,6 +125,24 @@ def matrix_fingerprint(matrix: Matrix, activity_ids: Iterable[int], role_ids: It
     letters = sorted((a, r, letter) for (a, r), letter in matrix.letters.items() if a in activities)
     present = [sorted(activities & matrix.activities.keys()), sorted(roles & matrix.roles.keys())]
     return hashlib.sha256(json.dumps([letters, present]).encode()).hexdigest()
+
+
+def stored_fingerprint(activity_ids: Iterable[int], role_ids: Iterable[int]) -> str:
+    """``matrix_fingerprint`` of the stored matrix, reading only what it covers (the letters of ``activity_ids``,
+    which of them and of ``role_ids`` exist) instead of the whole matrix: three queries, the size of the import."""
+    activities, roles = sorted(set(activity_ids)), sorted(set(role_ids))
+    letters = {
+        (a, r): letter
+        for a, r, letter in RaciCell.objects.filter(activity_id__in=activities).values_list(
+            "activity_id", "role_id", "letter"
+        )
+    }
+    present = Matrix(
+        activities=dict.fromkeys(Activity.objects.filter(pk__in=activities).values_list("pk", flat=True), ""),
+        roles=dict.fromkeys(Role.objects.filter(pk__in=roles).values_list("pk", flat=True), ""),
+        letters=letters,
+    )
+    return matrix_fingerprint(present, activities, roles)
 
 
 def matrix_import_check(*, file_name: str, content: bytes) -> CheckedImport:

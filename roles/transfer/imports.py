@@ -17,8 +17,8 @@ from qms_portal.jobs import job_start
 from qms_portal.models import Job, JobStatus
 from roles.access import RolesCapability
 from roles.models import Activity, ImportStatus, MatrixImport, Role
-from roles.raci import matrix_load, raci_cell_set
-from roles.transfer.check import matrix_fingerprint, matrix_import_check
+from roles.raci import raci_letters_set
+from roles.transfer.check import matrix_import_check, stored_fingerprint
 from roles.transfer.export import role_heading
 
 if TYPE_CHECKING:
@@ -104,8 +104,7 @@ class ImportPreview:
 
 def _is_stale(matrix_import: MatrixImport) -> bool:
     change_set = matrix_import.change_set
-    current = matrix_fingerprint(matrix_load(), change_set["activity_ids"], change_set["role_ids"])
-    return current != matrix_import.fingerprint
+    return stored_fingerprint(change_set["activity_ids"], change_set["role_ids"]) != matrix_import.fingerprint
 
 
 def matrix_import_preview(*, matrix_import: MatrixImport) -> ImportPreview:
@@ -194,9 +193,10 @@ def matrix_import_discard(*, matrix_import: MatrixImport, by: User) -> None:
 def matrix_import_apply(
     *, job_id: int, progress: Callable[[int, int, str], None] | None = None
 ) -> dict[str, int | str]:
-    """Write the letters of the import that job ``job_id`` applies, cell by cell and all or nothing, after
-    checking once more that the matrix has not changed; raises ImportRefused (and writes nothing) if it has."""
-    matrix_import = MatrixImport.objects.select_related("job__requested_by").get(job_id=job_id)
+    """Write the letters of the import that job ``job_id`` applies, in bulk and all or nothing (each letter with its
+    own audit entry), after checking once more that the matrix has not changed; raises ImportRefused (and writes
+    nothing) if it has."""
+    matrix_import = MatrixImport.objects.select_related("job__requested_by").defer("content").get(job_id=job_id)
     by = cast(Job, matrix_import.job).requested_by  # found by its job, so it has one
     if by is None:
         # Whoever confirmed it was deleted since (SET_NULL): no one to write the letters in the name of. The job
@@ -207,17 +207,21 @@ def matrix_import_apply(
         progress(0, len(cells), f"Writing {len(cells)} letter change(s) in one go: all or nothing")
     try:
         with transaction.atomic():
-            locked = MatrixImport.objects.select_for_update().get(pk=matrix_import.pk)
+            # Its status, locked; the change set and fingerprint never change once the file is checked, so they are
+            # not read again (a large import's change set is megabytes of JSON).
+            locked = MatrixImport.objects.select_for_update().defer("content", "change_set").get(pk=matrix_import.pk)
             _pending_check(locked)
-            if _is_stale(locked):
+            if _is_stale(matrix_import):
                 raise ImportRefused(STALE)
-            activities = Activity.objects.in_bulk({a for a, _, _, _ in cells})
+            activities = Activity.objects.select_related("process").in_bulk({a for a, _, _, _ in cells})
             roles = Role.objects.in_bulk({r for _, r, _, _ in cells})
             # The letters' audit entries say why the file was imported, and which file they came from.
             source = f"RACI import #{locked.pk} ({locked.file_name})"
-            with audit_context(actor=by, reason=f"{locked.reason} — {source}" if locked.reason else source):
-                for activity_id, role_id, _before, after in cells:
-                    raci_cell_set(activity=activities[activity_id], role=roles[role_id], letter=after, by=by)
+            raci_letters_set(
+                letters=[(activities[activity_id], roles[role_id], after) for activity_id, role_id, _, after in cells],
+                by=by,
+                reason=f"{locked.reason} — {source}" if locked.reason else source,
+            )
             _decide(locked, status=ImportStatus.APPLIED, by=by)
     except ImportRefused as refusal:
         # Outside the rolled-back transaction, so that the refusal is kept on the import.

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from openpyxl import Workbook
 
-from qms_portal.audit import AuditEntry
+from qms_portal.audit import AuditEntry, audited_bulk_update
 from qms_portal.models import Job, JobStatus
 from roles.models import ImportStatus, MatrixImport, RaciCell
 from roles.raci import raci_cell_set
@@ -474,23 +474,23 @@ def test_a_failure_while_applying_writes_nothing_and_fails_the_job(matrix, qm_cl
                                                 "purchasing,Purchasing,Order goods,A,R,I"))
     assert len(matrix_import.change_set["cells"]) == 5
     before = letters()
+    entries_before = AuditEntry.objects.filter(record_type="roles.racicell").count()
     written = []
 
-    def set_then_break(**kwargs):
-        if len(written) == 3:
-            raise RuntimeError("the disk is full")
-        written.append(kwargs)
-        return raci_cell_set(**kwargs)
+    def write_then_break(objs, fields, **kwargs):
+        written.append(audited_bulk_update(objs, fields, **kwargs))  # the letters are written, then the disk fills
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("roles.transfer.imports.raci_cell_set", set_then_break)
+    monkeypatch.setattr("roles.raci.audited_bulk_update", write_then_break)
     with django_capture_on_commit_callbacks(execute=True):
         qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
 
     job = Job.objects.get(kind="raci_import")
-    assert len(written) == 3
+    assert written == [5]
     assert job.status == JobStatus.FAILED
     assert "the disk is full" in job.error
     assert letters() == before
+    assert AuditEntry.objects.filter(record_type="roles.racicell").count() == entries_before
     matrix_import.refresh_from_db()
     assert matrix_import.status == ImportStatus.PENDING  # it may be confirmed again
 
@@ -564,3 +564,83 @@ def test_the_reason_for_an_import_shows_on_its_preview_and_on_its_upload_entry(q
     assert IMPORT_REASON in page_text(qm_client.get(response["Location"]))
     entry = AuditEntry.objects.get(record_type="roles.matriximport", object_id=str(matrix_import.pk), action="create")
     assert entry.reason == IMPORT_REASON
+
+
+# --- Applied in bulk through the audited path (issue 15) ------------------------------------------------------------
+@pytest.mark.parametrize("file", [
+    pytest.param(lambda: csv_file(HEADER, "purchasing,Purchasing,Select supplier,X,C,A",
+                                  "purchasing,Purchasing,Order goods,C,I,A"), id="csv"),
+    pytest.param(lambda: xlsx_file([HEADER.split(","), ["purchasing", "Purchasing", "Select supplier", "X", "C", "A"],
+                                    ["purchasing", "Purchasing", "Order goods", "C", "I", "A"]]), id="xlsx"),
+])
+def test_a_bad_file_is_refused_by_row_and_neither_the_matrix_nor_the_trail_changes(matrix, qm_client, file):
+    roles_trail = AuditEntry.objects.filter(record_type__startswith="roles.")
+    before, entries = letters(), roles_trail.count()
+
+    response = upload(qm_client, file())
+
+    assert_refused(response, "Row 2, column D: “X” is not a RACI letter: use R, A, C or I.",
+                   "Row 3: “Purchasing — Order goods” has no R: at least one role must do it.", "Nothing was changed.")
+    assert letters() == before
+    assert roles_trail.count() == entries
+
+
+def test_the_trail_page_shows_the_letters_an_import_wrote_like_a_letter_set_by_hand(
+    matrix, receive, qm_client, portal_users, django_capture_on_commit_callbacks
+):
+    raci_cell_set(activity=matrix["order"], role=matrix["director"], letter="I", by=portal_users.quality_manager,
+                  reason="Set by hand")
+    raci_cell_set(activity=matrix["order"], role=matrix["director"], letter="A", by=portal_users.quality_manager,
+                  reason="Set by hand")
+    matrix_cell_ids = {"cleared": RaciCell.objects.get(activity=matrix["order"], role=matrix["quality"]).pk}
+    matrix_import = pending(qm_client, changing_file())
+    with django_capture_on_commit_callbacks(execute=True):
+        qm_client.post(reverse("roles:raci_import_preview", args=[matrix_import.pk]))
+    assert MatrixImport.objects.get().status == ImportStatus.APPLIED
+
+    response = qm_client.get(reverse("audit_trail"), {"record_type": "roles.racicell"})
+
+    shown = {
+        (entry.object_repr, entry.get_action_display(), entry.actor_name, entry.reason):
+            [(line.field, line.before, line.after) for line in entry.change_lines]
+        for entry in response.context["page"].object_list
+    }
+    imported = f"{IMPORT_REASON} — RACI import #{matrix_import.pk} (matrix.csv)"
+    by = "Quentin Moss"
+    # By hand, one save at a time:
+    assert shown[("A: Director on Purchasing: Order goods", "Changed", by, "Set by hand")] == [
+        ("letter", "Informed", "Accountable")]
+    # In bulk, by the import: changed, cleared and added letters read the same way.
+    assert shown[("C: Buyer on Purchasing: Select supplier", "Changed", by, imported)] == [
+        ("letter", "Responsible", "Consulted")]
+    # (in the order the database keeps the fields: PostgreSQL's jsonb has its own)
+    cleared = shown[("I: Quality manager on Purchasing: Order goods", "Deleted", by, imported)]
+    assert sorted(cleared, key=str) == sorted([
+        ("ID", matrix_cell_ids["cleared"], None), ("activity", "Purchasing: Order goods", None),
+        ("role", "Quality manager", None), ("letter", "Informed", None)], key=str)
+    added = shown[("R: Buyer on Purchasing: Receive goods", "Created", by, imported)]
+    assert sorted(added, key=str) == sorted([
+        ("ID", None, RaciCell.objects.get(activity=receive, role=matrix["buyer"]).pk),
+        ("activity", None, "Purchasing: Receive goods"), ("role", None, "Buyer"), ("letter", None, "Responsible")],
+        key=str)
+    text = page_text(response)
+    assert "C: Buyer on Purchasing: Select supplier" in text
+    assert "letter: Responsible → Consulted" in text
+    assert imported in text
+
+
+def test_the_staleness_check_reads_only_the_imports_part_of_the_matrix_and_agrees_with_the_whole(matrix, receive):
+    from roles.raci import matrix_load
+    from roles.transfer.check import matrix_fingerprint, stored_fingerprint
+
+    activities = [matrix["select"].pk, receive.pk, 10**9]  # one activity gone since the file was checked
+    roles = [matrix["buyer"].pk, matrix["director"].pk, 10**9]
+    before = stored_fingerprint(activities, roles)
+    other = RoleFactory(title="Other", org_unit=matrix["buyer"].org_unit)
+    RaciCellFactory(activity=matrix["order"], role=other, letter="I")  # outside the import's activities: no matter
+
+    assert before == matrix_fingerprint(matrix_load(), activities, roles)
+    assert stored_fingerprint(activities, roles) == before
+    RaciCellFactory(activity=receive, role=matrix["quality"], letter="C")  # a letter of an imported activity
+    assert stored_fingerprint(activities, roles) != before
+    assert stored_fingerprint(activities, roles) == matrix_fingerprint(matrix_load(), activities, roles)

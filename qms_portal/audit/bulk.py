@@ -1,0 +1,118 @@
+"""Audited writes in bulk: many records of one model created, changed or deleted in a few statements, each with the
+same trail entry a single save or delete would have written.
+
+``AuditedModel``'s manager refuses ``bulk_create()``, ``bulk_update()`` and ``update()``, which send no signals and
+would change records without a trail. These functions are the one way round that refusal, and it cannot be taken
+without the trail: each writes the rows, then hands every written record to the very receivers of ``recording`` that
+a single save or delete calls (who and when from ``audit_context()``, the record, before and after with the same
+field serialisation, and the ``reason`` given here). Those entries are held in memory and chained in one pass at
+the end, under the same lock a single save takes, then written in batches, in one transaction with the rows: the
+rows and their entries are kept together or not at all, and no other append can fall in the middle of the chain
+they extend.
+
+A bulk write says why (``reason`` may not be blank). Changes are recorded against what the database holds when the
+rows are locked, not what the caller loaded: the "before" of every update entry is the row as it was overwritten.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TypeVar
+
+from django.db import models, router
+from django.db.models.deletion import Collector
+
+from qms_portal.audit.context import audit_context
+from qms_portal.audit.recording import _entries_chained_together, _on_save
+from qms_portal.models.audit import AuditedModel
+
+M = TypeVar("M", bound=AuditedModel)
+
+BATCH_SIZE = 1000
+
+
+def _rows_of_one_model(
+    objs: Iterable[M], *, reason: str, model: type[M] | None = None
+) -> tuple[type[M] | None, list[M]]:
+    """The rows as a list, and their model (None when there are none); refuses a blank reason, rows of several
+    models, and a model that is not audited."""
+    if not reason.strip():
+        raise ValueError("An audited bulk write needs a reason: it goes on every entry it writes.")
+    rows = list(objs)
+    model = model or (type(rows[0]) if rows else None)
+    if model is None:
+        return None, rows
+    if not issubclass(model, AuditedModel):
+        raise TypeError(f"{model._meta.label} is not audited: write it with the ORM's own bulk methods.")
+    strays = {type(row).__name__ for row in rows if type(row) is not model}
+    if strays:
+        raise TypeError(f"Every row of one audited bulk write is a {model.__name__}, not {', '.join(sorted(strays))}.")
+    return model, rows
+
+
+def _around_the_refusal(model: type[M]) -> models.QuerySet[M]:
+    # A plain queryset, without the audited manager's refusal: used here only, always with the entries recorded.
+    return models.QuerySet(model=model)
+
+
+def audited_bulk_create(model: type[M], objs: Iterable[M], *, reason: str, batch_size: int = BATCH_SIZE) -> list[M]:
+    """Insert ``objs`` (new ``model`` instances) with ``bulk_create`` in batches, and record a "created" entry for
+    each, as ``save()`` would, with ``reason``. The instances get their primary keys."""
+    _, rows = _rows_of_one_model(objs, reason=reason, model=model)
+    if not rows:
+        return rows
+    with audit_context(reason=reason), _entries_chained_together():
+        created = _around_the_refusal(model).bulk_create(rows, batch_size=batch_size)
+        for obj in created:
+            if obj.pk is None:  # the database did not return the keys: there would be nothing to record against
+                raise RuntimeError(f"bulk_create() gave no primary keys for {model._meta.label}: nothing recorded.")
+            _on_save(model, obj, created=True, raw=False)
+    return created
+
+
+def audited_bulk_update(
+    objs: Iterable[M], fields: Sequence[str], *, reason: str, batch_size: int = BATCH_SIZE
+) -> int:
+    """Write ``fields`` of ``objs`` (saved instances of one model) with ``bulk_update`` in batches, and record a
+    "changed" entry for each one whose audited fields changed, as ``save(update_fields=fields)`` would, with
+    ``reason``. The rows are locked and read first: each entry's "before" is what the row held. Returns how many
+    rows were written."""
+    model, rows = _rows_of_one_model(objs, reason=reason)
+    if model is None:
+        return 0
+    if any(obj.pk is None for obj in rows):
+        raise ValueError(f"Every {model.__name__} of an audited bulk update must be saved already.")
+    if len({obj.pk for obj in rows}) != len(rows):
+        raise ValueError(f"A {model.__name__} appears twice in one audited bulk update.")
+    written = [model._meta.get_field(name) for name in fields]
+    with audit_context(reason=reason), _entries_chained_together():
+        stored = model._base_manager.select_for_update().in_bulk([obj.pk for obj in rows])
+        missing = [obj.pk for obj in rows if obj.pk not in stored]
+        if missing:
+            raise ValueError(f"{model.__name__} #{missing[0]} no longer exists: nothing was written.")
+        for obj in rows:
+            obj._audit_loaded = stored[obj.pk]._audit_loaded
+            for field in written:  # as save() does: auto_now dates and the like take their new values
+                if isinstance(field, models.Field):
+                    setattr(obj, field.attname, field.pre_save(obj, add=False))
+        count = _around_the_refusal(model).bulk_update(rows, list(fields), batch_size=batch_size)
+        names = frozenset(fields)
+        for obj in rows:
+            _on_save(model, obj, created=False, raw=False, update_fields=names)
+    return count
+
+
+def audited_bulk_delete(objs: Iterable[M], *, reason: str) -> int:
+    """Delete ``objs`` (saved instances of one model), with whatever their deletion cascades to, in batches, and
+    record a "deleted" entry for each record removed, as ``delete()`` would, with ``reason``. Records that must be
+    kept are refused as they are one by one (``RetainedRecord``). Returns how many rows were deleted, cascades
+    included."""
+    model, rows = _rows_of_one_model(objs, reason=reason)
+    if model is None:
+        return 0
+    with audit_context(reason=reason), _entries_chained_together():
+        # What Model.delete() does for one record, for all of them: the delete signals, and with them the trail's
+        # receivers, still fire for every row.
+        collector = Collector(using=router.db_for_write(model))
+        collector.collect(rows)
+        deleted, _ = collector.delete()
+    return deleted
