@@ -72,12 +72,13 @@ class Mode:
     name: str
     repeat: int  # requests timed per page in-process (median)
     load_users: int  # signed-in people sending requests at once
-    load_seconds: float  # per page, after a warm-up of a fifth of it (2 s at least)
+    load_seconds: float  # per page, after the warm-up
+    load_warm_up: float  # seconds per page first: workers loading the portal, compiling the page's templates
     script_timeout: int  # seconds a background script may take
 
 
-FULL = Mode("full", repeat=7, load_users=6, load_seconds=20.0, script_timeout=420)
-QUICK = Mode("quick", repeat=3, load_users=3, load_seconds=3.0, script_timeout=110)
+FULL = Mode("full", repeat=7, load_users=6, load_seconds=20.0, load_warm_up=4.0, script_timeout=420)
+QUICK = Mode("quick", repeat=3, load_users=3, load_seconds=3.0, load_warm_up=1.0, script_timeout=110)
 
 
 # --- The data at each scale ----------------------------------------------------------------------------------------
@@ -181,11 +182,13 @@ def child_pages(repeat: int) -> None:
     pages = _pages()
     clients = {page.username: signed_in_client(page.username) for page in pages}
     for username in clients:
-        queries, ms = page_measure(clients[username], pages[0].url(), repeat)
-        _emit({"page": "floor", "user": username, "queries": queries, "ms": ms})
+        url = pages[0].url()
+        queries, ms = page_measure(clients[username], url, repeat)
+        _emit({"page": "floor", "user": username, "url": url, "queries": queries, "ms": ms})
     for page in pages[1:]:
-        queries, ms = page_measure(clients[page.username], page.url(), repeat)
-        _emit({"page": page.key, "user": page.username, "queries": queries, "ms": ms})
+        url = page.url()
+        queries, ms = page_measure(clients[page.username], url, repeat)
+        _emit({"page": page.key, "user": page.username, "url": url, "queries": queries, "ms": ms})
 
 
 def child_main(options: argparse.Namespace) -> None:
@@ -403,7 +406,8 @@ class Load:
 
     requests: int = 0
     errors: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # from the end of the warm-up to the last answer of a request sent before the end
+    last_answer: float = 0.0
     latencies: list[float] = field(default_factory=list)  # milliseconds, answered 200
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -416,12 +420,12 @@ class Load:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
-def load_page(port: int, path: str, sessions: list[str], seconds: float) -> Load:
+def load_page(port: int, path: str, sessions: list[str], seconds: float, warm_up: float) -> Load:
     """Every session asks for ``path`` again as soon as answered, first for a warm-up (each gunicorn worker loads the
     portal as it starts, and compiles a page's templates the first time it draws it), then for ``seconds``."""
     load = Load()
     lock = threading.Lock()
-    warm_until = time.monotonic() + max(2.0, seconds / 5)
+    warm_until = time.monotonic() + warm_up
     stop_at = warm_until + seconds
 
     def person(cookie: str) -> None:
@@ -432,10 +436,12 @@ def load_page(port: int, path: str, sessions: list[str], seconds: float) -> Load
                 status, outcome = 0, type(error).__name__
             else:
                 outcome = str(status)
-            took = (time.monotonic() - now) * 1000
+            answered = time.monotonic()
+            took = (answered - now) * 1000
             if now < warm_until:
                 continue
             with lock:
+                load.last_answer = max(load.last_answer, answered)
                 load.requests += 1
                 load.statuses[outcome] = load.statuses.get(outcome, 0) + 1
                 if status == 200:
@@ -448,14 +454,17 @@ def load_page(port: int, path: str, sessions: list[str], seconds: float) -> Load
         thread.start()
     for thread in threads:
         thread.join()
-    load.seconds = seconds
+    # Not just ``seconds``: requests sent before the end are counted, so the time they took to answer is too.
+    load.seconds = max(load.last_answer - warm_until, seconds)
     return load
 
 
-def measure_load(run: Run, scale: str) -> dict[str, Load]:
-    """The load pages under load on the database of ``scale``."""
-    urls = _child_records(_finish(run.child(run.databases.url(scale), "urls"), "resolving the URLs"))
-    paths = {row["page"]: (row["user"], row["url"]) for row in urls}
+def measure_load(run: Run, scale: str, urls: list[dict[str, Any]] | None = None) -> dict[str, Load]:
+    """The load pages under load on the database of ``scale``; ``urls``: the page records of that database."""
+    if urls is None:
+        urls = _child_records(_finish(run.child(run.databases.url(scale), "urls"), "resolving the URLs"))
+    declared = {page.key: page.username for page in _pages()}  # the floor page was measured for each person too
+    paths = {row["page"]: (row["user"], row["url"]) for row in urls if row["user"] == declared[row["page"]]}
     results = {}
     with gunicorn(run, run.databases.url(scale)) as port:
         sessions: dict[str, list[str]] = {}
@@ -463,7 +472,7 @@ def measure_load(run: Run, scale: str) -> dict[str, Load]:
             username, path = paths[key]
             if username not in sessions:
                 sessions[username] = [sign_in(port, username) for _ in range(run.mode.load_users)]
-            results[key] = load_page(port, path, sessions[username], run.mode.load_seconds)
+            results[key] = load_page(port, path, sessions[username], run.mode.load_seconds, run.mode.load_warm_up)
     return results
 
 
@@ -603,13 +612,15 @@ def load_figures(loads: dict[str, Load], users: int, scale: str) -> list[Figure]
         if key == "dashboard" and floor:
             target = f">= {LOAD_TARGET_RATIO:g}x floor"
             met = bool(floor.rps) and load.rps / floor.rps >= LOAD_TARGET_RATIO
-        note = f"{scale} scale, {users} signed-in people, {load.seconds:g} s; answers {load.statuses}"
+        note = f"{scale} scale, {users} signed-in people; answers {load.statuses}"
         figures += [
             _figure(f"load.{key}.rps", load.rps, "requests/s", floor=floor.rps if floor else None, target=target,
                     met=met, note=note),
             _figure(f"load.{key}.p50", load.percentile(0.5), "ms", floor=floor.percentile(0.5) if floor else None),
             _figure(f"load.{key}.p95", load.percentile(0.95), "ms", floor=floor.percentile(0.95) if floor else None),
             _figure(f"load.{key}.errors", load.errors, "requests", target="0", met=load.errors == 0),
+            _figure(f"load.{key}.requests", load.requests, "requests"),
+            _figure(f"load.{key}.seconds", load.seconds, "s"),
         ]
     return figures
 
@@ -669,16 +680,19 @@ def table(figures: list[Figure], heading: str) -> str:
     load_rows = [f for f in figures if f["name"].startswith("load.") and f["name"].endswith(".rps")]
     if load_rows:
         lines.append(f"Under load: gunicorn (3 workers) on PostgreSQL, "
-                     f"{load_rows[0]['note'].split(';')[0]} per page;\n  target 0 errors, dashboard >= "
-                     f"{LOAD_TARGET_RATIO:g}x the floor's requests/s")
-        lines.append(f"{'page':<14} {'req/s':>7} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} {'errors':>6}  check")
+                     f"{load_rows[0]['note'].split(';')[0]}, one page after the other;\n  target 0 errors, "
+                     f"dashboard >= {LOAD_TARGET_RATIO:g}x the floor's requests/s")
+        lines.append(f"{'page':<14} {'requests':>8} {'in s':>5} {'req/s':>7} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+                     f"{'errors':>6}  check")
         for figure in load_rows:
             key = figure["name"].split(".")[1]
             errors = by_name[f"load.{key}.errors"]
             checks = [] if errors["met"] else ["errors"]
             if figure.get("met") is False:
                 checks.append(f"under {LOAD_TARGET_RATIO:g}x")
-            lines.append(f"{key:<14} {_cell(figure['value']):>7} {_cell(figure['ratio'], 2):>6} "
+            lines.append(f"{key:<14} {by_name[f'load.{key}.requests']['value']:>8} "
+                         f"{_cell(by_name[f'load.{key}.seconds']['value']):>5} "
+                         f"{_cell(figure['value']):>7} {_cell(figure['ratio'], 2):>6} "
                          f"{_cell(by_name[f'load.{key}.p50']['value']):>8} "
                          f"{_cell(by_name[f'load.{key}.p95']['value']):>8} {errors['value']:>6}  "
                          f"{'; '.join(checks) or 'ok'}")
@@ -754,12 +768,15 @@ def main() -> None:
     try:
         with phase(f"seeding {', '.join(seeded)}"):
             figures += scale_figures(prepare(run, seeded))
+        records: dict[str, list[dict[str, Any]]] = {}
         if "pages" in parts:
             with phase("pages in-process"):
-                figures += page_figures(measure_pages(run, scales))
+                records = measure_pages(run, scales)
+                figures += page_figures(records)
         if "load" in parts:
             with phase(f"under load at {scales[-1]}"):
-                figures += load_figures(measure_load(run, scales[-1]), mode.load_users, scales[-1])
+                loads = measure_load(run, scales[-1], records.get(scales[-1]))
+                figures += load_figures(loads, mode.load_users, scales[-1])
         if "background" in parts:
             with phase("background work"):
                 figures += measure_background(run)
