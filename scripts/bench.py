@@ -4,18 +4,20 @@ usage: ``.venv/bin/python scripts/bench.py [--quick] [--parts pages,load,backgro
 [--out var/bench] [--keep-databases]``; PostgreSQL must be up (``BENCH_DATABASE_URL`` or ``DATABASE_URL`` names
 the server; default ``postgres://postgres@127.0.0.1:5432``). It never touches the dev or test database: it creates
 ``<prefix>_empty`` (migrated), ``<prefix>_demo`` and ``<prefix>_large`` (each seeded by its scale function below)
-and ``<prefix>_bg`` (a copy of the demo for each background script), and drops them at the end.
+and ``<prefix>_bg`` (a copy of the demo, or of the empty one, for each background script), and drops them at the end.
 
 1. **Pages**, in-process (Django's test client on the bench database, timed by scripts/page_timing.py as
    ``make measure`` times them): each main page's SQL queries and median server time, and their ratio to the floor
-   page (``/floor/``: the middleware and the base layout, nothing else) of the same person, at each scale.
+   page (``/floor/``: the middleware and the base layout, nothing else) of the same person, timed in turn with the
+   page, at each scale.
    A page whose query count differs between the scales is flagged: its queries grow with the data.
 2. **Under load**: gunicorn started as the Dockerfile starts it (``qms_portal.wsgi``, 3 workers, access log, DEBUG
    off) on the large database, on loopback; a small client of our own (threads, http.client) signs N people in
    through the log-in page and sends requests for T seconds per page: requests per second, p50, p95, errors.
 3. **Background work**: each measuring script in ``BACKGROUND`` run in a subprocess. The contract: the script
-   accepts ``--quick`` (smaller data, under a minute), measures on the database ``DATABASE_URL`` names (migrated
-   and seeded with the demo, its own to grow and throw away; ``REDIS_URL`` is passed through), and prints one JSON
+   accepts ``--quick`` (smaller data, under a minute; or ``BACKGROUND`` names smaller values of its own arguments),
+   measures on the database ``DATABASE_URL`` names (migrated and seeded with the demo, or only migrated where
+   ``BACKGROUND`` says so; its own to grow and throw away; ``REDIS_URL`` is passed through), and prints one JSON
    object per figure on a line of its own starting ``{"name":`` with keys ``name``, ``value``, ``unit`` and, if it
    has a floor, ``floor`` and ``ratio``; other output is ignored; exit status 0. A script not there yet is
    reported "not built", one that fails "failed" with its last line of error: never a figure.
@@ -157,8 +159,6 @@ def _emit(record: dict[str, Any]) -> None:
 
 def child_build(scale: str, quick: bool) -> None:
     """Seed the migrated, empty database of ``DATABASE_URL`` at ``scale`` and say what it holds."""
-    from django.db.models import Count  # noqa: F401 (set up before the models below)
-
     from qms_portal.models import AuditEntry, User
     from roles.models import RaciCell, Role
 
@@ -176,19 +176,31 @@ def child_urls() -> None:
 
 
 def child_pages(repeat: int) -> None:
-    """Each page's queries and median time, and the floor page of each person measuring a page."""
-    from page_timing import page_measure, signed_in_client
+    """Each page's queries and median time, with the floor page of the same person timed in turn with it (a request
+    of one, then of the other: a machine shared with other work slows both alike, so their ratio holds)."""
+    import statistics
 
-    pages = _pages()
-    clients = {page.username: signed_in_client(page.username) for page in pages}
-    for username in clients:
-        url = pages[0].url()
-        queries, ms = page_measure(clients[username], url, repeat)
-        _emit({"page": "floor", "user": username, "url": url, "queries": queries, "ms": ms})
-    for page in pages[1:]:
-        url = page.url()
-        queries, ms = page_measure(clients[page.username], url, repeat)
-        _emit({"page": page.key, "user": page.username, "url": url, "queries": queries, "ms": ms})
+    from page_timing import page_measure, page_queries, page_times, signed_in_client
+
+    floor, *pages = _pages()
+    floor_url = floor.url()
+    people = dict.fromkeys([floor.username, *(page.username for page in pages)])
+    clients = {username: signed_in_client(username) for username in people}
+    for username, client in clients.items():
+        queries, ms = page_measure(client, floor_url, repeat)
+        _emit({"page": "floor", "user": username, "url": floor_url, "queries": queries, "ms": ms,
+               "floor_queries": queries, "floor_ms": ms})
+    for page in pages:
+        client, url = clients[page.username], page.url()
+        queries = page_queries(client, url)
+        times: list[float] = []
+        floor_times: list[float] = []
+        for _ in range(repeat):
+            floor_times += page_times(client, floor_url, 1)
+            times += page_times(client, url, 1)
+        _emit({"page": page.key, "user": page.username, "url": url, "queries": queries,
+               "ms": statistics.median(times), "floor_queries": page_queries(client, floor_url),
+               "floor_ms": statistics.median(floor_times)})
 
 
 def child_main(options: argparse.Namespace) -> None:
@@ -300,9 +312,8 @@ def prepare(run: Run, scales: tuple[str, ...] = tuple(SCALES)) -> list[dict[str,
         raise SystemExit(f"migrate failed:\n{migrate.stderr[-3000:]}")
     children = {scale: run.child(run.databases.create(scale, template="empty"), "build", "--scale", scale)
                 for scale in scales}
-    built = [_child_records(_finish(process, f"seeding {scale}"))[0] for scale, process in children.items()]
-    run.databases.drop("empty")
-    return built
+    # The empty database stays: the copy a background script that seeds the demo itself starts from.
+    return [_child_records(_finish(process, f"seeding {scale}"))[0] for scale, process in children.items()]
 
 
 def measure_pages(run: Run, scales: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
@@ -479,16 +490,20 @@ def measure_load(run: Run, scale: str, urls: list[dict[str, Any]] | None = None)
 # --- Background work ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Script:
-    """A measuring script of the contract above, and the arguments it gets besides ``--quick``."""
+    """A measuring script of the contract above: its arguments, those that make it quick (``--quick``, or smaller
+    sizes of its own arguments), and the database it starts from: a copy of the demo, or of the migrated, empty
+    database for a script that seeds the demo itself."""
 
     file: str
     args: tuple[str, ...] = ()
+    quick_args: tuple[str, ...] = ("--quick",)
+    start_from: str = "demo"
 
 
 BACKGROUND = (
-    Script("measure_reminders.py"),
-    Script("measure_bulk_import.py"),
-    Script("measure_audit_trail.py"),
+    Script("measure_reminders.py", quick_args=("--repeat", "1", "--people", "300")),
+    Script("measure_bulk_import.py", quick_args=("--activities", "100", "--roles", "40")),
+    Script("measure_audit_trail.py", quick_args=("--entries", "20000", "--repeat", "2"), start_from="empty"),
     Script("measure_evidence_pack.py", ("--label", "demo")),
 )
 FIGURE_LINE = '{"name":'
@@ -516,7 +531,7 @@ def run_script(script: Script, *, directory: Path, quick: bool, env: dict[str, s
     path = directory / script.file
     if not path.exists():
         return [_figure(name, None, "not built", note=f"scripts/{script.file} does not exist yet")]
-    command = [sys.executable, str(path), *script.args, *(["--quick"] if quick else [])]
+    command = [sys.executable, str(path), *script.args, *(script.quick_args if quick else ())]
     # A session of its own: a script's own children (Celery workers) are stopped with it when it runs over.
     process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, start_new_session=True,  # noqa: S603
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -553,7 +568,7 @@ def measure_background(run: Run) -> list[Figure]:
     for script in BACKGROUND:
         env: dict[str, str] = {}
         if (SCRIPTS / script.file).exists():
-            env = run.env(run.databases.create("bg", template="demo"))
+            env = run.env(run.databases.create("bg", template=script.start_from))
             if os.environ.get("REDIS_URL"):
                 env["REDIS_URL"] = os.environ["REDIS_URL"]
         try:
@@ -582,18 +597,16 @@ def page_figures(records: dict[str, list[dict[str, Any]]]) -> list[Figure]:
     figures = []
     titles = {page.key: page for page in _pages()}
     for scale, rows in records.items():
-        floors = {row["user"]: row for row in rows if row["page"] == "floor"}
         for row in rows:
-            floor = floors[row["user"]]
             key = f"floor.{row['user']}" if row["page"] == "floor" else row["page"]
-            ratio = row["ms"] / floor["ms"] if floor["ms"] else None
+            ratio = row["ms"] / row["floor_ms"] if row["floor_ms"] else None
             target, met = None, None
             if scale == "large" and row["page"] != "floor":
                 target, met = f"<= {PAGE_TARGET_RATIO:g}x floor", ratio is not None and ratio <= PAGE_TARGET_RATIO
-            figures.append(_figure(f"pages.{scale}.{key}.ms", row["ms"], "ms", floor=floor["ms"], target=target,
+            figures.append(_figure(f"pages.{scale}.{key}.ms", row["ms"], "ms", floor=row["floor_ms"], target=target,
                                    met=met, note=f"{titles[row['page']].title}, signed in as {row['user']}"))
             figures.append(_figure(f"pages.{scale}.{key}.queries", row["queries"], "queries",
-                                   floor=floor["queries"]))
+                                   floor=row["floor_queries"]))
     if {"demo", "large"} <= records.keys():
         demo = {(row["page"], row["user"]): row["queries"] for row in records["demo"]}
         for row in records["large"]:
@@ -657,8 +670,8 @@ def table(figures: list[Figure], heading: str) -> str:
         lines.append("")
     page_rows = [f for f in figures if f["name"].startswith("pages.") and f["name"].endswith(".ms")]
     if page_rows:
-        lines.append("Pages in-process (median server time; ratio = page / floor page of the same person; "
-                     f"target at large <= {PAGE_TARGET_RATIO:g}x)")
+        lines.append("Pages in-process (median server time; ratio = page / floor page of the same person, timed in "
+                     f"turn with it; target at large <= {PAGE_TARGET_RATIO:g}x)")
         lines.append(f"{'page':<24} {'as':<9} {'scale':<6} {'queries':>7} {'floor q':>7} {'ms':>8} {'floor ms':>8} "
                      f"{'ratio':>6}  {'check'}")
         for figure in sorted(page_rows, key=lambda f: (f["name"].split(".")[2] != "floor", f["name"].split(".")[2],

@@ -21,17 +21,28 @@ def signed_in_client(username: str) -> Client:
     return client
 
 
-def page_measure(client: Client, url: str, repeat: int) -> tuple[int, float]:
-    """(queries of one request, median milliseconds over ``repeat`` requests). The first request also warms the
-    page up (templates compiled, the session read once); a page answering other than 200 stops the measurement."""
+def page_queries(client: Client, url: str) -> int:
+    """The SQL queries of one request of ``url``; it also warms the page up (templates compiled, the session read
+    once). A page answering other than 200 stops the measurement."""
     reset_queries()  # the log holds at most 9,000 queries; a full log would hide this request's
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
+    return len(queries)
+
+
+def page_times(client: Client, url: str, repeat: int) -> list[float]:
+    """Milliseconds of each of ``repeat`` requests of ``url``."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
-    return len(queries), statistics.median(times)
+    return times
+
+
+def page_measure(client: Client, url: str, repeat: int) -> tuple[int, float]:
+    """(queries of one request, median milliseconds over ``repeat`` requests)."""
+    queries = page_queries(client, url)
+    return queries, statistics.median(page_times(client, url, repeat))
