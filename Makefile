@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := qms_portal.settings
 
-.PHONY: run test lint install install-test seed measure clean print-python
+.PHONY: run test lint install install-test seed measure bench clean print-python
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 (or 3.12, 3.13) is needed: install python3.11 with its venv module." >&2; exit 1; }
@@ -46,6 +46,11 @@ test: lint
 
 measure: install
 	$(BIN)/python scripts/measure.py
+
+# The portal against its floors on PostgreSQL (pages, gunicorn under load, background work): README, "Benchmark".
+# Not part of `make test`. `make bench QUICK=1` runs the same code on smaller data in under two minutes.
+bench: install
+	$(BIN)/python scripts/bench.py $(if $(QUICK),--quick)
 
 seed: install
 	$(BIN)/python manage.py seed_demo

@@ -4,6 +4,7 @@ from django.urls import include, path
 from qms_portal.views import (
     accounts,
     audit,
+    floor,
     health,
     home,
     jobs,
@@ -54,6 +55,8 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/discard/", jobs.job_discard, name="job_discard"),
     path("health/", health.health, name="health"),
+    # The floor page of `make bench`: the layout alone, signed in (qms_portal/views/floor.py).
+    path("floor/", floor.floor, name="floor"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read-all/", notifications.notifications_mark_all_read, name="notifications_read_all"),
     path("notifications/preferences/", notifications.notification_preferences, name="notification_preferences"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -27,9 +28,20 @@ ACTIVITIES = 400
 PROCESSES = 10
 
 
-def large_org_build(people_count: int = PEOPLE) -> str:
-    """Grow the seeded demo into the large organisation, ``people_count`` more people (once: a database already
-    grown is left alone)."""
+@dataclass(frozen=True)
+class Size:
+    """How large to grow the demo: people and departments added; roles and activities as totals, the demo's
+    included. ``make bench QUICK=1`` passes a smaller one."""
+
+    people: int = PEOPLE
+    departments: int = DEPARTMENTS
+    roles: int = ROLES
+    activities: int = ACTIVITIES
+    processes: int = PROCESSES
+
+
+def large_org_build(size: Size = Size()) -> str:
+    """Grow the seeded demo into the large organisation (once: a database already grown is left alone)."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group
     from django.db import models, transaction
@@ -46,13 +58,13 @@ def large_org_build(people_count: int = PEOPLE) -> str:
         return "The large organisation is there already."
     with transaction.atomic():
         units = bulk(OrgUnit).bulk_create([
-            OrgUnit(name=f"Production cell {n + 1:02}", code=f"CELL-{n + 1:02}") for n in range(DEPARTMENTS)
+            OrgUnit(name=f"Production cell {n + 1:02}", code=f"CELL-{n + 1:02}") for n in range(size.departments)
         ])
         password = make_password(None)
         bulk(User).bulk_create([
             User(username=f"large{n:04}", full_name=f"Operator {n:04}", job_title="Operator", password=password,
-                 email=f"large{n:04}@example.com", org_unit=units[n % DEPARTMENTS])
-            for n in range(people_count)
+                 email=f"large{n:04}@example.com", org_unit=units[n % size.departments])
+            for n in range(size.people)
         ], batch_size=1000)
         people = list(User.objects.filter(username__startswith="large").order_by("username"))
         employees = Group.objects.get(name=PortalRole.EMPLOYEE)
@@ -62,11 +74,11 @@ def large_org_build(people_count: int = PEOPLE) -> str:
 
         existing = Role.objects.count()
         bulk(Role).bulk_create([
-            Role(title=f"Cell operator {n:03}", org_unit=units[n % DEPARTMENTS],
+            Role(title=f"Cell operator {n:03}", org_unit=units[n % size.departments],
                  purpose="Runs a production cell to the work instructions.",
                  responsibilities="Run the cell to the work instruction\nRecord output and scrap\nReport defects",
                  authorities="Stop the line on a quality concern\nQuarantine suspect product")
-            for n in range(existing, ROLES)
+            for n in range(existing, size.roles)
         ])
         roles = list(Role.objects.order_by("pk"))
         for n, role in enumerate(roles[existing:], existing):
@@ -75,23 +87,23 @@ def large_org_build(people_count: int = PEOPLE) -> str:
 
         start = timezone.localdate() - dt.timedelta(days=500)
         bulk(RoleAssignment).bulk_create([
-            RoleAssignment(role=roles[existing + n % (ROLES - existing)], person=person, starts_on=start)
+            RoleAssignment(role=roles[existing + n % (size.roles - existing)], person=person, starts_on=start)
             for n, person in enumerate(people)
         ], batch_size=1000)
         bulk(RoleAcknowledgement).bulk_create([
-            RoleAcknowledgement(role=roles[existing + n % (ROLES - existing)], person=person,
-                                revision=roles[existing + n % (ROLES - existing)].revision)
+            RoleAcknowledgement(role=roles[existing + n % (size.roles - existing)], person=person,
+                                revision=roles[existing + n % (size.roles - existing)].revision)
             for n, person in enumerate(people) if n % 3
         ], batch_size=1000)
 
         processes = bulk(Process).bulk_create([
             Process(name=f"Cell process {n + 1:02}", code=f"cell-{n + 1:02}", owner_role=roles[existing + n])
-            for n in range(PROCESSES)
+            for n in range(size.processes)
         ])
         have = Activity.objects.count()
         bulk(Activity).bulk_create([
-            Activity(process=processes[n % PROCESSES], position=n, name=f"Cell activity {n:03} of the process")
-            for n in range(have, ACTIVITIES)
+            Activity(process=processes[n % size.processes], position=n, name=f"Cell activity {n:03} of the process")
+            for n in range(have, size.activities)
         ])
         # Every cell filled: one A and two Rs per activity (so the rules hold for the new rows), C and I elsewhere.
         activities = list(Activity.objects.order_by("pk"))
@@ -104,9 +116,9 @@ def large_org_build(people_count: int = PEOPLE) -> str:
                     continue
                 if activity.pk in owners:  # a demo activity keeps its own A and R; the rest consulted or informed
                     letter = "C" if (i + j) % 3 == 0 else "I"
-                elif j == i % ROLES:
+                elif j == i % size.roles:
                     letter = "A"
-                elif j in ((i + 1) % ROLES, (i + 2) % ROLES):
+                elif j in ((i + 1) % size.roles, (i + 2) % size.roles):
                     letter = "R"
                 else:
                     letter = "C" if (i + j) % 3 == 0 else "I"

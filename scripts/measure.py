@@ -12,10 +12,8 @@ activities x 120 roles, for the quality manager (every cell a link to its editor
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,10 +28,13 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+# How a page is timed, shared with `make bench` (scripts/bench.py).
+from page_timing import page_measure as measure  # noqa: E402
+from page_timing import signed_in_client  # noqa: E402
 
 from policy.acknowledgements import campaign_audience  # noqa: E402
 from policy.models import PolicyVersion, VersionStatus  # noqa: E402
@@ -41,21 +42,6 @@ from qms_portal.access import PortalRole  # noqa: E402
 from qms_portal.audit import audit_context  # noqa: E402
 from qms_portal.models import OrgUnit, User  # noqa: E402
 from roles.models import Activity, Process, RaciCell, Role, RoleAssignment  # noqa: E402
-
-
-def measure(client: Client, url: str, repeat: int) -> tuple[int, float]:
-    """(queries of one request, median milliseconds over ``repeat`` requests)."""
-    reset_queries()  # the log holds at most 9,000 queries; a full log would hide this request's
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    if response.status_code != 200:
-        raise SystemExit(f"{url} answered {response.status_code}")
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    return len(queries), statistics.median(times)
 
 
 def add_staff(count: int) -> None:
@@ -99,8 +85,7 @@ def measure_matrix(repeat: int) -> None:
     """The RACI matrix page for the quality manager and an employee, with the demo matrix and with 400 x 120."""
     clients = {}
     for username in ("quality", "employee"):
-        clients[username] = Client()
-        clients[username].force_login(User.objects.get(username=username), backend="qms_portal.auth.PortalBackend")
+        clients[username] = signed_in_client(username)
     rows = []
 
     def snapshot(label: str) -> None:
@@ -127,8 +112,7 @@ def main() -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0)
-    client = Client()
-    client.force_login(User.objects.get(username="quality"), backend="qms_portal.auth.PortalBackend")
+    client = signed_in_client("quality")
     version = PolicyVersion.objects.get(document__reference="QP-01", status=VersionStatus.PUBLISHED)
     report = f"/policies/QP-01/v{version.number}/acknowledgements/"
     pages = {

@@ -252,6 +252,8 @@ TABLE: dict[str, Row] = {
     ),
     # Operations
     "health": Row(get=public(200), post=public(405)),
+    # The floor page of `make bench`: the layout alone, for anyone signed in.
+    "floor": Row(get=any_signed_in(200), post=any_signed_in(405)),
     # Roles and responsibilities (5.3): roles, holders and acknowledgements
     "roles:role_list": Row(get=only(*VIEWERS_OF_ROLES), post=only(*VIEWERS_OF_ROLES, answer=405), prepare=some_roles),
     "roles:role_create": Row(get=only(QUALITY_MANAGER), post=only(QUALITY_MANAGER)),

@@ -1,0 +1,824 @@
+"""``make bench`` (issue 15): the portal against its floors, on this machine, in one run.
+
+usage: ``.venv/bin/python scripts/bench.py [--quick] [--parts pages,load,background] [--db-prefix qms_bench]
+[--out var/bench] [--keep-databases]``; PostgreSQL must be up (``BENCH_DATABASE_URL`` or ``DATABASE_URL`` names
+the server; default ``postgres://postgres@127.0.0.1:5432``). It never touches the dev or test database: it creates
+``<prefix>_empty`` (migrated), ``<prefix>_demo`` and ``<prefix>_large`` (each seeded by its scale function below)
+and ``<prefix>_bg`` (a copy of the demo, or of the empty one, for each background script), and drops them at the end.
+
+1. **Pages**, in-process (Django's test client on the bench database, timed by scripts/page_timing.py as
+   ``make measure`` times them): each main page's SQL queries and median server time, and their ratio to the floor
+   page (``/floor/``: the middleware and the base layout, nothing else) of the same person, timed in turn with the
+   page, at each scale.
+   A page whose query count differs between the scales is flagged: its queries grow with the data.
+2. **Under load**: gunicorn started as the Dockerfile starts it (``qms_portal.wsgi``, 3 workers, access log, DEBUG
+   off) on the large database, on loopback; a small client of our own (threads, http.client) signs N people in
+   through the log-in page and sends requests for T seconds per page: requests per second, p50, p95, errors.
+3. **Background work**: each measuring script in ``BACKGROUND`` run in a subprocess. The contract: the script
+   accepts ``--quick`` (smaller data, under a minute; or ``BACKGROUND`` names smaller values of its own arguments),
+   measures on the database ``DATABASE_URL`` names (migrated and seeded with the demo, or only migrated where
+   ``BACKGROUND`` says so; its own to grow and throw away; ``REDIS_URL`` is passed through), and prints one JSON
+   object per figure on a line of its own starting ``{"name":`` with keys ``name``, ``value``, ``unit`` and, if it
+   has a floor, ``floor`` and ``ratio``; other output is ignored; exit status 0. A script not there yet is
+   reported "not built", one that fails "failed" with its last line of error: never a figure.
+
+Prints one JSON line per figure (``name``, ``value``, ``unit``, ``floor``, ``ratio``; ``target`` and ``met``
+where the issue sets a target; ``note``), then a table, and writes both to ``var/bench/<date>-<commit>.json|.txt``.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "scripts"
+sys.path[:0] = [str(ROOT), str(SCRIPTS)]
+
+Figure = dict[str, Any]
+
+# Settings every process of the bench shares. The records key must be one key for the seeding and for gunicorn
+# (signatures and the trail are sealed with it); DEBUG off, as gunicorn runs, refuses the development keys.
+BENCH_ENV = {
+    "SECRET_KEY": "bench-only-secret-key-never-used-outside-make-bench-0123456789abcdef",
+    "RECORDS_HMAC_KEY": "bench-only-records-key-never-used-outside-make-bench-0123456789abcdef",
+    "LOG_LEVEL": "WARNING",
+}
+DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 (the demo's published password)
+PAGE_TARGET_RATIO = 5.0  # every page within 5x the floor page at the large scale
+LOAD_TARGET_RATIO = 0.3  # the dashboard's throughput at least 30% of the floor page's
+ORIGIN_HEADERS = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front of gunicorn sets
+# The background scripts' broker (the evidence pack's workers): Redis as .ci/run starts it, unless told otherwise.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How much of everything: the full run, or the quick one (same code, smaller data, fewer seconds)."""
+
+    name: str
+    repeat: int  # requests timed per page in-process (median)
+    load_users: int  # signed-in people sending requests at once
+    load_seconds: float  # per page, after the warm-up
+    load_warm_up: float  # seconds per page first: workers loading the portal, compiling the page's templates
+    script_timeout: int  # seconds a background script may take
+
+
+FULL = Mode("full", repeat=7, load_users=6, load_seconds=20.0, load_warm_up=4.0, script_timeout=420)
+QUICK = Mode("quick", repeat=3, load_users=3, load_seconds=3.0, load_warm_up=1.0, script_timeout=110)
+
+
+# --- The data at each scale ----------------------------------------------------------------------------------------
+# One function per scale, run in a child process on a migrated, empty database. When `seed_demo --scale large`
+# exists (issue 15), scale_large becomes: call_command("seed_demo", scale="small" if quick else "large").
+def scale_demo(quick: bool) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+
+
+def scale_large(quick: bool) -> None:
+    """For now the demo grown by scripts/large_org.py: 2,040 people, 120 roles x 400 activities fully lettered."""
+    from django.core.management import call_command
+    from large_org import Size, large_org_build
+
+    call_command("seed_demo", verbosity=0)
+    large_org_build(Size(people=300, departments=4, roles=40, activities=100, processes=4) if quick else Size())
+
+
+SCALES: dict[str, Callable[[bool], None]] = {"demo": scale_demo, "large": scale_large}
+
+
+# --- The pages ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Page:
+    """A main page: its key in figure names, its title in the table, whom it is measured for, and its URL."""
+
+    key: str
+    title: str
+    username: str
+    url: Callable[[], str]
+
+
+def _published_policy_version() -> Any:
+    from policy.models import PolicyVersion, VersionStatus
+
+    return PolicyVersion.objects.get(document__reference="QP-01", status=VersionStatus.PUBLISHED)
+
+
+def _latest_closed_review() -> int:
+    from leadership.models import ManagementReview
+    from leadership.models.reviews import ReviewStatus
+
+    reviews = ManagementReview.objects.order_by("-pk")
+    return (reviews.filter(status=ReviewStatus.CLOSED).first() or reviews.get()).pk
+
+
+def _pages() -> list[Page]:
+    from django.urls import reverse
+
+    return [
+        Page("floor", "floor page", "quality", lambda: reverse("floor")),
+        Page("home", "home", "director", lambda: reverse("home")),
+        Page("dashboard", "dashboard", "director", lambda: reverse("leadership:dashboard")),
+        Page("readiness", "readiness", "director", lambda: reverse("leadership:readiness")),
+        Page("policy", "policy page QP-01", "quality", lambda: reverse("policy:policy_detail", args=["QP-01"])),
+        Page("ack_report", "acknowledgement report", "quality", lambda: reverse(
+            "policy:campaign_report", args=["QP-01", _published_policy_version().number])),
+        Page("raci_matrix", "RACI matrix", "quality", lambda: reverse("roles:raci_matrix")),
+        Page("org_chart", "org chart", "quality", lambda: reverse("roles:org_chart")),
+        Page("review", "management review", "director", lambda: reverse(
+            "leadership:review_detail", args=[_latest_closed_review()])),
+        Page("actions", "action list", "quality", lambda: reverse("leadership:action_list")),
+        Page("audit_trail", "audit trail", "quality", lambda: reverse("audit_trail")),
+    ]
+
+
+LOAD_PAGES = ("floor", "dashboard", "raci_matrix", "ack_report")
+
+
+# --- Child processes: one database each, Django set up on it -----------------------------------------------------
+def _emit(record: dict[str, Any]) -> None:
+    print(json.dumps({"bench": record}), flush=True)
+
+
+def child_build(scale: str, quick: bool) -> None:
+    """Seed the migrated, empty database of ``DATABASE_URL`` at ``scale`` and say what it holds."""
+    from qms_portal.models import AuditEntry, User
+    from roles.models import RaciCell, Role
+
+    started = time.perf_counter()
+    SCALES[scale](quick)
+    _emit({"scale": scale, "seconds": time.perf_counter() - started, "people": User.objects.count(),
+           "roles": Role.objects.count(), "raci_letters": RaciCell.objects.count(),
+           "audit_entries": AuditEntry.objects.count()})
+
+
+def child_urls() -> None:
+    """Each page's person and URL on this database (its records' ids), for the load client."""
+    for page in _pages():
+        _emit({"page": page.key, "user": page.username, "url": page.url()})
+
+
+def child_pages(repeat: int) -> None:
+    """Each page's queries and median time, with the floor page of the same person timed in turn with it (a request
+    of one, then of the other: a machine shared with other work slows both alike, so their ratio holds)."""
+    import statistics
+
+    from page_timing import page_measure, page_queries, page_times, signed_in_client
+
+    floor, *pages = _pages()
+    floor_url = floor.url()
+    people = dict.fromkeys([floor.username, *(page.username for page in pages)])
+    clients = {username: signed_in_client(username) for username in people}
+    for username, client in clients.items():
+        queries, ms = page_measure(client, floor_url, repeat)
+        _emit({"page": "floor", "user": username, "url": floor_url, "queries": queries, "ms": ms,
+               "floor_queries": queries, "floor_ms": ms})
+    for page in pages:
+        client, url = clients[page.username], page.url()
+        queries = page_queries(client, url)
+        times: list[float] = []
+        floor_times: list[float] = []
+        for _ in range(repeat):
+            floor_times += page_times(client, floor_url, 1)
+            times += page_times(client, url, 1)
+        _emit({"page": page.key, "user": page.username, "url": url, "queries": queries,
+               "ms": statistics.median(times), "floor_queries": page_queries(client, floor_url),
+               "floor_ms": statistics.median(floor_times)})
+
+
+def child_main(options: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host allowed, e-mail kept in memory (the demo sends some)
+    if options.child == "build":
+        child_build(options.scale, options.quick)
+    elif options.child == "urls":
+        child_urls()
+    else:
+        child_pages((QUICK if options.quick else FULL).repeat)
+
+
+def _child_records(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line)["bench"] for line in output.splitlines() if line.startswith('{"bench":')]
+
+
+# --- The databases -----------------------------------------------------------------------------------------------
+@dataclass
+class Databases:
+    """The bench's own databases on the PostgreSQL server of ``server_url``; every name starts with the prefix."""
+
+    server_url: str
+    prefix: str
+    made: list[str] = field(default_factory=list)
+
+    def url(self, suffix: str) -> str:
+        parts = urllib.parse.urlsplit(self.server_url)
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, f"/{self.prefix}_{suffix}", "", ""))
+
+    def _admin(self) -> Any:
+        import psycopg2  # type: ignore[import-untyped]
+
+        parts = urllib.parse.urlsplit(self.server_url)
+        connection = psycopg2.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 5432,
+                                      user=urllib.parse.unquote(parts.username or "postgres"),
+                                      password=urllib.parse.unquote(parts.password or "") or None, dbname="postgres")
+        connection.autocommit = True
+        return connection
+
+    def create(self, suffix: str, template: str | None = None) -> str:
+        name = f"{self.prefix}_{suffix}"
+        with closing(self._admin()) as connection, connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{self.prefix}_{template}"' if template else ""))
+        self.made.append(name)
+        return self.url(suffix)
+
+    def drop(self, suffix: str) -> None:
+        name = f"{self.prefix}_{suffix}"
+        with closing(self._admin()) as connection, connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.made:
+            self.made.remove(name)
+
+    def drop_all(self) -> None:
+        for name in list(self.made):
+            self.drop(name.removeprefix(f"{self.prefix}_"))
+
+
+def _server_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432"
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+# --- Running the children ----------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    """Where this run keeps its files and with what environment it starts processes."""
+
+    mode: Mode
+    databases: Databases
+    data_dir: Path
+    log_dir: Path
+
+    def env(self, database_url: str, **extra: str) -> dict[str, str]:
+        env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DEBUG", "CI")}
+        return {**env, **BENCH_ENV, "DATABASE_URL": database_url, "DATA_DIR": str(self.data_dir),
+                "DJANGO_SETTINGS_MODULE": "qms_portal.settings", **extra}
+
+    def child(self, database_url: str, *args: str) -> subprocess.Popen[str]:
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+        if self.mode is QUICK:
+            command.append("--quick")
+        return subprocess.Popen(command, cwd=ROOT, env=self.env(database_url), text=True,  # noqa: S603
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(process: subprocess.Popen[str], what: str) -> str:
+    out, err = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"{what} failed (exit {process.returncode}):\n{err[-3000:]}")
+    return out
+
+
+def prepare(run: Run, scales: tuple[str, ...] = tuple(SCALES)) -> list[dict[str, Any]]:
+    """The empty database migrated once, then each scale seeded on a copy of it (the two at once: two cores)."""
+    empty = run.databases.create("empty")
+    migrate = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,  # noqa: S603
+                             env=run.env(empty), capture_output=True, text=True)
+    if migrate.returncode:
+        raise SystemExit(f"migrate failed:\n{migrate.stderr[-3000:]}")
+    children = {scale: run.child(run.databases.create(scale, template="empty"), "build", "--scale", scale)
+                for scale in scales}
+    # The empty database stays: the copy a background script that seeds the demo itself starts from.
+    return [_child_records(_finish(process, f"seeding {scale}"))[0] for scale, process in children.items()]
+
+
+def measure_pages(run: Run, scales: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    """Each scale's page records, one scale after the other (times taken while nothing else runs)."""
+    return {scale: _child_records(_finish(run.child(run.databases.url(scale), "pages"), f"pages at {scale}"))
+            for scale in scales}
+
+
+# --- Under load --------------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _static_collected(env: dict[str, str]) -> None:
+    """DEBUG off serves the collected, hashed static files (WhiteNoise's manifest): collect them when stale."""
+    manifest = ROOT / "staticfiles" / "staticfiles.json"
+    newest = max(path.stat().st_mtime for path in (ROOT / "static").rglob("*") if path.is_file())
+    if manifest.exists() and manifest.stat().st_mtime >= newest:
+        return
+    collect = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,  # noqa: S603
+                             env={**env, "DEBUG": "0"}, capture_output=True, text=True)
+    if collect.returncode:
+        raise SystemExit(f"collectstatic failed:\n{collect.stderr[-3000:]}")
+
+
+@contextmanager
+def gunicorn(run: Run, database_url: str) -> Iterator[int]:
+    """gunicorn as the Dockerfile runs it (3 sync workers, access log to stdout), on loopback; yields its port."""
+    port = _free_port()
+    env = run.env(database_url, DEBUG="0", ALLOWED_HOSTS="127.0.0.1", TRUST_X_FORWARDED_PROTO="1")
+    _static_collected(env)
+    log = (run.log_dir / "gunicorn.log").open("ab")
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "qms_portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3",
+         "--access-logfile", "-"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start (exit {process.returncode}); see {log.name}")
+            try:
+                if _request(port, "GET", "/accounts/login/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer within 60 s; see {log.name}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
+             body: str | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
+    """One request on a connection of its own (gunicorn's sync workers close each connection after answering)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers={**ORIGIN_HEADERS, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        connection.close()
+
+
+def _cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
+    return dict(value.split(";", 1)[0].strip().split("=", 1) for name, value in headers
+                if name.lower() == "set-cookie")
+
+
+def sign_in(port: int, username: str) -> str:
+    """A session of ``username`` through the log-in page (its CSRF token, its form): the Cookie header to send."""
+    status, headers, body = _request(port, "GET", "/accounts/login/")
+    cookies = _cookies(headers)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if status != 200 or token is None:
+        raise SystemExit(f"the log-in page answered {status} without a form")
+    origin = f"https://127.0.0.1:{port}"
+    status, headers, _ = _request(port, "POST", "/accounts/login/", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": origin, "Referer": f"{origin}/accounts/login/",
+        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+    }, body=urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD,
+                                    "csrfmiddlewaretoken": token.group(1).decode()}))
+    cookies.update(_cookies(headers))
+    if status != 302:
+        raise SystemExit(f"signing in as {username} answered {status}, not a redirect")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+@dataclass
+class Load:
+    """What N people asking for one page for T seconds got."""
+
+    requests: int = 0
+    errors: int = 0
+    seconds: float = 0.0  # from the end of the warm-up to the last answer of a request sent before the end
+    last_answer: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # milliseconds, answered 200
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def load_page(port: int, path: str, sessions: list[str], seconds: float, warm_up: float) -> Load:
+    """Every session asks for ``path`` again as soon as answered, first for a warm-up (each gunicorn worker loads the
+    portal as it starts, and compiles a page's templates the first time it draws it), then for ``seconds``."""
+    load = Load()
+    lock = threading.Lock()
+    warm_until = time.monotonic() + warm_up
+    stop_at = warm_until + seconds
+
+    def person(cookie: str) -> None:
+        while (now := time.monotonic()) < stop_at:
+            try:
+                status = _request(port, "GET", path, headers={"Cookie": cookie})[0]
+            except OSError as error:
+                status, outcome = 0, type(error).__name__
+            else:
+                outcome = str(status)
+            answered = time.monotonic()
+            took = (answered - now) * 1000
+            if now < warm_until:
+                continue
+            with lock:
+                load.last_answer = max(load.last_answer, answered)
+                load.requests += 1
+                load.statuses[outcome] = load.statuses.get(outcome, 0) + 1
+                if status == 200:
+                    load.latencies.append(took)
+                else:
+                    load.errors += 1
+
+    threads = [threading.Thread(target=person, args=(cookie,)) for cookie in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Not just ``seconds``: requests sent before the end are counted, so the time they took to answer is too.
+    load.seconds = max(load.last_answer - warm_until, seconds)
+    return load
+
+
+def measure_load(run: Run, scale: str, urls: list[dict[str, Any]] | None = None) -> dict[str, Load]:
+    """The load pages under load on the database of ``scale``; ``urls``: the page records of that database."""
+    if urls is None:
+        urls = _child_records(_finish(run.child(run.databases.url(scale), "urls"), "resolving the URLs"))
+    declared = {page.key: page.username for page in _pages()}  # the floor page was measured for each person too
+    paths = {row["page"]: (row["user"], row["url"]) for row in urls if row["user"] == declared[row["page"]]}
+    results = {}
+    with gunicorn(run, run.databases.url(scale)) as port:
+        sessions: dict[str, list[str]] = {}
+        for key in LOAD_PAGES:
+            username, path = paths[key]
+            if username not in sessions:
+                sessions[username] = [sign_in(port, username) for _ in range(run.mode.load_users)]
+            results[key] = load_page(port, path, sessions[username], run.mode.load_seconds, run.mode.load_warm_up)
+    return results
+
+
+# --- Background work ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Script:
+    """A measuring script of the contract above: its arguments, those that make it quick (``--quick``, or smaller
+    sizes of its own arguments), and the database it starts from: a copy of the demo, or of the migrated, empty
+    database for a script that seeds the demo itself."""
+
+    file: str
+    args: tuple[str, ...] = ()
+    quick_args: tuple[str, ...] = ("--quick",)
+    start_from: str = "demo"
+
+
+BACKGROUND = (
+    Script("measure_reminders.py", quick_args=("--repeat", "1", "--people", "300")),
+    Script("measure_bulk_import.py", quick_args=("--activities", "100", "--roles", "40")),
+    Script("measure_audit_trail.py", quick_args=("--entries", "20000", "--repeat", "2"), start_from="empty"),
+    Script("measure_evidence_pack.py", ("--label", "demo")),
+)
+FIGURE_LINE = '{"name":'
+
+
+def figures_of(output: str) -> list[Figure]:
+    """The figures a script printed: lines starting ``{"name":`` that are JSON objects with a value and a unit."""
+    found = []
+    for line in output.splitlines():
+        line = line.strip()
+        if not line.startswith(FIGURE_LINE):
+            continue
+        try:
+            figure = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(figure, dict) and "value" in figure and "unit" in figure:
+            found.append({"floor": None, "ratio": None, **figure})
+    return found
+
+
+def run_script(script: Script, *, directory: Path, quick: bool, env: dict[str, str], timeout: int) -> list[Figure]:
+    """The script's figures, or one line saying it is not built yet or failed (never a figure made up)."""
+    name = f"background.{script.file.removesuffix('.py')}"
+    path = directory / script.file
+    if not path.exists():
+        return [_figure(name, None, "not built", note=f"scripts/{script.file} does not exist yet")]
+    command = [sys.executable, str(path), *script.args, *(script.quick_args if quick else ())]
+    # A session of its own: a script's own children (Celery workers) are stopped with it when it runs over.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, start_new_session=True,  # noqa: S603
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(process)
+        return [_figure(name, None, "failed", note=f"took over {timeout} s")]
+    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    figures = figures_of(done.stdout)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
+        figures.append(_figure(name, None, "failed", note=f"exit {done.returncode}: {last[:300]}"))
+    elif not figures:
+        figures.append(_figure(name, None, "failed", note="printed no figure"))
+    return figures
+
+
+def _stop_group(process: subprocess.Popen[str]) -> None:
+    for sent in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sent)
+        except ProcessLookupError:
+            break
+        try:
+            process.communicate(timeout=30)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def measure_background(run: Run) -> list[Figure]:
+    figures = []
+    for script in BACKGROUND:
+        env: dict[str, str] = {}
+        if (SCRIPTS / script.file).exists():
+            env = run.env(run.databases.create("bg", template=script.start_from), REDIS_URL=REDIS_URL)
+        try:
+            figures += run_script(script, directory=SCRIPTS, quick=run.mode is QUICK, env=env,
+                                  timeout=run.mode.script_timeout)
+        finally:
+            if env:
+                run.databases.drop("bg")
+    return figures
+
+
+# --- Figures and the table ---------------------------------------------------------------------------------------
+def _figure(name: str, value: float | None, unit: str, *, floor: float | None = None, target: str | None = None,
+            met: bool | None = None, note: str | None = None) -> Figure:
+    ratio = round(value / floor, 2) if value is not None and floor else None
+    figure: Figure = {"name": name, "value": round(value, 2) if isinstance(value, float) else value, "unit": unit,
+                      "floor": round(floor, 2) if isinstance(floor, float) else floor, "ratio": ratio}
+    if target is not None:
+        figure.update(target=target, met=met)
+    if note:
+        figure["note"] = note
+    return figure
+
+
+def page_figures(records: dict[str, list[dict[str, Any]]]) -> list[Figure]:
+    figures = []
+    titles = {page.key: page for page in _pages()}
+    for scale, rows in records.items():
+        for row in rows:
+            key = f"floor.{row['user']}" if row["page"] == "floor" else row["page"]
+            ratio = row["ms"] / row["floor_ms"] if row["floor_ms"] else None
+            target, met = None, None
+            if scale == "large" and row["page"] != "floor":
+                target, met = f"<= {PAGE_TARGET_RATIO:g}x floor", ratio is not None and ratio <= PAGE_TARGET_RATIO
+            figures.append(_figure(f"pages.{scale}.{key}.ms", row["ms"], "ms", floor=row["floor_ms"], target=target,
+                                   met=met, note=f"{titles[row['page']].title}, signed in as {row['user']}"))
+            figures.append(_figure(f"pages.{scale}.{key}.queries", row["queries"], "queries",
+                                   floor=row["floor_queries"]))
+    if {"demo", "large"} <= records.keys():
+        demo = {(row["page"], row["user"]): row["queries"] for row in records["demo"]}
+        for row in records["large"]:
+            if (row["page"], row["user"]) in demo and row["page"] != "floor":
+                growth = row["queries"] - demo[row["page"], row["user"]]
+                figures.append(_figure(f"pages.{row['page']}.queries_large_minus_demo", growth, "queries",
+                                       target="0 (the same queries at both scales)", met=growth == 0))
+    return figures
+
+
+def load_figures(loads: dict[str, Load], users: int, scale: str) -> list[Figure]:
+    figures = []
+    floor = loads.get("floor")
+    for key, load in loads.items():
+        target, met = None, None
+        if key == "dashboard" and floor:
+            target = f">= {LOAD_TARGET_RATIO:g}x floor"
+            met = bool(floor.rps) and load.rps / floor.rps >= LOAD_TARGET_RATIO
+        note = f"{scale} scale, {users} signed-in people; answers {load.statuses}"
+        figures += [
+            _figure(f"load.{key}.rps", load.rps, "requests/s", floor=floor.rps if floor else None, target=target,
+                    met=met, note=note),
+            _figure(f"load.{key}.p50", load.percentile(0.5), "ms", floor=floor.percentile(0.5) if floor else None),
+            _figure(f"load.{key}.p95", load.percentile(0.95), "ms", floor=floor.percentile(0.95) if floor else None),
+            _figure(f"load.{key}.errors", load.errors, "requests", target="0", met=load.errors == 0),
+            _figure(f"load.{key}.requests", load.requests, "requests"),
+            _figure(f"load.{key}.seconds", load.seconds, "s"),
+        ]
+    return figures
+
+
+def scale_figures(built: list[dict[str, Any]]) -> list[Figure]:
+    figures = []
+    for scale in built:
+        for key, unit in (("people", "people"), ("roles", "roles"), ("raci_letters", "letters"),
+                          ("audit_entries", "entries"), ("seconds", "s")):
+            name = "build_time" if key == "seconds" else key
+            figures.append(_figure(f"scale.{scale['scale']}.{name}", scale[key], unit))
+    return figures
+
+
+def _cell(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(figures: list[Figure], heading: str) -> str:
+    by_name = {figure["name"]: figure for figure in figures}
+    lines = [heading, ""]
+    scales = [f["name"].split(".")[1] for f in figures if f["name"].startswith("scale.") and
+              f["name"].endswith(".people")]
+    if scales:
+        lines.append("Data: " + "; ".join(
+            f"{scale} {by_name[f'scale.{scale}.people']['value']} people, {by_name[f'scale.{scale}.roles']['value']} "
+            f"roles, {by_name[f'scale.{scale}.raci_letters']['value']} RACI letters, "
+            f"{by_name[f'scale.{scale}.audit_entries']['value']} audit entries "
+            f"(built in {_cell(by_name[f'scale.{scale}.build_time']['value'])} s)" for scale in scales))
+        lines.append("")
+    page_rows = [f for f in figures if f["name"].startswith("pages.") and f["name"].endswith(".ms")]
+    if page_rows:
+        lines.append("Pages in-process (median server time; ratio = page / floor page of the same person, timed in "
+                     f"turn with it; target at large <= {PAGE_TARGET_RATIO:g}x)")
+        lines.append(f"{'page':<24} {'as':<9} {'scale':<6} {'queries':>7} {'floor q':>7} {'ms':>8} {'floor ms':>8} "
+                     f"{'ratio':>6}  {'check'}")
+        for figure in sorted(page_rows, key=lambda f: (f["name"].split(".")[2] != "floor", f["name"].split(".")[2],
+                                                       f["name"].split(".")[1] != "demo")):
+            _, scale, *key, _ = figure["name"].split(".")
+            queries = by_name[figure["name"].removesuffix(".ms") + ".queries"]
+            page_key = key[0]
+            growth = by_name.get(f"pages.{page_key}.queries_large_minus_demo")
+            checks = []
+            if figure.get("met") is False:
+                checks.append(f"over {PAGE_TARGET_RATIO:g}x")
+            if scale == "large" and growth and growth["value"]:
+                checks.append(f"queries {growth['value']:+d} vs demo")
+            title, _, who = (figure.get("note") or "").partition(", signed in as ")
+            lines.append(f"{title:<24} {who:<9} {scale:<6} {queries['value']:>7} {queries['floor']:>7} "
+                         f"{_cell(figure['value']):>8} {_cell(figure['floor']):>8} {_cell(figure['ratio'], 2):>6}  "
+                         f"{'; '.join(checks) or 'ok'}")
+        lines.append("")
+    load_rows = [f for f in figures if f["name"].startswith("load.") and f["name"].endswith(".rps")]
+    if load_rows:
+        lines.append(f"Under load: gunicorn (3 workers) on PostgreSQL, "
+                     f"{load_rows[0]['note'].split(';')[0]}, one page after the other;\n  target 0 errors, "
+                     f"dashboard >= {LOAD_TARGET_RATIO:g}x the floor's requests/s")
+        lines.append(f"{'page':<14} {'requests':>8} {'in s':>5} {'req/s':>7} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
+                     f"{'errors':>6}  check")
+        for figure in load_rows:
+            key = figure["name"].split(".")[1]
+            errors = by_name[f"load.{key}.errors"]
+            checks = [] if errors["met"] else ["errors"]
+            if figure.get("met") is False:
+                checks.append(f"under {LOAD_TARGET_RATIO:g}x")
+            lines.append(f"{key:<14} {by_name[f'load.{key}.requests']['value']:>8} "
+                         f"{_cell(by_name[f'load.{key}.seconds']['value']):>5} "
+                         f"{_cell(figure['value']):>7} {_cell(figure['ratio'], 2):>6} "
+                         f"{_cell(by_name[f'load.{key}.p50']['value']):>8} "
+                         f"{_cell(by_name[f'load.{key}.p95']['value']):>8} {errors['value']:>6}  "
+                         f"{'; '.join(checks) or 'ok'}")
+        lines.append("")
+    background = [f for f in figures if not f["name"].startswith(("pages.", "load.", "scale."))]
+    if background:
+        lines.append("Background work (scripts' own figures)")
+        for figure in background:
+            value = figure["unit"] if figure["value"] is None else f"{_cell(figure['value'], 3)} {figure['unit']}"
+            extra = f"  floor {figure['floor']}, ratio {figure['ratio']}" if figure.get("ratio") is not None else ""
+            note = f"  ({figure['note']})" if figure.get("note") else ""
+            lines.append(f"  {figure['name']:<58} {value}{extra}{note}")
+        lines.append("")
+    missed = [f for f in figures if f.get("met") is False]
+    lines.append(f"Targets missed: {len(missed)}" + "".join(f"\n  {f['name']}: {f['value']} {f['unit']} (ratio "
+                                                             f"{f['ratio']}; target {f['target']})" for f in missed))
+    return "\n".join(lines)
+
+
+def _commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: S603,S607
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+# --- The driver --------------------------------------------------------------------------------------------------
+PARTS = ("pages", "load", "background")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="Smaller data, fewer seconds: the same code in < 2 min.")
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"Comma separated, of {', '.join(PARTS)}.")
+    parser.add_argument("--scales", default=",".join(SCALES),
+                        help="Comma separated, of demo, large; load runs on the last (the test runs demo only).")
+    parser.add_argument("--db-prefix", default="qms_bench", help="The bench's databases are named <prefix>_*.")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--keep-databases", action="store_true", help="Leave the databases for a look afterwards.")
+    parser.add_argument("--child", choices=("build", "pages", "urls"), help=argparse.SUPPRESS)
+    parser.add_argument("--scale", choices=tuple(SCALES), help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child_main(options)
+        return
+    parts = [part for part in options.parts.split(",") if part]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    scales = tuple(scale for scale in SCALES if scale in options.scales.split(","))
+    if not scales or "demo" not in scales:
+        parser.error("--scales: demo, or demo,large (the background scripts start from the demo)")
+    if not re.fullmatch(r"qms_bench[a-z0-9_]*", options.db_prefix):
+        parser.error("the prefix must start with qms_bench (the bench drops every database it names)")
+
+    mode = QUICK if options.quick else FULL
+    began, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    data_dir = Path(tempfile.mkdtemp(prefix="qms-bench-"))
+    run = Run(mode=mode, databases=Databases(_server_url(), options.db_prefix), data_dir=data_dir,
+              log_dir=data_dir)
+    figures: list[Figure] = []
+    phases: dict[str, float] = {}
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        print(f"bench ({mode.name}): {name} ...", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        yield
+        phases[name] = round(time.monotonic() - started, 1)
+
+    seeded = scales if {"pages", "load"} & set(parts) else ("demo",)  # the background scripts start from the demo
+    failed = True
+    try:
+        with phase(f"seeding {', '.join(seeded)}"):
+            figures += scale_figures(prepare(run, seeded))
+        records: dict[str, list[dict[str, Any]]] = {}
+        if "pages" in parts:
+            with phase("pages in-process"):
+                records = measure_pages(run, scales)
+                figures += page_figures(records)
+        if "load" in parts:
+            with phase(f"under load at {scales[-1]}"):
+                loads = measure_load(run, scales[-1], records.get(scales[-1]))
+                figures += load_figures(loads, mode.load_users, scales[-1])
+        if "background" in parts:
+            with phase("background work"):
+                figures += measure_background(run)
+        failed = False
+    finally:
+        if not options.keep_databases:
+            run.databases.drop_all()
+        if failed:
+            print(f"bench: logs kept in {data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    commit = _commit()
+    seconds = time.monotonic() - began
+    heading = (f"make bench{' QUICK=1' if mode is QUICK else ''}: {started_at:%Y-%m-%d %H:%M} UTC, commit {commit}, "
+               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the end, took {seconds:.0f} s "
+               f"({', '.join(f'{name} {took:g} s' for name, took in phases.items())})")
+    text = table(figures, heading)
+    for figure in figures:
+        print(json.dumps(figure))
+    print(text)
+    options.out.mkdir(parents=True, exist_ok=True)
+    stem = options.out / f"{started_at:%Y-%m-%dT%H%M}-{commit}{'-quick' if mode is QUICK else ''}"
+    stem.with_suffix(".json").write_text(json.dumps({
+        "date": started_at.isoformat(timespec="seconds"), "commit": commit, "mode": mode.name,
+        "cores": os.cpu_count(), "seconds": round(seconds, 1), "phases": phases, "figures": figures}, indent=1) + "\n")
+    stem.with_suffix(".txt").write_text(text + "\n")
+    print(f"written: {stem}.json, {stem}.txt", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
