@@ -78,7 +78,7 @@ def test_the_quick_bench_times_every_main_page_against_the_floor_page_and_under_
 def test_a_measuring_script_not_built_yet_is_said_to_be_so_with_no_figure(tmp_path):
     bench = bench_module()
     figures = bench.run_script(bench.Script("measure_reminders.py"), directory=tmp_path, quick=True,
-                               env=dict(os.environ), timeout=30)
+                               env=dict(os.environ), timeout=30)  # tmp_path holds no script at all
     assert [(f["name"], f["value"], f["unit"]) for f in figures] == [
         ("background.measure_reminders", None, "not built")]
 
