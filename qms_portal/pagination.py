@@ -147,23 +147,34 @@ def querystring_without_cursor(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def keyset_chunks(queryset: QuerySet[Any], size: int) -> Iterator[list[Any]]:
-    """The rows of ``queryset``, ordered by id one way or the other, as lists of ``size``, each read by its own query
-    from where the last one ended (``id < last`` or ``id > last``): memory holds one chunk however many rows, the
-    first chunk comes as soon as a page would, and no cursor or transaction stays open between chunks (a server-side
-    cursor outside a transaction makes PostgreSQL copy the whole result before the first row).
+def keyset_rows(queryset: QuerySet[Any], size: int) -> Iterator[Any]:
+    """The rows of ``queryset``, ordered by id one way or the other, read ``size`` at a time, each read by its own
+    query from where the last one ended (``id < last`` or ``id > last``): memory holds one read however many rows,
+    the first row comes as soon as a page would, and no cursor or transaction stays open between reads (a
+    server-side cursor outside a transaction makes PostgreSQL copy the whole result before the first row).
 
+    Rows are handed on one by one, not kept in lists: holding thousands of model objects at a time makes Python's
+    garbage collector walk the heap far more often (twice the CPU time to verify 300,000 entries).
     A queryset ordered otherwise, or sliced, is read through ``iterator()`` in chunks of ``size``."""
     query = queryset.query
     order = tuple(query.order_by or (queryset.model._meta.ordering if query.default_ordering else ()))
     descending = order in {("-id",), ("-pk",)}
     if query.is_sliced or (not descending and order not in {("id",), ("pk",)}):
-        stream = queryset.iterator(chunk_size=size)
-        while chunk := list(islice(stream, size)):
-            yield chunk
+        yield from queryset.iterator(chunk_size=size)
         return
-    chunk = list(queryset[:size])
-    while chunk:
+    read = queryset
+    while True:
+        count = 0
+        for row in read[:size].iterator(chunk_size=size):
+            count += 1
+            yield row
+        if count < size:
+            return
+        read = queryset.filter(pk__lt=row.pk) if descending else queryset.filter(pk__gt=row.pk)
+
+
+def keyset_chunks(queryset: QuerySet[Any], size: int) -> Iterator[list[Any]]:
+    """The rows of ``keyset_rows`` in lists of ``size`` (for work done a chunk at a time)."""
+    rows = keyset_rows(queryset, size)
+    while chunk := list(islice(rows, size)):
         yield chunk
-        last = chunk[-1].pk
-        chunk = list((queryset.filter(pk__lt=last) if descending else queryset.filter(pk__gt=last))[:size])

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from qms_portal.models.audit import GENESIS_HASH, AnchorKind, AuditAnchor, AuditEntry, anchor_seal_message
-from qms_portal.pagination import keyset_chunks
+from qms_portal.pagination import keyset_rows
 from qms_portal.records_key import canonical_json, records_hmac, records_hmac_matches
 
 EXPORT_SCHEME = "qms-audit-anchors-export-v1"
@@ -67,8 +67,7 @@ def _hash_checker(keyed_from: int) -> Callable[[AuditEntry], str]:
 def _entries_in_order(chunk_size: int) -> Iterator[AuditEntry]:
     """Every entry in id order, read ``chunk_size`` at a time by id range (``id > last``): memory holds one chunk
     whatever the trail's length, and no cursor or transaction stays open across the walk."""
-    for chunk in keyset_chunks(AuditEntry.objects.order_by("id"), chunk_size):
-        yield from chunk
+    return keyset_rows(AuditEntry.objects.order_by("id"), chunk_size)
 
 
 def audit_verify(
