@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='auditentry',
-            index=models.Index(fields=['actor', 'id'], name='audit_actor_id'),
+            index=models.Index(condition=models.Q(('actor__isnull', False)), fields=['actor', 'id'], name='audit_actor_id'),
         ),
         migrations.AddIndex(
             model_name='auditentry',

@@ -153,7 +153,8 @@ class AuditEntry(models.Model):
             models.Index(fields=["record_type", "object_id"]),
             models.Index(fields=["record_type", "id"], name="audit_kind_id"),
             models.Index(fields=["created_at", "id"], name="audit_when_id"),
-            models.Index(fields=["actor", "id"], name="audit_actor_id"),
+            # Partial both ways: a query for actors without an account can only take the index made for them.
+            models.Index(fields=["actor", "id"], name="audit_actor_id", condition=Q(actor__isnull=False)),
             models.Index(fields=["actor_name", "id"], name="audit_label_id", condition=Q(actor__isnull=True)),
         ]
         verbose_name_plural = "audit entries"
