@@ -22,6 +22,7 @@ from qms_portal.audit.history import (
     EMAIL_HIDDEN,
     audit_change_lines,
     audit_csv_rows,
+    audit_entries_by,
     audit_history,
     audit_stored_changes,
     audit_values_at,
@@ -54,6 +55,6 @@ __all__ = [
     "AnchorsFileRefused", "AuditAction", "AuditAnchor", "AuditBypassRefused", "AuditEntry", "AuditTrailImmutable",
     "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
     "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_csv_rows",
-    "audit_history", "audit_step", "audit_stored_changes", "audit_values_at", "audit_verify", "audited_bulk_create",
-    "audited_bulk_delete", "audited_bulk_update", "audited_record_types",
+    "audit_entries_by", "audit_history", "audit_step", "audit_stored_changes", "audit_values_at", "audit_verify",
+    "audited_bulk_create", "audited_bulk_delete", "audited_bulk_update", "audited_record_types",
 ]

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from qms_portal.models.audit import GENESIS_HASH, AnchorKind, AuditAnchor, AuditEntry, anchor_seal_message
+from qms_portal.pagination import keyset_rows
 from qms_portal.records_key import canonical_json, records_hmac, records_hmac_matches
 
 EXPORT_SCHEME = "qms-audit-anchors-export-v1"
@@ -63,6 +64,12 @@ def _hash_checker(keyed_from: int) -> Callable[[AuditEntry], str]:
     return problem
 
 
+def _entries_in_order(chunk_size: int) -> Iterator[AuditEntry]:
+    """Every entry in id order, read ``chunk_size`` at a time by id range (``id > last``): memory holds one chunk
+    whatever the trail's length, and no cursor or transaction stays open across the walk."""
+    return keyset_rows(AuditEntry.objects.order_by("id"), chunk_size)
+
+
 def audit_verify(
     *,
     extra_anchors: Iterable[AuditAnchor] = (),
@@ -92,7 +99,7 @@ def audit_verify(
     expected_prev = GENESIS_HASH
     checked = 0
     head = None
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+    for entry in _entries_in_order(chunk_size):
         if entry.prev_hash != expected_prev:
             problem = f"entry #{entry.pk} does not follow the one before it: an entry was removed or altered"
             return VerifyResult(checked, entry.pk, problem)
