@@ -6,12 +6,14 @@ auditor whose access has expired and a deactivated quality manager.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
-from django.test import Client
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from qms_portal.access import PortalRole
@@ -28,10 +30,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning:django.core.handlers.base")
 
 
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings) -> None:
     """Argon2 is deliberately slow; tests hash with MD5. test_settings checks the real list in a subprocess."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -174,3 +179,25 @@ def truncatable_test_database(django_db_setup, django_db_blocker) -> Iterator[No
     triggers keep from being truncated (``audit_trail_truncatable``). Use it with ``usefixtures``."""
     with audit_trail_truncatable(django_db_blocker):
         yield
+
+
+@pytest.fixture(scope="module")
+def demo_seeded_once(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:
+    """The demo organisation, seeded once for the module (seeding takes seconds and some 15,000 queries), inside a
+    transaction rolled back at the module's end; what ``seed_demo`` printed. Each test using it runs in a savepoint
+    of its own within that transaction (pytest-django's ``db``), so what a test changes, seeding again among it, is
+    undone before the next. A test of the same module that needs an empty database must not run after one using
+    this: keep such tests in a module of their own."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+            PASSWORD_HASHERS=FAST_PASSWORD_HASHERS,
+            JOB_THREADS_IN_PROCESS=False,
+        ),
+        transaction.atomic(),
+    ):
+        out = io.StringIO()
+        call_command("seed_demo", stdout=out)
+        yield out.getvalue()
+        transaction.set_rollback(True)

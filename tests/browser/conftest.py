@@ -1,16 +1,19 @@
 """Browser tests: Debian's Chromium, driven by Playwright's sync API, against pytest-django's live server.
 
-The demo organisation is seeded per test (``seed_demo``), so each test signs in with the documented
-demo log-ins through the real form.
+Each test has the demo organisation (``seed_demo``; on PostgreSQL seeded once per test process and copied back
+for each test, see ``demo_portal``), and signs in with the documented demo log-ins through the real form.
 """
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from tests.services import CHROMIUM, CHROMIUM_ARGS, audit_trail_truncatable, require_chromium
 
@@ -96,14 +99,64 @@ def chromium_present() -> None:
     require_chromium()
 
 
+SNAPSHOT_SCHEMA = "demo_snapshot"
+# Per test process: whether this run's snapshot of the seeded demo is in the test database, and its media folder.
+_snapshot: dict[str, Path] = {}
+
+
+def _demo_tables() -> list[str]:
+    """The tables the flush after each live-server test empties (those of the installed apps)."""
+    from django.db import connection
+
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _demo_snapshot_take(media: Path) -> None:
+    """Seed the demo (its files into ``media``) and copy every table into a schema of its own in the test database."""
+    from django.db import connection
+
+    with override_settings(MEDIA_ROOT=media, JOB_THREADS_IN_PROCESS=False):
+        call_command("seed_demo", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE")  # one left by a run with --reuse-db
+        cursor.execute(f"CREATE SCHEMA {SNAPSHOT_SCHEMA}")
+        for table in _demo_tables():
+            cursor.execute(f'CREATE UNLOGGED TABLE {SNAPSHOT_SCHEMA}."{table}" AS TABLE public."{table}"')
+
+
+def _demo_snapshot_restore() -> None:
+    """Put back the seeded demo: empty the tables and copy the snapshot's rows in, in one transaction (the foreign
+    keys are checked at its end). Sequences are left as they are, past every id the snapshot holds."""
+    from django.db import connection, transaction
+
+    tables = _demo_tables()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE " + ", ".join(f'public."{table}"' for table in tables))
+        for table in tables:
+            cursor.execute(f'INSERT INTO public."{table}" SELECT * FROM {SNAPSHOT_SCHEMA}."{table}"')
+
+
 @pytest.fixture
-def demo_portal(live_server, django_db_serialized_rollback) -> str:
+def demo_portal(live_server, django_db_serialized_rollback, settings, tmp_path_factory) -> str:
     """The live server's address, with the demo organisation and its five demo log-ins in its database.
 
     Serialized rollback brings back what migrations wrote (portal roles and their capabilities), which
-    the flush after each live-server test removes.
+    the flush after each live-server test removes. On PostgreSQL the demo is seeded once per test process (seeding
+    takes seconds) and copied aside; each test then gets a copy of those rows and of the demo's files, the same
+    data the seed would give it. Elsewhere (SQLite) each test seeds the demo.
     """
-    call_command("seed_demo", verbosity=0)
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        call_command("seed_demo", verbosity=0)
+        return live_server.url
+    if "media" not in _snapshot:
+        media = tmp_path_factory.mktemp("demo-snapshot-media")
+        _demo_snapshot_take(media)
+        _snapshot["media"] = media
+    else:
+        _demo_snapshot_restore()
+    shutil.copytree(_snapshot["media"], settings.MEDIA_ROOT, dirs_exist_ok=True)
     return live_server.url
 
 

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded() -> None:
-    call_command("seed_demo", verbosity=0)
+def seeded(demo_seeded_once, db) -> None:
+    """The demo, seeded once for the module (tests/conftest.py)."""
 
 
 def signed_in(username: str) -> Client:

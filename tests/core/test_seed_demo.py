@@ -35,9 +35,13 @@ def row_counts() -> dict[str, int]:
     return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
 
 
-def test_the_demo_has_forty_people_eight_departments_and_two_sites():
-    seed()
+@pytest.fixture
+def seeded(demo_seeded_once, db) -> str:
+    """The demo, seeded once for the module (tests/conftest.py); what the seed printed."""
+    return demo_seeded_once
 
+
+def test_the_demo_has_forty_people_eight_departments_and_two_sites(seeded):
     assert User.objects.count() == 40
     assert OrgUnit.objects.filter(kind=OrgUnitKind.DEPARTMENT).count() == 8
     assert OrgUnit.objects.filter(kind=OrgUnitKind.SITE).count() == 2
@@ -46,23 +50,18 @@ def test_the_demo_has_forty_people_eight_departments_and_two_sites():
     assert Organisation.current().name == "Calder Valve & Pump Ltd"
 
 
-def test_the_five_demo_log_ins_have_their_portal_roles():
-    seed()
-
+def test_the_five_demo_log_ins_have_their_portal_roles(seeded):
     for username, roles in DEMO_LOGINS.items():
         assert User.objects.get(username=username).role_names() == roles, username
 
 
-def test_the_demo_auditors_access_ends_in_the_future():
-    seed()
-
+def test_the_demo_auditors_access_ends_in_the_future(seeded):
     auditor = User.objects.get(username="auditor")
     assert auditor.access_expires_on > timezone.localdate()
     assert not auditor.access_expired
 
 
-def test_seeding_again_renews_the_demo_auditors_access_once_it_has_ended():
-    seed()
+def test_seeding_again_renews_the_demo_auditors_access_once_it_has_ended(seeded):
     auditor = User.objects.get(username="auditor")
     auditor.access_expires_on = timezone.localdate() - dt.timedelta(days=1)
     auditor.save()
@@ -74,15 +73,12 @@ def test_seeding_again_renews_the_demo_auditors_access_once_it_has_ended():
     assert Client().post(reverse("login"), {"username": "auditor", "password": DEMO_PASSWORD}).status_code == 302
 
 
-def test_the_demo_includes_a_deactivated_person():
-    seed()
-
+def test_the_demo_includes_a_deactivated_person(seeded):
     assert User.objects.filter(is_active=False).count() == 1
 
 
 @pytest.mark.parametrize("username", sorted(DEMO_LOGINS))
-def test_the_demo_password_signs_in_each_demo_log_in(username):
-    seed()
+def test_the_demo_password_signs_in_each_demo_log_in(username, seeded):
     client = Client()
 
     response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
@@ -91,8 +87,7 @@ def test_the_demo_password_signs_in_each_demo_log_in(username):
     assert client.session["_auth_user_id"] == str(User.objects.get(username=username).pk)
 
 
-def test_running_the_seed_a_second_time_changes_nothing():
-    seed()
+def test_running_the_seed_a_second_time_changes_nothing(seeded):
     counts = row_counts()
     last_entry = AuditEntry.objects.order_by("-id").first()
     people = {person.username: (person.password, person.full_name, person.access_expires_on, person.role_names())
@@ -106,8 +101,7 @@ def test_running_the_seed_a_second_time_changes_nothing():
             for person in User.objects.all()} == people
 
 
-def test_the_seed_completes_demo_data_that_was_changed_by_hand():
-    seed()
+def test_the_seed_completes_demo_data_that_was_changed_by_hand(seeded):
     director = User.objects.get(username="director")
     director.full_name = "Someone Else"
     director.save()
@@ -126,8 +120,7 @@ def test_the_seed_completes_demo_data_that_was_changed_by_hand():
     assert AuditEntry.objects.filter(pk__gt=last_entry_id, actor_name="seed_demo").exists()
 
 
-def test_the_audit_trail_verifies_after_seeding():
-    seed()
+def test_the_audit_trail_verifies_after_seeding(seeded):
     seed()
     out = io.StringIO()
 
@@ -141,18 +134,7 @@ def test_the_audit_trail_verifies_after_seeding():
     assert set(AuditEntry.objects.exclude(actor_name="seed_demo").values_list("actor_name", flat=True)) <= demo_people
 
 
-def test_if_empty_loads_nothing_when_people_exist(portal_users):
-    out = io.StringIO()
-
-    call_command("seed_demo", "--if-empty", stdout=out)
-
-    assert "demo data not loaded" in out.getvalue()
-    assert not User.objects.filter(username="director").exists()
-
-
-def test_demo_people_report_to_managers_up_to_the_managing_director():
-    seed()
-
+def test_demo_people_report_to_managers_up_to_the_managing_director(seeded):
     people = {person.username: person for person in User.objects.select_related("manager")}
     assert people["employee"].manager.username == "owner"  # the owner, a demo log-in, sees a manager's summary
     assert people["owner"].manager.username == "d.whitaker"

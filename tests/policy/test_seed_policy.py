@@ -27,8 +27,9 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded() -> str:
-    return seed()
+def seeded(demo_seeded_once, db) -> str:
+    """The demo, seeded once for the module (tests/conftest.py); what the seed printed."""
+    return demo_seeded_once
 
 
 def quality_policy():
@@ -146,28 +147,3 @@ def test_the_seed_leaves_a_version_someone_started_alone(seeded):
     draft.refresh_from_db()
     assert draft.status == VersionStatus.DRAFT
     assert row_counts() == counts
-
-
-def test_the_seed_completes_a_quality_policy_left_half_built(monkeypatch):
-    from policy.demo import QUALITY_POLICY_V1
-    from policy.workflow import document_create, version_submit
-    from qms_portal.management.commands import seed_demo
-
-    monkeypatch.setattr(seed_demo, "demo_steps", list)  # the organisation and people only
-    seed()
-    monkeypatch.undo()
-    quality = User.objects.get(username="quality")
-    version = document_create(
-        title="Quality Policy", reference="QP-01", body=QUALITY_POLICY_V1.body,
-        change_summary=QUALITY_POLICY_V1.change_summary, by=quality,
-    )
-    version.checklist = QUALITY_POLICY_V1.checklist()
-    version.save()
-    version_submit(version=version, by=quality)
-
-    seed()
-
-    assert dict(quality_policy().versions.values_list("number", "status")) == {
-        1: VersionStatus.SUPERSEDED, 2: VersionStatus.SUPERSEDED, 3: VersionStatus.PUBLISHED,
-    }
-    assert AuditEntry.objects.filter(step="submitted for review").count() == 3

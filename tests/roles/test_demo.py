@@ -24,8 +24,9 @@ def seed() -> str:
 
 
 @pytest.fixture
-def seeded() -> str:
-    return seed()
+def seeded(demo_seeded_once, db) -> str:
+    """The demo, seeded once for the module (tests/conftest.py); what the seed printed."""
+    return demo_seeded_once
 
 
 def current_assignments():
