@@ -420,7 +420,7 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
             raise PermissionDenied(f"Only the chair of {review}, {review.chair}, signs its minutes.")
         step_check(review, "sign")
 
-    return record_sign(
+    signed = record_sign(
         record=review,
         password=password,
         expected_sha256=expected_sha256,
@@ -433,4 +433,9 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
         step="minutes signed",
         reason=f"Signed by {by.get_full_name()}",
     )
+    # Imported here: the reminders read reviews through this module.
+    from leadership.reminders import minutes_reminders_resolve
+
+    minutes_reminders_resolve(signed)
+    return signed
 

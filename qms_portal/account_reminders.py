@@ -10,7 +10,7 @@ from django.urls import reverse
 from qms_portal.access import Capability
 from qms_portal.accounts import people_who_can
 from qms_portal.models import User
-from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.notifications import Holders, Reminder, ReminderKind
 from qms_portal.reminder_steps import day_in, organisation_zone
 
 ACCESS_ENDING = "account_access_ending"
@@ -61,4 +61,5 @@ ACCESS_ENDING_KIND = ReminderKind(
     label="An auditor's access ends within a week",
     group="People",
     find=access_ending_find,
+    audience=Holders((Capability.MANAGE_PEOPLE,)),
 )

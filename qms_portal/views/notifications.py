@@ -11,7 +11,7 @@ from qms_portal.access import login_only
 from qms_portal.http import SignedInRequest
 from qms_portal.models import Notification
 from qms_portal.notifications import (
-    REMINDER_KINDS,
+    ReminderKind,
     notification_preferences_for,
     notification_preferences_save,
     notification_read,
@@ -74,12 +74,14 @@ def notifications_mark_all_read(request: SignedInRequest) -> HttpResponse:
 
 
 class PreferencesForm(forms.Form):
-    """One choice per registered kind of reminder; a kind with a deadline offers no "portal only". A kind left out
-    of the post keeps its channel."""
+    """One choice per kind of reminder that can reach the person (a kind posted for another is ignored); a kind with
+    a deadline offers no "portal only". A kind left out of the post keeps its channel."""
 
-    def __init__(self, *args: object, initial_channels: dict[str, str], **kwargs: object) -> None:
+    def __init__(self, *args: object, kinds: list[ReminderKind], initial_channels: dict[str, str],
+                 **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for name, kind in sorted(REMINDER_KINDS.items(), key=lambda item: (item[1].group, item[1].label)):
+        for kind in kinds:
+            name = kind.name
             self.fields[name] = forms.ChoiceField(
                 label=kind.label,
                 choices=kind.channels(),
@@ -97,8 +99,10 @@ class PreferencesForm(forms.Form):
 
 @login_only
 def notification_preferences(request: SignedInRequest) -> HttpResponse:
-    current = {kind.name: channel for kind, channel in notification_preferences_for(request.user)}
-    form = PreferencesForm(request.POST if request.method == "POST" else None, initial_channels=current)
+    reaching = notification_preferences_for(request.user)
+    current = {kind.name: channel for kind, channel in reaching}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, kinds=[kind for kind, _ in reaching],
+                           initial_channels=current)
     if request.method == "POST" and form.is_valid():
         chosen = {name: value for name, value in form.cleaned_data.items() if value}
         notification_preferences_save(person=request.user, channels=chosen)
