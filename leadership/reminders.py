@@ -393,6 +393,13 @@ def register_reminder_kinds() -> None:
 
 
 # --- Done: the reminders stop saying it is pending ----------------------------------------------------------
+def meeting_reminders_resolve(review: ManagementReview) -> None:
+    """The review was held: its invitations and the reminders before it (coming up, inputs without notes) are read
+    and leave the digest; a meeting past is nothing to do."""
+    notifications_resolve(kinds=[INVITATION, "review_coming", "review_inputs_missing"], record_type=REVIEW_RECORD,
+                          record_id=review.pk)
+
+
 def minutes_reminders_resolve(review: ManagementReview) -> None:
     """The chair signed the minutes: the reminders to sign them are read and leave the digest."""
     notifications_resolve(kinds=["review_minutes_to_sign"], record_type=REVIEW_RECORD, record_id=review.pk)

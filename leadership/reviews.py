@@ -346,6 +346,10 @@ def review_hold(*, review: ManagementReview, held_on: dt.date, by: User) -> Mana
                 by=by,
             )
             audit_step(review, step="next review proposed", reason=f"for {next_review.planned_on:%d %b %Y}")
+    # Imported here: the reminders read reviews through this module.
+    from leadership.reminders import meeting_reminders_resolve
+
+    meeting_reminders_resolve(review)
     return review
 
 

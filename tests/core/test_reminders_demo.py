@@ -30,6 +30,7 @@ from qms_portal.home import home_panels_for
 from qms_portal.management.commands.seed_demo import DEMO_PASSWORD
 from qms_portal.models import Channel, Notification, NotificationPreference, User
 from qms_portal.notifications import digest_send, outbox_send, reminders_sweep
+from qms_portal.presentation import day
 from qms_portal.signatures import content_sha256
 from roles.acknowledgements import role_acknowledge
 
@@ -218,3 +219,19 @@ def test_the_first_sweep_after_seeding_sends_the_employees_reminder_and_from_sev
     assert "EP-01 Environmental Policy, version 1 waits for your signature" in digest.body
     assert "Minutes of Extraordinary management review: Ryburn Castings deliveries" in digest.body
     assert digest.extra_headers["List-Unsubscribe"]
+    # Invitations to the reviews held months ago were done with when they were held: not in it, not unread.
+    held = ManagementReview.objects.exclude(held_on=None)
+    for review in held:
+        assert f"Invitation: {review.title}, {day(review.planned_on)}" not in digest.body
+    assert not Notification.objects.filter(
+        kind="review_invitation", record_id__in=[str(pk) for pk in held.values_list("pk", flat=True)], read_at=None
+    ).exists()
+
+
+def test_the_auditor_is_told_that_nothing_can_reach_them(demo):
+    client = Client()
+    client.force_login(person("auditor"))
+
+    page = client.get(reverse("notifications")).content.decode()
+
+    assert "No kind of reminder reaches your portal role" in page
