@@ -235,3 +235,13 @@ def test_the_auditor_is_told_that_nothing_can_reach_them(demo):
     page = client.get(reverse("notifications")).content.decode()
 
     assert "No kind of reminder reaches your portal role" in page
+
+
+def test_send_reminders_digest_sends_the_directors_digest_whatever_the_hour_once(demo):
+    out = io.StringIO()
+    call_command("send_reminders", "--digest", stdout=out)
+    call_command("send_reminders", "--digest", stdout=io.StringIO())  # again: nothing new waits for her
+
+    assert "1 digest(s)" in out.getvalue()
+    [digest] = [m for m in mail.outbox if m.to == ["director@calder-valve.example"]]
+    assert "EP-01 Environmental Policy, version 1 waits for your signature" in digest.body
