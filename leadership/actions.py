@@ -186,6 +186,11 @@ def action_update_status(*, action: Action, status: str, note: str = "", by: Use
         )
         if note.strip():
             ActionNote.objects.create(action=action, author=by, text=note.strip())
+    if status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+        # Imported here: the reminders read actions through the models this module writes.
+        from leadership.reminders import action_reminders_resolve
+
+        action_reminders_resolve(action)
     return action
 
 

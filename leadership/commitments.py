@@ -156,4 +156,9 @@ def evidence_record(
         for file in stored:
             file.delete(save=False)
         raise
+    statuses = commitment_statuses(commitments, today=timezone.localdate())
+    # Imported here: the reminders read commitments' statuses through this module.
+    from leadership.reminders import commitment_reminders_resolve
+
+    commitment_reminders_resolve(c for c in commitments if statuses[c.pk].state == CommitmentState.CURRENT)
     return entry

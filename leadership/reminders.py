@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from leadership.access import LeadershipCapability
 from leadership.commitments import CommitmentState, status_from
 from leadership.models import (
     Action,
@@ -36,7 +37,14 @@ from leadership.reviews import add_months
 from qms_portal.access import PortalRole
 from qms_portal.accounts import manager_to_tell
 from qms_portal.models import Notification, User
-from qms_portal.notifications import Reminder, ReminderKind, reminder_kind_register
+from qms_portal.notifications import (
+    STAFF,
+    Holders,
+    Reminder,
+    ReminderKind,
+    notifications_resolve,
+    reminder_kind_register,
+)
 from qms_portal.presentation import day
 from qms_portal.reminder_schedule import Days, DaysList, schedule_value
 from qms_portal.reminder_steps import organisation_zone
@@ -385,24 +393,33 @@ def _nothing(now: dt.datetime) -> list[Reminder]:
     return []
 
 
+# Whom each kind can reach (the preferences page offers a kind to them only).
+INVITEES = STAFF  # a review's chair and invitees: staff, never the auditor
+QUALITY_MANAGERS = Holders(roles=(PortalRole.QUALITY_MANAGER,))
+TOP_MANAGEMENT = Holders(roles=(PortalRole.TOP_MANAGEMENT,))
+CYCLE_AUDIENCE = Holders(roles=(PortalRole.QUALITY_MANAGER, PortalRole.TOP_MANAGEMENT))
+
 KINDS = (
-    ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing),
+    ReminderKind(INVITATION, "Invitations to management reviews and their changes", GROUP_REVIEWS, _nothing,
+                 audience=INVITEES),
     ReminderKind("review_coming", "A management review coming up", GROUP_REVIEWS,
-                 find_review_coming, schedule=(REVIEW_DAYS_BEFORE,)),
+                 find_review_coming, schedule=(REVIEW_DAYS_BEFORE,), audience=INVITEES),
     ReminderKind("review_inputs_missing", "Review inputs still without notes a week before", GROUP_REVIEWS,
-                 find_inputs_missing, deadline=True, schedule=(INPUTS_DAYS_BEFORE,)),
+                 find_inputs_missing, deadline=True, schedule=(INPUTS_DAYS_BEFORE,), audience=QUALITY_MANAGERS),
     ReminderKind("review_minutes_to_sign", "Minutes waiting for the chair's signature", GROUP_REVIEWS,
-                 find_minutes_to_sign, deadline=True, schedule=(MINUTES_FIRST_AFTER, MINUTES_EVERY)),
+                 find_minutes_to_sign, deadline=True, schedule=(MINUTES_FIRST_AFTER, MINUTES_EVERY),
+                 audience=Holders((LeadershipCapability.SIGN_MINUTES,))),
     ReminderKind("review_not_planned", "No management review planned within the interval", GROUP_REVIEWS,
-                 find_review_not_planned, deadline=True),
+                 find_review_not_planned, deadline=True, audience=CYCLE_AUDIENCE),
     ReminderKind("action_due_soon", "My actions due within a week", GROUP_ACTIONS, find_action_due_soon,
-                 deadline=True, schedule=(ACTION_DUE_SOON,)),
+                 deadline=True, schedule=(ACTION_DUE_SOON,), audience=STAFF),
     ReminderKind("action_overdue", "My actions overdue", GROUP_ACTIONS, find_action_overdue, deadline=True,
-                 schedule=(ACTION_OVERDUE_EVERY,)),
+                 schedule=(ACTION_OVERDUE_EVERY,), audience=STAFF),
     ReminderKind("action_escalation", "Overdue actions escalated", GROUP_ACTIONS,
-                 find_action_escalation, deadline=True, schedule=(ACTION_ESCALATION_AFTER,)),
+                 find_action_escalation, deadline=True, schedule=(ACTION_ESCALATION_AFTER,),
+                 audience=Holders(roles=(PortalRole.QUALITY_MANAGER,), managers=True)),
     ReminderKind("commitment_evidence", "Commitments whose evidence is due or stale", GROUP_COMMITMENTS,
-                 find_commitment_evidence, deadline=True),
+                 find_commitment_evidence, deadline=True, audience=TOP_MANAGEMENT),
 )
 
 
@@ -410,6 +427,31 @@ def register_reminder_kinds() -> None:
     """Make the leadership kinds known to the core's sweep (from ``LeadershipConfig.ready``)."""
     for kind in KINDS:
         reminder_kind_register(kind)
+
+
+# --- Done: the reminders stop saying it is pending ----------------------------------------------------------
+def meeting_reminders_resolve(review: ManagementReview) -> None:
+    """The review was held: its invitations and the reminders before it (coming up, inputs without notes) are read
+    and leave the digest; a meeting past is nothing to do."""
+    notifications_resolve(kinds=[INVITATION, "review_coming", "review_inputs_missing"], record_type=REVIEW_RECORD,
+                          record_id=review.pk)
+
+
+def minutes_reminders_resolve(review: ManagementReview) -> None:
+    """The chair signed the minutes: the reminders to sign them are read and leave the digest."""
+    notifications_resolve(kinds=["review_minutes_to_sign"], record_type=REVIEW_RECORD, record_id=review.pk)
+
+
+def action_reminders_resolve(action: Action) -> None:
+    """The action is done or cancelled: its reminders and escalations are read and leave the digest."""
+    notifications_resolve(kinds=["action_due_soon", "action_overdue", "action_escalation"],
+                          record_type=ACTION_RECORD, record_id=action.pk)
+
+
+def commitment_reminders_resolve(commitments: Iterable[Commitment]) -> None:
+    """New evidence for ``commitments``: the reminders that their evidence was due or stale are read."""
+    for commitment in commitments:
+        notifications_resolve(kinds=["commitment_evidence"], record_type=COMMITMENT_RECORD, record_id=commitment.code)
 
 
 # --- Who was reminded, for a record's page -------------------------------------------------------------

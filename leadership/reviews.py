@@ -346,6 +346,10 @@ def review_hold(*, review: ManagementReview, held_on: dt.date, by: User) -> Mana
                 by=by,
             )
             audit_step(review, step="next review proposed", reason=f"for {next_review.planned_on:%d %b %Y}")
+    # Imported here: the reminders read reviews through this module.
+    from leadership.reminders import meeting_reminders_resolve
+
+    meeting_reminders_resolve(review)
     return review
 
 
@@ -420,7 +424,7 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
             raise PermissionDenied(f"Only the chair of {review}, {review.chair}, signs its minutes.")
         step_check(review, "sign")
 
-    return record_sign(
+    signed = record_sign(
         record=review,
         password=password,
         expected_sha256=expected_sha256,
@@ -433,4 +437,9 @@ def review_sign_minutes(*, review: ManagementReview, password: str, expected_sha
         step="minutes signed",
         reason=f"Signed by {by.get_full_name()}",
     )
+    # Imported here: the reminders read reviews through this module.
+    from leadership.reminders import minutes_reminders_resolve
+
+    minutes_reminders_resolve(signed)
+    return signed
 

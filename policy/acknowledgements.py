@@ -151,11 +151,16 @@ def acknowledgement_record(*, version: PolicyVersion, person: User, answer: int 
         # A savepoint: two submissions at once both pass the check above, and the database's
         # acknowledgement_once_per_version constraint turns the second away without spoiling the transaction.
         with transaction.atomic(), audit_context(actor=person):
-            return Acknowledgement.objects.create(version=version, person=person)
+            acknowledgement = Acknowledgement.objects.create(version=version, person=person)
     except IntegrityError:
         raise AlreadyAcknowledged(
             refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference])
         ) from None
+    # Imported here: the reminders read the campaigns through this module.
+    from policy.reminders import acknowledgement_reminders_resolve
+
+    acknowledgement_reminders_resolve(campaign=campaign, person=person)
+    return acknowledgement
 
 
 def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:

@@ -126,7 +126,7 @@ def review_sign(*, review: PolicyReview, password: str, expected_sha256: str, by
         with audit_context(actor=by, reason="Periodic review: still suitable"):
             version.save()
 
-    return record_sign(
+    signed = record_sign(
         record=review,
         password=password,
         expected_sha256=expected_sha256,
@@ -138,3 +138,8 @@ def review_sign(*, review: PolicyReview, password: str, expected_sha256: str, by
         reason=f"Signed by {by.get_full_name()}, meaning Reviewed, still suitable",
         apply=apply,
     )
+    # Imported here: the reminders read the review dates through the selectors, which read this module.
+    from policy.reminders import review_reminders_resolve
+
+    review_reminders_resolve(signed.version)
+    return signed

@@ -22,8 +22,8 @@ from policy.models import Campaign, PolicyVersion, VersionStatus
 from policy.selectors import policy_review_dates
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import manager_to_tell, people_who_can
-from qms_portal.models import Notification
-from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.models import Notification, User
+from qms_portal.notifications import STAFF, Holders, Reminder, ReminderKind, notifications_resolve
 from qms_portal.presentation import day
 from qms_portal.reminder_schedule import Days, DaysList, schedule_value
 from qms_portal.reminder_steps import day_in, organisation_zone, repeat_reached, step_reached
@@ -314,14 +314,34 @@ def review_due_find(now: dt.datetime) -> Iterable[Reminder]:
 
 KINDS = (
     ReminderKind(name=SIGNATURE_WAITING, label="A policy version waits for your signature", group=GROUP,
-                 find=signature_waiting_find, schedule=(SIGNATURE_FIRST_AFTER, SIGNATURE_EVERY)),
+                 find=signature_waiting_find, schedule=(SIGNATURE_FIRST_AFTER, SIGNATURE_EVERY),
+                 audience=Holders((PolicyCapability.APPROVE,))),
     ReminderKind(name=ACKNOWLEDGEMENT_DUE, label="A policy to acknowledge by its due date", group=GROUP,
-                 find=acknowledgement_due_find, deadline=True, schedule=(ACK_DAYS_BEFORE, ACK_OVERDUE_EVERY)),
+                 find=acknowledgement_due_find, deadline=True, schedule=(ACK_DAYS_BEFORE, ACK_OVERDUE_EVERY),
+                 audience=STAFF),
     ReminderKind(name=OVERDUE_SUMMARY, label="Weekly: who has not acknowledged a policy past its due date",
-                 group=GROUP, find=overdue_summary_find, schedule=(SUMMARY_EVERY,)),
+                 group=GROUP, find=overdue_summary_find, schedule=(SUMMARY_EVERY,),
+                 audience=Holders((PolicyCapability.MANAGE,), managers=True)),
     ReminderKind(name=REVIEW_DUE, label="A policy's periodic review coming or overdue", group=GROUP,
-                 find=review_due_find, deadline=True, schedule=(REVIEW_DAYS_BEFORE, REVIEW_OVERDUE_EVERY)),
+                 find=review_due_find, deadline=True, schedule=(REVIEW_DAYS_BEFORE, REVIEW_OVERDUE_EVERY),
+                 audience=Holders((PolicyCapability.MANAGE, PolicyCapability.APPROVE))),
 )
+
+
+# --- Done: the reminders stop saying it is pending ---------------------------------------------------------------
+def acknowledgement_reminders_resolve(*, campaign: Campaign, person: User) -> None:
+    """``person`` acknowledged the campaign's version: their reminders of it are read and leave the digest."""
+    notifications_resolve(kinds=[ACKNOWLEDGEMENT_DUE], record_type=CAMPAIGN, record_id=campaign.pk, recipient=person)
+
+
+def signature_reminders_resolve(version: PolicyVersion) -> None:
+    """``version`` left review (signed, or sent back to draft): it waits for nobody's signature any more."""
+    notifications_resolve(kinds=[SIGNATURE_WAITING], record_type=VERSION, record_id=version.pk)
+
+
+def review_reminders_resolve(version: PolicyVersion) -> None:
+    """``version``'s periodic review was signed (or it left force): its review reminders are done."""
+    notifications_resolve(kinds=[REVIEW_DUE], record_type=VERSION, record_id=version.pk)
 
 
 # --- On the campaign report: the reminders sent ---------------------------------------------------------------

@@ -230,7 +230,15 @@ def version_return(*, version: PolicyVersion, comment: str, by: User) -> PolicyV
     with audit_context(actor=by):
         version.save()
         audit_step(version, step="sent back to draft", reason=comment.strip())
+    _signature_reminders_resolve(version)
     return version
+
+
+def _signature_reminders_resolve(version: PolicyVersion) -> None:
+    # Imported here: the reminders read versions through this module.
+    from policy.reminders import signature_reminders_resolve
+
+    signature_reminders_resolve(version)
 
 
 # --- Separation of duties: whoever wrote a version does not approve it ---------------------------------
@@ -319,7 +327,7 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
     def approved(version: PolicyVersion) -> None:
         version.status, version.approved_at = VersionStatus.APPROVED, timezone.now()
 
-    return record_sign(
+    signed = record_sign(
         record=version,
         password=password,
         expected_sha256=expected_sha256,
@@ -333,6 +341,8 @@ def version_approve(*, version: PolicyVersion, password: str, expected_sha256: s
         reason=f"Signed by {by.get_full_name()}, meaning Approved",
         apply=approved,
     )
+    _signature_reminders_resolve(signed)
+    return signed
 
 
 def next_review_after(published: dt.date) -> dt.date:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from qms_portal.access import Capability
 from qms_portal.accounts import people_who_can
 from qms_portal.models import User
-from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.notifications import Holders, Reminder, ReminderKind
 from qms_portal.reminder_schedule import Days, schedule_value
 from qms_portal.reminder_steps import day_in, organisation_zone
 
@@ -68,4 +68,5 @@ ACCESS_ENDING_KIND = ReminderKind(
     group="People",
     find=access_ending_find,
     schedule=(ACCESS_ENDING_DAYS,),
+    audience=Holders((Capability.MANAGE_PEOPLE,)),
 )

@@ -33,6 +33,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from qms_portal.access import PortalRole, user_can
 from qms_portal.models import (
     Channel,
     Notification,
@@ -85,12 +86,57 @@ class Reminder:
         return (self.kind, self.record_type, str(self.record_id), self.recipient_id, self.occasion)
 
 
+def everyone(person: User) -> bool:
+    """A kind that may reach any signed-in person."""
+    return True
+
+
+def _role_names(person: User) -> set[str]:
+    # Kept on the instance: the preferences page asks once per kind, the groups are read once.
+    cached: set[str] | None = person.__dict__.get("_portal_role_names")
+    if cached is None:
+        cached = person.__dict__["_portal_role_names"] = set(person.role_names())
+    return cached
+
+
+@dataclass(frozen=True)
+class Holders:
+    """The people a kind can reach: those holding any of ``capabilities`` (the core's capability check,
+    ``user_can``), or any of the portal ``roles`` (for kinds sent by role, such as "the quality managers"), and,
+    with ``managers``, anyone some active person reports to (escalations and summaries go to a person's manager)."""
+
+    capabilities: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    managers: bool = False
+
+    def __call__(self, person: User) -> bool:
+        if any(user_can(person, capability) for capability in self.capabilities):
+            return True
+        if self.roles and not _role_names(person).isdisjoint(self.roles):
+            return True
+        return self.managers and _manages_someone(person)
+
+
+def _manages_someone(person: User) -> bool:
+    # Kept on the instance, as the role names are.
+    cached: bool | None = person.__dict__.get("_manages_someone")
+    if cached is None:
+        cached = person.__dict__["_manages_someone"] = person.reports.filter(is_active=True).exists()
+    return cached
+
+
+# Every portal role but the auditor's: the people asked to acknowledge, to own actions, to hold roles.
+STAFF = Holders(roles=tuple(role.value for role in PortalRole if role != PortalRole.AUDITOR))
+
+
 @dataclass(frozen=True)
 class ReminderKind:
     """A kind of reminder an app brings: its name, how people see it (``label``, grouped under ``group`` on the
     preferences page and in the digest), how it goes out unless a person chooses otherwise, and ``find(now)``,
     the reminders due now, read with a fixed number of queries whatever the number of people. ``schedule`` lists
     the settings of days it reads with ``schedule_value``, shown on the organisation's reminder schedule page.
+    ``audience`` says whom it can reach (``Holders`` of capabilities or portal roles, or managers): the preferences
+    page offers it only to them.
 
     A ``deadline`` kind (something a person must do by a date) may be moved to the digest, never to the portal
     only: it cannot be switched off.
@@ -104,6 +150,7 @@ class ReminderKind:
     default_channel: str = Channel.NOW
     # The days its schedule counts, which the organisation may change (``qms_portal.reminder_schedule``).
     schedule: tuple[ScheduleSetting[Any], ...] = ()
+    audience: Callable[[User], bool] = everyone
 
     def channels(self) -> list[tuple[str, str]]:
         """The channels a person may choose for this kind."""
@@ -478,10 +525,18 @@ def outbox_send(*, limit: int = 100, now: dt.datetime | None = None) -> OutboxRe
 
 
 # --- The daily digest ----------------------------------------------------------------------------
+def _digest_hour_today(organisation: Organisation, now: dt.datetime) -> dt.datetime:
+    """The digest's hour on the organisation's day at ``now``."""
+    zone = zoneinfo.ZoneInfo(organisation.time_zone)
+    return dt.datetime.combine(timezone.localtime(now, zone).date(), dt.time(DIGEST_HOUR), tzinfo=zone)
+
+
 def digest_due(now: dt.datetime | None = None) -> bool:
-    """Whether ``now`` is the digest's hour of the organisation's day."""
-    zone = zoneinfo.ZoneInfo(Organisation.current().time_zone)
-    return timezone.localtime(now or timezone.now(), zone).hour == DIGEST_HOUR
+    """Whether the day's digest may go: from the digest's hour of the organisation's day to its end. A run missed at
+    07:00 (the portal was down, or the demo was seeded at noon) sends it at the next run; ``digest_send`` sends each
+    person at most one a day."""
+    now = now or timezone.now()
+    return now >= _digest_hour_today(Organisation.current(), now)
 
 
 def _digest_rows(person_id: int) -> QuerySet[Notification]:
@@ -492,13 +547,20 @@ def _digest_rows(person_id: int) -> QuerySet[Notification]:
 def digest_send(*, now: dt.datetime | None = None) -> int:
     """One e-mail per person with the digest notifications not yet digested, grouped by their kind's group, each
     marked digested in the same transaction as its e-mail; returns how many e-mails were written. Run twice, the
-    second finds nothing."""
+    second finds nothing. A person who had their digest since today's digest hour gets none until tomorrow's:
+    what was made since waits for it (a digest is the outbox row that tells of no one notification)."""
     now = now or timezone.now()
     organisation = Organisation.current()
     today = _organisation_today(organisation, now)
     waiting = set(
         Notification.objects.filter(channel=Channel.DIGEST, digested_at=None).values_list("recipient_id", flat=True)
     )
+    had_today = set(
+        OutboxEmail.objects.filter(
+            recipient_id__in=waiting, notification=None, created_at__gte=_digest_hour_today(organisation, now)
+        ).values_list("recipient_id", flat=True)
+    ) if waiting else set()
+    waiting -= had_today
     people = _reachable(waiting, today)
     written = 0
     for person_id in sorted(waiting):
@@ -558,23 +620,50 @@ def notification_read(*, notification: Notification) -> None:
         Notification.objects.filter(pk=notification.pk, read_at=None).update(read_at=notification.read_at)
 
 
+def notifications_resolve(
+    *, kinds: Iterable[str], record_type: str, record_id: object, recipient: User | None = None
+) -> int:
+    """The thing these notifications asked for is done (the policy acknowledged, the version signed): mark them read,
+    and take the ones still waiting for a digest off it (``digested_at``), so that neither the bell nor tomorrow's
+    digest says it is pending. Only ``recipient``'s when given (one person's acknowledgement), else everyone's (a
+    version signed by one top manager waits for none). Called by the business function that did it, in its
+    transaction; returns how many were unread."""
+    now = timezone.now()
+    rows = Notification.objects.filter(kind__in=list(kinds), record_type=record_type, record_id=str(record_id))
+    if recipient is not None:
+        rows = rows.filter(recipient=recipient)
+    rows.filter(channel=Channel.DIGEST, digested_at=None).update(digested_at=now)
+    return rows.filter(read_at=None).update(read_at=now)
+
+
 def notifications_read_all(*, person: User) -> int:
     """Mark every notification of ``person`` read; returns how many were unread."""
     return Notification.objects.filter(recipient=person, read_at=None).update(read_at=timezone.now())
 
 
+def reminder_kinds_reaching(person: User) -> list[ReminderKind]:
+    """The kinds that can reach ``person``, by group and label: those whose audience holds them, and any kind they
+    have been sent already (a kind that found them although their role says otherwise). Two queries at most."""
+    received = set(Notification.objects.filter(recipient=person).values_list("kind", flat=True).distinct())
+    kinds = [kind for kind in REMINDER_KINDS.values() if kind.name in received or kind.audience(person)]
+    return sorted(kinds, key=lambda k: (k.group, k.label))
+
+
 def notification_preferences_for(person: User) -> list[tuple[ReminderKind, str]]:
-    """Each registered kind with the channel ``person`` gets it by, by group and label."""
+    """Each kind that can reach ``person`` with the channel they get it by, by group and label."""
     chosen = dict(NotificationPreference.objects.filter(person=person).values_list("kind", "channel"))
-    kinds = sorted(REMINDER_KINDS.values(), key=lambda k: (k.group, k.label))
-    return [(kind, channel_chosen(kind, chosen.get(kind.name))) for kind in kinds]
+    return [(kind, channel_chosen(kind, chosen.get(kind.name))) for kind in reminder_kinds_reaching(person)]
 
 
 @transaction.atomic
 def notification_preferences_save(*, person: User, channels: dict[str, str]) -> None:
-    """Keep ``person``'s channel per kind; a deadline kind set to the portal only is refused (``ValueError``)."""
+    """Keep ``person``'s channel per kind; a kind that cannot reach them, or a deadline kind set to the portal only,
+    is refused (``ValueError``) and nothing is kept."""
+    reaching = {kind.name for kind in reminder_kinds_reaching(person)}
     for name, channel in channels.items():
-        kind = REMINDER_KINDS[name]
+        kind = REMINDER_KINDS.get(name)
+        if kind is None or name not in reaching:
+            raise ValueError(f"No reminder {name!r} can reach you.")
         if channel not in dict(kind.channels()):
             raise ValueError(f"{kind.label} carries a deadline: choose e-mail now or the daily digest.")
         NotificationPreference.objects.update_or_create(person=person, kind=name, defaults={"channel": channel})

@@ -6,6 +6,7 @@ from django.utils import timezone
 from qms_portal.audit import audit_context
 from qms_portal.models import User
 from roles.models import Role, RoleAcknowledgement, RoleAssignment, held_on
+from roles.reminders import role_reminders_resolve
 
 
 def roles_held(person: User) -> list[Role]:
@@ -35,11 +36,13 @@ def role_acknowledge(*, role: Role, person: User, revision_seen: int | None = No
         )
     try:
         with transaction.atomic(), audit_context(actor=person):
-            return RoleAcknowledgement.objects.create(role=role, person=person, revision=role.revision)
+            acknowledgement = RoleAcknowledgement.objects.create(role=role, person=person, revision=role.revision)
     except IntegrityError:
         raise ValidationError(
             f"You already acknowledged revision {role.revision} of “{role}”.", code="already_acknowledged"
         ) from None
+    role_reminders_resolve(role=role, person=person)
+    return acknowledgement
 
 
 def roles_to_acknowledge(person: User) -> list[Role]:

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
-from qms_portal.notifications import Reminder, ReminderKind
+from qms_portal.models import User
+from qms_portal.notifications import STAFF, Reminder, ReminderKind, notifications_resolve
 from qms_portal.reminder_steps import day_in, organisation_zone
-from roles.models import RoleAssignment, held_on
+from roles.models import Role, RoleAssignment, held_on
 
 ROLE_TO_ACKNOWLEDGE = "role_acknowledgement_due"
+ROLE_RECORD = "roles.role"
 
 
 def role_to_acknowledge_find(now: dt.datetime) -> Iterable[Reminder]:
@@ -31,7 +33,7 @@ def role_to_acknowledge_find(now: dt.datetime) -> Iterable[Reminder]:
     reminders = []
     for person_id, role_id, title, revision in waiting:
         reminders.append(Reminder(
-            kind=ROLE_TO_ACKNOWLEDGE, recipient_id=person_id, record_type="roles.role", record_id=str(role_id),
+            kind=ROLE_TO_ACKNOWLEDGE, recipient_id=person_id, record_type=ROLE_RECORD, record_id=str(role_id),
             occasion=f"revision-{revision}",
             title=(
                 f"Read and acknowledge your role “{title}”" if revision == 1
@@ -51,4 +53,11 @@ ROLE_TO_ACKNOWLEDGE_KIND = ReminderKind(
     label="A role you hold to acknowledge",
     group="Roles",
     find=role_to_acknowledge_find,
+    audience=STAFF,
 )
+
+
+def role_reminders_resolve(*, role: Role, person: User) -> None:
+    """``person`` acknowledged ``role`` at its current revision: its reminders (this revision's and earlier ones')
+    are read and leave the digest."""
+    notifications_resolve(kinds=[ROLE_TO_ACKNOWLEDGE], record_type=ROLE_RECORD, record_id=role.pk, recipient=person)

@@ -31,6 +31,12 @@ from leadership.demo.data import (
 from leadership.demo.data_reviews import (
     COMMITMENT_ACTIONS,
     DONE,
+    EXTRAORDINARY_DECISION,
+    EXTRAORDINARY_HELD_DAYS_AGO,
+    EXTRAORDINARY_INVITED,
+    EXTRAORDINARY_NOTES,
+    EXTRAORDINARY_PLACE,
+    EXTRAORDINARY_TITLE,
     OBJECTIVES,
     OTHER_ACTIONS,
     REVIEWS,
@@ -89,6 +95,7 @@ def seed_leadership_demo(*, password: str, history: History) -> None:
 
     history.on(history.start + dt.timedelta(days=COMMITMENTS_ON), begin, hour=15)
     _reviews(history, people, commitments, password=password)
+    _extraordinary_review(history, people)
     _evidence(history, people, commitments)
     for code, demos in COMMITMENT_ACTIONS.items():
         for demo in demos:
@@ -102,7 +109,7 @@ def seed_leadership_demo(*, password: str, history: History) -> None:
 
 
 def _usernames() -> set[str]:
-    names = {QUALITY, CHAIR, *INVITED, *(owner for owner, _ in COMMITMENTS.values())}
+    names = {QUALITY, CHAIR, *INVITED, *EXTRAORDINARY_INVITED, *(owner for owner, _ in COMMITMENTS.values())}
     names |= {demo.leader for demo in EVIDENCE} | {demo.owner for demo in OBJECTIVES}
     names |= {leader for review in REVIEWS for leader, _, _ in review.evidence}
     names |= {decision.action.owner for review in REVIEWS for decision in review.decisions}
@@ -236,6 +243,47 @@ def _reviews(
         ]
         for day, hour, step in steps:
             history.on(day, partial(_on_review, index, step), hour=hour)
+
+
+def _extraordinary_review(history: History, people: dict[str, User]) -> None:
+    """A review called a fortnight ahead about a failing supplier, held about a week ago and closed the next working
+    day; its minutes wait for the chair's signature, so that the home page and the reminders have them to show."""
+    held_on = _working_day(history.today - dt.timedelta(days=EXTRAORDINARY_HELD_DAYS_AGO), forward=False)
+
+    def review() -> ManagementReview | None:
+        return ManagementReview.objects.filter(title=EXTRAORDINARY_TITLE).first()
+
+    def plan() -> None:
+        if review() is None:
+            review_plan(
+                title=EXTRAORDINARY_TITLE, planned_on=held_on, chair=people[CHAIR],
+                attendees=[people[name] for name in EXTRAORDINARY_INVITED],
+                meeting=Meeting(dt.time(14, 0), 60, EXTRAORDINARY_PLACE), by=people[QUALITY],
+            )
+
+    def hold() -> None:
+        current = review()
+        if current is None or current.status != ReviewStatus.PLANNED:
+            return
+        for review_input in current.inputs.all():
+            if not review_input.notes.strip():
+                review_input_save(review_input=review_input, notes=EXTRAORDINARY_NOTES[review_input.code],
+                                  by=people[QUALITY])
+        _hold(current, held_on=held_on, people=people)
+        current.refresh_from_db()
+        for row in current.attendance.filter(attended=None).select_related("person"):
+            review_attendance_record(review=current, person=row.person, attended=True, by=people[QUALITY])
+        category, decision = EXTRAORDINARY_DECISION
+        review_decision_add(review=current, category=category, decision=decision, by=people[QUALITY])
+
+    def close() -> None:
+        current = review()
+        if current is not None and current.status == ReviewStatus.HELD:
+            review_close(review=current, by=people[QUALITY])
+
+    history.on(held_on - dt.timedelta(days=14), plan, hour=9)
+    history.on(held_on, hold, hour=15, minute=30)
+    history.on(_working_days_after(held_on, 1), close, hour=10)
 
 
 def _working_days_after(day: dt.date, count: int) -> dt.date:

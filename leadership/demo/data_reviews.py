@@ -436,3 +436,33 @@ OBJECTIVES = [
                             steps=(Step("Nine of fourteen assessed.", IN_PROGRESS),)),),
     ),
 ]
+
+
+# --- An extraordinary review held lately, its minutes waiting for the chair's signature --------------------------
+# So that the demo has minutes for the managing director to sign, and a reminder of them due (issue 14); the
+# quarterly chain above stays signed.
+EXTRAORDINARY_TITLE = "Extraordinary management review: Ryburn Castings deliveries"
+EXTRAORDINARY_HELD_DAYS_AGO = 8  # held about a week ago, closed the next working day: the reminder is due
+EXTRAORDINARY_INVITED = [HELEN, DAVID, SANA, QUALITY, "r.dawson", "y.chen"]
+EXTRAORDINARY_PLACE = "Board room, Halifax works"
+_SEE_QUARTERLY = "Not discussed: unchanged since the last quarterly review."
+EXTRAORDINARY_NOTES = {
+    "a": _SEE_QUARTERLY,
+    "b": "Ryburn Castings, our only source of 4-inch gate valve bodies, has lost two foundry men and runs a "
+         "single shift.",
+    "c1": "Two water-utility customers have complained of late deliveries of 4-inch gate valves this month.",
+    "c2": "On-time delivery fell to 88% in November against 95%; the castings shortage explains most of it.",
+    "c3": "Machining and assembly are waiting for castings; the test bays run below capacity.",
+    "c4": _SEE_QUARTERLY,
+    "c5": _SEE_QUARTERLY,
+    "c6": _SEE_QUARTERLY,
+    "c7": "Ryburn Castings late on 6 of its last 9 deliveries; no other supplier is approved for these castings.",
+    "d": "Supply chain can release a buyer two days a week to qualify a second foundry.",
+    "e": "The supplier risk in the register (single source for valve bodies) has materialised.",
+    "f": _SEE_QUARTERLY,
+}
+EXTRAORDINARY_DECISION = (
+    "b",  # a change needed to the QMS
+    "Qualify a second foundry for 4-inch gate valve bodies by the end of the first quarter, and review Ryburn "
+    "Castings' recovery plan weekly until then.",
+)

@@ -16,6 +16,8 @@ from policy.demo.data import (
     DRAFTED_BEFORE,
     ENVIRONMENTAL_DRAFTED_DAYS_AGO,
     ENVIRONMENTAL_POLICY_DRAFT,
+    ENVIRONMENTAL_POLICY_PASSAGES,
+    ENVIRONMENTAL_SUBMITTED_DAYS_AGO,
     PENDING_EVERY,
     QUALITY_POLICY,
     SIGNED_BEFORE,
@@ -50,7 +52,8 @@ from qms_portal.signatures import SignatureRefused, content_sha256
 
 def seed_policy_demo(*, password: str, history: History) -> None:
     """Plan the demo policies on ``history``: each QP-01 version drafted, submitted, signed by the managing director
-    on its own day and published, then acknowledged over the following weeks; EP-01 drafted lately.
+    on its own day and published, then acknowledged over the following weeks; EP-01 drafted lately and submitted a
+    few days ago, waiting for the managing director's signature.
     ``password`` is the demo top manager's, for signing."""
     for number, demo in enumerate(QUALITY_POLICY, start=1):
         published_on = _working_day(history.today - dt.timedelta(days=demo.published_days_ago))
@@ -71,6 +74,8 @@ def seed_policy_demo(*, password: str, history: History) -> None:
                 hour=15,
             )
     history.on(history.today - dt.timedelta(days=ENVIRONMENTAL_DRAFTED_DAYS_AGO), _environmental_policy)
+    history.on(_working_day(history.today - dt.timedelta(days=ENVIRONMENTAL_SUBMITTED_DAYS_AGO)),
+               _environmental_policy_submit, hour=16)
     history.summary(_summary)
 
 
@@ -237,3 +242,19 @@ def _environmental_policy() -> None:
         change_summary="First issue, for ISO 14001 certification of the Halifax works.",
         by=author,
     )
+
+
+def _environmental_policy_submit() -> None:
+    """The quality manager confirms the 5.2.1 checklist of the EP-01 draft and submits it; it waits for the
+    managing director's signature (and, from two days on, reminds her of it)."""
+    author = User.objects.get(username=AUTHOR)
+    version = PolicyVersion.objects.filter(document__reference="EP-01", number=1, status=VersionStatus.DRAFT).first()
+    if version is None:
+        return
+    checklist = {
+        item: {"confirmed": True, "passage": passage} for item, passage in ENVIRONMENTAL_POLICY_PASSAGES.items()
+    }
+    if version.checklist != checklist:
+        version = version_edit(version=version, body=version.body, change_summary=version.change_summary,
+                               checklist=checklist, by=author)
+    version_submit(version=version, by=author)

@@ -8,6 +8,9 @@ CAMPAIGN_DAYS = 30
 # Days before publication that the quality manager drafts, submits, and the managing director signs a version.
 DRAFTED_BEFORE, SUBMITTED_BEFORE, SIGNED_BEFORE = 20, 13, 6
 ENVIRONMENTAL_DRAFTED_DAYS_AGO = 20
+# Submitted to top management a few days ago and not signed yet: a version waits for the managing director's
+# signature, and its reminder is due (after 2 days, then every 3).
+ENVIRONMENTAL_SUBMITTED_DAYS_AGO = 5
 # Every fifth member of staff by user name (the demo "employee" log-in among them) has not yet acknowledged
 # the current version, so the home page prompt and the report's pending list have something to show.
 PENDING_EVERY = 5
@@ -218,6 +221,13 @@ Cutting fluids, test water, energy and packaging are where our work touches the 
 - We prevent pollution: cutting fluids and test water are contained, recycled or treated before discharge.
 - We cut the energy used per pump built, year on year, and report it at every management review.
 - We design for repair, and take back used valves and pumps for refurbishment.
-
-*Draft for discussion at the next management review.*
+- We set environmental objectives every year and review our progress against them at every management review.
+- We keep improving our environmental management system and how it serves these commitments.
 """
+ENVIRONMENTAL_POLICY_PASSAGES = {
+    "5.2.1.a": "Cutting fluids, test water, energy and packaging are where our work touches the environment most.",
+    "5.2.1.b": "We set environmental objectives every year and review our progress against them at every "
+               "management review.",
+    "5.2.1.c": "We comply with the environmental law and permits that apply to our sites.",
+    "5.2.1.d": "We keep improving our environmental management system and how it serves these commitments.",
+}

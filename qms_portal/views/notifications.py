@@ -11,11 +11,12 @@ from qms_portal.access import login_only
 from qms_portal.http import SignedInRequest
 from qms_portal.models import Notification
 from qms_portal.notifications import (
-    REMINDER_KINDS,
+    ReminderKind,
     notification_preferences_for,
     notification_preferences_save,
     notification_read,
     notifications_read_all,
+    reminder_kinds_reaching,
 )
 from qms_portal.pagination import paginate, querystring_without_page
 
@@ -40,6 +41,8 @@ def notifications(request: SignedInRequest) -> HttpResponse:
         "page": page,
         "querystring": querystring_without_page(request),
         "unread_only": unread_only,
+        # Only for the empty page: whether anything can come here at all (an auditor is sent nothing).
+        "reachable": bool(page.object_list) or bool(reminder_kinds_reaching(request.user)),
     })
 
 
@@ -73,32 +76,45 @@ def notifications_mark_all_read(request: SignedInRequest) -> HttpResponse:
     return redirect("notifications")
 
 
-class PreferencesForm(forms.Form):
-    """One choice per registered kind of reminder; a kind with a deadline offers no "portal only". A kind left out
-    of the post keeps its channel."""
+DEADLINE_HELP = "Has a deadline: it may go to the daily digest, not be switched off."
 
-    def __init__(self, *args: object, initial_channels: dict[str, str], **kwargs: object) -> None:
+
+class PreferencesForm(forms.Form):
+    """One choice per kind of reminder that can reach the person (a kind posted for another is ignored); a kind with
+    a deadline offers no "portal only". A kind left out of the post keeps its channel."""
+
+    def __init__(self, *args: object, kinds: list[ReminderKind], initial_channels: dict[str, str],
+                 **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for name, kind in sorted(REMINDER_KINDS.items(), key=lambda item: (item[1].group, item[1].label)):
-            self.fields[name] = forms.ChoiceField(
+        self.kinds = kinds
+        for kind in kinds:
+            self.fields[kind.name] = forms.ChoiceField(
                 label=kind.label,
                 choices=kind.channels(),
                 required=False,
-                initial=initial_channels.get(name),
-                widget=forms.RadioSelect,
-                help_text=f"{kind.group}. Has a deadline: it may go to the daily digest, not be switched off."
-                if kind.deadline else kind.group,
+                initial=initial_channels.get(kind.name),
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                help_text=DEADLINE_HELP if kind.deadline else "",
                 error_messages={"invalid_choice": (
                     "This reminder carries a deadline: it cannot be switched off. Choose e-mail now or the daily "
                     "digest." if kind.deadline else "Choose one of the ways offered."
                 )},
             )
 
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields under their kind's group, in the kinds' order (by group, then label)."""
+        grouped: dict[str, list[forms.BoundField]] = {}
+        for kind in self.kinds:
+            grouped.setdefault(kind.group, []).append(self[kind.name])
+        return list(grouped.items())
+
 
 @login_only
 def notification_preferences(request: SignedInRequest) -> HttpResponse:
-    current = {kind.name: channel for kind, channel in notification_preferences_for(request.user)}
-    form = PreferencesForm(request.POST if request.method == "POST" else None, initial_channels=current)
+    reaching = notification_preferences_for(request.user)
+    current = {kind.name: channel for kind, channel in reaching}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, kinds=[kind for kind, _ in reaching],
+                           initial_channels=current)
     if request.method == "POST" and form.is_valid():
         chosen = {name: value for name, value in form.cleaned_data.items() if value}
         notification_preferences_save(person=request.user, channels=chosen)

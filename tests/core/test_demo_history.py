@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from leadership.demo.data import REVIEW_TITLE
 from leadership.models import ManagementReview, ReviewStatus
 from policy.models import PolicyDocument, VersionStatus
 from qms_portal.audit import AuditEntry
@@ -71,7 +72,8 @@ def test_the_current_versions_campaign_is_under_way_with_acknowledgements_over_t
 
 
 def test_each_held_review_had_its_minutes_signed_on_their_own_day_a_few_days_after(seeded):
-    reviews = list(ManagementReview.objects.order_by("planned_on"))
+    # The quarterly chain (an extraordinary review held lately waits for its minutes to be signed).
+    reviews = list(ManagementReview.objects.filter(title=REVIEW_TITLE).order_by("planned_on"))
     held = [review for review in reviews if review.held_on]
 
     assert len(held) == 3

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
@@ -409,8 +410,33 @@ def test_the_digest_is_due_at_seven_in_the_organisations_zone(db):
     organisation.time_zone = "Europe/Paris"
     organisation.save()
 
+    assert not digest_due(dt.datetime(2026, 12, 7, 5, 59, tzinfo=dt.UTC))  # 06:59 in Paris
     assert digest_due(dt.datetime(2026, 12, 7, 6, 0, tzinfo=dt.UTC))  # 07:00 in Paris
-    assert not digest_due(dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC))
+    # Later that day still: a run missed at 07:00 (the portal was down) sends it at the next.
+    assert digest_due(dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC))
+    assert not digest_due(dt.datetime(2026, 12, 7, 23, 30, tzinfo=dt.UTC))  # 00:30 the next day in Paris
+
+
+def test_a_person_gets_one_digest_a_day_what_comes_after_it_waits_for_the_next(due, portal_users):
+    employee = portal_users.employee
+    NotificationPreference.objects.create(person=employee, kind="test_nudge", channel=Channel.DIGEST)
+    seven = dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)  # London, the organisation's zone: 07:00
+    due.append(reminder(employee, title="Before the digest"))
+    reminders_sweep(now=seven - dt.timedelta(hours=1))
+    with time_machine.travel(seven + dt.timedelta(hours=3), tick=False):  # the portal was down at 07:00
+        assert digest_send() == 1
+    due.append(reminder(employee, record="2", title="After the digest"))
+    reminders_sweep(now=seven + dt.timedelta(hours=4))
+
+    with time_machine.travel(seven + dt.timedelta(hours=5), tick=False):
+        assert digest_send() == 0  # one a day: the second reminder waits
+    with time_machine.travel(seven + dt.timedelta(days=1), tick=False):
+        assert digest_send() == 1
+    outbox_send(now=seven + dt.timedelta(days=2))
+
+    first, second = mail.outbox
+    assert "Before the digest" in first.body and "After the digest" not in first.body
+    assert "After the digest" in second.body and "Before the digest" not in second.body
 
 
 # --- In the portal ----------------------------------------------------------------------------------
@@ -471,7 +497,7 @@ def test_the_notifications_page_reads_with_the_same_queries_for_3_and_for_60(due
     assert page_queries(3) == page_queries(60)
 
 
-def test_a_person_without_notifications_sees_the_empty_state(portal_users, client_for):
+def test_a_person_without_notifications_sees_the_empty_state(due, portal_users, client_for):
     page = client_for(portal_users.auditor).get(reverse("notifications")).content.decode()
 
-    assert "No notifications yet" in page
+    assert "No notifications yet" in page  # the test's kind reaches everyone

@@ -1,6 +1,7 @@
 """The leadership part of the demo data (issue 5, item 8): the commitments with owners and a year of evidence
-(some stale on purpose), four management reviews (three held and signed, one planned next month), about 30
-actions (some overdue), 8 objectives with monthly measurements, and nothing written by a second run.
+(some stale on purpose), five management reviews (three quarterly ones held and signed, one planned next month,
+an extraordinary one held lately whose minutes wait for the chair), about 30 actions (some overdue), 8 objectives
+with monthly measurements, and nothing written by a second run.
 
 Seeding the whole demo takes seconds, so it is done once for this module, inside a transaction rolled back
 at the end; each test runs in a savepoint of its own within it.
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from leadership.actions import actions_for
 from leadership.commitments import CommitmentState, commitment_statuses
+from leadership.demo.data import REVIEW_TITLE
 from leadership.models import (
     Action,
     ActionSource,
@@ -87,7 +89,7 @@ def test_the_seed_prints_one_line_that_counts_what_it_built(seeded, today):
     actions = Action.objects.all()
     assert leadership_line(seeded) == (
         "13 commitments (3 stale, 2 due soon, 1 never evidenced), "
-        f"{EvidenceEntry.objects.count()} evidence entries, 4 management reviews (3 signed), "
+        f"{EvidenceEntry.objects.count()} evidence entries, 5 management reviews (3 signed), "
         f"{actions.count()} actions ({actions.overdue(today).count()} overdue), "
         "8 quality objectives (3 at risk, 2 off track, 3 on track)."
     )
@@ -154,10 +156,14 @@ def test_two_entries_carry_a_small_file_stored_under_a_generated_name_and_checke
     assert [pdf[offset:].split(b" ")[0] for offset in offsets] == [b"1", b"2", b"3", b"4", b"5"]
 
 
+def quarterly():
+    return ManagementReview.objects.filter(title=REVIEW_TITLE)
+
+
 def test_three_reviews_were_held_quarterly_covered_every_input_and_their_minutes_are_signed_by_the_chair(
     seeded, today
 ):
-    held = list(ManagementReview.objects.exclude(status=ReviewStatus.PLANNED).order_by("planned_on"))
+    held = list(quarterly().exclude(status=ReviewStatus.PLANNED).order_by("planned_on"))
     director = User.objects.get(username="director")
 
     assert len(held) == 3
@@ -184,7 +190,7 @@ def test_three_reviews_were_held_quarterly_covered_every_input_and_their_minutes
 
 def test_the_fourth_review_is_planned_next_month_as_the_third_proposed_it(seeded, today):
     (planned,) = ManagementReview.objects.filter(status=ReviewStatus.PLANNED)
-    third = ManagementReview.objects.exclude(status=ReviewStatus.PLANNED).order_by("-planned_on").first()
+    third = quarterly().exclude(status=ReviewStatus.PLANNED).order_by("-planned_on").first()
 
     assert planned.proposed_from == third
     assert planned.planned_on == next_working_day(add_months(third.planned_on, 3))
@@ -194,6 +200,18 @@ def test_the_fourth_review_is_planned_next_month_as_the_third_proposed_it(seeded
     assert planned.recurrence_months == 3
     assert not planned.is_signed and planned.held_on is None
     assert planned.attendance.count() == third.attendance.count()
+
+
+def test_an_extraordinary_review_held_lately_is_closed_and_its_minutes_wait_for_the_chair(seeded, today):
+    (review,) = ManagementReview.objects.exclude(title=REVIEW_TITLE)
+
+    assert review.status == ReviewStatus.CLOSED and not review.is_signed
+    assert review.chair == User.objects.get(username="director")
+    assert review.recurrence_months is None
+    # Closed at least two days ago: the reminder to sign its minutes is due (issue 14).
+    assert 2 <= (today - timezone.localdate(review.closed_at)).days <= 10
+    assert all(notes.strip() for notes in review.inputs.values_list("notes", flat=True))
+    assert review.outputs.count() == 1 and not Action.objects.filter(source_review=review).exists()
 
 
 def test_about_thirty_actions_from_every_source_in_every_status_some_overdue(seeded, today):

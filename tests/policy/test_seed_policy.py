@@ -1,11 +1,13 @@
 """The policy part of the demo data: QP-01 in three signed versions with a campaign about 80% acknowledged,
-EP-01 in draft, built through the workflow so the audit trail tells the story, and unchanged by a second run."""
+EP-01 submitted lately and waiting for the managing director's signature, built through the workflow so the audit
+trail tells the story, and unchanged by a second run."""
 import io
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from policy.acknowledgements import campaign_report
 from policy.models import Acknowledgement, PolicyDocument, PolicyKind, VersionStatus
@@ -95,12 +97,15 @@ def test_the_quality_policy_is_public_and_its_page_and_pdf_are_served(seeded, cl
     assert pdf.status_code == 200 and pdf.getvalue().startswith(b"%PDF-")
 
 
-def test_the_environmental_policy_is_a_draft_and_not_public(seeded):
+def test_the_environmental_policy_waits_for_the_managing_directors_signature_and_is_not_public(seeded):
     document = PolicyDocument.objects.get(reference="EP-01")
 
     [version] = document.versions.all()
     assert document.kind == PolicyKind.ENVIRONMENTAL
-    assert version.number == 1 and version.status == VersionStatus.DRAFT
+    assert version.number == 1 and version.status == VersionStatus.IN_REVIEW
+    assert version.author.username == "quality"
+    # Submitted a few days ago: its reminder to top management (from two days on) is due.
+    assert 3 <= (timezone.localdate() - timezone.localdate(version.submitted_at)).days <= 7
     assert not document.is_public
     assert version.signature is None
 

@@ -45,4 +45,7 @@ def test_the_seed_completes_a_quality_policy_left_half_built(monkeypatch):
     assert dict(quality_policy().versions.values_list("number", "status")) == {
         1: VersionStatus.SUPERSEDED, 2: VersionStatus.SUPERSEDED, 3: VersionStatus.PUBLISHED,
     }
-    assert AuditEntry.objects.filter(step="submitted for review").count() == 3
+    # The three QP-01 versions, and the EP-01 draft submitted lately.
+    assert AuditEntry.objects.filter(step="submitted for review").count() == 4
+    ep_01 = PolicyDocument.objects.get(reference="EP-01").versions.get()
+    assert AuditEntry.objects.filter(step="submitted for review", object_id=str(ep_01.pk)).count() == 1

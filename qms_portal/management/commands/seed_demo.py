@@ -21,7 +21,8 @@ from django.db import models, transaction
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry, audit_context
 from qms_portal.demo import History, demo_steps
-from qms_portal.models import Organisation, OrgUnit, OrgUnitKind, User
+from qms_portal.models import Channel, NotificationPreference, Organisation, OrgUnit, OrgUnitKind, User
+from qms_portal.notifications import notification_preferences_save, reminder_kinds_reaching
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
 
@@ -119,6 +120,7 @@ MANAGERS = {
     "j.pearson": "s.hussain", "s.ellis": "s.hussain", "d.kaur": "j.pearson", "l.garside": "j.pearson",
 }
 AUDITOR_ACCESS_DAYS = 90
+DIGEST_PERSON = "director"  # chose the daily digest for every reminder
 AUDITOR_ACCOUNT_DAYS_AGO = 14  # the certification body's auditor was given access ahead of the audit
 
 
@@ -151,6 +153,7 @@ class Command(BaseCommand):
             history.on(history.start, lambda: units.update(self._units()), hour=9)
             staff = [row for row in PEOPLE if AUD not in row[4]]
             history.on(history.start, lambda: self._people(units, staff, today=history.today), hour=9, minute=30)
+            history.on(history.start, self._digest_chosen, hour=9, minute=45)
             history.on(history.today - dt.timedelta(days=AUDITOR_ACCOUNT_DAYS_AGO),
                        lambda: self._people(units, [row for row in PEOPLE if AUD in row[4]], today=history.today))
             for step in demo_steps():
@@ -166,6 +169,15 @@ class Command(BaseCommand):
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)
+
+    def _digest_chosen(self) -> None:
+        """The demo's managing director takes her reminders in one daily digest (the others keep the defaults), so
+        that the console shows a digest after ``make run``."""
+        director = User.objects.get(username=DIGEST_PERSON)
+        reaching = reminder_kinds_reaching(director)
+        chosen = dict(NotificationPreference.objects.filter(person=director).values_list("kind", "channel"))
+        if any(chosen.get(kind.name) != Channel.DIGEST for kind in reaching):
+            notification_preferences_save(person=director, channels={kind.name: Channel.DIGEST for kind in reaching})
 
     def _units(self) -> dict[str, OrgUnit]:
         units: dict[str, OrgUnit] = {}
