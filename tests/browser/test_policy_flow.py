@@ -84,7 +84,8 @@ def _quality_drafts_and_submits_version_4(page: Page) -> None:
 
 
 def _director_signs_version_4(page: Page) -> None:
-    page.get_by_role("link", name="1 version awaiting your review and signature").click()
+    # Two: version 4 and the demo's environmental policy, submitted a few days ago.
+    page.get_by_role("link", name="2 versions awaiting your review and signature").click()
     page.locator("main").get_by_role("link", name="Quality Policy", exact=True).click()
     page.get_by_role("link", name="Review version 4").click()
     expect(page.get_by_text(NEW_SENTENCE)).to_be_visible()

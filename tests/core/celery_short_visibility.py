@@ -4,7 +4,7 @@ waits twice the task time limit), and the worker looks for such messages every s
 every 100 seconds). Start it with ``celery -A tests.core.celery_short_visibility worker``."""
 from qms_portal.celery import app
 
-VISIBILITY_SECONDS = 1
+VISIBILITY_SECONDS = 1  # SHORT_VISIBILITY_SECONDS in test_notifications_worker.py, which must not import this module
 
 app.conf.broker_transport_options = {
     **app.conf.broker_transport_options,

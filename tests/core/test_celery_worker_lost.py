@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -41,7 +44,7 @@ pytestmark = [
 
 LEASE_SECONDS = 2
 REDIS_TEST_DB = 14  # not the other worker module's, so that neither empties the other's queue
-ROLES, ACTIVITIES = 10, 150  # 1,500 letters: the import takes seconds, long enough to be killed in the middle
+ROLES, ACTIVITIES = 10, 150  # 1,500 letters
 SHORT_LEASE = {"JOB_LEASE_SECONDS": str(LEASE_SECONDS)}
 
 
@@ -67,6 +70,21 @@ def confirmed_import() -> tuple[MatrixImport, Job]:
     return matrix_import, matrix_import_confirm(matrix_import=matrix_import, by=quality_manager)
 
 
+@contextmanager
+def letters_held() -> Iterator[None]:
+    """Hold every write to the RACI letters (a SHARE lock from a connection of the test's own, readers pass) until
+    the block ends: the audited bulk path writes 1,500 letters in milliseconds, so a worker is only surely killed in
+    the middle of its transaction while it waits here."""
+    holder = connection.get_new_connection(connection.get_connection_params())
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {RaciCell._meta.db_table} IN SHARE MODE")
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def running_with_letters_pending(job: Job, worker: Worker) -> None:
     """Wait until the job's worker is in the middle of writing the letters (in one transaction: none show yet)."""
     _wait_until(lambda: Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, progress_note__startswith="Writing")
@@ -89,11 +107,12 @@ def test_a_worker_process_killed_mid_import_is_replaced_and_the_import_starts_ag
     settings.JOB_LEASE_SECONDS = LEASE_SECONDS
     broker = _worker_redis_url(REDIS_TEST_DB)
     with running_worker(broker, database_url, tmp_path, env=SHORT_LEASE, pool="prefork") as worker:
-        matrix_import, job = confirmed_import()
-        running_with_letters_pending(job, worker)
+        with letters_held():
+            matrix_import, job = confirmed_import()
+            running_with_letters_pending(job, worker)
 
-        os.kill(child_of(worker.process.pid), signal.SIGKILL)
-        killed_at = time.monotonic()
+            os.kill(child_of(worker.process.pid), signal.SIGKILL)
+            killed_at = time.monotonic()
 
         _wait_until(lambda: Job.objects.filter(pk=job.pk, status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED])
                     .exists(), timeout=45, what=f"job {job.pk} to finish after the kill", worker=worker)
@@ -109,7 +128,7 @@ def test_a_worker_process_killed_mid_import_is_replaced_and_the_import_starts_ag
 def test_a_worker_killed_mid_import_leaves_a_failed_job_that_says_why(database_url, tmp_path, settings):
     settings.JOB_LEASE_SECONDS = LEASE_SECONDS
     broker = _worker_redis_url(REDIS_TEST_DB)
-    with running_worker(broker, database_url, tmp_path, env=SHORT_LEASE) as worker:
+    with running_worker(broker, database_url, tmp_path, env=SHORT_LEASE) as worker, letters_held():
         matrix_import, job = confirmed_import()
         running_with_letters_pending(job, worker)
 

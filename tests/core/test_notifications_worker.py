@@ -32,7 +32,6 @@ from qms_portal.notifications import (
     reminder_kind_register,
     reminder_kind_unregister,
 )
-from tests.core.celery_short_visibility import VISIBILITY_SECONDS
 from tests.core.factories import UserFactory
 from tests.core.test_celery_worker import (
     TASK_TIMEOUT,
@@ -54,6 +53,9 @@ pytestmark = [
 # Redis databases no other worker test uses, one per test process (see tests/core/test_celery_worker.py): the two
 # tests of this module may run at once in two processes, and each worker empties its database before use.
 NOTIFY_REDIS_DBS = (1, 4)
+# tests/core/celery_short_visibility.py's visibility timeout. Not imported from there: importing it changes the
+# portal's Celery app in this process too (its broker options), which other tests read.
+SHORT_VISIBILITY_SECONDS = 1
 
 
 def _broker() -> str:
@@ -213,7 +215,7 @@ def test_a_send_task_redelivered_after_the_visibility_timeout_while_its_first_de
                 cursor.execute(f"LOCK TABLE {OutboxEmail._meta.db_table} IN ACCESS EXCLUSIVE MODE")
             enqueue()  # what the commit of notify() sends
 
-            _wait_until(lambda: send_tasks(worker.log(), "received") >= 2, timeout=VISIBILITY_SECONDS + 20,
+            _wait_until(lambda: send_tasks(worker.log(), "received") >= 2, timeout=SHORT_VISIBILITY_SECONDS + 20,
                         what="Redis to deliver the send task again after the visibility timeout", worker=worker)
             assert send_tasks(worker.log(), "succeeded") == 0  # both deliveries are at work, waiting for the table
         finally:
