@@ -55,6 +55,7 @@ DECISIONS = [
 ]
 OBJECTIVES_SET_DAYS_AGO = 700  # soon after the quality policy's first version was published
 LEADERS = [HELEN, DAVID, SANA]
+DEMO_EVIDENCE = 55  # the entries the demo records of its own, counted in ``scale.evidence``
 REASON = "Demo data: the large organisation's leadership records"
 
 
@@ -68,15 +69,15 @@ def seed_leadership_large(*, password: str, history: History) -> None:
     while day < history.today - dt.timedelta(days=14):
         held_days.append(day)
         day = _working_day(day + dt.timedelta(days=EVERY_DAYS), forward=True)
-    per_review = -(-scale.actions // max(1, len(held_days)))
+    reviews = max(1, len(held_days))
     for index, held_on in enumerate(held_days):
         title = f"{TITLE} {held_on:%Y} Q{(held_on.month - 1) // 3 + 1}"
         history.on(held_on - dt.timedelta(days=PLANNED_BEFORE), partial(_plan, title, held_on), hour=14,
                    stage="reviews")
         history.on(held_on - dt.timedelta(days=INPUTS_BEFORE), partial(_inputs, title), hour=15, stage="reviews")
-        history.on(held_on, _complete_earlier, hour=9, stage="actions")
+        history.on(held_on, partial(_complete_earlier, held_on), hour=9, stage="actions")
         history.on(held_on, partial(_hold, title, held_on), hour=14, stage="reviews")
-        count = min(per_review, scale.actions - index * per_review)
+        count = scale.actions * (index + 1) // reviews - scale.actions * index // reviews
         history.on(held_on, partial(_decide, title, held_on, count), hour=16, stage="actions")
         history.on(_working_days_after(held_on, 2), partial(_close, title), hour=10, stage="reviews")
         history.on(_working_days_after(held_on, 3), partial(_sign, title, password), hour=11, stage="reviews")
@@ -87,10 +88,11 @@ def seed_leadership_large(*, password: str, history: History) -> None:
             history.on(_working_days_after(month_end, 2), partial(_measure, month_end), hour=9,
                        stage="measurements")
     weeks = (history.today - history.start).days // 7 - 2
-    per_week = -(-max(0, scale.evidence - 55) // max(1, weeks))  # the demo records 55 of its own
+    total = max(0, scale.evidence - DEMO_EVIDENCE)
     for week in range(weeks):
         friday = history.start + dt.timedelta(days=7 * (week + 1) + 4 - history.start.weekday())
-        history.on(friday, partial(_evidence, week, friday, per_week), hour=17, stage="evidence")
+        count = total * (week + 1) // weeks - total * week // weeks
+        history.on(friday, partial(_evidence, week, friday, count), hour=17, stage="evidence")
 
 
 def _user(username: str) -> User:
@@ -145,9 +147,9 @@ def _decide(title: str, held_on: dt.date, count: int) -> None:
     ], by=by, reason=REASON)
 
 
-def _complete_earlier() -> None:
+def _complete_earlier(held_on: dt.date) -> None:
     """Before a review, six in seven of the earlier reviews' open actions are done."""
-    open_actions = Action.objects.filter(source_review__title__startswith=TITLE,
+    open_actions = Action.objects.filter(source_review__title__startswith=TITLE, source_review__held_on__lt=held_on,
                                          status__in=(ActionStatus.OPEN, ActionStatus.IN_PROGRESS)).order_by("pk")
     done = [action for action in open_actions if action.pk % 7]
     if done:
