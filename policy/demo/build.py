@@ -211,9 +211,16 @@ def acknowledge_in_bulk(version: PolicyVersion, *, history: History, pending_eve
             days.setdefault(1 + index % span, []).append(person)
     for day, people in sorted(days.items()):
         history.on(opened + dt.timedelta(days=day),
-                   partial(acknowledgements_record_bulk, version=version, people=people, answer=answer,
-                           reason=LARGE_REASON),
+                   partial(_acknowledge_day, version=version, people=people, answer=answer),
                    hour=8 + day % 9, stage="policy acknowledgements")
+
+
+def _acknowledge_day(*, version: PolicyVersion, people: list[User], answer: int | None) -> None:
+    """A day's acknowledgements of ``version``, while it is still the published one (a database completed at the
+    present time publishes the next version first)."""
+    version = PolicyVersion.objects.get(pk=version.pk)
+    if version.status == VersionStatus.PUBLISHED:
+        acknowledgements_record_bulk(version=version, people=people, answer=answer, reason=LARGE_REASON)
 
 
 def _acknowledge_one(*, version: PolicyVersion, person: User, answer: int | None, wrong_first: bool) -> None:
