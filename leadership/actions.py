@@ -138,7 +138,7 @@ def actions_create_bulk(*, actions: list[Action], by: User, reason: str) -> list
     for action in actions:
         if action.pk is not None:
             raise ValueError("actions_create_bulk() creates new actions only.")
-        _check_fields(title=action.title, owner=action.owner, due_on=action.due_on)
+        _check_fields(title=action.title, owner=action.owner if action.owner_id else None, due_on=action.due_on)
         action.title, action.description, action.created_by = action.title.strip(), action.description.strip(), by
     with audit_context(actor=by):
         return audited_bulk_create(Action, actions, reason=reason)
@@ -147,8 +147,8 @@ def actions_create_bulk(*, actions: list[Action], by: User, reason: str) -> list
 @transaction.atomic
 def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> int:
     """Mark many open or in-progress actions done today at once, as ``action_update_status`` marks one (a manager of
-    actions closing them after a review, the large demo); an action in another state is refused with
-    ``ValidationError`` and nothing is written. Written through the audited bulk path with ``reason``."""
+    actions closing them after a review, the large demo); an action in another state is refused as one by one
+    (``StepRefused``) and nothing is written. Written through the audited bulk path with ``reason``."""
     require_capability(by, MANAGE, doing="complete actions")
     today = timezone.localdate()
     stored = Action.objects.select_for_update().in_bulk([action.pk for action in actions])
