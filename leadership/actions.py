@@ -27,7 +27,7 @@ from leadership.models import (
     ReviewOutput,
 )
 from qms_portal.access import require_capability, user_can
-from qms_portal.audit import audit_context, audit_step
+from qms_portal.audit import audit_context, audit_step, audited_bulk_create, audited_bulk_update
 from qms_portal.models import User
 from qms_portal.workflow import StateMachine, Step
 
@@ -127,6 +127,36 @@ def create_from_source(
             source_objective=source_objective,
             created_by=by,
         )
+
+
+@transaction.atomic
+def actions_create_bulk(*, actions: list[Action], by: User, reason: str) -> list[Action]:
+    """Create many actions at once, as ``action_create`` creates one (a review's decisions, an import, the large
+    demo): each needs its title, owner and due date (``ValidationError`` on the first without, and nothing is
+    written); ``by`` is recorded as their creator. Written through the audited bulk path with ``reason``."""
+    require_capability(by, MANAGE, doing="create actions")
+    for action in actions:
+        if action.pk is not None:
+            raise ValueError("actions_create_bulk() creates new actions only.")
+        _check_fields(title=action.title, owner=action.owner if action.owner_id else None, due_on=action.due_on)
+        action.title, action.description, action.created_by = action.title.strip(), action.description.strip(), by
+    with audit_context(actor=by):
+        return audited_bulk_create(Action, actions, reason=reason)
+
+
+@transaction.atomic
+def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> int:
+    """Mark many open or in-progress actions done today at once, as ``action_update_status`` marks one (a manager of
+    actions closing them after a review, the large demo); an action in another state is refused as one by one
+    (``StepRefused``) and nothing is written. Written through the audited bulk path with ``reason``."""
+    require_capability(by, MANAGE, doing="complete actions")
+    today = timezone.localdate()
+    stored = Action.objects.select_for_update().in_bulk([action.pk for action in actions])
+    for action in actions:
+        ACTION_STEPS.check(stored[action.pk], ActionStatus.DONE)
+        action.status, action.completed_on = ActionStatus.DONE, today
+    with audit_context(actor=by):
+        return audited_bulk_update(actions, ["status", "completed_on"], reason=reason)
 
 
 @transaction.atomic

@@ -38,3 +38,6 @@ class LeadershipConfig(AppConfig):
         from qms_portal.demo import demo_register
 
         demo_register("leadership", seed_leadership_demo)
+        from leadership.demo.large import seed_leadership_large
+
+        demo_register("leadership large", seed_leadership_large)

@@ -27,7 +27,7 @@ from leadership.models import Commitment, EvidenceEntry, EvidenceKind
 from leadership.people import check_top_manager
 from leadership.uploads import CheckedUpload, attachment_store, upload_check
 from qms_portal.access import require_capability
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create, audited_bulk_m2m_add
 
 if TYPE_CHECKING:
     from django.core.files import File
@@ -112,6 +112,29 @@ def commitment_update(
     with audit_context(actor=by):
         commitment.save()
     return commitment
+
+
+def evidence_record_bulk(
+    *, entries: Sequence[EvidenceEntry], commitments: Sequence[Commitment], by: User, reason: str
+) -> list[EvidenceEntry]:
+    """Record many evidence entries at once, each linked to ``commitments``, as ``evidence_record`` records one
+    (without attachments: an import, the large demo): dated not in the future, of a known kind, saying what was done,
+    led by a top manager; ``by`` is recorded as who entered them. Written through the audited bulk path with
+    ``reason``: every entry with its "created" and "commitments" trail entries."""
+    require_capability(by, LeadershipCapability.RECORD_EVIDENCE, doing="record leadership evidence")
+    if not commitments:
+        raise ValidationError({"commitments": "Link the evidence to at least one commitment."})
+    today = timezone.localdate()
+    for leader in {entry.leader_id: entry.leader for entry in entries}.values():
+        check_top_manager(leader, field="leader")
+    for entry in entries:
+        if entry.occurred_on > today or entry.kind not in EvidenceKind.values or not entry.summary.strip():
+            raise ValidationError(f"Evidence of {entry.occurred_on}: a past date, a kind and what was done, please.")
+        entry.summary, entry.recorded_by = entry.summary.strip(), by
+    with transaction.atomic(), audit_context(actor=by):
+        created = audited_bulk_create(EvidenceEntry, list(entries), reason=reason)
+        audited_bulk_m2m_add(created, "commitments", commitments, reason=reason)
+    return created
 
 
 def evidence_record(

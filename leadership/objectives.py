@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from leadership.access import LeadershipCapability
 from leadership.models import Direction, Measurement, QualityObjective
 from qms_portal.access import require_capability, user_can
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create
 from qms_portal.charts import DIRECTION_SIGNS, format_number, trend_chart_svg
 
 if TYPE_CHECKING:
@@ -180,6 +180,29 @@ def measurement_record(
     with audit_context(actor=by):
         measurement.save()
     return measurement
+
+
+@transaction.atomic
+def measurements_record_bulk(
+    *, values: Sequence[tuple[QualityObjective, Decimal]], measured_on: dt.date, by: User, reason: str
+) -> list[Measurement]:
+    """Record the values measured on one date for many objectives at once, as ``measurement_record`` records one
+    (a month's figures, the large demo): only a manager of objectives, a date not in the future, finite numbers;
+    an objective already measured on that date is refused (correct it with ``measurement_record``). Written
+    through the audited bulk path, attributed to ``by`` with ``reason``."""
+    require_capability(by, MANAGE, doing="record measurements")
+    if measured_on > timezone.localdate():
+        raise ValidationError({"measured_on": "A measurement cannot be dated in the future."})
+    rows = []
+    for objective, value in values:
+        if not Decimal(value).is_finite():
+            raise ValidationError({"value": "Give a finite number."})
+        rows.append(Measurement(objective=objective, measured_on=measured_on, value=Decimal(value), recorded_by=by))
+    taken = Measurement.objects.filter(measured_on=measured_on, objective__in=[objective for objective, _ in values])
+    if taken.exists():
+        raise ValidationError({"measured_on": f"{taken.first()} is recorded already: correct it one by one."})
+    with audit_context(actor=by):
+        return audited_bulk_create(Measurement, rows, reason=reason)
 
 
 # --- Saying where an objective stands: its page and the evidence pack ------------------------------

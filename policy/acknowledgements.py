@@ -7,7 +7,7 @@ asks everyone again. Every function here costs a fixed number of queries, whatev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -28,7 +28,7 @@ from policy.models import (
     VersionStatus,
 )
 from qms_portal.access import PortalRole
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create
 from qms_portal.models import OrgUnit, User
 from qms_portal.presentation import percent
 from qms_portal.refusals import StepRefused
@@ -161,6 +161,40 @@ def acknowledgement_record(*, version: PolicyVersion, person: User, answer: int 
 
     acknowledgement_reminders_resolve(campaign=campaign, person=person)
     return acknowledgement
+
+
+def acknowledgements_record_bulk(
+    *, version: PolicyVersion, people: Sequence[User], answer: int | None = None, reason: str
+) -> list[Acknowledgement]:
+    """Record, at once, that each of ``people`` read and understood ``version``, as ``acknowledgement_record`` records
+    one (for an import of acknowledgements gathered elsewhere, and the large demo): only the published version, only
+    people in its campaign's audience, ``answer`` right when the campaign asks its question (kept as each person's
+    attempt). People who acknowledged it already are left as they are. Written through the audited bulk path, each
+    attempt and acknowledgement attributed to its person, with ``reason``."""
+    refusal = acknowledgement_refusal(version=version)
+    if refusal:
+        raise StepRefused(refusal, back_url=reverse("policy:policy_detail", args=[version.document.reference]),
+                          back_label="Back to the policy", record="the version")
+    campaign = version.campaign
+    if campaign.question and answer != campaign.correct_choice:
+        raise ValidationError({"answer": "Acknowledgements recorded at once need the right answer to the question."})
+    wanted = {person.pk: person for person in people}
+    audience = set(campaign_audience(campaign).filter(pk__in=list(wanted)).values_list("pk", flat=True))
+    outside = [person for pk, person in wanted.items() if pk not in audience]
+    if outside:
+        raise PermissionDenied(f"{version} is not addressed to {outside[0]}: not in its acknowledgement campaign.")
+    already = set(Acknowledgement.objects.filter(version=version, person_id__in=list(wanted))
+                  .values_list("person_id", flat=True))
+    new = [person for pk, person in wanted.items() if pk not in already]
+    with transaction.atomic():
+        if campaign.question and answer is not None:
+            audited_bulk_create(ComprehensionAttempt, [
+                ComprehensionAttempt(version=version, person=person, choice=answer,
+                                     answer=str(campaign.choices[answer])[:300], correct=True)
+                for person in new
+            ], reason=reason, actor_of=lambda attempt: attempt.person)
+        return audited_bulk_create(Acknowledgement, [Acknowledgement(version=version, person=person) for person in new],
+                                   reason=reason, actor_of=lambda acknowledgement: acknowledgement.person)
 
 
 def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:

@@ -33,3 +33,6 @@ class PolicyConfig(AppConfig):
         from qms_portal.demo import demo_register
 
         demo_register("policy", seed_policy_demo)
+        from policy.demo.large import seed_policy_large
+
+        demo_register("policy large", seed_policy_large)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
-from qms_portal.audit import AuditEntry, audit_context
+from qms_portal.audit import AuditEntry, audit_context, audited_bulk_create, audited_bulk_m2m_add
 from qms_portal.models import Invitation, LoginSession, User
 from qms_portal.refusals import StepRefused
 
@@ -157,6 +157,28 @@ def person_save(
     if old_email and old_email != person.email and person.groups.filter(name__in=ACCOUNT_ROLES).exists():
         transaction.on_commit(functools.partial(_email_change_notice, person=person, old_email=old_email, by=by))
     return person
+
+
+def people_create_bulk(
+    *, people: Sequence[User], roles: Iterable[Group], by: User | str | None = None, reason: str
+) -> list[User]:
+    """Create many new people at once, each with the portal ``roles``, as ``person_save`` creates one: a password
+    nobody can use (each sets their own from an invitation) unless one is set already, and the roles added after;
+    written through the audited bulk path, every person with their "created" and "roles changed" entries, attributed
+    to ``by`` with ``reason`` (which a bulk write needs). Privileged roles are not granted in bulk."""
+    roles = list(roles)
+    privileged = sorted({group.name for group in roles} & set(PRIVILEGED_ROLES))
+    if privileged:
+        raise ValidationError(f"{', '.join(privileged)} is granted one person at a time, with its reason.")
+    if any(person.pk is not None for person in people):
+        raise ValueError("people_create_bulk() creates new people only: save a changed one with person_save().")
+    for person in people:
+        if not person.password:
+            person.set_unusable_password()
+    with transaction.atomic(), audit_context(actor=by):
+        created = audited_bulk_create(User, people, reason=reason)
+        audited_bulk_m2m_add(created, "groups", roles, reason=reason)
+    return created
 
 
 def _email_change_notice(*, person: User, old_email: str, by: User | None) -> None:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import itertools
+import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +27,52 @@ from typing import Any
 
 import time_machine
 from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big an organisation ``seed_demo`` builds: the demo's own 40 people (``DEMO``), or the large organisation
+    (``large()``) that every app grows on top of the demo, through the same business functions and the same clock.
+
+    The large counts are for 5,000 people; ``large(people)`` scales every count by ``people / 5000`` (a test
+    builds a small one through the same code). Counts are totals, the demo's own records included.
+    """
+
+    name: str
+    people: int = 0
+    years: int = 2  # the first records are about this old
+    sites: int = 0
+    departments: int = 0
+    roles: int = 0
+    activities: int = 0
+    policy_versions: int = 0
+    reviews_per_year: int = 0
+    actions: int = 0
+    objectives: int = 0
+    evidence: int = 0
+
+    @property
+    def is_large(self) -> bool:
+        return self.name == "large"
+
+    @classmethod
+    def large(cls, people: int = 5000) -> Scale:
+        """The large organisation; at ``people`` below 5,000 each count shrinks in proportion (never below what
+        the rules need: a role per department, a department per site)."""
+        share = people / 5000
+
+        def scaled(full: int, least: int) -> int:
+            return max(least, round(full * share))
+
+        departments = scaled(40, 10)
+        return cls(
+            name="large", people=people, years=3, sites=4, departments=departments,
+            roles=scaled(120, 30), activities=scaled(400, 50), policy_versions=10, reviews_per_year=4,
+            actions=scaled(2000, 20), objectives=scaled(30, 10), evidence=scaled(3000, 30),
+        )
+
+
+DEMO = Scale("demo")
 
 
 @dataclass(frozen=True)
@@ -66,6 +114,7 @@ class _Event:
     moment: dt.datetime
     sequence: int
     do: Callable[[], object] = field(compare=False)
+    stage: str = field(default="", compare=False)
 
 
 class History:
@@ -75,30 +124,43 @@ class History:
     plan further events while it runs (a published version plans its acknowledgements), never before itself.
     """
 
-    YEARS = 2  # the first records are about this old
+    YEARS = 2  # the demo's first records are about this old; the large organisation's are ``scale.years`` old
 
-    def __init__(self, *, replay: bool, zone: dt.tzinfo) -> None:
+    def __init__(self, *, replay: bool, zone: dt.tzinfo, scale: Scale = DEMO,
+                 progress: Callable[[str], object] | None = None) -> None:
+        self.scale = scale
+        self.progress = progress
         self.now = timezone.now()
         self.zone = zone
         self.today = timezone.localdate(self.now)  # the day the business functions take as today
         self.replay = replay
-        self.start = self.today - dt.timedelta(days=365 * self.YEARS + 30)
+        self.start = self.today - dt.timedelta(days=365 * (scale.years if scale.is_large else self.YEARS) + 30)
+        self._stage_seconds: dict[str, float] = defaultdict(float)
+        self._stage_events: dict[str, int] = defaultdict(int)
         self._events: list[_Event] = []
         self._sequence = itertools.count()
         self._summaries: list[Callable[[], str | None]] = []
         self._playing: dt.datetime | None = None
+        self.stage = ""  # what an event planned without a stage of its own builds: the step planning, or the event
 
     def moment(self, day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
         """``day`` at ``hour``:``minute`` in the organisation's time zone, never later than the real present."""
         when = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.zone)
         return min(when, self.now)
 
-    def on(self, when: dt.date | dt.datetime, do: Callable[[], object], *, hour: int = 10, minute: int = 0) -> None:
-        """Plan ``do`` for ``when`` (a day: at ``hour``:``minute``); a moment before the one playing runs at it."""
+    def on(self, when: dt.date | dt.datetime, do: Callable[[], object], *, hour: int = 10, minute: int = 0,
+           stage: str = "") -> None:
+        """Plan ``do`` for ``when`` (a day: at ``hour``:``minute``); a moment before the one playing runs at it.
+        ``stage`` names what the event builds, for the progress the command prints (time spent per stage)."""
         moment = when if isinstance(when, dt.datetime) else self.moment(when, hour, minute)
         if self._playing is not None:
             moment = max(moment, self._playing)
-        heapq.heappush(self._events, _Event(moment, next(self._sequence), do))
+        heapq.heappush(self._events, _Event(moment, next(self._sequence), do, stage or self.stage))
+
+    def stage_times(self) -> list[tuple[str, int, float]]:
+        """Each stage played: its name, how many events, the seconds they took; slowest first."""
+        return sorted(((name, self._stage_events[name], seconds) for name, seconds in self._stage_seconds.items()),
+                      key=lambda row: -row[2])
 
     def summary(self, line: Callable[[], str | None]) -> None:
         """Plan a one-line summary for the command's output, written once the whole history has been played."""
@@ -106,13 +168,24 @@ class History:
 
     def play(self) -> list[str]:
         """Run every event in time order, the clock at its moment when replaying; return the summaries."""
+        started = time.monotonic()
+        reported = started
         while self._events:
             event = heapq.heappop(self._events)
-            self._playing = event.moment
+            self._playing, self.stage = event.moment, event.stage
+            began = time.monotonic()
             if self.replay:
                 with at(event.moment):
                     event.do()
             else:
                 event.do()
+            now = time.monotonic()
+            stage = event.stage or "other"
+            self._stage_seconds[stage] += now - began
+            self._stage_events[stage] += 1
+            if self.progress is not None and now - reported >= 10:
+                reported = now
+                self.progress(f"  {now - started:7.1f} s: playing {event.moment:%Y-%m-%d}, {len(self._events)} events "
+                              f"to go ({stage})")
         self._playing = None
         return [line for line in (summary() for summary in self._summaries) if line]

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create
 from qms_portal.models import User
 from roles.models import Role, RoleAcknowledgement, RoleAssignment, held_on
 from roles.reminders import role_reminders_resolve
@@ -43,6 +43,24 @@ def role_acknowledge(*, role: Role, person: User, revision_seen: int | None = No
         ) from None
     role_reminders_resolve(role=role, person=person)
     return acknowledgement
+
+
+def roles_acknowledge_bulk(*, pairs: list[tuple[Role, User]], reason: str) -> list[RoleAcknowledgement]:
+    """Record at once that each person understands the current revision of their role, as ``role_acknowledge``
+    records one (the large demo): only current holders (``PermissionDenied`` otherwise), and a revision already
+    acknowledged is left as it is. Each acknowledgement is attributed to its person, with ``reason``."""
+    today = timezone.localdate()
+    people = {person.pk for _, person in pairs}
+    held = set(RoleAssignment.objects.filter(held_on(today), person_id__in=people).values_list("role_id", "person_id"))
+    stray = next(((role, person) for role, person in pairs if (role.pk, person.pk) not in held), None)
+    if stray is not None:
+        raise PermissionDenied(f"{stray[1]} does not hold “{stray[0]}”: only its holders acknowledge it.")
+    done = set(RoleAcknowledgement.objects.filter(person_id__in=people).values_list("role_id", "person_id",
+                                                                                    "revision"))
+    new = [RoleAcknowledgement(role=role, person=person, revision=role.revision) for role, person in pairs
+           if (role.pk, person.pk, role.revision) not in done]
+    with transaction.atomic():
+        return audited_bulk_create(RoleAcknowledgement, new, reason=reason, actor_of=lambda ack: ack.person)
 
 
 def roles_to_acknowledge(person: User) -> list[Role]:

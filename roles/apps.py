@@ -34,3 +34,6 @@ class RolesConfig(AppConfig):
         from roles.demo import seed_roles_demo
 
         demo_register("roles", seed_roles_demo)
+        from roles.demo.large import seed_roles_large
+
+        demo_register("roles large", seed_roles_large)

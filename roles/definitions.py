@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
-from qms_portal.audit import audit_context
+from qms_portal.audit import audit_context, audited_bulk_create
 from qms_portal.models import User
 from qms_portal.trees import ids_below
 from roles.access import RolesCapability
@@ -101,6 +101,36 @@ def assignment_save(*, assignment: RoleAssignment, by: User, reason: str = "") -
     with audit_context(actor=by, reason=reason):
         assignment.save()
     return assignment
+
+
+@transaction.atomic
+def assignments_create_bulk(*, assignments: list[RoleAssignment], by: User, reason: str) -> list[RoleAssignment]:
+    """Save many new assignments at once, as ``assignment_save`` saves one (an import, the large demo): an end before
+    the start, two of them for the same person and role, or one meeting an assignment already recorded is refused
+    with ``ValidationError`` and nothing is written. Written through the audited bulk path, attributed to ``by``
+    with ``reason``."""
+    require_capability(by, RolesCapability.MANAGE, doing="assign roles")
+    if any(assignment.pk is not None for assignment in assignments):
+        raise ValueError("assignments_create_bulk() saves new assignments only.")
+    pairs: dict[tuple[int, int], RoleAssignment] = {}
+    for assignment in assignments:
+        if assignment.ends_on is not None and assignment.ends_on < assignment.starts_on:
+            raise ValidationError(f"{assignment}: the end date is before the start date.")
+        if (assignment.role_id, assignment.person_id) in pairs:
+            raise ValidationError(f"{assignment.person} is given {assignment.role} twice.")
+        pairs[(assignment.role_id, assignment.person_id)] = assignment
+    stored = RoleAssignment.objects.filter(person_id__in={person for _, person in pairs},
+                                           role_id__in={role for role, _ in pairs})
+    for other in stored:
+        new = pairs.get((other.role_id, other.person_id))
+        if new is None:
+            continue
+        meets = (other.ends_on is None or other.ends_on >= new.starts_on) and (
+            new.ends_on is None or other.starts_on <= new.ends_on)
+        if meets:
+            raise ValidationError(f"{other.person} already holds {other.role} from {other.starts_on:%d %b %Y}.")
+    with audit_context(actor=by):
+        return audited_bulk_create(RoleAssignment, assignments, reason=reason)
 
 
 @transaction.atomic

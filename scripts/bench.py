@@ -82,12 +82,12 @@ class Mode:
 
 
 FULL = Mode("full", repeat=7, load_users=6, load_seconds=20.0, load_warm_up=4.0, script_timeout=420)
+QUICK_LARGE_PEOPLE = 300
 QUICK = Mode("quick", repeat=3, load_users=3, load_seconds=3.0, load_warm_up=1.0, script_timeout=110)
 
 
 # --- The data at each scale ----------------------------------------------------------------------------------------
-# One function per scale, run in a child process on a migrated, empty database. When `seed_demo --scale large`
-# exists (issue 15), scale_large becomes: call_command("seed_demo", scale="small" if quick else "large").
+# One function per scale, run in a child process on a migrated, empty database.
 def scale_demo(quick: bool) -> None:
     from django.core.management import call_command
 
@@ -95,12 +95,11 @@ def scale_demo(quick: bool) -> None:
 
 
 def scale_large(quick: bool) -> None:
-    """For now the demo grown by scripts/large_org.py: 2,040 people, 120 roles x 400 activities fully lettered."""
+    """The large organisation (``seed_demo --scale large``: 5,000 people, 120 roles x 400 activities fully lettered,
+    three years of history); the quick mode builds it in proportion for 300 people."""
     from django.core.management import call_command
-    from large_org import Size, large_org_build
 
-    call_command("seed_demo", verbosity=0)
-    large_org_build(Size(people=300, departments=4, roles=40, activities=100, processes=4) if quick else Size())
+    call_command("seed_demo", scale="large", people=QUICK_LARGE_PEOPLE if quick else None, verbosity=0)
 
 
 SCALES: dict[str, Callable[[bool], None]] = {"demo": scale_demo, "large": scale_large}

@@ -118,7 +118,7 @@ def measure(*, repeat: int = 3, people: int | None = None) -> list[Figure]:
     """Seed the demo when the database has nobody, measure it, grow it into the large organisation and measure
     again; returns the figures (a database grown already is measured at its size only)."""
     from django.core.management import call_command
-    from large_org import PEOPLE, Size, large_org_build
+    from large_org import PEOPLE, large_org_build
 
     from qms_portal import notifications
     from qms_portal.models import User
@@ -133,7 +133,7 @@ def measure(*, repeat: int = 3, people: int | None = None) -> list[Figure]:
         print("The database holds the large organisation already: the demo size is not measured.", file=sys.stderr)
     else:
         figures += measure_size("demo", repeat)
-        print(large_org_build(Size(people=people or PEOPLE)), file=sys.stderr)
+        print(large_org_build(people or PEOPLE), file=sys.stderr)
     return figures + measure_size("large", repeat)
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from policy import periodic_review
-from policy.acknowledgements import acknowledgement_record, campaign_audience
+from policy.acknowledgements import acknowledgement_record, acknowledgements_record_bulk, campaign_audience
 from policy.demo.data import (
     AUTHOR,
     DRAFTED_BEFORE,
@@ -179,6 +179,9 @@ def _acknowledge(version: PolicyVersion, *, history: History, pending_every: int
     are added or removed by hand)."""
     if version.status != VersionStatus.PUBLISHED or not hasattr(version, "campaign"):
         return
+    if history.scale.is_large:
+        acknowledge_in_bulk(version, history=history, pending_every=pending_every, until=until)
+        return
     audience = list(campaign_audience(version.campaign).order_by("username"))
     already = set(Acknowledgement.objects.filter(version=version).values_list("person_id", flat=True))
     answer = version.campaign.correct_choice if version.campaign.question else None
@@ -194,6 +197,35 @@ def _acknowledge(version: PolicyVersion, *, history: History, pending_every: int
                    partial(_acknowledge_one, version=version, person=person, answer=answer,
                            wrong_first=bool(demo.wrong_first_every) and index % demo.wrong_first_every == 1),
                    hour=8 + index % 9, minute=index * 13 % 60)
+
+
+LARGE_REASON = "Demo data: the large organisation's acknowledgements"
+
+
+def acknowledge_in_bulk(version: PolicyVersion, *, history: History, pending_every: int, until: dt.date) -> None:
+    """The large organisation's campaign for ``version``: its audience, but for every ``pending_every``-th person by
+    user name, acknowledges it over the campaign's first fortnight (by ``until``), a day's acknowledgements
+    recorded together (``acknowledgements_record_bulk``) at that day's moment."""
+    audience = list(campaign_audience(version.campaign).order_by("username"))
+    answer = version.campaign.correct_choice if version.campaign.question else None
+    opened = timezone.localdate()
+    span = max(1, min(14, (version.campaign.due_on - opened).days, (until - opened).days))
+    days: dict[int, list[User]] = {}
+    for index, person in enumerate(audience):
+        if index % pending_every != pending_every - 1:
+            days.setdefault(1 + index % span, []).append(person)
+    for day, people in sorted(days.items()):
+        history.on(opened + dt.timedelta(days=day),
+                   partial(_acknowledge_day, version=version, people=people, answer=answer),
+                   hour=8 + day % 9, stage="policy acknowledgements")
+
+
+def _acknowledge_day(*, version: PolicyVersion, people: list[User], answer: int | None) -> None:
+    """A day's acknowledgements of ``version``, while it is still the published one (a database completed at the
+    present time publishes the next version first)."""
+    version = PolicyVersion.objects.get(pk=version.pk)
+    if version.status == VersionStatus.PUBLISHED:
+        acknowledgements_record_bulk(version=version, people=people, answer=answer, reason=LARGE_REASON)
 
 
 def _acknowledge_one(*, version: PolicyVersion, person: User, answer: int | None, wrong_first: bool) -> None:

@@ -15,7 +15,7 @@ anchors (``AuditAnchor``), the heads each verification recorded outside the trai
 from the end. The ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002) refuses
 it in the database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
 """
-from qms_portal.audit.bulk import audited_bulk_create, audited_bulk_delete, audited_bulk_update
+from qms_portal.audit.bulk import audited_bulk_create, audited_bulk_delete, audited_bulk_m2m_add, audited_bulk_update
 from qms_portal.audit.context import audit_context
 from qms_portal.audit.history import (
     AUDIT_CSV_HEADER,
@@ -56,5 +56,5 @@ __all__ = [
     "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
     "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_csv_rows",
     "audit_entries_by", "audit_history", "audit_step", "audit_stored_changes", "audit_values_at", "audit_verify",
-    "audited_bulk_create", "audited_bulk_delete", "audited_bulk_update", "audited_record_types",
+    "audited_bulk_create", "audited_bulk_delete", "audited_bulk_m2m_add", "audited_bulk_update", "audited_record_types",
 ]

@@ -15,15 +15,17 @@ rows are locked, not what the caller loaded: the "before" of every update entry 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from typing import TypeVar
 
 from django.db import models, router
 from django.db.models.deletion import Collector
 
-from qms_portal.audit.context import audit_context
-from qms_portal.audit.recording import _entries_chained_together, _on_save
-from qms_portal.models.audit import AuditedModel
+from qms_portal.audit.context import Actor, audit_context
+from qms_portal.audit.recording import _entries_chained_together, _m2m_names, _on_save, _record
+from qms_portal.models.audit import AuditAction, AuditedModel
 
 M = TypeVar("M", bound=AuditedModel)
 
@@ -54,9 +56,14 @@ def _around_the_refusal(model: type[M]) -> models.QuerySet[M]:
     return models.QuerySet(model=model)
 
 
-def audited_bulk_create(model: type[M], objs: Iterable[M], *, reason: str, batch_size: int = BATCH_SIZE) -> list[M]:
+def audited_bulk_create(
+    model: type[M], objs: Iterable[M], *, reason: str, batch_size: int = BATCH_SIZE,
+    actor_of: Callable[[M], Actor] | None = None,
+) -> list[M]:
     """Insert ``objs`` (new ``model`` instances) with ``bulk_create`` in batches, and record a "created" entry for
-    each, as ``save()`` would, with ``reason``. The instances get their primary keys."""
+    each, as ``save()`` would, with ``reason``. The instances get their primary keys. Each entry names who acts in
+    ``audit_context()``, or ``actor_of(obj)`` when given (records each made by their own person, such as
+    acknowledgements)."""
     _, rows = _rows_of_one_model(objs, reason=reason, model=model)
     if not rows:
         return rows
@@ -65,8 +72,43 @@ def audited_bulk_create(model: type[M], objs: Iterable[M], *, reason: str, batch
         for obj in created:
             if obj.pk is None:  # the database did not return the keys: there would be nothing to record against
                 raise RuntimeError(f"bulk_create() gave no primary keys for {model._meta.label}: nothing recorded.")
-            _on_save(model, obj, created=True, raw=False)
+            with audit_context(actor=actor_of(obj)) if actor_of is not None else nullcontext():
+                _on_save(model, obj, created=True, raw=False)
     return created
+
+
+def audited_bulk_m2m_add(objs: Iterable[M], field_name: str, targets: Iterable[models.Model], *, reason: str) -> int:
+    """Add every one of ``targets`` to the many-to-many field ``field_name`` of each of ``objs`` (saved instances of
+    one model), in batches, and record a "changed" entry for each record whose field changed, with its names before
+    and after, as ``obj.<field>.add(...)`` would. Returns how many links were added."""
+    model, rows = _rows_of_one_model(objs, reason=reason)
+    targets = list(targets)
+    if model is None or not targets:
+        return 0
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, models.ManyToManyField):
+        raise TypeError(f"{model.__name__}.{field_name} is not a many-to-many field.")
+    through: type[models.Model] = field.remote_field.through  # type: ignore[assignment]
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    with audit_context(reason=reason), _entries_chained_together():
+        linked: dict[object, set[object]] = defaultdict(set)
+        for source_id, target_id in through._default_manager.filter(
+            **{f"{source}__in": [obj.pk for obj in rows]}
+        ).values_list(f"{source}_id", f"{target}_id"):
+            linked[source_id].add(target_id)
+        names = {other.pk: str(other) for other in targets}
+        new_links = []
+        for obj in rows:
+            missing = [other for other in targets if other.pk not in linked[obj.pk]]
+            if not missing:
+                continue
+            before = _m2m_names(obj, field) if linked[obj.pk] else []
+            new_links += [through(**{f"{source}_id": obj.pk, f"{target}_id": other.pk}) for other in missing]
+            after = sorted(before + [names[other.pk] for other in missing])
+            _record(record_type=model._meta.label_lower, object_id=str(obj.pk), object_repr=str(obj),
+                    action=AuditAction.UPDATE, changes={field.name: [before, after]})
+        through._default_manager.bulk_create(new_links, batch_size=BATCH_SIZE)
+    return len(new_links)
 
 
 def audited_bulk_update(

@@ -15,6 +15,7 @@ from qms_portal.audit import (
     audit_verify,
     audited_bulk_create,
     audited_bulk_delete,
+    audited_bulk_m2m_add,
     audited_bulk_update,
 )
 from qms_portal.models import Job, OrgUnit, User
@@ -88,6 +89,41 @@ def test_bulk_creates_write_the_entries_single_saves_write(units):
     assert single[0]["object_repr"] == "Assembly"
     assert single[0]["changes"]["parent"] == [None, units["works"].pk]
     assert "description" not in single[1]["changes"]
+
+
+@pytest.mark.django_db
+def test_bulk_links_write_the_entries_single_adds_write(portal_users):
+    from django.contrib.auth.models import Group
+
+    auditors, employees = Group.objects.get(name="Auditor"), Group.objects.get(name="Employee")
+
+    def people() -> list[User]:  # one with a role already (the entry lists it before and after), one without
+        return [User.objects.get(username="emp"), User.objects.get(username="po")]
+
+    def add_singly() -> None:
+        for person in people():
+            person.groups.add(auditors, employees)
+
+    single = entries_written_by(add_singly, reason=REASON)
+    bulk = entries_written_by(lambda: audited_bulk_m2m_add(people(), "groups", [auditors, employees], reason=REASON))
+
+    assert bulk == single
+    assert [entry["changes"] for entry in single] == [
+        {"groups": [["Employee"], ["Auditor", "Employee"]]},
+        {"groups": [["Process owner"], ["Auditor", "Employee", "Process owner"]]},
+    ]
+
+
+@pytest.mark.django_db
+def test_a_bulk_create_names_each_records_own_actor_when_asked(units, portal_users):
+    people = {unit: User.objects.get(username=name) for unit, name in (("Assembly", "emp"), ("Lab", "po"))}
+    bulk = entries_written_by(lambda: audited_bulk_create(
+        OrgUnit, [OrgUnit(name=name, code=name.upper()) for name in people], reason=REASON,
+        actor_of=lambda unit: people[unit.name],
+    ))
+
+    assert [(entry["object_repr"], entry["actor_username"]) for entry in bulk] == [("Assembly", "emp"), ("Lab", "po")]
+    assert {entry["reason"] for entry in bulk} == {REASON}
 
 
 @pytest.mark.django_db

@@ -4,10 +4,10 @@ wrong answer is said at the top of the page."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from policy.acknowledgements import acknowledgement_record, campaign_report
+from policy.acknowledgements import acknowledgement_record, acknowledgements_record_bulk, campaign_report
 from policy.models import Acknowledgement, ComprehensionAttempt
 from qms_portal.access import PortalRole
 from qms_portal.audit import AuditEntry
@@ -109,3 +109,28 @@ def test_a_wrong_answer_is_said_at_the_top_of_the_page_before_the_policy_text(po
     summary = page.index('class="alert alert-danger form-error-summary" role="alert" tabindex="-1" data-focus-on-load')
     assert summary < page.index("policy-text")
     assert "The question</a>: That is not the right answer" in page[summary:page.index("policy-text")]
+
+
+def test_acknowledgements_recorded_in_bulk_keep_each_persons_right_answer_in_their_name(portal_users, asked):
+    people = [portal_users.employee, portal_users.process_owner]
+
+    acknowledgements_record_bulk(version=asked, people=people, answer=RIGHT, reason="Gathered on paper at the works")
+    acknowledgements_record_bulk(version=asked, people=people, answer=RIGHT, reason="Entered twice by mistake")
+
+    assert sorted(Acknowledgement.objects.values_list("person__username", flat=True)) == ["emp", "po"]
+    assert ComprehensionAttempt.objects.filter(correct=True).count() == 2
+    entries = AuditEntry.objects.filter(record_type="policy.acknowledgement").order_by("id")
+    assert [(entry.actor_username, entry.reason) for entry in entries] == [
+        ("emp", "Gathered on paper at the works"), ("po", "Gathered on paper at the works")
+    ]
+
+
+def test_acknowledgements_in_bulk_refuse_a_wrong_answer_and_anyone_not_asked(portal_users, asked):
+    with pytest.raises(ValidationError):
+        acknowledgements_record_bulk(version=asked, people=[portal_users.employee], answer=WRONG, reason="Paper forms")
+    with pytest.raises(PermissionDenied):  # an auditor is never asked to acknowledge
+        acknowledgements_record_bulk(version=asked, people=[portal_users.employee, portal_users.auditor],
+                                     answer=RIGHT, reason="Paper forms")
+
+    assert not Acknowledgement.objects.exists()
+    assert not ComprehensionAttempt.objects.exists()

@@ -4,10 +4,16 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from qms_portal.audit import AuditEntry, audited_record_types
-from roles.acknowledgements import RoleChangedSinceShown, role_acknowledge, roles_to_acknowledge
-from roles.definitions import assignment_save, duty_assign, role_save
+from roles.acknowledgements import (
+    RoleChangedSinceShown,
+    role_acknowledge,
+    roles_acknowledge_bulk,
+    roles_to_acknowledge,
+)
+from roles.definitions import assignment_save, assignments_create_bulk, duty_assign, role_save
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment
 from roles.raci import raci_cell_set
 from tests.core.factories import OrgUnitFactory
@@ -171,3 +177,40 @@ def test_a_holder_shown_an_older_revision_acknowledges_nothing(portal_users, rol
 
     assert not RoleAcknowledgement.objects.filter(role=role, person=holder).exists()
     assert roles_to_acknowledge(holder) == [role]
+
+
+def test_assignments_in_bulk_are_refused_whole_when_one_meets_an_assignment_already_held(portal_users, role):
+    today = timezone.localdate()
+    qm, employee, owner = portal_users.quality_manager, portal_users.employee, portal_users.process_owner
+    assignment_save(assignment=RoleAssignment(role=role, person=employee, starts_on=today), by=qm)
+
+    with pytest.raises(ValidationError):
+        assignments_create_bulk(assignments=[
+            RoleAssignment(role=role, person=owner, starts_on=today),
+            RoleAssignment(role=role, person=employee, starts_on=today + dt.timedelta(days=30)),
+        ], by=qm, reason="New starters")
+    assert RoleAssignment.objects.count() == 1
+
+    [made] = assignments_create_bulk(assignments=[RoleAssignment(role=role, person=owner, starts_on=today)], by=qm,
+                                     reason="New starters")
+    assert [(entry.action, entry.actor_username, entry.reason) for entry in entries_for(made)] == [
+        ("create", "qm", "New starters")
+    ]
+    with pytest.raises(PermissionDenied):
+        assignments_create_bulk(assignments=[RoleAssignment(role=role, person=qm, starts_on=today)], by=employee,
+                                reason="Not mine to give")
+
+
+def test_role_acknowledgements_in_bulk_are_for_holders_only_and_in_each_holders_name(portal_users, role):
+    today = timezone.localdate()
+    qm, employee, owner = portal_users.quality_manager, portal_users.employee, portal_users.process_owner
+    assignment_save(assignment=RoleAssignment(role=role, person=employee, starts_on=today), by=qm)
+
+    with pytest.raises(PermissionDenied):
+        roles_acknowledge_bulk(pairs=[(role, employee), (role, owner)], reason="Signed sheets from the briefing")
+    assert not RoleAcknowledgement.objects.exists()
+
+    [acknowledged] = roles_acknowledge_bulk(pairs=[(role, employee)], reason="Signed sheets from the briefing")
+    assert roles_acknowledge_bulk(pairs=[(role, employee)], reason="The same sheet again") == []
+    assert acknowledged.revision == role.revision
+    assert [entry.actor_username for entry in entries_for(acknowledged)] == ["emp"]

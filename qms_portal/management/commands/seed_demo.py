@@ -4,12 +4,20 @@ Into an empty audit trail the demo is replayed as a history, oldest first, on a 
 (``qms_portal.demo.History``): the organisation and its staff were entered about two years ago, the auditor's
 account a fortnight ago, and each app plans its own events on the same history.
 
+``--scale large`` grows the same history into a large organisation (``qms_portal.demo.Scale``): 5,000 people in 40
+departments on 4 sites, written through the bulk business functions (every record with its trail entry), on a
+three-year history; each app's step grows its own records on the same clock. ``--people N`` builds a smaller one
+with every count in proportion. Run on a database holding the demo already, the large records are added at the
+present time (the trail is not replayed into).
+
 Idempotent: records are found by their natural keys and changed only where they differ, so a
 second run writes nothing (and adds nothing to the audit trail). Apps add their own records through
 steps they register with ``qms_portal.demo.demo_register`` (the core imports no app); the steps plan
 their events after the core's, all play in the same transaction, and must be idempotent too.
 """
 import datetime as dt
+import itertools
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,8 +27,9 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 
 from qms_portal.access import PortalRole
-from qms_portal.audit import AuditEntry, audit_context
-from qms_portal.demo import History, demo_steps
+from qms_portal.accounts import people_create_bulk
+from qms_portal.audit import AuditEntry, audit_context, audit_verify
+from qms_portal.demo import DEMO, History, Scale, demo_steps
 from qms_portal.models import Channel, NotificationPreference, Organisation, OrgUnit, OrgUnitKind, User
 from qms_portal.notifications import notification_preferences_save, reminder_kinds_reaching
 
@@ -119,6 +128,21 @@ MANAGERS = {
     "m.firth": "k.oconnor", "z.begum": "k.oconnor", "a.haigh": "k.oconnor",
     "j.pearson": "s.hussain", "s.ellis": "s.hussain", "d.kaur": "j.pearson", "l.garside": "j.pearson",
 }
+# The large organisation's two more sites and its departments beyond the demo's eight (named by function, numbered).
+LARGE_SITES = [("LDS", "Leeds service centre"), ("SHF", "Sheffield foundry")]
+LARGE_FUNCTIONS = ["Machining cell", "Assembly line", "Foundry shop", "Test bay", "Service team", "Warehouse",
+                   "Maintenance crew", "Logistics team"]
+LARGE_FIRST = ["Aisha", "Ben", "Chloe", "Daniel", "Ella", "Farid", "Grace", "Harry", "Isla", "Jack", "Kavya", "Liam",
+               "Maya", "Noah", "Olivia", "Piotr", "Quinn", "Ruby", "Sam", "Tara", "Umar", "Violet", "Will", "Xin",
+               "Yusuf", "Zoe", "Amir", "Beth", "Conor", "Dina", "Ewan", "Freya", "Gareth", "Hana", "Ivan", "Jess"]
+LARGE_LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+              "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke",
+              "Khan", "Lewis", "Harris", "Martin", "Cooper", "Hill", "Ward", "Hughes", "Moore", "Kaur", "Novak"]
+# The demo's people who head its departments in the large organisation: its new staff report to them.
+DEPARTMENT_HEADS = {"EXEC": "director", "QA": "quality", "ENG": "c.lister", "MACH": "owner", "ASSY": "h.wood",
+                    "SCM": "r.dawson", "SALES": "k.oconnor", "HRF": "j.pearson"}
+LARGE_REASON = "Demo data: the large organisation's staff"
+
 AUDITOR_ACCESS_DAYS = 90
 DIGEST_PERSON = "director"  # chose the daily digest for every reminder
 AUDITOR_ACCOUNT_DAYS_AGO = 14  # the certification body's auditor was given access ahead of the audit
@@ -140,25 +164,65 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when anyone already has an account.")
+        parser.add_argument("--scale", choices=["demo", "large"], default="demo",
+                            help="demo: 40 people (the default); large: 5,000 people and three years of history.")
+        parser.add_argument("--people", type=int, default=None,
+                            help="With --scale large: this many people, every other count in proportion.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and User.objects.exists():
             if options["verbosity"]:
                 self.stdout.write("People already exist; demo data not loaded.")
             return
+        scale = DEMO
+        if options["scale"] == "large":
+            scale = Scale.large(max(len(PEOPLE), options["people"] or 5000))
+        elif options["people"] is not None:
+            raise ValueError("--people goes with --scale large.")
+        verbose = bool(options["verbosity"])
+        started = time.monotonic()
+
+        def progress(line: str) -> None:
+            if verbose:
+                self.stdout.write(line)
+                self.stdout.flush()
+
         with transaction.atomic(), audit_context(actor="seed_demo", reason="Demo data"):
-            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(str(ORGANISATION["time_zone"])))
-            history.on(history.start, self._organisation, hour=9)
+            history = History(replay=not AuditEntry.objects.exists(), zone=ZoneInfo(str(ORGANISATION["time_zone"])),
+                              scale=scale, progress=progress)
+            history.on(history.start, self._organisation, hour=9, stage="organisation")
             units: dict[str, OrgUnit] = {}
-            history.on(history.start, lambda: units.update(self._units()), hour=9)
+            history.on(history.start, lambda: units.update(self._units()), hour=9, stage="organisation")
             staff = [row for row in PEOPLE if AUD not in row[4]]
-            history.on(history.start, lambda: self._people(units, staff, today=history.today), hour=9, minute=30)
-            history.on(history.start, self._digest_chosen, hour=9, minute=45)
+            history.on(history.start, lambda: self._people(units, staff, today=history.today), hour=9, minute=30,
+                       stage="people")
+            history.on(history.start, self._digest_chosen, hour=9, minute=45, stage="people")
+            if scale.is_large:
+                history.on(history.start, lambda: units.update(self._large_units(units, scale)), hour=9,
+                           stage="people")
+                history.on(history.start, lambda: self._large_people(units, scale), hour=9, minute=45,
+                           stage="people")
             history.on(history.today - dt.timedelta(days=AUDITOR_ACCOUNT_DAYS_AGO),
-                       lambda: self._people(units, [row for row in PEOPLE if AUD in row[4]], today=history.today))
+                       lambda: self._people(units, [row for row in PEOPLE if AUD in row[4]], today=history.today),
+                       stage="people")
             for step in demo_steps():
+                history.stage = step.name
                 step.run(password=DEMO_PASSWORD, history=history)
+            progress(f"Planned the {scale.name} organisation's history from {history.start} "
+                     f"({time.monotonic() - started:.1f} s); playing it.")
             summaries = history.play()
+            played = time.monotonic()
+        committed = time.monotonic()
+        if verbose and scale.is_large:
+            for stage, events, seconds in history.stage_times():
+                self.stdout.write(f"  {stage:<28} {events:>6} events {seconds:8.1f} s")
+            checked = audit_verify()
+            self.stdout.write(
+                f"Played in {played - started:.1f} s, committed in {committed - played:.1f} s; the audit trail holds "
+                f"{AuditEntry.objects.count()} entries and "
+                + ("verifies" if checked.ok else f"DOES NOT VERIFY: {checked}")
+                + f" ({time.monotonic() - committed:.1f} s); {time.monotonic() - started:.1f} s in all."
+            )
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(
                 f"Demo organisation ready: {len(units)} org units, {User.objects.count()} people. "
@@ -186,6 +250,62 @@ class Command(BaseCommand):
             _update(unit, name=name, kind=kind, parent=units.get(parent) if parent else None)
             units[code] = unit
         return units
+
+    def _large_units(self, units: dict[str, OrgUnit], scale: Scale) -> dict[str, OrgUnit]:
+        """The large organisation's further sites and its departments beyond the demo's, spread over the sites."""
+        added: dict[str, OrgUnit] = {}
+        sites = [code for code, _, kind, _ in UNITS if kind == OrgUnitKind.SITE]
+        for code, name in LARGE_SITES[: max(0, scale.sites - len(sites))]:
+            unit = OrgUnit.objects.filter(code=code).first() or OrgUnit(code=code)
+            _update(unit, name=name, kind=OrgUnitKind.SITE, parent=None)
+            added[code] = unit
+        sites += list(added)
+        demo_departments = sum(1 for *_, kind, _ in UNITS if kind == OrgUnitKind.DEPARTMENT)
+        for n in range(max(0, scale.departments - demo_departments)):
+            code = f"D{n + 1:02}"
+            unit = OrgUnit.objects.filter(code=code).first() or OrgUnit(code=code)
+            site = {**units, **added}[sites[n % len(sites)]]
+            _update(unit, name=f"{LARGE_FUNCTIONS[n % len(LARGE_FUNCTIONS)]} {n // len(LARGE_FUNCTIONS) + 1}",
+                    kind=OrgUnitKind.DEPARTMENT, parent=site)
+            added[code] = unit
+        return added
+
+    def _large_people(self, units: dict[str, OrgUnit], scale: Scale) -> None:
+        """Staff up to ``scale.people`` (the demo's included), in every department: each new department headed by
+        its first person, who reports to the operations director; everyone else reports to their department's
+        head. Written in bulk (``people_create_bulk``), once: people already there are not added again."""
+        have = User.objects.filter(username__startswith="large").count()
+        wanted = max(0, scale.people - len(PEOPLE))
+        if have >= wanted:
+            return
+        departments = [unit for unit in units.values() if unit.kind == OrgUnitKind.DEPARTMENT]
+        units_by_pk = {unit.pk: unit for unit in departments}
+        employee = Group.objects.get(name=EMP)
+        by_name = {person.username: person for person in User.objects.filter(
+            username__in=[*DEPARTMENT_HEADS.values(), "d.whitaker"])}
+        heads = {unit.code: by_name[DEPARTMENT_HEADS[unit.code]] for unit in departments
+                 if unit.code in DEPARTMENT_HEADS}
+        password = make_password(None)
+
+        def person(n: int, unit: OrgUnit, manager: User, title: str) -> User:
+            first, last = LARGE_FIRST[n % len(LARGE_FIRST)], LARGE_LAST[n // len(LARGE_FIRST) % len(LARGE_LAST)]
+            return User(username=f"large{n:04}", full_name=f"{first} {last}", job_title=title, password=password,
+                        email=f"large{n:04}@calder-valve.example", org_unit=unit, manager=manager)
+
+        numbers = iter(range(have, wanted))
+        new_heads = []
+        for unit in departments:
+            if unit.code not in heads:
+                n = next(numbers, None)
+                if n is None:
+                    break
+                new_heads.append(person(n, unit, by_name["d.whitaker"], f"Head of {unit.name}"))
+        for head in people_create_bulk(people=new_heads, roles=[employee], reason=LARGE_REASON):
+            heads[units_by_pk[int(head.org_unit_id or 0)].code] = head
+        staffed = [unit for unit in departments if unit.code in heads]
+        staff = [person(n, unit, heads[unit.code], "Operator")
+                 for n, unit in zip(numbers, (staffed[i % len(staffed)] for i in itertools.count()), strict=False)]
+        people_create_bulk(people=staff, roles=[employee], reason=LARGE_REASON)
 
     def _people(self, units: dict[str, OrgUnit], rows: list[Any], *, today: dt.date) -> list[User]:
         """Create or complete ``rows`` of ``PEOPLE``; ``today`` is the real day of seeding, which the auditor's

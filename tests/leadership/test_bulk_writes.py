@@ -1,0 +1,88 @@
+"""The bulk variants of the leadership business functions (used by the large organisation): the same checks as
+one by one, nothing written when one row is refused, and every record with its trail entry."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from leadership.actions import actions_complete_bulk, actions_create_bulk
+from leadership.commitments import evidence_record_bulk
+from leadership.models import Action, ActionStatus, EvidenceEntry, EvidenceKind, Measurement
+from leadership.objectives import measurements_record_bulk
+from qms_portal.audit import AuditEntry
+from qms_portal.refusals import StepRefused
+from tests.leadership.factories import CommitmentFactory, QualityObjectiveFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def created_entries(model) -> list[AuditEntry]:
+    return list(AuditEntry.objects.filter(record_type=model._meta.label_lower, action="create").order_by("id"))
+
+
+def test_actions_created_in_bulk_need_an_owner_and_a_due_date_and_are_completed_in_bulk(portal_users):
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    due = timezone.localdate() + dt.timedelta(days=30)
+
+    with pytest.raises(ValidationError):
+        actions_create_bulk(actions=[Action(title="Fix the gauge", owner=employee, due_on=due),
+                                     Action(title="No owner", owner=None, due_on=due)], by=qm, reason="Review")
+    assert not Action.objects.exists()
+    with pytest.raises(PermissionDenied):
+        actions_create_bulk(actions=[Action(title="Mine", owner=employee, due_on=due)], by=employee, reason="Mine")
+
+    made = actions_create_bulk(actions=[Action(title=f" Finding {n} ", owner=employee, due_on=due) for n in range(3)],
+                               by=qm, reason="The March review's findings")
+    assert [action.title for action in made] == ["Finding 0", "Finding 1", "Finding 2"]
+    assert {action.created_by_id for action in Action.objects.all()} == {qm.pk}
+    assert [(entry.actor_username, entry.reason) for entry in created_entries(Action)] == [
+        ("qm", "The March review's findings")] * 3
+
+    assert actions_complete_bulk(actions=made[:2], by=qm, reason="Closed at the June review") == 2
+    assert list(Action.objects.order_by("pk").values_list("status", "completed_on")) == [
+        (ActionStatus.DONE, timezone.localdate()), (ActionStatus.DONE, timezone.localdate()), (ActionStatus.OPEN, None)]
+    with pytest.raises(StepRefused):  # done already: not done again
+        actions_complete_bulk(actions=made[:1], by=qm, reason="Twice")
+
+
+def test_a_months_measurements_are_recorded_together_once(portal_users):
+    qm = portal_users.quality_manager
+    first, second = QualityObjectiveFactory(), QualityObjectiveFactory()
+    month_end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError):
+        measurements_record_bulk(values=[(first, Decimal("90"))], measured_on=timezone.localdate() + dt.timedelta(1),
+                                 by=qm, reason="Figures")
+    measurements_record_bulk(values=[(first, Decimal("93.5")), (second, Decimal("97"))], measured_on=month_end,
+                             by=qm, reason="The month's figures")
+    with pytest.raises(ValidationError):  # a second figure for the same day is a correction, made one by one
+        measurements_record_bulk(values=[(first, Decimal("94"))], measured_on=month_end, by=qm, reason="Again")
+
+    assert sorted(Measurement.objects.values_list("value", flat=True)) == [Decimal("93.5"), Decimal("97")]
+    assert len(created_entries(Measurement)) == 2
+    with pytest.raises(PermissionDenied):
+        measurements_record_bulk(values=[(first, Decimal("1"))], measured_on=month_end - dt.timedelta(days=1),
+                                 by=portal_users.employee, reason="Not mine")
+
+
+def test_evidence_recorded_in_bulk_is_led_by_top_managers_and_linked_to_its_commitment(portal_users):
+    qm, director = portal_users.quality_manager, portal_users.top_management
+    commitment = CommitmentFactory()
+    today = timezone.localdate()
+
+    def entry(leader) -> EvidenceEntry:
+        return EvidenceEntry(occurred_on=today, kind=EvidenceKind.MEETING, summary="Walked the line", leader=leader)
+
+    with pytest.raises(ValidationError):  # an employee does not give evidence of leadership
+        evidence_record_bulk(entries=[entry(director), entry(portal_users.employee)], commitments=[commitment], by=qm,
+                             reason="The week's evidence")
+    assert not EvidenceEntry.objects.exists()
+
+    made = evidence_record_bulk(entries=[entry(director), entry(director)], commitments=[commitment], by=qm,
+                                reason="The week's evidence")
+    assert [list(item.commitments.all()) for item in made] == [[commitment], [commitment]]
+    assert len(created_entries(EvidenceEntry)) == 2
+    linked = AuditEntry.objects.filter(record_type="leadership.evidenceentry", action="update")
+    assert [entry.changes["commitments"] for entry in linked] == [[[], [str(commitment)]]] * 2
