@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -317,9 +317,14 @@ def _claim_many(fresh: list[Made], organisation: Organisation) -> list[Made]:
     """Claim ``fresh`` (reminders of one kind that no earlier sweep claimed) in one transaction: their notifications
     written in bulk, then the e-mails of those sent now, so that 2,000 people cost a few INSERTs, not 4,000. Should
     another sweep claim some of them meanwhile, the unique key refuses the whole insert: each is then claimed on its
-    own, and those taken already are left out."""
+    own, and those taken already are left out.
+
+    They are written in the order of their keys, whatever the order ``find`` gave: two sweeps inserting overlapping
+    keys in different orders could each wait for a key the other holds (a deadlock on PostgreSQL); in one order the
+    second waits for the first and then finds its keys taken."""
     if not fresh:
         return []
+    fresh = sorted(fresh, key=lambda made: made.reminder.key)
     with transaction.atomic():
         try:
             with transaction.atomic():  # a savepoint: the refused insert leaves the outer transaction usable
@@ -391,7 +396,13 @@ def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) ->
             claimed.add(reminder.key)  # a kind that finds the same reminder twice makes it once
             channel = channel_chosen(kind, chosen.get(person.pk))
             fresh.append(Made(reminder, person, channel, channel == Channel.NOW and bool(person.email)))
-        made.extend(fresh if dry_run else _claim_many(fresh, organisation))
+        if dry_run:
+            made.extend(fresh)
+            continue
+        try:
+            made.extend(_claim_many(fresh, organisation))
+        except DatabaseError:  # a deadlock, a lost connection: this kind's claims roll back, the next sweep retries
+            log.exception("reminder kind %s could not claim what is due", kind.name)
     if not dry_run and any(m.emailed for m in made):
         transaction.on_commit(outbox_send_soon)
     return made

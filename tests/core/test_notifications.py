@@ -143,10 +143,48 @@ def test_a_reminder_claimed_by_another_sweep_meanwhile_is_left_out_and_the_other
     made = reminders_sweep()
     outbox_send()
 
-    assert [m.recipient for m in made] == [portal_users.employee, portal_users.top_management]
+    assert {m.recipient for m in made} == {portal_users.employee, portal_users.top_management}
     assert Notification.objects.count() == 3
     assert sorted(email.to[0] for email in mail.outbox) == sorted([portal_users.employee.email,
                                                                   portal_users.top_management.email])
+
+
+def test_a_sweep_writes_the_reminders_of_a_kind_in_the_order_of_their_keys(due, portal_users):
+    """Two sweeps writing overlapping keys in different orders could deadlock: every sweep writes in key order."""
+    due.extend(reminder(portal_users.employee, record=record) for record in ["3", "1", "2"])
+
+    reminders_sweep()
+
+    assert list(Notification.objects.order_by("pk").values_list("record_id", flat=True)) == ["1", "2", "3"]
+    # The e-mails in the same order, each with its own notification.
+    assert list(OutboxEmail.objects.order_by("pk").values_list("notification__record_id", flat=True)) == [
+        "1", "2", "3"]
+
+
+def test_a_kind_whose_claim_fails_on_the_database_does_not_stop_the_other_kinds(due, deadline_due, portal_users,
+                                                                                monkeypatch, caplog):
+    from django.db import OperationalError
+
+    from qms_portal import notifications
+
+    due.append(reminder(portal_users.employee))
+    deadline_due.append(reminder(portal_users.employee, kind="test_deadline"))
+    claim_many = notifications._claim_many
+
+    def deadlocked(fresh, organisation):
+        if fresh[0].reminder.kind == "test_nudge":  # the first kind registered, so the first claimed
+            raise OperationalError("deadlock detected")
+        return claim_many(fresh, organisation)
+
+    monkeypatch.setattr(notifications, "_claim_many", deadlocked)
+    made = reminders_sweep()
+
+    assert [m.reminder.kind for m in made] == ["test_deadline"]
+    assert list(Notification.objects.values_list("kind", flat=True)) == ["test_deadline"]
+    assert "reminder kind test_nudge could not claim what is due" in caplog.text
+    # The next sweep claims what this one could not.
+    monkeypatch.setattr(notifications, "_claim_many", claim_many)
+    assert [m.reminder.kind for m in reminders_sweep()] == ["test_nudge"]
 
 
 def test_a_reminder_asked_for_in_a_transaction_rolled_back_sends_nothing(due, portal_users,
