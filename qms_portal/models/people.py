@@ -31,8 +31,10 @@ class User(AuditedModel, AbstractUser):
         blank=True,
         help_text="For external auditors: the last day this account can sign in. Leave empty for no limit.",
     )
+    # PROTECT: people are deactivated, not deleted; deleting a manager must not clear their reports' line manager
+    # unrecorded (SET_NULL would, in one UPDATE that writes no audit entry).
     manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name="reports to",
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports", verbose_name="reports to",
         help_text="The person's line manager: told when their actions are escalated or acknowledgements overdue.",
     )
 

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -367,3 +368,18 @@ def test_only_active_people_are_offered_as_managers_but_a_deactivated_manager_al
     assert "reminders meant for the manager go to the quality managers" in qm_client.get(
         reverse("person_detail", args=[employee.pk])
     ).text
+
+
+def test_deleting_a_person_others_report_to_is_refused_and_changes_nothing(portal_users):
+    """People are deactivated, not deleted: deleting a manager would otherwise clear their reports' line manager in
+    one UPDATE the audit trail never sees."""
+    manager = portal_users.process_owner
+    reports = [UserFactory(manager=manager), UserFactory(manager=manager)]
+    entries = AuditEntry.objects.count()
+
+    with pytest.raises(ProtectedError, match="manager"), transaction.atomic():
+        manager.delete()
+
+    assert User.objects.filter(pk=manager.pk).exists()
+    assert [User.objects.get(pk=report.pk).manager_id for report in reports] == [manager.pk, manager.pk]
+    assert AuditEntry.objects.count() == entries
