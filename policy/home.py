@@ -12,7 +12,7 @@ from django.utils import timezone
 from policy.access import PolicyCapability
 from policy.acknowledgements import pending_for
 from policy.models import PolicyKind, PolicyVersion, VersionStatus
-from policy.periodic_review import review_flag
+from policy.periodic_review import review_flag, review_warning_days
 from policy.workflow import version_writers
 from qms_portal.access import user_can
 
@@ -52,7 +52,8 @@ def policy_home_card(request: HttpRequest) -> dict[str, Any] | None:
         tasks.append(("approved, awaiting publication", by_status[VersionStatus.APPROVED]))
     if manages and by_status.get(VersionStatus.DRAFT):
         tasks.append(("in draft", by_status[VersionStatus.DRAFT]))
-    flagged = [(version, review_flag(version.next_review_on)) for version in published]
+    warning_days = review_warning_days(getattr(request, "organisation", None))  # the page's: no query
+    flagged = [(version, review_flag(version.next_review_on, warning_days=warning_days)) for version in published]
     context.update({
         "tasks": tasks,
         "reviews": [(version, flag) for version, flag in flagged if flag is not None],

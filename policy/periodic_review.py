@@ -1,5 +1,6 @@
-"""Periodic review of published policies: a version is due for review from ``POLICY_REVIEW_WARNING_DAYS``
-before its ``next_review_on`` date, and overdue after it. Each review is recorded with its outcome
+"""Periodic review of published policies: a version is due for review from ``REVIEW_DAYS_BEFORE`` (the
+organisation's reminder schedule, which also times the reminder of it) before its ``next_review_on`` date, and overdue
+after it. Each review is recorded with its outcome
 (``PolicyReview``): "still suitable", signed by top management, moves the next review date; "a new version is
 needed" leads to drafting."""
 from __future__ import annotations
@@ -7,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,9 +18,18 @@ from policy.access import PolicyCapability
 from policy.models import PolicyReview, PolicyVersion, ReviewOutcome
 from qms_portal.access import require_capability
 from qms_portal.audit import audit_context
-from qms_portal.models import User
+from qms_portal.models import Organisation, User
 from qms_portal.refusals import StepRefused
+from qms_portal.reminder_schedule import Days, schedule_value
 from qms_portal.signatures import record_sign
+
+# One number for both the pages' flag and the reminder (``policy.reminders``): a policy is flagged on its page from
+# the day the quality managers and top management are told its review is coming.
+REVIEW_DAYS_BEFORE = Days(
+    "policy_review_days_before", "Periodic review coming (days before)", default=30,
+    help="The quality managers and top management are told of a policy's periodic review this many days before it, "
+         "and the policy pages flag it from then.",
+)
 
 
 @dataclass(frozen=True)
@@ -44,12 +53,22 @@ class ReviewFlag:
         return f"Review due in {self.days} day{'s' if self.days != 1 else ''}"
 
 
-def review_flag(next_review_on: dt.date | None, today: dt.date | None = None) -> ReviewFlag | None:
-    """The flag to show for a version reviewed next on ``next_review_on``; None while it is not yet near."""
+def review_warning_days(organisation: Organisation | None = None) -> int:
+    """How many days ahead a review is flagged: from ``organisation`` already read (a page's), else one query."""
+    if organisation is None:
+        return schedule_value(REVIEW_DAYS_BEFORE)
+    return REVIEW_DAYS_BEFORE.read(organisation.reminder_schedule or {})
+
+
+def review_flag(
+    next_review_on: dt.date | None, today: dt.date | None = None, *, warning_days: int | None = None
+) -> ReviewFlag | None:
+    """The flag to show for a version reviewed next on ``next_review_on``; None while it is not yet near (more than
+    ``warning_days``, by default the organisation's ``REVIEW_DAYS_BEFORE``, ahead)."""
     if next_review_on is None:
         return None
     days = (next_review_on - (today or timezone.localdate())).days
-    if days > settings.POLICY_REVIEW_WARNING_DAYS:
+    if days > (review_warning_days() if warning_days is None else warning_days):
         return None
     return ReviewFlag(due_on=next_review_on, days=days)
 

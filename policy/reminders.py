@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Max, Min
 from django.urls import reverse
 
 from policy.access import PolicyCapability
 from policy.acknowledgements import NO_UNIT, campaign_pending_people
 from policy.models import Campaign, PolicyVersion, VersionStatus
+from policy.periodic_review import REVIEW_DAYS_BEFORE
 from policy.selectors import policy_review_dates
 from policy.workflow import version_url, version_writers
 from qms_portal.accounts import manager_to_tell, people_who_can
@@ -56,10 +56,6 @@ SUMMARY_EVERY = Days(
     "policy_ack_summary_repeat_days", "Overdue summary every (days)", default=7,
     help="The quality managers, and each manager for their own reports, get the list of who is overdue this often, "
          "from the day after the due date.",
-)
-REVIEW_DAYS_BEFORE = Days(
-    "policy_review_days_before", "Periodic review coming (days before)", default=settings.POLICY_REVIEW_WARNING_DAYS,
-    help="The quality managers and top management are told of a policy's periodic review this many days before it.",
 )
 REVIEW_OVERDUE_EVERY = Days(
     "policy_review_overdue_repeat_days", "Periodic review overdue repeated every (days)", default=30,

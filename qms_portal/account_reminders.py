@@ -1,5 +1,5 @@
-"""Reminders about accounts: an external auditor's access ending within a week, told to the quality managers
-(those who manage people) so they extend it or let it end on purpose."""
+"""Reminders about accounts: an external auditor's access ending soon (``ACCESS_ENDING_DAYS``, 7 days by default),
+told to the quality managers (those who manage people) so they extend it or let it end on purpose."""
 from __future__ import annotations
 
 import datetime as dt
@@ -64,7 +64,7 @@ def access_ending_find(now: dt.datetime) -> Iterable[Reminder]:
 
 ACCESS_ENDING_KIND = ReminderKind(
     name=ACCESS_ENDING,
-    label="An auditor's access ends within a week",
+    label="An auditor's access ends soon",
     group="People",
     find=access_ending_find,
     schedule=(ACCESS_ENDING_DAYS,),

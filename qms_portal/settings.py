@@ -182,9 +182,9 @@ PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5, minimum=1)
 SIGNING_FAILURE_LIMIT = 5
 SIGNING_LOCKOUT_MINUTES = env_int("SIGNING_LOCKOUT_MINUTES", 30, minimum=1)
 
-# Policies: how long after publication a version is due for its periodic review, and when to flag it.
+# Policies: how long after publication a version is due for its periodic review (flagged and reminded of from the
+# organisation's reminder schedule, ``policy.periodic_review.REVIEW_DAYS_BEFORE``).
 POLICY_REVIEW_MONTHS = env_int("POLICY_REVIEW_MONTHS", 12, minimum=1)
-POLICY_REVIEW_WARNING_DAYS = 30
 # The longest policy text accepted, in characters: anyone may download a public policy's PDF, and a text the
 # size of a manual would hold a worker drawing it. A quality policy is a page or two (2,000 to 8,000).
 POLICY_MAX_CHARS = env_int("POLICY_MAX_CHARS", 40_000, minimum=1_000)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from policy.forms import DocumentSettingsForm, NewPolicyForm
 from policy.models import PolicyDocument, PolicyReview, PolicyVersion, ReviewOutcome, VersionStatus
-from policy.periodic_review import ReviewFlag, review_flag
+from policy.periodic_review import ReviewFlag, review_flag, review_warning_days
 from policy.selectors import can_see_history, versions_visible_to
 from policy.views.common import MANAGE, acknowledgement_state, checklist_lines
 from policy.workflow import OPEN_STATES, Approval, approvals, document_create
@@ -50,10 +50,11 @@ def policy_list(request: SignedInRequest) -> HttpResponse:
     # Who may approve each version waiting for it (its writers may not): two queries for the whole page.
     waiting = [version for _, _, version in found if version and version.status == VersionStatus.IN_REVIEW]
     approval = approvals(waiting, request.user) if history else {}
+    warning_days = review_warning_days(request.organisation)
     rows = [
         DocumentRow(
             document, current, open_version,
-            review_flag(current.next_review_on) if current and history else None,
+            review_flag(current.next_review_on, warning_days=warning_days) if current and history else None,
             approval.get(open_version.pk) if open_version else None,
         )
         for document, current, open_version in found
@@ -89,7 +90,8 @@ def policy_detail(request: SignedInRequest, reference: str) -> HttpResponse:
         "versions": all_versions,
         "history": history,
         "checklist": checklist_lines(current) if current else [],
-        "review": review_flag(current.next_review_on) if current and history else None,
+        "review": review_flag(current.next_review_on, warning_days=review_warning_days(request.organisation))
+        if current and history else None,
         "reviews": reviews,
         "pending_review": pending,
         "new_version_needed": latest if latest and latest.outcome == ReviewOutcome.NEW_VERSION_NEEDED else None,

@@ -69,7 +69,7 @@ ROLE = "A role you hold to acknowledge"
 MY_ACTIONS = "My actions overdue"
 ESCALATED = "Overdue actions escalated"
 OVERDUE_SUMMARY = "Weekly: who has not acknowledged a policy past its due date"
-ACCESS_ENDING = "An auditor&#x27;s access ends within a week"
+ACCESS_ENDING = "An auditor&#x27;s access ends soon"
 COMMITMENTS = "Commitments whose evidence is due or stale"
 
 REACHING = {

@@ -383,7 +383,7 @@ def test_the_review_page_lists_who_was_invited_and_reminded_and_when(
         assert section.count(person.full_name) == 2 + (person == portal_users.quality_manager)
     assert "Invitations to management reviews and their changes" in section
     assert "A management review coming up" in section
-    assert "Review inputs still without notes a week before" in section
+    assert "Review inputs still without notes before the review" in section
 
     with django_assert_num_queries(1):
         reminders.reminders_sent("management_review", review.pk)

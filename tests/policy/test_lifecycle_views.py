@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from policy.models import CHECKLIST_ITEMS, AudienceKind, Campaign, PolicyDocument, PolicyVersion, VersionStatus
 from qms_portal.audit import AuditEntry
-from qms_portal.models import SigningLock
+from qms_portal.models import Organisation, SigningLock
 from tests.core.factories import PASSWORD, OrgUnitFactory
 from tests.policy.factories import PASSAGES, POLICY_BODY, PolicyVersionFactory
 
@@ -391,6 +391,23 @@ def test_the_list_flags_reviews_due_soon_and_overdue(client_for, portal_users):
     page = client_for(portal_users.quality_manager).get(reverse("policy:policy_list")).content.decode()
     assert "Review due in 10 days" in page and "Review overdue by 3 days" in page
     assert page.count("review-flag ") == 2
+
+
+def test_the_pages_flag_a_review_from_the_days_the_organisations_reminder_schedule_sets(client_for, portal_users):
+    """One number: the policy pages flag a review from the day its reminder goes out (the schedule's days before)."""
+    today = timezone.localdate()
+    version = PolicyVersionFactory(document__title="Quality Policy", status=VersionStatus.PUBLISHED,
+                                   next_review_on=today + dt.timedelta(days=45))
+    quality = client_for(portal_users.quality_manager)
+    pages = [reverse("policy:policy_list"), reverse("home"),
+             reverse("policy:policy_detail", args=[version.document.reference])]
+    assert all("Review due in 45 days" not in quality.get(url).content.decode() for url in pages)  # 30 by default
+
+    organisation = Organisation.current()
+    organisation.reminder_schedule = {"policy_review_days_before": 60}
+    organisation.save()
+
+    assert all("Review due in 45 days" in quality.get(url).content.decode() for url in pages)
 
 
 def test_the_empty_list_invites_the_quality_manager_to_draft_the_first_policy(qm_client, client_for, portal_users):
