@@ -61,10 +61,11 @@ def _bulk_refusal(model: type[models.Model]) -> str:
 
 
 def _rows_of_one_model(
-    objs: Iterable[M], *, reason: str, model: type[M] | None = None
+    objs: Iterable[M], *, reason: str, model: type[M] | None = None, writes: bool = True
 ) -> tuple[type[M] | None, list[M]]:
     """The rows as a list, and their model (None when there are none); refuses a blank reason, rows of several
-    models, and a model that is not audited."""
+    models, a model that is not audited, and (when the rows are to be written) one whose own save() or delete()
+    a bulk write would skip."""
     if not reason.strip():
         raise ValueError("An audited bulk write needs a reason: it goes on every entry it writes.")
     rows = list(objs)
@@ -73,7 +74,7 @@ def _rows_of_one_model(
         return None, rows
     if not issubclass(model, AuditedModel):
         raise TypeError(f"{model._meta.label} is not audited: write it with the ORM's own bulk methods.")
-    refusal = _bulk_refusal(model)
+    refusal = _bulk_refusal(model) if writes else ""
     if refusal:
         raise TypeError(refusal)
     strays = {type(row).__name__ for row in rows if type(row) is not model}
@@ -197,7 +198,7 @@ def audited_bulk_step(
     """Record the workflow step ``step`` on each of ``objs`` (saved records of one model), as ``audit_step`` records
     it on one, with the changes ``changes_of(obj)`` gives and ``reason``: held and chained in one pass with the other
     entries of the bulk write under way, under the chain's lock. Returns how many entries were recorded."""
-    model, rows = _rows_of_one_model(objs, reason=reason)
+    model, rows = _rows_of_one_model(objs, reason=reason, writes=False)  # a step writes no row of the model
     if model is None:
         return 0
     if any(obj.pk is None for obj in rows):

@@ -16,10 +16,12 @@ from qms_portal.audit import (
     AuditBypassRefused,
     AuditEntry,
     audit_context,
+    audit_step,
     audit_verify,
     audited_bulk_create,
     audited_bulk_delete,
     audited_bulk_m2m_add,
+    audited_bulk_step,
     audited_bulk_update,
 )
 from qms_portal.models import ElectronicSignature, Job, OrgUnit, User
@@ -93,6 +95,22 @@ def test_bulk_creates_write_the_entries_single_saves_write(units):
     assert single[0]["object_repr"] == "Assembly"
     assert single[0]["changes"]["parent"] == [None, units["works"].pk]
     assert "description" not in single[1]["changes"]
+
+
+@pytest.mark.django_db
+def test_bulk_steps_write_the_entries_single_steps_write(units):
+    moved = [units["paint"], units["stores"]]
+
+    def changes(unit: OrgUnit) -> dict:
+        return {"site": ["Main site", f"{unit.name} works"]}
+
+    single = entries_written_by(lambda: [audit_step(unit, step="moved", changes=changes(unit)) for unit in moved],
+                                reason=REASON)
+    bulk = entries_written_by(lambda: audited_bulk_step(moved, step="moved", changes_of=changes, reason=REASON))
+
+    assert [(entry["action"], entry["step"], entry["object_repr"]) for entry in single] == [
+        ("step", "moved", "Paint shop"), ("step", "moved", "Stores")]
+    assert bulk == single
 
 
 @pytest.mark.django_db
