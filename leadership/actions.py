@@ -27,7 +27,7 @@ from leadership.models import (
     ReviewOutput,
 )
 from qms_portal.access import require_capability, user_can
-from qms_portal.audit import audit_context, audit_step, audited_bulk_create, audited_bulk_update
+from qms_portal.audit import audit_context, audit_step, audited_bulk_create, audited_bulk_step, audited_bulk_update
 from qms_portal.models import User
 from qms_portal.workflow import StateMachine, Step
 
@@ -133,13 +133,26 @@ def create_from_source(
 def actions_create_bulk(*, actions: list[Action], by: User, reason: str) -> list[Action]:
     """Create many actions at once, as ``action_create`` creates one (a review's decisions, an import, the large
     demo): each needs its title, owner and due date (``ValidationError`` on the first without, and nothing is
-    written); ``by`` is recorded as their creator. Written through the audited bulk path with ``reason``."""
+    written); an action started by a review's decision belongs to that decision's review, which must still take
+    decisions (``StepRefused`` otherwise, as ``review_decision_add``). Each starts open; completing them is
+    ``actions_complete_bulk``. ``by`` is recorded as their creator. Written through the audited bulk path with
+    ``reason``."""
+    # Imported here: the reviews create their decisions' actions through this module.
+    from leadership.reviews import step_check
+
     require_capability(by, MANAGE, doing="create actions")
     for action in actions:
         if action.pk is not None:
             raise ValueError("actions_create_bulk() creates new actions only.")
         _check_fields(title=action.title, owner=action.owner if action.owner_id else None, due_on=action.due_on)
+        if action.decision_id is not None and action.decision.review_id != action.source_review_id:
+            raise ValidationError(f"“{action.title}”: its decision was taken at another review than its source.")
         action.title, action.description, action.created_by = action.title.strip(), action.description.strip(), by
+        action.status, action.completed_on = ActionStatus.OPEN, None
+    deciding = {action.source_review_id for action in actions
+                if action.decision_id is not None and action.source_review_id is not None}
+    for review in ManagementReview.objects.select_for_update().filter(pk__in=deciding).order_by("pk"):
+        step_check(review, "decide")
     with audit_context(actor=by):
         return audited_bulk_create(Action, actions, reason=reason)
 
@@ -156,7 +169,15 @@ def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> in
         ACTION_STEPS.check(stored[action.pk], ActionStatus.DONE)
         action.status, action.completed_on = ActionStatus.DONE, today
     with audit_context(actor=by):
-        return audited_bulk_update(actions, ["status", "completed_on"], reason=reason)
+        count = audited_bulk_update(actions, ["status", "completed_on"], reason=reason)
+        # The step action_update_status records with each change, with the same name and changes.
+        audited_bulk_step(actions, step=f"status {ActionStatus.DONE.label.lower()}", reason=reason,
+                          changes_of=lambda action: {"status": [stored[action.pk].status, ActionStatus.DONE]})
+    # Imported here, as in action_update_status.
+    from leadership.reminders import action_reminders_resolve
+
+    action_reminders_resolve(*actions)
+    return count
 
 
 @transaction.atomic

@@ -134,6 +134,11 @@ def evidence_record_bulk(
     with transaction.atomic(), audit_context(actor=by):
         created = audited_bulk_create(EvidenceEntry, list(entries), reason=reason)
         audited_bulk_m2m_add(created, "commitments", commitments, reason=reason)
+        # As evidence_record does: the commitments now evidenced stop being reminded (imported here likewise).
+        from leadership.reminders import commitment_reminders_resolve
+
+        statuses = commitment_statuses(commitments, today=today)
+        commitment_reminders_resolve(c for c in commitments if statuses[c.pk].state == CommitmentState.CURRENT)
     return created
 
 

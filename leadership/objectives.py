@@ -193,11 +193,18 @@ def measurements_record_bulk(
     require_capability(by, MANAGE, doing="record measurements")
     if measured_on > timezone.localdate():
         raise ValidationError({"measured_on": "A measurement cannot be dated in the future."})
-    rows = []
+    rows, errors = [], []
     for objective, value in values:
         if not Decimal(value).is_finite():
             raise ValidationError({"value": "Give a finite number."})
-        rows.append(Measurement(objective=objective, measured_on=measured_on, value=Decimal(value), recorded_by=by))
+        row = Measurement(objective=objective, measured_on=measured_on, value=Decimal(value), recorded_by=by)
+        try:  # what measurement_record checks of one, for each (the one date's uniqueness is checked below at once)
+            row.full_clean(validate_unique=False)
+        except ValidationError as error:
+            errors.append(f"{objective}: {'; '.join(error.messages)}")
+        rows.append(row)
+    if errors:
+        raise ValidationError([f"Nothing was recorded. {message}" for message in errors])
     taken = Measurement.objects.filter(measured_on=measured_on, objective__in=[objective for objective, _ in values])
     if taken.exists():
         raise ValidationError({"measured_on": f"{taken.first()} is recorded already: correct it one by one."})

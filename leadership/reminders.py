@@ -442,16 +442,16 @@ def minutes_reminders_resolve(review: ManagementReview) -> None:
     notifications_resolve(kinds=["review_minutes_to_sign"], record_type=REVIEW_RECORD, record_id=review.pk)
 
 
-def action_reminders_resolve(action: Action) -> None:
-    """The action is done or cancelled: its reminders and escalations are read and leave the digest."""
+def action_reminders_resolve(*actions: Action) -> None:
+    """The actions are done or cancelled: their reminders and escalations are read and leave the digest."""
     notifications_resolve(kinds=["action_due_soon", "action_overdue", "action_escalation"],
-                          record_type=ACTION_RECORD, record_id=action.pk)
+                          record_type=ACTION_RECORD, record_ids=[action.pk for action in actions])
 
 
 def commitment_reminders_resolve(commitments: Iterable[Commitment]) -> None:
     """New evidence for ``commitments``: the reminders that their evidence was due or stale are read."""
-    for commitment in commitments:
-        notifications_resolve(kinds=["commitment_evidence"], record_type=COMMITMENT_RECORD, record_id=commitment.code)
+    notifications_resolve(kinds=["commitment_evidence"], record_type=COMMITMENT_RECORD,
+                          record_ids=[commitment.code for commitment in commitments])
 
 
 # --- Who was reminded, for a record's page -------------------------------------------------------------

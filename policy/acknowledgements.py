@@ -193,8 +193,14 @@ def acknowledgements_record_bulk(
                                      answer=str(campaign.choices[answer])[:300], correct=True)
                 for person in new
             ], reason=reason, actor_of=lambda attempt: attempt.person)
-        return audited_bulk_create(Acknowledgement, [Acknowledgement(version=version, person=person) for person in new],
-                                   reason=reason, actor_of=lambda acknowledgement: acknowledgement.person)
+        created = audited_bulk_create(Acknowledgement, [Acknowledgement(version=version, person=person)
+                                                         for person in new],
+                                      reason=reason, actor_of=lambda acknowledgement: acknowledgement.person)
+        # Imported here, as in acknowledgement_record: the reminders read the campaigns through this module.
+        from policy.reminders import acknowledgement_reminders_resolve
+
+        acknowledgement_reminders_resolve(campaign=campaign, people=new)
+    return created
 
 
 def pending_for(person: User | AnonymousUser) -> list[PolicyVersion]:

@@ -325,9 +325,12 @@ KINDS = (
 
 
 # --- Done: the reminders stop saying it is pending ---------------------------------------------------------------
-def acknowledgement_reminders_resolve(*, campaign: Campaign, person: User) -> None:
-    """``person`` acknowledged the campaign's version: their reminders of it are read and leave the digest."""
-    notifications_resolve(kinds=[ACKNOWLEDGEMENT_DUE], record_type=CAMPAIGN, record_id=campaign.pk, recipient=person)
+def acknowledgement_reminders_resolve(*, campaign: Campaign, person: User | None = None,
+                                      people: Iterable[User] = ()) -> None:
+    """``person`` (or each of ``people``) acknowledged the campaign's version: their reminders of it are read and
+    leave the digest."""
+    notifications_resolve(kinds=[ACKNOWLEDGEMENT_DUE], record_type=CAMPAIGN, record_id=campaign.pk,
+                          recipients=[person] if person is not None else list(people))
 
 
 def signature_reminders_resolve(version: PolicyVersion) -> None:

@@ -163,7 +163,7 @@ def people_create_bulk(
     *, people: Sequence[User], roles: Iterable[Group], by: User | str | None = None, reason: str
 ) -> list[User]:
     """Create many new people at once, each with the portal ``roles``, as ``person_save`` creates one: a password
-    nobody can use (each sets their own from an invitation) unless one is set already, and the roles added after;
+    nobody can use (each sets their own from an invitation; any password given is replaced), and the roles added after;
     written through the audited bulk path, every person with their "created" and "roles changed" entries, attributed
     to ``by`` with ``reason`` (which a bulk write needs). Privileged roles are not granted in bulk."""
     roles = list(roles)
@@ -173,8 +173,7 @@ def people_create_bulk(
     if any(person.pk is not None for person in people):
         raise ValueError("people_create_bulk() creates new people only: save a changed one with person_save().")
     for person in people:
-        if not person.password:
-            person.set_unusable_password()
+        person.set_unusable_password()
     with transaction.atomic(), audit_context(actor=by):
         created = audited_bulk_create(User, people, reason=reason)
         audited_bulk_m2m_add(created, "groups", roles, reason=reason)

@@ -632,17 +632,23 @@ def notification_read(*, notification: Notification) -> None:
 
 
 def notifications_resolve(
-    *, kinds: Iterable[str], record_type: str, record_id: object, recipient: User | None = None
+    *, kinds: Iterable[str], record_type: str, record_id: object = None, recipient: User | None = None,
+    record_ids: Iterable[object] = (), recipients: Iterable[User] | None = None,
 ) -> int:
     """The thing these notifications asked for is done (the policy acknowledged, the version signed): mark them read,
     and take the ones still waiting for a digest off it (``digested_at``), so that neither the bell nor tomorrow's
     digest says it is pending. Only ``recipient``'s when given (one person's acknowledgement), else everyone's (a
-    version signed by one top manager waits for none). Called by the business function that did it, in its
-    transaction; returns how many were unread."""
+    version signed by one top manager waits for none). Many at once (a bulk write): ``record_ids`` beside or instead
+    of ``record_id``, ``recipients`` instead of ``recipient`` (each one's for every record named), in the same two
+    UPDATEs. Called by the business function that did it, in its transaction; returns how many were unread."""
+    ids = [str(pk) for pk in record_ids] + ([str(record_id)] if record_id is not None else [])
+    people = ([recipient] if recipient is not None else []) + list(recipients or [])
+    if not ids or (recipients is not None and not people):
+        return 0  # no record or no person named: nothing to resolve (not everyone's)
     now = timezone.now()
-    rows = Notification.objects.filter(kind__in=list(kinds), record_type=record_type, record_id=str(record_id))
-    if recipient is not None:
-        rows = rows.filter(recipient=recipient)
+    rows = Notification.objects.filter(kind__in=list(kinds), record_type=record_type, record_id__in=ids)
+    if people:
+        rows = rows.filter(recipient__in=people)
     rows.filter(channel=Channel.DIGEST, digested_at=None).update(digested_at=now)
     return rows.filter(read_at=None).update(read_at=now)
 

@@ -60,7 +60,13 @@ def roles_acknowledge_bulk(*, pairs: list[tuple[Role, User]], reason: str) -> li
     new = [RoleAcknowledgement(role=role, person=person, revision=role.revision) for role, person in pairs
            if (role.pk, person.pk, role.revision) not in done]
     with transaction.atomic():
-        return audited_bulk_create(RoleAcknowledgement, new, reason=reason, actor_of=lambda ack: ack.person)
+        created = audited_bulk_create(RoleAcknowledgement, new, reason=reason, actor_of=lambda ack: ack.person)
+        by_role: dict[int, tuple[Role, list[User]]] = {}
+        for ack in created:
+            by_role.setdefault(ack.role_id, (ack.role, []))[1].append(ack.person)
+        for role, acknowledged_by in by_role.values():  # as role_acknowledge does for each
+            role_reminders_resolve(role=role, people=acknowledged_by)
+    return created
 
 
 def roles_to_acknowledge(person: User) -> list[Role]:

@@ -57,7 +57,8 @@ ROLE_TO_ACKNOWLEDGE_KIND = ReminderKind(
 )
 
 
-def role_reminders_resolve(*, role: Role, person: User) -> None:
-    """``person`` acknowledged ``role`` at its current revision: its reminders (this revision's and earlier ones')
-    are read and leave the digest."""
-    notifications_resolve(kinds=[ROLE_TO_ACKNOWLEDGE], record_type=ROLE_RECORD, record_id=role.pk, recipient=person)
+def role_reminders_resolve(*, role: Role, person: User | None = None, people: Iterable[User] = ()) -> None:
+    """``person`` (or each of ``people``) acknowledged ``role`` at its current revision: their reminders of it (this
+    revision's and earlier ones') are read and leave the digest."""
+    notifications_resolve(kinds=[ROLE_TO_ACKNOWLEDGE], record_type=ROLE_RECORD, record_id=role.pk,
+                          recipients=[person] if person is not None else list(people))

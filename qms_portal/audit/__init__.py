@@ -3,8 +3,8 @@
 A model takes part by inheriting ``AuditedModel``. Creates, changes and deletes (cascades included)
 are recorded by the receivers of ``recording``; workflow steps by ``audit_step()``. Many records of one model are
 written at once, each with the entry a single save would have, only through ``audited_bulk_create()``,
-``audited_bulk_update()`` and ``audited_bulk_delete()`` (``bulk``). Who acted and why come from
-``audit_context()`` (``context``), which the request middleware, commands and tasks set.
+``audited_bulk_update()`` and ``audited_bulk_delete()`` (``bulk``), workflow steps with ``audited_bulk_step()``.
+Who acted and why come from ``audit_context()`` (``context``), which the request middleware, commands and tasks set.
 A record's trail is read with ``audit_history()`` (``history``); the values its fields held at a moment with
 ``audit_values_at()``.
 
@@ -15,7 +15,13 @@ anchors (``AuditAnchor``), the heads each verification recorded outside the trai
 from the end. The ORM refuses to update or delete entries; on PostgreSQL a trigger (migration 0002) refuses
 it in the database too. The models themselves live in ``qms_portal.models.audit``, which imports nothing from here.
 """
-from qms_portal.audit.bulk import audited_bulk_create, audited_bulk_delete, audited_bulk_m2m_add, audited_bulk_update
+from qms_portal.audit.bulk import (
+    audited_bulk_create,
+    audited_bulk_delete,
+    audited_bulk_m2m_add,
+    audited_bulk_step,
+    audited_bulk_update,
+)
 from qms_portal.audit.context import audit_context
 from qms_portal.audit.history import (
     AUDIT_CSV_HEADER,
@@ -56,5 +62,6 @@ __all__ = [
     "AuditedModel", "AuditedQuerySet", "ChainHead", "ChangeLine", "VerifyResult", "audit_anchor_record",
     "audit_anchors_export", "audit_anchors_from_export", "audit_change_lines", "audit_context", "audit_csv_rows",
     "audit_entries_by", "audit_history", "audit_step", "audit_stored_changes", "audit_values_at", "audit_verify",
-    "audited_bulk_create", "audited_bulk_delete", "audited_bulk_m2m_add", "audited_bulk_update", "audited_record_types",
+    "audited_bulk_create", "audited_bulk_delete", "audited_bulk_m2m_add", "audited_bulk_step", "audited_bulk_update",
+    "audited_record_types",
 ]

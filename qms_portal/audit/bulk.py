@@ -12,31 +12,60 @@ they extend.
 
 A bulk write says why (``reason`` may not be blank). Changes are recorded against what the database holds when the
 rows are locked, not what the caller loaded: the "before" of every update entry is the row as it was overwritten.
+
+The rows are written with a plain queryset, so a model's own ``save()`` and ``delete()`` never run: a model whose
+guards live there (a ``SignedRecord`` with its frozen fields, the parts of signed minutes) is refused, unless it says
+``bulk_writable = True`` (its overrides guard nothing a bulk write could break). A workflow step recorded on many
+records at once, as ``audit_step`` records one, is ``audited_bulk_step``.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models, router
 from django.db.models.deletion import Collector
 
 from qms_portal.audit.context import Actor, audit_context
 from qms_portal.audit.recording import _entries_chained_together, _m2m_names, _on_save, _record
-from qms_portal.models.audit import AuditAction, AuditedModel
+from qms_portal.models.audit import AuditAction, AuditedModel, jsonable
+from qms_portal.models.retention import RetainedRecord
+from qms_portal.models.signatures import SignedRecord
 
 M = TypeVar("M", bound=AuditedModel)
 
 BATCH_SIZE = 1000
 
+# The save() and delete() a bulk write stands in for: AuditedModel's (the trail, which the bulk path records itself)
+# and RetainedRecord's delete (its refusal also runs as a pre_delete receiver, which audited_bulk_delete fires).
+_STOOD_IN_FOR: dict[str, set[Callable[..., Any]]] = {
+    "save": {models.Model.save, AuditedModel.save},
+    "delete": {models.Model.delete, AuditedModel.delete, RetainedRecord.delete},
+}
+
+
+def _bulk_refusal(model: type[models.Model]) -> str:
+    """Why ``model`` may not be written in bulk (empty: it may)."""
+    if issubclass(model, SignedRecord):
+        return f"{model._meta.label} is a signed record: its save() guards what the signature froze."
+    if getattr(model, "bulk_writable", False):
+        return ""
+    own = [name for name, known in _STOOD_IN_FOR.items() if getattr(model, name) not in known]
+    if own:
+        return (f"{model._meta.label} has its own {' and '.join(f'{name}()' for name in own)}, which a bulk write "
+                "would skip: write it one record at a time, or say bulk_writable = True on the model when they "
+                "guard nothing a bulk write could break.")
+    return ""
+
 
 def _rows_of_one_model(
-    objs: Iterable[M], *, reason: str, model: type[M] | None = None
+    objs: Iterable[M], *, reason: str, model: type[M] | None = None, writes: bool = True
 ) -> tuple[type[M] | None, list[M]]:
     """The rows as a list, and their model (None when there are none); refuses a blank reason, rows of several
-    models, and a model that is not audited."""
+    models, a model that is not audited, and (when the rows are to be written) one whose own save() or delete()
+    a bulk write would skip."""
     if not reason.strip():
         raise ValueError("An audited bulk write needs a reason: it goes on every entry it writes.")
     rows = list(objs)
@@ -45,6 +74,9 @@ def _rows_of_one_model(
         return None, rows
     if not issubclass(model, AuditedModel):
         raise TypeError(f"{model._meta.label} is not audited: write it with the ORM's own bulk methods.")
+    refusal = _bulk_refusal(model) if writes else ""
+    if refusal:
+        raise TypeError(refusal)
     strays = {type(row).__name__ for row in rows if type(row) is not model}
     if strays:
         raise TypeError(f"Every row of one audited bulk write is a {model.__name__}, not {', '.join(sorted(strays))}.")
@@ -158,3 +190,22 @@ def audited_bulk_delete(objs: Iterable[M], *, reason: str) -> int:
         collector.collect(rows)
         deleted, _ = collector.delete()
     return deleted
+
+
+def audited_bulk_step(
+    objs: Iterable[M], *, step: str, reason: str, changes_of: Callable[[M], dict] | None = None
+) -> int:
+    """Record the workflow step ``step`` on each of ``objs`` (saved records of one model), as ``audit_step`` records
+    it on one, with the changes ``changes_of(obj)`` gives and ``reason``: held and chained in one pass with the other
+    entries of the bulk write under way, under the chain's lock. Returns how many entries were recorded."""
+    model, rows = _rows_of_one_model(objs, reason=reason, writes=False)  # a step writes no row of the model
+    if model is None:
+        return 0
+    if any(obj.pk is None for obj in rows):
+        raise ValueError(f"Every {model.__name__} of an audited bulk step must be saved already.")
+    record_type = model._meta.label_lower
+    with audit_context(reason=reason), _entries_chained_together():
+        for obj in rows:
+            _record(record_type=record_type, object_id=str(obj.pk), object_repr=str(obj), action=AuditAction.STEP,
+                    step=step, changes=jsonable(changes_of(obj) if changes_of is not None else {}), reason=reason)
+    return len(rows)

@@ -1,24 +1,30 @@
 """Audited writes in bulk: the same entries as single saves, written in one pass of the chain under its lock, and no
 way round the trail."""
+import datetime as dt
 import threading
 import time
 from io import StringIO
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from leadership.models import ManagementReview, ReviewAttendance, ReviewStatus
+from qms_portal.accounts import people_create_bulk
 from qms_portal.audit import (
     AuditBypassRefused,
     AuditEntry,
     audit_context,
+    audit_step,
     audit_verify,
     audited_bulk_create,
     audited_bulk_delete,
     audited_bulk_m2m_add,
+    audited_bulk_step,
     audited_bulk_update,
 )
-from qms_portal.models import Job, OrgUnit, User
+from qms_portal.models import ElectronicSignature, Job, OrgUnit, User
 from tests.core.factories import OrgUnitFactory
 from tests.services import require_postgres
 
@@ -89,6 +95,22 @@ def test_bulk_creates_write_the_entries_single_saves_write(units):
     assert single[0]["object_repr"] == "Assembly"
     assert single[0]["changes"]["parent"] == [None, units["works"].pk]
     assert "description" not in single[1]["changes"]
+
+
+@pytest.mark.django_db
+def test_bulk_steps_write_the_entries_single_steps_write(units):
+    moved = [units["paint"], units["stores"]]
+
+    def changes(unit: OrgUnit) -> dict:
+        return {"site": ["Main site", f"{unit.name} works"]}
+
+    single = entries_written_by(lambda: [audit_step(unit, step="moved", changes=changes(unit)) for unit in moved],
+                                reason=REASON)
+    bulk = entries_written_by(lambda: audited_bulk_step(moved, step="moved", changes_of=changes, reason=REASON))
+
+    assert [(entry["action"], entry["step"], entry["object_repr"]) for entry in single] == [
+        ("step", "moved", "Paint shop"), ("step", "moved", "Stores")]
+    assert bulk == single
 
 
 @pytest.mark.django_db
@@ -197,6 +219,36 @@ def test_a_bulk_write_cannot_go_without_its_trail_or_its_reason(units):
 
     assert AuditEntry.objects.count() == before
     assert not OrgUnit.objects.filter(code="HIDDEN").exists()
+
+
+def test_a_bulk_write_refuses_the_records_whose_own_save_or_delete_guards_them(portal_users):
+    """The rows are written without their model's save() and delete(): a signed record (its frozen fields), a part
+    of signed minutes and a signature (never changed) are refused before anything is written."""
+    qm = portal_users.quality_manager
+    review = ManagementReview.objects.create(
+        title="Review", planned_on=dt.date(2026, 3, 1), chair=portal_users.top_management, status=ReviewStatus.HELD,
+        held_on=dt.date(2026, 3, 1), created_by=qm)
+    attendance = ReviewAttendance.objects.create(review=review, person=qm, attended=True)
+    before = AuditEntry.objects.count()
+
+    with pytest.raises(TypeError, match="signed record"):
+        audited_bulk_update([review], ["title"], reason=REASON)
+    with pytest.raises(TypeError, match="own save\\(\\) and delete\\(\\)"):
+        audited_bulk_delete([attendance], reason=REASON)
+    with pytest.raises(TypeError, match="own save"):
+        audited_bulk_create(ElectronicSignature, [], reason=REASON)
+
+    assert AuditEntry.objects.count() == before
+    assert ReviewAttendance.objects.filter(pk=attendance.pk).exists()
+
+
+def test_people_created_in_bulk_have_a_password_nobody_can_use_even_when_given_one(portal_users):
+    made = people_create_bulk(people=[User(username="newcomer", full_name="New Comer", email="new@example.com",
+                                           password=make_password("Known-Password-1"))], roles=[], reason=REASON)
+
+    stored = User.objects.get(pk=made[0].pk)
+    assert not stored.has_usable_password()
+    assert not stored.check_password("Known-Password-1")
 
 
 @pytest.mark.django_db

@@ -7,11 +7,22 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from leadership.actions import actions_complete_bulk, actions_create_bulk
+from leadership.actions import action_update_status, actions_complete_bulk, actions_create_bulk
 from leadership.commitments import evidence_record_bulk
-from leadership.models import Action, ActionStatus, EvidenceEntry, EvidenceKind, Measurement
+from leadership.models import (
+    Action,
+    ActionStatus,
+    EvidenceEntry,
+    EvidenceKind,
+    ManagementReview,
+    Measurement,
+    OutputCategory,
+    ReviewOutput,
+    ReviewStatus,
+)
 from leadership.objectives import measurements_record_bulk
 from qms_portal.audit import AuditEntry
+from qms_portal.models import Channel, Notification
 from qms_portal.refusals import StepRefused
 from tests.leadership.factories import CommitmentFactory, QualityObjectiveFactory
 
@@ -86,3 +97,67 @@ def test_evidence_recorded_in_bulk_is_led_by_top_managers_and_linked_to_its_comm
     assert len(created_entries(EvidenceEntry)) == 2
     linked = AuditEntry.objects.filter(record_type="leadership.evidenceentry", action="update")
     assert [entry.changes["commitments"] for entry in linked] == [[[], [str(commitment)]]] * 2
+
+
+def test_a_bulk_completion_records_the_step_and_resolves_the_reminders_a_single_one_does(portal_users):
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    due = timezone.localdate() + dt.timedelta(days=3)
+    one, other = actions_create_bulk(actions=[Action(title=title, owner=employee, due_on=due) for title in "AB"],
+                                     by=qm, reason="Findings")
+    for action in (one, other):
+        Notification.objects.create(recipient=employee, kind="action_due_soon", record_type="action",
+                                    record_id=str(action.pk), occasion="3-days", title="Due soon",
+                                    channel=Channel.DIGEST)
+
+    action_update_status(action=one, status=ActionStatus.DONE, by=qm)
+    actions_complete_bulk(actions=[other], by=qm, reason="Closed at the review")
+
+    def step_of(action: Action) -> tuple:
+        entry = AuditEntry.objects.get(record_type="leadership.action", object_id=str(action.pk), action="step")
+        return entry.actor_username, entry.step, entry.changes
+
+    assert step_of(other) == step_of(one) == ("qm", "status done", {"status": ["open", "done"]})
+    resolved = [(n.read_at is not None, n.digested_at is not None) for n in Notification.objects.all()]
+    assert resolved == [(True, True)] * 2
+
+
+def test_actions_created_in_bulk_from_decisions_belong_to_a_review_still_deciding_and_start_open(portal_users):
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    due = timezone.localdate() + dt.timedelta(days=30)
+
+    def review(status: str) -> ManagementReview:
+        return ManagementReview.objects.create(
+            title=f"Review {status}", planned_on=timezone.localdate(), chair=portal_users.top_management,
+            status=status, held_on=timezone.localdate(), created_by=qm)
+
+    held, closed = review(ReviewStatus.HELD), review(ReviewStatus.CLOSED)
+    held_decision, closed_decision = (
+        ReviewOutput.objects.create(review=source, category=OutputCategory.IMPROVEMENT, decision="Act", recorded_by=qm)
+        for source in (held, closed))
+
+    def action(source: ManagementReview, decision: ReviewOutput, **preset) -> Action:
+        return Action(title="Finding", owner=employee, due_on=due, source_review=source, decision=decision, **preset)
+
+    with pytest.raises(ValidationError):  # a decision of another review than the action's source
+        actions_create_bulk(actions=[action(held, closed_decision)], by=qm, reason="Findings")
+    with pytest.raises(StepRefused):  # the closed review takes no more decisions
+        actions_create_bulk(actions=[action(closed, closed_decision)], by=qm, reason="Findings")
+    assert not Action.objects.exists()
+
+    [made] = actions_create_bulk(actions=[action(held, held_decision, status=ActionStatus.DONE,
+                                                 completed_on=timezone.localdate())], by=qm, reason="Findings")
+    made.refresh_from_db()
+    assert (made.status, made.completed_on) == (ActionStatus.OPEN, None)
+
+
+def test_measurements_recorded_in_bulk_are_validated_as_one_by_one_and_name_the_row_refused(portal_users):
+    qm = portal_users.quality_manager
+    fine, too_big = QualityObjectiveFactory(title="Scrap rate"), QualityObjectiveFactory(title="Output")
+    month_end = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+
+    with pytest.raises(ValidationError) as refused:  # more digits than a measurement holds (14, 4 after the point)
+        measurements_record_bulk(values=[(fine, Decimal("2.5")), (too_big, Decimal("12345678901234"))],
+                                 measured_on=month_end, by=qm, reason="The month's figures")
+    assert "Output" in " ".join(refused.value.messages)
+    assert "Scrap rate" not in " ".join(refused.value.messages)
+    assert not Measurement.objects.exists()

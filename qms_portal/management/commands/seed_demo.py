@@ -285,11 +285,9 @@ class Command(BaseCommand):
             username__in=[*DEPARTMENT_HEADS.values(), "d.whitaker"])}
         heads = {unit.code: by_name[DEPARTMENT_HEADS[unit.code]] for unit in departments
                  if unit.code in DEPARTMENT_HEADS}
-        password = make_password(None)
-
         def person(n: int, unit: OrgUnit, manager: User, title: str) -> User:
             first, last = LARGE_FIRST[n % len(LARGE_FIRST)], LARGE_LAST[n // len(LARGE_FIRST) % len(LARGE_LAST)]
-            return User(username=f"large{n:04}", full_name=f"{first} {last}", job_title=title, password=password,
+            return User(username=f"large{n:04}", full_name=f"{first} {last}", job_title=title,
                         email=f"large{n:04}@calder-valve.example", org_unit=unit, manager=manager)
 
         numbers = iter(range(have, wanted))
