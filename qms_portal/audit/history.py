@@ -202,14 +202,23 @@ def audit_actor_labels() -> list[str]:
 
 
 def audit_entries_by(who: str) -> Q:
-    """The condition for the entries of whoever ``who`` names: the people whose name holds it or whose user name it
-    is (their entries by account, written under any name they had), and the commands or tasks whose name holds it.
+    """The condition for the entries of whoever ``who`` names: the people whose name, now or before a change of name,
+    holds it or whose user name it is (their entries by account, written under any name they had), and the commands
+    or tasks whose name holds it.
 
     The text is matched against the people and the few command names first, then the trail is read by account or by
     name along an index ending in the id, so a page of a person's entries reads about 50 rows, not the whole trail.
     """
-    needle = who.strip().casefold()
-    accounts = User._base_manager.filter(Q(full_name__icontains=who.strip()) | Q(username__iexact=who.strip()))
+    text = who.strip()
+    needle = text.casefold()
+    # A name a person had before a change of name is in the trail of their own record: read there (the people's
+    # entries only, along the kind-of-record index), so the name shown on an old entry still finds it.
+    named_before = {int(pk) for pk in AuditEntry.objects.filter(
+        record_type=User._meta.label_lower, changes__full_name__icontains=text,
+    ).values_list("object_id", flat=True).distinct()[: ACCOUNTS_LISTED + 1]}
+    accounts = User._base_manager.filter(
+        Q(full_name__icontains=text) | Q(username__iexact=text) | Q(pk__in=named_before)
+    )
     ids = list(accounts.values_list("pk", flat=True)[: ACCOUNTS_LISTED + 1])
     labels = [name for name in audit_actor_labels() if needle in name.casefold()]
     found = Q(pk__in=[])  # nobody

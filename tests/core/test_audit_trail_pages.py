@@ -167,9 +167,12 @@ def test_a_person_is_found_by_part_of_their_name_or_their_user_name_whatever_nam
 
     by_name = qm_client.get(reverse("audit_trail"), {"actor": "newman", "record_type": "qms_portal.orgunit"})
     by_user_name = qm_client.get(reverse("audit_trail"), {"actor": "RITA", "record_type": "qms_portal.orgunit"})
+    # The name an auditor reads on the old entry finds the person too.
+    by_former_name = qm_client.get(reverse("audit_trail"), {"actor": "old-name", "record_type": "qms_portal.orgunit"})
 
     assert shown(by_name) == ["Unit under the new name", "Unit under the old name"]
     assert shown(by_user_name) == ["Unit under the new name", "Unit under the old name"]
+    assert shown(by_former_name) == ["Unit under the new name", "Unit under the old name"]
 
 
 def test_a_command_or_task_is_found_by_part_of_its_name(qm_client):
