@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import transaction
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,17 +36,9 @@ pytestmark = pytest.mark.django_db
 Key = tuple[str, str, str]  # (kind, record type, record id): what a prompt and a notification are about
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
-    media: Path = tmp_path_factory.mktemp("demo-media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo_seeded_once, db) -> None:
+    """The demo, seeded once for the module (tests/conftest.py); each test in a savepoint of its own."""
 
 
 @pytest.fixture

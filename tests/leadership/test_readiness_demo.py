@@ -6,14 +6,8 @@ The demo is seeded once for the module, inside a transaction rolled back at the 
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,17 +20,9 @@ from qms_portal.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
-    media: Path = tmp_path_factory.mktemp("demo-media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
-        call_command("seed_demo", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
+@pytest.fixture
+def seeded(demo_seeded_once, db) -> None:
+    """The demo, seeded once for the module (tests/conftest.py); each test in a savepoint of its own."""
 
 
 def test_stale_and_never_evidenced_commitments_are_not_met_and_due_soon_ones_at_risk(seeded):
