@@ -214,6 +214,11 @@ class ComprehensionAttempt(RetainedRecord, AuditedModel):
     class Meta:
         ordering = ["answered_at", "pk"]
         verbose_name = "comprehension answer"
+        # The campaign report looks up each person's answers to a version (how many, the first one): without it the
+        # lookup intersects the version's and the person's single-column indexes, once per person asked.
+        indexes = [
+            models.Index(fields=["version", "person", "answered_at"], name="attempt_version_person"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}'s {'right' if self.correct else 'wrong'} answer on {self.version}"

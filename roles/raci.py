@@ -69,22 +69,22 @@ def matrix_load(*, on: dt.date | None = None) -> Matrix:
 def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
     """Every broken rule of ``matrix``: activities first (in id order), then roles, then duties."""
     breaks: list[RuleBreak] = []
-    by_activity: dict[int, Counter[str]] = {pk: Counter() for pk in matrix.activities}
-    roles_used: set[int] = set()
-    for (activity_id, role_id), letter in matrix.letters.items():
-        by_activity.setdefault(activity_id, Counter())[letter] += 1
-        roles_used.add(role_id)
+    # Letters counted by (activity, letter) in one pass: a matrix has tens of thousands of cells.
+    counts: Counter[tuple[int, str]] = Counter(
+        (activity_id, letter) for (activity_id, _), letter in matrix.letters.items()
+    )
+    roles_used = {role_id for _, role_id in matrix.letters}
 
     for activity_id in sorted(matrix.activities):
-        name, counts = matrix.activities[activity_id], by_activity[activity_id]
-        accountable = counts[RaciLetter.ACCOUNTABLE]
+        name = matrix.activities[activity_id]
+        accountable = counts[(activity_id, RaciLetter.ACCOUNTABLE)]
         if accountable == 0:
             breaks.append(RuleBreak("one_accountable", f"“{name}” has no A: give exactly one role the A.",
                                     activity_id=activity_id))
         elif accountable > 1:
             breaks.append(RuleBreak("one_accountable", f"“{name}” has {accountable} A's: keep exactly one.",
                                     activity_id=activity_id))
-        if counts[RaciLetter.RESPONSIBLE] == 0:
+        if counts[(activity_id, RaciLetter.RESPONSIBLE)] == 0:
             breaks.append(RuleBreak("responsible", f"“{name}” has no R: at least one role must do it.",
                                     activity_id=activity_id))
 
