@@ -20,7 +20,7 @@ from leadership.commitments import CommitmentState
 from leadership.models import Action, Commitment, ManagementReview, QualityObjective, ReviewAttendance, ReviewStatus
 from leadership.objectives import ObjectiveStatus, latest_measurements, objective_status
 from leadership.people import top_managers
-from leadership.readiness import ClauseGroup, Verdict, readiness, snapshots_since
+from leadership.readiness import ClauseGroup, Verdict, readiness_of, snapshot_load, snapshots_since
 from leadership.selectors import commitments_with_status
 from policy import selectors as policy_selectors
 from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg, trend_chart_svg
@@ -224,8 +224,9 @@ class DashboardFigures:
     objective_counts: dict[str, int]
 
 
-def dashboard_figures(*, today: dt.date) -> DashboardFigures:
-    """The objectives, the acknowledgement rate, the RACI health and the dates ahead, in a fixed number of queries."""
+def dashboard_figures(*, today: dt.date, raci: roles_selectors.RaciHealth | None = None) -> DashboardFigures:
+    """The objectives, the acknowledgement rate, the RACI health (``raci`` when the caller read it already) and the
+    dates ahead, in a fixed number of queries."""
     tiles = objective_tiles(today=today)
     counted = Counter(tile.status.state for tile in tiles)
     next_review = (
@@ -237,7 +238,7 @@ def dashboard_figures(*, today: dt.date) -> DashboardFigures:
     return DashboardFigures(
         objectives=tiles,
         acknowledgement=acknowledgement_trend(today=today),
-        raci=roles_selectors.raci_health(on=today),
+        raci=raci if raci is not None else roles_selectors.raci_health(on=today),
         policy_reviews=policy_selectors.policy_review_dates(),
         next_review=next_review,
         objective_counts={str(state): counted.get(state, 0) for state in counted},
@@ -262,9 +263,10 @@ class ReadinessGlance:
     trend_svg: str
 
 
-def readiness_glance(*, today: dt.date) -> ReadinessGlance:
-    """Readiness as of ``today`` and its trend from the kept snapshots: a fixed number of queries."""
-    found = readiness(today)
+def readiness_glance(*, today: dt.date, roles: roles_selectors.RolesOnDay | None = None) -> ReadinessGlance:
+    """Readiness as of ``today`` (with ``roles``, today's roles, when the caller read them already) and its trend
+    from the kept snapshots: a fixed number of queries."""
+    found = readiness_of(snapshot_load(today, roles=roles))
     counts = found.counts()
     snapshots = snapshots_since(today - dt.timedelta(days=365))
 

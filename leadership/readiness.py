@@ -157,9 +157,12 @@ def thresholds_load() -> Thresholds:
     return Thresholds.from_settings(ReadinessSettings.objects.first())
 
 
-def snapshot_load(day: dt.date) -> ReadinessInputs:
-    """Every record the rules read, as of ``day``: at most fifteen queries, whatever the organisation's size."""
-    return ReadinessInputs(day, thresholds_load(), leadership_on(day), quality_policy_on(day), roles_on(day))
+def snapshot_load(day: dt.date, *, roles: RolesOnDay | None = None) -> ReadinessInputs:
+    """Every record the rules read, as of ``day``: at most fifteen queries, whatever the organisation's size.
+    ``roles``, when the caller already read ``roles_on(day)``, is taken as it is."""
+    if roles is None:
+        roles = roles_on(day)
+    return ReadinessInputs(day, thresholds_load(), leadership_on(day), quality_policy_on(day), roles)
 
 
 # --- The rules ---------------------------------------------------------------------------------------------

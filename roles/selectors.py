@@ -402,14 +402,34 @@ class RolesOnDay:
 
 def roles_day_of(matrix: Matrix, acknowledgements: AcknowledgementRate) -> RolesOnDay:
     """The readiness view of ``matrix`` (``roles.raci``'s rules run on it), with ``acknowledgements``: no query."""
-    breaks = [rule_break for rule_break in matrix_rule_breaks(matrix) if rule_break.duty_code is None]
-    return RolesOnDay(breaks, dict(matrix.roles), set(matrix.held_role_ids), dict(matrix.duties), acknowledgements)
+    return _roles_day_from(matrix, matrix_rule_breaks(matrix), acknowledgements)
+
+
+def _roles_day_from(matrix: Matrix, breaks: list[RuleBreak], acknowledgements: AcknowledgementRate) -> RolesOnDay:
+    kept = [rule_break for rule_break in breaks if rule_break.duty_code is None]
+    return RolesOnDay(kept, dict(matrix.roles), set(matrix.held_role_ids), dict(matrix.duties), acknowledgements)
 
 
 def roles_on(day: dt.date) -> RolesOnDay:
     """Roles as of ``day``: the matrix with that day's holders (letters and duties as they stand: they are not
     dated) and the (role, holder) pairs of that day with an acknowledgement of the role dated by its end.
     Six queries."""
+    return roles_day_of(matrix_load(on=day), _role_acknowledgements_on(day))
+
+
+def roles_and_health_on(day: dt.date) -> tuple[RolesOnDay, RaciHealth]:
+    """``roles_on(day)`` and ``raci_health(on=day)`` from one read of the matrix and one run of its rules, for a
+    page showing both (the dashboard): six queries."""
+    matrix = matrix_load(on=day)
+    breaks = matrix_rule_breaks(matrix)
+    return (
+        _roles_day_from(matrix, breaks, _role_acknowledgements_on(day)),
+        RaciHealth(breaks, len(matrix.activities), len(matrix.roles)),
+    )
+
+
+def _role_acknowledgements_on(day: dt.date) -> AcknowledgementRate:
+    """How many (role, holder) pairs of ``day`` had an acknowledgement of the role dated by its end: one query."""
     end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
     acknowledged = RoleAcknowledgement.objects.filter(
         role_id=OuterRef("role_id"), person_id=OuterRef("person_id"), acknowledged_at__lt=end
@@ -421,7 +441,7 @@ def roles_on(day: dt.date) -> RolesOnDay:
     )
     expected = {(role_id, person_id) for role_id, person_id, _ in pairs}
     done = {(role_id, person_id) for role_id, person_id, ok in pairs if ok}
-    return roles_day_of(matrix_load(on=day), AcknowledgementRate(len(done), len(expected)))
+    return AcknowledgementRate(len(done), len(expected))
 
 
 # --- The evidence pack's 5.3 section (leadership/evidence_pack/sections/roles.py) -----------------------------

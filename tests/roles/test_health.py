@@ -5,10 +5,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from qms_portal.audit import audit_context
 from roles.definitions import duty_assign
 from roles.models import Duty, Process
+from roles.selectors import raci_health, roles_and_health_on, roles_on
 from tests.roles.factories import ActivityFactory, AssignmentFactory, RaciCellFactory, RoleFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +90,20 @@ def test_onlookers_see_the_same_breaks_linked_to_pages_they_may_open(who, portal
     assert not re.search(r'href="/roles/duties/5\.3\.c/"', page)
     assert f'href="{reverse("roles:role_detail", args=[vacant.pk])}"' in section(page, "role_held")
     assert f'href="{reverse("roles:duty_list")}"' in section(page, "duty_assigned")
+
+
+def test_the_dashboard_reads_roles_and_raci_health_from_one_matrix_as_the_two_selectors_do(portal_users, sound):
+    """The dashboard reads the matrix once for its RACI panel and readiness's 5.3 rules: the same breaks (duties
+    apart for readiness), counts and acknowledgements as reading them apart."""
+    vacant = RoleFactory(title="Vacant inspector")
+    RaciCellFactory(activity=sound["plan"], role=vacant, letter="A")  # a second A; letters nobody holds
+    ActivityFactory(process=sound["process"], name="Review the output")  # no A, no R
+    duty_assign(duty=Duty.objects.get(code="5.3.c"), role=vacant, by=portal_users.quality_manager)
+    today = timezone.localdate()
+
+    roles, health = roles_and_health_on(today)
+
+    assert health == raci_health(on=today)
+    assert roles == roles_on(today)
+    assert {b.rule for b in health.rule_breaks} == {"one_accountable", "responsible", "role_held", "duty_held"}
+    assert [b for b in health.rule_breaks if b.duty_code is None] == roles.rule_breaks
