@@ -214,6 +214,12 @@ class ComprehensionAttempt(RetainedRecord, AuditedModel):
     class Meta:
         ordering = ["answered_at", "pk"]
         verbose_name = "comprehension answer"
+        # The campaign report reads each person's answers to one version (how many, and whether the first was
+        # right) once per person in the audience: one index lookup each, in answer order, instead of scanning the
+        # version's thousands of answers for every person.
+        indexes = [
+            models.Index(fields=["version", "person", "answered_at", "id"], name="attempt_version_person_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person}'s {'right' if self.correct else 'wrong'} answer on {self.version}"
