@@ -115,7 +115,8 @@ def campaign_report_page(request: SignedInRequest, reference: str, number: int) 
     """The campaign's rate overall and by department, and who is still pending."""
     campaign = _campaign(reference, number)
     report = campaign_report(campaign)
-    page = paginate(request, report.pending)
+    # The report's counts already tell how many are pending: the page does not count the list a second time.
+    page = paginate(request, report.pending, count=report.pending_count)
     # Beside each person pending, how often they were reminded and when last (one query for the page).
     reminded = campaign_people_reminded(campaign, [person["pk"] for person in page.object_list])
     for person in page.object_list:

@@ -371,3 +371,21 @@ def test_a_closed_campaign_does_not_count_people_who_joined_after_it(portal_user
     assert campaign_audience(newer.campaign).count() == asked_while_open + 1
     page = qm_client.get(report_url(published)).content.decode()
     assert f"0 of {asked_while_open} people asked" in page
+
+
+def test_report_pages_through_everyone_pending_and_no_one_else(portal_users, qm_client):
+    """The pending list's page count comes from the report's figures, not from counting the list again: with 70
+    people asked and 1 acknowledged, the 69 pending fill page 1 (50) and page 2 (19), and the acknowledged one is
+    on neither."""
+    _staff_in_bulk(66)
+    version = publish(portal_users, audience=AudienceKind.ALL_STAFF)
+    acknowledgement_record(version=version, person=User.objects.get(username="bulk1"), answer=None)
+    asked = campaign_audience(version.campaign).count()
+    assert asked == 70
+    pages = [qm_client.get(report_url(version), {"page": number}).content.decode() for number in (1, 2)]
+    shown = [page.count("Bulk Person ") for page in pages]
+    assert shown == [50, 66 - 1 - 50]
+    assert "69 people" in pages[0]
+    assert all("Bulk Person 0001" not in page for page in pages)
+    assert "?page=2" in pages[0]
+    assert "?page=3" not in pages[0]
