@@ -76,7 +76,7 @@ def _failed_emails(request: HttpRequest) -> dict[str, Any] | None:
     """For whoever keeps the organisation's settings (the quality manager): e-mails that could not be delivered."""
     if not user_can(request.user, Capability.MANAGE_ORGANISATION):
         return None
-    from qms_portal.notifications import outbox_failed_recently
+    from qms_portal.outbox import outbox_failed_recently
 
     count, rows = outbox_failed_recently()
     return {"count": count, "rows": rows} if rows else None

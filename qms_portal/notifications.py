@@ -1,20 +1,14 @@
-"""Reminders and notifications: the kinds apps register, the sweep that claims each reminder once, the outbox that
-sends e-mails, and the daily digest.
+"""Reminders and notifications: the kinds apps register, the sweep that claims each reminder once, the e-mails it
+puts in the outbox (sent by ``qms_portal.outbox``), and the daily digest.
 
 Exactly once: a reminder is claimed by inserting its ``Notification``, whose unique key is (kind, record,
 recipient, occasion), in the same transaction as its ``OutboxEmail``. A second sweep, a second beat or a
 transaction rolled back leaves one row, or none, and so one e-mail, or none.
-
-The outbox is sent by ``outbox_send``: rows are claimed ("sending", committed) before the mail server is spoken
-to. A row still "sending" after ``SENDING_STALE`` had its worker die mid-send; it is NOT sent again (it may have
-gone out) but marked failed, "not known whether it was sent", for the quality manager to check: never twice
-rather than at least once.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
 import sys
 import threading
 import uuid
@@ -22,12 +16,10 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.mime.text import MIMEText
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,7 +32,6 @@ from qms_portal.models import (
     NotificationPreference,
     Organisation,
     OutboxEmail,
-    OutboxStatus,
     User,
 )
 from qms_portal.reminder_schedule import ScheduleSetting, organisation_pinned
@@ -50,15 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A row "sending" for longer than this had its worker die while speaking to the mail server.
-SENDING_STALE = dt.timedelta(minutes=5)
-SENDING_LOST = (
-    "The worker stopped while sending it: it is not known whether it went out. It is not sent again, so that "
-    "nobody gets it twice; ask the person whether it arrived."
-)
-# Temporary failures are tried again after 1, 2, 4 ... minutes, at most an hour apart, until the server takes them.
-BACKOFF_FIRST = dt.timedelta(minutes=1)
-BACKOFF_MAX = dt.timedelta(hours=1)
 # The daily digest leaves at this hour of the organisation's day.
 DIGEST_HOUR = 7
 # Without Redis, the development server sweeps this often from a thread of its own.
@@ -408,7 +390,7 @@ def reminders_sweep(*, now: dt.datetime | None = None, dry_run: bool = False) ->
     return made
 
 
-# --- The outbox --------------------------------------------------------------------------------------
+# --- Handing the outbox to a worker ------------------------------------------------------------------
 def outbox_send_soon() -> None:
     """Hand the outbox to a worker now (after a commit); when Redis is down the rows wait for the minutely task."""
     from qms_portal.celery import task_send_promptly
@@ -417,122 +399,6 @@ def outbox_send_soon() -> None:
         task_send_promptly("qms_portal.tasks.send_outbox", [])
     except Exception:  # kombu's OperationalError and the like: the periodic sender takes the rows
         log.warning("task queue unreachable: the outbox waits for the periodic sender", exc_info=True)
-
-
-def _permanent(error: Exception) -> bool:
-    """Whether the mail server refused for good (5xx): sending again would be refused again."""
-    if isinstance(error, BadHeaderError):  # the message itself is wrong: it would be refused every time
-        return True
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
-        return error.smtp_code >= 500
-    return False
-
-
-def _reason(error: Exception) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{address}: {code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
-            for address, (code, message) in error.recipients.items()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        message = error.smtp_error
-        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
-        return f"{error.smtp_code} {text}"
-    return f"{type(error).__name__}: {error}"
-
-
-def _backoff(attempts: int) -> dt.timedelta:
-    doublings = min(max(0, attempts - 1), 10)  # past ten the hour's cap holds anyway
-    return min(BACKOFF_FIRST * (1 << doublings), BACKOFF_MAX)
-
-
-def outbox_fail_lost(now: dt.datetime | None = None) -> int:
-    """Mark failed the rows left "sending" by a worker that died mid-send (see the module's docstring: never
-    twice); returns how many."""
-    now = now or timezone.now()
-    count = OutboxEmail.objects.filter(status=OutboxStatus.SENDING, sending_since__lt=now - SENDING_STALE).update(
-        status=OutboxStatus.FAILED, last_error=SENDING_LOST
-    )
-    if count:
-        log.error("%s e-mail(s) left sending by a stopped worker marked failed", count)
-    return count
-
-
-def _outbox_claim(limit: int, now: dt.datetime) -> list[OutboxEmail]:
-    """Take up to ``limit`` due rows for this worker: "sending", committed before anything is sent."""
-    with transaction.atomic():
-        due = OutboxEmail.objects.filter(status=OutboxStatus.QUEUED, next_attempt_at__lte=now).order_by(
-            "next_attempt_at", "id"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        # SQLite: the transaction takes the write lock at its start (IMMEDIATE), so one worker claims at a time.
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.QUEUED).update(
-            status=OutboxStatus.SENDING, sending_since=now
-        )
-    return list(OutboxEmail.objects.filter(pk__in=ids, status=OutboxStatus.SENDING).order_by("id"))
-
-
-@dataclass
-class OutboxResult:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-
-
-def _calendar_part(calendar: str) -> MIMEText:
-    """An iCalendar file as the attachment mail clients offer to accept (``method`` as in the file, RFC 6047)."""
-    part = MIMEText(calendar, "calendar", "utf-8")
-    part.set_param("method", "CANCEL" if "METHOD:CANCEL" in calendar else "REQUEST")
-    part.add_header("Content-Disposition", "attachment", filename="invite.ics")
-    return part
-
-
-def outbox_send(*, limit: int = 100, now: dt.datetime | None = None) -> OutboxResult:
-    """Send the queued e-mails that are due: sent ones are marked sent, a permanent refusal (5xx) failed with its
-    reason, anything else (server down, 4xx) queued again with a later ``next_attempt_at``."""
-    now = now or timezone.now()
-    outbox_fail_lost(now)
-    rows = _outbox_claim(limit, now)
-    result = OutboxResult()
-    if not rows:
-        return result
-    mail = get_connection(fail_silently=False)
-    for row in rows:
-        message = EmailMultiAlternatives(
-            subject=row.subject, body=row.text, to=[row.to_address], headers=row.headers, connection=mail
-        )
-        if row.html:
-            message.attach_alternative(row.html, "text/html")
-        if row.calendar:
-            message.attach(_calendar_part(row.calendar))
-        attempts = row.attempts + 1
-        try:
-            message.send()
-        except Exception as error:  # noqa: BLE001 - every failure is kept on its row, and the others still go
-            if _permanent(error):
-                result.failed += 1
-                OutboxEmail.objects.filter(pk=row.pk).update(
-                    status=OutboxStatus.FAILED, attempts=attempts, last_error=_reason(error)[:2000]
-                )
-                log.warning("e-mail %s refused for good: %s", row.pk, _reason(error))
-            else:
-                result.retried += 1
-                OutboxEmail.objects.filter(pk=row.pk).update(
-                    status=OutboxStatus.QUEUED, attempts=attempts, last_error=_reason(error)[:2000],
-                    next_attempt_at=timezone.now() + _backoff(attempts), sending_since=None,
-                )
-                log.warning("e-mail %s not sent, tried again later: %s", row.pk, _reason(error))
-            continue
-        result.sent += 1
-        OutboxEmail.objects.filter(pk=row.pk).update(
-            status=OutboxStatus.SENT, attempts=attempts, sent_at=timezone.now(), last_error=""
-        )
-    return result
 
 
 # --- The daily digest ----------------------------------------------------------------------------
@@ -610,16 +476,6 @@ def _outbox_for_digest(person: User, rows: list[Notification], organisation: Org
 
 
 # --- Reading them on the portal -------------------------------------------------------------------
-def outbox_failed_recently(*, days: int = 7, limit: int = 5) -> tuple[int, list[OutboxEmail]]:
-    """The e-mails that failed in the last ``days`` (refused for good, or lost with their worker), newest first:
-    how many, and the first ``limit``; for the quality manager, who tells the people by other means."""
-    rows = OutboxEmail.objects.filter(
-        status=OutboxStatus.FAILED, created_at__gte=timezone.now() - dt.timedelta(days=days)
-    ).select_related("recipient")
-    shown = list(rows[:limit])
-    return (len(shown) if len(shown) < limit else rows.count()), shown
-
-
 def notifications_unread_count(person: User) -> int:
     return Notification.objects.filter(recipient=person, read_at=None).count()
 

@@ -15,7 +15,8 @@ from qms_portal.accounts import invitations_waiting, sessions_clear_expired
 from qms_portal.audit import audit_anchor_record, audit_verify
 from qms_portal.jobs import job_progress, job_start, job_task, jobs_fail_lost
 from qms_portal.models import Invitation, Job, Organisation, User
-from qms_portal.notifications import digest_due, digest_send, outbox_send, reminders_sweep
+from qms_portal.notifications import digest_due, digest_send, reminders_sweep
+from qms_portal.outbox import outbox_send
 
 log = logging.getLogger(__name__)
 

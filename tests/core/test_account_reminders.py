@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from qms_portal.access import PortalRole
 from qms_portal.account_reminders import ACCESS_ENDING, access_ending_find
 from qms_portal.models import Notification, Organisation
-from qms_portal.notifications import outbox_send, reminders_sweep
+from qms_portal.notifications import reminders_sweep
+from qms_portal.outbox import outbox_send
 from qms_portal.reminder_schedule import organisation_pinned
 from tests.core.factories import UserFactory
 

@@ -28,7 +28,6 @@ from qms_portal.models import (
     User,
 )
 from qms_portal.notifications import (
-    SENDING_LOST,
     Reminder,
     ReminderKind,
     digest_due,
@@ -36,11 +35,11 @@ from qms_portal.notifications import (
     in_process_timer_start,
     notification_preferences_save,
     notify,
-    outbox_send,
     reminder_kind_register,
     reminder_kind_unregister,
     reminders_sweep,
 )
+from qms_portal.outbox import SENDING_LOST, outbox_send
 from qms_portal.tasks import send_outbox
 from tests.core.factories import UserFactory
 from tests.core.test_invitations_queue_down import queue_down

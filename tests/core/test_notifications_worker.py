@@ -23,15 +23,8 @@ from django.utils import timezone
 from qms_portal import notifications
 from qms_portal.celery import app
 from qms_portal.models import Notification, OutboxEmail, OutboxStatus, User
-from qms_portal.notifications import (
-    SENDING_LOST,
-    Reminder,
-    ReminderKind,
-    notify,
-    outbox_send,
-    reminder_kind_register,
-    reminder_kind_unregister,
-)
+from qms_portal.notifications import Reminder, ReminderKind, notify, reminder_kind_register, reminder_kind_unregister
+from qms_portal.outbox import SENDING_LOST, outbox_send
 from tests.core.factories import UserFactory
 from tests.core.test_celery_worker import (
     TASK_TIMEOUT,

@@ -26,7 +26,8 @@ from policy.workflow import version_approve
 from qms_portal.home import home_panels_for
 from qms_portal.management.commands.seed_demo import DEMO_PASSWORD
 from qms_portal.models import Channel, Notification, NotificationPreference, User
-from qms_portal.notifications import digest_send, outbox_send, reminders_sweep
+from qms_portal.notifications import digest_send, reminders_sweep
+from qms_portal.outbox import outbox_send
 from qms_portal.presentation import day
 from qms_portal.signatures import content_sha256
 from roles.acknowledgements import role_acknowledge

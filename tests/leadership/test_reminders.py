@@ -26,7 +26,8 @@ from leadership.reminders import (
 from leadership.reviews import Meeting
 from qms_portal.access import PortalRole
 from qms_portal.models import Notification, Organisation
-from qms_portal.notifications import outbox_send, reminders_sweep
+from qms_portal.notifications import reminders_sweep
+from qms_portal.outbox import outbox_send
 from tests.core.factories import UserFactory
 from tests.leadership.factories import ActionFactory, CommitmentFactory, EvidenceEntryFactory
 from tests.leadership.review_pages import plan, url

@@ -25,7 +25,8 @@ from policy.reminders import (
 )
 from qms_portal.access import PortalRole
 from qms_portal.models import Channel, Notification, Organisation, User
-from qms_portal.notifications import digest_send, notification_preferences_save, outbox_send, reminders_sweep
+from qms_portal.notifications import digest_send, notification_preferences_save, reminders_sweep
+from qms_portal.outbox import outbox_send
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.policy.factories import AcknowledgementFactory, CampaignFactory, PolicyVersionFactory
 

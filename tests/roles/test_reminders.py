@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from qms_portal.access import PortalRole
 from qms_portal.models import Channel, Notification, Organisation
-from qms_portal.notifications import notification_preferences_save, outbox_send, reminders_sweep
+from qms_portal.notifications import notification_preferences_save, reminders_sweep
+from qms_portal.outbox import outbox_send
 from roles.acknowledgements import role_acknowledge
 from roles.models import RoleAcknowledgement
 from roles.reminders import ROLE_TO_ACKNOWLEDGE, role_to_acknowledge_find

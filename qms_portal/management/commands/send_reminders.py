@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from qms_portal.notifications import digest_send, outbox_send, reminders_sweep
+from qms_portal.notifications import digest_send, reminders_sweep
+from qms_portal.outbox import outbox_send
 
 
 class Command(BaseCommand):
