@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import re
@@ -39,7 +38,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -52,7 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
 sys.path[:0] = [str(ROOT), str(SCRIPTS)]
 
-Figure = dict[str, Any]
+from bench_report import Figure, load_figures, make_figure, page_figures, scale_figures, table  # noqa: E402 (found through the path above)
+from load_client import Load, load_page, request, sign_in  # noqa: E402 (found through the path above)
 
 # Settings every process of the bench shares. The records key must be one key for the seeding and for gunicorn
 # (signatures and the trail are sealed with it); DEBUG off, as gunicorn runs, refuses the development keys.
@@ -61,10 +60,6 @@ BENCH_ENV = {
     "RECORDS_HMAC_KEY": "bench-only-records-key-never-used-outside-make-bench-0123456789abcdef",
     "LOG_LEVEL": "WARNING",
 }
-DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 (the demo's published password)
-PAGE_TARGET_RATIO = 5.0  # every page within 5x the floor page at the large scale
-LOAD_TARGET_RATIO = 0.3  # the dashboard's throughput at least 30% of the floor page's
-ORIGIN_HEADERS = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front of gunicorn sets
 # The background scripts' broker (the evidence pack's workers): Redis as .ci/run starts it, unless told otherwise.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
@@ -369,7 +364,7 @@ def gunicorn(run: Run, database_url: str) -> Iterator[int]:
             if process.poll() is not None:
                 raise SystemExit(f"gunicorn stopped at start (exit {process.returncode}); see {log.name}")
             try:
-                if _request(port, "GET", "/accounts/login/")[0] == 200:
+                if request(port, "GET", "/accounts/login/")[0] == 200:
                     break
             except OSError:
                 pass
@@ -385,101 +380,6 @@ def gunicorn(run: Run, database_url: str) -> Iterator[int]:
             process.kill()
             process.wait()
         log.close()
-
-
-def _request(port: int, method: str, path: str, headers: dict[str, str] | None = None,
-             body: str | None = None) -> tuple[int, list[tuple[str, str]], bytes]:
-    """One request on a connection of its own (gunicorn's sync workers close each connection after answering)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        connection.request(method, path, body=body, headers={**ORIGIN_HEADERS, **(headers or {})})
-        response = connection.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        connection.close()
-
-
-def _cookies(headers: list[tuple[str, str]]) -> dict[str, str]:
-    return dict(value.split(";", 1)[0].strip().split("=", 1) for name, value in headers
-                if name.lower() == "set-cookie")
-
-
-def sign_in(port: int, username: str) -> str:
-    """A session of ``username`` through the log-in page (its CSRF token, its form): the Cookie header to send."""
-    status, headers, body = _request(port, "GET", "/accounts/login/")
-    cookies = _cookies(headers)
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if status != 200 or token is None:
-        raise SystemExit(f"the log-in page answered {status} without a form")
-    origin = f"https://127.0.0.1:{port}"
-    status, headers, _ = _request(port, "POST", "/accounts/login/", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": origin, "Referer": f"{origin}/accounts/login/",
-        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
-    }, body=urllib.parse.urlencode({"username": username, "password": DEMO_PASSWORD,
-                                    "csrfmiddlewaretoken": token.group(1).decode()}))
-    cookies.update(_cookies(headers))
-    if status != 302:
-        raise SystemExit(f"signing in as {username} answered {status}, not a redirect")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
-
-
-@dataclass
-class Load:
-    """What N people asking for one page for T seconds got."""
-
-    requests: int = 0
-    errors: int = 0
-    seconds: float = 0.0  # from the end of the warm-up to the last answer of a request sent before the end
-    last_answer: float = 0.0
-    latencies: list[float] = field(default_factory=list)  # milliseconds, answered 200
-    statuses: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
-
-
-def load_page(port: int, path: str, sessions: list[str], seconds: float, warm_up: float) -> Load:
-    """Every session asks for ``path`` again as soon as answered, first for a warm-up (each gunicorn worker loads the
-    portal as it starts, and compiles a page's templates the first time it draws it), then for ``seconds``."""
-    load = Load()
-    lock = threading.Lock()
-    warm_until = time.monotonic() + warm_up
-    stop_at = warm_until + seconds
-
-    def person(cookie: str) -> None:
-        while (now := time.monotonic()) < stop_at:
-            try:
-                status = _request(port, "GET", path, headers={"Cookie": cookie})[0]
-            except OSError as error:
-                status, outcome = 0, type(error).__name__
-            else:
-                outcome = str(status)
-            answered = time.monotonic()
-            took = (answered - now) * 1000
-            if now < warm_until:
-                continue
-            with lock:
-                load.last_answer = max(load.last_answer, answered)
-                load.requests += 1
-                load.statuses[outcome] = load.statuses.get(outcome, 0) + 1
-                if status == 200:
-                    load.latencies.append(took)
-                else:
-                    load.errors += 1
-
-    threads = [threading.Thread(target=person, args=(cookie,)) for cookie in sessions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Not just ``seconds``: requests sent before the end are counted, so the time they took to answer is too.
-    load.seconds = max(load.last_answer - warm_until, seconds)
-    return load
 
 
 def measure_load(run: Run, scale: str, urls: list[dict[str, Any]] | None = None) -> dict[str, Load]:
@@ -542,7 +442,7 @@ def run_script(script: Script, *, directory: Path, quick: bool, env: dict[str, s
     name = f"background.{script.file.removesuffix('.py')}"
     path = directory / script.file
     if not path.exists():
-        return [_figure(name, None, "not built", note=f"scripts/{script.file} does not exist yet")]
+        return [make_figure(name, None, "not built", note=f"scripts/{script.file} does not exist yet")]
     command = [sys.executable, str(path), *script.args, *(script.quick_args if quick else ())]
     # A session of its own: a script's own children (Celery workers) are stopped with it when it runs over.
     process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, start_new_session=True,  # noqa: S603
@@ -551,14 +451,14 @@ def run_script(script: Script, *, directory: Path, quick: bool, env: dict[str, s
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop_group(process)
-        return [_figure(name, None, "failed", note=f"took over {timeout} s")]
+        return [make_figure(name, None, "failed", note=f"took over {timeout} s")]
     done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     figures = figures_of(done.stdout)
     if done.returncode:
         last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
-        figures.append(_figure(name, None, "failed", note=f"exit {done.returncode}: {last[:300]}"))
+        figures.append(make_figure(name, None, "failed", note=f"exit {done.returncode}: {last[:300]}"))
     elif not figures:
-        figures.append(_figure(name, None, "failed", note="printed no figure"))
+        figures.append(make_figure(name, None, "failed", note="printed no figure"))
     return figures
 
 
@@ -588,151 +488,6 @@ def measure_background(run: Run) -> list[Figure]:
             if env:
                 run.databases.drop("bg")
     return figures
-
-
-# --- Figures and the table ---------------------------------------------------------------------------------------
-def _figure(name: str, value: float | None, unit: str, *, floor: float | None = None, target: str | None = None,
-            met: bool | None = None, note: str | None = None) -> Figure:
-    ratio = round(value / floor, 2) if value is not None and floor else None
-    figure: Figure = {"name": name, "value": round(value, 2) if isinstance(value, float) else value, "unit": unit,
-                      "floor": round(floor, 2) if isinstance(floor, float) else floor, "ratio": ratio}
-    if target is not None:
-        figure.update(target=target, met=met)
-    if note:
-        figure["note"] = note
-    return figure
-
-
-def page_figures(records: dict[str, list[dict[str, Any]]]) -> list[Figure]:
-    figures = []
-    titles = {page.key: page for page in _pages()}
-    for scale, rows in records.items():
-        for row in rows:
-            key = f"floor.{row['user']}" if row["page"] == "floor" else row["page"]
-            ratio = row["ms"] / row["floor_ms"] if row["floor_ms"] else None
-            target, met = None, None
-            if scale == "large" and row["page"] != "floor":
-                target, met = f"<= {PAGE_TARGET_RATIO:g}x floor", ratio is not None and ratio <= PAGE_TARGET_RATIO
-            figures.append(_figure(f"pages.{scale}.{key}.ms", row["ms"], "ms", floor=row["floor_ms"], target=target,
-                                   met=met, note=f"{titles[row['page']].title}, signed in as {row['user']}"))
-            figures.append(_figure(f"pages.{scale}.{key}.queries", row["queries"], "queries",
-                                   floor=row["floor_queries"]))
-    if {"demo", "large"} <= records.keys():
-        demo = {(row["page"], row["user"]): row["queries"] for row in records["demo"]}
-        for row in records["large"]:
-            if (row["page"], row["user"]) in demo and row["page"] != "floor":
-                growth = row["queries"] - demo[row["page"], row["user"]]
-                figures.append(_figure(f"pages.{row['page']}.queries_large_minus_demo", growth, "queries",
-                                       target="0 (the same queries at both scales)", met=growth == 0))
-    return figures
-
-
-def load_figures(loads: dict[str, Load], users: int, scale: str) -> list[Figure]:
-    figures = []
-    floor = loads.get("floor")
-    for key, load in loads.items():
-        target, met = None, None
-        if key == "dashboard" and floor:
-            target = f">= {LOAD_TARGET_RATIO:g}x floor"
-            met = bool(floor.rps) and load.rps / floor.rps >= LOAD_TARGET_RATIO
-        note = f"{scale} scale, {users} signed-in people; answers {load.statuses}"
-        figures += [
-            _figure(f"load.{key}.rps", load.rps, "requests/s", floor=floor.rps if floor else None, target=target,
-                    met=met, note=note),
-            _figure(f"load.{key}.p50", load.percentile(0.5), "ms", floor=floor.percentile(0.5) if floor else None),
-            _figure(f"load.{key}.p95", load.percentile(0.95), "ms", floor=floor.percentile(0.95) if floor else None),
-            _figure(f"load.{key}.errors", load.errors, "requests", target="0", met=load.errors == 0),
-            _figure(f"load.{key}.requests", load.requests, "requests"),
-            _figure(f"load.{key}.seconds", load.seconds, "s"),
-        ]
-    return figures
-
-
-def scale_figures(built: list[dict[str, Any]]) -> list[Figure]:
-    figures = []
-    for scale in built:
-        for key, unit in (("people", "people"), ("roles", "roles"), ("raci_letters", "letters"),
-                          ("audit_entries", "entries"), ("seconds", "s")):
-            name = "build_time" if key == "seconds" else key
-            figures.append(_figure(f"scale.{scale['scale']}.{name}", scale[key], unit))
-    return figures
-
-
-def _cell(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def table(figures: list[Figure], heading: str) -> str:
-    by_name = {figure["name"]: figure for figure in figures}
-    lines = [heading, ""]
-    scales = [f["name"].split(".")[1] for f in figures if f["name"].startswith("scale.") and
-              f["name"].endswith(".people")]
-    if scales:
-        lines.append("Data: " + "; ".join(
-            f"{scale} {by_name[f'scale.{scale}.people']['value']} people, {by_name[f'scale.{scale}.roles']['value']} "
-            f"roles, {by_name[f'scale.{scale}.raci_letters']['value']} RACI letters, "
-            f"{by_name[f'scale.{scale}.audit_entries']['value']} audit entries "
-            f"(built in {_cell(by_name[f'scale.{scale}.build_time']['value'])} s)" for scale in scales))
-        lines.append("")
-    page_rows = [f for f in figures if f["name"].startswith("pages.") and f["name"].endswith(".ms")]
-    if page_rows:
-        lines.append("Pages in-process (median server time; ratio = page / floor page of the same person, timed in "
-                     f"turn with it; target at large <= {PAGE_TARGET_RATIO:g}x)")
-        lines.append(f"{'page':<24} {'as':<9} {'scale':<6} {'queries':>7} {'floor q':>7} {'ms':>8} {'floor ms':>8} "
-                     f"{'ratio':>6}  {'check'}")
-        for figure in sorted(page_rows, key=lambda f: (f["name"].split(".")[2] != "floor", f["name"].split(".")[2],
-                                                       f["name"].split(".")[1] != "demo")):
-            _, scale, *key, _ = figure["name"].split(".")
-            queries = by_name[figure["name"].removesuffix(".ms") + ".queries"]
-            page_key = key[0]
-            growth = by_name.get(f"pages.{page_key}.queries_large_minus_demo")
-            checks = []
-            if figure.get("met") is False:
-                checks.append(f"over {PAGE_TARGET_RATIO:g}x")
-            if scale == "large" and growth and growth["value"]:
-                checks.append(f"queries {growth['value']:+d} vs demo")
-            title, _, who = (figure.get("note") or "").partition(", signed in as ")
-            lines.append(f"{title:<24} {who:<9} {scale:<6} {queries['value']:>7} {queries['floor']:>7} "
-                         f"{_cell(figure['value']):>8} {_cell(figure['floor']):>8} {_cell(figure['ratio'], 2):>6}  "
-                         f"{'; '.join(checks) or 'ok'}")
-        lines.append("")
-    load_rows = [f for f in figures if f["name"].startswith("load.") and f["name"].endswith(".rps")]
-    if load_rows:
-        lines.append(f"Under load: gunicorn (3 workers) on PostgreSQL, "
-                     f"{load_rows[0]['note'].split(';')[0]}, one page after the other;\n  target 0 errors, "
-                     f"dashboard >= {LOAD_TARGET_RATIO:g}x the floor's requests/s")
-        lines.append(f"{'page':<14} {'requests':>8} {'in s':>5} {'req/s':>7} {'ratio':>6} {'p50 ms':>8} {'p95 ms':>8} "
-                     f"{'errors':>6}  check")
-        for figure in load_rows:
-            key = figure["name"].split(".")[1]
-            errors = by_name[f"load.{key}.errors"]
-            checks = [] if errors["met"] else ["errors"]
-            if figure.get("met") is False:
-                checks.append(f"under {LOAD_TARGET_RATIO:g}x")
-            lines.append(f"{key:<14} {by_name[f'load.{key}.requests']['value']:>8} "
-                         f"{_cell(by_name[f'load.{key}.seconds']['value']):>5} "
-                         f"{_cell(figure['value']):>7} {_cell(figure['ratio'], 2):>6} "
-                         f"{_cell(by_name[f'load.{key}.p50']['value']):>8} "
-                         f"{_cell(by_name[f'load.{key}.p95']['value']):>8} {errors['value']:>6}  "
-                         f"{'; '.join(checks) or 'ok'}")
-        lines.append("")
-    background = [f for f in figures if not f["name"].startswith(("pages.", "load.", "scale."))]
-    if background:
-        lines.append("Background work (scripts' own figures)")
-        for figure in background:
-            value = figure["unit"] if figure["value"] is None else f"{_cell(figure['value'], 3)} {figure['unit']}"
-            extra = f"  floor {figure['floor']}, ratio {figure['ratio']}" if figure.get("ratio") is not None else ""
-            note = f"  ({figure['note']})" if figure.get("note") else ""
-            lines.append(f"  {figure['name']:<58} {value}{extra}{note}")
-        lines.append("")
-    missed = [f for f in figures if f.get("met") is False]
-    lines.append(f"Targets missed: {len(missed)}" + "".join(f"\n  {f['name']}: {f['value']} {f['unit']} (ratio "
-                                                             f"{f['ratio']}; target {f['target']})" for f in missed))
-    return "\n".join(lines)
 
 
 def _commit() -> str:
@@ -795,7 +550,7 @@ def main() -> None:
         if "pages" in parts:
             with phase("pages in-process"):
                 records = measure_pages(run, scales)
-                figures += page_figures(records)
+                figures += page_figures(records, {page.key: page.title for page in _pages()})
         if "load" in parts:
             with phase(f"under load at {scales[-1]}"):
                 loads = measure_load(run, scales[-1], records.get(scales[-1]))
