@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from roles.orgchart.load import ChartRole, Holder
+from roles.orgchart.load import NAMES_READ, ChartRole, Holder
 from roles.orgchart.text import clean_text, fit_text, text_width, wrap_text
 
 PAGE_WIDTH = 1080  # px: fits the portal's content column (1098 px inside the card) on a 1366 px wide screen
@@ -27,7 +27,7 @@ TEXT_X = STRIP + 9
 TEXT_WIDTH = BOX_WIDTH - TEXT_X - PADDING
 TITLE_SIZE, UNIT_SIZE, HOLDER_SIZE, BADGE_SIZE = 13.0, 11.0, 12.0, 9.5
 TITLE_LEAD, UNIT_LEAD, HOLDER_LEAD = 17, 15, 17
-MAX_HOLDER_LINES = 3
+MAX_HOLDER_LINES = min(3, NAMES_READ)  # names in a box: all of them up to this, else one fewer and "and N more"
 DEPUTY_LABEL = "deputy"
 
 
@@ -39,7 +39,8 @@ class Box:
     title: list[str]
     unit: str | None  # only where the unit changes from the manager's: the colour strip says the rest
     holders: list[tuple[str, Holder]]  # the name as it fits, and the holder
-    more: int
+    more: int  # holders not named in the box
+    more_deputies: int  # of them, deputies
     height: float
     x: float = 0
     y: float = 0
@@ -64,14 +65,15 @@ def _measure(role: ChartRole, manager: ChartRole | None) -> Box:
     unit = None
     if manager is None or manager.unit.pk != role.unit.pk:
         unit = fit_text(clean_text(role.unit.name), UNIT_SIZE, TEXT_WIDTH)
-    shown = role.holders[:MAX_HOLDER_LINES] if len(role.holders) <= MAX_HOLDER_LINES else role.holders[:2]
+    shown = role.holders[:MAX_HOLDER_LINES] if role.people <= MAX_HOLDER_LINES else role.holders[: MAX_HOLDER_LINES - 1]
     badge = text_width(DEPUTY_LABEL, BADGE_SIZE, bold=True) + 12
     holders = [(fit_text(clean_text(h.name), HOLDER_SIZE, TEXT_WIDTH - (badge if h.is_deputy else 0), bold=True), h)
                for h in shown]
-    more = len(role.holders) - len(shown)
+    more = role.people - len(shown)
+    more_deputies = role.deputies - sum(h.is_deputy for h in shown)
     holder_lines = max(1, len(holders) + (1 if more else 0))  # a vacant role says so on one line
     height = PADDING + TITLE_LEAD * len(title) + (UNIT_LEAD if unit else 0) + 8 + HOLDER_LEAD * holder_lines + PADDING
-    return Box(role, title, unit, holders, more, height)
+    return Box(role, title, unit, holders, more, more_deputies, height)
 
 
 def layout_chart(roots: list[ChartRole], *, width: float) -> Layout:

@@ -24,6 +24,7 @@ from roles.orgchart.layout import (
     PDF_FIRST_BAND_HEIGHT,
     PDF_WIDTH,
     STRIP,
+    TEXT_WIDTH,
     TEXT_X,
     TITLE_LEAD,
     TITLE_SIZE,
@@ -44,6 +45,7 @@ VACANT_STROKE, VACANT_FILL, VACANT_TEXT = "#dc2626", "#fff5f5", "#b42318"
 CONTEXT_STROKE, CONTEXT_FILL, CONTEXT_STRIP = "#d7dde5", "#f3f5f8", "#c5ced9"
 DEPUTY_FILL, DEPUTY_TEXT = "#fff1c2", "#7a4d00"
 YOURS_FILL, YOURS_STROKE = "#eef4ff", "#1f6feb"
+_PK_MARK = 987654321  # a number no other part of the role page's address holds
 
 
 def _attrs(**values: object) -> str:
@@ -51,7 +53,9 @@ def _attrs(**values: object) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """A coordinate to a tenth, without trailing zeros ("12", "12.5"); called thousands of times a drawing."""
+    tenth = round(value, 1)
+    return str(int(tenth)) if tenth == int(tenth) else str(tenth)
 
 
 def _text(x: float, y: float, text: str, *, size: float, fill: str, bold: bool = False) -> str:
@@ -77,12 +81,19 @@ def _strip(x: float, y: float, height: float, colour: str) -> str:
     )
 
 
+def _deputies(count: int) -> str:
+    return f"{count} deput{'y' if count == 1 else 'ies'}"
+
+
 def _tooltip(role: ChartRole, on: dt.date) -> str:
-    if role.holders:
-        held = ", ".join(f"{h.name} (deputy)" if h.is_deputy else h.name for h in role.holders)
-        who = f"Held by {held}"
-    else:
+    if role.vacant:
         who = f"Vacant: nobody holds this role on {date_format(on, 'j F Y')}"
+    else:
+        who = "Held by " + ", ".join(f"{h.name} (deputy)" if h.is_deputy else h.name for h in role.holders)
+        if role.unnamed:
+            # Only the first names were read: say how many more, and how many deputies in all.
+            deputies = f", {_deputies(role.deputies)} among them" if role.deputies else ""
+            who += f" and {role.unnamed} more: {role.people} people{deputies}"
     context = "" if role.in_focus else "\nShown for its reporting line: a role of another unit"
     return clean_text(f"{role.title} · {role.unit.name}") + "\n" + clean_text(who) + context
 
@@ -90,7 +101,7 @@ def _tooltip(role: ChartRole, on: dt.date) -> str:
 def _draw_box(box: Box, *, on: dt.date, href: str | None, viewer_id: int | None) -> str:
     role = box.role
     x, y, h = box.x, box.y, box.height
-    mine = viewer_id is not None and any(holder.person_id == viewer_id for holder in role.holders)
+    mine = viewer_id is not None and role.yours
     if not role.in_focus:
         fill, stroke, strip, title_ink, unit_ink, holder_ink = (
             CONTEXT_FILL, CONTEXT_STROKE, CONTEXT_STRIP, MUTED, MUTED, MUTED)
@@ -135,7 +146,8 @@ def _draw_box(box: Box, *, on: dt.date, href: str | None, viewer_id: int | None)
             parts.append(_deputy_badge(tx + text_width(name, HOLDER_SIZE, bold=you) + 6, baseline))
         baseline += HOLDER_LEAD
     if box.more:
-        parts.append(_text(tx, baseline, f"and {box.more} more", size=HOLDER_SIZE - 1, fill=MUTED))
+        more = f"and {box.more} more" + (f" ({_deputies(box.more_deputies)})" if box.more_deputies else "")
+        parts.append(_text(tx, baseline, fit_text(more, HOLDER_SIZE - 1, TEXT_WIDTH), size=HOLDER_SIZE - 1, fill=MUTED))
     tooltip = _tooltip(role, on)
     if href is None:
         return f"<g>{''.join(parts)}</g>"
@@ -206,11 +218,13 @@ def _draw(
         for x, y, text in layout.labels
         if top <= y <= bottom
     )
+    # One reverse() for the drawing rather than one a box: the role page's address with a mark where the pk goes.
+    address = reverse("roles:role_detail", args=[_PK_MARK]) + suffix
     boxes = "".join(
         _draw_box(
             box,
             on=chart.on,
-            href=reverse("roles:role_detail", args=[box.role.pk]) + suffix if links else None,
+            href=address.replace(str(_PK_MARK), str(box.role.pk)) if links else None,
             viewer_id=viewer_id,
         )
         for box in layout.boxes
@@ -224,17 +238,17 @@ def _draw(
     )
 
 
-def orgchart_svg(chart: OrgChart, *, for_pdf: bool = False, viewer_id: int | None = None) -> SafeString:
+def orgchart_svg(chart: OrgChart, *, for_pdf: bool = False) -> SafeString:
     """The chart as inline SVG markup, every text escaped: one ``<svg>`` whose boxes link to the role pages
-    (the roles ``viewer_id`` holds stand out, each box is ``#orgchart-role-<pk>``), or ``for_pdf``, a
-    ``<div class="orgchart-band">`` per page-high band of the same drawing, without links."""
+    (the roles of the chart's viewer stand out, each box is ``#orgchart-role-<pk>``), or ``for_pdf``, a
+    ``<div class="orgchart-band">`` per page-high band of the same drawing, without links or viewer."""
     if not chart.roots:
         return mark_safe("")  # noqa: S308 - nothing to escape in an empty string
     layout = layout_chart(chart.roots, width=PDF_WIDTH if for_pdf else PAGE_WIDTH)
     day = date_format(chart.on, "j F Y")
     label = f"Org chart: {chart.focus_count} roles and their holders on {day}"
     if not for_pdf:
-        markup = _draw(layout, chart, top=0, bottom=layout.height, links=True, label=label, viewer_id=viewer_id)
+        markup = _draw(layout, chart, top=0, bottom=layout.height, links=True, label=label, viewer_id=chart.viewer_id)
     else:
         markup = "".join(
             '<div class="orgchart-band">'

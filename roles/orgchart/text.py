@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # The drawing cannot ask a browser how wide a text is, so it measures with the advance widths of DejaVu Sans
 # (1/1000 em, characters space to tilde): it is the widest of the usual sans-serif faces and the one the
@@ -39,6 +40,9 @@ def _char_width(char: str, table: tuple[int, ...]) -> int:
     return 1000 if char == ELLIPSIS else 700
 
 
+# The measuring functions are pure and the chart draws the same titles and names on every request, so their answers
+# are kept (a few thousand entries at most: a few hundred kilobytes).
+@lru_cache(maxsize=8192)
 def text_width(text: str, size: float, *, bold: bool = False) -> float:
     """The width of ``text`` at ``size`` pixels, measured with DejaVu Sans (see above)."""
     table = _BOLD if bold else _REGULAR
@@ -49,6 +53,7 @@ def clean_text(text: str) -> str:
     return " ".join(_NOT_XML.sub(" ", text).split())
 
 
+@lru_cache(maxsize=8192)
 def fit_text(text: str, size: float, width: float, *, bold: bool = False) -> str:
     """``text``, cut and ended with an ellipsis if it is wider than ``width``."""
     if text_width(text, size, bold=bold) <= width:
@@ -60,6 +65,11 @@ def fit_text(text: str, size: float, width: float, *, bold: bool = False) -> str
 
 def wrap_text(text: str, size: float, width: float, *, bold: bool = False, max_lines: int = 2) -> list[str]:
     """``text`` broken into at most ``max_lines`` lines at spaces; the last line is cut if it still overflows."""
+    return list(_wrapped(text, size, width, bold, max_lines))
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, size: float, width: float, bold: bool, max_lines: int) -> tuple[str, ...]:
     lines: list[str] = []
     current = ""
     for word in text.split():
@@ -72,4 +82,4 @@ def wrap_text(text: str, size: float, width: float, *, bold: bool = False, max_l
     lines.append(current)
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [fit_text(line, size, width, bold=bold) for line in lines]
+    return tuple(fit_text(line, size, width, bold=bold) for line in lines)

@@ -21,12 +21,12 @@ def org_chart(request: SignedInRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()  # errors are shown next to their field; the chart falls back to what could be read
     on, unit_id = form.chosen()
-    chart = orgchart_load(on=on, units=units, unit_id=unit_id)
-    mine = [role for role in chart.roles() if any(h.person_id == request.user.pk for h in role.holders)]
+    chart = orgchart_load(on=on, units=units, unit_id=unit_id, viewer_id=request.user.pk)
+    mine = [role for role in chart.roles() if role.yours]
     return render(request, "roles/org_chart.html", {
         "form": form,
         "chart": chart,
-        "svg": orgchart_svg(chart, viewer_id=request.user.pk),
+        "svg": orgchart_svg(chart),
         "mine": mine,
         "past": on != timezone.localdate(),
         "summaries": [(summary, unit_dot(summary.unit.colour)) for summary in chart.summaries],

@@ -275,6 +275,62 @@ def test_characters_xml_does_not_allow_do_not_break_the_drawing():
     assert "Vertical tab and form feed" in texts(svg)
 
 
+def holders_of(role, names: list[str], *, deputy: bool = False) -> None:
+    for name in names:
+        AssignmentFactory(role=role, person=UserFactory(full_name=name), is_deputy=deputy)
+
+
+def box_texts(svg: ET.Element, role) -> list[str]:
+    box = next(group for group in svg.iter(f"{SVG}g") if group.get("id") == f"orgchart-role-{role.pk}")
+    return [text.text or "" for text in box.iter(f"{SVG}text")]
+
+
+def test_a_role_with_many_holders_names_the_first_and_says_how_many_more(client_for, portal_users):
+    role = RoleFactory(title="Machine operator")
+    # Entered out of order: the box names the first by name, holders before deputies.
+    holders_of(role, [f"Operator {number:02}" for number in range(40, 0, -1)])
+    holders_of(role, ["Aaron Deputy", "Abel Deputy", "Ada Deputy"], deputy=True)
+
+    svg = chart_svg(client_for(portal_users.employee).get(URL))
+
+    drawn = box_texts(svg, role)
+    assert drawn[-3:] == ["Operator 01", "Operator 02", "and 41 more (3 deputies)"]
+    assert "Operator 03" not in drawn and "Aaron Deputy" not in drawn
+    tooltip = links(svg)[reverse("roles:role_detail", args=[role.pk])]
+    assert "Held by Operator 01, Operator 02, Operator 03 and 40 more: 43 people, 3 deputies among them" in tooltip
+
+
+def test_a_role_with_three_holders_names_them_all_and_four_names_two_and_2_more(client_for, portal_users):
+    three, four = RoleFactory(title="Three"), RoleFactory(title="Four")
+    holders_of(three, ["Cy Ode", "Al Bee"])
+    holders_of(three, ["Bo Day"], deputy=True)
+    holders_of(four, ["Dee Fox", "Al Gray", "Cat Hill", "Bea Ives"])
+
+    svg = chart_svg(client_for(portal_users.employee).get(URL))
+
+    assert box_texts(svg, three)[-4:] == ["Al Bee", "Cy Ode", "Bo Day", "deputy"]
+    assert box_texts(svg, four)[-3:] == ["Al Gray", "Bea Ives", "and 2 more"]
+    assert "Held by Al Bee, Cy Ode, Bo Day (deputy)" in links(svg)[reverse("roles:role_detail", args=[three.pk])]
+
+
+def test_your_role_is_marked_yours_even_when_your_name_is_not_among_those_shown(client_for, portal_users):
+    role = RoleFactory(title="Assembler")
+    holders_of(role, [f"Aaron {number:02}" for number in range(12)])
+    AssignmentFactory(role=role, person=portal_users.employee)
+    AssignmentFactory(role=RoleFactory(title="Buyer"), person=UserFactory(full_name="Zed Ray"))
+
+    response = client_for(portal_users.employee).get(URL)
+
+    assert f'You hold: <a href="#orgchart-role-{role.pk}">Assembler</a>' in page_text(response)
+    svg = chart_svg(response)
+    assert "Emil Park" not in box_texts(svg, role) and "and 11 more" in box_texts(svg, role)
+    box = next(group for group in svg.iter(f"{SVG}g") if group.get("id") == f"orgchart-role-{role.pk}")
+    assert box.find(f"{SVG}rect").get("stroke") == "#1f6feb"  # the "yours" outline of the legend
+    other = next(group for group in svg.iter(f"{SVG}g") if group.get("id") != f"orgchart-role-{role.pk}"
+                 and (group.get("id") or "").startswith("orgchart-role-"))
+    assert other.find(f"{SVG}rect").get("stroke") != "#1f6feb"
+
+
 # --- Size ------------------------------------------------------------------------------------------------
 
 def queries_for_page(client) -> int:
@@ -295,6 +351,23 @@ def test_the_page_reads_the_same_number_of_queries_for_5_and_150_roles(client_fo
 
     assert len(orgchart_load(on=today()).roles()) == 150
     assert few == many
+
+
+def test_the_page_reads_the_same_number_of_queries_for_3_and_300_holders(client_for, portal_users):
+    client = client_for(portal_users.top_management)
+    role = RoleFactory(title="Operator")
+    AssignmentFactory.create_batch(3, role=role)
+    AssignmentFactory(role=role, person=portal_users.top_management)
+    client.get(URL)  # the first request of a session warms caches (content types, the organisation)
+    few = queries_for_page(client)
+
+    AssignmentFactory.create_batch(297, role=role)
+    AssignmentFactory.create_batch(20, role=role, is_deputy=True)
+    many = queries_for_page(client)
+
+    assert few == many
+    [drawn] = orgchart_load(on=today()).roles()
+    assert (drawn.people, drawn.deputies) == (321, 20)
 
 
 def test_150_roles_need_no_horizontal_scrolling_and_every_box_is_drawn(client_for, portal_users):
