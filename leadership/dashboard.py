@@ -20,12 +20,13 @@ from leadership.commitments import CommitmentState
 from leadership.models import Action, Commitment, ManagementReview, QualityObjective, ReviewAttendance, ReviewStatus
 from leadership.objectives import ObjectiveStatus, latest_measurements, objective_status
 from leadership.people import top_managers
-from leadership.readiness import ClauseGroup, Verdict, readiness_of, snapshot_load, snapshots_since
+from leadership.readiness import ClauseGroup, Verdict, readiness_of, snapshot_load, snapshots_since, snapshots_state
 from leadership.selectors import commitments_with_status
 from policy import selectors as policy_selectors
 from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg, trend_chart_svg
 from qms_portal.models import User
 from qms_portal.presentation import percent
+from qms_portal.records_cache import cached_on_records
 from roles import selectors as roles_selectors
 
 SCORECARD_MONTHS_DAYS = 365  # "in the last 12 months"
@@ -283,4 +284,35 @@ def readiness_glance(*, today: dt.date, roles: roles_selectors.RolesOnDay | None
     return ReadinessGlance(
         groups=found.by_clause(), counts=counts, total=len(found.results),
         moved_30=moved(30), moved_90=moved(90), trend_svg=trend,
+    )
+
+
+# --- What every viewer sees, kept until a record changes -----------------------------------------------------------
+@dataclass(frozen=True)
+class OrganisationFigures:
+    """The dashboard's panels that depend only on the records and the day, not on who looks nor the hour."""
+
+    scorecard: Scorecard
+    figures: DashboardFigures
+    ready: ReadinessGlance
+
+
+def _organisation_figures(today: dt.date) -> OrganisationFigures:
+    # The RACI health panel and readiness's 5.3 rules read the same matrix: it is read and checked once.
+    roles, raci = roles_selectors.roles_and_health_on(today)
+    figures = dashboard_figures(today=today, raci=raci)
+    if figures.acknowledgement is not None:
+        figures.acknowledgement.summary.version.document  # noqa: B018 - read now, kept with the value, not per page
+    return OrganisationFigures(
+        scorecard=engagement_scorecard(today=today),
+        figures=figures,
+        ready=readiness_glance(today=today, roles=roles),
+    )
+
+
+def organisation_figures(*, today: dt.date) -> OrganisationFigures:
+    """The scorecard, the figures and readiness at a glance as of ``today``: computed once for each state of the
+    records (``qms_portal.records_cache``) and of the kept readiness snapshots, then two queries."""
+    return cached_on_records(
+        "leadership.dashboard", lambda: _organisation_figures(today), day=today, extra=snapshots_state()
     )

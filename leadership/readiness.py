@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import TextChoices
+from django.db.models import Count, Max, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from policy.selectors import POLICY_CHECKLIST, PolicyInForce, quality_policy_on
 from qms_portal.access import Capability, require_capability
 from qms_portal.audit import audit_context
 from qms_portal.presentation import day as _day
+from qms_portal.records_cache import cached_on_records
 from roles.selectors import RolesOnDay, roles_on
 
 
@@ -469,6 +470,14 @@ def readiness(as_of: dt.date | None = None) -> Readiness:
     return readiness_of(snapshot_load(as_of or timezone.localdate()))
 
 
+def readiness_kept(as_of: dt.date | None = None) -> Readiness:
+    """``readiness(as_of)``, computed once for each state of the records and day (``qms_portal.records_cache``): one
+    query when nothing changed since."""
+    today = timezone.localdate()
+    day = as_of or today
+    return cached_on_records("leadership.readiness", partial(readiness, day), day=today, extra=[day])
+
+
 def snapshot_store(day: dt.date | None = None) -> ReadinessSnapshot:
     """Compute readiness for ``day`` (today by default) and keep it, replacing that day's earlier snapshot: safe to
     run twice."""
@@ -507,3 +516,10 @@ def snapshots_since(day: dt.date) -> list[ReadinessSnapshot]:
     """The kept snapshots from ``day`` on, oldest first, for trends (the dashboard's chart and its 30/90-day moves):
     one query."""
     return list(ReadinessSnapshot.objects.filter(day__gte=day).order_by("day"))
+
+
+def snapshots_state() -> tuple[int, dt.datetime | None]:
+    """How many snapshots are kept and when the latest was computed: what names their state for a value computed
+    from them and kept (snapshots are not on the audit trail). One query."""
+    state = ReadinessSnapshot.objects.aggregate(count=Count("pk"), latest=Max("computed_at"))
+    return state["count"], state["latest"]

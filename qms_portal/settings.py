@@ -4,6 +4,7 @@ With no variable set the portal runs on the embedded default: SQLite under ``var
 in-process, email to the console, DEBUG on with a development-only secret key.
 """
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -286,6 +287,23 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Figures computed from the business records (the dashboard's, the readiness score), kept until any record changes
+# (``qms_portal.records_cache``): in Redis when it is there, shared by every web process; else in each process's memory.
+# Redis's database is Celery's too: the keys carry a prefix, and the cache is never cleared as a whole.
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "records": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "qms-records",
+        # Redis down must not hold a request: fail fast, and the figures are computed as if nothing were kept.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    } if REDIS_URL else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "records",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
 CELERY_TASK_TIME_LIMIT = env_int("TASK_TIME_LIMIT_SECONDS", 900, minimum=10)
 # A running job's worker renews its lease on the job every third of this; a job whose lease ran out is taken up
 # again by its redelivered task, or failed ("the worker stopped") once it has been out for as long again.

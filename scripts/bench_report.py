@@ -25,6 +25,11 @@ def make_figure(name: str, value: float | None, unit: str, *, floor: float | Non
     return figure
 
 
+def _title(titles: dict[str, str], page: str) -> str:
+    """A page's title; a kept page timed cold (scripts/bench.py ``KEPT_PAGES``) is its page's, said cold."""
+    return titles[page] if page in titles else f"{titles[page.removesuffix('_cold')]}, cold"
+
+
 def page_figures(records: dict[str, list[dict[str, Any]]], titles: dict[str, str]) -> list[Figure]:
     """The pages' figures; ``titles``: each page's title by its key."""
     figures = []
@@ -36,7 +41,7 @@ def page_figures(records: dict[str, list[dict[str, Any]]], titles: dict[str, str
             if scale == "large" and row["page"] != "floor":
                 target, met = f"<= {PAGE_TARGET_RATIO:g}x floor", ratio is not None and ratio <= PAGE_TARGET_RATIO
             figures.append(make_figure(f"pages.{scale}.{key}.ms", row["ms"], "ms", floor=row["floor_ms"], target=target,
-                                   met=met, note=f"{titles[row['page']]}, signed in as {row['user']}"))
+                                   met=met, note=f"{_title(titles, row['page'])}, signed in as {row['user']}"))
             figures.append(make_figure(f"pages.{scale}.{key}.queries", row["queries"], "queries",
                                    floor=row["floor_queries"]))
     if {"demo", "large"} <= records.keys():

@@ -9,22 +9,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from leadership.access import LeadershipCapability
-from leadership.dashboard import dashboard_figures, engagement_scorecard, needs_me, readiness_glance
+from leadership.dashboard import needs_me, organisation_figures
 from qms_portal.access import requires
 from qms_portal.http import SignedInRequest
-from roles import selectors as roles_selectors
 
 
 @requires(LeadershipCapability.VIEW_DASHBOARD)
 @require_safe
 def dashboard(request: SignedInRequest) -> HttpResponse:
     today = timezone.localdate()
-    # The RACI health panel and readiness's 5.3 rules read the same matrix: it is read and checked once.
-    roles, raci = roles_selectors.roles_and_health_on(today)
+    # What needs the person looking is theirs alone; the rest is everyone's, kept until a record changes.
+    shared = organisation_figures(today=today)
     return render(request, "leadership/dashboard.html", {
         "needs": needs_me(request.user, today=today),
-        "scorecard": engagement_scorecard(today=today),
-        "figures": dashboard_figures(today=today, raci=raci),
-        "ready": readiness_glance(today=today, roles=roles),
+        "scorecard": shared.scorecard,
+        "figures": shared.figures,
+        "ready": shared.ready,
         "today": today,
     })

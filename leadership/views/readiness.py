@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from leadership.access import LeadershipCapability
 from leadership.forms.readiness import ReadinessSettingsForm
-from leadership.readiness import CLAUSES, Verdict, readiness, thresholds_row, thresholds_save
+from leadership.readiness import CLAUSES, Verdict, readiness_kept, thresholds_row, thresholds_save
 from qms_portal.access import Capability, requires
 from qms_portal.forms import posted
 from qms_portal.http import SignedInRequest
@@ -38,7 +38,7 @@ def readiness_page(request: SignedInRequest) -> HttpResponse:
     verdict = request.GET.get("verdict", "")
     if verdict not in Verdict.values:
         verdict = ""
-    found = readiness(as_of)
+    found = readiness_kept(as_of)
     counts = found.counts()
     return render(request, "leadership/readiness.html", {
         "readiness": found,
