@@ -359,6 +359,7 @@ class LetterLine:
 class ListedEntry:
     """An activity with its roles' letters, or a role with its activities' letters."""
 
+    pk: int  # the activity's or the role's
     name: str
     context: str  # the activity's process, or the role's org unit
     url: str
@@ -377,52 +378,71 @@ def _narrowed(data: MatrixData, filters: dict[str, str]) -> tuple[list[tuple[int
     return roles, process_ids
 
 
-def entries_by_activity(
-    data: MatrixData, health: HealthReport, letters: dict[tuple[int, int], str], *, filters: dict[str, str]
-) -> list[ListedEntry]:
-    """Each activity shown under ``filters``, process by process, with the letters of the roles shown (only the
-    activities they take part in when narrowed to an org unit)."""
+# The letters of a page of entries are read after the page is cut: a large matrix's lists hold tens of thousands.
+def entries_by_activity(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
+    """Each activity shown under ``filters``, process by process, its letters not read yet (``entries_letters_read``);
+    narrowed to an org unit, only the activities its roles take part in. One query, when narrowed."""
     activity_problems, _ = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
-    role_of = {pk: (title, unit) for pk, title, _, unit in roles}
     process_of = {pk: (code, name) for pk, code, name in data.processes}
-    entries: dict[int, ListedEntry] = {}
+    entries: list[ListedEntry] = []
     for pk, process_id, name in sorted(data.activities, key=lambda a: process_of[a[1]][1]):  # stable: keeps positions
         if process_id in process_ids:
             code, process_name = process_of[process_id]
             url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{pk}"
-            entries[pk] = ListedEntry(name, process_name, url, activity_problems.get(pk, []))
-    for (activity_id, role_id), letter in letters.items():
-        if activity_id in entries and role_id in role_of:
-            title, unit = role_of[role_id]
-            url = reverse("roles:role_detail", kwargs={"pk": role_id})
-            entries[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, url))
-    for entry in entries.values():
-        entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))
+            entries.append(ListedEntry(pk, name, process_name, url, activity_problems.get(pk, [])))
+    if "unit" not in filters:
+        return entries
     # Narrowed to an org unit, only the activities its roles take part in: a short list on a phone.
-    return [entry for entry in entries.values() if entry.lines or "unit" not in filters]
+    cells = RaciCell.objects.filter(role_id__in=[pk for pk, _, _, _ in roles])
+    taking_part = set(cells.values_list("activity_id", flat=True).distinct())
+    return [entry for entry in entries if entry.pk in taking_part]
 
 
-def entries_by_role(
-    data: MatrixData, health: HealthReport, letters: dict[tuple[int, int], str], *, filters: dict[str, str]
-) -> list[ListedEntry]:
-    """Each role shown under ``filters``, org unit by org unit, with its letters on the activities shown (only the
-    roles taking part when narrowed to a process)."""
+def entries_by_role(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
+    """Each role shown under ``filters``, org unit by org unit, its letters not read yet (``entries_letters_read``);
+    narrowed to a process, only the roles taking part in it. One query, when narrowed."""
     _, role_problems = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
+    entries = [
+        ListedEntry(pk, title, unit, reverse("roles:role_detail", kwargs={"pk": pk}), role_problems.get(pk, []))
+        for pk, title, _, unit in roles
+    ]
+    if "process" not in filters:
+        return entries
+    # Narrowed to a process, only the roles taking part in it.
+    cells = RaciCell.objects.filter(activity__process_id__in=process_ids)
+    taking_part = set(cells.values_list("role_id", flat=True).distinct())
+    return [entry for entry in entries if entry.pk in taking_part]
+
+
+def entries_letters_read(data: MatrixData, entries: list[ListedEntry], *, by: str, filters: dict[str, str]) -> None:
+    """Give each of ``entries`` (a page of ``entries_by_activity``, or of ``entries_by_role`` when ``by`` is
+    "role") its letters with the roles, or the activities, shown under ``filters``: one query."""
+    roles, process_ids = _narrowed(data, filters)
+    role_of = {pk: (title, unit) for pk, title, _, unit in roles}
     process_of = {pk: (code, name) for pk, code, name in data.processes}
     activity_of = {pk: (name, process_id) for pk, process_id, name in data.activities if process_id in process_ids}
-    entries = {
-        pk: ListedEntry(title, unit, reverse("roles:role_detail", kwargs={"pk": pk}), role_problems.get(pk, []))
-        for pk, title, _, unit in roles
-    }
-    for (activity_id, role_id), letter in letters.items():
-        if role_id in entries and activity_id in activity_of:
+    by_pk = {entry.pk: entry for entry in entries}
+    urls: dict[int, str] = {}  # each role's or activity's link, made once for all its lines
+    if by == "role":
+        cells = RaciCell.objects.filter(role_id__in=list(by_pk), activity_id__in=list(activity_of))
+        for role_id, activity_id, letter in cells.values_list("role_id", "activity_id", "letter"):
             name, process_id = activity_of[activity_id]
             code, process_name = process_of[process_id]
-            url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{activity_id}"
-            entries[role_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, url))
-    for entry in entries.values():
-        entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
-    # Narrowed to a process, only the roles taking part in it.
-    return [entry for entry in entries.values() if entry.lines or "process" not in filters]
+            if activity_id not in urls:
+                urls[activity_id] = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{activity_id}"
+            by_pk[role_id].lines.append(
+                LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, urls[activity_id])
+            )
+        for entry in entries:
+            entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
+        return
+    cells = RaciCell.objects.filter(activity_id__in=list(by_pk), role_id__in=list(role_of))
+    for activity_id, role_id, letter in cells.values_list("activity_id", "role_id", "letter"):
+        title, unit = role_of[role_id]
+        if role_id not in urls:
+            urls[role_id] = reverse("roles:role_detail", kwargs={"pk": role_id})
+        by_pk[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, urls[role_id]))
+    for entry in entries:
+        entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))

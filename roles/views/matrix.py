@@ -26,6 +26,7 @@ from roles.grid import (
     cell_link,
     entries_by_activity,
     entries_by_role,
+    entries_letters_read,
     filters_of,
     grid_activities,
     grid_build,
@@ -83,11 +84,11 @@ def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpRespo
     # Where the quality manager is: links from the grid (cells, the editing session) come back to the same page.
     place = filters
     if listed is not None:
+        listed_page = paginate(request, listed(data, health, filters=filters), per_page=LISTED_PER_PAGE)
+        entries_letters_read(data, listed_page.object_list, by=by or "", filters=filters)
         view = {
             "by": by,
-            "page": paginate(
-                request, listed(data, health, matrix_letters_load(), filters=filters), per_page=LISTED_PER_PAGE
-            ),
+            "page": listed_page,
             "querystring": querystring_without_page(request),
             "count_label": "activities" if by == "activity" else "roles",
         }
