@@ -1,14 +1,17 @@
 """The RACI matrix as its page draws it: the grid's cells, row heads and column heads written as HTML.
 
-A 400 x 120 matrix has 48,000 cells: the grid is read in a fixed number of queries (``matrix_data_load``: the
-``Matrix`` snapshot of roles/raci.py plus processes, activities, roles and org units) and its cells are written
-here, in one tight loop, instead of a template include per cell. The same functions draw a cell, a row head and
+A 400 x 120 matrix has 48,000 cells, more than a screen can show: the grid pages through activities
+(``GRID_ROWS_PER_PAGE`` a page) and reads only the letters of the page's activities (``matrix_letters_load``), while
+the rules run on the whole matrix's counts (``MatrixCounts`` of roles/raci.py, read with the processes, activities,
+roles and org units by ``matrix_data_load``). Its cells are written here, in one tight loop, instead of a template
+include per cell. The same functions draw a cell, a row head and
 a column head for the page and for the htmx answer to a change, so both always look alike. Every text from the
 database goes through ``escape`` or ``format_html``; the rest is ids, fixed markup and the four letters.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -19,16 +22,23 @@ from django.utils.safestring import SafeString, mark_safe
 
 from qms_portal.models import OrgUnit
 from qms_portal.trees import ids_below
-from roles.models import Activity, Process, RaciLetter, Role
-from roles.raci import HealthReport, Matrix, matrix_load
+from roles.models import Activity, Process, RaciCell, RaciLetter, Role
+from roles.raci import HealthReport, MatrixCounts, matrix_counts_load
 
 # The filters of the matrix page, kept from the matrix to the cell form and back: org unit and process codes.
 FILTERS = ("unit", "process")
+# How many activities a page of the grid shows: with 120 roles, 6,000 cells, as many as one scrolls through.
+GRID_ROWS_PER_PAGE = 50
 
 
 def filters_of(query: QueryDict) -> dict[str, str]:
-    """The matrix filters present in ``query`` (org unit and process codes), nothing else."""
-    return {name: value for name in FILTERS if (value := query.get(name))}
+    """The matrix filters present in ``query`` (org unit and process codes) and the grid's page, nothing else: what
+    a link from a cell or the editing session back to the grid keeps."""
+    kept = {name: value for name in FILTERS if (value := query.get(name))}
+    page = query.get("page", "")
+    if page.isdigit() and page != "1":
+        kept["page"] = page
+    return kept
 
 
 def with_filters(url: str, filters: dict[str, str]) -> str:
@@ -180,6 +190,7 @@ class GridGroup:
     code: str
     name: str
     rows: list[str] = field(default_factory=list)
+    continued: bool = False  # its first activities are on the page before
 
     @property
     def html(self) -> SafeString:
@@ -202,7 +213,7 @@ class Grid:
     units: list[UnitSpan]
     columns: list[SafeString]
     groups: list[GridGroup]
-    activity_count: int
+    activity_count: int  # the rows of this page
     role_count: int
 
 
@@ -221,11 +232,12 @@ def grid_problems(health: HealthReport) -> tuple[dict[int, list[str]], dict[int,
 
 @dataclass(frozen=True)
 class MatrixData:
-    """What the matrix page reads, whatever the size of the matrix: the rules' snapshot, and processes
+    """What the matrix page reads, whatever the size of the matrix: the rules' counts, and processes
     (pk, code, name), activities (pk, process pk, name), roles (pk, title, org unit pk, org unit name) and org units
-    (pk, code, name, parent pk) in the order the grid shows them."""
+    (pk, code, name, parent pk) in the order the grid shows them. The letters are read apart, for the activities
+    shown (``matrix_letters_load``)."""
 
-    matrix: Matrix
+    counts: MatrixCounts
     processes: list[tuple[int, str, str]]
     activities: list[tuple[int, int, str]]
     roles: list[tuple[int, str, int, str]]
@@ -238,9 +250,9 @@ class MatrixData:
 
 
 def matrix_data_load() -> MatrixData:
-    """The matrix and the names around it: nine queries."""
+    """The matrix's counts and the names around it: seven queries, however many letters."""
     return MatrixData(
-        matrix=matrix_load(),
+        counts=matrix_counts_load(),
         processes=list(Process.objects.order_by("name").values_list("pk", "code", "name")),
         activities=list(
             Activity.objects.order_by("process_id", "position", "pk").values_list("pk", "process_id", "name")
@@ -252,17 +264,41 @@ def matrix_data_load() -> MatrixData:
     )
 
 
-def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str], editable: bool) -> Grid:
-    """The grid of ``data`` narrowed to ``filters`` (valid ones only), its heads marked with the breaks of
-    ``health``, and for the quality manager (``editable``) each cell a link to its editor."""
+def matrix_letters_load(activity_ids: Collection[int] | None = None) -> dict[tuple[int, int], str]:
+    """The letters by (activity id, role id): of ``activity_ids`` only (a page of the grid), or of the whole matrix.
+    One query."""
+    cells = RaciCell.objects.all() if activity_ids is None else RaciCell.objects.filter(activity_id__in=activity_ids)
+    return {(a, r): letter for a, r, letter in cells.values_list("activity_id", "role_id", "letter")}
+
+
+def grid_activities(data: MatrixData, *, filters: dict[str, str]) -> list[tuple[int, int, str]]:
+    """The activities the grid shows under ``filters``, in its order (processes by name, then each process's
+    activities by position): the rows to page through."""
+    rank = {pk: n for n, (pk, code, _) in enumerate(data.processes) if filters.get("process", code) == code}
+    shown = [activity for activity in data.activities if activity[1] in rank]
+    return sorted(shown, key=lambda activity: rank[activity[1]])  # stable: keeps each process's positions
+
+
+def grid_build(
+    data: MatrixData,
+    health: HealthReport,
+    *,
+    activities: list[tuple[int, int, str]],
+    letters: dict[tuple[int, int], str],
+    filters: dict[str, str],
+    editable: bool,
+    kept: dict[str, str] | None = None,
+) -> Grid:
+    """The grid of ``activities`` (a page of ``grid_activities``) with their ``letters``, its columns the roles
+    under ``filters`` (valid ones only), its heads marked with the breaks of ``health``, and for the quality manager
+    (``editable``) each cell a link to its editor keeping ``kept`` (the filters and the page; ``filters`` when
+    None)."""
     activity_problems, role_problems = grid_problems(health)
-    roles, processes = data.roles, data.processes
+    roles = data.roles
     if "unit" in filters:
         unit_id = next(pk for pk, code, _, _ in data.units if code == filters["unit"])
         shown_units = ids_below([unit_id], ((pk, parent) for pk, _, _, parent in data.units))
         roles = [role for role in roles if role[2] in shown_units]
-    if "process" in filters:
-        processes = [process for process in processes if process[1] == filters["process"]]
 
     spans: list[UnitSpan] = []
     for _, _, unit_id, unit_name in roles:
@@ -272,9 +308,9 @@ def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str
             spans.append(UnitSpan(unit_id, unit_name, 1))
     columns = [role_head_html(pk, title, unit, role_problems.get(pk, [])) for pk, title, _, unit in roles]
 
-    groups = {pk: GridGroup(code, name) for pk, code, name in processes}
+    groups = {pk: GridGroup(code, name) for pk, code, name in data.processes}
     letters_by_activity: dict[int, dict[int, str]] = defaultdict(dict)
-    for (activity_id, role_id), letter in data.matrix.letters.items():
+    for (activity_id, role_id), letter in letters.items():
         letters_by_activity[activity_id][role_id] = letter
     link_prefix = None
     if editable:
@@ -282,16 +318,21 @@ def grid_build(data: MatrixData, health: HealthReport, *, filters: dict[str, str
         page_path = reverse("roles:raci_matrix")
         link_prefix = reverse("roles:raci_cell", kwargs={"activity": 0, "role": 0}).removesuffix("0/0/")
         link_prefix = link_prefix.removeprefix(page_path) if link_prefix.startswith(page_path) else link_prefix
+    kept = filters if kept is None else kept
     cells = RowCells([role[0] for role in roles], link_prefix=link_prefix,
-                     query=escape(f"?{urlencode(filters)}") if filters else "")
-    for activity_id, process_id, name in data.activities:
-        group = groups.get(process_id)
-        if group is not None:
-            head = activity_head_html(activity_id, name, activity_problems.get(activity_id, []))
-            row = cells.write(activity_id, letters_by_activity.get(activity_id, {}))
-            group.rows.append(f'<tr id="activity-{activity_id}">{head}{row}</tr>\n')
+                     query=escape(f"?{urlencode(kept)}") if kept else "")
+    for activity_id, process_id, name in activities:
+        head = activity_head_html(activity_id, name, activity_problems.get(activity_id, []))
+        row = cells.write(activity_id, letters_by_activity.get(activity_id, {}))
+        groups[process_id].rows.append(f'<tr id="activity-{activity_id}">{head}{row}</tr>\n')
 
-    return Grid(spans, columns, list(groups.values()), sum(len(g.rows) for g in groups.values()), len(roles))
+    shown = [group for group in groups.values() if group.rows]
+    if activities:  # a page may begin inside a process: say so above its rows
+        first_of_process: dict[int, int] = {}
+        for pk, process_id, _ in data.activities:  # by process and position
+            first_of_process.setdefault(process_id, pk)
+        shown[0].continued = first_of_process[activities[0][1]] != activities[0][0]
+    return Grid(spans, columns, shown, len(activities), len(roles))
 
 
 # --- The matrix read one activity or one role at a time (narrow screens) -------------------------------------------
@@ -318,6 +359,7 @@ class LetterLine:
 class ListedEntry:
     """An activity with its roles' letters, or a role with its activities' letters."""
 
+    pk: int  # the activity's or the role's
     name: str
     context: str  # the activity's process, or the role's org unit
     url: str
@@ -336,48 +378,71 @@ def _narrowed(data: MatrixData, filters: dict[str, str]) -> tuple[list[tuple[int
     return roles, process_ids
 
 
+# The letters of a page of entries are read after the page is cut: a large matrix's lists hold tens of thousands.
 def entries_by_activity(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
-    """Each activity shown under ``filters``, process by process, with the letters of the roles shown (only the
-    activities they take part in when narrowed to an org unit)."""
+    """Each activity shown under ``filters``, process by process, its letters not read yet (``entries_letters_read``);
+    narrowed to an org unit, only the activities its roles take part in. One query, when narrowed."""
     activity_problems, _ = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
-    role_of = {pk: (title, unit) for pk, title, _, unit in roles}
     process_of = {pk: (code, name) for pk, code, name in data.processes}
-    entries: dict[int, ListedEntry] = {}
+    entries: list[ListedEntry] = []
     for pk, process_id, name in sorted(data.activities, key=lambda a: process_of[a[1]][1]):  # stable: keeps positions
         if process_id in process_ids:
             code, process_name = process_of[process_id]
             url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{pk}"
-            entries[pk] = ListedEntry(name, process_name, url, activity_problems.get(pk, []))
-    for (activity_id, role_id), letter in data.matrix.letters.items():
-        if activity_id in entries and role_id in role_of:
-            title, unit = role_of[role_id]
-            url = reverse("roles:role_detail", kwargs={"pk": role_id})
-            entries[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, url))
-    for entry in entries.values():
-        entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))
+            entries.append(ListedEntry(pk, name, process_name, url, activity_problems.get(pk, [])))
+    if "unit" not in filters:
+        return entries
     # Narrowed to an org unit, only the activities its roles take part in: a short list on a phone.
-    return [entry for entry in entries.values() if entry.lines or "unit" not in filters]
+    cells = RaciCell.objects.filter(role_id__in=[pk for pk, _, _, _ in roles])
+    taking_part = set(cells.values_list("activity_id", flat=True).distinct())
+    return [entry for entry in entries if entry.pk in taking_part]
 
 
 def entries_by_role(data: MatrixData, health: HealthReport, *, filters: dict[str, str]) -> list[ListedEntry]:
-    """Each role shown under ``filters``, org unit by org unit, with its letters on the activities shown (only the
-    roles taking part when narrowed to a process)."""
+    """Each role shown under ``filters``, org unit by org unit, its letters not read yet (``entries_letters_read``);
+    narrowed to a process, only the roles taking part in it. One query, when narrowed."""
     _, role_problems = grid_problems(health)
     roles, process_ids = _narrowed(data, filters)
+    entries = [
+        ListedEntry(pk, title, unit, reverse("roles:role_detail", kwargs={"pk": pk}), role_problems.get(pk, []))
+        for pk, title, _, unit in roles
+    ]
+    if "process" not in filters:
+        return entries
+    # Narrowed to a process, only the roles taking part in it.
+    cells = RaciCell.objects.filter(activity__process_id__in=process_ids)
+    taking_part = set(cells.values_list("role_id", flat=True).distinct())
+    return [entry for entry in entries if entry.pk in taking_part]
+
+
+def entries_letters_read(data: MatrixData, entries: list[ListedEntry], *, by: str, filters: dict[str, str]) -> None:
+    """Give each of ``entries`` (a page of ``entries_by_activity``, or of ``entries_by_role`` when ``by`` is
+    "role") its letters with the roles, or the activities, shown under ``filters``: one query."""
+    roles, process_ids = _narrowed(data, filters)
+    role_of = {pk: (title, unit) for pk, title, _, unit in roles}
     process_of = {pk: (code, name) for pk, code, name in data.processes}
     activity_of = {pk: (name, process_id) for pk, process_id, name in data.activities if process_id in process_ids}
-    entries = {
-        pk: ListedEntry(title, unit, reverse("roles:role_detail", kwargs={"pk": pk}), role_problems.get(pk, []))
-        for pk, title, _, unit in roles
-    }
-    for (activity_id, role_id), letter in data.matrix.letters.items():
-        if role_id in entries and activity_id in activity_of:
+    by_pk = {entry.pk: entry for entry in entries}
+    urls: dict[int, str] = {}  # each role's or activity's link, made once for all its lines
+    if by == "role":
+        cells = RaciCell.objects.filter(role_id__in=list(by_pk), activity_id__in=list(activity_of))
+        for role_id, activity_id, letter in cells.values_list("role_id", "activity_id", "letter"):
             name, process_id = activity_of[activity_id]
             code, process_name = process_of[process_id]
-            url = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{activity_id}"
-            entries[role_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, url))
-    for entry in entries.values():
-        entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
-    # Narrowed to a process, only the roles taking part in it.
-    return [entry for entry in entries.values() if entry.lines or "process" not in filters]
+            if activity_id not in urls:
+                urls[activity_id] = reverse("roles:process_detail", kwargs={"code": code}) + f"#activity-{activity_id}"
+            by_pk[role_id].lines.append(
+                LetterLine(_SAFE_LETTERS.get(letter, "?"), name, process_name, urls[activity_id])
+            )
+        for entry in entries:
+            entry.lines.sort(key=lambda line: (line.context, _LETTER_ORDER.get(line.letter, 9), line.name))
+        return
+    cells = RaciCell.objects.filter(activity_id__in=list(by_pk), role_id__in=list(role_of))
+    for activity_id, role_id, letter in cells.values_list("activity_id", "role_id", "letter"):
+        title, unit = role_of[role_id]
+        if role_id not in urls:
+            urls[role_id] = reverse("roles:role_detail", kwargs={"pk": role_id})
+        by_pk[activity_id].lines.append(LetterLine(_SAFE_LETTERS.get(letter, "?"), title, unit, urls[role_id]))
+    for entry in entries:
+        entry.lines.sort(key=lambda line: (_LETTER_ORDER.get(line.letter, 9), line.name))

@@ -10,7 +10,7 @@ from qms_portal.access import user_can
 from qms_portal.models import User
 from roles.access import RolesCapability
 from roles.acknowledgements import roles_to_acknowledge
-from roles.selectors import duties_status, raci_health, role_acknowledgement_rate
+from roles.selectors import raci_health, role_acknowledgement_rate
 
 
 def roles_ack_prompt(request: HttpRequest) -> dict[str, Any] | None:
@@ -24,11 +24,12 @@ def roles_home_card(request: HttpRequest) -> dict[str, Any] | None:
     """The health of the matrix and the duties, and how well roles are acknowledged, for those who see roles."""
     if not user_can(request.user, RolesCapability.VIEW):
         return None
-    duties = duties_status()
+    # The duties' figures come from the same run of the rules as the matrix's (a duty held breaks no duty rule).
+    health = raci_health()
     return {
-        "health": raci_health(),
-        "duties_held": sum(1 for status in duties if status.rule_break is None),
-        "duties": len(duties),
+        "health": health,
+        "duties_held": health.duties_held,
+        "duties": health.duties,
         "rate": role_acknowledgement_rate(),
     }
 

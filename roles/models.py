@@ -176,6 +176,13 @@ class RaciCell(AuditedModel):
         constraints = [
             models.UniqueConstraint(fields=["activity", "role"], name="raci_one_letter_per_activity_and_role"),
         ]
+        indexes = [
+            # The health of the matrix counts each activity's A's and R's (``matrix_counts_load``): a few letters in
+            # forty, found here without reading the other letters of a large matrix.
+            models.Index(
+                fields=["activity", "letter"], condition=models.Q(letter__in=["A", "R"]), name="raci_key_letters"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.letter}: {self.role} on {self.activity}"

@@ -1,8 +1,10 @@
 """The rules of the RACI matrix and the 5.3 duties, in one place for the matrix page, the health panel,
 the import (which checks a matrix before anything is written) and the readiness score.
 
-The rules work on a ``Matrix``, a plain snapshot: ``matrix_load()`` reads one from the database in a
-fixed number of queries, and an import builds one from its file to check it before it is saved.
+The rules work on a ``MatrixCounts``, a plain snapshot of what they look at: ``matrix_counts_load()`` counts the
+stored matrix in the database in three queries (a row per activity and per role, never a row per letter), and an
+import builds a whole ``Matrix`` from its file and checks its ``counts()`` before anything is saved. The matrix
+page reads its letters itself (``matrix_load()``, or one page of them in ``roles/grid.py``).
 
 - every activity has exactly one A and at least one R;
 - every role used in the matrix has at least one current holder;
@@ -20,6 +22,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Exists, FilteredRelation, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,14 +34,47 @@ from roles.models import Activity, Duty, RaciCell, RaciLetter, Role, RoleAssignm
 
 
 @dataclass
+class MatrixCounts:
+    """What the rules look at, however many letters the matrix has: activities and roles by id, how many A's and R's
+    each activity has (an activity with none is absent), which roles have any letter, the held roles and the duties.
+
+    Two ways to one snapshot: ``matrix_counts_load()`` counts the stored matrix in the database, and
+    ``Matrix.counts()`` counts a matrix held in memory (an import's file), so both are checked by the same rules."""
+
+    activities: dict[int, str]
+    roles: dict[int, str]
+    accountable: Mapping[int, int] = field(default_factory=dict)
+    responsible: Mapping[int, int] = field(default_factory=dict)
+    roles_used: set[int] = field(default_factory=set)
+    held_role_ids: set[int] = field(default_factory=set)
+    duties: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass
 class Matrix:
-    """What the rules look at: activities, roles, letters by (activity id, role id), held roles, duties."""
+    """A whole matrix: activities, roles, letters by (activity id, role id), held roles, duties."""
 
     activities: dict[int, str]
     roles: dict[int, str]
     letters: dict[tuple[int, int], str] = field(default_factory=dict)
     held_role_ids: set[int] = field(default_factory=set)
     duties: dict[str, int | None] = field(default_factory=dict)
+
+    def counts(self) -> MatrixCounts:
+        """What the rules need of this matrix, counted from its letters in one pass."""
+        by_letter: Counter[tuple[int, str]] = Counter(
+            (activity_id, letter) for (activity_id, _), letter in self.letters.items()
+            if letter in (RaciLetter.ACCOUNTABLE, RaciLetter.RESPONSIBLE)
+        )
+        return MatrixCounts(
+            self.activities,
+            self.roles,
+            accountable={a: n for (a, letter), n in by_letter.items() if letter == RaciLetter.ACCOUNTABLE},
+            responsible={a: n for (a, letter), n in by_letter.items() if letter == RaciLetter.RESPONSIBLE},
+            roles_used={role_id for _, role_id in self.letters},
+            held_role_ids=self.held_role_ids,
+            duties=self.duties,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,11 +88,16 @@ class RuleBreak:
     duty_code: str | None = None
 
 
+def _activity_name(process: str, name: str) -> str:
+    return f"{process} — {name}"
+
+
 def matrix_load(*, on: dt.date | None = None) -> Matrix:
-    """The whole matrix as it stands, with role holders as of ``on`` (today by default): five queries."""
+    """The whole matrix as it stands, every letter included, with role holders as of ``on`` (today by default):
+    five queries. To know only which rules it breaks, ``matrix_counts_load`` reads far less."""
     day = on or timezone.localdate()
     activities = {
-        pk: f"{process} — {name}"
+        pk: _activity_name(process, name)
         for pk, process, name in Activity.objects.values_list("pk", "process__name", "name")
     }
     roles = dict(Role.objects.values_list("pk", "title"))
@@ -66,42 +107,79 @@ def matrix_load(*, on: dt.date | None = None) -> Matrix:
     return Matrix(activities, roles, letters, held, duties)
 
 
-def matrix_rule_breaks(matrix: Matrix) -> list[RuleBreak]:
-    """Every broken rule of ``matrix``: activities first (in id order), then roles, then duties."""
-    breaks: list[RuleBreak] = []
-    # Letters counted by (activity, letter) in one pass: a matrix has tens of thousands of cells.
-    counts: Counter[tuple[int, str]] = Counter(
-        (activity_id, letter) for (activity_id, _), letter in matrix.letters.items()
+def matrix_counts_load(*, on: dt.date | None = None) -> MatrixCounts:
+    """What the rules need of the stored matrix, with role holders as of ``on`` (today by default), counted by the
+    database: three queries of a row per activity, role or duty, however many letters (a large matrix has tens of
+    thousands). The A's and R's are read through their own index (a few letters in forty)."""
+    day = on or timezone.localdate()
+    key_letters = (RaciLetter.ACCOUNTABLE, RaciLetter.RESPONSIBLE)
+    activity_rows = (
+        Activity.objects.alias(key_cells=FilteredRelation("cells", condition=Q(cells__letter__in=key_letters)))
+        .annotate(
+            accountable=Count("key_cells", filter=Q(key_cells__letter=RaciLetter.ACCOUNTABLE)),
+            responsible=Count("key_cells", filter=Q(key_cells__letter=RaciLetter.RESPONSIBLE)),
+        )
+        .order_by()
+        .values_list("pk", "process__name", "name", "accountable", "responsible")
     )
-    roles_used = {role_id for _, role_id in matrix.letters}
+    activities: dict[int, str] = {}
+    accountable: dict[int, int] = {}
+    responsible: dict[int, int] = {}
+    for pk, process, name, a_count, r_count in activity_rows:
+        activities[pk] = _activity_name(process, name)
+        if a_count:
+            accountable[pk] = a_count
+        if r_count:
+            responsible[pk] = r_count
+    role_rows = Role.objects.order_by().annotate(
+        used=Exists(RaciCell.objects.filter(role=OuterRef("pk"))),
+        held=Exists(RoleAssignment.objects.filter(held_on(day), role=OuterRef("pk"))),
+    ).values_list("pk", "title", "used", "held")
+    roles: dict[int, str] = {}
+    used: set[int] = set()
+    held: set[int] = set()
+    for pk, title, is_used, is_held in role_rows:
+        roles[pk] = title
+        if is_used:
+            used.add(pk)
+        if is_held:
+            held.add(pk)
+    duties: dict[str, int | None] = dict(Duty.objects.values_list("code", "role_id"))
+    return MatrixCounts(activities, roles, accountable, responsible, used, held, duties)
 
-    for activity_id in sorted(matrix.activities):
-        name = matrix.activities[activity_id]
-        accountable = counts[(activity_id, RaciLetter.ACCOUNTABLE)]
+
+def matrix_rule_breaks(matrix: Matrix | MatrixCounts) -> list[RuleBreak]:
+    """Every broken rule of ``matrix`` (a whole one, or its counts): activities first (in id order), then roles,
+    then duties."""
+    counts = matrix.counts() if isinstance(matrix, Matrix) else matrix
+    breaks: list[RuleBreak] = []
+    for activity_id in sorted(counts.activities):
+        name = counts.activities[activity_id]
+        accountable = counts.accountable.get(activity_id, 0)
         if accountable == 0:
             breaks.append(RuleBreak("one_accountable", f"“{name}” has no A: give exactly one role the A.",
                                     activity_id=activity_id))
         elif accountable > 1:
             breaks.append(RuleBreak("one_accountable", f"“{name}” has {accountable} A's: keep exactly one.",
                                     activity_id=activity_id))
-        if counts[(activity_id, RaciLetter.RESPONSIBLE)] == 0:
+        if counts.responsible.get(activity_id, 0) == 0:
             breaks.append(RuleBreak("responsible", f"“{name}” has no R: at least one role must do it.",
                                     activity_id=activity_id))
 
-    for role_id in sorted(matrix.roles):
-        title = matrix.roles[role_id]
-        if role_id in roles_used and role_id not in matrix.held_role_ids:
+    for role_id in sorted(counts.roles):
+        title = counts.roles[role_id]
+        if role_id in counts.roles_used and role_id not in counts.held_role_ids:
             breaks.append(RuleBreak("role_held", f"“{title}” has letters in the matrix but nobody holds it now.",
                                     role_id=role_id))
-        if role_id not in roles_used:
+        if role_id not in counts.roles_used:
             breaks.append(RuleBreak("role_used", f"“{title}” has no letter anywhere in the matrix.", role_id=role_id))
 
-    for code in sorted(matrix.duties):
-        duty_role_id = matrix.duties[code]
+    for code in sorted(counts.duties):
+        duty_role_id = counts.duties[code]
         if duty_role_id is None:
             breaks.append(RuleBreak("duty_assigned", f"Duty {code} is not assigned to any role.", duty_code=code))
-        elif duty_role_id not in matrix.held_role_ids:
-            title = matrix.roles.get(duty_role_id, f"role #{duty_role_id}")
+        elif duty_role_id not in counts.held_role_ids:
+            title = counts.roles.get(duty_role_id, f"role #{duty_role_id}")
             breaks.append(RuleBreak("duty_held", f"Duty {code} is assigned to “{title}”, which nobody holds now.",
                                     role_id=duty_role_id, duty_code=code))
     return breaks
@@ -289,15 +367,15 @@ class HealthReport:
 
 def health_summary(
     *,
-    matrix: Matrix | None = None,
+    matrix: Matrix | MatrixCounts | None = None,
     processes_by_activity: Mapping[int, str] | None = None,
     on: dt.date | None = None,
     can_manage: bool = True,
 ) -> HealthReport:
     """The rule breaks of ``matrix`` (the stored one as of ``on`` by default) with their fix links, for the
-    quality manager or (``can_manage`` False) for people who may only look: at most six queries, however
+    quality manager or (``can_manage`` False) for people who may only look: at most four queries, however
     large the matrix."""
-    matrix = matrix_load(on=on) if matrix is None else matrix
+    matrix = matrix_counts_load(on=on) if matrix is None else matrix
     codes = activity_process_codes() if processes_by_activity is None else processes_by_activity
     order = {rule: n for n, rule in enumerate(RULES)}
     breaks = sorted(matrix_rule_breaks(matrix), key=lambda b: order.get(b.rule, len(order)))

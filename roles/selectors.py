@@ -30,27 +30,39 @@ from roles.models import (
     text_lines,
 )
 from roles.orgchart import orgchart_load, orgchart_svg
-from roles.raci import RULES, Matrix, RuleBreak, matrix_load, matrix_rule_breaks
+from roles.raci import RULES, Matrix, MatrixCounts, RuleBreak, matrix_counts_load, matrix_rule_breaks
 from roles.transfer.export import MatrixTable, matrix_table
 
 
 @dataclass(frozen=True)
 class RaciHealth:
-    """The rules of the matrix as they stand: what breaks them, and how big the matrix is."""
+    """The rules of the matrix as they stand: what breaks them, how big the matrix is and how many 5.3 duties
+    there are."""
 
     rule_breaks: list[RuleBreak]
     activities: int
     roles: int
+    duties: int
 
     @property
     def healthy(self) -> bool:
         return not self.rule_breaks
 
+    @property
+    def duties_held(self) -> int:
+        """How many duties are assigned to a role someone holds (each other duty breaks one duty rule)."""
+        return self.duties - len({b.duty_code for b in self.rule_breaks if b.duty_code is not None})
+
+
+def _health_of(counts: MatrixCounts, breaks: list[RuleBreak]) -> RaciHealth:
+    return RaciHealth(breaks, len(counts.activities), len(counts.roles), len(counts.duties))
+
 
 def raci_health(*, on: dt.date | None = None) -> RaciHealth:
-    """Every broken RACI and duty rule, with role holders as of ``on`` (today by default)."""
-    matrix = matrix_load(on=on)
-    return RaciHealth(matrix_rule_breaks(matrix), len(matrix.activities), len(matrix.roles))
+    """Every broken RACI and duty rule, with role holders as of ``on`` (today by default): three queries, whatever
+    the number of letters (``matrix_counts_load``)."""
+    counts = matrix_counts_load(on=on)
+    return _health_of(counts, matrix_rule_breaks(counts))
 
 
 def holders_prefetch(*, on: dt.date | None = None, to_attr: str = "holders") -> Prefetch:
@@ -400,32 +412,32 @@ class RolesOnDay:
     role_acknowledgements: AcknowledgementRate
 
 
-def roles_day_of(matrix: Matrix, acknowledgements: AcknowledgementRate) -> RolesOnDay:
+def roles_day_of(matrix: Matrix | MatrixCounts, acknowledgements: AcknowledgementRate) -> RolesOnDay:
     """The readiness view of ``matrix`` (``roles.raci``'s rules run on it), with ``acknowledgements``: no query."""
-    return _roles_day_from(matrix, matrix_rule_breaks(matrix), acknowledgements)
+    counts = matrix.counts() if isinstance(matrix, Matrix) else matrix
+    return _roles_day_from(counts, matrix_rule_breaks(counts), acknowledgements)
 
 
-def _roles_day_from(matrix: Matrix, breaks: list[RuleBreak], acknowledgements: AcknowledgementRate) -> RolesOnDay:
+def _roles_day_from(
+    counts: MatrixCounts, breaks: list[RuleBreak], acknowledgements: AcknowledgementRate
+) -> RolesOnDay:
     kept = [rule_break for rule_break in breaks if rule_break.duty_code is None]
-    return RolesOnDay(kept, dict(matrix.roles), set(matrix.held_role_ids), dict(matrix.duties), acknowledgements)
+    return RolesOnDay(kept, dict(counts.roles), set(counts.held_role_ids), dict(counts.duties), acknowledgements)
 
 
 def roles_on(day: dt.date) -> RolesOnDay:
-    """Roles as of ``day``: the matrix with that day's holders (letters and duties as they stand: they are not
-    dated) and the (role, holder) pairs of that day with an acknowledgement of the role dated by its end.
-    Six queries."""
-    return roles_day_of(matrix_load(on=day), _role_acknowledgements_on(day))
+    """Roles as of ``day``: the matrix's counts with that day's holders (letters and duties as they stand: they are
+    not dated) and the (role, holder) pairs of that day with an acknowledgement of the role dated by its end.
+    Four queries, whatever the number of letters."""
+    return roles_day_of(matrix_counts_load(on=day), _role_acknowledgements_on(day))
 
 
 def roles_and_health_on(day: dt.date) -> tuple[RolesOnDay, RaciHealth]:
-    """``roles_on(day)`` and ``raci_health(on=day)`` from one read of the matrix and one run of its rules, for a
-    page showing both (the dashboard): six queries."""
-    matrix = matrix_load(on=day)
-    breaks = matrix_rule_breaks(matrix)
-    return (
-        _roles_day_from(matrix, breaks, _role_acknowledgements_on(day)),
-        RaciHealth(breaks, len(matrix.activities), len(matrix.roles)),
-    )
+    """``roles_on(day)`` and ``raci_health(on=day)`` from one read of the matrix's counts and one run of its rules,
+    for a page showing both (the dashboard): four queries."""
+    counts = matrix_counts_load(on=day)
+    breaks = matrix_rule_breaks(counts)
+    return _roles_day_from(counts, breaks, _role_acknowledgements_on(day)), _health_of(counts, breaks)
 
 
 def _role_acknowledgements_on(day: dt.date) -> AcknowledgementRate:

@@ -1,6 +1,7 @@
 """The RACI matrix page, the one-cell editor (inline with htmx, or a plain form page) and the RACI health page.
 
-The grid itself is read and written by roles/grid.py, in a fixed number of queries whatever its size.
+The grid itself is read and written by roles/grid.py, in a fixed number of queries whatever its size; it pages
+through activities, while the rule breaks listed above it are those of the whole matrix.
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -18,15 +20,19 @@ from qms_portal.pagination import paginate, querystring_without_page
 from roles.access import RolesCapability
 from roles.forms.processes import CellForm, MatrixFilterForm
 from roles.grid import (
+    GRID_ROWS_PER_PAGE,
     activity_head_html,
     cell_html,
     cell_link,
     entries_by_activity,
     entries_by_role,
+    entries_letters_read,
     filters_of,
+    grid_activities,
     grid_build,
     grid_problems,
     matrix_data_load,
+    matrix_letters_load,
     role_head_html,
     with_filters,
 )
@@ -70,20 +76,36 @@ def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpRespo
     reason = editing_reason(request) if can_manage else ""
     # Cells become links to their editor only once the session's reason is given.
     editable = can_manage and bool(reason)
-    health = health_summary(matrix=data.matrix, processes_by_activity=data.process_codes(), can_manage=can_manage)
+    health = health_summary(matrix=data.counts, processes_by_activity=data.process_codes(), can_manage=can_manage)
     # The grid, or (for a phone, where one role column fits) the same letters read one activity or one role at a time.
     by = request.GET.get("by")
     listed = {"activity": entries_by_activity, "role": entries_by_role}.get(by or "")
     view: dict[str, object]
+    # Where the quality manager is: links from the grid (cells, the editing session) come back to the same page.
+    place = filters
     if listed is not None:
+        listed_page = paginate(request, listed(data, health, filters=filters), per_page=LISTED_PER_PAGE)
+        entries_letters_read(data, listed_page.object_list, by=by or "", filters=filters)
         view = {
             "by": by,
-            "page": paginate(request, listed(data, health, filters=filters), per_page=LISTED_PER_PAGE),
+            "page": listed_page,
             "querystring": querystring_without_page(request),
             "count_label": "activities" if by == "activity" else "roles",
         }
     else:
-        view = {"by": "", "grid": grid_build(data, health, filters=filters, editable=editable)}
+        # A page of activities, and only its letters: a large matrix is tens of thousands of cells.
+        page = paginate(request, grid_activities(data, filters=filters), per_page=GRID_ROWS_PER_PAGE)
+        place = {**filters, "page": str(page.number)} if page.number > 1 else filters
+        letters = matrix_letters_load([pk for pk, _, _ in page.object_list])
+        view = {
+            "by": "",
+            "page": page,
+            "querystring": urlencode(filters),
+            "grid": grid_build(
+                data, health, activities=page.object_list, letters=letters, filters=filters, editable=editable,
+                kept=place,
+            ),
+        }
     return render(request, "roles/matrix.html", {
         **view,
         "view_urls": {
@@ -97,8 +119,8 @@ def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpRespo
         "can_manage": can_manage,
         "editing_reason": reason,
         "reason_form": reason_form,
-        "editing_url": with_filters(reverse("roles:raci_editing"), filters),
-        "matrix_size": (len(data.matrix.activities), len(data.matrix.roles)),
+        "editing_url": with_filters(reverse("roles:raci_editing"), place),
+        "matrix_size": (len(data.counts.activities), len(data.counts.roles)),
     })
 
 

@@ -344,6 +344,25 @@ def test_pending_for_costs_the_same_few_queries_however_many_campaigns(portal_us
     assert len(one) == len(four) <= 4
 
 
+def test_pending_for_costs_the_same_queries_with_nothing_pending_as_with_a_department_campaign(portal_users):
+    # The home page asks on every visit: its query count may not hang on whether the person has read everything.
+    production = OrgUnitFactory(name="Production")
+    assembly = OrgUnitFactory(name="Assembly", parent=production)
+    employee = portal_users.employee
+    employee.org_unit = assembly
+    employee.save()
+    with CaptureQueriesContext(connection) as nothing_pending:
+        assert pending_for(employee) == []
+    to_all = publish(portal_users)
+    to_production = publish(portal_users, reference="p-prod", audience=AudienceKind.DEPARTMENTS, org_units=[production])
+    publish(portal_users, reference="p-sales", audience=AudienceKind.DEPARTMENTS, org_units=[OrgUnitFactory()])
+    with CaptureQueriesContext(connection) as some_pending:
+        pending = pending_for(employee)
+
+    assert set(pending) == {to_all, to_production}  # the unit above theirs reaches them; another unit does not
+    assert len(nothing_pending) == len(some_pending) == 3
+
+
 def test_selectors_give_the_current_quality_policy_and_its_figures(portal_users):
     assert current_version() is None
     assert acknowledgement_summary() is None

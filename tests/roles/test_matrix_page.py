@@ -16,7 +16,7 @@ from django.utils import timezone
 from qms_portal.audit import AuditEntry, audit_context
 from qms_portal.models import Organisation, OrgUnit
 from roles.definitions import duty_assign
-from roles.grid import cell_html
+from roles.grid import GRID_ROWS_PER_PAGE, cell_html
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAssignment
 from tests.core.factories import OrgUnitFactory, UserFactory
 from tests.roles.factories import AssignmentFactory, RaciCellFactory, RoleFactory
@@ -293,7 +293,81 @@ def test_the_page_costs_the_same_queries_for_a_10_x_5_and_a_400_x_120_matrix(por
     big = {who: queries(client) for who, client in clients.items()}
 
     assert big == small
-    assert page_of(clients["quality_manager"]).count("<td id=\"cell-") == 400 * 120
+    # A page of the grid: the first 50 activities, every role a column; the last page costs the same.
+    assert page_of(clients["quality_manager"]).count("<td id=\"cell-") == GRID_ROWS_PER_PAGE * 120
+    page_of(clients["quality_manager"], page=8)
+    with CaptureQueriesContext(connection) as last_page:
+        page_of(clients["quality_manager"], page=8)
+    assert len(last_page) == big["quality_manager"]
+
+
+# --- A large matrix, a page of activities at a time ----------------------------------------------------------------
+@pytest.fixture
+def long_matrix(portal_users):
+    """120 activities of one process (three pages of the grid) and three roles in two org units; the last activity
+    has no R, so the rule break lies on the last page."""
+    activities, roles = build_matrix(activities=120, roles=3, processes=1, units=2)
+    with audit_context(actor="test"):
+        RaciCell.objects.filter(activity=activities[-1], letter="R").delete()
+    for duty in Duty.objects.all():
+        duty_assign(duty=duty, role=roles[0], by=portal_users.quality_manager)
+    return activities, roles
+
+
+def rows_of(page: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<tr id="activity-(\d+)">', page)]
+
+
+def test_a_large_grid_pages_through_activities_with_the_whole_matrixs_breaks_above_each_page(qm_client, long_matrix):
+    activities, _ = long_matrix
+    first, second, last = (page_of(qm_client, page=n) for n in (1, 2, 3))
+
+    assert rows_of(first) == [a.pk for a in activities[:50]]
+    assert rows_of(second) == [a.pk for a in activities[50:100]]
+    assert rows_of(last) == [a.pk for a in activities[100:]]
+    for page in (first, second, last):
+        assert "“Process 0 — Activity 119” has no R" in page[page.index('<section id="raci-breaks"'):]
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", second)))
+    assert "120 activities and 3 roles. Page 2 of 3: activities 51–100 ( next page )." in text
+    assert "Process 0 (continued)" in text and "(continued)" not in first  # one process over the three pages
+    assert 'aria-current="page"><span class="page-link">2</span>' in second
+
+
+def test_the_grids_pages_keep_the_filters_and_a_small_grid_has_no_pages(qm_client, long_matrix, small):
+    page = page_of(qm_client, unit="unit-1", process="process-0", page=2)
+
+    assert 'href="?unit=unit-1&amp;process=process-0&amp;page=3">Next</a>' in page
+    assert 'href="?unit=unit-1&amp;process=process-0&amp;page=1">Previous</a>' in page
+    # The cells' links and the editing session come back to this page with the filters
+    assert re.search(r'<a href="cell/\d+/\d+/\?unit=unit-1&amp;process=process-0&amp;page=2"', page)
+    assert f'action="{reverse("roles:raci_editing")}?unit=unit-1&amp;process=process-0&amp;page=2"' in page
+    design = page_of(qm_client, process="design")
+    assert 'aria-label="Pages"' not in design and "Page 1 of" not in design
+
+
+def test_a_cell_on_the_second_page_is_set_with_htmx_and_by_plain_post_and_the_grid_comes_back_to_that_page(
+    qm_client, long_matrix
+):
+    activities, roles = long_matrix
+    activity, role = activities[60], roles[2]
+    page = page_of(qm_client, page=2)
+    link = re.search(rf'<td id="cell-{activity.pk}-{role.pk}"><a href="([^"]+)"', page).group(1)
+    url = urljoin(reverse("roles:raci_matrix"), unescape(link))
+    assert url == reverse("roles:raci_cell", args=[activity.pk, role.pk]) + "?page=2"
+
+    editor = qm_client.get(url, **HTMX).content.decode()
+    assert editor.startswith(f'<td id="cell-{activity.pk}-{role.pk}"') and 'hx-post="' in editor
+    answer = qm_client.post(url, {"letter": "C"}, **HTMX).content.decode()
+
+    assert RaciCell.objects.get(activity=activity, role=role).letter == "C"
+    assert answer.startswith(f'<td id="cell-{activity.pk}-{role.pk}" class="l-C"><a href=')
+    assert "?page=2" in answer.split("</td>")[0]  # the new cell's link still comes back to page 2
+    response = qm_client.post(url, {"letter": "I"})
+    assert response["Location"] == f"{reverse('roles:raci_matrix')}?page=2#activity-{activity.pk}"
+    assert RaciCell.objects.get(activity=activity, role=role).letter == "I"
+    assert f'<td id="cell-{activity.pk}-{role.pk}" class="l-I">' in page_of(qm_client, page=2)
+    stopped = qm_client.post(reverse("roles:raci_editing") + "?page=2", {"stop": "1"})
+    assert stopped["Location"] == f"{reverse('roles:raci_matrix')}?page=2"
 
 
 def test_clearing_the_only_r_with_htmx_marks_the_row_and_column_and_lists_the_new_breaks(qm_client, small):
