@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.http import HttpRequest
+from django.utils import timezone
 
 from qms_portal.access import user_can
 from qms_portal.models import User
+from qms_portal.records_cache import cached_on_records
 from roles.access import RolesCapability
 from roles.acknowledgements import roles_to_acknowledge
 from roles.selectors import raci_health, role_acknowledgement_rate
@@ -24,6 +26,11 @@ def roles_home_card(request: HttpRequest) -> dict[str, Any] | None:
     """The health of the matrix and the duties, and how well roles are acknowledged, for those who see roles."""
     if not user_can(request.user, RolesCapability.VIEW):
         return None
+    # The same for everyone who sees it, and kept until a record changes (qms_portal.records_cache).
+    return cached_on_records("roles.home_card", _matrix_and_acknowledgements, day=timezone.localdate())
+
+
+def _matrix_and_acknowledgements() -> dict[str, Any]:
     # The duties' figures come from the same run of the rules as the matrix's (a duty held breaks no duty rule).
     health = raci_health()
     return {

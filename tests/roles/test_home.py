@@ -1,6 +1,8 @@
 """Roles on the home page: the prompt to acknowledge a role, and the card with the matrix health, the duties and the
 acknowledgement rate (and the public reads of roles/selectors.py behind it)."""
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from roles.definitions import role_save
@@ -13,6 +15,12 @@ pytestmark = pytest.mark.django_db
 
 def home(client) -> str:
     return client.get(reverse("home")).text
+
+
+def card(page: str) -> str:
+    """The roles card of a home page."""
+    start = page.index("Roles and responsibilities")
+    return page[start:page.index("</ul>", start)]
 
 
 def test_a_holder_is_prompted_until_they_acknowledge_and_again_after_a_change(portal_users, client_for):
@@ -75,3 +83,20 @@ def test_the_rate_counts_only_the_current_revision(portal_users):
     role_save(role=assignment.role, by=portal_users.quality_manager)
 
     assert role_acknowledgement_rate().acknowledged == 0
+
+
+def test_the_card_is_kept_until_a_record_changes_and_then_shows_the_change(portal_users, client_for):
+    role = AssignmentFactory(role=RoleFactory(title="Shift lead"), person=portal_users.employee).role
+    AssignmentFactory(role=role)
+    auditor = client_for(portal_users.auditor)
+
+    with CaptureQueriesContext(connection) as computed:
+        first = card(home(auditor))
+    with CaptureQueriesContext(connection) as kept:
+        assert card(home(auditor)) == first  # read back from the records cache, in fewer queries
+    assert "0%" in first
+    assert len(kept) < len(computed)
+
+    client_for(portal_users.employee).post(reverse("roles:role_acknowledge", args=[role.pk]), {"revision": 1})
+
+    assert "50%" in card(home(auditor))  # 1 of the 2 holders, at once
