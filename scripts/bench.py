@@ -146,7 +146,7 @@ def _pages() -> list[Page]:
 
 
 LOAD_PAGES = ("floor", "dashboard", "raci_matrix", "ack_report")
-KEPT_PAGES = ("dashboard", "readiness")  # figures kept till a record changes (records_cache): also timed cold
+KEPT_PAGES = ("home", "dashboard", "readiness")  # figures kept till a record changes (records_cache): also timed cold
 _nothing: Callable[[], None] = lambda: None  # noqa: E731 - done before a timed request of a page timed warm
 
 
