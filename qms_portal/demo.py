@@ -69,7 +69,7 @@ class Scale:
         return cls(
             name="large", people=people, years=3, sites=4, departments=departments,
             roles=scaled(120, 30), activities=scaled(400, 50), policy_versions=10, reviews_per_year=4,
-            actions=scaled(2000, 20), objectives=scaled(30, 10), evidence=scaled(3000, 30), turnover=0.2,
+            actions=scaled(2000, 20), objectives=scaled(30, 10), evidence=scaled(3000, 30), turnover=0.25,
         )
 
 

@@ -15,6 +15,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from qms_portal.audit import AuditEntry
 from qms_portal.demo import History, StaffChange, staff_changes
 from qms_portal.models import OrgUnit, OrgUnitKind, User
 from roles.acknowledgements import roles_acknowledge_bulk
@@ -196,8 +197,11 @@ def _revise(*, revision: int) -> None:
 
 
 def _matrix_review(*, review: int) -> None:
-    """The yearly review of the matrix: in half of its cells (the other half the next year), who is consulted and
-    who only informed is agreed again. The A and R letters stay, so the rules hold as they did."""
+    """The yearly review of the matrix: for every activity and role, who is consulted and who only informed is agreed
+    again. The A and R letters stay, so the rules hold as they did. Once: a review on the trail is not made again."""
+    reason = f"The yearly review of the RACI matrix ({review}): who is consulted, who informed"
+    if AuditEntry.objects.filter(record_type=RaciCell._meta.label_lower, reason=reason).exists():
+        return
     roles = list(Role.objects.order_by("pk"))
     activities = list(Activity.objects.order_by("pk"))
     cells = {(cell.activity_id, cell.role_id) for cell in RaciCell.objects.filter(letter__in=["C", "I"])}
@@ -208,10 +212,9 @@ def _matrix_review(*, review: int) -> None:
         for j, role in enumerate(roles):
             if demo_activity and role.pk not in large:
                 continue  # the demo's own cells are the demo's to set
-            if (i + j) % 2 == review % 2 and (activity.pk, role.pk) in cells:
+            if (activity.pk, role.pk) in cells:
                 letters.append((activity, role, "C" if (i + 2 * j + review) % 3 == 0 else "I"))
-    raci_letters_set(letters=letters, by=_quality(),
-                     reason=f"The yearly review of the RACI matrix ({review}): who is consulted, who informed")
+    raci_letters_set(letters=letters, by=_quality(), reason=reason)
 
 
 def _leavers(change: StaffChange) -> None:
