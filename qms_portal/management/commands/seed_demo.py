@@ -253,11 +253,10 @@ class Command(BaseCommand):
 
     def _past_mail_settled(self) -> None:
         """The large organisation's e-mails of its replayed past (the reviews' invitations, hundreds of them) are
-        not sent now: whoever builds it wants no console or mailbox full of years-old invitations. They are kept
-        as gone at the moment they were written, as they would have then, never tried (no attempt); the demo's
-        own scale sends its few, which ``make run`` shows on the console."""
-        OutboxEmail.objects.filter(status=OutboxStatus.QUEUED).update(status=OutboxStatus.SENT,
-                                                                      sent_at=models.F("created_at"))
+        dropped unsent: whoever builds it wants no console or mailbox full of years-old invitations, and an outbox
+        row saying "sent" would be untrue. The notifications themselves stay (the bell shows them as of old); the
+        demo's own scale sends its few, which ``make run`` shows on the console."""
+        OutboxEmail.objects.filter(status=OutboxStatus.QUEUED).delete()
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)
