@@ -181,6 +181,30 @@ def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> in
 
 
 @transaction.atomic
+def actions_start_bulk(*, actions: list[Action], note: str, by: User, reason: str) -> int:
+    """Start many open actions at once with the same progress note (an owner starting the actions a review gave them,
+    the large demo), as ``action_update_status`` starts one with a note: only by their owner or a manager of actions
+    (``PermissionDenied``), only open ones (``StepRefused``), and nothing is written when one is refused. Each gets
+    its status change, the step with the note as its reason, and the note, written through the audited bulk path with
+    ``reason``; returns how many were started."""
+    if not note.strip():
+        raise ValidationError({"note": "Write the note."})
+    stored = Action.objects.select_for_update().in_bulk([action.pk for action in actions])
+    for action in actions:
+        if not may_work_on_action(stored[action.pk], by):
+            raise PermissionDenied("Only the action's owner or a manager of actions may change it.")
+        ACTION_STEPS.check(stored[action.pk], ActionStatus.IN_PROGRESS)
+        action.status, action.completed_on = ActionStatus.IN_PROGRESS, None
+    with audit_context(actor=by):
+        count = audited_bulk_update(actions, ["status", "completed_on"], reason=reason)
+        audited_bulk_step(actions, step=f"status {ActionStatus.IN_PROGRESS.label.lower()}", reason=note.strip(),
+                          changes_of=lambda action: {"status": [stored[action.pk].status, ActionStatus.IN_PROGRESS]})
+        audited_bulk_create(ActionNote, [ActionNote(action=action, author=by, text=note.strip())
+                                         for action in actions], reason=reason)
+    return count
+
+
+@transaction.atomic
 def action_create(
     *,
     title: str,

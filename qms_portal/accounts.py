@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import Capability, PortalRole, user_can
-from qms_portal.audit import AuditEntry, audit_context, audited_bulk_create, audited_bulk_m2m_add
+from qms_portal.audit import AuditEntry, audit_context, audited_bulk_create, audited_bulk_m2m_add, audited_bulk_update
 from qms_portal.models import Invitation, LoginSession, User
 from qms_portal.refusals import StepRefused
 
@@ -178,6 +178,26 @@ def people_create_bulk(
         created = audited_bulk_create(User, people, reason=reason)
         audited_bulk_m2m_add(created, "groups", roles, reason=reason)
     return created
+
+
+def people_deactivate_bulk(*, people: Sequence[User], by: User | str | None = None, reason: str) -> int:
+    """Deactivate many people at once (leavers), as ``person_save`` deactivates one: each is signed out everywhere,
+    and their record is kept (their signatures, acknowledgements and trail stay theirs). People inactive already are
+    left as they are. Written through the audited bulk path, attributed to ``by`` with ``reason``; returns how many
+    were deactivated."""
+    if any(person.pk is None for person in people):
+        raise ValueError("people_deactivate_bulk() deactivates saved people only.")
+    active = set(User.objects.filter(pk__in=[person.pk for person in people], is_active=True)
+                 .values_list("pk", flat=True))
+    leaving = [person for person in people if person.pk in active]
+    for person in leaving:
+        person.is_active = False
+    with transaction.atomic(), audit_context(actor=by):
+        count = audited_bulk_update(leaving, ["is_active"], reason=reason)
+        keys = list(LoginSession.objects.filter(user__in=leaving).values_list("session_key", flat=True))
+        Session.objects.filter(session_key__in=keys).delete()  # as sessions_end does for one
+        LoginSession.objects.filter(user__in=leaving).delete()
+    return count
 
 
 def _email_change_notice(*, person: User, old_email: str, by: User | None) -> None:

@@ -50,6 +50,7 @@ class Scale:
     actions: int = 0
     objectives: int = 0
     evidence: int = 0
+    turnover: float = 0.0  # the share of the staff leaving (and replaced) in a year
 
     @property
     def is_large(self) -> bool:
@@ -68,11 +69,37 @@ class Scale:
         return cls(
             name="large", people=people, years=3, sites=4, departments=departments,
             roles=scaled(120, 30), activities=scaled(400, 50), policy_versions=10, reviews_per_year=4,
-            actions=scaled(2000, 20), objectives=scaled(30, 10), evidence=scaled(3000, 30),
+            actions=scaled(2000, 20), objectives=scaled(30, 10), evidence=scaled(3000, 30), turnover=0.25,
         )
 
 
 DEMO = Scale("demo")
+
+TURNOVER_FROM = 60  # days after the history's start: the first leavers, once the staff has its roles
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """A month's leavers and starters in the large organisation: the leavers go at the end of ``leave_on`` (a
+    Friday), the starters join on ``start_on`` (the Monday after); ``month`` numbers the months from 1."""
+
+    month: int
+    leave_on: dt.date
+    start_on: dt.date
+
+
+def staff_changes(history: History) -> list[StaffChange]:
+    """The large organisation's monthly staff changes over its history (none at demo scale), the same for every
+    app's step: the core replaces the people, and each app ends and starts what they held (roles, campaigns)."""
+    if not history.scale.turnover:
+        return []
+    changes: list[StaffChange] = []
+    day = history.start + dt.timedelta(days=TURNOVER_FROM)
+    while day < history.today - dt.timedelta(days=14):
+        friday = day + dt.timedelta(days=(4 - day.weekday()) % 7)
+        changes.append(StaffChange(len(changes) + 1, friday, friday + dt.timedelta(days=3)))
+        day += dt.timedelta(days=30)
+    return changes
 
 
 @dataclass(frozen=True)

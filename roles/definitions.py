@@ -1,11 +1,13 @@
 """Writing roles, assignments and duties: one place for the pages, the import and the demo data."""
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import date_format
 
 from qms_portal.access import require_capability
-from qms_portal.audit import audit_context, audited_bulk_create
+from qms_portal.audit import audit_context, audited_bulk_create, audited_bulk_update
 from qms_portal.models import User
 from qms_portal.trees import ids_below
 from roles.access import RolesCapability
@@ -131,6 +133,30 @@ def assignments_create_bulk(*, assignments: list[RoleAssignment], by: User, reas
             raise ValidationError(f"{other.person} already holds {other.role} from {other.starts_on:%d %b %Y}.")
     with audit_context(actor=by):
         return audited_bulk_create(RoleAssignment, assignments, reason=reason)
+
+
+@transaction.atomic
+def assignments_end_bulk(*, assignments: list[RoleAssignment], ends_on: dt.date, by: User, reason: str) -> int:
+    """End many assignments on ``ends_on`` at once (leavers, a reorganisation), as ``assignment_save`` saves one
+    with its end date: an end before an assignment's start is refused with ``ValidationError`` and nothing is
+    written; an assignment ending earlier already keeps its end. Written through the audited bulk path, attributed
+    to ``by`` with ``reason``; returns how many were ended."""
+    require_capability(by, RolesCapability.MANAGE, doing="assign roles")
+    if any(assignment.pk is None for assignment in assignments):
+        raise ValueError("assignments_end_bulk() ends saved assignments only.")
+    ids = [assignment.pk for assignment in assignments]
+    stored: dict[int, dt.date | None] = dict(RoleAssignment.objects.filter(pk__in=ids).values_list("pk", "ends_on"))
+    ending = []
+    for assignment in assignments:
+        ends = stored.get(assignment.pk)
+        if ends is None or ends > ends_on:
+            ending.append(assignment)
+    for assignment in ending:
+        if ends_on < assignment.starts_on:
+            raise ValidationError(f"{assignment}: the end date is before the start date.")
+        assignment.ends_on = ends_on
+    with audit_context(actor=by):
+        return audited_bulk_update(ending, ["ends_on"], reason=reason)
 
 
 @transaction.atomic

@@ -383,7 +383,7 @@ def main() -> None:
                         help="First add the large organisation (scripts/large_org.py) to the seeded database.")
     parser.add_argument("--repeat", type=int, default=1, help="Measure each this many times; keep the median.")
     parser.add_argument("--quick", action="store_true",
-                        help="One pack of the last 3 months (unless --from), with two workers only, then WeasyPrint "
+                        help="One pack of the last month (unless --from), with two workers only, then WeasyPrint "
                              "alone (make bench QUICK=1).")
     parser.add_argument("--parts", action="store_true", help="Also print each part's times and worker.")
     parser.add_argument("--weasyprint-alone-of", type=int, default=None, help=argparse.SUPPRESS)
@@ -405,7 +405,7 @@ def main() -> None:
 
     default = PackPeriod.default()
     if options.quick and options.start is None:
-        default = PackPeriod.of(default.end - dt.timedelta(days=91), default.end)
+        default = PackPeriod.of(default.end - dt.timedelta(days=31), default.end)
     workers = (2,) if options.quick else tuple(int(n) for n in options.workers.split(","))
     figures, runs = measure(
         label=options.label, scope=options.scope, start=options.start or default.start,

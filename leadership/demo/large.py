@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from functools import partial
 
-from leadership.actions import actions_complete_bulk, actions_create_bulk
+from leadership.actions import actions_complete_bulk, actions_create_bulk, actions_start_bulk
 from leadership.commitments import evidence_record_bulk
 from leadership.demo.build import _month_ends, _working_day, _working_days_after
 from leadership.demo.data import CHAIR, DAVID, HELEN, INVITED, POLICY_REFERENCE, QUALITY, SANA
@@ -80,6 +80,7 @@ def seed_leadership_large(*, password: str, history: History) -> None:
         count = scale.actions * (index + 1) // reviews - scale.actions * index // reviews
         history.on(held_on, partial(_decide, title, held_on, count), hour=16, stage="actions")
         history.on(_working_days_after(held_on, 2), partial(_close, title), hour=10, stage="reviews")
+        history.on(_working_days_after(held_on, 10), partial(_start, title), hour=16, stage="actions")
         history.on(_working_days_after(held_on, 3), partial(_sign, title, password), hour=11, stage="reviews")
     objectives_on = _working_day(history.today - dt.timedelta(days=OBJECTIVES_SET_DAYS_AGO), forward=True)
     history.on(objectives_on, partial(_objectives, history.today, scale.objectives), hour=11, stage="objectives")
@@ -154,6 +155,18 @@ def _complete_earlier(held_on: dt.date) -> None:
     done = [action for action in open_actions if action.pk % 7]
     if done:
         actions_complete_bulk(actions=done, by=_user(QUALITY), reason=REASON)
+
+
+def _start(title: str) -> None:
+    """A fortnight after the review, its actions' owners have started five in six of them, each with a note."""
+    started: dict[int, list[Action]] = {}
+    for action in (Action.objects.filter(source_review__title=title, status=ActionStatus.OPEN)
+                   .select_related("owner").order_by("pk")):
+        if action.pk % 6:
+            started.setdefault(action.owner_id, []).append(action)
+    for actions in started.values():
+        actions_start_bulk(actions=actions, note="Started: the work is planned with the team and under way.",
+                           by=actions[0].owner, reason=REASON)
 
 
 def _close(title: str) -> None:

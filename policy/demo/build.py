@@ -182,7 +182,9 @@ def _acknowledge(version: PolicyVersion, *, history: History, pending_every: int
     if history.scale.is_large:
         acknowledge_in_bulk(version, history=history, pending_every=pending_every, until=until)
         return
-    audience = list(campaign_audience(version.campaign).order_by("username"))
+    # As the campaign opened (a second run, at the present, leaves out who joined since); who stays pending is chosen
+    # by person, so that a second run chooses the same people whoever left since.
+    audience = list(campaign_audience(version.campaign, as_of=version.published_at).order_by("username"))
     already = set(Acknowledgement.objects.filter(version=version).values_list("person_id", flat=True))
     answer = version.campaign.correct_choice if version.campaign.question else None
     demo = QUALITY_POLICY[version.number - 1]
@@ -203,16 +205,18 @@ LARGE_REASON = "Demo data: the large organisation's acknowledgements"
 
 
 def acknowledge_in_bulk(version: PolicyVersion, *, history: History, pending_every: int, until: dt.date) -> None:
-    """The large organisation's campaign for ``version``: its audience, but for every ``pending_every``-th person by
-    user name, acknowledges it over the campaign's first fortnight (by ``until``), a day's acknowledgements
+    """The large organisation's campaign for ``version``: its audience, but for one in ``pending_every`` people (by
+    their id), acknowledges it over the campaign's first fortnight (by ``until``), a day's acknowledgements
     recorded together (``acknowledgements_record_bulk``) at that day's moment."""
-    audience = list(campaign_audience(version.campaign).order_by("username"))
+    # As the campaign opened (a second run, at the present, leaves out who joined since); who stays pending is chosen
+    # by person, so that a second run chooses the same people whoever left since.
+    audience = list(campaign_audience(version.campaign, as_of=version.published_at).order_by("username"))
     answer = version.campaign.correct_choice if version.campaign.question else None
     opened = timezone.localdate()
     span = max(1, min(14, (version.campaign.due_on - opened).days, (until - opened).days))
     days: dict[int, list[User]] = {}
     for index, person in enumerate(audience):
-        if index % pending_every != pending_every - 1:
+        if person.pk % pending_every != pending_every - 1:
             days.setdefault(1 + index % span, []).append(person)
     for day, people in sorted(days.items()):
         history.on(opened + dt.timedelta(days=day),
@@ -225,7 +229,11 @@ def _acknowledge_day(*, version: PolicyVersion, people: list[User], answer: int 
     present time publishes the next version first)."""
     version = PolicyVersion.objects.get(pk=version.pk)
     if version.status == VersionStatus.PUBLISHED:
-        acknowledgements_record_bulk(version=version, people=people, answer=answer, reason=LARGE_REASON)
+        # Those who left since the campaign opened are no longer asked (the large organisation's turnover).
+        asked = set(campaign_audience(version.campaign).filter(pk__in=[person.pk for person in people])
+                    .values_list("pk", flat=True))
+        acknowledgements_record_bulk(version=version, people=[person for person in people if person.pk in asked],
+                                     answer=answer, reason=LARGE_REASON)
 
 
 def _acknowledge_one(*, version: PolicyVersion, person: User, answer: int | None, wrong_first: bool) -> None:

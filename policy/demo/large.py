@@ -15,7 +15,8 @@ from functools import partial
 
 from django.utils import timezone
 
-from policy.demo.build import _working_day, acknowledge_in_bulk
+from policy.acknowledgements import acknowledgements_record_bulk, campaign_audience
+from policy.demo.build import LARGE_REASON, _working_day, acknowledge_in_bulk
 from policy.demo.data import (
     AUTHOR,
     DRAFTED_BEFORE,
@@ -34,7 +35,7 @@ from policy.workflow import (
     version_publish,
     version_submit,
 )
-from qms_portal.demo import History
+from qms_portal.demo import History, StaffChange, staff_changes
 from qms_portal.models import User
 from qms_portal.signatures import content_sha256
 
@@ -51,7 +52,11 @@ class LargePolicy:
 
 
 LARGE_POLICIES = [
-    LargePolicy("HS-01", "Health and Safety Policy", PolicyKind.HEALTH_SAFETY, (1080, 800, 520, 200)),
+    LargePolicy("HS-01", "Health and Safety Policy", PolicyKind.HEALTH_SAFETY, (1080, 800, 520, 200),
+                question="A guard on your machine is missing. What does the policy ask you to do?",
+                choices=("Carry on carefully and mention it at the end of the shift",
+                         "Stop the machine and report it before any further work"),
+                correct_choice=1),
     LargePolicy("IS-01", "Information Security Policy", PolicyKind.OTHER, (950, 640, 330),
                 question="You receive an e-mail asking for your password. What does the policy ask you to do?",
                 choices=("Reply with it if the sender looks genuine", "Report it and never give your password"),
@@ -78,6 +83,9 @@ def seed_policy_large(*, password: str, history: History) -> None:
                            partial(step, policy=policy, number=number, password=password, history=history,
                                    until=until, last=number == len(days_ago)),
                            hour=11, stage=STAGE)
+    for change in staff_changes(history):
+        history.on(change.start_on + dt.timedelta(days=4), partial(_induction, change), hour=14,
+                   stage="policy acknowledgements")
 
 
 def _version(policy: LargePolicy, number: int) -> PolicyVersion | None:
@@ -137,3 +145,18 @@ def _publish(*, policy: LargePolicy, number: int, history: History, until: dt.da
     if version.status == VersionStatus.PUBLISHED and hasattr(version, "campaign"):
         acknowledge_in_bulk(version, history=history, pending_every=8 if last else SUPERSEDED_PENDING_EVERY,
                             until=until)
+
+
+def _induction(change: StaffChange) -> None:
+    """At their induction, nine in ten of the month's starters acknowledge every policy in force (answering its
+    question where it asks one)."""
+    for version in PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("campaign",
+                                                                                                "document"):
+        if not hasattr(version, "campaign") or version.published_at is None or (
+                timezone.localdate(version.published_at) > change.start_on):  # a second run: published since
+            continue
+        starters = campaign_audience(version.campaign).filter(date_joined__date=change.start_on).order_by("pk")
+        people = [person for person in starters if person.pk % 10 != 9]
+        if people:
+            acknowledgements_record_bulk(version=version, people=people, reason=LARGE_REASON,
+                                         answer=version.campaign.correct_choice if version.campaign.question else None)

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qms_portal.access import PortalRole
-from qms_portal.models import LoginSession
+from qms_portal.accounts import people_deactivate_bulk
+from qms_portal.audit import AuditEntry
+from qms_portal.models import LoginSession, User
 from tests.core.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +323,22 @@ def test_behind_the_proxy_the_lockout_counts_failures_per_client_address(
 
     assert sign_in("203.0.113.5", PASSWORD) == 429
     assert (sign_in("198.51.100.7", PASSWORD) == 429) is other_client_locked_out
+
+
+def test_leavers_deactivated_in_bulk_are_signed_out_and_each_has_the_change_on_the_trail(portal_users):
+    leaving, staying = UserFactory(roles=[PortalRole.EMPLOYEE]), UserFactory(roles=[PortalRole.EMPLOYEE])
+    browsers = {}
+    for person in (leaving, staying):
+        browsers[person.pk] = Client()
+        sign_in(browsers[person.pk], person.username, PASSWORD)
+
+    assert people_deactivate_bulk(people=[leaving, portal_users.deactivated], by=portal_users.quality_manager,
+                                  reason="Left at the end of March") == 1  # the one inactive already is left alone
+
+    assert not User.objects.get(pk=leaving.pk).is_active and User.objects.get(pk=staying.pk).is_active
+    assert browsers[leaving.pk].get(reverse("home")).status_code == 302  # signed out
+    assert browsers[staying.pk].get(reverse("home")).status_code == 200
+    [entry] = AuditEntry.objects.filter(record_type="qms_portal.user", object_id=str(leaving.pk), action="update",
+                                        changes__has_key="is_active")
+    assert (entry.actor_username, entry.reason, entry.changes) == ("qm", "Left at the end of March",
+                                                                   {"is_active": [True, False]})

@@ -7,10 +7,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from leadership.actions import action_update_status, actions_complete_bulk, actions_create_bulk
+from leadership.actions import action_update_status, actions_complete_bulk, actions_create_bulk, actions_start_bulk
 from leadership.commitments import evidence_record_bulk
 from leadership.models import (
     Action,
+    ActionNote,
     ActionStatus,
     EvidenceEntry,
     EvidenceKind,
@@ -161,3 +162,29 @@ def test_measurements_recorded_in_bulk_are_validated_as_one_by_one_and_name_the_
     assert "Output" in " ".join(refused.value.messages)
     assert "Scrap rate" not in " ".join(refused.value.messages)
     assert not Measurement.objects.exists()
+
+
+def test_actions_started_in_bulk_by_their_owner_get_the_step_and_the_note_a_single_start_does(portal_users):
+    qm, employee, owner = portal_users.quality_manager, portal_users.employee, portal_users.process_owner
+    due = timezone.localdate() + dt.timedelta(days=30)
+    one, other, theirs = actions_create_bulk(actions=[
+        Action(title="A", owner=employee, due_on=due), Action(title="B", owner=employee, due_on=due),
+        Action(title="C", owner=owner, due_on=due)], by=qm, reason="Findings")
+
+    with pytest.raises(PermissionDenied):  # not the owner of C, and no manager of actions
+        actions_start_bulk(actions=[other, theirs], note="Under way", by=employee, reason="Started")
+    assert set(Action.objects.values_list("status", flat=True)) == {ActionStatus.OPEN}
+
+    action_update_status(action=one, status=ActionStatus.IN_PROGRESS, note="Under way", by=employee)
+    assert actions_start_bulk(actions=[other], note="Under way", by=employee, reason="Started") == 1
+
+    def trail_of(action: Action) -> tuple:
+        step = AuditEntry.objects.get(record_type="leadership.action", object_id=str(action.pk), action="step")
+        note = action.notes.get()
+        return step.actor_username, step.step, step.reason, step.changes, note.author_id, note.text
+
+    assert trail_of(other) == trail_of(one) == ("emp", "status in progress", "Under way",
+                                                {"status": ["open", "in_progress"]}, employee.pk, "Under way")
+    assert len(created_entries(ActionNote)) == 2
+    with pytest.raises(StepRefused):  # started already
+        actions_start_bulk(actions=[other], note="Again", by=employee, reason="Started")

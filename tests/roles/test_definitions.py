@@ -13,7 +13,7 @@ from roles.acknowledgements import (
     roles_acknowledge_bulk,
     roles_to_acknowledge,
 )
-from roles.definitions import assignment_save, assignments_create_bulk, duty_assign, role_save
+from roles.definitions import assignment_save, assignments_create_bulk, assignments_end_bulk, duty_assign, role_save
 from roles.models import Activity, Duty, Process, RaciCell, Role, RoleAcknowledgement, RoleAssignment
 from roles.raci import raci_cell_set
 from tests.core.factories import OrgUnitFactory
@@ -214,3 +214,27 @@ def test_role_acknowledgements_in_bulk_are_for_holders_only_and_in_each_holders_
     assert roles_acknowledge_bulk(pairs=[(role, employee)], reason="The same sheet again") == []
     assert acknowledged.revision == role.revision
     assert [entry.actor_username for entry in entries_for(acknowledged)] == ["emp"]
+
+
+def test_assignments_ended_in_bulk_end_on_the_day_given_never_before_their_start(portal_users, role):
+    today = timezone.localdate()
+    qm, employee, owner = portal_users.quality_manager, portal_users.employee, portal_users.process_owner
+    started = assignment_save(assignment=RoleAssignment(role=role, person=employee, starts_on=today), by=qm)
+    later = assignment_save(assignment=RoleAssignment(role=role, person=owner, starts_on=today + dt.timedelta(days=9)),
+                            by=qm)
+
+    with pytest.raises(ValidationError):  # the second starts after the day it would end
+        assignments_end_bulk(assignments=[started, later], ends_on=today + dt.timedelta(days=5), by=qm,
+                             reason="Leavers")
+    assert not RoleAssignment.objects.exclude(ends_on=None).exists()
+    with pytest.raises(PermissionDenied):
+        assignments_end_bulk(assignments=[started], ends_on=today, by=employee, reason="Not mine to end")
+
+    assert assignments_end_bulk(assignments=[started], ends_on=today + dt.timedelta(days=5), by=qm,
+                                reason="Leavers") == 1
+    last = entries_for(started)[-1]
+    assert (last.action, last.actor_username, last.reason, last.changes) == (
+        "update", "qm", "Leavers", {"ends_on": [None, (today + dt.timedelta(days=5)).isoformat()]})
+    # Ending it later than it ends already changes nothing.
+    assert assignments_end_bulk(assignments=[started], ends_on=today + dt.timedelta(days=8), by=qm,
+                                reason="Leavers") == 0

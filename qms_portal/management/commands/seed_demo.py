@@ -18,6 +18,7 @@ their events after the core's, all play in the same transaction, and must be ide
 import datetime as dt
 import itertools
 import time
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,10 +28,19 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 
 from qms_portal.access import PortalRole
-from qms_portal.accounts import people_create_bulk
+from qms_portal.accounts import people_create_bulk, people_deactivate_bulk
 from qms_portal.audit import AuditEntry, audit_context, audit_verify
-from qms_portal.demo import DEMO, History, Scale, demo_steps
-from qms_portal.models import Channel, NotificationPreference, Organisation, OrgUnit, OrgUnitKind, User
+from qms_portal.demo import DEMO, History, Scale, StaffChange, demo_steps, staff_changes
+from qms_portal.models import (
+    Channel,
+    NotificationPreference,
+    Organisation,
+    OrgUnit,
+    OrgUnitKind,
+    OutboxEmail,
+    OutboxStatus,
+    User,
+)
 from qms_portal.notifications import notification_preferences_save, reminder_kinds_reaching
 
 DEMO_PASSWORD = "Demo-Portal-2026"  # noqa: S105 - documented in the README, for the demo only
@@ -142,6 +152,8 @@ LARGE_LAST = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnso
 DEPARTMENT_HEADS = {"EXEC": "director", "QA": "quality", "ENG": "c.lister", "MACH": "owner", "ASSY": "h.wood",
                     "SCM": "r.dawson", "SALES": "k.oconnor", "HRF": "j.pearson"}
 LARGE_REASON = "Demo data: the large organisation's staff"
+LEAVERS_REASON = "Demo data: the large organisation's leavers"
+STARTERS_REASON = "Demo data: the large organisation's starters"
 
 AUDITOR_ACCESS_DAYS = 90
 DIGEST_PERSON = "director"  # chose the daily digest for every reminder
@@ -202,6 +214,12 @@ class Command(BaseCommand):
                            stage="people")
                 history.on(history.start, lambda: self._large_people(units, scale), hour=9, minute=45,
                            stage="people")
+                left: dict[int, list[User]] = {}
+                for change in staff_changes(history):
+                    history.on(change.leave_on, partial(self._leavers, change, scale, left), hour=17,
+                               stage="staff turnover")
+                    history.on(change.start_on, partial(self._starters, change, left), hour=8, minute=30,
+                               stage="staff turnover")
             history.on(history.today - dt.timedelta(days=AUDITOR_ACCOUNT_DAYS_AGO),
                        lambda: self._people(units, [row for row in PEOPLE if AUD in row[4]], today=history.today),
                        stage="people")
@@ -211,6 +229,8 @@ class Command(BaseCommand):
             progress(f"Planned the {scale.name} organisation's history from {history.start} "
                      f"({time.monotonic() - started:.1f} s); playing it.")
             summaries = history.play()
+            if scale.is_large and history.replay:
+                self._past_mail_settled()
             played = time.monotonic()
         committed = time.monotonic()
         if verbose and scale.is_large:
@@ -230,6 +250,13 @@ class Command(BaseCommand):
             ))
             for summary in filter(None, summaries):
                 self.stdout.write(summary)
+
+    def _past_mail_settled(self) -> None:
+        """The large organisation's e-mails of its replayed past (the reviews' invitations, hundreds of them) are
+        dropped unsent: whoever builds it wants no console or mailbox full of years-old invitations, and an outbox
+        row saying "sent" would be untrue. The notifications themselves stay (the bell shows them as of old); the
+        demo's own scale sends its few, which ``make run`` shows on the console."""
+        OutboxEmail.objects.filter(status=OutboxStatus.QUEUED).delete()
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)
@@ -304,6 +331,41 @@ class Command(BaseCommand):
         staff = [person(n, unit, heads[unit.code], "Operator")
                  for n, unit in zip(numbers, (staffed[i % len(staffed)] for i in itertools.count()), strict=False)]
         people_create_bulk(people=staff, roles=[employee], reason=LARGE_REASON)
+
+    @staticmethod
+    def _starters_of(change: StaffChange) -> str:
+        return f"large-m{change.month:02}-"
+
+    def _leavers(self, change: StaffChange, scale: Scale, left: dict[int, list[User]]) -> None:
+        """A month's leavers: ``scale.turnover`` of the large organisation's staff in a year, spread over the
+        departments (operators only: the heads stay), deactivated together at the end of a Friday. Once: a month
+        whose starters are there is done."""
+        if User.objects.filter(username__startswith=self._starters_of(change)).exists():
+            return
+        staff = list(User.objects.filter(username__startswith="large", is_active=True, job_title="Operator")
+                     .order_by("pk"))
+        count = min(len(staff), round((scale.people - len(PEOPLE)) * scale.turnover / 12))
+        if count <= 0:
+            return
+        step = len(staff) // count
+        leavers = staff[change.month * 7 % step::step][:count]
+        people_deactivate_bulk(people=leavers, reason=LEAVERS_REASON)
+        left[change.month] = leavers
+
+    def _starters(self, change: StaffChange, left: dict[int, list[User]]) -> None:
+        """The month's starters, one for each leaver, in the leaver's department and reporting to their manager."""
+        leavers = left.get(change.month, [])
+        if not leavers or User.objects.filter(username__startswith=self._starters_of(change)).exists():
+            return
+        starters = []
+        for k, leaver in enumerate(leavers):
+            n = change.month * 11 + k * 5
+            first, last = LARGE_FIRST[n % len(LARGE_FIRST)], LARGE_LAST[(n // 3 + k) % len(LARGE_LAST)]
+            username = f"{self._starters_of(change)}{k + 1:03}"
+            starters.append(User(username=username, full_name=f"{first} {last}", job_title="Operator",
+                                 email=f"{username}@calder-valve.example", org_unit_id=leaver.org_unit_id,
+                                 manager_id=leaver.manager_id))
+        people_create_bulk(people=starters, roles=[Group.objects.get(name=EMP)], reason=STARTERS_REASON)
 
     def _people(self, units: dict[str, OrgUnit], rows: list[Any], *, today: dt.date) -> list[User]:
         """Create or complete ``rows`` of ``PEOPLE``; ``today`` is the real day of seeding, which the auditor's
