@@ -3,12 +3,13 @@ same trail entry a single save or delete would have written.
 
 ``AuditedModel``'s manager refuses ``bulk_create()``, ``bulk_update()`` and ``update()``, which send no signals and
 would change records without a trail. These functions are the one way round that refusal, and it cannot be taken
-without the trail: each writes the rows, then hands every written record to the very receivers of ``recording`` that
-a single save or delete calls (who and when from ``audit_context()``, the record, before and after with the same
-field serialisation, and the ``reason`` given here). Those entries are held in memory and chained in one pass at
-the end, under the same lock a single save takes, then written in batches, in one transaction with the rows: the
-rows and their entries are kept together or not at all, and no other append can fall in the middle of the chain
-they extend.
+without the trail: each writes the rows, then records every written record with the very functions of ``recording``
+that a single save or delete calls (who and when from ``audit_context()``, the record, before and after with the
+same field serialisation, and the ``reason`` given here): a delete through its receivers, a save through the account
+of a save the receiver gives too (``_saved_changes``), with who acts and why worked out once for all the rows. Those
+entries are held in memory and chained in one pass at the end, under the same lock a single save takes, then
+written in one COPY (PostgreSQL) or in batches, in one transaction with the rows: the rows and their entries are
+kept together or not at all, and no other append can fall in the middle of the chain they extend.
 
 A bulk write says why (``reason`` may not be blank). Changes are recorded against what the database holds when the
 rows are locked, not what the caller loaded: the "before" of every update entry is the row as it was overwritten.
@@ -22,14 +23,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
 from typing import Any, TypeVar
 
 from django.db import models, router
 from django.db.models.deletion import Collector
 
 from qms_portal.audit.context import Actor, audit_context
-from qms_portal.audit.recording import _entries_chained_together, _m2m_names, _on_save, _record
+from qms_portal.audit.recording import _entries_chained_together, _m2m_names, _record, _record_saves
 from qms_portal.models.audit import AuditAction, AuditedModel, jsonable
 from qms_portal.models.retention import RetainedRecord
 from qms_portal.models.signatures import SignedRecord
@@ -101,11 +101,9 @@ def audited_bulk_create(
         return rows
     with audit_context(reason=reason), _entries_chained_together():
         created = _around_the_refusal(model).bulk_create(rows, batch_size=batch_size)
-        for obj in created:
-            if obj.pk is None:  # the database did not return the keys: there would be nothing to record against
-                raise RuntimeError(f"bulk_create() gave no primary keys for {model._meta.label}: nothing recorded.")
-            with audit_context(actor=actor_of(obj)) if actor_of is not None else nullcontext():
-                _on_save(model, obj, created=True, raw=False)
+        if any(obj.pk is None for obj in created):  # the database did not return the keys: nothing to record against
+            raise RuntimeError(f"bulk_create() gave no primary keys for {model._meta.label}: nothing recorded.")
+        _record_saves(model, created, created=True, actor_of=actor_of)
     return created
 
 
@@ -169,9 +167,7 @@ def audited_bulk_update(
                 if isinstance(field, models.Field):
                     setattr(obj, field.attname, field.pre_save(obj, add=False))
         count = _around_the_refusal(model).bulk_update(rows, list(fields), batch_size=batch_size)
-        names = frozenset(fields)
-        for obj in rows:
-            _on_save(model, obj, created=False, raw=False, update_fields=names)
+        _record_saves(model, rows, created=False, update_fields=frozenset(fields))
     return count
 
 

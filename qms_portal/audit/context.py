@@ -40,7 +40,11 @@ def audit_context(*, actor: Actor = None, reason: str = "") -> Iterator[None]:
 def current_actor() -> tuple[int | None, str, str]:
     """The id (None for a label or nobody), the name and the user name (empty but for an account) of whoever
     the current block acts for."""
-    actor = _actor.get()
+    return actor_fields(_actor.get())
+
+
+def actor_fields(actor: Actor) -> tuple[int | None, str, str]:
+    """The id, the name and the user name an entry records for ``actor`` (``current_actor()`` for a given one)."""
     if actor is None:
         return None, "system", ""
     if isinstance(actor, str):

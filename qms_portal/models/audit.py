@@ -174,7 +174,9 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # Unique by a constraint, not unique=True: on PostgreSQL that adds a second index on the hash for LIKE queries,
+    # which nothing runs, and every append paid for it (a random 64-character key, as costly as the constraint's).
+    hash = models.CharField(max_length=64)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -195,6 +197,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["actor", "id"], name="audit_actor_id", condition=Q(actor__isnull=False)),
             models.Index(fields=["actor_name", "id"], name="audit_label_id", condition=Q(actor__isnull=True)),
         ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
@@ -319,6 +322,9 @@ class AuditedQuerySet(models.QuerySet):
         self._refuse("bulk_update()")
 
 
+_AUDITED_FIELDS: dict[type[AuditedModel], tuple[tuple[str, str], ...]] = {}  # AuditedModel._audit_fields(), by model
+
+
 class AuditedModel(models.Model):
     """Inherit to have every create, change and delete of the model recorded in the audit trail.
 
@@ -368,14 +374,22 @@ class AuditedModel(models.Model):
             fresh = {name: value for name, value in fresh.items() if name in names}
         self._audit_loaded = {**getattr(self, "_audit_loaded", {}), **fresh}
 
+    @classmethod
+    def _audit_fields(cls) -> tuple[tuple[str, str], ...]:
+        """(name, attribute name) of the model's audited fields: its concrete fields but those it excludes; worked
+        out once per model, since every record loaded or saved is snapshot with them."""
+        fields = _AUDITED_FIELDS.get(cls)
+        if fields is None:
+            excluded = cls.audit_exclude
+            fields = _AUDITED_FIELDS[cls] = tuple(
+                (field.name, field.attname) for field in cls._meta.concrete_fields if field.name not in excluded
+            )
+        return fields
+
     def _audit_snapshot(self) -> dict[str, Any]:
         """The loaded values of the audited fields, by field name."""
-        deferred = self.get_deferred_fields()
-        return {
-            field.name: jsonable(getattr(self, field.attname))
-            for field in self._meta.concrete_fields
-            if field.attname not in deferred and field.name not in self.audit_exclude
-        }
+        loaded = self.__dict__  # a field that is not there is deferred (as get_deferred_fields() tells)
+        return {name: jsonable(getattr(self, attname)) for name, attname in self._audit_fields() if attname in loaded}
 
     def _audit_display(self, name: str, value: Any) -> Any:
         return "(redacted)" if name in self.audit_redact else value

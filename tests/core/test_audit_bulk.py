@@ -1,6 +1,7 @@
 """Audited writes in bulk: the same entries as single saves, written in one pass of the chain under its lock, and no
 way round the trail."""
 import datetime as dt
+import gc
 import threading
 import time
 from io import StringIO
@@ -82,12 +83,18 @@ def test_bulk_creates_write_the_entries_single_saves_write(units):
             OrgUnit(pk=first_free, name="Assembly", code="ASSY", kind="team", parent=units["works"],
                     description="Final assembly\nand packing"),
             OrgUnit(pk=first_free + 1, name="Quality lab", code="LAB"),  # blank fields are left out, both ways
+            # What the bulk path must carry through its COPY unchanged: backslashes, tabs, line breaks, quotes, a
+            # value that reads as NULL, text beyond ASCII.
+            OrgUnit(pk=first_free + 2, name='Prüfstand "B"\tC:\\data', code="PRUEF",
+                    description="\\N\r\nline two\\\tend — ünïcode ✓"),
         ]
 
     single = entries_written_by(lambda: [unit.save() for unit in new_units()], reason=REASON)
     bulk = entries_written_by(lambda: audited_bulk_create(OrgUnit, new_units(), reason=REASON))
 
-    assert len(single) == 2
+    assert len(single) == 3
+    assert single[2]["object_repr"] == 'Prüfstand "B"\tC:\\data'
+    assert single[2]["changes"]["description"] == [None, "\\N\r\nline two\\\tend — ünïcode ✓"]
     assert bulk == single
     assert single[0]["action"] == "create"
     assert single[0]["actor_id"] == User.objects.get(username="qm").pk
@@ -95,6 +102,27 @@ def test_bulk_creates_write_the_entries_single_saves_write(units):
     assert single[0]["object_repr"] == "Assembly"
     assert single[0]["changes"]["parent"] == [None, units["works"].pk]
     assert "description" not in single[1]["changes"]
+
+
+@pytest.mark.django_db
+def test_bulk_creates_of_people_redact_and_leave_out_what_single_saves_do(portal_users):
+    first_free = User.objects.order_by("-pk").values_list("pk", flat=True).first() + 100
+
+    def newcomers() -> list[User]:
+        return [
+            User(pk=first_free + n, username=f"newcomer{n}", full_name=f"New Comer {n}", email=f"new{n}@example.com",
+                 password=make_password(None), date_joined=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                 last_login=None if n else dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+            for n in range(2)
+        ]
+
+    single = entries_written_by(lambda: [person.save() for person in newcomers()], reason=REASON)
+    bulk = entries_written_by(lambda: audited_bulk_create(User, newcomers(), reason=REASON))
+
+    assert bulk == single
+    assert single[0]["changes"]["password"] == ["(redacted)", "(redacted)"]
+    assert "last_login" not in single[0]["changes"]
+    assert single[0]["changes"]["full_name"] == [None, "New Comer 0"]
 
 
 @pytest.mark.django_db
@@ -146,6 +174,17 @@ def test_a_bulk_create_names_each_records_own_actor_when_asked(units, portal_use
 
     assert [(entry["object_repr"], entry["actor_username"]) for entry in bulk] == [("Assembly", "emp"), ("Lab", "po")]
     assert {entry["reason"] for entry in bulk} == {REASON}
+
+
+@pytest.mark.django_db
+def test_a_bulk_create_names_whoever_acts_for_the_rows_without_their_own_actor(units, portal_users):
+    emp = User.objects.get(username="emp")
+    bulk = entries_written_by(lambda: audited_bulk_create(
+        OrgUnit, [OrgUnit(name=name, code=name.upper()) for name in ("Assembly", "Lab")], reason=REASON,
+        actor_of=lambda unit: emp if unit.name == "Lab" else None,
+    ))
+
+    assert [(entry["object_repr"], entry["actor_username"]) for entry in bulk] == [("Assembly", "qm"), ("Lab", "emp")]
 
 
 @pytest.mark.django_db
@@ -261,6 +300,28 @@ def test_a_failed_bulk_write_keeps_neither_its_rows_nor_its_entries(units):
 
     assert AuditEntry.objects.count() == before
     assert not OrgUnit.objects.filter(code="NEW").exists()
+
+
+@pytest.mark.django_db
+def test_a_bulk_write_leaves_pythons_cycle_collector_as_it_found_it(units):
+    # The collector is paused while a bulk write holds its entries: it runs again after one, failed or not, and is
+    # not started by one when something else had stopped it.
+    def write(code: str) -> None:
+        audited_bulk_create(OrgUnit, [OrgUnit(name=f"Unit {code}", code=code)], reason=REASON)
+
+    assert gc.isenabled()
+    write("ONE")
+    assert gc.isenabled()
+    with pytest.raises(Exception, match="(?i)unique"):
+        write("ONE")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write("TWO")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert OrgUnit.objects.filter(code__in=["ONE", "TWO"]).count() == 2
 
 
 @pytest.mark.django_db
