@@ -14,13 +14,10 @@ and ``<prefix>_bg`` (a copy of the demo, or of the empty one, for each backgroun
 2. **Under load**: gunicorn started as the Dockerfile starts it (``qms_portal.wsgi``, 3 workers, access log, DEBUG
    off) on the large database, on loopback; a small client of our own (threads, http.client) signs N people in
    through the log-in page and sends requests for T seconds per page: requests per second, p50, p95, errors.
-3. **Background work**: each measuring script in ``BACKGROUND`` run in a subprocess. The contract: the script
-   accepts ``--quick`` (smaller data, under a minute; or ``BACKGROUND`` names smaller values of its own arguments),
-   measures on the database ``DATABASE_URL`` names (migrated and seeded with the demo, or only migrated where
-   ``BACKGROUND`` says so; its own to grow and throw away; ``REDIS_URL`` is passed through), and prints one JSON
-   object per figure on a line of its own starting ``{"name":`` with keys ``name``, ``value``, ``unit`` and, if it
-   has a floor, ``floor`` and ``ratio``; other output is ignored; exit status 0. A script not there yet is
-   reported "not built", one that fails "failed" with its last line of error: never a figure.
+3. **Background work**: each measuring script in ``BACKGROUND`` (scripts/bench_background.py, with the contract
+   they keep) run in a subprocess, on a database of its own (a copy of the demo, or of the empty one), with
+   ``--quick`` or smaller sizes in the quick mode: the figures it prints, or "not built" / "failed", never a figure
+   made up.
 
 Prints one JSON line per figure (``name``, ``value``, ``unit``, ``floor``, ``ratio``; ``target`` and ``met``
 where the issue sets a target; ``note``), then a table, and writes both to ``var/bench/<date>-<commit>.json|.txt``.
@@ -51,7 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"
 sys.path[:0] = [str(ROOT), str(SCRIPTS)]
 
-from bench_report import Figure, load_figures, make_figure, page_figures, scale_figures, table  # noqa: E402 (found through the path above)
+from bench_background import BACKGROUND, run_script  # noqa: E402 (found through the path above)
+from bench_report import Figure, load_figures, page_figures, scale_figures, table  # noqa: E402 (found through the path above)
 from load_client import Load, load_page, request, sign_in  # noqa: E402 (found through the path above)
 
 # Settings every process of the bench shares. The records key must be one key for the seeding and for gunicorn
@@ -417,81 +415,6 @@ def measure_load(run: Run, scale: str, urls: list[dict[str, Any]] | None = None)
 
 
 # --- Background work ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Script:
-    """A measuring script of the contract above: its arguments, those that make it quick (``--quick``, or smaller
-    sizes of its own arguments), and the database it starts from: a copy of the demo, or of the migrated, empty
-    database for a script that seeds the demo itself."""
-
-    file: str
-    args: tuple[str, ...] = ()
-    quick_args: tuple[str, ...] = ("--quick",)
-    start_from: str = "demo"
-
-
-BACKGROUND = (
-    Script("measure_reminders.py", quick_args=("--repeat", "1", "--people", "300")),
-    Script("measure_bulk_import.py", quick_args=("--activities", "100", "--roles", "40")),
-    Script("measure_audit_trail.py", quick_args=("--entries", "10000", "--repeat", "1"), start_from="empty"),
-    Script("measure_evidence_pack.py", ("--label", "demo")),
-)
-FIGURE_LINE = '{"name":'
-
-
-def figures_of(output: str) -> list[Figure]:
-    """The figures a script printed: lines starting ``{"name":`` that are JSON objects with a value and a unit."""
-    found = []
-    for line in output.splitlines():
-        line = line.strip()
-        if not line.startswith(FIGURE_LINE):
-            continue
-        try:
-            figure = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(figure, dict) and "value" in figure and "unit" in figure:
-            found.append({"floor": None, "ratio": None, **figure})
-    return found
-
-
-def run_script(script: Script, *, directory: Path, quick: bool, env: dict[str, str], timeout: int) -> list[Figure]:
-    """The script's figures, or one line saying it is not built yet or failed (never a figure made up)."""
-    name = f"background.{script.file.removesuffix('.py')}"
-    path = directory / script.file
-    if not path.exists():
-        return [make_figure(name, None, "not built", note=f"scripts/{script.file} does not exist yet")]
-    command = [sys.executable, str(path), *script.args, *(script.quick_args if quick else ())]
-    # A session of its own: a script's own children (Celery workers) are stopped with it when it runs over.
-    process = subprocess.Popen(command, cwd=ROOT, env=env, text=True, start_new_session=True,  # noqa: S603
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop_group(process)
-        return [make_figure(name, None, "failed", note=f"took over {timeout} s")]
-    done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-    figures = figures_of(done.stdout)
-    if done.returncode:
-        last = (done.stderr.strip().splitlines() or ["no error output"])[-1]
-        figures.append(make_figure(name, None, "failed", note=f"exit {done.returncode}: {last[:300]}"))
-    elif not figures:
-        figures.append(make_figure(name, None, "failed", note="printed no figure"))
-    return figures
-
-
-def _stop_group(process: subprocess.Popen[str]) -> None:
-    for sent in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sent)
-        except ProcessLookupError:
-            break
-        try:
-            process.communicate(timeout=30)
-            break
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def measure_background(run: Run, phases: dict[str, float] | None = None, demo: str = "demo") -> list[Figure]:
     """Each script in turn, on a database of its own (a copy of ``demo``, or of the empty one); ``phases`` gets each
     one's seconds."""
