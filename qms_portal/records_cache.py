@@ -13,12 +13,14 @@ read in full, so hand over lists.
 
 The values live in the ``records`` cache of ``settings.CACHES``: Redis when ``REDIS_URL`` is set (shared by every web
 process), this process's memory otherwise. A cache that cannot be reached costs nothing but the computing: the
-figures are computed as if nothing were kept, and the failure is logged once until the cache answers again.
+figures are computed as if nothing were kept, the cache is not tried again for ``RETRY_SECONDS`` (a request would
+wait out its timeout), and the failure is logged once until the cache answers again.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -41,7 +43,10 @@ KEPT_SECONDS = 26 * 3600  # a value keyed by a day is dead after it anyway; no v
 UNREACHABLE = (redis.RedisError, OSError)
 T = TypeVar("T")
 _MISSING = object()
+RETRY_SECONDS = 30.0  # after a failure, how long requests compute without trying the cache (each try may wait out
+# the socket timeout)
 _unavailable = False  # whether the last use of the cache failed: its failure is logged once, not per request
+_retry_at = 0.0  # time.monotonic() before which the cache is not tried again
 
 
 def records_head() -> tuple[int, str]:
@@ -77,7 +82,8 @@ def records_cache_key(name: str, *, day: Any, head: tuple[int, str], extra: Iter
 
 
 def _cache_failed(doing: str, error: Exception) -> None:
-    global _unavailable
+    global _unavailable, _retry_at
+    _retry_at = time.monotonic() + RETRY_SECONDS
     if not _unavailable:
         log.warning("The records cache could not %s (%s: %s); figures are computed on each request until it "
                     "answers again.", doing, type(error).__name__, error)
@@ -96,6 +102,8 @@ def cached_on_records(name: str, compute: Callable[[], T], *, day: Any, extra: I
     since it was computed, computed (and kept) otherwise. One query for the head on a hit; on a miss, ``compute``'s
     queries and one more, for the head again: a value computed while another transaction committed changes is not
     kept under the head read before them."""
+    if time.monotonic() < _retry_at:  # the cache failed a moment ago: don't wait on it again yet
+        return compute()
     extra = tuple(extra)
     head = records_head()
     key = records_cache_key(name, day=day, head=head, extra=extra)

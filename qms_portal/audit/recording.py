@@ -169,13 +169,14 @@ def _as_copy_text(held: list[dict[str, Any]], fields: list[models.Field]) -> io.
     with their offset, None as NULL. A value met again (the moment, who, why, the kind of record: the same for most
     entries of a bulk write) is converted once; text is only escaped. Cheaper than CSV, where every value is quoted.
     """
-    converted: dict[Any, str] = {}
+    converted: dict[tuple[type, Any], str] = {}  # by type too: True == 1, but one is written "True", the other "1"
 
     def plain(value: Any) -> str:
-        text = converted.get(value)
+        key = (type(value), value)
+        text = converted.get(key)
         if text is None:
             raw = "\\N" if value is None else value.isoformat() if isinstance(value, dt.datetime) else str(value)
-            text = converted[value] = raw if value is None else _copy_escaped(raw)
+            text = converted[key] = raw if value is None else _copy_escaped(raw)
         return text
 
     def json_text(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], str]:
@@ -237,13 +238,14 @@ def _cycle_collector_paused() -> Iterator[None]:
     """Python's cycle collector paused for the block, and resumed (if it ran before) after it. A bulk write makes a
     few dicts and lists for each of tens of thousands of entries, kept until they are written: each full collection
     the allocations set off walked every object of the process again, a fifth of a 48,000-letter import. Nothing
-    here makes a cycle; whatever else does is collected once the collector runs again."""
-    paused = gc.isenabled()
+    here makes a cycle; whatever else does is collected once the collector runs again. The collector is the
+    process's: other threads of the process (a threaded worker's) run without it for as long as the write lasts."""
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 

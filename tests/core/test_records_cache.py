@@ -113,16 +113,30 @@ def redis_down(settings):
 
 
 def test_with_redis_down_values_are_computed_each_time_and_the_failure_is_logged_once(
-    name, redis_down, caplog, monkeypatch
+    name, redis_down, caplog, monkeypatch, settings
 ):
     monkeypatch.setattr(records_cache, "_unavailable", False)  # as a process that has not failed yet
+    monkeypatch.setattr(records_cache, "_retry_at", 0.0)
     compute = Counting()
     OrgUnitFactory(name="Assembly")
     with caplog.at_level(logging.WARNING, logger="qms_portal.records_cache"):
         results = [cached_on_records(name, compute, day=DAY) for _ in range(3)]
-    assert results == [["Assembly"]] * 3 and compute.runs == 3
-    warnings = [r for r in caplog.records if r.name == "qms_portal.records_cache"]
-    assert len(warnings) == 1 and "could not be read" in warnings[0].getMessage()
+        assert results == [["Assembly"]] * 3 and compute.runs == 3
+        warnings = [r for r in caplog.records if r.name == "qms_portal.records_cache"]
+        assert len(warnings) == 1 and "could not be read" in warnings[0].getMessage()
+
+        # Back a moment later: for RETRY_SECONDS after a failure the cache is not asked (each try could wait out its
+        # timeout), so nothing is kept yet; once they have passed, values are kept again and that is logged.
+        settings.CACHES = {**settings.CACHES, RECORDS_CACHE: {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"back-{name}"}}
+        cached_on_records(name, compute, day=DAY)
+        cached_on_records(name, compute, day=DAY)
+        assert compute.runs == 5
+        monkeypatch.setattr(records_cache, "_retry_at", 0.0)  # RETRY_SECONDS later
+        cached_on_records(name, compute, day=DAY)
+        cached_on_records(name, compute, day=DAY)
+        assert compute.runs == 6
+        assert "answers again" in caplog.records[-1].getMessage()
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="the records cache is in memory without REDIS_URL")

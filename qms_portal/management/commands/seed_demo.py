@@ -228,9 +228,10 @@ class Command(BaseCommand):
                 step.run(password=DEMO_PASSWORD, history=history)
             progress(f"Planned the {scale.name} organisation's history from {history.start} "
                      f"({time.monotonic() - started:.1f} s); playing it.")
+            mail_before = OutboxEmail.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
             summaries = history.play()
             if scale.is_large and history.replay:
-                self._past_mail_settled()
+                self._past_mail_settled(after=mail_before)
             played = time.monotonic()
         committed = time.monotonic()
         if verbose and scale.is_large:
@@ -251,12 +252,13 @@ class Command(BaseCommand):
             for summary in filter(None, summaries):
                 self.stdout.write(summary)
 
-    def _past_mail_settled(self) -> None:
+    def _past_mail_settled(self, *, after: int) -> None:
         """The large organisation's e-mails of its replayed past (the reviews' invitations, hundreds of them) are
         dropped unsent: whoever builds it wants no console or mailbox full of years-old invitations, and an outbox
         row saying "sent" would be untrue. The notifications themselves stay (the bell shows them as of old); the
-        demo's own scale sends its few, which ``make run`` shows on the console."""
-        OutboxEmail.objects.filter(status=OutboxStatus.QUEUED).delete()
+        demo's own scale sends its few, which ``make run`` shows on the console. Only the e-mails the replay wrote
+        (ids above ``after``) go: mail queued on the database before is left to be sent."""
+        OutboxEmail.objects.filter(pk__gt=after, status=OutboxStatus.QUEUED).delete()
 
     def _organisation(self) -> None:
         _update(Organisation.current(), **ORGANISATION)
