@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from django.db.models import Count, Q
@@ -20,7 +22,7 @@ from leadership.commitments import CommitmentState
 from leadership.models import Action, Commitment, ManagementReview, QualityObjective, ReviewAttendance, ReviewStatus
 from leadership.objectives import ObjectiveStatus, latest_measurements, objective_status
 from leadership.people import top_managers
-from leadership.readiness import ClauseGroup, Verdict, readiness_of, snapshot_load, snapshots_since, snapshots_state
+from leadership.readiness import ClauseGroup, Verdict, readiness_kept, snapshots_since, snapshots_state
 from leadership.selectors import commitments_with_status
 from policy import selectors as policy_selectors
 from qms_portal.charts import DIRECTION_SIGNS, format_number, sparkline_svg, trend_chart_svg
@@ -197,12 +199,15 @@ def acknowledgement_trend(*, today: dt.date) -> AcknowledgementTrend | None:
         return None
     version = summary.version
     started = (version.published_at.date() if version.published_at else today)
-    moments = [moment.date() for moment in policy_selectors.acknowledgement_days(version)]
+    by_day = policy_selectors.acknowledgements_by_day(version)
+    days = [day for day, _ in by_day]
+    so_far = list(accumulate(n for _, n in by_day))  # acknowledgements made by the end of each of ``days``
     weekly = []
     week_end = started
     while True:
         week_end = min(week_end, today)
-        done = sum(1 for day in moments if day <= week_end)
+        made = bisect_right(days, week_end)  # how many of ``days`` fall on or before the week's end
+        done = so_far[made - 1] if made else 0
         weekly.append((week_end, percent(done, summary.asked)))
         if week_end >= today:
             break
@@ -265,9 +270,10 @@ class ReadinessGlance:
 
 
 def readiness_glance(*, today: dt.date, roles: roles_selectors.RolesOnDay | None = None) -> ReadinessGlance:
-    """Readiness as of ``today`` (with ``roles``, today's roles, when the caller read them already) and its trend
-    from the kept snapshots: a fixed number of queries."""
-    found = readiness_of(snapshot_load(today, roles=roles))
+    """Readiness as of ``today`` (with ``roles``, today's roles, when the caller read them already), the value the
+    readiness page keeps too (``readiness_kept``), and its trend from the kept snapshots: a fixed number of
+    queries."""
+    found = readiness_kept(today, roles=roles)
     counts = found.counts()
     snapshots = snapshots_since(today - dt.timedelta(days=365))
 

@@ -465,17 +465,19 @@ def readiness_of(inputs: ReadinessInputs) -> Readiness:
     return Readiness(inputs.day, [rule(inputs) for _, rule in _rules()])
 
 
-def readiness(as_of: dt.date | None = None) -> Readiness:
-    """Clause 5 readiness as of ``as_of`` (today by default), from the records dated by then."""
-    return readiness_of(snapshot_load(as_of or timezone.localdate()))
+def readiness(as_of: dt.date | None = None, *, roles: RolesOnDay | None = None) -> Readiness:
+    """Clause 5 readiness as of ``as_of`` (today by default), from the records dated by then (``roles``, the roles
+    on that day, when the caller read them already)."""
+    return readiness_of(snapshot_load(as_of or timezone.localdate(), roles=roles))
 
 
-def readiness_kept(as_of: dt.date | None = None) -> Readiness:
+def readiness_kept(as_of: dt.date | None = None, *, roles: RolesOnDay | None = None) -> Readiness:
     """``readiness(as_of)``, computed once for each state of the records and day (``qms_portal.records_cache``): one
-    query when nothing changed since."""
+    query when nothing changed since. The readiness page and the dashboard share it: whichever is seen first after a
+    change computes it (with ``roles``, the roles on ``as_of`` when the caller read them already)."""
     today = timezone.localdate()
     day = as_of or today
-    return cached_on_records("leadership.readiness", partial(readiness, day), day=today, extra=[day])
+    return cached_on_records("leadership.readiness", partial(readiness, day, roles=roles), day=today, extra=[day])
 
 
 def snapshot_store(day: dt.date | None = None) -> ReadinessSnapshot:

@@ -9,12 +9,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from policy.access import PolicyCapability
-from policy.acknowledgements import NO_UNIT, CampaignReport, campaign_audience, campaign_report, campaign_rows
+from policy.acknowledgements import (
+    NO_UNIT,
+    CampaignReport,
+    acknowledgement_of,
+    campaign_audience,
+    campaign_counts,
+    campaign_overdue,
+    campaign_report,
+    campaign_rows,
+)
 from policy.models import (
     CHECKLIST_ITEMS,
     Acknowledgement,
@@ -58,21 +68,22 @@ class AcknowledgementSummary:
 
 def acknowledgement_summary() -> AcknowledgementSummary | None:
     """How far the current quality policy's acknowledgement campaign has got; None when no quality policy
-    is published or its version has no campaign."""
+    is published or its version has no campaign. Three queries (five for a campaign to chosen departments)."""
     version = current_version()
     if version is None:
         return None
     campaign = Campaign.objects.filter(version=version).first()
     if campaign is None:
         return None
-    report = campaign_report(campaign)
+    campaign.version = version  # already loaded: the audience reads its dates
+    asked, acknowledged = campaign_counts(campaign)
     return AcknowledgementSummary(
         version=version,
-        asked=report.asked,
-        acknowledged=report.acknowledged,
-        rate=report.rate,
+        asked=asked,
+        acknowledged=acknowledged,
+        rate=percent(acknowledged, asked),
         due_on=campaign.due_on,
-        overdue=report.overdue,
+        overdue=campaign_overdue(campaign, asked=asked, acknowledged=acknowledged),
     )
 
 
@@ -203,12 +214,16 @@ def signing_days(signers: Iterable[User], *, since: dt.datetime) -> dict[int, li
     return days
 
 
-def acknowledgement_days(version: PolicyVersion) -> list[dt.datetime]:
-    """When each acknowledgement of ``version`` was made, oldest first: one query."""
+def acknowledgements_by_day(version: PolicyVersion) -> list[tuple[dt.date, int]]:
+    """How many acknowledgements of ``version`` were made on each day (the UTC date of the moment), oldest day
+    first, days without any left out: one query, counted by the database (a row a day, not a row a person)."""
     return list(
-        Acknowledgement.objects.filter(version=version).order_by("acknowledged_at").values_list(
-            "acknowledged_at", flat=True
-        )
+        Acknowledgement.objects.filter(version=version)
+        .annotate(day=TruncDate("acknowledged_at", tzinfo=dt.UTC))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
     )
 
 
@@ -305,15 +320,12 @@ def quality_policy_on(day: dt.date) -> PolicyInForce | None:
     campaign = getattr(version, "campaign", None)
     departments: list[DepartmentAcknowledgements] = []
     if campaign is not None:
-        acknowledged = Acknowledgement.objects.filter(
-            version_id=version.pk, person_id=OuterRef("pk"), acknowledged_at__lt=end
-        )
         counts = (
             campaign_audience(campaign).filter(date_joined__lt=end)
-            .annotate(done=Exists(acknowledged))
+            .annotate(mine=acknowledgement_of(version.pk, before=end))
             .order_by()
             .values("org_unit__name")
-            .annotate(asked=Count("pk"), acknowledged=Count("pk", filter=Q(done=True)))
+            .annotate(asked=Count("pk"), acknowledged=Count("mine"))
         )
         departments = sorted(
             (DepartmentAcknowledgements(row["org_unit__name"] or NO_UNIT, row["asked"], row["acknowledged"])

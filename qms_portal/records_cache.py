@@ -22,6 +22,8 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,15 +99,31 @@ def _cache_answered() -> None:
     _unavailable = False
 
 
+@dataclass
+class _Computing:
+    """A value being computed on a miss: the head its key names, and the values computed inside it to keep with it."""
+
+    head: tuple[int, str]
+    inner: dict[str, Any] = field(default_factory=dict)
+
+
+# The value this request (thread, task) is computing, if any: a value computed inside it shares its head.
+_computing: ContextVar[_Computing | None] = ContextVar("records_computing", default=None)
+
+
 def cached_on_records(name: str, compute: Callable[[], T], *, day: Any, extra: Iterable[Any] = ()) -> T:
     """``compute()``'s value as of the records' present state on ``day``: read from the cache when nothing changed
     since it was computed, computed (and kept) otherwise. One query for the head on a hit; on a miss, ``compute``'s
     queries and one more, for the head again: a value computed while another transaction committed changes is not
-    kept under the head read before them."""
+    kept under the head read before them.
+
+    A value asked for while another is computed (readiness inside the dashboard's figures) is keyed on the head
+    read for the outer one, no query of its own, and on a miss kept with the outer value after the outer's check."""
     if time.monotonic() < _retry_at:  # the cache failed a moment ago: don't wait on it again yet
         return compute()
     extra = tuple(extra)
-    head = records_head()
+    outer = _computing.get()
+    head = outer.head if outer is not None else records_head()
     key = records_cache_key(name, day=day, head=head, extra=extra)
     store = caches[RECORDS_CACHE]
     try:
@@ -116,10 +134,19 @@ def cached_on_records(name: str, compute: Callable[[], T], *, day: Any, extra: I
     _cache_answered()
     if found is not _MISSING:
         return found  # type: ignore[no-any-return]
-    value = compute()
+    if outer is not None:
+        value = compute()
+        outer.inner[key] = value
+        return value
+    computing = _Computing(head)
+    token = _computing.set(computing)
+    try:
+        value = compute()
+    finally:
+        _computing.reset(token)
     if records_head() == head:
         try:
-            store.set(key, value, KEPT_SECONDS)
+            store.set_many({**computing.inner, key: value}, KEPT_SECONDS)
         except UNREACHABLE as error:
             _cache_failed("keep a value", error)
     return value

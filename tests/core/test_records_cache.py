@@ -11,6 +11,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from qms_portal import records_cache
 from qms_portal.records_cache import RECORDS_CACHE, cached_on_records, records_cache_clear, records_head
@@ -96,6 +97,39 @@ def test_a_value_computed_while_a_record_changed_is_not_kept(name):
     # The head moved: the value was not kept under the head read before the write, and nothing is kept for the new one.
     assert cached_on_records(name, compute_while_someone_writes, day=DAY) == 2
     assert cached_on_records(name, compute_while_someone_writes, day=DAY) == 2
+
+
+def test_a_value_computed_inside_another_shares_its_head_and_is_kept_with_it(name):
+    OrgUnitFactory(name="Assembly")
+    inner, outer_runs = Counting(), []
+
+    def outer() -> list[str]:
+        outer_runs.append(1)
+        return [*cached_on_records(f"{name}.inner", inner, day=DAY), "and more"]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert cached_on_records(name, outer, day=DAY) == ["Assembly", "and more"]
+    heads = [q for q in queries if "qms_portal_auditentry" in q["sql"]]
+    assert len(heads) == 2  # the outer value's head, before and after: the inner one reads none of its own
+    # Both were kept: asked for on its own (the readiness page after the dashboard), the inner value is read back.
+    assert cached_on_records(f"{name}.inner", inner, day=DAY) == ["Assembly"]
+    assert cached_on_records(name, outer, day=DAY) == ["Assembly", "and more"]
+    assert inner.runs == 1 and len(outer_runs) == 1
+
+
+def test_a_value_computed_inside_another_while_a_record_changed_is_not_kept_either(name):
+    inner = Counting()
+
+    def outer_while_someone_writes() -> list[str]:
+        found = cached_on_records(f"{name}.inner", inner, day=DAY)
+        if inner.runs == 1:
+            OrgUnitFactory(name="Written meanwhile")
+        return found
+
+    assert cached_on_records(name, outer_while_someone_writes, day=DAY) == []
+    # Kept under neither head: asked for again, the inner value is computed afresh and shows the new unit.
+    assert cached_on_records(f"{name}.inner", inner, day=DAY) == ["Written meanwhile"]
+    assert inner.runs == 2
 
 
 def test_a_value_that_cannot_be_pickled_is_an_error_not_a_silent_miss(name):

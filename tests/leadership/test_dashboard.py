@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -16,9 +17,10 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from leadership import reviews
+from leadership.dashboard import acknowledgement_trend
 from leadership.models import ReadinessSnapshot, ReviewStatus
 from leadership.readiness import readiness
-from policy.models import VersionStatus
+from policy.models import Acknowledgement, VersionStatus
 from policy.selectors import acknowledgement_summary
 from qms_portal.access import PortalRole
 from qms_portal.models import User
@@ -228,6 +230,33 @@ def test_the_acknowledgement_rate_of_the_policy_in_force_links_to_its_report(por
     assert f"{percent(2, summary.asked)} %" in figures and f"2 of {summary.asked}" in figures
     assert reverse("policy:campaign_report", args=[version.document.reference, version.number]) in figures
     assert "Cumulative, week by week" in figures
+
+
+def test_the_acknowledgement_trend_is_the_rate_reached_by_the_end_of_each_week_since_publication(portal_users):
+    today = timezone.localdate()
+
+    def noon(days_ago: int) -> dt.datetime:
+        return dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(12), tzinfo=dt.UTC)
+
+    version = PolicyVersionFactory(status=VersionStatus.PUBLISHED, published_at=noon(20))
+    CampaignFactory(version=version)
+    made = {portal_users.employee: 19, portal_users.process_owner: 13, portal_users.quality_manager: 13,
+            portal_users.top_management: 0}
+    for person, days_ago in made.items():
+        with time_machine.travel(noon(days_ago), tick=False):  # the moment is the record's own (auto_now_add)
+            AcknowledgementFactory(version=version, person=person)
+    assert Acknowledgement.objects.get(person=portal_users.employee).acknowledged_at == noon(19)
+
+    trend = acknowledgement_trend(today=today)
+
+    assert trend is not None
+    asked = trend.summary.asked
+    assert trend.summary.acknowledged == 4 and asked > 4
+    # Published 20 days ago: a point at publication, at each week's end (a day's acknowledgements count on it), today.
+    assert trend.weekly == [
+        (today - dt.timedelta(days=20), 0), (today - dt.timedelta(days=13), percent(3, asked)),
+        (today - dt.timedelta(days=6), percent(3, asked)), (today, percent(4, asked)),
+    ]
 
 
 def test_raci_health_next_review_and_policy_review_dates(portal_users, qm_client):

@@ -61,6 +61,19 @@ def test_the_second_load_takes_fewer_queries_and_shows_the_same_page(organisatio
     assert kept < computed - 5
 
 
+@pytest.mark.parametrize(("first", "then"), [(DASHBOARD, READINESS), (READINESS, DASHBOARD)])
+def test_the_dashboard_and_the_readiness_page_share_one_computation_of_readiness(organisation, portal_users,
+                                                                                   client_for, first, then):
+    client = client_for(portal_users.top_management)
+    computed = loaded(client, then)[1]
+    loaded(client, then)
+    ActionFactory(owner=portal_users.quality_manager, due_on=day(-1))  # a change: every kept value is stale
+    loaded(client, first)  # computes readiness and keeps it
+    page, shared = loaded(client, then)
+    assert shared < computed - 5  # readiness read back, not computed again
+    assert "5.2.2.b" in page
+
+
 def test_the_quality_manager_sees_the_same_figures_read_back_and_her_own_needs(organisation, portal_users,
                                                                                 client_for):
     page_of(client_for(portal_users.top_management))  # computed for the top manager, kept

@@ -379,6 +379,24 @@ def test_selectors_give_the_current_quality_policy_and_its_figures(portal_users)
     assert summary.due_on == version_2.campaign.due_on
 
 
+def test_the_summary_counts_as_the_report_does_for_a_department_campaign_past_its_due_date(portal_users):
+    production, sales = OrgUnitFactory(name="Production"), OrgUnitFactory(name="Sales")
+    people = [UserFactory(org_unit=unit, roles=[PortalRole.EMPLOYEE]) for unit in (production, production, sales)]
+    version = publish(portal_users, audience=AudienceKind.DEPARTMENTS, org_units=[production], due_in_days=-1)
+    acknowledgement_record(version=version, person=people[0], answer=None)
+    report = campaign_report(version.campaign)
+
+    with CaptureQueriesContext(connection) as queries:
+        summary = acknowledgement_summary()
+
+    assert summary is not None
+    assert (summary.asked, summary.acknowledged, summary.rate, summary.overdue) == (2, 1, 50, True)
+    assert (report.asked, report.acknowledged, report.rate, report.overdue) == (2, 1, 50, True)
+    assert len(queries) == 5  # the version, its campaign, the chosen units, the unit tree, the counts
+    acknowledgement_record(version=version, person=people[1], answer=None)
+    assert acknowledgement_summary().overdue is False  # everyone asked has acknowledged
+
+
 def test_a_closed_campaign_does_not_count_people_who_joined_after_it(portal_users, qm_client, published):
     newer = publish(portal_users, document=published.document)
     published.refresh_from_db()
