@@ -474,10 +474,14 @@ def readiness(as_of: dt.date | None = None, *, roles: RolesOnDay | None = None) 
 def readiness_kept(as_of: dt.date | None = None, *, roles: RolesOnDay | None = None) -> Readiness:
     """``readiness(as_of)``, computed once for each state of the records and day (``qms_portal.records_cache``): one
     query when nothing changed since. The readiness page and the dashboard share it: whichever is seen first after a
-    change computes it (with ``roles``, the roles on ``as_of`` when the caller read them already)."""
+    change computes it (with ``roles``, the roles on ``as_of`` when the caller read them already). Only today's is
+    kept: a day in the past is asked for now and then, and keeping one for every day anyone picks would fill the
+    cache for nothing."""
     today = timezone.localdate()
     day = as_of or today
-    return cached_on_records("leadership.readiness", partial(readiness, day, roles=roles), day=today, extra=[day])
+    if day != today:
+        return readiness(day, roles=roles)
+    return cached_on_records("leadership.readiness", partial(readiness, day, roles=roles), day=today)
 
 
 def snapshot_store(day: dt.date | None = None) -> ReadinessSnapshot:
