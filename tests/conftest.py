@@ -56,15 +56,19 @@ def _media_in_tmp(settings, tmp_path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache(settings) -> None:
+def _empty_cache(settings, monkeypatch) -> None:
     """Counts kept in the cache (password resets asked for) start from nothing in each test, and so do the figures
     kept in this process's memory (``qms_portal.records_cache``). Kept in Redis, they are not cleared under the other
     xdist workers' tests: there a value's key holds the test database's name and the trail's head, which no other
-    test shares (PostgreSQL never hands out a sequence's number twice, rolled back or not)."""
+    test shares (PostgreSQL never hands out a sequence's number twice, rolled back or not). A failure of the cache
+    seen by an earlier test (one that points it at a server that is not there) is forgotten too."""
     from django.core.cache import cache
 
+    from qms_portal import records_cache
     from qms_portal.records_cache import RECORDS_CACHE, records_cache_clear
 
+    monkeypatch.setattr(records_cache, "_retry_at", 0.0)
+    monkeypatch.setattr(records_cache, "_unavailable", False)
     cache.clear()
     if "RedisCache" not in settings.CACHES[RECORDS_CACHE]["BACKEND"]:
         records_cache_clear()
