@@ -157,14 +157,28 @@ def actions_create_bulk(*, actions: list[Action], by: User, reason: str) -> list
         return audited_bulk_create(Action, actions, reason=reason)
 
 
+def _actions_locked(actions: list[Action]) -> tuple[list[Action], dict[int, Action]]:
+    """``actions`` each once (the first copy of one listed twice), and their rows as recorded, locked; an action no
+    longer recorded is refused with ``ValidationError`` before anything is written."""
+    listed = list({action.pk: action for action in actions}.values())
+    stored = Action.objects.select_for_update().in_bulk([action.pk for action in listed])
+    missing = [action for action in listed if action.pk not in stored]
+    if missing:
+        ids = ", ".join(f"#{action.pk}" for action in missing)
+        gone = f"Action {ids} no longer exists" if len(missing) == 1 else f"Actions {ids} no longer exist"
+        raise ValidationError(f"{gone}: nothing was changed.")
+    return listed, stored
+
+
 @transaction.atomic
 def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> int:
     """Mark many open or in-progress actions done today at once, as ``action_update_status`` marks one (a manager of
     actions closing them after a review, the large demo); an action in another state is refused as one by one
-    (``StepRefused``) and nothing is written. Written through the audited bulk path with ``reason``."""
+    (``StepRefused``), one no longer recorded with ``ValidationError``, and nothing is written. Each is completed once
+    however often listed. Written through the audited bulk path with ``reason``."""
     require_capability(by, MANAGE, doing="complete actions")
     today = timezone.localdate()
-    stored = Action.objects.select_for_update().in_bulk([action.pk for action in actions])
+    actions, stored = _actions_locked(actions)
     for action in actions:
         ACTION_STEPS.check(stored[action.pk], ActionStatus.DONE)
         action.status, action.completed_on = ActionStatus.DONE, today
@@ -184,12 +198,12 @@ def actions_complete_bulk(*, actions: list[Action], by: User, reason: str) -> in
 def actions_start_bulk(*, actions: list[Action], note: str, by: User, reason: str) -> int:
     """Start many open actions at once with the same progress note (an owner starting the actions a review gave them,
     the large demo), as ``action_update_status`` starts one with a note: only by their owner or a manager of actions
-    (``PermissionDenied``), only open ones (``StepRefused``), and nothing is written when one is refused. Each gets
-    its status change, the step with the note as its reason, and the note, written through the audited bulk path with
-    ``reason``; returns how many were started."""
+    (``PermissionDenied``), only open ones (``StepRefused``), only recorded ones (``ValidationError``), and nothing is
+    written when one is refused. Each, however often listed, gets its status change, the step with the note as its
+    reason, and the note once, written through the audited bulk path with ``reason``; returns how many were started."""
     if not note.strip():
         raise ValidationError({"note": "Write the note."})
-    stored = Action.objects.select_for_update().in_bulk([action.pk for action in actions])
+    actions, stored = _actions_locked(actions)
     for action in actions:
         if not may_work_on_action(stored[action.pk], by):
             raise PermissionDenied("Only the action's owner or a manager of actions may change it.")

@@ -29,14 +29,16 @@ def paginate(
     per_page: int = PAGE_SIZE,
     *,
     count: int | None = None,
+    number: int | None = None,
 ) -> ListPage:
-    """The page of ``queryset`` (or a list) named by ``?page=``; out-of-range or bad numbers give the nearest
-    page. ``count``, when the caller already knows how many there are, spares counting the list again."""
+    """The page of ``queryset`` (or a list) named by ``?page=``, or by ``number`` when the caller knows it (the page
+    holding a record a link names); out-of-range or bad numbers give the nearest page. ``count``, when the caller
+    already knows how many there are, spares counting the list again."""
     paginator = _ListPaginator(queryset, per_page)
     if count is not None:
         paginator.count = count  # Paginator.count is a cached property: set, it is never queried
     # get_page is typed to return a plain Page; _ListPaginator makes it a ListPage.
-    page = cast(ListPage, paginator.get_page(request.GET.get("page")))
+    page = cast(ListPage, paginator.get_page(request.GET.get("page") if number is None else number))
     page.object_list = list(page.object_list)  # evaluated once, so views can annotate the objects
     page.elided_range = list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page

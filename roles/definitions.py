@@ -138,23 +138,33 @@ def assignments_create_bulk(*, assignments: list[RoleAssignment], by: User, reas
 @transaction.atomic
 def assignments_end_bulk(*, assignments: list[RoleAssignment], ends_on: dt.date, by: User, reason: str) -> int:
     """End many assignments on ``ends_on`` at once (leavers, a reorganisation), as ``assignment_save`` saves one
-    with its end date: an end before an assignment's start is refused with ``ValidationError`` and nothing is
-    written; an assignment ending earlier already keeps its end. Written through the audited bulk path, attributed
-    to ``by`` with ``reason``; returns how many were ended."""
+    with its end date: an end before an assignment's recorded start, or an assignment no longer recorded, is refused
+    with ``ValidationError`` and nothing is written; an assignment ending earlier already keeps its end, and one
+    listed twice is ended once. Written through the audited bulk path, attributed to ``by`` with ``reason``;
+    returns how many were ended."""
     require_capability(by, RolesCapability.MANAGE, doing="assign roles")
     if any(assignment.pk is None for assignment in assignments):
         raise ValueError("assignments_end_bulk() ends saved assignments only.")
-    ids = [assignment.pk for assignment in assignments]
-    stored: dict[int, dt.date | None] = dict(RoleAssignment.objects.filter(pk__in=ids).values_list("pk", "ends_on"))
+    listed = list({assignment.pk: assignment for assignment in assignments}.values())
+    # The dates as recorded, locked: the caller's copies may be stale, and a removed one must not pass for open.
+    stored: dict[int, tuple[dt.date | None, dt.date]] = {
+        pk: (ends, starts) for pk, ends, starts in RoleAssignment.objects.select_for_update()
+        .filter(pk__in=list({assignment.pk for assignment in listed})).values_list("pk", "ends_on", "starts_on")
+    }
+    missing = [assignment for assignment in listed if assignment.pk not in stored]
+    if missing:
+        ids = ", ".join(f"#{assignment.pk}" for assignment in missing)
+        gone = f"Assignment {ids} no longer exists" if len(missing) == 1 else f"Assignments {ids} no longer exist"
+        raise ValidationError(f"{gone}: nothing was ended.")
     ending = []
-    for assignment in assignments:
-        ends = stored.get(assignment.pk)
-        if ends is None or ends > ends_on:
-            ending.append(assignment)
-    for assignment in ending:
-        if ends_on < assignment.starts_on:
-            raise ValidationError(f"{assignment}: the end date is before the start date.")
-        assignment.ends_on = ends_on
+    for assignment in listed:
+        ends, starts = stored[assignment.pk]
+        if ends is not None and ends <= ends_on:
+            continue
+        if ends_on < starts:
+            raise ValidationError(f"{assignment}: the end date is before the start date ({starts:%d %b %Y}).")
+        assignment.starts_on, assignment.ends_on = starts, ends_on
+        ending.append(assignment)
     with audit_context(actor=by):
         return audited_bulk_update(ending, ["ends_on"], reason=reason)
 

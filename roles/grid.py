@@ -279,6 +279,18 @@ def grid_activities(data: MatrixData, *, filters: dict[str, str]) -> list[tuple[
     return sorted(shown, key=lambda activity: rank[activity[1]])  # stable: keeps each process's positions
 
 
+def grid_page_holding(activities: list[tuple[int, int, str]], activity: str | None) -> int | None:
+    """The number of the grid's page holding ``activity`` (an id from a link, ``?activity=``) among ``activities``
+    (``grid_activities``, as filtered): None for no id, or one the grid does not show (removed, not an id, or
+    of a process filtered out)."""
+    try:
+        pk = int(activity or "")
+    except ValueError:
+        return None
+    index = next((n for n, (shown, _, _) in enumerate(activities) if shown == pk), None)
+    return None if index is None else index // GRID_ROWS_PER_PAGE + 1
+
+
 def grid_build(
     data: MatrixData,
     health: HealthReport,

@@ -283,7 +283,10 @@ def matrix_url(
     filters: Mapping[str, str] | None = None, *, activity_id: int | None = None, role_id: int | None = None
 ) -> str:
     """The matrix page with ``filters`` (``unit`` and ``process`` codes), scrolled to an activity's row or a
-    role's column when given."""
+    role's column when given. The grid pages through activities: an activity's link names it (``?activity=``) for
+    the page to open the page holding its row, instead of a page number that rows added or removed would shift."""
+    if activity_id is not None:
+        filters = {**{k: v for k, v in (filters or {}).items() if k != "page"}, "activity": str(activity_id)}
     url = reverse("roles:raci_matrix") + (f"?{urlencode(filters)}" if filters else "")
     if activity_id is not None:
         return f"{url}#activity-{activity_id}"

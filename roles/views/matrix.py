@@ -30,6 +30,7 @@ from roles.grid import (
     filters_of,
     grid_activities,
     grid_build,
+    grid_page_holding,
     grid_problems,
     matrix_data_load,
     matrix_letters_load,
@@ -93,8 +94,11 @@ def _matrix_page(request: SignedInRequest, reason_form: ReasonForm) -> HttpRespo
             "count_label": "activities" if by == "activity" else "roles",
         }
     else:
-        # A page of activities, and only its letters: a large matrix is tens of thousands of cells.
-        page = paginate(request, grid_activities(data, filters=filters), per_page=GRID_ROWS_PER_PAGE)
+        # A page of activities, and only its letters: a large matrix is tens of thousands of cells. A link to an
+        # activity's row (a rule break's fix) names the activity, and opens the page holding it.
+        activities = grid_activities(data, filters=filters)
+        page = paginate(request, activities, per_page=GRID_ROWS_PER_PAGE,
+                        number=grid_page_holding(activities, request.GET.get("activity")))
         place = {**filters, "page": str(page.number)} if page.number > 1 else filters
         letters = matrix_letters_load([pk for pk, _, _ in page.object_list])
         view = {

@@ -188,3 +188,40 @@ def test_actions_started_in_bulk_by_their_owner_get_the_step_and_the_note_a_sing
     assert len(created_entries(ActionNote)) == 2
     with pytest.raises(StepRefused):  # started already
         actions_start_bulk(actions=[other], note="Again", by=employee, reason="Started")
+
+
+def test_an_action_listed_twice_is_started_once_with_one_note_and_completed_once(portal_users):
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    due = timezone.localdate() + dt.timedelta(days=30)
+    one, other = actions_create_bulk(actions=[
+        Action(title="A", owner=employee, due_on=due), Action(title="B", owner=employee, due_on=due)],
+        by=qm, reason="Findings")
+    again = Action.objects.get(pk=one.pk)  # the same action, as a second copy (two rows of one import)
+
+    assert actions_start_bulk(actions=[one, other, again], note="Under way", by=employee, reason="Started") == 2
+    assert list(one.notes.values_list("text", flat=True)) == ["Under way"]
+    steps = AuditEntry.objects.filter(record_type="leadership.action", object_id=str(one.pk), action="step")
+    assert steps.count() == 1
+
+    assert actions_complete_bulk(actions=[one, again], by=qm, reason="Closed at the review") == 1
+    assert steps.count() == 2
+    assert Action.objects.get(pk=one.pk).status == ActionStatus.DONE
+
+
+def test_a_bulk_start_or_completion_naming_an_action_no_longer_recorded_is_refused_and_changes_none(portal_users):
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    due = timezone.localdate() + dt.timedelta(days=30)
+    kept, gone = actions_create_bulk(actions=[
+        Action(title="A", owner=employee, due_on=due), Action(title="B", owner=employee, due_on=due)],
+        by=qm, reason="Findings")
+    gone_pk = gone.pk
+    Action.objects.filter(pk=gone_pk).delete()
+
+    with pytest.raises(ValidationError) as refused:
+        actions_start_bulk(actions=[kept, gone], note="Under way", by=employee, reason="Started")
+    assert refused.value.messages == [f"Action #{gone_pk} no longer exists: nothing was changed."]
+    with pytest.raises(ValidationError, match=f"#{gone_pk} no longer exists"):
+        actions_complete_bulk(actions=[kept, gone], by=qm, reason="Closed at the review")
+    assert Action.objects.get(pk=kept.pk).status == ActionStatus.OPEN
+    assert not ActionNote.objects.exists()
+    assert not AuditEntry.objects.filter(record_type="leadership.action", action__in=["step", "update"]).exists()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from qms_portal.audit import AuditEntry, audited_record_types
+from qms_portal.audit import AuditEntry, audit_context, audited_record_types
 from roles.acknowledgements import (
     RoleChangedSinceShown,
     role_acknowledge,
@@ -238,3 +238,44 @@ def test_assignments_ended_in_bulk_end_on_the_day_given_never_before_their_start
     # Ending it later than it ends already changes nothing.
     assert assignments_end_bulk(assignments=[started], ends_on=today + dt.timedelta(days=8), by=qm,
                                 reason="Leavers") == 0
+
+
+def test_assignments_ended_in_bulk_are_checked_against_their_recorded_start(portal_users, role):
+    today = timezone.localdate()
+    qm, employee = portal_users.quality_manager, portal_users.employee
+    saved = assignment_save(assignment=RoleAssignment(role=role, person=employee, starts_on=today), by=qm)
+    # A copy read before the start was moved on ten days
+    stale = RoleAssignment.objects.get(pk=saved.pk)
+    saved.starts_on = today + dt.timedelta(days=10)
+    assignment_save(assignment=saved, by=qm, reason="Starts later")
+
+    with pytest.raises(ValidationError, match="before the start date"):
+        assignments_end_bulk(assignments=[stale], ends_on=today + dt.timedelta(days=5), by=qm, reason="Leavers")
+    assert RoleAssignment.objects.get(pk=saved.pk).ends_on is None
+
+    # Ended on a valid day, the stale copy does not carry its old start back into the record
+    assert assignments_end_bulk(assignments=[stale], ends_on=today + dt.timedelta(days=12), by=qm,
+                                reason="Leavers") == 1
+    assert RoleAssignment.objects.filter(pk=saved.pk).values_list("starts_on", "ends_on").get() == (
+        today + dt.timedelta(days=10), today + dt.timedelta(days=12))
+
+
+def test_ending_in_bulk_an_assignment_removed_meanwhile_is_refused_and_ends_none(portal_users, role):
+    today = timezone.localdate()
+    qm, employee, owner = portal_users.quality_manager, portal_users.employee, portal_users.process_owner
+    kept = assignment_save(assignment=RoleAssignment(role=role, person=employee, starts_on=today), by=qm)
+    removed = assignment_save(assignment=RoleAssignment(role=role, person=owner, starts_on=today), by=qm)
+    removed_pk = removed.pk
+    with audit_context(actor="test"):
+        RoleAssignment.objects.get(pk=removed_pk).delete()
+
+    with pytest.raises(ValidationError) as refused:
+        assignments_end_bulk(assignments=[kept, removed], ends_on=today + dt.timedelta(days=5), by=qm,
+                             reason="Leavers")
+    assert refused.value.messages == [f"Assignment #{removed_pk} no longer exists: nothing was ended."]
+    assert RoleAssignment.objects.get(pk=kept.pk).ends_on is None
+
+    # Listed twice, ended once, with one trail entry
+    assert assignments_end_bulk(assignments=[kept, kept], ends_on=today + dt.timedelta(days=5), by=qm,
+                                reason="Leavers") == 1
+    assert [entry.reason for entry in entries_for(kept) if entry.action == "update"] == ["Leavers"]

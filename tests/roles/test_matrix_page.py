@@ -125,7 +125,8 @@ def test_a_broken_rule_is_marked_in_the_grid_and_listed_with_its_fix(qm_client, 
     assert "broken" not in order_head
     breaks = page[page.index('id="raci-breaks"'):page.index("</section>", page.index('id="raci-breaks"'))]
     assert "1 rule break" in breaks and "“Design — Review the drawing” has no A" in breaks
-    assert f'href="{reverse("roles:raci_matrix")}?process=design#activity-{review.pk}"' in breaks
+    fix = f'href="{reverse("roles:raci_matrix")}?process=design&amp;activity={review.pk}#activity-{review.pk}"'
+    assert fix in breaks
 
 
 def test_a_role_without_a_holder_is_marked_in_its_column_head(qm_client, small):
@@ -236,7 +237,8 @@ def test_quality_manager_sets_a_letter_by_plain_post_and_returns_to_the_row(qm_c
     response = qm_client.post(url, {"letter": "C"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('roles:raci_matrix')}?unit=purch&process=design#activity-{review.pk}"
+    assert response["Location"] == (
+        f"{reverse('roles:raci_matrix')}?unit=purch&process=design&activity={review.pk}#activity-{review.pk}")
     assert RaciCell.objects.get(activity=review, role=clerk).letter == "C"
     assert AuditEntry.objects.filter(record_type="roles.racicell", actor_name="Quentin Moss").exists()
 
@@ -345,6 +347,45 @@ def test_the_grids_pages_keep_the_filters_and_a_small_grid_has_no_pages(qm_clien
     assert 'aria-label="Pages"' not in design and "Page 1 of" not in design
 
 
+def fix_link(page: str, activity: Activity) -> str:
+    """The link of the rule break of ``activity`` listed on ``page`` (the matrix's or the health page)."""
+    link = re.search(rf'href="([^"]*#activity-{activity.pk})"', page)
+    assert link is not None, f"no fix link to activity {activity.pk}"
+    return unescape(link.group(1))
+
+
+def test_a_fix_link_opens_the_page_of_the_grid_holding_its_activity(qm_client, long_matrix):
+    activities, _ = long_matrix
+    broken = activities[119]  # the last of one process's 120 activities: on the grid's third page
+    health = qm_client.get(reverse("roles:raci_health")).content.decode()
+
+    for link in (fix_link(page_of(qm_client), broken), fix_link(health, broken)):
+        assert link == f"{reverse('roles:raci_matrix')}?process=process-0&activity={broken.pk}#activity-{broken.pk}"
+        landed = qm_client.get(link).content.decode()
+        assert rows_of(landed) == [a.pk for a in activities[100:]]
+        assert "Page 3 of 3" in re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", landed)))
+        # The page's links keep the filter and this page, not the activity: "next" and "previous" move on from here
+        assert 'href="?process=process-0&amp;page=2">Previous</a>' in landed
+        assert re.search(rf'<a href="cell/{broken.pk}/\d+/\?process=process-0&amp;page=3"', landed)
+    # Another filter given with the link is kept too
+    landed = page_of(qm_client, unit="unit-1", process="process-0", activity=activities[60].pk)
+    assert rows_of(landed) == [a.pk for a in activities[50:100]]
+    assert f'action="{reverse("roles:raci_editing")}?unit=unit-1&amp;process=process-0&amp;page=2"' in landed
+
+
+@pytest.mark.parametrize("activity", ["999999", "other", "abc", "", "²", "9" * 5000])
+def test_a_link_to_an_activity_the_grid_does_not_show_opens_its_first_page(qm_client, long_matrix, small, activity):
+    activities, _ = long_matrix
+    # "other": an activity of a process the filter leaves out
+    named = {"other": str(small["order"].pk)}.get(activity, activity)
+
+    landed = page_of(qm_client, process="process-0", activity=named)
+    assert rows_of(landed) == [a.pk for a in activities[:50]]
+    # and a page named beside it is still followed
+    second = page_of(qm_client, process="process-0", activity=named, page=2)
+    assert rows_of(second) == [a.pk for a in activities[50:100]]
+
+
 def test_a_cell_on_the_second_page_is_set_with_htmx_and_by_plain_post_and_the_grid_comes_back_to_that_page(
     qm_client, long_matrix
 ):
@@ -363,7 +404,9 @@ def test_a_cell_on_the_second_page_is_set_with_htmx_and_by_plain_post_and_the_gr
     assert answer.startswith(f'<td id="cell-{activity.pk}-{role.pk}" class="l-C"><a href=')
     assert "?page=2" in answer.split("</td>")[0]  # the new cell's link still comes back to page 2
     response = qm_client.post(url, {"letter": "I"})
-    assert response["Location"] == f"{reverse('roles:raci_matrix')}?page=2#activity-{activity.pk}"
+    # Back to the activity's row, on the page holding it
+    assert response["Location"] == f"{reverse('roles:raci_matrix')}?activity={activity.pk}#activity-{activity.pk}"
+    assert activity.pk in rows_of(qm_client.get(response["Location"]).content.decode())
     assert RaciCell.objects.get(activity=activity, role=role).letter == "I"
     assert f'<td id="cell-{activity.pk}-{role.pk}" class="l-I">' in page_of(qm_client, page=2)
     stopped = qm_client.post(reverse("roles:raci_editing") + "?page=2", {"stop": "1"})

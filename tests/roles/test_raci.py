@@ -196,10 +196,10 @@ def test_every_rule_has_a_case_and_a_title():
 
 # --- Where each break is fixed -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("rule_break", "manager", "others"), [
-    (RuleBreak("one_accountable", "", activity_id=PLAN), "/roles/matrix/?process=prod#activity-1",
-     "/roles/matrix/?process=prod#activity-1"),
-    (RuleBreak("responsible", "", activity_id=BUILD), "/roles/matrix/?process=prod#activity-2",
-     "/roles/matrix/?process=prod#activity-2"),
+    (RuleBreak("one_accountable", "", activity_id=PLAN), "/roles/matrix/?process=prod&activity=1#activity-1",
+     "/roles/matrix/?process=prod&activity=1#activity-1"),
+    (RuleBreak("responsible", "", activity_id=BUILD), "/roles/matrix/?process=prod&activity=2#activity-2",
+     "/roles/matrix/?process=prod&activity=2#activity-2"),
     (RuleBreak("role_held", "", role_id=ENGINEER), "/roles/20/assignments/new/", "/roles/20/"),
     (RuleBreak("role_used", "", role_id=ENGINEER), "/roles/matrix/#role-20", "/roles/matrix/#role-20"),
     (RuleBreak("duty_assigned", "", duty_code="5.3.c"), "/roles/duties/5.3.c/", "/roles/duties/"),
@@ -225,6 +225,6 @@ def test_the_health_summary_groups_every_rule_in_order_with_its_linked_breaks():
         ("one_accountable", 1), ("responsible", 1), ("role_held", 0), ("role_used", 0),
         ("duty_assigned", 1), ("duty_held", 0),
     ]
-    assert health.breaks[0].fix_url == "/roles/matrix/?process=prod#activity-2"
+    assert health.breaks[0].fix_url == "/roles/matrix/?process=prod&activity=2#activity-2"
     assert health.breaks[-1].fix_label == "Assign the duty"
     assert health_summary(matrix=sound(), processes_by_activity={}).all_met
