@@ -90,8 +90,10 @@ class StaffChange:
 
 def staff_changes(history: History) -> list[StaffChange]:
     """The large organisation's monthly staff changes over its history (none at demo scale), the same for every
-    app's step: the core replaces the people, and each app ends and starts what they held (roles, campaigns)."""
-    if not history.scale.turnover:
+    app's step: the core replaces the people, and each app ends and starts what they held (roles, campaigns). None
+    when the history is not replayed (a demo grown at the present time): its people and roles start today, and have
+    no past to leave."""
+    if not history.scale.turnover or not history.replay:
         return []
     changes: list[StaffChange] = []
     day = history.start + dt.timedelta(days=TURNOVER_FROM)
